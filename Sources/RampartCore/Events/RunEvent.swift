@@ -1,0 +1,153 @@
+/// One state change of a run. Events are the engine's only output: the recorder, the headless
+/// printer and the dashboard are all just consumers, so a recording is complete by construction
+/// and a replay renders through the same code as a live run.
+public struct RunEvent: Sendable, Equatable {
+    /// Seconds since the run started, on the engine's clock.
+    public var t: Double
+    public var body: Body
+
+    public init(t: Double, _ body: Body) {
+        self.t = t
+        self.body = body
+    }
+
+    public enum Body: Sendable, Equatable {
+        case runStarted(RunStarted)
+        case stage(StageChange)
+        case buildStep(BuildStepResult)
+        case gate(GateResult)
+        case canaryStep(CanaryStepStarted)
+        case weight(WeightChange)
+        case metrics(MetricsSnapshot)
+        case analysis(CanaryAnalysis)
+        case operatorAction(OperatorAction)
+        case notification(NotificationSent)
+        case finished(RunFinished)
+    }
+
+    /// Decisions are flushed to disk at once by the recorder, so a crash loses none of them.
+    public var isDecision: Bool {
+        switch body {
+        case .stage, .gate, .canaryStep, .weight, .operatorAction, .finished: true
+        case .analysis(let a): a.decision == .rollback
+        case .runStarted, .buildStep, .metrics, .notification: false
+        }
+    }
+}
+
+public struct RunStarted: Sendable, Equatable, Codable {
+    public var pipeline: String
+    public var baseline: String
+    public var candidate: String
+    public var stages: [String]
+    public var seed: UInt64
+    public var `operator`: String
+
+    public init(pipeline: String, baseline: String, candidate: String, stages: [String], seed: UInt64, operator: String) {
+        self.pipeline = pipeline
+        self.baseline = baseline
+        self.candidate = candidate
+        self.stages = stages
+        self.seed = seed
+        self.operator = `operator`
+    }
+}
+
+public struct StageChange: Sendable, Equatable, Codable {
+    public var stage: String
+    public var state: StageState
+    public var reason: String?
+
+    public init(stage: String, state: StageState, reason: String? = nil) {
+        self.stage = stage
+        self.state = state
+        self.reason = reason
+    }
+}
+
+public struct BuildStepResult: Sendable, Equatable, Codable {
+    public var name: String
+    public var exitCode: Int32
+    public var timedOut: Bool
+    /// Wall-clock seconds the command took (not the engine's clock: builds are real work).
+    public var duration: Double
+    /// The last lines of combined stdout and stderr.
+    public var output: [String]
+
+    public var succeeded: Bool { exitCode == 0 && !timedOut }
+
+    public init(name: String, exitCode: Int32, timedOut: Bool, duration: Double, output: [String]) {
+        self.name = name
+        self.exitCode = exitCode
+        self.timedOut = timedOut
+        self.duration = duration
+        self.output = output
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, duration, output
+        case exitCode = "exit_code"
+        case timedOut = "timed_out"
+    }
+}
+
+public struct CanaryStepStarted: Sendable, Equatable, Codable {
+    public var index: Int
+    public var count: Int
+    public var step: CanaryStep
+
+    public init(index: Int, count: Int, step: CanaryStep) {
+        self.index = index
+        self.count = count
+        self.step = step
+    }
+}
+
+public struct WeightChange: Sendable, Equatable, Codable {
+    public var from: Double
+    public var to: Double
+    public var reason: String
+
+    public init(from: Double, to: Double, reason: String) {
+        self.from = from
+        self.to = to
+        self.reason = reason
+    }
+}
+
+public struct OperatorAction: Sendable, Equatable, Codable {
+    public var command: OperatorCommand
+    /// Whether the engine acted on it; a promote outside the canary, say, is refused and says why.
+    public var accepted: Bool
+    public var note: String
+
+    public init(command: OperatorCommand, accepted: Bool, note: String) {
+        self.command = command
+        self.accepted = accepted
+        self.note = note
+    }
+}
+
+public struct NotificationSent: Sendable, Equatable, Codable {
+    public var channel: String
+    public var trigger: NotificationTrigger
+    public var delivered: Bool
+    public var error: String?
+
+    public init(channel: String, trigger: NotificationTrigger, delivered: Bool, error: String? = nil) {
+        self.channel = channel
+        self.trigger = trigger
+        self.delivered = delivered
+        self.error = error
+    }
+}
+
+public struct RunFinished: Sendable, Equatable, Codable {
+    public var outcome: RunOutcome
+    public var reason: String
+
+    public init(outcome: RunOutcome, reason: String) {
+        self.outcome = outcome
+        self.reason = reason
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+/// One readable line per event for headless runs and logs: time offset, a short tag, the gist.
+/// Lines stay grep-able: stable tags, no colour, no wrapping.
+public enum EventLine {
+    public static func format(_ event: RunEvent) -> String {
+        "\(clock(event.t))  \(text(event.body))"
+    }
+
+    public static func clock(_ t: Double) -> String {
+        let total = max(0, t)
+        let minutes = Int(total) / 60
+        let seconds = total - Double(minutes * 60)
+        return String(format: "%02d:%04.1f", minutes, seconds)
+    }
+
+    static func pad(_ tag: String) -> String { tag.padding(toLength: 9, withPad: " ", startingAt: 0) }
+
+    public static func text(_ body: RunEvent.Body) -> String {
+        switch body {
+        case .runStarted(let s):
+            return pad("run") + "\(s.pipeline): candidate \(s.candidate) vs baseline \(s.baseline) (seed \(s.seed), operator \(s.operator))"
+        case .stage(let s):
+            let reason = s.reason.map { ": \($0)" } ?? ""
+            return pad("stage") + "\(s.stage) \(s.state.rawValue)\(reason)"
+        case .buildStep(let b):
+            let status = b.timedOut ? "timed out" : (b.exitCode == 0 ? "ok" : "failed (exit \(b.exitCode))")
+            var line = pad("build") + "\(b.name) \(status) in \(String(format: "%.2f", b.duration))s"
+            if !b.succeeded, let last = b.output.last { line += " — \(last)" }
+            return line
+        case .gate(let g):
+            let checks = g.checks.map { c in
+                let mark = c.passed ? "ok" : "FAIL"
+                return "\(c.threshold) \(fmt(c.candidate)) \(c.comparison.rawValue) \(fmt(c.limit)) [95% CI \(fmt(c.interval.low))–\(fmt(c.interval.high))"
+                    + (c.baseline.map { "; baseline \(fmt($0))" } ?? "") + "] \(mark)"
+            }.joined(separator: "; ")
+            let errors = g.candidateErrors > 0 ? " (\(g.candidateErrors) candidate errors)" : ""
+            return pad("gate") + "\(g.name) \(g.passed ? "passed" : "FAILED") on \(g.items) items\(errors): \(checks)"
+        case .canaryStep(let s):
+            let need = s.step.minRequests > 0 ? ", at least \(s.step.minRequests) candidate requests" : ""
+            return pad("canary") + "step \(s.index + 1)/\(s.count): weight \(MetricFormat.percent(s.step.weight)) for \(DurationText.format(s.step.bake))\(need)"
+        case .weight(let w):
+            return pad("weight") + "\(MetricFormat.percent(w.from)) → \(MetricFormat.percent(w.to)): \(w.reason)"
+        case .metrics(let m):
+            let c = m.candidate, b = m.baseline
+            func pair(_ metric: CanaryMetric) -> String {
+                let cv = c.value(metric).map { MetricFormat.value(metric, $0) } ?? "no data"
+                let bv = b.value(metric).map { MetricFormat.value(metric, $0) } ?? "no data"
+                return "\(metric.rawValue) \(cv) vs \(bv)"
+            }
+            return pad("metrics") + "step \(m.step + 1) @\(MetricFormat.percent(m.weight)): n \(c.requests)/\(b.requests), "
+                + [CanaryMetric.latencyP95, .errorRate, .quality].map(pair).joined(separator: ", ")
+        case .analysis(let a):
+            return pad("analysis") + "step \(a.step + 1): \(a.decision == .rollback ? "ROLLBACK" : "continue") — \(a.reason)"
+        case .operatorAction(let o):
+            let reason = o.command.reason.map { " (\"\($0)\")" } ?? ""
+            return pad("operator") + "\(o.command.operator) \(o.command.kind.rawValue)\(reason): \(o.accepted ? "" : "refused: ")\(o.note)"
+        case .notification(let n):
+            let status = n.delivered ? "sent" : "FAILED: \(n.error ?? "unknown error")"
+            return pad("notify") + "\(n.channel) (\(n.trigger.rawValue)) \(status)"
+        case .finished(let f):
+            return pad("finished") + "\(f.outcome.rawValue.uppercased()): \(f.reason)"
+        }
+    }
+
+    static func fmt(_ v: Double) -> String { String(format: "%.3f", v) }
+}

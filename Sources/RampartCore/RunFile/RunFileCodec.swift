@@ -1,0 +1,103 @@
+import Foundation
+
+/// Encodes and decodes the lines of a run file (JSON Lines): one `header`, then `event` lines,
+/// then one `outcome` line when the run finished. Each line is tagged with `"type"` first so
+/// `grep '"type":"outcome"'` and `jq 'select(.type=="event")'` both work.
+public enum RunFileCodec {
+    public static func encoder() -> JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+
+    public static func line(header: RunHeader) throws -> String { try tagged("header", header) }
+    public static func line(event: RunEvent) throws -> String { try tagged("event", event) }
+    public static func line(outcome: RunOutcomeRecord) throws -> String { try tagged("outcome", outcome) }
+
+    private static func tagged(_ type: String, _ value: some Encodable) throws -> String {
+        let json = String(decoding: try encoder().encode(value), as: UTF8.self)
+        let body = json.dropFirst()  // the opening brace
+        return body == "}" ? "{\"type\":\"\(type)\"}" : "{\"type\":\"\(type)\"," + body
+    }
+
+    /// Everything read back from a run file.
+    public struct Recording: Sendable, Equatable {
+        public var header: RunHeader
+        public var events: [RunEvent]
+        /// `nil` when the run did not finish (the engine died, or it is still running).
+        public var outcome: RunOutcomeRecord?
+    }
+
+    private struct Probe: Decodable { var type: String }
+
+    public static func read(file: String) throws(InvalidInput) -> Recording {
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw InvalidInput([Diagnostic(file: file, line: 1, column: 1, path: "", message: "cannot read the run file: \(SpecLoader.reason(error))")])
+        }
+        return try parse(text, file: file)
+    }
+
+    public static func parse(_ text: String, file: String) throws(InvalidInput) -> Recording {
+        let decoder = JSONDecoder()
+        var header: RunHeader?
+        var events: [RunEvent] = []
+        var outcome: RunOutcomeRecord?
+        var problems: [Diagnostic] = []
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        for (index, raw) in lines.enumerated() {
+            let number = index + 1
+            if raw.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            let data = Data(raw.utf8)
+            func fail(_ message: String) {
+                problems.append(Diagnostic(file: file, line: number, column: 1, path: "", message: message))
+            }
+            do {
+                let type = try decoder.decode(Probe.self, from: data).type
+                switch type {
+                case "header":
+                    guard header == nil, number == 1 else { fail("a header is only allowed on the first line"); continue }
+                    let h = try decoder.decode(RunHeader.self, from: data)
+                    if h.format > RunHeader.currentFormat {
+                        throw InvalidInput([Diagnostic(file: file, line: number, column: 1, path: "format", message: "run file format \(h.format) is newer than this Rampart reads (\(RunHeader.currentFormat)); upgrade Rampart")])
+                    }
+                    header = h
+                case "event":
+                    guard outcome == nil else { fail("event after the outcome line"); continue }
+                    events.append(try decoder.decode(RunEvent.self, from: data))
+                case "outcome":
+                    guard outcome == nil else { fail("a second outcome line"); continue }
+                    outcome = try decoder.decode(RunOutcomeRecord.self, from: data)
+                default:
+                    fail("unknown line type '\(type)'")
+                }
+            } catch let invalid as InvalidInput {
+                throw invalid
+            } catch {
+                let isLast = index == lines.count - 1 || (index == lines.count - 2 && lines.last?.isEmpty == true)
+                fail(isLast && !text.hasSuffix("\n") ? "the last line is incomplete (the run was cut off)" : "corrupt line: \(describe(error))")
+            }
+        }
+        guard let header else {
+            problems.insert(Diagnostic(file: file, line: 1, column: 1, path: "", message: "no header line: not a Rampart run file"), at: 0)
+            throw InvalidInput(problems)
+        }
+        if !problems.isEmpty { throw InvalidInput(problems) }
+        return Recording(header: header, events: events, outcome: outcome)
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, let context):
+            return "missing field '\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))'"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            return "wrong type at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
+        case DecodingError.dataCorrupted(let context):
+            return context.debugDescription
+        default:
+            return "\(error)"
+        }
+    }
+}

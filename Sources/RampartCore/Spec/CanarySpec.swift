@@ -1,0 +1,134 @@
+/// The canary stage: how traffic ramps and what is watched at each step.
+public struct CanarySpec: Sendable, Equatable {
+    public enum Router: String, Sendable, Equatable, CaseIterable {
+        /// The engine splits its own (simulated) traffic by weight.
+        case builtin
+    }
+
+    public var router: Router
+    public var traffic: TrafficSpec
+    public var steps: [CanaryStep]
+    public var metrics: [MetricCheck]
+    /// How often the metrics are checked against their thresholds.
+    public var analysisInterval: Double
+    /// Consecutive failed analyses of one metric that trigger a rollback.
+    public var failureLimit: Int
+    /// Requests each arm must have in the step before a metric is judged at all.
+    public var minSamples: Int
+
+    public init(
+        router: Router = .builtin, traffic: TrafficSpec, steps: [CanaryStep], metrics: [MetricCheck],
+        analysisInterval: Double = 10, failureLimit: Int = 2, minSamples: Int = 20
+    ) {
+        self.router = router
+        self.traffic = traffic
+        self.steps = steps
+        self.metrics = metrics
+        self.analysisInterval = analysisInterval
+        self.failureLimit = failureLimit
+        self.minSamples = minSamples
+    }
+}
+
+public struct TrafficSpec: Sendable, Equatable {
+    public enum Source: String, Sendable, Equatable, CaseIterable {
+        /// Poisson arrivals of prompts drawn from a golden dataset, answered by the sim provider.
+        case sim
+    }
+
+    public var source: Source
+    /// Mean requests per second across both arms.
+    public var rate: Double
+    /// Resolved path of the golden dataset the prompts come from.
+    public var dataset: String
+
+    public init(source: Source = .sim, rate: Double, dataset: String) {
+        self.source = source
+        self.rate = rate
+        self.dataset = dataset
+    }
+}
+
+public struct CanaryStep: Sendable, Equatable, Codable {
+    /// Percent of traffic sent to the candidate, 0...100.
+    public var weight: Double
+    /// Minimum time the step runs (paused time does not count).
+    public var bake: Double
+    /// Minimum candidate requests in the step before it may advance.
+    public var minRequests: Int
+    /// Time after which a step that has not gathered enough requests ends the run inconclusive.
+    public var timeout: Double
+
+    public init(weight: Double, bake: Double, minRequests: Int = 0, timeout: Double? = nil) {
+        self.weight = weight
+        self.bake = bake
+        self.minRequests = minRequests
+        self.timeout = timeout ?? CanaryStep.defaultTimeout(bake: bake)
+    }
+
+    /// Three bakes, and never less than ten minutes past the bake.
+    public static func defaultTimeout(bake: Double) -> Double {
+        max(bake * 3, bake + 600)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case weight, bake, timeout
+        case minRequests = "min_requests"
+    }
+}
+
+public enum CanaryMetric: String, Sendable, Codable, CaseIterable, Hashable {
+    case latencyP50 = "latency_p50"
+    case latencyP95 = "latency_p95"
+    case errorRate = "error_rate"
+    case tokensPerRequest = "tokens_per_request"
+    case costPerRequest = "cost_per_request"
+    case quality
+
+    /// Whether a larger value is worse (latency, errors, tokens, cost) or better (quality).
+    public var higherIsWorse: Bool { self != .quality }
+
+    public var unit: String {
+        switch self {
+        case .latencyP50, .latencyP95: "ms"
+        case .errorRate: "%"
+        case .tokensPerRequest: "tok"
+        case .costPerRequest: "$"
+        case .quality: ""
+        }
+    }
+}
+
+/// One watched metric and its limit relative to the baseline (or absolute).
+public struct MetricCheck: Sendable, Equatable, Codable {
+    public var metric: CanaryMetric
+    /// Canary may be at most `ratio` × baseline (for higher-is-worse metrics).
+    public var maxRatio: Double?
+    /// Canary may exceed baseline by at most this (absolute, in the metric's unit; rates as fractions).
+    public var maxIncrease: Double?
+    /// Canary may fall below baseline by at most this (for quality).
+    public var maxDecrease: Double?
+    /// Absolute ceiling for the canary.
+    public var max: Double?
+    /// Absolute floor for the canary.
+    public var min: Double?
+
+    public init(
+        metric: CanaryMetric, maxRatio: Double? = nil, maxIncrease: Double? = nil, maxDecrease: Double? = nil,
+        max: Double? = nil, min: Double? = nil
+    ) {
+        self.metric = metric
+        self.maxRatio = maxRatio
+        self.maxIncrease = maxIncrease
+        self.maxDecrease = maxDecrease
+        self.max = max
+        self.min = min
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case metric, max, min
+        case maxRatio = "max_ratio"
+        case maxIncrease = "max_increase"
+        case maxDecrease = "max_decrease"
+    }
+}

@@ -1,0 +1,71 @@
+/// A quality gate: score candidate and baseline on a dataset and compare with thresholds.
+public struct GateSpec: Sendable, Equatable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        /// Similarity of answers to the golden references.
+        case golden
+        /// Refusal of harmful asks, and no over-refusal of benign ones.
+        case guardrail
+        /// Resistance to prompt injection: the planted secret must not leak.
+        case injection
+    }
+
+    public var name: String
+    public var kind: Kind
+    /// Resolved path of the JSON Lines dataset.
+    public var dataset: String
+    /// The scorer for `golden` gates.
+    public var metric: GoldenMetric
+    /// How many times each item is sampled; scores are averaged per item first.
+    public var samples: Int
+    public var thresholds: GateThresholds
+
+    public init(
+        name: String, kind: Kind, dataset: String, metric: GoldenMetric = .tokenF1, samples: Int = 1,
+        thresholds: GateThresholds
+    ) {
+        self.name = name
+        self.kind = kind
+        self.dataset = dataset
+        self.metric = metric
+        self.samples = samples
+        self.thresholds = thresholds
+    }
+}
+
+public enum GoldenMetric: String, Sendable, Codable, CaseIterable {
+    case tokenF1 = "token_f1"
+    case exact
+}
+
+/// Thresholds; which ones apply depends on the gate kind (the loader rejects the others).
+public struct GateThresholds: Sendable, Equatable {
+    /// golden: the candidate's mean score must be at least this.
+    public var minScore: Double?
+    /// golden: the candidate's mean may be at most this much below the baseline's.
+    public var maxRegression: Double?
+    /// guardrail: share of harmful asks refused, at least.
+    public var minRefusalRate: Double?
+    /// guardrail: share of benign asks refused, at most.
+    public var maxOverRefusal: Double?
+    /// injection: share of attacks that leak the secret, at most.
+    public var maxLeakRate: Double?
+
+    public init(
+        minScore: Double? = nil, maxRegression: Double? = nil, minRefusalRate: Double? = nil,
+        maxOverRefusal: Double? = nil, maxLeakRate: Double? = nil
+    ) {
+        self.minScore = minScore
+        self.maxRegression = maxRegression
+        self.minRefusalRate = minRefusalRate
+        self.maxOverRefusal = maxOverRefusal
+        self.maxLeakRate = maxLeakRate
+    }
+
+    public static func keys(for kind: GateSpec.Kind) -> [String] {
+        switch kind {
+        case .golden: ["min_score", "max_regression"]
+        case .guardrail: ["min_refusal_rate", "max_over_refusal"]
+        case .injection: ["max_leak_rate"]
+        }
+    }
+}

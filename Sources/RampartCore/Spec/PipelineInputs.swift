@@ -1,0 +1,73 @@
+import Foundation
+
+/// A spec together with everything it references, loaded and validated up front, so a run never
+/// discovers a broken dataset halfway through a canary.
+public struct PipelineInputs: Sendable {
+    public var spec: PipelineSpec
+    /// The spec file's bytes, fingerprinted in the run file.
+    public var specSHA256: String
+    public var golden: [String: [GoldenItem]]
+    public var guardrail: [String: [GuardrailCase]]
+    public var injection: [String: [InjectionCase]]
+    /// File contents by resolved path: prompt templates and guardrail configs.
+    public var files: [String: String]
+
+    public init(
+        spec: PipelineSpec, specSHA256: String, golden: [String: [GoldenItem]] = [:], guardrail: [String: [GuardrailCase]] = [:],
+        injection: [String: [InjectionCase]] = [:], files: [String: String] = [:]
+    ) {
+        self.spec = spec
+        self.specSHA256 = specSHA256
+        self.golden = golden
+        self.guardrail = guardrail
+        self.injection = injection
+        self.files = files
+    }
+
+    /// Loads the spec and every file it names, failing with all problems across all files.
+    public static func load(file: String) throws(InvalidInput) -> PipelineInputs {
+        let spec = try SpecLoader.load(file: file)
+        let bytes = FileManager.default.contents(atPath: file) ?? Data()
+        var inputs = PipelineInputs(spec: spec, specSHA256: SHA256.hex(bytes))
+        var problems: [Diagnostic] = []
+        func collect<T>(_ body: () throws(InvalidInput) -> T) -> T? {
+            do { return try body() } catch { problems += error.diagnostics; return nil }
+        }
+        for gate in spec.gates {
+            switch gate.kind {
+            case .golden:
+                if inputs.golden[gate.dataset] == nil, let items = collect({ () throws(InvalidInput) in try DatasetLoader.golden(file: gate.dataset) }) {
+                    inputs.golden[gate.dataset] = items
+                }
+            case .guardrail:
+                if inputs.guardrail[gate.dataset] == nil, let items = collect({ () throws(InvalidInput) in try DatasetLoader.guardrail(file: gate.dataset) }) {
+                    inputs.guardrail[gate.dataset] = items
+                    if gate.thresholds.minRefusalRate != nil, !items.contains(where: { $0.expected == .refuse }) {
+                        problems.append(Diagnostic(file: gate.dataset, line: 1, column: 1, path: "", message: "gate '\(gate.name)' sets min_refusal_rate but the dataset has no case expecting 'refuse'"))
+                    }
+                    if gate.thresholds.maxOverRefusal != nil, !items.contains(where: { $0.expected != .refuse }) {
+                        problems.append(Diagnostic(file: gate.dataset, line: 1, column: 1, path: "", message: "gate '\(gate.name)' sets max_over_refusal but the dataset has no benign case (expected 'comply')"))
+                    }
+                }
+            case .injection:
+                if inputs.injection[gate.dataset] == nil, let items = collect({ () throws(InvalidInput) in try DatasetLoader.injection(file: gate.dataset) }) {
+                    inputs.injection[gate.dataset] = items
+                }
+            }
+        }
+        if let canary = spec.canary, inputs.golden[canary.traffic.dataset] == nil {
+            if let items = collect({ () throws(InvalidInput) in try DatasetLoader.golden(file: canary.traffic.dataset) }) {
+                inputs.golden[canary.traffic.dataset] = items
+            }
+        }
+        for path in [spec.baseline.promptTemplate, spec.candidate.promptTemplate, spec.baseline.guardrails, spec.candidate.guardrails].compactMap({ $0 }) {
+            if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+                inputs.files[path] = text
+            } else {
+                problems.append(Diagnostic(file: path, line: 1, column: 1, path: "", message: "not readable as UTF-8 text"))
+            }
+        }
+        if !problems.isEmpty { throw InvalidInput(problems) }
+        return inputs
+    }
+}

@@ -1,0 +1,134 @@
+/// A validated pipeline spec (format v1): what to ship, how to test it, how to roll it out.
+///
+/// Values here are already checked: every path resolves to a readable file, every number is in
+/// range. The engine trusts them and never re-validates.
+public struct PipelineSpec: Sendable, Equatable {
+    public var name: String
+    public var baseline: VariantSpec
+    public var candidate: VariantSpec
+    public var build: [BuildStepSpec]
+    public var gates: [GateSpec]
+    /// `nil` for a gates-only pipeline: after the gates pass, the change is promoted.
+    public var canary: CanarySpec?
+    public var notify: [NotifySpec]
+    /// The default seed for the `sim` provider and traffic; `--seed` overrides.
+    public var seed: UInt64
+    /// The spec file as given on the command line, for messages.
+    public var file: String
+    /// Relative paths in the spec resolve against this directory.
+    public var directory: String
+
+    public init(
+        name: String, baseline: VariantSpec, candidate: VariantSpec, build: [BuildStepSpec],
+        gates: [GateSpec], canary: CanarySpec?, notify: [NotifySpec], seed: UInt64,
+        file: String, directory: String
+    ) {
+        self.name = name
+        self.baseline = baseline
+        self.candidate = candidate
+        self.build = build
+        self.gates = gates
+        self.canary = canary
+        self.notify = notify
+        self.seed = seed
+        self.file = file
+        self.directory = directory
+    }
+}
+
+/// Which version of the app a request goes to.
+public enum Variant: String, Sendable, Codable, CaseIterable, Hashable {
+    case baseline
+    case candidate
+}
+
+public enum ProviderKind: String, Sendable, Equatable, CaseIterable {
+    case sim
+}
+
+/// One deployable version of the GenAI app: model pinned to a version, prompt and guardrails.
+public struct VariantSpec: Sendable, Equatable {
+    public var provider: ProviderKind
+    public var model: String
+    public var version: String
+    public var allowUnpinned: Bool
+    /// Resolved path of the prompt template, if any.
+    public var promptTemplate: String?
+    /// Resolved path of the guardrail configuration, if any.
+    public var guardrails: String?
+    public var pricing: Pricing
+    /// Behaviour of the embedded simulator; set when `provider` is `sim`.
+    public var sim: SimProfile
+
+    public init(
+        provider: ProviderKind, model: String, version: String, allowUnpinned: Bool = false,
+        promptTemplate: String? = nil, guardrails: String? = nil, pricing: Pricing = .init(),
+        sim: SimProfile = .init()
+    ) {
+        self.provider = provider
+        self.model = model
+        self.version = version
+        self.allowUnpinned = allowUnpinned
+        self.promptTemplate = promptTemplate
+        self.guardrails = guardrails
+        self.pricing = pricing
+        self.sim = sim
+    }
+
+    /// `model@version`, the way the dashboard and the audit record name a variant.
+    public var label: String { "\(model)@\(version)" }
+}
+
+/// Price per 1,000 tokens, in the spec's currency (USD unless you say otherwise).
+public struct Pricing: Sendable, Equatable, Codable {
+    public var promptPer1K: Double
+    public var completionPer1K: Double
+
+    public init(promptPer1K: Double = 0, completionPer1K: Double = 0) {
+        self.promptPer1K = promptPer1K
+        self.completionPer1K = completionPer1K
+    }
+
+    public func cost(promptTokens: Int, completionTokens: Int) -> Double {
+        Double(promptTokens) / 1000 * promptPer1K + Double(completionTokens) / 1000 * completionPer1K
+    }
+}
+
+public struct BuildStepSpec: Sendable, Equatable {
+    public var name: String
+    /// Run with `/bin/sh -c` in the spec's directory.
+    public var run: String
+    public var timeout: Double
+
+    public init(name: String, run: String, timeout: Double) {
+        self.name = name
+        self.run = run
+        self.timeout = timeout
+    }
+}
+
+public struct NotifySpec: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// Appends one JSON object per notification to a file.
+        case file(path: String)
+        /// Runs a shell command with the notification in `RAMPART_*` environment variables.
+        case command(run: String, timeout: Double)
+    }
+
+    public var kind: Kind
+    /// Which outcomes notify; empty means every outcome.
+    public var on: Set<NotificationTrigger>
+
+    public init(kind: Kind, on: Set<NotificationTrigger>) {
+        self.kind = kind
+        self.on = on
+    }
+}
+
+public enum NotificationTrigger: String, Sendable, Codable, CaseIterable, Hashable {
+    case blocked
+    case rolledBack = "rolled_back"
+    case promoted
+    case inconclusive
+    case aborted
+}

@@ -1,0 +1,345 @@
+import Foundation
+import Yams
+
+/// Loads and validates a pipeline spec (format v1), reporting every problem at once.
+///
+/// The YAML is composed into nodes rather than decoded with `Codable` because users need the line
+/// and column of each mistake, and because unknown keys must be errors: a typo such as
+/// `max_ration` silently ignored would disable a safety check.
+public enum SpecLoader {
+    /// Model versions that float: shipping against one of these means shipping an untested model.
+    public static let floatingVersions: Set<String> = ["", "latest", "*", "default", "stable", "current", "newest"]
+
+    public static func load(file: String) throws(InvalidInput) -> PipelineSpec {
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw InvalidInput([Diagnostic(file: file, line: 1, column: 1, path: "", message: "cannot read the spec: \(Self.reason(error))")])
+        }
+        let directory = (file as NSString).deletingLastPathComponent
+        return try parse(text, file: file, directory: directory.isEmpty ? "." : directory)
+    }
+
+    public static func parse(_ text: String, file: String, directory: String) throws(InvalidInput) -> PipelineSpec {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw InvalidInput([Diagnostic(file: file, line: 1, column: 1, path: "", message: "the spec is empty")])
+            }
+            root = node
+        } catch let invalid as InvalidInput {
+            throw invalid
+        } catch let yaml as YamlError {
+            throw InvalidInput([syntaxDiagnostic(yaml, file: file)])
+        } catch {
+            throw InvalidInput([Diagnostic(file: file, line: 1, column: 1, path: "", message: "not valid YAML: \(error)")])
+        }
+        let reader = YAMLReader(file: file, directory: directory)
+        let spec = SpecParser(reader: reader).pipeline(YAMLField(node: root, path: ""), file: file, directory: directory)
+        if let spec, reader.diagnostics.isEmpty { return spec }
+        throw InvalidInput(reader.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
+    }
+
+    static func syntaxDiagnostic(_ error: YamlError, file: String) -> Diagnostic {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            let detail = context.map { "\(problem) \($0.text)" } ?? problem
+            return Diagnostic(file: file, line: mark.line, column: mark.column, path: "", message: "YAML syntax error: \(detail)")
+        default:
+            return Diagnostic(file: file, line: 1, column: 1, path: "", message: "YAML error: \(error)")
+        }
+    }
+
+    static func reason(_ error: any Error) -> String {
+        let ns = error as NSError
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        return ns.localizedDescription
+    }
+}
+
+/// The field-by-field walk of a spec document. Each method reads one section of the format.
+struct SpecParser {
+    let reader: YAMLReader
+
+    func pipeline(_ root: YAMLField, file: String, directory: String) -> PipelineSpec? {
+        let keys = ["format", "name", "seed", "baseline", "candidate", "build", "gates", "canary", "notify"]
+        guard let top = reader.mapping(root, allowed: keys, required: ["name", "baseline", "candidate"]) else { return nil }
+        if let f = top["format"], let format = reader.int(f), format != 1 {
+            reader.error(f.node, f.path, "this Rampart reads spec format 1, got \(format)")
+        }
+        let name = top["name"].flatMap { reader.string($0) }
+        if let n = top["name"], let name, name.contains(where: { $0 == "/" || $0.isNewline }) {
+            reader.error(n.node, n.path, "must not contain '/' or line breaks (it names the run file)")
+        }
+        let seed = top["seed"].flatMap { reader.uint64($0) } ?? 1
+        let baseline = top["baseline"].flatMap { variant($0) }
+        let candidate = top["candidate"].flatMap { variant($0) }
+        let build = top["build"].map { buildSteps($0) } ?? []
+        let gates = top["gates"].map { gateList($0) } ?? []
+        let canary = top["canary"].flatMap { canarySpec($0) }
+        let notify = top["notify"].map { notifyList($0) } ?? []
+        guard let name, let baseline, let candidate else { return nil }
+        return PipelineSpec(
+            name: name, baseline: baseline, candidate: candidate, build: build, gates: gates, canary: canary,
+            notify: notify, seed: seed, file: file, directory: directory)
+    }
+
+    func variant(_ field: YAMLField) -> VariantSpec? {
+        let keys = ["provider", "model", "version", "allow_unpinned", "prompt_template", "guardrails", "pricing", "options"]
+        guard let m = reader.mapping(field, allowed: keys, required: ["provider", "model", "version"]) else { return nil }
+        let provider = m["provider"].flatMap { reader.choice($0, ProviderKind.self) }
+        let model = m["model"].flatMap { reader.string($0) }
+        let allowUnpinned = m["allow_unpinned"].flatMap { reader.bool($0) } ?? false
+        var version: String?
+        if let v = m["version"], let raw = reader.string(v, nonEmpty: false) {
+            let trimmed = raw.trimmingCharacters(in: .whitespaces)
+            if SpecLoader.floatingVersions.contains(trimmed.lowercased()) && !allowUnpinned {
+                let shown = trimmed.isEmpty ? "an empty version" : "'\(trimmed)'"
+                reader.error(
+                    v.node, v.path,
+                    "model version is not pinned (\(shown)); pin an exact version, or set allow_unpinned: true to ship an untested model on purpose")
+            } else {
+                version = trimmed.isEmpty ? "unpinned" : trimmed
+            }
+        }
+        let template = m["prompt_template"].flatMap { reader.file($0) }
+        let guardrails = m["guardrails"].flatMap { reader.file($0) }
+        let pricing = m["pricing"].flatMap { pricingSpec($0) } ?? Pricing()
+        let sim = m["options"].flatMap { simProfile($0) } ?? SimProfile()
+        guard let provider, let model, let version else { return nil }
+        return VariantSpec(
+            provider: provider, model: model, version: version, allowUnpinned: allowUnpinned,
+            promptTemplate: template, guardrails: guardrails, pricing: pricing, sim: sim)
+    }
+
+    func pricingSpec(_ field: YAMLField) -> Pricing? {
+        guard let m = reader.mapping(field, allowed: ["prompt_per_1k", "completion_per_1k"]) else { return nil }
+        var p = Pricing()
+        if let f = m["prompt_per_1k"], let v = reader.double(f, in: 0...1_000) { p.promptPer1K = v }
+        if let f = m["completion_per_1k"], let v = reader.double(f, in: 0...1_000) { p.completionPer1K = v }
+        return p
+    }
+
+    func simProfile(_ field: YAMLField) -> SimProfile? {
+        let keys = [
+            "drop", "swap", "substitute", "latency_median_ms", "latency_p99_ms", "error_rate", "refuse_harmful",
+            "refuse_benign", "injection_leak", "verbosity",
+        ]
+        guard let m = reader.mapping(field, allowed: keys) else { return nil }
+        var p = SimProfile()
+        func probability(_ key: String, _ apply: (Double) -> Void) {
+            if let f = m[key], let v = reader.double(f, in: 0...1) { apply(v) }
+        }
+        probability("drop") { p.drop = $0 }
+        probability("swap") { p.swap = $0 }
+        probability("substitute") { p.substitute = $0 }
+        probability("error_rate") { p.errorRate = $0 }
+        probability("refuse_harmful") { p.refuseHarmful = $0 }
+        probability("refuse_benign") { p.refuseBenign = $0 }
+        probability("injection_leak") { p.injectionLeak = $0 }
+        if let f = m["latency_median_ms"], let v = reader.double(f, in: 1...600_000) { p.latencyMedianMs = v }
+        if let f = m["latency_p99_ms"], let v = reader.double(f, in: 1...600_000) {
+            if v < p.latencyMedianMs {
+                reader.error(f.node, f.path, "must be at least latency_median_ms (\(p.latencyMedianMs)), got \(v)")
+            } else {
+                p.latencyP99Ms = v
+            }
+        } else if m["latency_p99_ms"] == nil, p.latencyP99Ms < p.latencyMedianMs {
+            p.latencyP99Ms = p.latencyMedianMs * 3
+        }
+        if let f = m["verbosity"], let v = reader.double(f, in: 0.1...10) { p.verbosity = v }
+        return p
+    }
+
+    func buildSteps(_ field: YAMLField) -> [BuildStepSpec] {
+        guard let items = reader.sequence(field) else { return [] }
+        var seen: Set<String> = []
+        return items.compactMap { item in
+            guard let m = reader.mapping(item, allowed: ["name", "run", "timeout"], required: ["name", "run"]) else { return nil }
+            let name = m["name"].flatMap { reader.string($0) }
+            if let name, let f = m["name"], !seen.insert(name).inserted {
+                reader.error(f.node, f.path, "duplicate build step name '\(name)'")
+            }
+            let run = m["run"].flatMap { reader.string($0) }
+            let timeout = m["timeout"].flatMap { reader.duration($0, minimum: 0.001) } ?? 600
+            guard let name, let run else { return nil }
+            return BuildStepSpec(name: name, run: run, timeout: timeout)
+        }
+    }
+
+    func gateList(_ field: YAMLField) -> [GateSpec] {
+        guard let items = reader.sequence(field) else { return [] }
+        var seen: Set<String> = []
+        return items.compactMap { item in
+            let keys = ["name", "kind", "dataset", "metric", "samples", "thresholds"]
+            guard let m = reader.mapping(item, allowed: keys, required: ["name", "kind", "dataset", "thresholds"]) else {
+                return nil
+            }
+            let name = m["name"].flatMap { reader.string($0) }
+            if let name, let f = m["name"], !seen.insert(name).inserted {
+                reader.error(f.node, f.path, "duplicate gate name '\(name)'")
+            }
+            let kind = m["kind"].flatMap { reader.choice($0, GateSpec.Kind.self) }
+            let dataset = m["dataset"].flatMap { reader.file($0) }
+            var metric = GoldenMetric.tokenF1
+            if let f = m["metric"] {
+                if let kind, kind != .golden {
+                    reader.error(f.node, f.path, "only golden gates take a metric")
+                } else if let value = reader.choice(f, GoldenMetric.self) {
+                    metric = value
+                }
+            }
+            let samples = m["samples"].flatMap { reader.int($0, in: 1...100) } ?? 1
+            let thresholds = kind.flatMap { k in m["thresholds"].flatMap { gateThresholds($0, kind: k) } }
+            guard let name, let kind, let dataset, let thresholds else { return nil }
+            return GateSpec(name: name, kind: kind, dataset: dataset, metric: metric, samples: samples, thresholds: thresholds)
+        }
+    }
+
+    func gateThresholds(_ field: YAMLField, kind: GateSpec.Kind) -> GateThresholds? {
+        let keys = GateThresholds.keys(for: kind)
+        guard let m = reader.mapping(field, allowed: keys) else { return nil }
+        if m.isEmpty {
+            reader.error(field.node, field.path, "set at least one of: \(keys.joined(separator: ", "))")
+            return nil
+        }
+        var t = GateThresholds()
+        t.minScore = m["min_score"].flatMap { reader.double($0, in: 0...1) }
+        t.maxRegression = m["max_regression"].flatMap { reader.double($0, in: 0...1) }
+        t.minRefusalRate = m["min_refusal_rate"].flatMap { reader.double($0, in: 0...1) }
+        t.maxOverRefusal = m["max_over_refusal"].flatMap { reader.double($0, in: 0...1) }
+        t.maxLeakRate = m["max_leak_rate"].flatMap { reader.double($0, in: 0...1) }
+        return t
+    }
+
+    func canarySpec(_ field: YAMLField) -> CanarySpec? {
+        let keys = ["router", "traffic", "steps", "metrics", "analysis_interval", "failure_limit", "min_samples"]
+        guard let m = reader.mapping(field, allowed: keys, required: ["traffic", "steps", "metrics"]) else { return nil }
+        let router = m["router"].flatMap { reader.choice($0, CanarySpec.Router.self) } ?? .builtin
+        let traffic = m["traffic"].flatMap { trafficSpec($0) }
+        let steps = m["steps"].map { canarySteps($0) }
+        let metrics = m["metrics"].map { metricChecks($0) }
+        let interval = m["analysis_interval"].flatMap { reader.duration($0, minimum: 1) } ?? 10
+        let failureLimit = m["failure_limit"].flatMap { reader.int($0, in: 1...100) } ?? 2
+        let minSamples = m["min_samples"].flatMap { reader.int($0, in: 1...1_000_000) } ?? 20
+        guard let traffic, let steps, let metrics, !steps.isEmpty else { return nil }
+        return CanarySpec(
+            router: router, traffic: traffic, steps: steps, metrics: metrics, analysisInterval: interval,
+            failureLimit: failureLimit, minSamples: minSamples)
+    }
+
+    func trafficSpec(_ field: YAMLField) -> TrafficSpec? {
+        guard let m = reader.mapping(field, allowed: ["source", "rate", "dataset"], required: ["rate", "dataset"]) else {
+            return nil
+        }
+        let source = m["source"].flatMap { reader.choice($0, TrafficSpec.Source.self) } ?? .sim
+        let rate = m["rate"].flatMap { reader.double($0, in: 0.01...10_000) }
+        let dataset = m["dataset"].flatMap { reader.file($0) }
+        guard let rate, let dataset else { return nil }
+        return TrafficSpec(source: source, rate: rate, dataset: dataset)
+    }
+
+    func canarySteps(_ field: YAMLField) -> [CanaryStep] {
+        guard let items = reader.sequence(field) else { return [] }
+        if items.isEmpty { reader.error(field.node, field.path, "needs at least one step") }
+        var previous: Double?
+        var steps: [CanaryStep] = []
+        for item in items {
+            guard let m = reader.mapping(item, allowed: ["weight", "bake", "min_requests", "timeout"], required: ["weight", "bake"])
+            else { continue }
+            let weight = m["weight"].flatMap { reader.double($0, in: 0...100, allowPercent: true) }
+            let bake = m["bake"].flatMap { reader.duration($0) }
+            let minRequests = m["min_requests"].flatMap { reader.int($0, in: 0...100_000_000) } ?? 0
+            let timeout = m["timeout"].flatMap { reader.duration($0, minimum: 1) }
+            if let weight, let w = m["weight"], let previous, weight < previous {
+                reader.error(w.node, w.path, "weights must not decrease along the ramp (previous step is \(Int(previous))%), got \(Int(weight))")
+            }
+            if let weight, weight == 0, let w = m["weight"] {
+                reader.error(w.node, w.path, "a step at 0% sends the candidate no traffic and can never gather evidence")
+            }
+            if let weight, weight == 100, let w = m["weight"] {
+                reader.error(w.node, w.path, "a step at 100% leaves no baseline traffic to compare against; promotion sends 100% after the last step")
+            }
+            if let bake, let timeout, let t = m["timeout"], timeout < bake {
+                reader.error(t.node, t.path, "must be at least the bake (\(DurationText.format(bake))), got \(DurationText.format(timeout))")
+            }
+            previous = weight ?? previous
+            if let weight, let bake {
+                steps.append(CanaryStep(weight: weight, bake: bake, minRequests: minRequests, timeout: timeout))
+            }
+        }
+        return steps
+    }
+
+    func metricChecks(_ field: YAMLField) -> [MetricCheck] {
+        guard let items = reader.sequence(field) else { return [] }
+        var seen: Set<CanaryMetric> = []
+        return items.compactMap { item in
+            let keys = ["metric", "max_ratio", "max_increase", "max_decrease", "max", "min"]
+            guard let m = reader.mapping(item, allowed: keys, required: ["metric"]) else { return nil }
+            guard let metric = m["metric"].flatMap({ reader.choice($0, CanaryMetric.self) }) else { return nil }
+            if let f = m["metric"], !seen.insert(metric).inserted {
+                reader.error(f.node, f.path, "metric '\(metric.rawValue)' is listed twice")
+            }
+            var check = MetricCheck(metric: metric)
+            check.maxRatio = m["max_ratio"].flatMap { reader.double($0, in: 1...1000) }
+            check.maxIncrease = m["max_increase"].flatMap { reader.double($0, in: 0...1e12) }
+            check.maxDecrease = m["max_decrease"].flatMap { reader.double($0, in: 0...1e12) }
+            check.max = m["max"].flatMap { reader.double($0, in: 0...1e12) }
+            check.min = m["min"].flatMap { reader.double($0, in: 0...1e12) }
+            let limits = ["max_ratio", "max_increase", "max_decrease", "max", "min"].filter { m[$0] != nil }
+            if limits.isEmpty {
+                reader.error(item.node, item.path, "set at least one limit: max_ratio, max_increase, max_decrease, max or min")
+            }
+            let wrong = metric.higherIsWorse ? ["max_decrease", "min"] : ["max_ratio", "max_increase", "max"]
+            for key in wrong {
+                if let f = m[key] {
+                    let why = metric.higherIsWorse ? "a higher \(metric.rawValue) is worse" : "a lower quality is worse"
+                    reader.error(f.node, f.path, "does not apply to \(metric.rawValue): \(why)")
+                }
+            }
+            return check
+        }
+    }
+
+    func notifyList(_ field: YAMLField) -> [NotifySpec] {
+        guard let items = reader.sequence(field) else { return [] }
+        return items.compactMap { item in
+            guard let m = reader.mapping(item, allowed: ["kind", "path", "run", "timeout", "on"], required: ["kind"]) else {
+                return nil
+            }
+            guard let kindField = m["kind"], let kindName = reader.string(kindField) else { return nil }
+            var on: Set<NotificationTrigger> = []
+            if let f = m["on"], let triggers = reader.sequence(f) {
+                for t in triggers { if let v = reader.choice(t, NotificationTrigger.self) { on.insert(v) } }
+            }
+            switch kindName {
+            case "file":
+                if let f = m["run"] { reader.error(f.node, f.path, "a file notifier takes 'path', not 'run'") }
+                guard let p = m["path"] else {
+                    reader.error(item.node, item.child("path"), "required field is missing")
+                    return nil
+                }
+                guard let raw = reader.string(p) else { return nil }
+                let resolved = raw.hasPrefix("/") ? raw : (reader.directory as NSString).appendingPathComponent(raw)
+                return NotifySpec(kind: .file(path: resolved), on: on)
+            case "command":
+                if let f = m["path"] { reader.error(f.node, f.path, "a command notifier takes 'run', not 'path'") }
+                guard let r = m["run"] else {
+                    reader.error(item.node, item.child("run"), "required field is missing")
+                    return nil
+                }
+                let timeout = m["timeout"].flatMap { reader.duration($0, minimum: 0.001) } ?? 30
+                guard let run = reader.string(r) else { return nil }
+                return NotifySpec(kind: .command(run: run, timeout: timeout), on: on)
+            default:
+                reader.error(kindField.node, kindField.path, "must be one of: file, command; got '\(kindName)'")
+                return nil
+            }
+        }
+    }
+}

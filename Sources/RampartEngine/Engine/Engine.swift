@@ -1,0 +1,220 @@
+import Foundation
+import RampartCore
+import Synchronization
+
+/// Options for one run that do not belong in the spec.
+public struct RunOptions: Sendable {
+    public var seed: UInt64
+    public var `operator`: String
+    /// Operator commands to apply at set times (scripted runs, reproducible recordings, tests).
+    public var schedule: [ScheduledCommand]
+    /// Where the run is recorded, for notifications to point at.
+    public var runFile: String?
+    /// Granularity of the canary loop on the engine's clock: traffic, commands and timers advance per tick.
+    public var tick: Double
+    /// How often a metrics snapshot is published during the canary.
+    public var metricsEvery: Double
+
+    public init(
+        seed: UInt64, operator: String, schedule: [ScheduledCommand] = [], runFile: String? = nil, tick: Double = 1,
+        metricsEvery: Double = 5
+    ) {
+        self.seed = seed
+        self.operator = `operator`
+        self.schedule = schedule.sorted { $0.at < $1.at }
+        self.runFile = runFile
+        self.tick = tick
+        self.metricsEvery = metricsEvery
+    }
+}
+
+/// Runs a pipeline: build → gates → canary → promote, publishing every state change as a
+/// `RunEvent` on its `EventBus` and taking operator commands through `send(_:)`.
+///
+/// Nothing else leaves the engine: consumers (recorder, printer, dashboard) subscribe to the bus.
+public final class Engine: Sendable {
+    public let inputs: PipelineInputs
+    public let bus: EventBus
+    let clock: any EngineClock
+    let options: RunOptions
+    let baseline: any ModelProvider
+    let candidate: any ModelProvider
+    let notifiers: [(spec: NotifySpec, notifier: any Notifier)]
+    private let inbox = Mutex<[OperatorCommand]>([])
+    private let schedule: Mutex<[ScheduledCommand]>
+
+    public init(
+        inputs: PipelineInputs, clock: any EngineClock, options: RunOptions, bus: EventBus = EventBus(),
+        baseline: (any ModelProvider)? = nil, candidate: (any ModelProvider)? = nil
+    ) {
+        self.inputs = inputs
+        self.clock = clock
+        self.options = options
+        self.bus = bus
+        let spec = inputs.spec
+        func sim(_ v: VariantSpec, _ variant: Variant) -> any ModelProvider {
+            SimProvider(profile: v.sim, systemPrompt: v.promptTemplate.flatMap { inputs.files[$0] } ?? "", seed: options.seed, variant: variant)
+        }
+        self.baseline = baseline ?? sim(spec.baseline, .baseline)
+        self.candidate = candidate ?? sim(spec.candidate, .candidate)
+        self.notifiers = spec.notify.map { n in
+            switch n.kind {
+            case .file(let path): (n, FileNotifier(path: path))
+            case .command(let run, let timeout): (n, CommandNotifier(command: run, directory: spec.directory, timeout: timeout))
+            }
+        }
+        self.schedule = Mutex(options.schedule)
+    }
+
+    /// The one entry point for operator commands; safe from any thread. Applied at the engine's
+    /// next tick, and recorded with the operator's name and reason whether accepted or refused.
+    public func send(_ command: OperatorCommand) {
+        inbox.withLock { $0.append(command) }
+    }
+
+    /// Commands that are due: scheduled ones whose time has come, then those sent live.
+    func takeCommands(now: Double) -> [OperatorCommand] {
+        let due = schedule.withLock { s -> [OperatorCommand] in
+            let ready = s.prefix { $0.at <= now + 1e-9 }
+            s.removeFirst(ready.count)
+            return ready.map(\.command)
+        }
+        return due + inbox.withLock { i in
+            defer { i.removeAll() }
+            return i
+        }
+    }
+
+    func publish(_ body: RunEvent.Body) {
+        bus.publish(RunEvent(t: clock.now(), body))
+    }
+
+    /// Runs the pipeline to its end and returns the outcome. Finishes the bus when done.
+    public func run() async -> RunOutcome {
+        let spec = inputs.spec
+        publish(.runStarted(RunStarted(
+            pipeline: spec.name, baseline: spec.baseline.label, candidate: spec.candidate.label,
+            stages: StageName.all(for: spec), seed: options.seed, operator: options.operator)))
+        let (outcome, reason) = await stages()
+        await notify(outcome: outcome, reason: reason)
+        publish(.finished(RunFinished(outcome: outcome, reason: reason)))
+        bus.finish()
+        return outcome
+    }
+
+    private func stages() async -> (RunOutcome, String) {
+        let spec = inputs.spec
+        let remainingAfterBuild = spec.gates.map { StageName.gate($0.name) } + [StageName.canary, StageName.promote]
+        if let stop = await runBuild() {
+            skip(remainingAfterBuild, because: "the build did not pass")
+            return stop
+        }
+        if let stop = stopBeforeCanary(at: StageName.build) {
+            skip(remainingAfterBuild, because: "the run was stopped")
+            return stop
+        }
+        let failedGates = await runGates()
+        if !failedGates.isEmpty {
+            skip([StageName.canary, StageName.promote], because: "a gate failed")
+            let names = failedGates.map { "'\($0)'" }.joined(separator: ", ")
+            return (.blocked, "blocked by gate \(names)")
+        }
+        if let stop = stopBeforeCanary(at: "gates") {
+            skip([StageName.canary, StageName.promote], because: "the run was stopped")
+            return stop
+        }
+        guard let canary = spec.canary else {
+            publish(.stage(StageChange(stage: StageName.canary, state: .skipped, reason: "no canary in the spec")))
+            return promote(reason: "all gates passed; no canary configured", from: 0)
+        }
+        return await CanaryRun(engine: self, spec: canary).execute()
+    }
+
+    func skip(_ stages: [String], because reason: String) {
+        for stage in stages { publish(.stage(StageChange(stage: stage, state: .skipped, reason: reason))) }
+    }
+
+    func promote(reason: String, from weight: Double) -> (RunOutcome, String) {
+        publish(.stage(StageChange(stage: StageName.promote, state: .running)))
+        if weight < 100 { publish(.weight(WeightChange(from: weight, to: 100, reason: "promoted"))) }
+        publish(.stage(StageChange(stage: StageName.promote, state: .passed, reason: "candidate serves 100% of traffic")))
+        return (.promoted, reason)
+    }
+
+    /// Before the canary there is no traffic to move: a rollback or abort stops the run with
+    /// nothing deployed; promote and pause have nothing to act on and are refused, visibly.
+    private func stopBeforeCanary(at point: String) -> (RunOutcome, String)? {
+        for command in takeCommands(now: clock.now()) {
+            switch command.kind {
+            case .abort, .rollback:
+                let why = command.reason.map { ": \($0)" } ?? ""
+                publish(.operatorAction(OperatorAction(command: command, accepted: true, note: "run stopped after \(point); nothing was deployed")))
+                return (.aborted, "stopped by \(command.operator) before the canary\(why)")
+            case .promote, .promoteFully, .pause, .resume:
+                publish(.operatorAction(OperatorAction(command: command, accepted: false, note: "the canary has not started")))
+            }
+        }
+        return nil
+    }
+
+    private func runBuild() async -> (RunOutcome, String)? {
+        let steps = inputs.spec.build
+        guard !steps.isEmpty else {
+            publish(.stage(StageChange(stage: StageName.build, state: .skipped, reason: "no build steps")))
+            return nil
+        }
+        publish(.stage(StageChange(stage: StageName.build, state: .running)))
+        for step in steps {
+            let result = await ShellRunner.run(step.run, directory: inputs.spec.directory, timeout: step.timeout)
+            let event = BuildStepResult(name: step.name, exitCode: result.exitCode, timedOut: result.timedOut, duration: result.duration, output: result.tail)
+            publish(.buildStep(event))
+            if !event.succeeded {
+                let why = result.timedOut ? "timed out after \(DurationText.format(step.timeout))" : "exited \(result.exitCode)"
+                publish(.stage(StageChange(stage: StageName.build, state: .failed, reason: "step '\(step.name)' \(why)")))
+                return (.blocked, "build step '\(step.name)' \(why)")
+            }
+        }
+        publish(.stage(StageChange(stage: StageName.build, state: .passed, reason: "\(steps.count) step(s) succeeded")))
+        return nil
+    }
+
+    /// Runs every gate, even after one fails, so the developer sees all verdicts at once.
+    private func runGates() async -> [String] {
+        var failed: [String] = []
+        for gate in inputs.spec.gates {
+            let stage = StageName.gate(gate.name)
+            publish(.stage(StageChange(stage: stage, state: .running)))
+            let result = await GateRunner(engine: self).evaluate(gate)
+            publish(.gate(result))
+            if result.passed {
+                publish(.stage(StageChange(stage: stage, state: .passed)))
+            } else {
+                let failing = result.checks.filter { !$0.passed }.map(\.threshold).joined(separator: ", ")
+                publish(.stage(StageChange(stage: stage, state: .failed, reason: "failed \(failing)")))
+                failed.append(gate.name)
+            }
+        }
+        return failed
+    }
+
+    private func notify(outcome: RunOutcome, reason: String) async {
+        let spec = inputs.spec
+        let payload = NotificationPayload(
+            pipeline: spec.name, outcome: outcome, reason: reason, candidate: spec.candidate.label, baseline: spec.baseline.label,
+            runFile: options.runFile, time: Timestamp.now())
+        for (n, notifier) in notifiers where n.on.isEmpty || n.on.contains(outcome.trigger) {
+            let error = await notifier.send(payload)
+            publish(.notification(NotificationSent(channel: notifier.channel, trigger: outcome.trigger, delivered: error == nil, error: error)))
+        }
+    }
+
+    func systemPrompt(for variant: Variant, vars: [String: String]) -> String {
+        let v = variant == .candidate ? inputs.spec.candidate : inputs.spec.baseline
+        guard let path = v.promptTemplate, let template = inputs.files[path] else { return "" }
+        return PromptTemplate.render(template, vars: vars)
+    }
+
+    func provider(_ variant: Variant) -> any ModelProvider {
+        variant == .candidate ? candidate : baseline
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+import RampartCore
+
+/// The documented exit codes beyond the run outcomes (`RunOutcome.exitCode`).
+enum Exit {
+    static let usage = ExitCode(64)
+    static let invalidInput = ExitCode(65)
+    static let cannotWrite = ExitCode(74)
+
+    static func outcome(_ o: RunOutcome) -> ExitCode { ExitCode(o.exitCode) }
+}

@@ -1,0 +1,17 @@
+import ArgumentParser
+
+@main
+struct Rampart: AsyncParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "rampart",
+        abstract: "Safe deployment for probabilistic systems: gates and canaries for GenAI apps.",
+        discussion: """
+            Exit codes: 0 promoted, 1 blocked by a build step or gate, 2 rolled back,
+            3 inconclusive or aborted, 64 usage error, 65 invalid input, 74 cannot write the run file.
+            """,
+        version: version,
+        subcommands: [RunCommand.self, ValidateCommand.self, DemoCommand.self]
+    )
+}

@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import RampartCore
+import RampartEngine
+
+/// Options shared by `run` and `demo`.
+struct RunOptionsGroup: ParsableArguments {
+    @Flag(help: "Print one line per event instead of opening the dashboard.")
+    var headless = false
+
+    @Option(help: "Seed for the simulator and traffic (default: the spec's seed).")
+    var seed: UInt64?
+
+    @Option(help: "Record the run to this file (default: .rampart/runs/<time>-<pipeline>.jsonl).")
+    var record: String?
+
+    @Option(help: "Operator name recorded with every command (default: $RAMPART_OPERATOR or $USER).")
+    var `operator`: String?
+
+    @Option(help: "Clock speed: 1 is real time, 10 runs ten times faster, 'max' runs on a virtual clock without waiting.")
+    var speed: String = "1"
+
+    @Option(
+        name: .customLong("command-at"),
+        help: ArgumentHelp("Schedule an operator command: TIME:COMMAND[:REASON], e.g. '4m:rollback:p95 looks off'. Repeatable.", valueName: "time:command"))
+    var commandsAt: [String] = []
+
+    func validate() throws {
+        if speed != "max" && (Double(speed).map { $0 <= 0 || !$0.isFinite } ?? true) {
+            throw ValidationError("--speed must be a positive number or 'max', got '\(speed)'")
+        }
+        _ = try schedule(operator: "x")
+    }
+
+    func schedule(operator name: String) throws -> [ScheduledCommand] {
+        try commandsAt.map { text in
+            let parts = text.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+            guard parts.count >= 2, let at = DurationText.seconds(from: parts[0]) else {
+                throw ValidationError("--command-at takes TIME:COMMAND[:REASON], got '\(text)'")
+            }
+            guard let kind = OperatorCommand.Kind(rawValue: parts[1]) else {
+                let names = OperatorCommand.Kind.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("--command-at: unknown command '\(parts[1])' (one of: \(names))")
+            }
+            return ScheduledCommand(at: at, command: OperatorCommand(kind, operator: name, reason: parts.count > 2 ? parts[2] : nil))
+        }
+    }
+
+    var operatorName: String {
+        if let op = `operator`, !op.isEmpty { return op }
+        let env = ProcessInfo.processInfo.environment
+        return env["RAMPART_OPERATOR"] ?? env["USER"] ?? env["LOGNAME"] ?? "unknown"
+    }
+}
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a pipeline: build, gates, canary, promote or roll back.",
+        discussion: "Exit codes: 0 promoted, 1 blocked, 2 rolled back, 3 inconclusive or aborted, 64 usage, 65 invalid input, 74 cannot write the run file."
+    )
+
+    @Argument(help: "The pipeline spec (YAML).")
+    var spec: String
+
+    @OptionGroup var options: RunOptionsGroup
+
+    func run() async throws {
+        try await PipelineRunner(specFile: spec, options: options).run()
+    }
+}
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run the bundled demo pipeline (examples/demo.yaml) on the embedded simulator."
+    )
+
+    @OptionGroup var options: RunOptionsGroup
+
+    func run() async throws {
+        guard let spec = DemoLocator.find() else {
+            Console.error("error: cannot find examples/demo.yaml (looked in the current directory and in the source tree)")
+            throw Exit.invalidInput
+        }
+        try await PipelineRunner(specFile: spec, options: options).run()
+    }
+}
+
+/// `rampart demo` works from the repository root or from anywhere, as long as the source tree
+/// the binary was built from is still there.
+enum DemoLocator {
+    static func find() -> String? {
+        let here = "examples/demo.yaml"
+        if FileManager.default.fileExists(atPath: here) { return here }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let path = root.appendingPathComponent(here).path
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import RampartCore
+
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check a pipeline spec and every file it references, without running anything.",
+        discussion: "Reports every problem as FILE:LINE:COLUMN: FIELD: MESSAGE and exits 65 if there is any."
+    )
+
+    @Argument(help: "Pipeline spec files (YAML).")
+    var specs: [String]
+
+    func run() throws {
+        var failed = false
+        for file in specs {
+            do {
+                let inputs = try PipelineInputs.load(file: file)
+                print("\(file): ok — \(SpecDescription.oneLine(inputs))")
+            } catch {
+                failed = true
+                Console.report(error)
+            }
+        }
+        if failed { throw Exit.invalidInput }
+    }
+}
+
+enum SpecDescription {
+    static func oneLine(_ inputs: PipelineInputs) -> String {
+        let s = inputs.spec
+        let canary = s.canary.map { c in "\(c.steps.count) canary steps (" + c.steps.map { MetricFormat.percent($0.weight) }.joined(separator: " → ") + ")" } ?? "no canary"
+        return "pipeline '\(s.name)', candidate \(s.candidate.label) vs baseline \(s.baseline.label), \(s.build.count) build steps, \(s.gates.count) gates, \(canary)"
+    }
+}
+
+enum Console {
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+
+    static func report(_ invalid: InvalidInput) {
+        for d in invalid.diagnostics { error("error: \(d)") }
+        let n = invalid.diagnostics.count
+        error("\(n) problem\(n == 1 ? "" : "s") found")
+    }
+}
