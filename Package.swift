@@ -32,7 +32,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "RampartCoreTests", dependencies: ["RampartCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RampartCoreTests", dependencies: ["RampartCore"], exclude: ["Fixtures"]),
         .testTarget(name: "RampartEngineTests", dependencies: ["RampartEngine", "RampartCore"]),
         .testTarget(name: "RampartCLITests", dependencies: ["RampartCore"]),
     ]

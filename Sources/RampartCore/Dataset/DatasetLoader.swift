@@ -13,7 +13,9 @@ public enum DatasetLoader {
             if input == nil && vars == nil { row.fail("input", "required field is missing (give 'input' or 'vars')") }
             var references = row.stringList("references", required: false)
             if references == nil, let one = row.string("reference", required: false) { references = [one] }
-            if references == nil { row.fail("references", "required field is missing (give 'references' or 'reference')") }
+            if row.object["references"] == nil && row.object["reference"] == nil {
+                row.fail("references", "required field is missing (give 'references' or 'reference')")
+            }
             if let r = references, r.isEmpty { row.fail("references", "must hold at least one reference answer") }
             let tags = row.stringList("tags", required: false) ?? []
             row.rejectUnknown(["id", "input", "vars", "references", "reference", "tags"])

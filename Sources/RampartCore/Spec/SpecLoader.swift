@@ -31,6 +31,9 @@ public enum SpecLoader {
         } catch let invalid as InvalidInput {
             throw invalid
         } catch let yaml as YamlError {
+            if case .duplicatedKeysInMapping(let keys, let context) = yaml {
+                throw InvalidInput(keys.sorted().map { duplicateDiagnostic(key: $0, from: context.mark, text: text, file: file) })
+            }
             throw InvalidInput([syntaxDiagnostic(yaml, file: file)])
         } catch {
             throw InvalidInput([Diagnostic(file: file, line: 1, column: 1, path: "", message: "not valid YAML: \(error)")])
@@ -39,6 +42,21 @@ public enum SpecLoader {
         let spec = SpecParser(reader: reader).pipeline(YAMLField(node: root, path: ""), file: file, directory: directory)
         if let spec, reader.diagnostics.isEmpty { return spec }
         throw InvalidInput(reader.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
+    }
+
+    /// Yams reports a duplicated key at its mapping; point at the second occurrence instead.
+    static func duplicateDiagnostic(key: String, from mark: Mark, text: String, file: String) -> Diagnostic {
+        var seen: (indent: Int, line: Int)?
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where index + 1 >= mark.line {
+            let body = line.drop { $0 == " " || $0 == "-" }
+            let indent = line.count - body.count
+            guard body.hasPrefix(key), body.dropFirst(key.count).drop(while: { $0 == " " }).first == ":" else { continue }
+            if let first = seen, first.indent == indent {
+                return Diagnostic(file: file, line: index + 1, column: indent + 1, path: key, message: "duplicate key '\(key)' (first on line \(first.line))")
+            }
+            if seen == nil { seen = (indent, index + 1) }
+        }
+        return Diagnostic(file: file, line: mark.line, column: mark.column, path: key, message: "duplicate key '\(key)'")
     }
 
     static func syntaxDiagnostic(_ error: YamlError, file: String) -> Diagnostic {
@@ -202,8 +220,9 @@ struct SpecParser {
 
     func gateThresholds(_ field: YAMLField, kind: GateSpec.Kind) -> GateThresholds? {
         let keys = GateThresholds.keys(for: kind)
+        let before = reader.diagnostics.count
         guard let m = reader.mapping(field, allowed: keys) else { return nil }
-        if m.isEmpty {
+        if m.isEmpty && reader.diagnostics.count == before {
             reader.error(field.node, field.path, "set at least one of: \(keys.joined(separator: ", "))")
             return nil
         }
@@ -280,7 +299,9 @@ struct SpecParser {
         var seen: Set<CanaryMetric> = []
         return items.compactMap { item in
             let keys = ["metric", "max_ratio", "max_increase", "max_decrease", "max", "min"]
+            let before = reader.diagnostics.count
             guard let m = reader.mapping(item, allowed: keys, required: ["metric"]) else { return nil }
+            let hadUnknownKeys = reader.diagnostics.count > before
             guard let metric = m["metric"].flatMap({ reader.choice($0, CanaryMetric.self) }) else { return nil }
             if let f = m["metric"], !seen.insert(metric).inserted {
                 reader.error(f.node, f.path, "metric '\(metric.rawValue)' is listed twice")
@@ -292,7 +313,7 @@ struct SpecParser {
             check.max = m["max"].flatMap { reader.double($0, in: 0...1e12) }
             check.min = m["min"].flatMap { reader.double($0, in: 0...1e12) }
             let limits = ["max_ratio", "max_increase", "max_decrease", "max", "min"].filter { m[$0] != nil }
-            if limits.isEmpty {
+            if limits.isEmpty && !hadUnknownKeys {
                 reader.error(item.node, item.path, "set at least one limit: max_ratio, max_increase, max_decrease, max or min")
             }
             let wrong = metric.higherIsWorse ? ["max_decrease", "min"] : ["max_ratio", "max_increase", "max"]

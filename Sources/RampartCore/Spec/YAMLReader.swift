@@ -35,6 +35,7 @@ final class YAMLReader {
             return nil
         }
         var out: [String: YAMLField] = [:]
+        var suggested: Set<String> = []
         for (keyNode, value) in map {
             guard let key = keyNode.scalar?.string else {
                 error(keyNode, field.path, "keys must be plain strings")
@@ -45,6 +46,7 @@ final class YAMLReader {
                 var message = "unknown key '\(key)'"
                 if let hint = Levenshtein.suggestion(for: key, among: allowed) {
                     message += " (did you mean '\(hint)'?)"
+                    suggested.insert(hint)
                 } else {
                     message += " (expected one of: \(allowed.joined(separator: ", ")))"
                 }
@@ -57,7 +59,8 @@ final class YAMLReader {
             }
             out[key] = YAMLField(node: value, path: path)
         }
-        for key in required where out[key] == nil {
+        // A misspelt required key is reported once, as the misspelling.
+        for key in required where out[key] == nil && !suggested.contains(key) {
             error(field.node, field.child(key), "required field is missing")
         }
         return out

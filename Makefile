@@ -1,0 +1,36 @@
+# Two commands on a fresh Debian machine: `make demo` and `make test`.
+# Both install the Debian packages Rampart needs when they are missing (root, or sudo).
+
+SHELL := /bin/bash
+SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
+APT_PACKAGES := libncurses-dev ncurses-term tmux git python3 ca-certificates
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SPEED ?= 1
+
+.PHONY: all deps swift-check build demo test clean
+
+all: build
+
+deps: swift-check
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "make: installing missing Debian packages:" $$missing; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+swift-check:
+	@$(SWIFT) --version >/dev/null 2>&1 || { echo "make: Swift 6.3 is required (not found on PATH nor at /opt/swift/usr/bin)"; exit 1; }
+
+build: deps
+	$(SWIFT) build
+
+# The demo runs in real time (about two minutes); `make demo SPEED=10` runs it ten times faster.
+demo: build
+	$(SWIFT) run rampart demo --speed $(SPEED)
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+clean:
+	rm -rf .build .rampart
