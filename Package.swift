@@ -34,6 +34,6 @@ let package = Package(
         ),
         .testTarget(name: "RampartCoreTests", dependencies: ["RampartCore"], exclude: ["Fixtures"]),
         .testTarget(name: "RampartEngineTests", dependencies: ["RampartEngine", "RampartCore"]),
-        .testTarget(name: "RampartCLITests", dependencies: ["RampartCore"]),
+        .testTarget(name: "RampartCLITests", dependencies: ["RampartCore", "rampart"]),
     ]
 )

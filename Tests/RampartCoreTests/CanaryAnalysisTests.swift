@@ -4,12 +4,16 @@ import Testing
 struct ArmAccumulatorTests {
     @Test func summarisesAndTellsNoDataFromZero() {
         var arm = ArmAccumulator()
-        #expect(arm.metrics.latencyP50 == nil)
-        #expect(arm.metrics.errorRate == nil)
-        for i in 1...100 {
+        #expect(arm.metrics().latencyP50 == nil)
+        #expect(arm.metrics().errorRate == nil)
+        for i in stride(from: 100, through: 51, by: -1) {
             arm.record(latencyMs: Double(i), failed: i % 10 == 0, tokens: 100, cost: 0.01, quality: 0.5)
         }
-        let m = arm.metrics
+        #expect(arm.metrics().latencyP50 == 75)
+        for i in 1...50 {
+            arm.record(latencyMs: Double(i), failed: i % 10 == 0, tokens: 100, cost: 0.01, quality: 0.5)
+        }
+        let m = arm.metrics()
         #expect(m.requests == 100)
         #expect(m.errors == 10)
         #expect(m.errorRate == 0.1)
@@ -18,6 +22,11 @@ struct ArmAccumulatorTests {
         #expect(m.tokensPerRequest == 100)
         #expect(abs(m.costPerRequest! - 0.01) < 1e-12)
         #expect(m.quality == 0.5)
+    }
+
+    @Test func mergeKeepsOrder() {
+        #expect(ArmAccumulator.merge([1, 3, 5], [2, 2, 6]) == [1, 2, 2, 3, 5, 6])
+        #expect(ArmAccumulator.merge([], [1]) == [1])
     }
 
     @Test func nearestRankPercentile() {

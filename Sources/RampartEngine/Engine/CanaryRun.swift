@@ -82,12 +82,12 @@ final class CanaryRun {
             }
             if !paused { baked += tick }
             if t >= nextMetrics - 1e-9 {
-                publishMetrics(index, arms)
+                publishMetrics(index, &arms)
                 nextMetrics += engine.options.metricsEvery
             }
             if t >= nextAnalysis - 1e-9 {
                 nextAnalysis += spec.analysisInterval
-                let analysis = analyzer.analyze(step: index, baseline: arms[.baseline]!.metrics, candidate: arms[.candidate]!.metrics)
+                let analysis = analyzer.analyze(step: index, baseline: arms[.baseline]!.metrics(), candidate: arms[.candidate]!.metrics())
                 publish(.analysis(analysis))
                 if analysis.decision == .rollback {
                     return .stop(.rolledBack, "automatic rollback at step \(index + 1) (\(MetricFormat.percent(weight))): \(analysis.reason)")
@@ -174,9 +174,9 @@ final class CanaryRun {
         }
     }
 
-    private func publishMetrics(_ step: Int, _ arms: [Variant: ArmAccumulator]) {
+    private func publishMetrics(_ step: Int, _ arms: inout [Variant: ArmAccumulator]) {
         publish(.metrics(MetricsSnapshot(
-            step: step, weight: weight, baseline: arms[.baseline]!.metrics, candidate: arms[.candidate]!.metrics,
+            step: step, weight: weight, baseline: arms[.baseline]!.metrics(), candidate: arms[.candidate]!.metrics(),
             candidateTotal: candidateTotal)))
     }
 }

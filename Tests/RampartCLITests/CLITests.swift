@@ -1,0 +1,168 @@
+import Foundation
+import Testing
+@testable import RampartCore
+
+/// Runs the built `rampart` binary as a user would and checks exit codes, output and run files.
+enum CLI {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    static let binary: String = {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("rampart").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        for dir in [".build/debug", ".build/release"] {
+            let path = (repository as NSString).appendingPathComponent("\(dir)/rampart")
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return beside
+    }()
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ args: [String], in directory: String = repository, environment: [String: String] = [:]) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        p.currentDirectoryURL = URL(fileURLWithPath: directory)
+        var env = ProcessInfo.processInfo.environment
+        env["SWIFT_BACKTRACE"] = "enable=no"
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        // Read both pipes concurrently so neither can fill up and block the child.
+        nonisolated(unsafe) var errData = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async {
+            errData = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    static func temporaryDirectory() -> String {
+        let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("rampart-cli-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+}
+
+struct CLIValidateTests {
+    @Test func validExamplesPass() throws {
+        let r = try CLI.run(["validate", "examples/demo.yaml", "examples/degraded.yaml", "examples/blocked.yaml"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("examples/demo.yaml: ok — pipeline 'support-bot'"))
+    }
+
+    @Test func aMalformedSpecGetsEveryErrorWithLineNumbersAndExit65() throws {
+        let file = "Tests/RampartCoreTests/Fixtures/specs/many-errors.yaml"
+        let r = try CLI.run(["validate", file])
+        #expect(r.status == 65)
+        #expect(r.stderr.contains("error: \(file):20:17: canary.steps[1].weight: must be 0...100, got 140"))
+        #expect(r.stderr.contains("error: \(file):6:12: baseline.version: model version is not pinned"))
+        #expect(r.stderr.contains("4 problems found"))
+        #expect(!r.stderr.contains("Fatal error"))
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test func aMissingFileIsInvalidInputNotACrash() throws {
+        let r = try CLI.run(["validate", "no/such/spec.yaml"])
+        #expect(r.status == 65)
+        #expect(r.stderr.contains("no/such/spec.yaml:1:1: cannot read the spec"))
+    }
+
+    @Test(arguments: [["run"], ["frobnicate"], ["run", "examples/demo.yaml", "--speed", "fast"], ["run", "examples/demo.yaml", "--command-at", "soon:rollback"], ["run", "examples/demo.yaml", "--command-at", "5s:explode"]])
+    func usageErrorsExit64(_ args: [String]) throws {
+        let r = try CLI.run(args)
+        #expect(r.status == 64, "\(args): \(r.stderr)")
+    }
+}
+
+struct CLIRunTests {
+    func run(_ spec: String, _ extra: [String] = []) throws -> (CLI.Result, RunFileCodec.Recording, String) {
+        let file = (CLI.temporaryDirectory() as NSString).appendingPathComponent("run.jsonl")
+        let r = try CLI.run(["run", spec, "--headless", "--speed", "max", "--record", file, "--operator", "ci-bot"] + extra)
+        return (r, try RunFileCodec.read(file: file), file)
+    }
+
+    @Test(arguments: [("examples/demo.yaml", Int32(0), RunOutcome.promoted), ("examples/blocked.yaml", 1, .blocked), ("examples/degraded.yaml", 2, .rolledBack)])
+    func exitCodeMatchesTheRecordedOutcome(_ spec: String, _ code: Int32, _ outcome: RunOutcome) throws {
+        let (r, recording, file) = try run(spec)
+        #expect(r.status == code)
+        #expect(recording.outcome?.outcome == outcome)
+        #expect(recording.outcome?.exitCode == code)
+        #expect(recording.header.operator == "ci-bot")
+        #expect(recording.header.specSHA256.count == 64)
+        #expect(recording.header.candidate.promptTemplateSHA256?.count == 64)
+        // One line per event, then the summary naming the run file.
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.count > recording.events.count)
+        #expect(r.stdout.contains("outcome: \(outcome.rawValue.uppercased()) (exit \(code))"))
+        #expect(r.stdout.contains("run file: \(file)"))
+    }
+
+    @Test func theSameSeedRecordsTheSameEvents() throws {
+        func events(_ seed: String) throws -> [String] {
+            let (_, recording, _) = try run("examples/demo.yaml", ["--seed", seed])
+            return try recording.events.map { event in
+                var e = event
+                if case .buildStep(var b) = e.body { b.duration = 0; e.body = .buildStep(b) }
+                return try RunFileCodec.line(event: e)
+            }
+        }
+        let a = try events("7"), b = try events("7"), c = try events("8")
+        #expect(a == b)
+        #expect(a != c)
+    }
+
+    @Test func aScheduledOperatorRollbackIsRecordedWithWhoAndWhy() throws {
+        let (r, recording, _) = try run("examples/demo.yaml", ["--command-at", "40s:rollback:p95 looks off"])
+        #expect(r.status == 2)
+        let actions = recording.events.compactMap { if case .operatorAction(let o) = $0.body { o } else { nil } }
+        #expect(actions.count == 1)
+        #expect(actions[0].command.operator == "ci-bot")
+        #expect(actions[0].command.reason == "p95 looks off")
+        #expect(recording.outcome?.reason == "rolled back by ci-bot at step 2: p95 looks off")
+    }
+
+    @Test func anExistingRunFileIsNeverOverwritten() throws {
+        let file = (CLI.temporaryDirectory() as NSString).appendingPathComponent("taken.jsonl")
+        try "keep me\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["run", "examples/demo.yaml", "--headless", "--speed", "max", "--record", file])
+        #expect(r.status == 74)
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "keep me\n")
+    }
+
+    @Test func anInvalidSpecNeverStartsARun() throws {
+        let dir = CLI.temporaryDirectory()
+        let r = try CLI.run(["run", CLI.repository + "/Tests/RampartCoreTests/Fixtures/specs/weight-out-of-range.yaml", "--headless"], in: dir)
+        #expect(r.status == 65)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/.rampart"))
+    }
+
+    @Test func theDefaultRunFileGoesUnderDotRampartRuns() throws {
+        let dir = CLI.temporaryDirectory()
+        let r = try CLI.run(["run", CLI.repository + "/examples/blocked.yaml", "--headless", "--speed", "max"], in: dir)
+        #expect(r.status == 1)
+        let runs = try FileManager.default.contentsOfDirectory(atPath: dir + "/.rampart/runs")
+        #expect(runs.count == 1)
+        #expect(runs[0].hasSuffix("-support-bot-leaky.jsonl"))
+    }
+
+    @Test func demoRunsTheBundledSpecFromAnyDirectory() throws {
+        let dir = CLI.temporaryDirectory()
+        let r = try CLI.run(["demo", "--headless", "--speed", "max", "--record", dir + "/demo.jsonl"], in: dir)
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("support-bot: candidate acme-chat@2025-09-14 vs baseline acme-chat@2025-06-01"))
+    }
+}
