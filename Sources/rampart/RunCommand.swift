@@ -49,7 +49,9 @@ struct RunOptionsGroup: ParsableArguments {
     var operatorName: String {
         if let op = `operator`, !op.isEmpty { return op }
         let env = ProcessInfo.processInfo.environment
-        return env["RAMPART_OPERATOR"] ?? env["USER"] ?? env["LOGNAME"] ?? "unknown"
+        if let name = env["RAMPART_OPERATOR"] ?? env["USER"] ?? env["LOGNAME"], !name.isEmpty { return name }
+        if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+        return "uid \(getuid())"
     }
 }
 

@@ -43,13 +43,17 @@ public enum EventLine {
             return pad("weight") + "\(MetricFormat.percent(w.from)) → \(MetricFormat.percent(w.to)): \(w.reason)"
         case .metrics(let m):
             let c = m.candidate, b = m.baseline
-            func pair(_ metric: CanaryMetric) -> String {
-                let cv = c.value(metric).map { MetricFormat.value(metric, $0) } ?? "no data"
-                let bv = b.value(metric).map { MetricFormat.value(metric, $0) } ?? "no data"
-                return "\(metric.rawValue) \(cv) vs \(bv)"
+            func pair(_ label: String, _ metric: CanaryMetric, _ f: (Double) -> String, unit: String) -> String {
+                let cv = c.value(metric).map(f) ?? "-", bv = b.value(metric).map(f) ?? "-"
+                return "\(label) \(cv)/\(bv)\(unit)"
             }
-            return pad("metrics") + "step \(m.step + 1) @\(MetricFormat.percent(m.weight)): n \(c.requests)/\(b.requests), "
-                + [CanaryMetric.latencyP95, .errorRate, .quality].map(pair).joined(separator: ", ")
+            let parts = [
+                "n \(c.requests)/\(b.requests)",
+                pair("p95", .latencyP95, { String(format: "%.0f", $0) }, unit: "ms"),
+                pair("errors", .errorRate, { String(format: "%.2f", $0 * 100) }, unit: "%"),
+                pair("quality", .quality, { String(format: "%.3f", $0) }, unit: ""),
+            ]
+            return pad("metrics") + "step \(m.step + 1) @\(MetricFormat.percent(m.weight)) canary/baseline: " + parts.joined(separator: ", ")
         case .analysis(let a):
             return pad("analysis") + "step \(a.step + 1): \(a.decision == .rollback ? "ROLLBACK" : "continue") — \(a.reason)"
         case .operatorAction(let o):
