@@ -24,16 +24,26 @@ let package = Package(
             name: "RampartEngine",
             dependencies: ["RampartCore"]
         ),
+        // ncursesw as a system library: module map and a shim only (libncurses-dev).
+        .systemLibrary(name: "CNcursesw", providers: [.apt(["libncurses-dev"])]),
+        // Restores the terminal from a fatal signal; C because the handler must be async-signal-safe.
+        .target(name: "CTermGuard"),
+        // The dashboard: pure state, reducer and renderer; NcursesTerminal is its only curses file.
+        .target(
+            name: "RampartTUI",
+            dependencies: ["RampartCore", "CNcursesw", "CTermGuard"]
+        ),
         // The CLI: subcommands only.
         .executableTarget(
             name: "rampart",
             dependencies: [
-                "RampartCore", "RampartEngine",
+                "RampartCore", "RampartEngine", "RampartTUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "RampartCoreTests", dependencies: ["RampartCore"], exclude: ["Fixtures"]),
         .testTarget(name: "RampartEngineTests", dependencies: ["RampartEngine", "RampartCore"]),
+        .testTarget(name: "RampartTUITests", dependencies: ["RampartTUI", "RampartEngine", "RampartCore"], exclude: ["Snapshots"]),
         .testTarget(name: "RampartCLITests", dependencies: ["RampartCore", "rampart"]),
     ]
 )

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RampartCore
 import RampartEngine
+import RampartTUI
 import Synchronization
 
 /// Wires a run together: load and validate inputs, open the recorder, start the engine, print
@@ -42,21 +43,16 @@ struct PipelineRunner {
             options: RunOptions(seed: seed, operator: operatorName, schedule: try options.schedule(operator: operatorName), runFile: runFile))
         engine.bus.addSink { recorder.record($0) }
 
-        if !options.headless && isatty(STDOUT_FILENO) != 0 {
-            Console.error("rampart: the live dashboard is not available yet; running headless (use --headless to silence this).")
+        let useDashboard = !options.headless && isatty(STDOUT_FILENO) != 0 && isatty(STDIN_FILENO) != 0
+        // Themes are loaded before anything runs, so a bad theme file is an input error, not a crash mid-run.
+        let dashboard = useDashboard ? try ThemeSelection.load(options.theme) : nil
+        let outcome: RunOutcome
+        let events: [RunEvent]
+        if let dashboard {
+            (outcome, events) = await runWithDashboard(engine: engine, themes: dashboard, operator: operatorName)
+        } else {
+            (outcome, events) = await runHeadless(engine: engine, operator: operatorName)
         }
-        let interrupts = InterruptHandler(engine: engine, operator: operatorName)
-        let printer = Task {
-            var events: [RunEvent] = []
-            for await event in engine.bus.subscribe() {
-                events.append(event)
-                print(EventLine.format(event))
-            }
-            return events
-        }
-        let outcome = await engine.run()
-        let events = await printer.value
-        interrupts.cancel()
         print("")
         for line in RunSummary.lines(events: events, runFile: runFile) { print(line) }
         if let problem = recorder.error {
@@ -64,6 +60,43 @@ struct PipelineRunner {
             throw Exit.cannotWrite
         }
         throw Exit.outcome(outcome)
+    }
+
+    private func runHeadless(engine: Engine, operator name: String) async -> (RunOutcome, [RunEvent]) {
+        let interrupts = InterruptHandler(operator: name) { engine.send($0) }
+        defer { interrupts.cancel() }
+        let printer = Task {
+            for await event in engine.bus.subscribe() {
+                print(EventLine.format(event))
+            }
+        }
+        let outcome = await engine.run()
+        await printer.value
+        return (outcome, engine.bus.events)
+    }
+
+    private func runWithDashboard(engine: Engine, themes: ThemeSelection, operator name: String) async -> (RunOutcome, [RunEvent]) {
+        let app = DashboardApp(
+            configuration: .init(
+                operatorName: name, themes: themes.themes, themeIndex: themes.index,
+                noColor: !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty,
+                stderrLog: ".rampart/dashboard-stderr.log"),
+            send: { engine.send($0) })
+        let interrupts = InterruptHandler(operator: name, quiet: true) { _ in app.interrupt() }
+        defer { interrupts.cancel() }
+        let forwarder = Task { await app.forward(engine.bus.subscribe()) }
+        async let outcome = engine.run()
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            let ui = Thread {
+                app.runLoop()
+                done.resume()
+            }
+            ui.name = "rampart-dashboard"
+            ui.start()
+        }
+        let result = await outcome
+        await forwarder.value
+        return (result, engine.bus.events)
     }
 
     private func record(_ v: VariantSpec, _ inputs: PipelineInputs) -> VariantRecord {
@@ -75,20 +108,21 @@ struct PipelineRunner {
 }
 
 /// Ctrl-C or SIGTERM asks the engine to abort, which puts traffic back on the baseline and
-/// records the outcome; a second signal exits at once.
+/// records the outcome; a second signal exits at once (headless only: the dashboard must restore
+/// the terminal first, so there it only repeats the request).
 final class InterruptHandler {
     private let sources: [any DispatchSourceSignal]
 
-    init(engine: Engine, operator name: String) {
+    init(operator name: String, quiet: Bool = false, abort: @escaping @Sendable (OperatorCommand) -> Void) {
         var sources: [any DispatchSourceSignal] = []
         let count = Counter()
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler { @Sendable in
-                if count.increment() > 1 { exit(130) }
-                Console.error("rampart: interrupted; rolling traffic back to the baseline (press again to quit at once)")
-                engine.send(OperatorCommand(.abort, operator: name, reason: sig == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)"))
+                if count.increment() > 1 && !quiet { exit(130) }
+                if !quiet { Console.error("rampart: interrupted; rolling traffic back to the baseline (press again to quit at once)") }
+                abort(OperatorCommand(.abort, operator: name, reason: sig == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)"))
             }
             source.resume()
             sources.append(source)

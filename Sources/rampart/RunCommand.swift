@@ -5,8 +5,11 @@ import RampartEngine
 
 /// Options shared by `run` and `demo`.
 struct RunOptionsGroup: ParsableArguments {
-    @Flag(help: "Print one line per event instead of opening the dashboard.")
+    @Flag(help: "Print one line per event instead of opening the dashboard (the default when not on a terminal).")
     var headless = false
+
+    @Option(help: "Dashboard theme: a name from themes/ (default, light, high-contrast, colorblind, mono) or a path to a .theme file.")
+    var theme: String = "default"
 
     @Option(help: "Seed for the simulator and traffic (default: the spec's seed).")
     var seed: UInt64?

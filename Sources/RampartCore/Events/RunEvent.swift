@@ -42,14 +42,29 @@ public struct RunStarted: Sendable, Equatable, Codable {
     public var stages: [String]
     public var seed: UInt64
     public var `operator`: String
+    /// The canary's ramp and watched metrics, so a viewer can show the plan before it unfolds.
+    public var canarySteps: [CanaryStep]?
+    public var canaryMetrics: [MetricCheck]?
 
-    public init(pipeline: String, baseline: String, candidate: String, stages: [String], seed: UInt64, operator: String) {
+    public init(
+        pipeline: String, baseline: String, candidate: String, stages: [String], seed: UInt64, operator: String,
+        canarySteps: [CanaryStep]? = nil, canaryMetrics: [MetricCheck]? = nil
+    ) {
         self.pipeline = pipeline
         self.baseline = baseline
         self.candidate = candidate
         self.stages = stages
         self.seed = seed
         self.operator = `operator`
+        self.canarySteps = canarySteps
+        self.canaryMetrics = canaryMetrics
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case pipeline, baseline, candidate, stages, seed
+        case `operator`
+        case canarySteps = "canary_steps"
+        case canaryMetrics = "canary_metrics"
     }
 }
 

@@ -94,7 +94,8 @@ public final class Engine: Sendable {
         let spec = inputs.spec
         publish(.runStarted(RunStarted(
             pipeline: spec.name, baseline: spec.baseline.label, candidate: spec.candidate.label,
-            stages: StageName.all(for: spec), seed: options.seed, operator: options.operator)))
+            stages: StageName.all(for: spec), seed: options.seed, operator: options.operator,
+            canarySteps: spec.canary?.steps, canaryMetrics: spec.canary?.metrics)))
         let (outcome, reason) = await stages()
         await notify(outcome: outcome, reason: reason)
         publish(.finished(RunFinished(outcome: outcome, reason: reason)))

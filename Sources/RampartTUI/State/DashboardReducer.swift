@@ -1,0 +1,219 @@
+import RampartCore
+
+/// What reaches the dashboard: engine events, keys, and the passage of wall time.
+public enum DashboardMsg: Sendable {
+    case engine(RunEvent)
+    case key(Key)
+    /// Wall-clock seconds, so elapsed time and staleness move even when no event arrives.
+    case tick(Double)
+}
+
+/// What the reducer asks the outside world to do.
+public enum DashboardEffect: Equatable, Sendable {
+    case send(OperatorCommand)
+    /// Leave the dashboard once the engine has finished (an unfinished run is aborted first).
+    case quit
+}
+
+/// The dashboard's pure update function, in the Elm style: state and message in, new state and
+/// effects out. No curses, no clock, no engine: tested by feeding it values.
+public enum DashboardReducer {
+    public static let flashSeconds = 3.0
+
+    public static func reduce(_ s: inout DashboardState, _ msg: DashboardMsg) -> [DashboardEffect] {
+        switch msg {
+        case .tick(let now):
+            s.now = now
+            if let f = s.flash, f.until <= now { s.flash = nil }
+            return []
+        case .engine(let event):
+            apply(event, to: &s)
+            return []
+        case .key(let key):
+            return press(key, &s)
+        }
+    }
+
+    // MARK: engine events
+
+    static func apply(_ e: RunEvent, to s: inout DashboardState) {
+        s.engineTime = e.t
+        s.lastEventWall = s.now
+        switch e.body {
+        case .runStarted(let r):
+            s.pipeline = r.pipeline
+            s.baseline = r.baseline
+            s.candidate = r.candidate
+            s.stages = r.stages
+            for stage in r.stages where s.stageStates[stage] == nil { s.stageStates[stage] = .pending }
+            s.steps = r.canarySteps ?? []
+            s.stepCount = s.steps.count
+            for m in r.canaryMetrics ?? [] { s.history[m.metric] = .init() }
+        case .stage(let c):
+            let before = s.stageStates[c.stage]
+            s.stageStates[c.stage] = c.state
+            s.stageReasons[c.stage] = c.reason
+            if c.stage == StageName.canary {
+                if c.state == .paused { s.pausedAt = e.t }
+                if before == .paused, c.state != .paused, let at = s.pausedAt {
+                    s.pausedTotal += e.t - at
+                    s.pausedAt = nil
+                }
+            }
+        case .gate(let g):
+            s.gates[g.name] = g
+        case .canaryStep(let c):
+            s.currentStep = c.index
+            s.stepCount = c.count
+            if s.steps.count <= c.index { s.steps.append(c.step) }
+            s.stepStartedAt = e.t
+            s.pausedTotal = 0
+            s.pausedAt = s.paused ? e.t : nil
+            s.analysis = nil
+        case .weight(let w):
+            s.weight = w.to
+        case .metrics(let m):
+            s.latest = m
+            let watched = s.history.keys.isEmpty ? CanaryMetric.allCases : Array(s.history.keys)
+            for metric in watched {
+                s.history[metric, default: .init()].append(baseline: m.baseline.value(metric), candidate: m.candidate.value(metric))
+            }
+        case .analysis(let a):
+            s.analysis = a
+        case .operatorAction:
+            s.pending = nil
+        case .finished(let f):
+            s.finished = f
+            s.pending = nil
+            if case .confirm = s.overlay { s.overlay = nil }
+        case .buildStep, .notification:
+            break
+        }
+        if case .metrics = e.body { return }
+        s.log.append(.init(text: EventLine.format(e), tone: tone(of: e.body)))
+        if s.logScroll > 0 { s.logScroll += 1 }
+    }
+
+    static func tone(of body: RunEvent.Body) -> DashboardState.LogLine.Tone {
+        switch body {
+        case .stage(let c): c.state == .failed ? .bad : (c.state == .passed ? .good : (c.state == .paused ? .warn : .normal))
+        case .gate(let g): g.passed ? .good : .bad
+        case .buildStep(let b): b.succeeded ? .normal : .bad
+        case .analysis(let a): a.decision == .rollback ? .bad : (a.results.contains { $0.status == .watching } ? .warn : .normal)
+        case .operatorAction: .operatorAction
+        case .notification(let n): n.delivered ? .normal : .warn
+        case .finished(let f): f.outcome == .promoted ? .good : .bad
+        default: .normal
+        }
+    }
+
+    // MARK: keys
+
+    static func press(_ key: Key, _ s: inout DashboardState) -> [DashboardEffect] {
+        switch s.overlay {
+        case .help:
+            s.overlay = nil
+            return []
+        case .confirm(var c):
+            switch key {
+            case .escape:
+                s.overlay = nil
+            case .tab, .backTab, .left, .right:
+                c.confirmFocused.toggle()
+                s.overlay = .confirm(c)
+            case .enter:
+                s.overlay = nil
+                return c.confirmFocused ? confirmed(c, &s) : []
+            case .backspace:
+                if !c.reason.isEmpty { c.reason.removeLast() }
+                s.overlay = .confirm(c)
+            case .char(let ch) where !ch.isNewline && c.reason.count < 200:
+                c.reason.append(ch)
+                s.overlay = .confirm(c)
+            default:
+                break
+            }
+            return []
+        case nil:
+            break
+        }
+        guard let binding = Keymap.binding(for: key) else {
+            flash("\(key.label): no such key; press ? for help", &s)
+            return []
+        }
+        if let why = binding.unavailable(s) {
+            flash("\(key.label) (\(binding.help)): not available, \(why)", &s)
+            return []
+        }
+        let visibleLog = 8
+        switch binding.action {
+        case .promote:
+            s.pending = "promote to the next step requested"
+            return [.send(OperatorCommand(.promote, operator: s.operatorName))]
+        case .promoteFully:
+            s.overlay = .confirm(.init(action: .promoteFully))
+        case .rollback:
+            s.overlay = .confirm(.init(action: .rollback))
+        case .pauseResume:
+            let kind: OperatorCommand.Kind = s.paused ? .resume : .pause
+            s.pending = kind == .pause ? "pause requested" : "resume requested"
+            return [.send(OperatorCommand(kind, operator: s.operatorName))]
+        case .help:
+            s.overlay = .help
+        case .cycleFocus:
+            let all = DashboardState.Focus.allCases
+            s.focus = all[(all.firstIndex(of: s.focus)! + 1) % all.count]
+        case .scrollUp:
+            if s.focus == .log { s.logScroll = min(s.logScroll + 1, max(0, s.log.count - 1)) } else { s.selectedMetric = max(0, s.selectedMetric - 1) }
+        case .scrollDown:
+            if s.focus == .log { s.logScroll = max(0, s.logScroll - 1) } else { s.selectedMetric = min(max(0, metricRows(s).count - 1), s.selectedMetric + 1) }
+        case .pageUp:
+            s.logScroll = min(s.logScroll + visibleLog, max(0, s.log.count - 1))
+        case .pageDown:
+            s.logScroll = max(0, s.logScroll - visibleLog)
+        case .top:
+            s.logScroll = max(0, s.log.count - 1)
+        case .bottom:
+            s.logScroll = 0
+        case .cycleTheme:
+            s.themeIndex = (s.themeIndex + 1) % s.themeNames.count
+            flash("theme: \(s.themeName)", &s)
+        case .quit:
+            if s.canaryLive {
+                s.overlay = .confirm(.init(action: .quitAbort))
+                return []
+            }
+            s.quitting = true
+            return [.quit]
+        }
+        return []
+    }
+
+    static func confirmed(_ c: DashboardState.Confirmation, _ s: inout DashboardState) -> [DashboardEffect] {
+        let reason = c.reason.trimmingCharacters(in: .whitespaces).isEmpty ? nil : c.reason.trimmingCharacters(in: .whitespaces)
+        switch c.action {
+        case .rollback:
+            s.pending = "rollback requested by \(s.operatorName)"
+            return [.send(OperatorCommand(.rollback, operator: s.operatorName, reason: reason))]
+        case .promoteFully:
+            s.pending = "full promotion requested by \(s.operatorName)"
+            return [.send(OperatorCommand(.promoteFully, operator: s.operatorName, reason: reason))]
+        case .quitAbort:
+            s.pending = "aborting: traffic back to the baseline"
+            s.quitting = true
+            return [.send(OperatorCommand(.abort, operator: s.operatorName, reason: reason ?? "operator quit the dashboard")), .quit]
+        }
+    }
+
+    static func flash(_ text: String, _ s: inout DashboardState) {
+        s.flash = .init(text: text, until: s.now + flashSeconds)
+    }
+
+    /// The metrics shown as rows: the watched ones in spec order, else all with data.
+    public static func metricRows(_ s: DashboardState) -> [CanaryMetric] {
+        let watched = CanaryMetric.allCases.filter { s.history[$0] != nil }
+        return watched.isEmpty ? (s.latest == nil ? [] : CanaryMetric.allCases) : watched
+    }
+}
+
+import Foundation

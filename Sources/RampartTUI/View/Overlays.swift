@@ -1,0 +1,76 @@
+import RampartCore
+
+/// The help overlay (generated from the keymap) and the confirmation dialog.
+enum Overlays {
+    static func centeredBox(_ screen: inout Screen, width w: Int, height h: Int, title: String, _ p: Palette, _ g: Glyphs, style: CellStyle? = nil) -> (x: Int, y: Int) {
+        let x = max(0, (screen.width - w) / 2), y = max(0, (screen.height - h) / 2)
+        screen.fill(x: x, y: y, width: w, height: h, style: p.base)
+        Widgets.box(&screen, x: x, y: y, width: w, height: h, title: title, style: style ?? p.focusedBorder, titleStyle: style ?? p.title, glyphs: g)
+        return (x, y)
+    }
+
+    static func help(_ screen: inout Screen, _ s: DashboardState, _ p: Palette, _ g: Glyphs) {
+        let rows = Keymap.bindings
+        let w = min(screen.width - 4, 96), h = min(screen.height - 2, rows.count + 4)
+        let (x0, y0) = centeredBox(&screen, width: w, height: h, title: "Keys", p, g)
+        var y = y0 + 1
+        for b in rows where y < y0 + h - 3 {
+            let keys = b.keys.map(\.label).joined(separator: " ")
+            let why = b.unavailable(s)
+            let style = why == nil ? p.base : p.inactive
+            var x = screen.put(CharWidth.pad(keys, to: 10), x: x0 + 2, y: y, style: why == nil ? p.hint.with(bold: true) : p.inactive)
+            x = screen.put(b.help, x: x, y: y, style: style)
+            if let why { screen.put(CharWidth.truncate("  (not now: \(why))", to: x0 + w - 2 - x), x: x, y: y, style: p.inactive) }
+            y += 1
+        }
+        screen.put("Greyed keys do not apply right now. Any key closes this help.", x: x0 + 2, y: y0 + h - 2, style: p.inactive, limit: w - 4)
+    }
+
+    static func confirm(_ screen: inout Screen, _ s: DashboardState, _ c: DashboardState.Confirmation, _ p: Palette, _ g: Glyphs) {
+        let (title, action, lines): (String, String, [String]) = switch c.action {
+        case .rollback:
+            ("Roll back?", "Roll back", [
+                "All traffic goes back to the baseline, \(s.baseline).",
+                "Blast radius so far: the candidate serves \(MetricFormat.percent(s.weight)) of traffic",
+                "and has served \(s.candidateTotal) requests.",
+            ])
+        case .promoteFully:
+            ("Promote fully?", "Promote to 100%", [
+                "All traffic goes to the candidate, \(s.candidate), skipping the",
+                "remaining steps. It serves \(MetricFormat.percent(s.weight)) now (\(s.candidateTotal) requests so far).",
+                "Later degradation will no longer be caught by this canary.",
+            ])
+        case .quitAbort:
+            ("Quit while the canary is live?", "Abort and quit", [
+                "Quitting aborts the run: traffic goes back to the baseline",
+                "(the candidate serves \(MetricFormat.percent(s.weight)) now, \(s.candidateTotal) requests so far),",
+                "and the outcome is recorded as aborted.",
+            ])
+        }
+        let w = min(screen.width - 4, 72), h = 11
+        let danger = p.verdict(c.action == .promoteFully ? .promote : .rollback)
+        let (x0, y0) = centeredBox(&screen, width: w, height: h, title: title, p, g, style: p.mono ? p.base.with(bold: true) : p.fg(.failFg, bold: true))
+        var y = y0 + 1
+        for line in lines {
+            screen.put(line, x: x0 + 2, y: y, style: p.base, limit: w - 4)
+            y += 1
+        }
+        screen.put("Operator: \(s.operatorName) (recorded with the reason)", x: x0 + 2, y: y, style: p.inactive, limit: w - 4)
+        y += 1
+        let label = "Reason (optional): "
+        var x = screen.put(label, x: x0 + 2, y: y, style: p.base)
+        let room = w - 4 - CharWidth.of(label) - 1
+        let shown = CharWidth.of(c.reason) > room ? String(c.reason.suffix(room)) : c.reason
+        x = screen.put(shown, x: x, y: y, style: p.base.with(underline: true))
+        screen.put("_", x: x, y: y, style: p.hint)
+        y += 2
+        let cancel = "[ Cancel ]", go = "[ \(action) ]"
+        let bx = x0 + (w - CharWidth.of(cancel) - CharWidth.of(go) - 6) / 2
+        let cancelStyle = c.confirmFocused ? p.base : p.selected.with(bold: true)
+        let goStyle = c.confirmFocused ? danger.with(reverse: p.mono ? true : danger.reverse) : p.base
+        let after = screen.put(cancel, x: bx, y: y, style: cancelStyle)
+        screen.put(go, x: after + 6, y: y, style: goStyle)
+        y += 2
+        screen.put("type a reason · tab switch · Enter choose · Esc cancel", x: x0 + 2, y: y, style: p.inactive, limit: w - 4)
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import Testing
+@testable import RampartCore
+
+/// Drives the real dashboard in tmux (installed by `make test`) the way an operator would:
+/// read the screen, press keys, resize, quit, and check the terminal and the run file after.
+/// Each test has its own tmux server socket, so they can run in parallel.
+final class TmuxSession {
+    let socket = "rampart-e2e-\(UUID().uuidString.prefix(8))"
+    let runFile: String
+    let directory = CLI.temporaryDirectory()
+
+    init(args: [String] = [], env: [String: String] = [:], width: Int = 100, height: Int = 30) throws {
+        runFile = directory + "/run.jsonl"
+        // The session's environment is the test's own choice: `swift test` itself exports NO_COLOR=1.
+        let envText = env.map { "\($0.key)='\($0.value)'" }.joined(separator: " ")
+        let command = "cd '\(CLI.repository)' && env -u NO_COLOR -u COLORTERM \(envText) SWIFT_BACKTRACE=enable=no '\(CLI.binary)' demo --speed 5 --record '\(runFile)' --operator e2e \(args.joined(separator: " ")); echo EXIT=$?; stty -a; sleep 60"
+        try tmux(["new-session", "-d", "-x", "\(width)", "-y", "\(height)", "sh", "-c", command])
+    }
+
+    deinit { _ = try? tmux(["kill-server"]) }
+
+    /// Runs tmux with posix_spawn and waitpid. Not Foundation's Process: the server that
+    /// new-session forks inherits Process's exit-monitoring socket, so waitUntilExit never returns.
+    @discardableResult
+    func tmux(_ args: [String]) throws -> String {
+        let outFile = directory + "/tmux-\(UUID().uuidString).out"
+        defer { try? FileManager.default.removeItem(atPath: outFile) }
+        let argv = ["tmux", "-L", socket, "-f", "/dev/null"] + args
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, args.first == "capture-pane" ? outFile : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var cArgs = argv.map { strdup($0) } + [nil]
+        defer { for a in cArgs { free(a) } }
+        var pid: pid_t = 0
+        let rc = posix_spawnp(&pid, "tmux", &actions, nil, &cArgs, environ)
+        guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .ENOENT) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (try? String(contentsOfFile: outFile, encoding: .utf8)) ?? ""
+    }
+
+    func screen(escapes: Bool = false) -> String {
+        (try? tmux(["capture-pane", "-p"] + (escapes ? ["-e"] : []) + ["-t", "0"])) ?? ""
+    }
+
+    func keys(_ keys: String...) throws { try tmux(["send-keys", "-t", "0"] + keys) }
+    func type(_ text: String) throws { try tmux(["send-keys", "-t", "0", "-l", text]) }
+
+    /// Polls the screen until `condition` holds; fails the test with the last screen if it never does.
+    @discardableResult
+    func waitFor(_ what: String, timeout: Double = 30, sourceLocation: SourceLocation = #_sourceLocation, _ condition: (String) -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        var last = ""
+        while Date() < deadline {
+            last = screen()
+            if condition(last) { return true }
+            usleep(100_000)
+        }
+        Issue.record("timed out waiting for \(what); screen was:\n\(last)", sourceLocation: sourceLocation)
+        return false
+    }
+
+    func waitFor(text: String, timeout: Double = 30, sourceLocation: SourceLocation = #_sourceLocation) {
+        waitFor("'\(text)'", timeout: timeout, sourceLocation: sourceLocation) { $0.contains(text) }
+    }
+}
+
+@Suite(.serialized)
+struct DashboardE2ETests {
+    init() throws {
+        // A missing tmux must fail loudly, not skip: `make test` installs it.
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["tmux", "-V"]
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "tmux is required for the dashboard tests (make test installs it)")
+    }
+
+    @Test func anOperatorRollsBackWithAReasonAndTheTerminalIsRestored() throws {
+        let t = try TmuxSession()
+        t.waitFor(text: "ETA step")
+        try t.keys("?")
+        t.waitFor(text: "Greyed keys do not apply right now")
+        try t.keys("x")
+        t.waitFor("help to close") { !$0.contains("Greyed keys") }
+        try t.keys("r")
+        t.waitFor(text: "Roll back?")
+        #expect(t.screen().contains("Blast radius so far"))
+        try t.type("e2e saw a spike")
+        try t.keys("Tab")
+        try t.keys("Enter")
+        t.waitFor(text: "ROLLED BACK")
+        try t.tmux(["resize-window", "-t", "0", "-x", "60", "-y", "20"])
+        t.waitFor(text: "terminal too small")
+        try t.tmux(["resize-window", "-t", "0", "-x", "120", "-y", "40"])
+        t.waitFor(text: "ROLLED BACK")
+        try t.keys("q")
+        t.waitFor(text: "EXIT=2")
+        let after = t.screen()
+        #expect(after.contains("outcome: ROLLED_BACK (exit 2)"))
+        // stty -a after exit: canonical mode and echo are back on.
+        #expect(after.contains(" icanon") && !after.contains("-icanon"))
+        #expect(after.contains(" echo ") && !after.contains("-echo "))
+        let recording = try RunFileCodec.read(file: t.runFile)
+        let action = recording.events.compactMap { if case .operatorAction(let o) = $0.body { o } else { nil } }.first
+        #expect(action?.command.operator == "e2e")
+        #expect(action?.command.reason == "e2e saw a spike")
+        #expect(recording.outcome?.outcome == .rolledBack)
+    }
+
+    @Test func quittingWhileLiveAsksFirstThenAborts() throws {
+        let t = try TmuxSession()
+        t.waitFor(text: "ETA step")
+        try t.keys("q")
+        t.waitFor(text: "Quit while the canary is live?")
+        try t.keys("Enter")  // Cancel has focus
+        t.waitFor("the dialog to close") { !$0.contains("Quit while") }
+        try t.keys("q")
+        t.waitFor(text: "Quit while the canary is live?")
+        try t.keys("Right", "Enter")
+        t.waitFor(text: "EXIT=3")
+        let recording = try RunFileCodec.read(file: t.runFile)
+        #expect(recording.outcome?.outcome == .aborted)
+    }
+
+    @Test func sigintAbortsCleanly() throws {
+        let t = try TmuxSession()
+        t.waitFor(text: "ETA step")
+        // Signal the process itself: tmux's C-c would also interrupt the wrapper shell.
+        let kill = Process()
+        kill.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        kill.arguments = ["pkill", "-INT", "-f", "--", "--record \(t.runFile)"]
+        try kill.run()
+        kill.waitUntilExit()
+        t.waitFor(text: "EXIT=3")
+        #expect(t.screen().contains(" icanon"))
+        let recording = try RunFileCodec.read(file: t.runFile)
+        #expect(recording.outcome?.reason.contains("interrupted") == true)
+    }
+
+    static func colourParameters(_ s: String) -> [Int] {
+        var out: [Int] = []
+        var rest = s[...]
+        while let r = rest.range(of: "\u{1B}[") {
+            let tail = rest[r.upperBound...]
+            guard let m = tail.firstIndex(of: "m") else { break }
+            let params = tail[..<m].split(separator: ";").compactMap { Int($0) }
+            out += params.filter { (30...38).contains($0) || (40...48).contains($0) || (90...97).contains($0) || (100...107).contains($0) }
+            rest = tail[m...]
+        }
+        return out
+    }
+
+    @Test func noColorMeansNoColourButStatesStayReadable() throws {
+        let coloured = try TmuxSession()
+        coloured.waitFor(text: "ETA step")
+        #expect(!Self.colourParameters(coloured.screen(escapes: true)).isEmpty, "the default theme should use colour")
+        let plain = try TmuxSession(env: ["NO_COLOR": "1"])
+        plain.waitFor(text: "ETA step")
+        let screen = plain.screen(escapes: true)
+        #expect(Self.colourParameters(screen).isEmpty)
+        #expect(plain.screen().contains("✓ build"))
+    }
+
+    @Test func aNonUTF8LocaleGetsASCII() throws {
+        let t = try TmuxSession(env: ["LC_ALL": "C"])
+        t.waitFor(text: "ETA step")
+        let screen = t.screen()
+        #expect(screen.contains("+ build ->"))
+        #expect(screen.contains("+- Canary"))
+        #expect(screen.unicodeScalars.allSatisfy { $0.isASCII })
+    }
+
+    @Test func aBadThemeIsAnInputErrorBeforeCursesStarts() throws {
+        let dir = CLI.temporaryDirectory()
+        try "theme[main_fgg]=\"#ffffff\"\n".write(toFile: dir + "/bad.theme", atomically: true, encoding: .utf8)
+        let t = try TmuxSession(args: ["--theme", dir + "/bad.theme"], width: 220)
+        t.waitFor(text: "EXIT=65")
+        #expect(t.screen().contains("bad.theme:1:1: main_fgg: unknown key 'main_fgg' (did you mean 'main_fg'?)"))
+    }
+}

@@ -1,0 +1,150 @@
+import Testing
+@testable import RampartCore
+@testable import RampartTUI
+
+struct ReducerEventTests {
+    @Test func aWholeRunFoldsIntoTheFinalState() async throws {
+        let events = try await DemoRun.events()
+        let s = DemoRun.state(events, upTo: .infinity)
+        #expect(s.pipeline == "support-bot")
+        #expect(s.candidate == "acme-chat@2025-09-14")
+        #expect(s.stages.count == 6)
+        #expect(s.stageStates.values.allSatisfy { $0 == .passed })
+        #expect(s.gates.count == 3)
+        #expect(s.steps.map(\.weight) == [5, 20, 50])
+        #expect(s.weight == 100)
+        #expect(s.finished?.outcome == .promoted)
+        #expect(!s.canaryLive)
+        // Metrics snapshots feed the panel and trends, not the log.
+        #expect(!s.log.contains { $0.text.contains("  metrics  step") })
+        #expect(s.history[.latencyP95]?.candidate.isEmpty == false)
+        #expect(s.log.last?.text.contains("finished PROMOTED") == true)
+    }
+
+    @Test func midCanaryTheStepEtaAndVerdictFollowTheEvents() async throws {
+        let s = DemoRun.state(try await DemoRun.events(), upTo: 45)
+        #expect(s.canaryLive)
+        #expect(s.currentStep == 1)
+        #expect(s.weight == 20)
+        #expect(s.baked > 14 && s.baked <= 15)
+        #expect(s.eta?.step == 30 - s.baked)
+        #expect(s.eta?.total == 30 - s.baked + 30)
+        let (kind, text) = VerdictLine.make(s)
+        #expect(kind == .promote || kind == .neutral)
+        #expect(text.contains("step 2/3 at 20%"))
+    }
+
+    @Test func pausedTimeDoesNotBake() async throws {
+        let events = try await DemoRun.events(schedule: [
+            ScheduledCommand(at: 35, command: OperatorCommand(.pause, operator: "ada")),
+            ScheduledCommand(at: 95, command: OperatorCommand(.resume, operator: "ada")),
+        ])
+        let during = DemoRun.state(events, upTo: 80)
+        #expect(during.paused)
+        #expect(abs(during.baked - 5) < 1.01)
+        #expect(VerdictLine.make(during).1.hasPrefix("PAUSED"))
+        let after = DemoRun.state(events, upTo: 100)
+        #expect(!after.paused)
+        #expect(abs(after.baked - 10) < 1.01)
+    }
+
+    @Test func stalenessIsMeasuredInWallTime() {
+        var s = DashboardState(operatorName: "ada", now: 100)
+        _ = DashboardReducer.reduce(&s, .engine(RunEvent(t: 0, .runStarted(RunStarted(pipeline: "p", baseline: "b", candidate: "c", stages: [], seed: 1, operator: "ada")))))
+        _ = DashboardReducer.reduce(&s, .tick(130))
+        #expect(s.silence == 30)
+        let screen = DashboardView.render(s, width: 80, height: 24, theme: .builtinDefault)
+        #expect(screen.line(0).contains("STALE: no event for 30s"))
+    }
+}
+
+struct ReducerKeyTests {
+    func liveState() async throws -> DashboardState { DemoRun.state(try await DemoRun.events(), upTo: 45) }
+
+    @Test func rollbackAsksFirstWithCancelFocused() async throws {
+        var s = try await liveState()
+        #expect(DashboardReducer.reduce(&s, .key(.char("r"))) == [])
+        #expect(s.overlay == .confirm(.init(action: .rollback)))
+        // Enter on the focused Cancel does nothing harmful.
+        #expect(DashboardReducer.reduce(&s, .key(.enter)) == [])
+        #expect(s.overlay == nil)
+        _ = DashboardReducer.reduce(&s, .key(.char("r")))
+        for ch in "p95 up" { _ = DashboardReducer.reduce(&s, .key(.char(ch))) }
+        _ = DashboardReducer.reduce(&s, .key(.backspace))
+        _ = DashboardReducer.reduce(&s, .key(.tab))
+        #expect(s.overlay == .confirm(.init(action: .rollback, reason: "p95 u", confirmFocused: true)))
+        let effects = DashboardReducer.reduce(&s, .key(.enter))
+        #expect(effects == [.send(OperatorCommand(.rollback, operator: "ada", reason: "p95 u"))])
+        #expect(s.pending == "rollback requested by ada")
+        #expect(VerdictLine.make(s).1.hasPrefix("WAITING FOR THE ENGINE"))
+    }
+
+    @Test func escapeCancelsAndKeysInsideTheDialogAreText() async throws {
+        var s = try await liveState()
+        _ = DashboardReducer.reduce(&s, .key(.char("P")))
+        #expect(DashboardReducer.reduce(&s, .key(.char("q"))) == [])
+        #expect(DashboardReducer.reduce(&s, .key(.char("r"))) == [])
+        #expect(s.overlay == .confirm(.init(action: .promoteFully, reason: "qr")))
+        _ = DashboardReducer.reduce(&s, .key(.escape))
+        #expect(s.overlay == nil)
+    }
+
+    @Test func promoteAndPauseSendAtOnce() async throws {
+        var s = try await liveState()
+        #expect(DashboardReducer.reduce(&s, .key(.char("p"))) == [.send(OperatorCommand(.promote, operator: "ada"))])
+        #expect(DashboardReducer.reduce(&s, .key(.char(" "))) == [.send(OperatorCommand(.pause, operator: "ada"))])
+        s.stageStates[StageName.canary] = .paused
+        #expect(DashboardReducer.reduce(&s, .key(.char(" "))) == [.send(OperatorCommand(.resume, operator: "ada"))])
+    }
+
+    @Test func keysThatDoNotApplySaySoInsteadOfBeingIgnored() {
+        var s = DashboardState(operatorName: "ada", now: 0)
+        #expect(DashboardReducer.reduce(&s, .key(.char("r"))) == [])
+        #expect(s.overlay == nil)
+        #expect(s.flash?.text == "r (roll back to the baseline, asks first): not available, no live canary yet")
+        _ = DashboardReducer.reduce(&s, .key(.char("z")))
+        #expect(s.flash?.text == "z: no such key; press ? for help")
+        _ = DashboardReducer.reduce(&s, .tick(DashboardReducer.flashSeconds + 0.1))
+        #expect(s.flash == nil)
+    }
+
+    @Test func quitAsksWhileLiveAndAbortsWhenConfirmed() async throws {
+        var s = try await liveState()
+        #expect(DashboardReducer.reduce(&s, .key(.char("q"))) == [])
+        _ = DashboardReducer.reduce(&s, .key(.right))
+        let effects = DashboardReducer.reduce(&s, .key(.enter))
+        #expect(effects == [.send(OperatorCommand(.abort, operator: "ada", reason: "operator quit the dashboard")), .quit])
+        #expect(s.quitting)
+        var done = DemoRun.state(try await DemoRun.events(), upTo: .infinity)
+        #expect(DashboardReducer.reduce(&done, .key(.char("q"))) == [.quit])
+    }
+
+    @Test func helpIsGeneratedFromTheKeymapWithUnavailableKeysGreyed() async throws {
+        var s = DashboardState(operatorName: "ada", now: 0)
+        _ = DashboardReducer.reduce(&s, .key(.char("?")))
+        #expect(s.overlay == .help)
+        let screen = DashboardView.render(s, width: 100, height: 30, theme: .builtinDefault)
+        let text = screen.textDump()
+        for b in Keymap.bindings { #expect(text.contains(b.help), "\(b.help) missing from help") }
+        #expect(text.contains("(not now: no live canary yet)"))
+        _ = DashboardReducer.reduce(&s, .key(.char("x")))
+        #expect(s.overlay == nil)
+    }
+
+    @Test func focusScrollAndThemeCycle() async throws {
+        var s = try await liveState()
+        _ = DashboardReducer.reduce(&s, .key(.down))
+        #expect(s.selectedMetric == 1)
+        _ = DashboardReducer.reduce(&s, .key(.tab))
+        #expect(s.focus == .log)
+        _ = DashboardReducer.reduce(&s, .key(.char("k")))
+        _ = DashboardReducer.reduce(&s, .key(.pageUp))
+        #expect(s.logScroll == 9)
+        _ = DashboardReducer.reduce(&s, .key(.char("G")))
+        #expect(s.logScroll == 0)
+        _ = DashboardReducer.reduce(&s, .key(.char("t")))
+        #expect(s.themeName == "mono")
+        _ = DashboardReducer.reduce(&s, .key(.char("t")))
+        #expect(s.themeName == "default")
+    }
+}

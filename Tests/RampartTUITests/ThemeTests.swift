@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+@testable import RampartCore
+@testable import RampartTUI
+
+struct ThemeTests {
+    static let shipped = ["default", "light", "high-contrast", "colorblind", "mono"]
+
+    @Test(arguments: shipped)
+    func shippedThemesParseAndSetEveryKey(_ name: String) throws {
+        let path = try #require(ThemeLoader.resolve(name, directories: [Paths.themes]))
+        let theme = try ThemeLoader.load(file: path)
+        #expect(theme.name == name)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        for key in ThemeKey.allCases { #expect(text.contains("theme[\(key.rawValue)]="), "\(name) lacks \(key.rawValue)") }
+        #expect(theme.monochrome == (name == "mono"))
+    }
+
+    @Test func theDefaultFileMatchesTheBuiltIn() throws {
+        let file = try ThemeLoader.load(file: Paths.themes + "/default.theme")
+        for key in ThemeKey.allCases { #expect(file[key] == Theme.builtinDefault[key], "\(key)") }
+    }
+
+    @Test func theColorblindThemeNeverPairsRedWithGreen() throws {
+        let t = try ThemeLoader.load(file: Paths.themes + "/colorblind.theme")
+        func isGreenish(_ c: TermColor) -> Bool { if case .rgb(let r, let g, let b) = c { return g > r + 40 && g > b + 40 } else { return false } }
+        for key in [ThemeKey.passFg, .okFg, .promoteBg] { #expect(!isGreenish(t[key]), "\(key)") }
+    }
+
+    @Test func colourForms() {
+        #expect(ThemeLoader.parseColor("#ff8800") == .some(.rgb(255, 136, 0)))
+        #expect(ThemeLoader.parseColor("#80") == .some(.rgb(128, 128, 128)))
+        #expect(ThemeLoader.parseColor("10 20 30") == .some(.rgb(10, 20, 30)))
+        #expect(ThemeLoader.parseColor("") == .some(nil))
+        #expect(ThemeLoader.parseColor("#ggg") == nil)
+        #expect(ThemeLoader.parseColor("300 0 0") == nil)
+        #expect(ThemeLoader.parseColor("#12345") == nil)
+    }
+
+    @Test func aBadThemeFileNamesEveryBadLine() {
+        let text = """
+            # comment
+            theme[main_fg]="#ffffff"
+            theme[pass_fgg]="#00ff00"
+            theme[fail_fg]="red"
+            theme[title]="#ee" theme[hi_fg]="#00"
+            nonsense
+            """
+        #expect { try ThemeLoader.parse(text, name: "bad", file: "bad.theme") } throws: { error in
+            let d = (error as? InvalidInput)?.diagnostics ?? []
+            return d.map(\.line) == [3, 4, 5, 6]
+                && d[0].message == "unknown key 'pass_fgg' (did you mean 'pass_fg'?)"
+                && d[1].message.hasPrefix("'red' is not a colour")
+                && d[2].message.hasPrefix("one assignment per line")
+                && d[3].message.hasPrefix("expected theme[key]=")
+        }
+    }
+
+    @Test func missingKeysFallBackToTheDefault() throws {
+        let t = try ThemeLoader.parse(##"theme[pass_fg]="#0000ff""##, name: "partial", file: "p.theme")
+        #expect(t[.passFg] == .rgb(0, 0, 255))
+        #expect(t[.failFg] == Theme.builtinDefault[.failFg])
+        #expect(!t.monochrome)
+    }
+
+    @Test func noColorStripsEverything() {
+        let t = Theme.builtinDefault.withoutColor
+        for key in ThemeKey.allCases { #expect(t[key] == .terminalDefault) }
+    }
+
+    /// btop's truecolor_to_256, computed by hand for a grey, a primary and a mixed colour.
+    @Test func colourDepthMapping() {
+        #expect(ColorDepth.index256(128, 128, 128) == 232 + 12)
+        #expect(ColorDepth.index256(255, 0, 0) == 16 + 36 * 5)
+        #expect(ColorDepth.index256(95, 175, 255) == 16 + 36 * 2 + 6 * 3 + 5)
+        #expect(ColorDepth.index8(224, 82, 82) == 1)
+        #expect(ColorDepth.index8(79, 191, 111) == 2)
+        #expect(ColorDepth.direct.curses(.rgb(255, 136, 0)) == 0xFF8800)
+        #expect(ColorDepth.direct.curses(.rgb(0, 0, 3)) == 8)
+        #expect(ColorDepth.none.curses(.rgb(1, 2, 3)) == -1)
+        #expect(ColorDepth.indexed256.curses(.terminalDefault) == -1)
+    }
+}
