@@ -168,6 +168,17 @@ struct DashboardE2ETests {
         #expect(plain.screen().contains("✓ build"))
     }
 
+    @Test func colourDepthFollowsTheTerminal() throws {
+        let truecolour = try TmuxSession(env: ["COLORTERM": "truecolor"])
+        truecolour.waitFor(text: "ETA step")
+        #expect(truecolour.screen(escapes: true).contains("38;2;"), "COLORTERM=truecolor should give 24-bit colour")
+        let basic = try TmuxSession(env: ["TERM": "xterm"])
+        basic.waitFor(text: "ETA step")
+        let params = Self.colourParameters(basic.screen(escapes: true))
+        #expect(!params.isEmpty)
+        #expect(!params.contains(38) && !params.contains(48), "TERM=xterm has 8 colours: no extended colour sequences")
+    }
+
     @Test func aNonUTF8LocaleGetsASCII() throws {
         let t = try TmuxSession(env: ["LC_ALL": "C"])
         t.waitFor(text: "ETA step")

@@ -75,6 +75,8 @@ struct ThemeTests {
         #expect(ColorDepth.index256(95, 175, 255) == 16 + 36 * 2 + 6 * 3 + 5)
         #expect(ColorDepth.index8(224, 82, 82) == 1)
         #expect(ColorDepth.index8(79, 191, 111) == 2)
+        #expect(ColorDepth.index8(108, 108, 108) == 7)
+        #expect(ColorDepth.index8(48, 58, 74) == 0)
         #expect(ColorDepth.direct.curses(.rgb(255, 136, 0)) == 0xFF8800)
         #expect(ColorDepth.direct.curses(.rgb(0, 0, 3)) == 8)
         #expect(ColorDepth.none.curses(.rgb(1, 2, 3)) == -1)

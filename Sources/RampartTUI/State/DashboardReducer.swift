@@ -84,6 +84,7 @@ public enum DashboardReducer {
             s.pending = nil
         case .finished(let f):
             s.finished = f
+            s.finishedWall = s.now
             s.pending = nil
             if case .confirm = s.overlay { s.overlay = nil }
         case .buildStep, .notification:

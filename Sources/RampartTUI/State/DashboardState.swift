@@ -31,6 +31,8 @@ public struct DashboardState: Equatable, Sendable {
     public var startedWall: Double
     public var lastEventWall: Double
     public var now: Double
+    /// When the finished event arrived: the elapsed clock stops there.
+    public var finishedWall: Double?
 
     // The operator's side.
     public var logScroll = 0
@@ -119,6 +121,9 @@ public struct DashboardState: Equatable, Sendable {
         let step = max(0, steps[i].bake - baked)
         return (step, step + steps[(i + 1)...].reduce(0) { $0 + $1.bake })
     }
+
+    /// Wall seconds the run has been on screen, frozen once it has finished.
+    public var elapsed: Double { (finishedWall ?? now) - startedWall }
 
     /// Wall seconds since the last event.
     public var silence: Double { now - lastEventWall }

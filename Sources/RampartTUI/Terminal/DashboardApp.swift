@@ -75,7 +75,9 @@ public final class DashboardApp: Sendable {
             _ = poll(&fds, 2, Int32((timeout * 1000).rounded(.up)))
 
             var effects: [DashboardEffect] = []
+            let flashBefore = state.flash
             _ = DashboardReducer.reduce(&state, .tick(Self.wallNow()))
+            if state.flash != flashBefore { dirty = true }
             for input in terminal.readInput() {
                 switch input {
                 case .resize:
@@ -113,7 +115,9 @@ public final class DashboardApp: Sendable {
             let second = Int(state.now)
             if second != lastSecond {
                 lastSecond = second
-                dirty = true
+                // The elapsed clock and the staleness mark move each second while the run is live;
+                // a finished run's screen is still, and so is the process.
+                if state.finished == nil { dirty = true }
             }
             if dirty && Self.wallNow() - lastFrame >= Self.frameInterval {
                 let (w, h) = terminal.size

@@ -12,8 +12,11 @@ public enum ColorDepth: Equatable, Sendable {
         return 16 + 36 * Int((Double(r) / 51).rounded()) + 6 * Int((Double(g) / 51).rounded()) + Int((Double(b) / 51).rounded())
     }
 
-    /// The nearest of the eight ANSI colours (0 black … 7 white) by squared distance.
+    /// The nearest of the eight ANSI colours (0 black … 7 white) by squared distance. Greys
+    /// (low saturation) map to black or white: by distance alone a mid grey would turn blue.
     public static func index8(_ r: UInt8, _ g: UInt8, _ b: UInt8) -> Int {
+        let hi = max(r, g, b), lo = min(r, g, b)
+        if Int(hi) - Int(lo) < 48 { return (Int(r) + Int(g) + Int(b)) / 3 >= 80 ? 7 : 0 }
         let palette: [(Int, Int, Int)] = [(0, 0, 0), (205, 49, 49), (13, 188, 121), (229, 229, 16), (36, 114, 200), (188, 63, 188), (17, 168, 205), (229, 229, 229)]
         var best = 0
         var bestDistance = Int.max

@@ -72,7 +72,7 @@ struct Painter {
     /// Badge, pipeline, candidate vs baseline on the left; staleness, operator and elapsed time on the
     /// right. The right side always fits: the left is truncated first.
     mutating func header() {
-        var right = "op \(s.operatorName)  \(Widgets.clock(s.now - s.startedWall))"
+        var right = "op \(s.operatorName)  \(Widgets.clock(s.elapsed))"
         let stale = s.finished == nil && !s.pipeline.isEmpty && s.silence > DashboardView.staleAfter
         let warning = stale ? "\(g.warn) STALE: no event for \(Int(min(s.silence, 999_999)))s  " : ""
         right = warning + right

@@ -1,0 +1,154 @@
+import Foundation
+import RampartCore
+import RampartEngine
+import RampartTUI
+
+// Benchmarks, reported as medians and as ratios to a limit measured in the same run, because the
+// machines are shared and noisy. Usage: swift run -c release rampart-bench [render|dashboard-cpu|all]
+
+let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+
+func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+func percentile(_ xs: [Double], _ q: Double) -> Double {
+    let s = xs.sorted()
+    return s[min(s.count - 1, Int(Double(s.count) * q))]
+}
+
+/// Render plus diff of a full 200×60 dashboard, frame after frame as a live canary updates.
+func renderBenchmark() async throws {
+    var inputs = try PipelineInputs.load(file: repository + "/examples/demo.yaml")
+    inputs.spec.notify = []
+    let engine = Engine(inputs: inputs, clock: VirtualClock(), options: RunOptions(seed: 42, operator: "bench"))
+    _ = await engine.run()
+    let events = engine.bus.events
+    let theme = try ThemeLoader.load(file: repository + "/themes/default.theme")
+    var state = DashboardState(operatorName: "bench", themeNames: ["default"], now: 0)
+    let live = events.filter { $0.t <= 45 }
+    for e in live { _ = DashboardReducer.reduce(&state, .engine(e)) }
+    let later = events.filter { $0.t > 45 }
+    var previous: Screen? = DashboardView.render(state, width: 200, height: 60, theme: theme)
+    var incremental: [Double] = [], full: [Double] = [], cellsWritten: [Double] = []
+    let clock = ContinuousClock()
+    for i in 0..<2_000 {
+        // Each frame: the clock moves, and every few frames an engine event arrives.
+        _ = DashboardReducer.reduce(&state, .tick(Double(i) * 0.05))
+        if i % 4 == 0, !later.isEmpty { _ = DashboardReducer.reduce(&state, .engine(later[(i / 4) % later.count])) }
+        var runs: [ScreenDiff.Run] = []
+        let t = clock.measure {
+            let screen = DashboardView.render(state, width: 200, height: 60, theme: theme)
+            runs = ScreenDiff.runs(from: previous, to: screen)
+            previous = screen
+        }
+        incremental.append(seconds(t))
+        cellsWritten.append(Double(runs.reduce(0) { $0 + $1.text.count }))
+        if i % 10 == 0 {
+            let f = clock.measure {
+                let screen = DashboardView.render(state, width: 200, height: 60, theme: theme)
+                _ = ScreenDiff.runs(from: nil, to: screen)
+            }
+            full.append(seconds(f))
+        }
+    }
+    let budget = DashboardApp.frameInterval
+    let m = median(incremental)
+    print("render+diff 200x60: median \(String(format: "%.3f", m * 1000)) ms/frame, p90 \(String(format: "%.3f", percentile(incremental, 0.9) * 1000)) ms over \(incremental.count) frames")
+    print("  = \(String(format: "%.1f", m / budget * 100))% of the \(Int(budget * 1000)) ms frame budget (20 fps cap); median \(Int(median(cellsWritten))) of 12000 cells rewritten per frame")
+    print("  full repaint (no previous frame): median \(String(format: "%.3f", median(full) * 1000)) ms")
+}
+
+/// CPU share of the real dashboard process while an operator watches the live demo, and idle after.
+func dashboardCPUBenchmark(watch: Double = 30, idle: Double = 10) throws {
+    let binDir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+    let rampart = binDir + "/rampart"
+    if !FileManager.default.isExecutableFile(atPath: rampart) {
+        print("building rampart (release) next to the benchmark…")
+        try run(["swift", "build", "-c", "release", "--product", "rampart", "--package-path", repository])
+    }
+    let socket = "rampart-bench-\(getpid())"
+    let record = NSTemporaryDirectory() + "/rampart-bench-\(getpid()).jsonl"
+    try run(["tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "40",
+             "cd '\(repository)' && '\(rampart)' demo --speed 1 --record '\(record)'; sleep 600"])
+    defer { _ = try? run(["tmux", "-L", socket, "kill-server"]) }
+    var pid: Int32?
+    for _ in 0..<100 where pid == nil {
+        usleep(100_000)
+        pid = findProcess(containing: record)
+    }
+    guard let pid else { throw BenchError("the dashboard did not start") }
+    usleep(2_000_000)  // past start-up and the gates
+    let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+    let a = try cpuTicks(pid)
+    let wallA = Date()
+    usleep(UInt32(watch * 1_000_000))
+    let b = try cpuTicks(pid)
+    let share = Double(b - a) / ticksPerSecond / Date().timeIntervalSince(wallA)
+    print("dashboard process, live demo at speed 1 (engine + sim traffic at 40 req/s + dashboard): \(String(format: "%.2f", share * 100))% of one core over \(Int(watch)) s")
+    // Promote everything now, then measure the dashboard sitting on the final screen.
+    _ = try? run(["tmux", "-L", socket, "send-keys", "-t", "0", "P"])
+    usleep(300_000)
+    _ = try? run(["tmux", "-L", socket, "send-keys", "-t", "0", "Tab", "Enter"])
+    usleep(2_000_000)
+    let c = try cpuTicks(pid)
+    let wallC = Date()
+    usleep(UInt32(idle * 1_000_000))
+    let d = try cpuTicks(pid)
+    let idleShare = Double(d - c) / ticksPerSecond / Date().timeIntervalSince(wallC)
+    print("dashboard idle on the final screen: \(String(format: "%.2f", idleShare * 100))% of one core over \(Int(idle)) s (\(d - c) ticks of 1/\(Int(ticksPerSecond)) s)")
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+/// posix_spawn + waitpid: Foundation's Process waits on a socket a forked tmux server keeps open.
+@discardableResult
+func run(_ argv: [String]) throws -> Int32 {
+    var cArgs = argv.map { strdup($0) } + [nil]
+    defer { for a in cArgs { free(a) } }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    var pid: pid_t = 0
+    let rc = posix_spawnp(&pid, argv[0], &actions, nil, &cArgs, environ)
+    guard rc == 0 else { throw BenchError("cannot run \(argv[0])") }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    return status
+}
+
+func findProcess(containing needle: String) -> Int32? {
+    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }
+    for entry in entries {
+        guard let pid = Int32(entry), let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { continue }
+        let argv = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        if argv.first?.hasSuffix("/rampart") == true && argv.contains(where: { $0.contains(needle) }) { return pid }
+    }
+    return nil
+}
+
+func cpuTicks(_ pid: Int32) throws -> Int {
+    let text = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+    let fields = text[text.range(of: ")")!.upperBound...].split(separator: " ")
+    // After the command name: state is field 3; utime and stime are fields 14 and 15.
+    return Int(fields[11])! + Int(fields[12])!
+}
+
+let which = CommandLine.arguments.dropFirst().first ?? "all"
+switch which {
+case "render": try await renderBenchmark()
+case "dashboard-cpu": try dashboardCPUBenchmark()
+case "all":
+    try await renderBenchmark()
+    try dashboardCPUBenchmark()
+default:
+    print("usage: rampart-bench [render|dashboard-cpu|all]")
+    exit(64)
+}
