@@ -144,6 +144,25 @@ struct DashboardE2ETests {
         #expect(recording.outcome?.reason.contains("interrupted") == true)
     }
 
+    @Test func aCrashStillRestoresTheTerminal() throws {
+        let t = try TmuxSession()
+        t.waitFor(text: "ETA step")
+        // A fatal signal, as a trap or a bad pointer would raise: the C guard restores the modes.
+        let kill = Process()
+        kill.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        kill.arguments = ["pkill", "-SEGV", "-f", "--", "--record \(t.runFile)"]
+        try kill.run()
+        kill.waitUntilExit()
+        t.waitFor(text: "EXIT=139")
+        let after = t.screen()
+        #expect(after.contains(" icanon") && !after.contains("-icanon"))
+        #expect(after.contains(" echo ") && !after.contains("-echo "))
+        // Decisions made before the crash are on disk; the run file says the run did not finish.
+        let recording = try RunFileCodec.read(file: t.runFile)
+        #expect(recording.outcome == nil)
+        #expect(recording.events.contains { if case .canaryStep = $0.body { true } else { false } })
+    }
+
     static func colourParameters(_ s: String) -> [Int] {
         var out: [Int] = []
         var rest = s[...]
