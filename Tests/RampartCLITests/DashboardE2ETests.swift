@@ -47,6 +47,15 @@ final class TmuxSession {
         (try? tmux(["capture-pane", "-p"] + (escapes ? ["-e"] : []) + ["-t", "0"])) ?? ""
     }
 
+    /// Sends a signal to this session's rampart process (found by its run file).
+    func signal(_ name: String) throws {
+        let kill = Process()
+        kill.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        kill.arguments = ["pkill", "-\(name)", "-f", "--", "--record \(runFile)"]
+        try kill.run()
+        kill.waitUntilExit()
+    }
+
     func keys(_ keys: String...) throws { try tmux(["send-keys", "-t", "0"] + keys) }
     func type(_ text: String) throws { try tmux(["send-keys", "-t", "0", "-l", text]) }
 
@@ -133,11 +142,7 @@ struct DashboardE2ETests {
         let t = try TmuxSession()
         t.waitFor(text: "ETA step")
         // Signal the process itself: tmux's C-c would also interrupt the wrapper shell.
-        let kill = Process()
-        kill.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        kill.arguments = ["pkill", "-INT", "-f", "--", "--record \(t.runFile)"]
-        try kill.run()
-        kill.waitUntilExit()
+        try t.signal("INT")
         t.waitFor(text: "EXIT=3")
         #expect(t.screen().contains(" icanon"))
         let recording = try RunFileCodec.read(file: t.runFile)
@@ -148,11 +153,7 @@ struct DashboardE2ETests {
         let t = try TmuxSession()
         t.waitFor(text: "ETA step")
         // A fatal signal, as a trap or a bad pointer would raise: the C guard restores the modes.
-        let kill = Process()
-        kill.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        kill.arguments = ["pkill", "-SEGV", "-f", "--", "--record \(t.runFile)"]
-        try kill.run()
-        kill.waitUntilExit()
+        try t.signal("SEGV")
         t.waitFor(text: "EXIT=139")
         let after = t.screen()
         #expect(after.contains(" icanon") && !after.contains("-icanon"))
