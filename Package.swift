@@ -17,7 +17,8 @@ let package = Package(
         // Pure: spec, events, sim model, scorers, statistics, formatting. No clocks, no processes.
         .target(
             name: "RampartCore",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            exclude: ["Scoring/VADER-LICENSE.txt"]
         ),
         // Edges: engine actor, clocks, build runner, providers, notifiers, recorder.
         .target(
