@@ -75,3 +75,24 @@ pairs = [
 f1 = [{"prediction": p, "reference": g, "f1": f1_score(p, g), "normalized": normalize_answer(p)} for p, g in pairs]
 with open("squad-token-f1.json", "w") as f:
     json.dump({"provenance": "SQuAD v1.1 evaluate script logic (normalize_answer, f1_score); see generate.py", "cases": f1}, f, indent=1, ensure_ascii=False)
+
+# Paired tests: exact McNemar as a two-sided binomial test, Wilcoxon signed-rank (exact and normal).
+mcnemar = []
+for b, c in [(0, 0), (3, 0), (5, 1), (10, 4), (1, 12), (7, 7), (25, 11)]:
+    n = b + c
+    p = 1.0 if n == 0 else stats.binomtest(min(b, c), n, 0.5).pvalue
+    mcnemar.append({"b": b, "c": c, "p": p})
+import random as _r
+_r.seed(7)
+wilcoxon = []
+exact_sets = [[0.3, -0.1, 0.45, 0.2, -0.05, 0.6, 0.15, 0.33], [round(_r.gauss(0.05, 0.2), 6) + i * 1e-7 for i in range(30)]]
+for d in exact_sets:
+    r = stats.wilcoxon(d, method="exact")
+    wilcoxon.append({"d": d, "statistic": float(r.statistic), "p": float(r.pvalue), "method": "exact"})
+tied_sets = [[0.1, 0.1, -0.1, 0.2, 0.2, 0.2, -0.3, 0.0, 0.4, 0.1, -0.2, 0.5, 0.3, 0.0, 0.1, 0.2],
+             [round(_r.choice([-0.2, -0.1, 0.0, 0.1, 0.2, 0.3]), 1) for _ in range(80)]]
+for d in tied_sets:
+    r = stats.wilcoxon(d, method="asymptotic", correction=False)
+    wilcoxon.append({"d": d, "statistic": float(r.statistic), "p": float(r.pvalue), "method": "asymptotic"})
+with open("scipy-paired.json", "w") as f:
+    json.dump({"provenance": f"scipy {scipy.__version__}; see generate.py", "mcnemar": mcnemar, "wilcoxon": wilcoxon}, f, indent=1)

@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import RampartCore
+
+struct ScoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "Score your own data with one metric: JSON Lines in, one JSON object per line out.",
+        discussion: """
+            Input lines: {"candidate": …, "reference": …} or {"candidate": …, "references": [...]};
+            {"text": …} for single-text metrics (vader, refusal). Output lines, in order: {"score": …,
+            "signature": …} plus precision and recall for ROUGE and pos/neu/neg for VADER. A bad line is
+            reported on stderr with its line number and as {"line": N, "error": …} in the output; the
+            other lines still score, and the exit code is 65.
+            """
+    )
+
+    @Option(help: ArgumentHelp("The metric: \(ScoreMetric.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name"))
+    var metric: String
+
+    @Argument(help: "JSON Lines file (default: standard input).")
+    var file: String?
+
+    func validate() throws {
+        guard ScoreMetric(rawValue: metric) != nil else {
+            throw ValidationError("unknown metric '\(metric)'; one of: \(ScoreMetric.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        let metric = ScoreMetric(rawValue: self.metric)!
+        let name = file ?? "<stdin>"
+        let data: Data
+        if let file {
+            guard let d = FileManager.default.contents(atPath: file) else {
+                Console.error("error: \(file):1:1: cannot read the file")
+                throw Exit.invalidInput
+            }
+            data = d
+        } else {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        }
+        let encoder = RampartCore.RunFileCodec.encoder()
+        var failures = 0
+        var out = ""
+        for (index, raw) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty { continue }
+            switch ScoreInput.parse(line, metric: metric) {
+            case .success(let input):
+                let r = metric.score(candidate: input.candidate, references: input.references)
+                out += String(decoding: try encoder.encode(ScoreOutput(r)), as: UTF8.self) + "\n"
+            case .failure(let message):
+                failures += 1
+                Console.error("error: \(name):\(index + 1):1: \(message)")
+                out += String(decoding: try encoder.encode(ScoreError(line: index + 1, error: message.description)), as: UTF8.self) + "\n"
+            }
+            if out.utf8.count > 1 << 16 {
+                FileHandle.standardOutput.write(Data(out.utf8))
+                out = ""
+            }
+        }
+        FileHandle.standardOutput.write(Data(out.utf8))
+        if failures > 0 { throw Exit.invalidInput }
+    }
+}
+
+struct ScoreInput {
+    var candidate: String
+    var references: [String]
+
+    static func parse(_ line: String, metric: ScoreMetric) -> Result<ScoreInput, ScoreLineError> {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+            return .failure("not a JSON object")
+        }
+        if metric.singleText {
+            guard let text = (object["text"] ?? object["candidate"]) as? String else { return .failure("needs a string 'text'") }
+            return .success(ScoreInput(candidate: text, references: []))
+        }
+        guard let candidate = object["candidate"] as? String else { return .failure("needs a string 'candidate'") }
+        if let refs = object["references"] {
+            guard let list = refs as? [String], !list.isEmpty else { return .failure("'references' must be a non-empty list of strings") }
+            return .success(ScoreInput(candidate: candidate, references: list))
+        }
+        guard let reference = object["reference"] as? String else { return .failure("needs a string 'reference' or a list 'references'") }
+        return .success(ScoreInput(candidate: candidate, references: [reference]))
+    }
+}
+
+struct ScoreLineError: Error, ExpressibleByStringLiteral, CustomStringConvertible {
+    var description: String
+    init(stringLiteral value: String) { description = value }
+}
+
+struct ScoreOutput: Encodable {
+    var score: Double
+    var precision: Double?
+    var recall: Double?
+    var pos: Double?
+    var neu: Double?
+    var neg: Double?
+    var signature: String
+
+    init(_ r: ScoreMetric.Result) {
+        score = r.score
+        precision = r.precision
+        recall = r.recall
+        pos = r.extras["pos"]
+        neu = r.extras["neu"]
+        neg = r.extras["neg"]
+        signature = r.signature
+    }
+}
+
+struct ScoreError: Encodable {
+    var line: Int
+    var error: String
+}
