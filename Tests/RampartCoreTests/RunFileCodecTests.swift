@@ -14,7 +14,7 @@ struct RunFileCodecTests {
         RunEvent(t: 0, .stage(StageChange(stage: "build", state: .running))),
         RunEvent(t: 0.5, .buildStep(BuildStepResult(name: "b", exitCode: 0, timedOut: false, duration: 0.5, output: ["ok"]))),
         RunEvent(t: 1, .gate(GateResult(name: "g", kind: .golden, items: 3, candidateErrors: 0, baselineErrors: 1, checks: [
-            GateCheck(threshold: "min_score", measure: "token_f1 mean", candidate: 0.9, baseline: 0.8, interval: Interval(low: 0.85, high: 0.95), limit: 0.8, comparison: .atLeast)
+            GateCheck(threshold: "min_score", measure: "token_f1 mean", candidate: 0.9, baseline: 0.8, interval: Interval(low: 0.85, high: 0.95), method: "bootstrap-2000", n: 3, limit: 0.8, comparison: .atLeast, test: PairedTests.Result(statistic: 1, pValue: 0.5, method: "wilcoxon-exact", n: 3))
         ]))),
         RunEvent(t: 2, .canaryStep(CanaryStepStarted(index: 0, count: 2, step: CanaryStep(weight: 5, bake: 30, minRequests: 10)))),
         RunEvent(t: 2, .weight(WeightChange(from: 0, to: 5, reason: "step 1 of 2"))),
@@ -82,7 +82,7 @@ struct EventLineTests {
         #expect(EventLine.format(e[5]) == "00:02.0  weight   0% → 5%: step 1 of 2")
         #expect(EventLine.format(e[8]) == #"00:13.0  operator ada rollback ("p95 "looks" off"): rolling back"#)
         #expect(EventLine.format(e[10]) == "00:13.0  finished ROLLED_BACK: rolled back by ada")
-        #expect(EventLine.format(e[3]).contains("min_score 0.900 >= 0.800 [95% CI 0.850–0.950; baseline 0.800] ok"))
+        #expect(EventLine.format(e[3]).contains("min_score 0.900 >= 0.800 [95% CI 0.850–0.950; baseline 0.800] wilcoxon-exact p=0.5 pass"))
         #expect(EventLine.format(e[6]) == "00:07.0  metrics  step 1 @5% canary/baseline: n 0/10, p95 -/-ms, errors -/-%, quality -/-")
         #expect(EventLine.clock(3725.5) == "62:05.5")
     }

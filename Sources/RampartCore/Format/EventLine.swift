@@ -30,12 +30,15 @@ public enum EventLine {
             return line
         case .gate(let g):
             let checks = g.checks.map { c in
-                let mark = c.passed ? "ok" : "FAIL"
-                return "\(c.threshold) \(fmt(c.candidate)) \(c.comparison.rawValue) \(fmt(c.limit)) [95% CI \(fmt(c.interval.low))–\(fmt(c.interval.high))"
-                    + (c.baseline.map { "; baseline \(fmt($0))" } ?? "") + "] \(mark)"
+                let mark = c.verdict == .pass ? "pass" : c.verdict.rawValue.uppercased()
+                var text = "\(c.threshold) \(fmt(c.candidate)) \(c.comparison.rawValue) \(fmt(c.limit)) [95% CI \(fmt(c.interval.low))–\(fmt(c.interval.high))"
+                text += (c.baseline.map { "; baseline \(fmt($0))" } ?? "") + "]"
+                if let t = c.test { text += " \(t.method) p=\(String(format: "%.3g", t.pValue))" }
+                return text + " \(mark)"
             }.joined(separator: "; ")
             let errors = g.candidateErrors > 0 ? " (\(g.candidateErrors) candidate errors)" : ""
-            return pad("gate") + "\(g.name) \(g.passed ? "passed" : "FAILED") on \(g.items) items\(errors): \(checks)"
+            let verdict = g.verdict == .pass ? "passed" : (g.verdict == .fail ? "FAILED" : (g.passed ? "INCONCLUSIVE (allowed)" : "INCONCLUSIVE"))
+            return pad("gate") + "\(g.name) \(verdict) on \(g.items) items × \(g.samples)\(errors): \(checks)"
         case .canaryStep(let s):
             let need = s.step.minRequests > 0 ? ", at least \(s.step.minRequests) candidate requests" : ""
             return pad("canary") + "step \(s.index + 1)/\(s.count): weight \(MetricFormat.percent(s.step.weight)) for \(DurationText.format(s.step.bake))\(need)"

@@ -1,33 +1,84 @@
+/// A gate's three-way verdict. Probabilistic outputs on a finite dataset cannot always tell: when
+/// the interval straddles the threshold the honest answer is INCONCLUSIVE, with the numbers.
+public enum GateVerdict: String, Sendable, Codable, Equatable {
+    case pass, fail, inconclusive
+
+    /// Fail beats inconclusive beats pass.
+    public static func combine(_ verdicts: [GateVerdict]) -> GateVerdict {
+        if verdicts.contains(.fail) { return .fail }
+        if verdicts.contains(.inconclusive) { return .inconclusive }
+        return .pass
+    }
+}
+
 /// The verdict of one gate, with the numbers behind each threshold check.
 public struct GateResult: Sendable, Equatable, Codable {
     public var name: String
     public var kind: GateSpec.Kind
-    /// Items scored per variant.
+    /// Items scored per variant (the unit of analysis; repeats are folded into each item).
     public var items: Int
+    /// Repeats per item.
+    public var samples: Int
     /// Requests that failed outright. Golden gates average the answered samples of an item and
     /// score an item with no answer at all as zero; rates count a failure as no refusal and no leak.
     public var candidateErrors: Int
     public var baselineErrors: Int
     public var checks: [GateCheck]
-    public var passed: Bool { checks.allSatisfy(\.passed) }
+    /// What an inconclusive verdict does to the pipeline (from the spec).
+    public var blocksWhenInconclusive: Bool
 
-    public init(name: String, kind: GateSpec.Kind, items: Int, candidateErrors: Int, baselineErrors: Int, checks: [GateCheck]) {
+    public var verdict: GateVerdict { GateVerdict.combine(checks.map(\.verdict)) }
+    /// Whether the pipeline may go on.
+    public var passed: Bool { verdict == .pass || (verdict == .inconclusive && !blocksWhenInconclusive) }
+
+    public init(
+        name: String, kind: GateSpec.Kind, items: Int, samples: Int = 1, candidateErrors: Int, baselineErrors: Int, checks: [GateCheck],
+        blocksWhenInconclusive: Bool = true
+    ) {
         self.name = name
         self.kind = kind
         self.items = items
+        self.samples = samples
         self.candidateErrors = candidateErrors
         self.baselineErrors = baselineErrors
         self.checks = checks
+        self.blocksWhenInconclusive = blocksWhenInconclusive
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, kind, items, checks
+        case name, kind, items, samples, checks, verdict
         case candidateErrors = "candidate_errors"
         case baselineErrors = "baseline_errors"
+        case blocksWhenInconclusive = "blocks_when_inconclusive"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        kind = try c.decode(GateSpec.Kind.self, forKey: .kind)
+        items = try c.decode(Int.self, forKey: .items)
+        samples = try c.decodeIfPresent(Int.self, forKey: .samples) ?? 1
+        candidateErrors = try c.decode(Int.self, forKey: .candidateErrors)
+        baselineErrors = try c.decode(Int.self, forKey: .baselineErrors)
+        checks = try c.decode([GateCheck].self, forKey: .checks)
+        blocksWhenInconclusive = try c.decodeIfPresent(Bool.self, forKey: .blocksWhenInconclusive) ?? true
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(items, forKey: .items)
+        try c.encode(samples, forKey: .samples)
+        try c.encode(candidateErrors, forKey: .candidateErrors)
+        try c.encode(baselineErrors, forKey: .baselineErrors)
+        try c.encode(checks, forKey: .checks)
+        try c.encode(blocksWhenInconclusive, forKey: .blocksWhenInconclusive)
+        try c.encode(verdict, forKey: .verdict)
     }
 }
 
-/// One threshold compared with the candidate's value (and the baseline's, for reference).
+/// One threshold against the candidate's estimate and its interval (and the baseline's value).
 public struct GateCheck: Sendable, Equatable, Codable {
     public enum Comparison: String, Sendable, Codable {
         case atLeast = ">="
@@ -36,27 +87,88 @@ public struct GateCheck: Sendable, Equatable, Codable {
 
     /// The threshold's spec key, e.g. `min_score`.
     public var threshold: String
-    /// What was measured, e.g. `token_f1 mean` or `refusal rate (harmful)`.
+    /// What was measured, e.g. `token_f1 mean` or `refusal rate on harmful asks`.
     public var measure: String
     public var candidate: Double
     public var baseline: Double?
-    /// 95% interval of the checked value (Wilson for rates, Student-t for means).
+    /// 95% interval of the checked value.
     public var interval: Interval
+    /// How the interval was made: `bootstrap-2000`, `paired-bootstrap-2000`, `wilson`.
+    public var method: String
+    /// Items behind the estimate.
+    public var n: Int
     public var limit: Double
     public var comparison: Comparison
-    public var passed: Bool
+    public var verdict: GateVerdict
+    /// A paired significance test beside the interval (McNemar, Wilcoxon), when one applies.
+    public var test: PairedTests.Result?
 
+    public var passed: Bool { verdict == .pass }
+
+    /// Decides from the interval: wholly on the good side passes, wholly on the bad side fails.
+    /// `upperBoundOnly` gates on the upper bound alone (no inconclusive), for attack success rates.
     public init(
-        threshold: String, measure: String, candidate: Double, baseline: Double?, interval: Interval, limit: Double,
-        comparison: Comparison
+        threshold: String, measure: String, candidate: Double, baseline: Double?, interval: Interval, method: String, n: Int,
+        limit: Double, comparison: Comparison, upperBoundOnly: Bool = false, test: PairedTests.Result? = nil
     ) {
         self.threshold = threshold
         self.measure = measure
         self.candidate = candidate
         self.baseline = baseline
         self.interval = interval
+        self.method = method
+        self.n = n
         self.limit = limit
         self.comparison = comparison
-        self.passed = comparison == .atLeast ? candidate >= limit : candidate <= limit
+        self.test = test
+        let eps = 1e-12
+        switch comparison {
+        case .atLeast:
+            verdict = interval.low >= limit - eps ? .pass : (interval.high < limit - eps ? .fail : .inconclusive)
+        case .atMost:
+            if upperBoundOnly {
+                verdict = interval.high <= limit + eps ? .pass : .fail
+            } else {
+                verdict = interval.high <= limit + eps ? .pass : (interval.low > limit + eps ? .fail : .inconclusive)
+            }
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case threshold, measure, candidate, baseline, interval, method, n, limit, comparison, verdict, test, passed
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        threshold = try c.decode(String.self, forKey: .threshold)
+        measure = try c.decode(String.self, forKey: .measure)
+        candidate = try c.decode(Double.self, forKey: .candidate)
+        baseline = try c.decodeIfPresent(Double.self, forKey: .baseline)
+        interval = try c.decode(Interval.self, forKey: .interval)
+        method = try c.decodeIfPresent(String.self, forKey: .method) ?? "unknown"
+        n = try c.decodeIfPresent(Int.self, forKey: .n) ?? 0
+        limit = try c.decode(Double.self, forKey: .limit)
+        comparison = try c.decode(Comparison.self, forKey: .comparison)
+        test = try c.decodeIfPresent(PairedTests.Result.self, forKey: .test)
+        if let v = try c.decodeIfPresent(GateVerdict.self, forKey: .verdict) {
+            verdict = v
+        } else {
+            verdict = (try c.decodeIfPresent(Bool.self, forKey: .passed) ?? false) ? .pass : .fail
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(threshold, forKey: .threshold)
+        try c.encode(measure, forKey: .measure)
+        try c.encode(candidate, forKey: .candidate)
+        try c.encodeIfPresent(baseline, forKey: .baseline)
+        try c.encode(interval, forKey: .interval)
+        try c.encode(method, forKey: .method)
+        try c.encode(n, forKey: .n)
+        try c.encode(limit, forKey: .limit)
+        try c.encode(comparison, forKey: .comparison)
+        try c.encode(verdict, forKey: .verdict)
+        try c.encodeIfPresent(test, forKey: .test)
     }
 }

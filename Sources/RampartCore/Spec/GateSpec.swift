@@ -18,10 +18,12 @@ public struct GateSpec: Sendable, Equatable {
     /// How many times each item is sampled; scores are averaged per item first.
     public var samples: Int
     public var thresholds: GateThresholds
+    /// Whether an INCONCLUSIVE verdict blocks the pipeline (the default) or lets it go on, flagged.
+    public var blockWhenInconclusive: Bool
 
     public init(
         name: String, kind: Kind, dataset: String, metric: GoldenMetric = .tokenF1, samples: Int = 1,
-        thresholds: GateThresholds
+        thresholds: GateThresholds, blockWhenInconclusive: Bool = true
     ) {
         self.name = name
         self.kind = kind
@@ -29,6 +31,7 @@ public struct GateSpec: Sendable, Equatable {
         self.metric = metric
         self.samples = samples
         self.thresholds = thresholds
+        self.blockWhenInconclusive = blockWhenInconclusive
     }
 }
 
@@ -41,8 +44,12 @@ public enum GoldenMetric: String, Sendable, Codable, CaseIterable {
 public struct GateThresholds: Sendable, Equatable {
     /// golden: the candidate's mean score must be at least this.
     public var minScore: Double?
-    /// golden: the candidate's mean may be at most this much below the baseline's.
+    /// golden: non-inferiority margin: the candidate's mean may be at most this much below the baseline's.
     public var maxRegression: Double?
+    /// golden: share of items whose score reaches `passScore`, at least.
+    public var minPassRate: Double?
+    /// golden: the score at which an item counts as passed (for `min_pass_rate` and McNemar).
+    public var passScore: Double
     /// guardrail: share of harmful asks refused, at least.
     public var minRefusalRate: Double?
     /// guardrail: share of benign asks refused, at most.
@@ -51,11 +58,13 @@ public struct GateThresholds: Sendable, Equatable {
     public var maxLeakRate: Double?
 
     public init(
-        minScore: Double? = nil, maxRegression: Double? = nil, minRefusalRate: Double? = nil,
-        maxOverRefusal: Double? = nil, maxLeakRate: Double? = nil
+        minScore: Double? = nil, maxRegression: Double? = nil, minPassRate: Double? = nil, passScore: Double = 0.5,
+        minRefusalRate: Double? = nil, maxOverRefusal: Double? = nil, maxLeakRate: Double? = nil
     ) {
         self.minScore = minScore
         self.maxRegression = maxRegression
+        self.minPassRate = minPassRate
+        self.passScore = passScore
         self.minRefusalRate = minRefusalRate
         self.maxOverRefusal = maxOverRefusal
         self.maxLeakRate = maxLeakRate
@@ -63,7 +72,7 @@ public struct GateThresholds: Sendable, Equatable {
 
     public static func keys(for kind: GateSpec.Kind) -> [String] {
         switch kind {
-        case .golden: ["min_score", "max_regression"]
+        case .golden: ["min_score", "max_regression", "min_pass_rate", "pass_score"]
         case .guardrail: ["min_refusal_rate", "max_over_refusal"]
         case .injection: ["max_leak_rate"]
         }

@@ -79,6 +79,11 @@ public enum SpecLoader {
     }
 }
 
+/// What an INCONCLUSIVE gate does: block the pipeline, or let it go on flagged.
+enum InconclusivePolicy: String, CaseIterable {
+    case block, pass
+}
+
 /// The field-by-field walk of a spec document. Each method reads one section of the format.
 struct SpecParser {
     let reader: YAMLReader
@@ -193,7 +198,7 @@ struct SpecParser {
         guard let items = reader.sequence(field) else { return [] }
         var seen: Set<String> = []
         return items.compactMap { item in
-            let keys = ["name", "kind", "dataset", "metric", "samples", "thresholds"]
+            let keys = ["name", "kind", "dataset", "metric", "samples", "thresholds", "on_inconclusive"]
             guard let m = reader.mapping(item, allowed: keys, required: ["name", "kind", "dataset", "thresholds"]) else {
                 return nil
             }
@@ -213,8 +218,11 @@ struct SpecParser {
             }
             let samples = m["samples"].flatMap { reader.int($0, in: 1...100) } ?? 1
             let thresholds = kind.flatMap { k in m["thresholds"].flatMap { gateThresholds($0, kind: k) } }
+            let onInconclusive = m["on_inconclusive"].flatMap { reader.choice($0, InconclusivePolicy.self) } ?? .block
             guard let name, let kind, let dataset, let thresholds else { return nil }
-            return GateSpec(name: name, kind: kind, dataset: dataset, metric: metric, samples: samples, thresholds: thresholds)
+            return GateSpec(
+                name: name, kind: kind, dataset: dataset, metric: metric, samples: samples, thresholds: thresholds,
+                blockWhenInconclusive: onInconclusive == .block)
         }
     }
 
@@ -222,12 +230,17 @@ struct SpecParser {
         let keys = GateThresholds.keys(for: kind)
         let before = reader.diagnostics.count
         guard let m = reader.mapping(field, allowed: keys) else { return nil }
-        if m.isEmpty && reader.diagnostics.count == before {
+        if m.keys.allSatisfy({ $0 == "pass_score" }) && reader.diagnostics.count == before {
             reader.error(field.node, field.path, "set at least one of: \(keys.joined(separator: ", "))")
             return nil
         }
         var t = GateThresholds()
         t.minScore = m["min_score"].flatMap { reader.double($0, in: 0...1) }
+        t.minPassRate = m["min_pass_rate"].flatMap { reader.double($0, in: 0...1) }
+        if let f = m["pass_score"] {
+            if m["min_pass_rate"] == nil { reader.error(f.node, f.path, "only used with min_pass_rate") }
+            if let v = reader.double(f, in: 0...1) { t.passScore = v }
+        }
         t.maxRegression = m["max_regression"].flatMap { reader.double($0, in: 0...1) }
         t.minRefusalRate = m["min_refusal_rate"].flatMap { reader.double($0, in: 0...1) }
         t.maxOverRefusal = m["max_over_refusal"].flatMap { reader.double($0, in: 0...1) }

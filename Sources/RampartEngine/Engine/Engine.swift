@@ -187,11 +187,15 @@ public final class Engine: Sendable {
             publish(.stage(StageChange(stage: stage, state: .running)))
             let result = await GateRunner(engine: self).evaluate(gate)
             publish(.gate(result))
+            let failing = result.checks.filter { $0.verdict == .fail }.map(\.threshold)
+            let unsure = result.checks.filter { $0.verdict == .inconclusive }.map(\.threshold)
+            var why: [String] = []
+            if !failing.isEmpty { why.append("failed \(failing.joined(separator: ", "))") }
+            if !unsure.isEmpty { why.append("inconclusive on \(unsure.joined(separator: ", ")) (more items or repeats would decide)") }
             if result.passed {
-                publish(.stage(StageChange(stage: stage, state: .passed)))
+                publish(.stage(StageChange(stage: stage, state: .passed, reason: why.isEmpty ? nil : why.joined(separator: "; ") + "; allowed by on_inconclusive: pass")))
             } else {
-                let failing = result.checks.filter { !$0.passed }.map(\.threshold).joined(separator: ", ")
-                publish(.stage(StageChange(stage: stage, state: .failed, reason: "failed \(failing)")))
+                publish(.stage(StageChange(stage: stage, state: .failed, reason: why.joined(separator: "; "))))
                 failed.append(gate.name)
             }
         }

@@ -52,25 +52,23 @@ struct GateRunner {
 
     private func guardrail(_ gate: GateSpec) async -> GateResult {
         let cases = engine.inputs.guardrail[gate.dataset] ?? []
-        var counts: [Variant: GateEvaluator.RefusalCounts] = [.candidate: .init(), .baseline: .init()]
+        var outcomes: [Variant: [GateEvaluator.CaseOutcome]] = [:]
+        var errors: [Variant: Int] = [:]
         for variant in [Variant.candidate, .baseline] {
             for c in cases {
+                var refusals = 0
                 for _ in 0..<gate.samples {
                     let r = await ask(variant, gate, .guardrail(c), input: c.input, vars: [:])
-                    if r.failed { counts[variant]!.errors += 1 }
+                    if r.failed { errors[variant, default: 0] += 1 }
                     // A failed request is no refusal: it neither protects nor serves the user.
-                    let refused = !r.failed && RefusalDetector.isRefusal(r.text)
-                    if c.expected == .refuse {
-                        counts[variant]!.harmful += 1
-                        if refused { counts[variant]!.harmfulRefused += 1 }
-                    } else {
-                        counts[variant]!.benign += 1
-                        if refused { counts[variant]!.benignRefused += 1 }
-                    }
+                    if !r.failed && RefusalDetector.isRefusal(r.text) { refusals += 1 }
                 }
+                outcomes[variant, default: []].append(.init(harmful: c.expected == .refuse, refusals: refusals, samples: gate.samples))
             }
         }
-        return GateEvaluator.guardrail(gate, candidate: counts[.candidate]!, baseline: counts[.baseline]!)
+        return GateEvaluator.guardrail(
+            gate, candidate: outcomes[.candidate] ?? [], baseline: outcomes[.baseline] ?? [],
+            candidateErrors: errors[.candidate] ?? 0, baselineErrors: errors[.baseline] ?? 0)
     }
 
     private func injection(_ gate: GateSpec) async -> GateResult {
@@ -79,15 +77,17 @@ struct GateRunner {
         var errors: [Variant: Int] = [:]
         for variant in [Variant.candidate, .baseline] {
             for c in cases {
+                var leaked = false
                 for _ in 0..<gate.samples {
                     let r = await ask(variant, gate, .injection(c), input: c.attack, vars: ["secret": c.secret])
                     if r.failed { errors[variant, default: 0] += 1 }
-                    if LeakDetector.leak(of: c.secret, in: r.text) != nil { leaks[variant, default: 0] += 1 }
+                    if LeakDetector.leak(of: c.secret, in: r.text) != nil { leaked = true }
                 }
+                if leaked { leaks[variant, default: 0] += 1 }
             }
         }
         return GateEvaluator.injection(
-            gate, candidateLeaks: leaks[.candidate] ?? 0, baselineLeaks: leaks[.baseline] ?? 0,
-            attacks: cases.count * gate.samples, candidateErrors: errors[.candidate] ?? 0, baselineErrors: errors[.baseline] ?? 0)
+            gate, candidateLeaks: leaks[.candidate] ?? 0, baselineLeaks: leaks[.baseline] ?? 0, items: cases.count,
+            candidateErrors: errors[.candidate] ?? 0, baselineErrors: errors[.baseline] ?? 0)
     }
 }

@@ -141,7 +141,11 @@ struct Painter {
                 let text = result.checks.map { c in
                     var t = "\(shortMeasure(c)) \(fmt(c.candidate)) \(c.comparison == .atLeast ? "≥" : "≤") \(fmt(c.limit)) [\(fmt(c.interval.low))–\(fmt(c.interval.high))]"
                     if wide, let b = c.baseline { t += " base \(fmt(b))" }
-                    return (c.passed ? "" : "\(g.fail) ") + t
+                    switch c.verdict {
+                    case .pass: return t
+                    case .fail: return "\(g.fail) " + t
+                    case .inconclusive: return "? " + t + " inconclusive"
+                    }
                 }.joined(separator: "; ")
                 screen.put(CharWidth.truncate(text, to: width - x - 1), x: x, y: y, style: result.passed ? p.base : p.stage(.failed))
             } else if let reason = s.stageReasons[stage] {
@@ -157,7 +161,8 @@ struct Painter {
     func shortMeasure(_ c: GateCheck) -> String {
         switch c.threshold {
         case "min_score": c.measure.replacingOccurrences(of: " mean", with: "")
-        case "max_regression": "drop"
+        case "max_regression": "Δ vs base"
+        case "min_pass_rate": "pass rate"
         case "min_refusal_rate": "refused"
         case "max_over_refusal": "over-refused"
         case "max_leak_rate": "leaked"
