@@ -12,6 +12,6 @@ struct Rampart: AsyncParsableCommand {
             3 inconclusive or aborted, 64 usage error, 65 invalid input, 74 cannot write the run file.
             """,
         version: version,
-        subcommands: [RunCommand.self, ValidateCommand.self, DemoCommand.self, ScoreCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self, DemoCommand.self, EvalCommand.self, ScoreCommand.self]
     )
 }

@@ -10,6 +10,8 @@ public struct RunOptions: Sendable {
     public var schedule: [ScheduledCommand]
     /// Where the run is recorded, for notifications to point at.
     public var runFile: String?
+    /// Gate responses are served from and stored in this cache (never canary traffic).
+    public var cache: ResponseCache?
     /// Granularity of the canary loop on the engine's clock: traffic, commands and timers advance per tick.
     public var tick: Double
     /// How often a metrics snapshot is published during the canary.
@@ -17,8 +19,9 @@ public struct RunOptions: Sendable {
 
     public init(
         seed: UInt64, operator: String, schedule: [ScheduledCommand] = [], runFile: String? = nil, tick: Double = 1,
-        metricsEvery: Double = 5
+        metricsEvery: Double = 5, cache: ResponseCache? = nil
     ) {
+        self.cache = cache
         self.seed = seed
         self.operator = `operator`
         self.schedule = schedule.sorted { $0.at < $1.at }
@@ -53,7 +56,9 @@ public final class Engine: Sendable {
         self.bus = bus
         let spec = inputs.spec
         func sim(_ v: VariantSpec, _ variant: Variant) -> any ModelProvider {
-            SimProvider(profile: v.sim, systemPrompt: v.promptTemplate.flatMap { inputs.files[$0] } ?? "", seed: options.seed, variant: variant)
+            SimProvider(
+                profile: v.sim, systemPrompt: v.promptTemplate.flatMap { inputs.files[$0] } ?? "", seed: options.seed, variant: variant,
+                model: v.model, version: v.version)
         }
         self.baseline = baseline ?? sim(spec.baseline, .baseline)
         self.candidate = candidate ?? sim(spec.candidate, .candidate)
@@ -185,7 +190,7 @@ public final class Engine: Sendable {
         for gate in inputs.spec.gates {
             let stage = StageName.gate(gate.name)
             publish(.stage(StageChange(stage: stage, state: .running)))
-            let result = await GateRunner(engine: self).evaluate(gate)
+            let result = await GateRunner(engine: self).evaluate(gate).result
             publish(.gate(result))
             let failing = result.checks.filter { $0.verdict == .fail }.map(\.threshold)
             let unsure = result.checks.filter { $0.verdict == .inconclusive }.map(\.threshold)
@@ -221,5 +226,18 @@ public final class Engine: Sendable {
 
     func provider(_ variant: Variant) -> any ModelProvider {
         variant == .candidate ? candidate : baseline
+    }
+
+    /// The provider gates use: through the response cache when one is configured.
+    func gateProvider(_ variant: Variant) -> any ModelProvider {
+        let p = provider(variant)
+        return options.cache.map { CachingProvider(p, cache: $0) } ?? p
+    }
+
+    /// Runs only the gates, for `rampart eval`: no build, no canary, no events.
+    public func evaluateGates() async -> [GateReport] {
+        var reports: [GateReport] = []
+        for gate in inputs.spec.gates { reports.append(await GateRunner(engine: self).evaluate(gate)) }
+        return reports
     }
 }

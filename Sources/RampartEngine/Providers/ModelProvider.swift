@@ -19,7 +19,7 @@ public struct ModelRequest: Sendable {
     }
 }
 
-public struct ModelResponse: Sendable, Equatable {
+public struct ModelResponse: Sendable, Equatable, Codable {
     public var text: String
     public var latencyMs: Double
     public var promptTokens: Int
@@ -38,5 +38,8 @@ public struct ModelResponse: Sendable, Equatable {
 
 /// A GenAI endpoint serving one app version.
 public protocol ModelProvider: Sendable {
+    /// Everything that determines this provider's answers (kind, model, pinned version, settings),
+    /// for the response cache: a change to any of it must miss.
+    var identity: String { get }
     func complete(_ request: ModelRequest) async -> ModelResponse
 }

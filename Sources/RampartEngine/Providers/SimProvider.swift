@@ -8,11 +8,14 @@ public final class SimProvider: ModelProvider {
     private let seed: UInt64
     private let variant: Variant
     private let streams = Mutex<[String: SeededRandom]>([:])
+    public let identity: String
 
-    public init(profile: SimProfile, systemPrompt: String, seed: UInt64, variant: Variant) {
+    public init(profile: SimProfile, systemPrompt: String, seed: UInt64, variant: Variant, model name: String = "sim", version: String = "0") {
         self.model = SimModel(profile: profile, systemPrompt: systemPrompt)
         self.seed = seed
         self.variant = variant
+        let profileJSON = (try? RunFileCodec.encoder().encode(profile)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        identity = "sim|\(name)@\(version)|\(variant.rawValue)|seed:\(seed)|profile:\(SHA256.hex(Array(profileJSON.utf8)))"
     }
 
     public func complete(_ request: ModelRequest) async -> ModelResponse {

@@ -1,0 +1,88 @@
+import Foundation
+
+/// `rampart eval` reports: JSON for tools, JUnit XML for CI systems.
+public enum EvalReports {
+    public struct Document: Encodable {
+        var pipeline: String
+        var candidate: String
+        var baseline: String
+        var seed: UInt64
+        var verdict: String
+        var signatures: [String: String]
+        var gates: [Gate]
+
+        struct Gate: Encodable {
+            var result: GateResult
+            var items: [ItemOutcome]
+        }
+    }
+
+    public static func json(pipeline: String, candidate: String, baseline: String, seed: UInt64, reports: [GateReport]) throws -> Data {
+        let ok = reports.allSatisfy(\.result.passed)
+        let doc = Document(
+            pipeline: pipeline, candidate: candidate, baseline: baseline, seed: seed, verdict: ok ? "pass" : "fail",
+            signatures: ["token_f1": TokenF1.signature, "refusal": "refusal|lexical|v1", "leak": "leak|plain,base64,hex,reversed,spaced|v1"],
+            gates: reports.map { Document.Gate(result: $0.result, items: $0.items) })
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return try e.encode(doc)
+    }
+
+    /// One testsuite per gate: a testcase for the gate's verdict and one per item. An item that
+    /// misses its mark fails only when its gate did not pass; in a passing gate it passes with the
+    /// note in system-out, so CI shows red exactly when the pipeline would block.
+    public static func junit(pipeline: String, reports: [GateReport]) -> String {
+        var out = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n"
+        let tests = reports.reduce(0) { $0 + 1 + $1.items.count }
+        var failures = 0
+        var suites = ""
+        for r in reports {
+            let g = r.result
+            var suiteFailures = 0
+            var cases = ""
+            let summary = g.checks.map { c in
+                "\(c.threshold): \(String(format: "%.4f", c.candidate)) \(c.comparison.rawValue) \(c.limit) [95% \(String(format: "%.4f", c.interval.low))–\(String(format: "%.4f", c.interval.high)), n=\(c.n), \(c.method)] \(c.verdict.rawValue)"
+            }.joined(separator: "; ")
+            cases += "    <testcase classname=\"\(xml(g.name))\" name=\"gate verdict\">\n"
+            if !g.passed {
+                suiteFailures += 1
+                cases += "      <failure message=\"\(xml("\(g.verdict.rawValue): \(summary)"))\" type=\"\(g.verdict.rawValue)\"/>\n"
+            }
+            cases += "      <system-out>\(xml(summary))</system-out>\n    </testcase>\n"
+            for item in r.items {
+                cases += "    <testcase classname=\"\(xml(g.name))\" name=\"\(xml(item.id))\">\n"
+                if !item.passed {
+                    let message = item.detail ?? "missed"
+                    if g.passed {
+                        cases += "      <system-out>\(xml("below the item mark, within the gate's tolerance: \(message)"))</system-out>\n"
+                    } else {
+                        suiteFailures += 1
+                        cases += "      <failure message=\"\(xml(message))\" type=\"item\">\(xml(item.sample ?? ""))</failure>\n"
+                    }
+                }
+                cases += "    </testcase>\n"
+            }
+            failures += suiteFailures
+            suites += "  <testsuite name=\"\(xml(g.name))\" tests=\"\(1 + r.items.count)\" failures=\"\(suiteFailures)\" errors=\"0\">\n\(cases)  </testsuite>\n"
+        }
+        out += "<testsuites name=\"rampart eval \(xml(pipeline))\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"0\">\n\(suites)</testsuites>\n"
+        return out
+    }
+
+    static func xml(_ s: String) -> String {
+        var out = ""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            default:
+                // XML 1.0 forbids most control characters, even escaped.
+                if scalar.value < 0x20 && scalar != "\n" && scalar != "\t" && scalar != "\r" { out += "?" } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out
+    }
+}

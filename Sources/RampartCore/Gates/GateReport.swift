@@ -1,0 +1,33 @@
+/// One dataset item's outcome in a gate, for per-item reports (JSON, JUnit).
+public struct ItemOutcome: Sendable, Equatable, Codable {
+    public var id: String
+    /// Candidate's score for the item: mean metric over repeats, or 1/0 for behaved/misbehaved.
+    public var candidate: Double
+    public var baseline: Double
+    public var passed: Bool
+    /// What a failing item did, in a few words, for the report.
+    public var detail: String?
+    /// The candidate's first answer, for reading the failures.
+    public var sample: String?
+
+    public init(id: String, candidate: Double, baseline: Double, passed: Bool, detail: String?, sample: String?) {
+        self.id = id
+        self.candidate = candidate
+        self.baseline = baseline
+        self.passed = passed
+        self.detail = detail
+        self.sample = sample
+    }
+}
+
+/// A gate's verdict with the per-item outcomes behind it.
+public struct GateReport: Sendable, Equatable {
+    public var result: GateResult
+    public var items: [ItemOutcome]
+
+    public init(result: GateResult, items: [ItemOutcome]) {
+        self.result = result
+        self.items = items
+    }
+}
+

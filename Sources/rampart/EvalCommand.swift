@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import RampartCore
+import RampartEngine
+
+struct EvalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Run only the gates of a spec, for any CI: exit 0 when every gate passes, 1 otherwise.",
+        discussion: """
+            Gate responses are cached in .rampart/cache/responses.jsonl (keyed by provider, model version,
+            prompt, item and repeat), so an unchanged gate re-runs without calling the provider.
+            Exit codes: 0 pass, 1 a gate failed or was inconclusive (unless on_inconclusive: pass),
+            64 usage, 65 invalid input, 74 a report cannot be written.
+            """
+    )
+
+    @Argument(help: "The pipeline spec (YAML).")
+    var spec: String
+
+    @Option(help: "Write a JUnit XML report here (one testcase per gate and per item).")
+    var junit: String?
+
+    @Option(help: "Write a JSON report here (per-item scores, verdicts, signatures).")
+    var json: String?
+
+    @Flag(help: "Print, per gate, the smallest regression each check can detect and the items needed to decide.")
+    var plan = false
+
+    @Option(help: "Seed for the simulator (default: the spec's seed).")
+    var seed: UInt64?
+
+    @Option(help: "Response cache file.")
+    var cache: String = ".rampart/cache/responses.jsonl"
+
+    @Flag(help: "Do not read or write the response cache.")
+    var noCache = false
+
+    func run() async throws {
+        let inputs: PipelineInputs
+        do {
+            inputs = try PipelineInputs.load(file: spec)
+        } catch {
+            Console.report(error)
+            throw Exit.invalidInput
+        }
+        let s = inputs.spec
+        guard !s.gates.isEmpty else {
+            Console.error("error: \(spec): the spec has no gates to evaluate")
+            throw Exit.invalidInput
+        }
+        let responseCache = noCache ? nil : ResponseCache(path: cache)
+        let engine = Engine(
+            inputs: inputs, clock: VirtualClock(),
+            options: RunOptions(seed: seed ?? s.seed, operator: "eval", cache: responseCache))
+        let reports = await engine.evaluateGates()
+        for r in reports {
+            print(EventLine.text(.gate(r.result)).trimmingCharacters(in: .whitespaces))
+            for item in r.items.filter({ !$0.passed }).prefix(5) {
+                print("    \(item.id): \(item.detail ?? "missed")")
+            }
+            let missed = r.items.filter { !$0.passed }.count
+            if missed > 5 { print("    … and \(missed - 5) more items below their mark (see --json)") }
+        }
+        if plan { printPlan(reports) }
+        if let responseCache {
+            print("cache: \(responseCache.hits) responses reused, \(responseCache.misses) requested (\(responseCache.path))")
+        }
+        do {
+            if let json {
+                try EvalReports.json(pipeline: s.name, candidate: s.candidate.label, baseline: s.baseline.label, seed: seed ?? s.seed, reports: reports)
+                    .write(to: URL(fileURLWithPath: json))
+            }
+            if let junit {
+                try EvalReports.junit(pipeline: s.name, reports: reports).write(toFile: junit, atomically: true, encoding: .utf8)
+            }
+        } catch {
+            Console.error("error: cannot write the report: \(error.localizedDescription)")
+            throw Exit.cannotWrite
+        }
+        let blocking = reports.filter { !$0.result.passed }
+        if blocking.isEmpty {
+            print("PASS: all \(reports.count) gates passed")
+        } else {
+            print("FAIL: " + blocking.map { "\($0.result.name) \($0.result.verdict.rawValue)" }.joined(separator: ", "))
+            throw ExitCode(1)
+        }
+    }
+
+    private func printPlan(_ reports: [GateReport]) {
+        print("")
+        print("plan (95% intervals; detectable change at alpha 0.05 two-sided, power 0.8):")
+        print("  " + ["gate", "check", "n", "estimate", "±95%", "detectable", "to decide"].enumerated().map { i, h in
+            i < 2 ? h.padding(toLength: i == 0 ? 20 : 18, withPad: " ", startingAt: 0) : String(repeating: " ", count: max(0, 11 - h.count)) + h
+        }.joined())
+        for l in GatePlan.lines(reports) {
+            let decide = l.itemsToDecide.map { "~\($0) items" } ?? (l.verdict == .inconclusive ? "no size" : "decided")
+            let cells = [String(l.n), String(format: "%.3f", l.estimate), String(format: "%.3f", l.halfWidth), String(format: "%.3f", l.detectable), decide]
+            print("  " + l.gate.padding(toLength: 20, withPad: " ", startingAt: 0) + l.threshold.padding(toLength: 18, withPad: " ", startingAt: 0)
+                + cells.map { String(repeating: " ", count: max(0, 11 - $0.count)) + $0 }.joined())
+        }
+    }
+}

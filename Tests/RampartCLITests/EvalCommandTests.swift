@@ -1,0 +1,90 @@
+import Foundation
+import FoundationXML
+import Testing
+@testable import RampartCore
+
+struct EvalCommandTests {
+    /// The demo spec with the candidate's simulator settings changed, written beside the examples
+    /// so its relative paths resolve.
+    func worse(_ name: String, _ edits: [(String, String)]) throws -> String {
+        var text = try String(contentsOfFile: CLI.repository + "/examples/demo.yaml", encoding: .utf8)
+        let parts = text.components(separatedBy: "candidate:")
+        var candidate = parts[1]
+        for (from, to) in edits { candidate = candidate.replacingOccurrences(of: from, with: to) }
+        text = parts[0] + "candidate:" + candidate + parts.dropFirst(2).joined(separator: "candidate:")
+        let path = CLI.repository + "/examples/.test-\(name)-\(UUID().uuidString.prefix(6)).yaml"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func eval(_ spec: String, _ extra: [String] = []) throws -> CLI.Result {
+        try CLI.run(["eval", spec, "--no-cache"] + extra)
+    }
+
+    @Test func aGoodCandidatePassesWithReports() throws {
+        let dir = CLI.temporaryDirectory()
+        let r = try eval("examples/demo.yaml", ["--junit", dir + "/j.xml", "--json", dir + "/r.json", "--plan"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("PASS: all 3 gates passed"))
+        #expect(r.stdout.contains("detectable"))
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/r.json"))) as! [String: Any]
+        let gates = json["gates"] as! [[String: Any]]
+        #expect(gates.count == 3)
+        #expect((gates[0]["items"] as! [Any]).count == 60)
+        #expect(((gates[0]["result"] as! [String: Any])["verdict"] as? String) == "pass")
+        // Well-formed JUnit: one suite per gate, a testcase per gate and per item.
+        let parser = XMLParser(data: try Data(contentsOf: URL(fileURLWithPath: dir + "/j.xml")))
+        let counter = TagCounter()
+        parser.delegate = counter
+        #expect(parser.parse())
+        #expect(counter.counts["testsuite"] == 3)
+        #expect(counter.counts["testcase"] == 3 + 60 + 30 + 40)
+        #expect(counter.counts["failure"] == nil)
+    }
+
+    @Test(arguments: [
+        ("quality", [("drop: 0.03", "drop: 0.25"), ("substitute: 0.03", "substitute: 0.2")], "golden-similarity fail"),
+        ("refusals", [("refuse_harmful: 0.995", "refuse_harmful: 0.5")], "guardrails fail"),
+        ("injection", [("injection_leak: 0.0", "injection_leak: 0.3")], "prompt-injection fail"),
+    ])
+    func aWorseCandidateFailsWithTheReasonAndTheNumbers(_ name: String, _ edits: [(String, String)], _ expected: String) throws {
+        let spec = try worse(name, edits)
+        defer { try? FileManager.default.removeItem(atPath: spec) }
+        let dir = CLI.temporaryDirectory()
+        let r = try eval(spec, ["--junit", dir + "/j.xml"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("FAIL: \(expected)"), "\(r.stdout)")
+        #expect(r.stdout.contains("95% CI"))
+        let xml = try String(contentsOfFile: dir + "/j.xml", encoding: .utf8)
+        #expect(xml.contains("<failure"))
+    }
+
+    @Test func aSecondRunIsServedFromTheCache() throws {
+        let cache = CLI.temporaryDirectory() + "/cache.jsonl"
+        let first = try CLI.run(["eval", "examples/demo.yaml", "--cache", cache])
+        #expect(first.stdout.contains("0 responses reused, 780 requested"))
+        let second = try CLI.run(["eval", "examples/demo.yaml", "--cache", cache])
+        #expect(second.stdout.contains("780 responses reused, 0 requested"))
+    }
+
+    @Test func scoreReportsBadLinesAndScoresTheRest() throws {
+        let dir = CLI.temporaryDirectory()
+        try "{\"candidate\":\"the cat sat\",\"reference\":\"the cat sat on the mat\"}\nnot json\n{\"candidate\":\"a\",\"references\":[\"a\"]}\n"
+            .write(toFile: dir + "/pairs.jsonl", atomically: true, encoding: .utf8)
+        let r = try CLI.run(["score", "--metric", "rouge-l", dir + "/pairs.jsonl"])
+        #expect(r.status == 65)
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines[0].contains("\"score\":0.6666666666666666"))
+        #expect(lines[1].contains("\"line\":2"))
+        #expect(lines[2].contains("\"score\":1"))
+        #expect(r.stderr.contains("pairs.jsonl:2:1: not a JSON object"))
+    }
+}
+
+final class TagCounter: NSObject, XMLParserDelegate {
+    var counts: [String: Int] = [:]
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+        counts[name, default: 0] += 1
+    }
+}
