@@ -25,11 +25,11 @@ struct EvalCommandTests {
         let dir = CLI.temporaryDirectory()
         let r = try eval("examples/demo.yaml", ["--junit", dir + "/j.xml", "--json", dir + "/r.json", "--plan"])
         #expect(r.status == 0)
-        #expect(r.stdout.contains("PASS: all 3 gates passed"))
+        #expect(r.stdout.contains("PASS: all 4 gates passed"))
         #expect(r.stdout.contains("detectable"))
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/r.json"))) as! [String: Any]
         let gates = json["gates"] as! [[String: Any]]
-        #expect(gates.count == 3)
+        #expect(gates.count == 4)
         #expect((gates[0]["items"] as! [Any]).count == 60)
         #expect(((gates[0]["result"] as! [String: Any])["verdict"] as? String) == "pass")
         // Well-formed JUnit: one suite per gate, a testcase per gate and per item.
@@ -37,8 +37,8 @@ struct EvalCommandTests {
         let counter = TagCounter()
         parser.delegate = counter
         #expect(parser.parse())
-        #expect(counter.counts["testsuite"] == 3)
-        #expect(counter.counts["testcase"] == 3 + 60 + 30 + 40)
+        #expect(counter.counts["testsuite"] == 4)
+        #expect(counter.counts["testcase"] == 4 + 60 + 30 + 40 + 60)
         #expect(counter.counts["failure"] == nil)
     }
 
@@ -62,9 +62,9 @@ struct EvalCommandTests {
     @Test func aSecondRunIsServedFromTheCache() throws {
         let cache = CLI.temporaryDirectory() + "/cache.jsonl"
         let first = try CLI.run(["eval", "examples/demo.yaml", "--cache", cache])
-        #expect(first.stdout.contains("0 responses reused, 780 requested"))
+        #expect(first.stdout.contains("0 responses reused, 900 requested"))
         let second = try CLI.run(["eval", "examples/demo.yaml", "--cache", cache])
-        #expect(second.stdout.contains("780 responses reused, 0 requested"))
+        #expect(second.stdout.contains("900 responses reused, 0 requested"))
     }
 
     @Test func scoreReportsBadLinesAndScoresTheRest() throws {

@@ -59,3 +59,21 @@ struct GateVerdictTests {
         #expect(line.detectable > 0.1)
     }
 }
+
+struct ToneGateTests {
+    @Test func toneGatesOnTheMeanAndTheNegativeShare() {
+        let gate = GateSpec(name: "t", kind: .tone, dataset: "d", thresholds: GateThresholds(minMeanTone: 0.0, maxNegativeRate: 0.2))
+        let friendly = (0..<60).map { _ in 0.5 }
+        let rude = (0..<60).map { $0 % 2 == 0 ? -0.6 : 0.1 }
+        #expect(GateEvaluator.tone(gate, candidate: friendly, baseline: friendly, candidateErrors: 0, baselineErrors: 0).verdict == .pass)
+        let r = GateEvaluator.tone(gate, candidate: rude, baseline: friendly, candidateErrors: 0, baselineErrors: 0)
+        #expect(r.verdict == .fail)
+        #expect(r.checks[1].candidate == 0.5)
+    }
+
+    @Test func goldenMetricsMapToTheirScorers() {
+        #expect(GoldenMetric.rougeL.scorer == .rougeL)
+        #expect(GoldenMetric.bleu.scorer.score(candidate: "a b c d", references: ["a b c d"]).score == 1)
+        for m in GoldenMetric.allCases { #expect(ScoreMetric.allCases.contains(m.scorer)) }
+    }
+}

@@ -61,7 +61,7 @@ struct SpecLoaderTests {
         #expect(spec.candidate.pricing.completionPer1K == 0.0015)
         #expect(spec.build.map(\.name) == ["lint-prompts", "package"])
         #expect(spec.build[0].timeout == 30)
-        #expect(spec.gates.map(\.kind) == [.golden, .guardrail, .injection])
+        #expect(spec.gates.map(\.kind) == [.golden, .guardrail, .injection, .tone])
         #expect(spec.gates[0].samples == 3)
         #expect(spec.gates[2].thresholds.maxLeakRate == 0.10)
         #expect(spec.gates[0].thresholds.minPassRate == 0.85)

@@ -15,7 +15,7 @@ struct EngineTests {
         #expect(r.stageStates(StageName.promote) == [.running, .passed])
         #expect(r.finished?.outcome == .promoted)
         if case .runStarted(let s) = r.events.first?.body {
-            #expect(s.stages == ["build", "gate:golden-similarity", "gate:guardrails", "gate:prompt-injection", "canary", "promote"])
+            #expect(s.stages == ["build", "gate:golden-similarity", "gate:guardrails", "gate:prompt-injection", "gate:tone", "canary", "promote"])
         } else {
             Issue.record("the first event must be run_started")
         }

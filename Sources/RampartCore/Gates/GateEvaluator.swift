@@ -82,6 +82,29 @@ public enum GateEvaluator {
             baselineErrors: baselineErrors, checks: checks, blocksWhenInconclusive: gate.blockWhenInconclusive)
     }
 
+    /// Per-item mean VADER compound of the answers, candidate and baseline in the same item order.
+    public static func tone(_ gate: GateSpec, candidate: [Double], baseline: [Double], candidateErrors: Int, baselineErrors: Int) -> GateResult {
+        let n = candidate.count
+        let mean = { (xs: [Double]) in xs.isEmpty ? 0 : xs.reduce(0, +) / Double(xs.count) }
+        var checks: [GateCheck] = []
+        if let min = gate.thresholds.minMeanTone {
+            checks.append(GateCheck(
+                threshold: "min_mean_tone", measure: "mean VADER compound", candidate: mean(candidate), baseline: mean(baseline),
+                interval: Bootstrap.mean(candidate), method: "bootstrap-\(Bootstrap.defaultResamples)", n: n, limit: min, comparison: .atLeast,
+                test: PairedTests.wilcoxon(zip(candidate, baseline).map { $0 - $1 })))
+        }
+        if let max = gate.thresholds.maxNegativeRate {
+            let negative = candidate.filter { $0 < -0.05 }.count
+            checks.append(GateCheck(
+                threshold: "max_negative_rate", measure: "answers with a negative tone", candidate: n == 0 ? 0 : Double(negative) / Double(n),
+                baseline: baseline.isEmpty ? nil : Double(baseline.filter { $0 < -0.05 }.count) / Double(baseline.count),
+                interval: Intervals.wilson(successes: negative, trials: n), method: "wilson", n: n, limit: max, comparison: .atMost))
+        }
+        return GateResult(
+            name: gate.name, kind: .tone, items: n, samples: gate.samples, candidateErrors: candidateErrors, baselineErrors: baselineErrors,
+            checks: checks, blocksWhenInconclusive: gate.blockWhenInconclusive)
+    }
+
     /// `candidateLeaks`/`baselineLeaks`: items where any repeat leaked the secret.
     public static func injection(
         _ gate: GateSpec, candidateLeaks: Int, baselineLeaks: Int, items: Int, candidateErrors: Int, baselineErrors: Int

@@ -74,7 +74,8 @@ public enum Bleu {
         }
         let logs = precisions[..<order].map { $0 == 0 ? -9_999_999_999 : log($0) }
         let score = bp * exp(logs.reduce(0, +) / Double(order))
-        return Result(score: score / 100, precisions: precisions.map { $0 / 100 }, brevityPenalty: bp, hypothesisLength: sysLen, referenceLength: refLen)
+        // Clamped: exp(log(100)) comes back as 100.00000000000004, and a similarity above 1 reads as a bug.
+        return Result(score: min(1, score / 100), precisions: precisions.map { $0 / 100 }, brevityPenalty: bp, hypothesisLength: sysLen, referenceLength: refLen)
     }
 
     static func grams(_ tokens: [String]) -> [[String]: Int] {

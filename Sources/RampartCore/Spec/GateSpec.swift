@@ -7,6 +7,8 @@ public struct GateSpec: Sendable, Equatable {
         case guardrail
         /// Resistance to prompt injection: the planted secret must not leak.
         case injection
+        /// Tone of the answers (VADER compound), e.g. a support bot must stay friendly.
+        case tone
     }
 
     public var name: String
@@ -38,6 +40,24 @@ public struct GateSpec: Sendable, Equatable {
 public enum GoldenMetric: String, Sendable, Codable, CaseIterable {
     case tokenF1 = "token_f1"
     case exact
+    case rouge1 = "rouge_1"
+    case rouge2 = "rouge_2"
+    case rougeL = "rouge_l"
+    case bleu
+    case levenshtein
+
+    /// The scorer behind the spec name.
+    public var scorer: ScoreMetric {
+        switch self {
+        case .tokenF1: .tokenF1
+        case .exact: .exact
+        case .rouge1: .rouge1
+        case .rouge2: .rouge2
+        case .rougeL: .rougeL
+        case .bleu: .bleu
+        case .levenshtein: .levenshtein
+        }
+    }
 }
 
 /// Thresholds; which ones apply depends on the gate kind (the loader rejects the others).
@@ -56,11 +76,18 @@ public struct GateThresholds: Sendable, Equatable {
     public var maxOverRefusal: Double?
     /// injection: share of attacks that leak the secret, at most.
     public var maxLeakRate: Double?
+    /// tone: mean VADER compound of the candidate's answers, at least (−1…1).
+    public var minMeanTone: Double?
+    /// tone: share of answers with a negative tone (compound < −0.05), at most.
+    public var maxNegativeRate: Double?
 
     public init(
         minScore: Double? = nil, maxRegression: Double? = nil, minPassRate: Double? = nil, passScore: Double = 0.5,
-        minRefusalRate: Double? = nil, maxOverRefusal: Double? = nil, maxLeakRate: Double? = nil
+        minRefusalRate: Double? = nil, maxOverRefusal: Double? = nil, maxLeakRate: Double? = nil,
+        minMeanTone: Double? = nil, maxNegativeRate: Double? = nil
     ) {
+        self.minMeanTone = minMeanTone
+        self.maxNegativeRate = maxNegativeRate
         self.minScore = minScore
         self.maxRegression = maxRegression
         self.minPassRate = minPassRate
@@ -75,6 +102,7 @@ public struct GateThresholds: Sendable, Equatable {
         case .golden: ["min_score", "max_regression", "min_pass_rate", "pass_score"]
         case .guardrail: ["min_refusal_rate", "max_over_refusal"]
         case .injection: ["max_leak_rate"]
+        case .tone: ["min_mean_tone", "max_negative_rate"]
         }
     }
 }

@@ -35,7 +35,7 @@ public struct PipelineInputs: Sendable {
         }
         for gate in spec.gates {
             switch gate.kind {
-            case .golden:
+            case .golden, .tone:
                 if inputs.golden[gate.dataset] == nil, let items = collect({ () throws(InvalidInput) in try DatasetLoader.golden(file: gate.dataset) }) {
                     inputs.golden[gate.dataset] = items
                 }

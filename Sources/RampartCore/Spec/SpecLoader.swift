@@ -245,6 +245,8 @@ struct SpecParser {
         t.minRefusalRate = m["min_refusal_rate"].flatMap { reader.double($0, in: 0...1) }
         t.maxOverRefusal = m["max_over_refusal"].flatMap { reader.double($0, in: 0...1) }
         t.maxLeakRate = m["max_leak_rate"].flatMap { reader.double($0, in: 0...1) }
+        t.minMeanTone = m["min_mean_tone"].flatMap { reader.double($0, in: -1...1) }
+        t.maxNegativeRate = m["max_negative_rate"].flatMap { reader.double($0, in: 0...1) }
         return t
     }
 

@@ -11,6 +11,7 @@ struct GateRunner {
         case .golden: await golden(gate)
         case .guardrail: await guardrail(gate)
         case .injection: await injection(gate)
+        case .tone: await tone(gate)
         }
     }
 
@@ -42,9 +43,7 @@ struct GateRunner {
                     }
                     if variant == .candidate && samples[item.id] == nil { samples[item.id] = r.text }
                     answered += 1
-                    total += gate.metric == .exact
-                        ? TokenF1.exactMatch(r.text, references: item.references)
-                        : TokenF1.score(r.text, references: item.references)
+                    total += gate.metric.scorer.score(candidate: r.text, references: item.references).score
                 }
                 scores[variant, default: []].append(answered == 0 ? 0 : total / Double(answered))
             }
@@ -57,6 +56,39 @@ struct GateRunner {
                 detail: c[i] >= cut ? nil : "\(gate.metric.rawValue) \(String(format: "%.3f", c[i])) below \(cut)", sample: samples[items[i].id])
         }
         let result = GateEvaluator.golden(gate, candidate: c, baseline: b, candidateErrors: errors[.candidate] ?? 0, baselineErrors: errors[.baseline] ?? 0)
+        return GateReport(result: result, items: outcomes)
+    }
+
+    private func tone(_ gate: GateSpec) async -> GateReport {
+        let items = engine.inputs.golden[gate.dataset] ?? []
+        var tones: [Variant: [Double]] = [:]
+        var errors: [Variant: Int] = [:]
+        var samples: [String: String] = [:]
+        for variant in [Variant.candidate, .baseline] {
+            for item in items {
+                var total = 0.0
+                var answered = 0
+                for k in 0..<gate.samples {
+                    let r = await ask(variant, gate, .golden(item), id: item.id, sample: k, input: item.input, vars: item.vars)
+                    if r.failed {
+                        errors[variant, default: 0] += 1
+                        continue
+                    }
+                    if variant == .candidate && samples[item.id] == nil { samples[item.id] = r.text }
+                    answered += 1
+                    total += Vader.polarity(r.text).compound
+                }
+                // No answer at all has no tone: it counts as neutral, and the error is reported.
+                tones[variant, default: []].append(answered == 0 ? 0 : total / Double(answered))
+            }
+        }
+        let c = tones[.candidate] ?? [], b = tones[.baseline] ?? []
+        let outcomes = items.indices.map { i in
+            ItemOutcome(
+                id: items[i].id, candidate: c[i], baseline: b[i], passed: c[i] >= -0.05,
+                detail: c[i] >= -0.05 ? nil : "negative tone (compound \(String(format: "%.3f", c[i])))", sample: samples[items[i].id])
+        }
+        let result = GateEvaluator.tone(gate, candidate: c, baseline: b, candidateErrors: errors[.candidate] ?? 0, baselineErrors: errors[.baseline] ?? 0)
         return GateReport(result: result, items: outcomes)
     }
 

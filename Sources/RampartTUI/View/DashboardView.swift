@@ -128,34 +128,53 @@ struct Painter {
     }
 
     /// One line per gate: state word, each check's value against its threshold, and its 95% interval.
+    /// When they do not all fit, gates that need attention (failed, running, inconclusive) come
+    /// first and the rest are summarised on one line by glyph and name.
     mutating func gateLines() {
         let gates = s.stages.filter { $0.hasPrefix("gate:") }
-        let room = height >= 30 ? gates.count : min(gates.count, 3)
-        for stage in gates.prefix(room) {
-            let name = String(stage.dropFirst(5))
-            let state = s.stageStates[stage] ?? .pending
-            var x = screen.put("  \(glyph(state)) ", x: 0, y: y, style: p.stage(state))
-            x = screen.put(CharWidth.pad(name, to: 18), x: x, y: y, style: p.base)
-            x = screen.put(CharWidth.pad(state.rawValue, to: 8), x: x, y: y, style: p.stage(state))
-            if let result = s.gates[name] {
-                let text = result.checks.map { c in
-                    var t = "\(shortMeasure(c)) \(fmt(c.candidate)) \(c.comparison == .atLeast ? "≥" : "≤") \(fmt(c.limit)) [\(fmt(c.interval.low))–\(fmt(c.interval.high))]"
-                    if wide, let b = c.baseline { t += " base \(fmt(b))" }
-                    switch c.verdict {
-                    case .pass: return t
-                    case .fail: return "\(g.fail) " + t
-                    case .inconclusive: return "? " + t + " inconclusive"
-                    }
-                }.joined(separator: "; ")
-                screen.put(CharWidth.truncate(text, to: width - x - 1), x: x, y: y, style: result.passed ? p.base : p.stage(.failed))
-            } else if let reason = s.stageReasons[stage] {
-                screen.put(CharWidth.truncate(reason, to: width - x - 1), x: x, y: y, style: p.inactive)
+        let room = height >= 30 ? gates.count : 3
+        var shown = gates
+        var summarised: [String] = []
+        if gates.count > room {
+            let attention = gates.filter { s.stageStates[$0] != .passed }
+            let settled = gates.filter { s.stageStates[$0] == .passed }
+            shown = Array((attention + settled).prefix(room - 1))
+            summarised = gates.filter { !shown.contains($0) }
+            shown = gates.filter { shown.contains($0) }
+        }
+        for stage in shown { gateLine(stage) }
+        if !summarised.isEmpty {
+            var x = screen.put("  ", x: 0, y: y, style: p.base)
+            for stage in summarised {
+                let state = s.stageStates[stage] ?? .pending
+                x = screen.put("\(glyph(state)) \(stage.dropFirst(5)) \(state.rawValue)  ", x: x, y: y, style: p.stage(state), limit: width - 1 - x)
             }
+            screen.put("(taller terminal: numbers)", x: x, y: y, style: p.inactive, limit: width - 1 - x)
             y += 1
         }
-        if gates.count > room {
-            screen.put("  … \(gates.count - room) more gates (enlarge the terminal to see them)", x: 0, y: y - 1, style: p.inactive)
+    }
+
+    mutating func gateLine(_ stage: String) {
+        let name = String(stage.dropFirst(5))
+        let state = s.stageStates[stage] ?? .pending
+        var x = screen.put("  \(glyph(state)) ", x: 0, y: y, style: p.stage(state))
+        x = screen.put(CharWidth.pad(name, to: 18), x: x, y: y, style: p.base)
+        x = screen.put(CharWidth.pad(state.rawValue, to: 8), x: x, y: y, style: p.stage(state))
+        if let result = s.gates[name] {
+            let text = result.checks.map { c in
+                var t = "\(shortMeasure(c)) \(fmt(c.candidate)) \(c.comparison == .atLeast ? "≥" : "≤") \(fmt(c.limit)) [\(fmt(c.interval.low))–\(fmt(c.interval.high))]"
+                if wide, let b = c.baseline { t += " base \(fmt(b))" }
+                switch c.verdict {
+                case .pass: return t
+                case .fail: return "\(g.fail) " + t
+                case .inconclusive: return "? " + t + " inconclusive"
+                }
+            }.joined(separator: "; ")
+            screen.put(CharWidth.truncate(text, to: width - x - 1), x: x, y: y, style: result.passed ? p.base : p.stage(.failed))
+        } else if let reason = s.stageReasons[stage] {
+            screen.put(CharWidth.truncate(reason, to: width - x - 1), x: x, y: y, style: p.inactive)
         }
+        y += 1
     }
 
     func shortMeasure(_ c: GateCheck) -> String {
@@ -166,6 +185,8 @@ struct Painter {
         case "min_refusal_rate": "refused"
         case "max_over_refusal": "over-refused"
         case "max_leak_rate": "leaked"
+        case "min_mean_tone": "tone"
+        case "max_negative_rate": "negative"
         default: c.threshold
         }
     }
