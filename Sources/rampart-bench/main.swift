@@ -4,7 +4,7 @@ import RampartEngine
 import RampartTUI
 
 // Benchmarks, reported as medians and as ratios to a limit measured in the same run, because the
-// machines are shared and noisy. Usage: swift run -c release rampart-bench [render|dashboard-cpu|all]
+// machines are shared and noisy. Usage: swift run -c release rampart-bench [scorers|render|dashboard-cpu|all]
 
 let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
@@ -141,14 +141,112 @@ func cpuTicks(_ pid: Int32) throws -> Int {
     return Int(fields[11])! + Int(fields[12])!
 }
 
+/// Scorer throughput (pairs per second, one core) for ROUGE-L, BLEU and token F1 over 10,000 pairs,
+/// against rouge-score, sacrebleu and the SQuAD F1 on the same pairs in the same run.
+func scorersBenchmark() throws {
+    var rng = SeededRandom(seed: 2026, stream: "bench-pairs")
+    let words = "the a refund return order shipping days within store card tent warranty replacement customer delivery free member discount jacket size exchange policy please contact support team we you can".split(separator: " ").map(String.init)
+    func sentence(_ n: Int) -> String { (0..<n).map { _ in words[rng.index(below: words.count)] }.joined(separator: " ") + "." }
+    var pairs: [(String, String)] = []
+    for _ in 0..<10_000 {
+        let ref = sentence(12 + rng.index(below: 14))
+        var cand = ref.split(separator: " ").map(String.init)
+        for i in cand.indices where rng.chance(0.15) { cand[i] = words[rng.index(below: words.count)] }
+        pairs.append((cand.joined(separator: " "), ref))
+    }
+    let file = NSTemporaryDirectory() + "/rampart-bench-pairs-\(getpid()).jsonl"
+    let lines = pairs.map { p in String(decoding: try! JSONSerialization.data(withJSONObject: ["candidate": p.0, "reference": p.1]), as: UTF8.self) }
+    try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(atPath: file) }
+
+    func rate(_ body: () -> Double) -> Double {
+        var runs: [Double] = []
+        for _ in 0..<5 {
+            let start = ContinuousClock.now
+            var sink = 0.0
+            sink += body()
+            runs.append(Double(pairs.count) / seconds(ContinuousClock.now - start))
+            if sink.isNaN { print("") }
+        }
+        return median(runs)
+    }
+    let ours: [(String, Double)] = [
+        ("rouge-l", rate { pairs.reduce(0) { $0 + Rouge.l(candidate: $1.0, reference: $1.1).fmeasure } }),
+        ("bleu", rate { pairs.reduce(0) { $0 + Bleu.sentence($1.0, references: [$1.1]).score } }),
+        ("token-f1", rate { pairs.reduce(0) { $0 + TokenF1.score($1.0, reference: $1.1) } }),
+    ]
+    let python = try referencePython()
+    let script = """
+    import json, time, statistics, re, string, collections
+    from rouge_score import rouge_scorer
+    import sacrebleu
+    pairs = [json.loads(l) for l in open('\(file)')]
+    def norm(s):
+        s = ''.join(ch for ch in s.lower() if ch not in set(string.punctuation))
+        s = re.sub(r'\\b(a|an|the)\\b', ' ', s)
+        return ' '.join(s.split())
+    def f1(p, g):
+        p, g = norm(p).split(), norm(g).split()
+        if not p or not g: return float(p == g)
+        same = sum((collections.Counter(p) & collections.Counter(g)).values())
+        if same == 0: return 0.0
+        pr, rc = same / len(p), same / len(g)
+        return 2 * pr * rc / (pr + rc)
+    sc = rouge_scorer.RougeScorer(['rougeL'], use_stemmer=False)
+    def rate(fn):
+        runs = []
+        for _ in range(3):
+            t = time.perf_counter()
+            for x in pairs: fn(x['candidate'], x['reference'])
+            runs.append(len(pairs) / (time.perf_counter() - t))
+        return statistics.median(runs)
+    print(json.dumps({'rouge-l': rate(lambda c, r: sc.score(r, c)), 'bleu': rate(lambda c, r: sacrebleu.sentence_bleu(c, [r])), 'token-f1': rate(f1)}))
+    """
+    let out = try capture([python, "-c", script])
+    guard let ref = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Double] else { throw BenchError("the Python reference printed: \(out)") }
+    print("scorer throughput over \(pairs.count) pairs, one core, median of runs (Swift release vs Python reference, same pairs, same run):")
+    for (name, r) in ours {
+        let p = ref[name] ?? .nan
+        print("  \(name.padding(toLength: 9, withPad: " ", startingAt: 0)) \(String(format: "%9.0f", r)) pairs/s vs \(String(format: "%8.0f", p)) pairs/s  = \(String(format: "%.1f", r / p))×")
+    }
+}
+
+/// A Python with rouge-score and sacrebleu: $RAMPART_BENCH_PYTHON, or a venv made under .build/.
+func referencePython() throws -> String {
+    if let p = ProcessInfo.processInfo.environment["RAMPART_BENCH_PYTHON"] { return p }
+    let venv = repository + "/.build/bench-venv"
+    let python = venv + "/bin/python"
+    if (try? capture([python, "-c", "import rouge_score, sacrebleu; print('ok')"]))?.hasPrefix("ok") != true {
+        print("setting up the Python reference in \(venv) (rouge-score 0.1.2, sacrebleu 2.6.0)…")
+        try run(["python3", "-m", "venv", venv])
+        try run([venv + "/bin/pip", "install", "-q", "rouge-score==0.1.2", "sacrebleu==2.6.0"])
+    }
+    return python
+}
+
+func capture(_ argv: [String]) throws -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = argv
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}
+
 let which = CommandLine.arguments.dropFirst().first ?? "all"
 switch which {
 case "render": try await renderBenchmark()
 case "dashboard-cpu": try dashboardCPUBenchmark()
+case "scorers": try scorersBenchmark()
 case "all":
+    try scorersBenchmark()
     try await renderBenchmark()
     try dashboardCPUBenchmark()
 default:
-    print("usage: rampart-bench [render|dashboard-cpu|all]")
+    print("usage: rampart-bench [scorers|render|dashboard-cpu|all]")
     exit(64)
 }
