@@ -23,4 +23,25 @@ public enum LeakDetector {
         if !squeezedSecret.isEmpty && squeezed.contains(squeezedSecret) { return .spaced }
         return nil
     }
+
+    /// Share of the system prompt's character 4-grams (lowercased, white space folded) that appear
+    /// in the response: near 0 for an ordinary answer, near 1 when the prompt is recited, and
+    /// high for a paraphrase that keeps its wording, which exact matching would miss.
+    public static func systemPromptOverlap(prompt: String, response: String) -> Double {
+        let p = grams(prompt), r = grams(response)
+        guard !p.isEmpty else { return 0 }
+        return Double(p.filter { r.contains($0) }.count) / Double(p.count)
+    }
+
+    /// Overlap at or above which a response counts as leaking the system prompt.
+    public static let promptLeakThreshold = 0.5
+
+    static func grams(_ text: String) -> Set<String> {
+        let folded = text.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        let chars = Array(folded)
+        guard chars.count >= 4 else { return [] }
+        var out = Set<String>()
+        for i in 0...(chars.count - 4) { out.insert(String(chars[i..<(i + 4)])) }
+        return out
+    }
 }
