@@ -72,3 +72,62 @@ struct GateCacheTests {
         #expect(reloaded.lookup("k2") == nil)
     }
 }
+
+/// Fails the first attempt of every request (a flaky upstream) and tracks requests in flight.
+final class FlakyProvider: ModelProvider {
+    let wrapped: any ModelProvider
+    let failFirstAttempt: Bool
+    let state = Mutex((inFlight: 0, peak: 0, calls: 0))
+    var identity: String { wrapped.identity + "|flaky" }
+    init(_ wrapped: any ModelProvider, failFirstAttempt: Bool) {
+        self.wrapped = wrapped
+        self.failFirstAttempt = failFirstAttempt
+    }
+    func complete(_ request: ModelRequest) async -> ModelResponse {
+        state.withLock { $0.inFlight += 1; $0.calls += 1; $0.peak = max($0.peak, $0.inFlight) }
+        defer { state.withLock { $0.inFlight -= 1 } }
+        await Task.yield()
+        if failFirstAttempt && !request.stream.contains(":retry") {
+            return ModelResponse(text: "", latencyMs: 1, promptTokens: 0, completionTokens: 0, failed: true)
+        }
+        return await wrapped.complete(request)
+    }
+}
+
+struct GateConcurrencyTests {
+    func run(_ edit: (inout PipelineSpec) -> Void, flaky: Bool = false) async throws -> ([GateReport], FlakyProvider) {
+        var inputs = try Harness().inputs
+        edit(&inputs.spec)
+        func sim(_ v: VariantSpec, _ variant: Variant) -> any ModelProvider {
+            SimProvider(profile: v.sim, systemPrompt: inputs.files[v.promptTemplate ?? ""] ?? "", seed: 42, variant: variant, model: v.model, version: v.version)
+        }
+        let candidate = FlakyProvider(sim(inputs.spec.candidate, .candidate), failFirstAttempt: flaky)
+        let engine = Engine(inputs: inputs, clock: VirtualClock(), options: RunOptions(seed: 42, operator: "t"), baseline: sim(inputs.spec.baseline, .baseline), candidate: candidate)
+        return (await engine.evaluateGates(), candidate)
+    }
+
+    @Test func concurrencyRespectsItsLimitAndDoesNotChangeResults() async throws {
+        let (serial, one) = try await run { spec in for i in spec.gates.indices { spec.gates[i].concurrency = 1 } }
+        let (parallel, eight) = try await run { spec in for i in spec.gates.indices { spec.gates[i].concurrency = 8 } }
+        #expect(serial == parallel)
+        #expect(one.state.withLock { $0.peak } == 1)
+        #expect(eight.state.withLock { $0.peak } <= 8)
+    }
+
+    @Test func retriesRecoverTransientFailures() async throws {
+        let (reports, flaky) = try await run({ _ in }, flaky: true)
+        #expect(reports.allSatisfy { $0.result.candidateErrors == 0 })
+        #expect(reports.allSatisfy { $0.result.passed })
+        let requests = reports.reduce(0) { $0 + $1.result.items * $1.result.samples }
+        // Every request failed once; a few retries also hit the simulator's own error rate.
+        let calls = flaky.state.withLock { $0.calls }
+        #expect(calls >= 2 * requests && calls <= 2 * requests + requests / 20)
+    }
+
+    @Test func withoutRetriesADeadEndpointIsCountedNotHidden() async throws {
+        let (reports, _) = try await run({ spec in for i in spec.gates.indices { spec.gates[i].retries = 0 } }, flaky: true)
+        let golden = reports[0].result
+        #expect(golden.candidateErrors == golden.items * golden.samples)
+        #expect(golden.verdict == .fail)
+    }
+}

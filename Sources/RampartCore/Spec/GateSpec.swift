@@ -22,6 +22,10 @@ public struct GateSpec: Sendable, Equatable {
     public var thresholds: GateThresholds
     /// Whether an INCONCLUSIVE verdict blocks the pipeline (the default) or lets it go on, flagged.
     public var blockWhenInconclusive: Bool
+    /// Requests in flight at once.
+    public var concurrency: Int = 8
+    /// Retries of a failed request (exponential backoff with jitter) before it counts as an error.
+    public var retries: Int = 2
 
     public init(
         name: String, kind: Kind, dataset: String, metric: GoldenMetric = .tokenF1, samples: Int = 1,

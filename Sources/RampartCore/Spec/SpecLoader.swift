@@ -198,7 +198,7 @@ struct SpecParser {
         guard let items = reader.sequence(field) else { return [] }
         var seen: Set<String> = []
         return items.compactMap { item in
-            let keys = ["name", "kind", "dataset", "metric", "samples", "thresholds", "on_inconclusive"]
+            let keys = ["name", "kind", "dataset", "metric", "samples", "thresholds", "on_inconclusive", "concurrency", "retries"]
             guard let m = reader.mapping(item, allowed: keys, required: ["name", "kind", "dataset", "thresholds"]) else {
                 return nil
             }
@@ -219,10 +219,15 @@ struct SpecParser {
             let samples = m["samples"].flatMap { reader.int($0, in: 1...100) } ?? 1
             let thresholds = kind.flatMap { k in m["thresholds"].flatMap { gateThresholds($0, kind: k) } }
             let onInconclusive = m["on_inconclusive"].flatMap { reader.choice($0, InconclusivePolicy.self) } ?? .block
+            let concurrency = m["concurrency"].flatMap { reader.int($0, in: 1...256) } ?? 8
+            let retries = m["retries"].flatMap { reader.int($0, in: 0...10) } ?? 2
             guard let name, let kind, let dataset, let thresholds else { return nil }
-            return GateSpec(
+            var spec = GateSpec(
                 name: name, kind: kind, dataset: dataset, metric: metric, samples: samples, thresholds: thresholds,
                 blockWhenInconclusive: onInconclusive == .block)
+            spec.concurrency = concurrency
+            spec.retries = retries
+            return spec
         }
     }
 
