@@ -8,7 +8,9 @@ struct ScoreCommand: ParsableCommand {
         abstract: "Score your own data with one metric: JSON Lines in, one JSON object per line out.",
         discussion: """
             Input lines: {"candidate": …, "reference": …} or {"candidate": …, "references": [...]};
-            {"text": …} for single-text metrics (vader, refusal). Output lines, in order: {"score": …,
+            {"text": …} for single-text metrics (vader, refusal, json; json also takes "schema");
+            regex takes {"candidate": …, "pattern": …}; contains and icontains take the substring as
+            "reference". Output lines, in order: {"score": …,
             "signature": …} plus precision and recall for ROUGE and pos/neu/neg for VADER. A bad line is
             reported on stderr with its line number and as {"line": N, "error": …} in the output; the
             other lines still score, and the exit code is 65.
@@ -48,7 +50,7 @@ struct ScoreCommand: ParsableCommand {
             if line.isEmpty { continue }
             switch ScoreInput.parse(line, metric: metric) {
             case .success(let input):
-                let r = metric.score(candidate: input.candidate, references: input.references)
+                let r = metric.score(candidate: input.candidate, references: input.references, parameters: input.parameters)
                 out += String(decoding: try encoder.encode(ScoreOutput(r)), as: UTF8.self) + "\n"
             case .failure(let message):
                 failures += 1
@@ -68,6 +70,7 @@ struct ScoreCommand: ParsableCommand {
 struct ScoreInput {
     var candidate: String
     var references: [String]
+    var parameters = ScoreMetric.Parameters()
 
     static func parse(_ line: String, metric: ScoreMetric) -> Result<ScoreInput, ScoreLineError> {
         guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
@@ -75,7 +78,14 @@ struct ScoreInput {
         }
         if metric.singleText {
             guard let text = (object["text"] ?? object["candidate"]) as? String else { return .failure("needs a string 'text'") }
-            return .success(ScoreInput(candidate: text, references: []))
+            if let schema = object["schema"], !(schema is [String: Any]) { return .failure("'schema' must be a JSON object") }
+            return .success(ScoreInput(candidate: text, references: [], parameters: .init(schema: object["schema"])))
+        }
+        if metric == .regex {
+            guard let candidate = object["candidate"] as? String else { return .failure("needs a string 'candidate'") }
+            guard let pattern = object["pattern"] as? String else { return .failure("needs a string 'pattern'") }
+            guard (try? NSRegularExpression(pattern: pattern)) != nil else { return .failure("'pattern' is not a valid regular expression") }
+            return .success(ScoreInput(candidate: candidate, references: [], parameters: .init(pattern: pattern)))
         }
         guard let candidate = object["candidate"] as? String else { return .failure("needs a string 'candidate'") }
         if let refs = object["references"] {
@@ -99,7 +109,15 @@ struct ScoreOutput: Encodable {
     var pos: Double?
     var neu: Double?
     var neg: Double?
+    var validJSON: Double?
+    var schemaErrors: Double?
     var signature: String
+
+    enum CodingKeys: String, CodingKey {
+        case score, precision, recall, pos, neu, neg, signature
+        case validJSON = "valid_json"
+        case schemaErrors = "schema_errors"
+    }
 
     init(_ r: ScoreMetric.Result) {
         score = r.score
@@ -108,6 +126,8 @@ struct ScoreOutput: Encodable {
         pos = r.extras["pos"]
         neu = r.extras["neu"]
         neg = r.extras["neg"]
+        validJSON = r.extras["valid_json"]
+        schemaErrors = r.extras["schema_errors"]
         signature = r.signature
     }
 }

@@ -3,6 +3,10 @@
 /// different runs are only compared when they were computed the same way.
 public enum ScoreMetric: String, CaseIterable, Sendable, Codable {
     case exact
+    case contains
+    case icontains
+    case regex
+    case json
     case tokenF1 = "token-f1"
     case levenshtein
     case rouge1 = "rouge-1"
@@ -13,7 +17,19 @@ public enum ScoreMetric: String, CaseIterable, Sendable, Codable {
     case refusal
 
     /// Metrics of one text alone (no reference).
-    public var singleText: Bool { self == .vader || self == .refusal }
+    public var singleText: Bool { self == .vader || self == .refusal || self == .json }
+
+    /// What a metric takes besides the candidate, for `contains`/`regex`/`json`.
+    public struct Parameters: @unchecked Sendable {
+        /// `regex`: the pattern (ICU syntax).
+        public var pattern: String?
+        /// `json`: a JSON Schema (subset) the output must satisfy.
+        public var schema: Any?
+        public init(pattern: String? = nil, schema: Any? = nil) {
+            self.pattern = pattern
+            self.schema = schema
+        }
+    }
 
     public struct Result: Sendable, Equatable {
         public var score: Double
@@ -24,8 +40,24 @@ public enum ScoreMetric: String, CaseIterable, Sendable, Codable {
         public var extras: [String: Double] = [:]
     }
 
-    public func score(candidate: String, references: [String]) -> Result {
+    public func score(candidate: String, references: [String], parameters: Parameters = .init()) -> Result {
         switch self {
+        case .contains:
+            return Result(score: references.contains { candidate.contains($0) } ? 1 : 0, signature: "contains|case-sensitive|v1")
+        case .icontains:
+            let c = candidate.lowercased()
+            return Result(score: references.contains { c.contains($0.lowercased()) } ? 1 : 0, signature: "icontains|lowercase|v1")
+        case .regex:
+            guard let pattern = parameters.pattern, let re = try? NSRegularExpression(pattern: pattern) else {
+                return Result(score: 0, signature: "regex|icu|invalid-pattern|v1")
+            }
+            let found = re.firstMatch(in: candidate, range: NSRange(candidate.startIndex..., in: candidate)) != nil
+            return Result(score: found ? 1 : 0, signature: "regex|icu|search|v1")
+        case .json:
+            guard let value = JSONSchemaSubset.parse(candidate) else { return Result(score: 0, signature: "json|parse|v1", extras: ["valid_json": 0]) }
+            guard let schema = parameters.schema else { return Result(score: 1, signature: "json|parse|v1", extras: ["valid_json": 1]) }
+            let errors = JSONSchemaSubset.validate(value, schema: schema)
+            return Result(score: errors.isEmpty ? 1 : 0, signature: "json|schema-subset|v1", extras: ["valid_json": 1, "schema_errors": Double(errors.count)])
         case .exact:
             return Result(score: TokenF1.exactMatch(candidate, references: references), signature: "exact|squad-normalize|v1")
         case .tokenF1:
