@@ -3,11 +3,14 @@
 
 SHELL := /bin/bash
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
-APT_PACKAGES := libncurses-dev ncurses-term tmux git python3 ca-certificates
+APT_PACKAGES := libncurses-dev ncurses-term tmux git python3 python3-venv ca-certificates
+# A real OpenAI-compatible server for the judge and embeddings tests, from PyPI, run on loopback.
+LITELLM_VENV := .build/litellm-venv
+LITELLM_SPEC := litellm[proxy]>=1.108,<1.109
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SPEED ?= 1
 
-.PHONY: all deps swift-check build demo test clean
+.PHONY: all deps swift-check build demo test clean litellm
 
 all: build
 
@@ -28,7 +31,11 @@ build: deps
 demo: build
 	$(SWIFT) run rampart demo --speed $(SPEED)
 
-test: deps
+litellm:
+	@[ -x $(LITELLM_VENV)/bin/litellm ] || { echo "make: installing LiteLLM into $(LITELLM_VENV) (test server only)"; \
+	  python3 -m venv $(LITELLM_VENV) && $(LITELLM_VENV)/bin/pip install -q "$(LITELLM_SPEC)"; }
+
+test: deps litellm
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

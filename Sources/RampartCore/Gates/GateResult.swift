@@ -26,6 +26,8 @@ public struct GateResult: Sendable, Equatable, Codable {
     public var checks: [GateCheck]
     /// What an inconclusive verdict does to the pipeline (from the spec).
     public var blocksWhenInconclusive: Bool
+    /// Items a remote scorer (judge, embeddings) could not score: left out, never counted as failing.
+    public var scoringErrors: Int = 0
 
     public var verdict: GateVerdict { GateVerdict.combine(checks.map(\.verdict)) }
     /// Whether the pipeline may go on.
@@ -50,6 +52,7 @@ public struct GateResult: Sendable, Equatable, Codable {
         case candidateErrors = "candidate_errors"
         case baselineErrors = "baseline_errors"
         case blocksWhenInconclusive = "blocks_when_inconclusive"
+        case scoringErrors = "scoring_errors"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -62,6 +65,7 @@ public struct GateResult: Sendable, Equatable, Codable {
         baselineErrors = try c.decode(Int.self, forKey: .baselineErrors)
         checks = try c.decode([GateCheck].self, forKey: .checks)
         blocksWhenInconclusive = try c.decodeIfPresent(Bool.self, forKey: .blocksWhenInconclusive) ?? true
+        scoringErrors = try c.decodeIfPresent(Int.self, forKey: .scoringErrors) ?? 0
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -74,6 +78,7 @@ public struct GateResult: Sendable, Equatable, Codable {
         try c.encode(baselineErrors, forKey: .baselineErrors)
         try c.encode(checks, forKey: .checks)
         try c.encode(blocksWhenInconclusive, forKey: .blocksWhenInconclusive)
+        if scoringErrors > 0 { try c.encode(scoringErrors, forKey: .scoringErrors) }
         try c.encode(verdict, forKey: .verdict)
     }
 }
@@ -100,6 +105,8 @@ public struct GateCheck: Sendable, Equatable, Codable {
     public var limit: Double
     public var comparison: Comparison
     public var verdict: GateVerdict
+    /// Why the verdict is what it is when the interval alone does not say (too few scored items).
+    public var note: String?
     /// A paired significance test beside the interval (McNemar, Wilcoxon), when one applies.
     public var test: PairedTests.Result?
 
@@ -135,7 +142,7 @@ public struct GateCheck: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case threshold, measure, candidate, baseline, interval, method, n, limit, comparison, verdict, test, passed
+        case threshold, measure, candidate, baseline, interval, method, n, limit, comparison, verdict, test, passed, note
     }
 
     public init(from decoder: any Decoder) throws {
@@ -150,6 +157,7 @@ public struct GateCheck: Sendable, Equatable, Codable {
         limit = try c.decode(Double.self, forKey: .limit)
         comparison = try c.decode(Comparison.self, forKey: .comparison)
         test = try c.decodeIfPresent(PairedTests.Result.self, forKey: .test)
+        note = try c.decodeIfPresent(String.self, forKey: .note)
         if let v = try c.decodeIfPresent(GateVerdict.self, forKey: .verdict) {
             verdict = v
         } else {
@@ -170,5 +178,6 @@ public struct GateCheck: Sendable, Equatable, Codable {
         try c.encode(comparison, forKey: .comparison)
         try c.encode(verdict, forKey: .verdict)
         try c.encodeIfPresent(test, forKey: .test)
+        try c.encodeIfPresent(note, forKey: .note)
     }
 }

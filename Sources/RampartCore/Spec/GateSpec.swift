@@ -49,8 +49,15 @@ public enum GoldenMetric: String, Sendable, Codable, CaseIterable {
     case rougeL = "rouge_l"
     case bleu
     case levenshtein
+    /// LLM-as-a-judge with the spec's `judge` rubric, 0…1.
+    case llmJudge = "llm_judge"
+    /// Cosine similarity of embeddings from the spec's `embeddings` endpoint.
+    case embeddingCosine = "embedding_cosine"
 
-    /// The scorer behind the spec name.
+    /// Whether the metric asks a model, rather than being computed locally.
+    public var remote: Bool { self == .llmJudge || self == .embeddingCosine }
+
+    /// The local scorer behind the spec name (remote metrics have none).
     public var scorer: ScoreMetric {
         switch self {
         case .tokenF1: .tokenF1
@@ -59,7 +66,7 @@ public enum GoldenMetric: String, Sendable, Codable, CaseIterable {
         case .rouge2: .rouge2
         case .rougeL: .rougeL
         case .bleu: .bleu
-        case .levenshtein: .levenshtein
+        case .levenshtein, .llmJudge, .embeddingCosine: .levenshtein
         }
     }
 }

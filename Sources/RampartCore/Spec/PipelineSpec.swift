@@ -11,6 +11,10 @@ public struct PipelineSpec: Sendable, Equatable {
     /// `nil` for a gates-only pipeline: after the gates pass, the change is promoted.
     public var canary: CanarySpec?
     public var notify: [NotifySpec]
+    /// The LLM judge for `llm_judge` golden gates.
+    public var judge: JudgeSpec?
+    /// The embeddings endpoint for `embedding_cosine` golden gates.
+    public var embeddings: EndpointSpec?
     /// The default seed for the `sim` provider and traffic; `--seed` overrides.
     public var seed: UInt64
     /// The spec file as given on the command line, for messages.
@@ -30,6 +34,8 @@ public struct PipelineSpec: Sendable, Equatable {
         self.gates = gates
         self.canary = canary
         self.notify = notify
+        self.judge = nil
+        self.embeddings = nil
         self.seed = seed
         self.file = file
         self.directory = directory
@@ -131,4 +137,34 @@ public enum NotificationTrigger: String, Sendable, Codable, CaseIterable, Hashab
     case promoted
     case inconclusive
     case aborted
+}
+
+/// An OpenAI-compatible endpoint: base URL (up to `/v1`), model, and the environment variable
+/// that holds the API key (the key itself never appears in a spec, a log or a recording).
+public struct EndpointSpec: Sendable, Equatable {
+    public var baseURL: String
+    public var model: String
+    public var apiKeyEnv: String?
+    public var timeout: Double
+
+    public init(baseURL: String, model: String, apiKeyEnv: String? = nil, timeout: Double = 60) {
+        self.baseURL = baseURL
+        self.model = model
+        self.apiKeyEnv = apiKeyEnv
+        self.timeout = timeout
+    }
+}
+
+public struct JudgeSpec: Sendable, Equatable {
+    public var endpoint: EndpointSpec
+    /// What a good answer is, in the grader's words.
+    public var rubric: String
+    /// Judge calls allowed in one run; past it, items are ERROR (budget exhausted), never guessed.
+    public var maxCalls: Int
+
+    public init(endpoint: EndpointSpec, rubric: String, maxCalls: Int = 1000) {
+        self.endpoint = endpoint
+        self.rubric = rubric
+        self.maxCalls = maxCalls
+    }
 }

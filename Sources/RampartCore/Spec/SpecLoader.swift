@@ -89,7 +89,7 @@ struct SpecParser {
     let reader: YAMLReader
 
     func pipeline(_ root: YAMLField, file: String, directory: String) -> PipelineSpec? {
-        let keys = ["format", "name", "seed", "baseline", "candidate", "build", "gates", "canary", "notify"]
+        let keys = ["format", "name", "seed", "baseline", "candidate", "build", "gates", "canary", "notify", "judge", "embeddings"]
         guard let top = reader.mapping(root, allowed: keys, required: ["name", "baseline", "candidate"]) else { return nil }
         if let f = top["format"], let format = reader.int(f), format != 1 {
             reader.error(f.node, f.path, "this Rampart reads spec format 1, got \(format)")
@@ -105,10 +105,27 @@ struct SpecParser {
         let gates = top["gates"].map { gateList($0) } ?? []
         let canary = top["canary"].flatMap { canarySpec($0) }
         let notify = top["notify"].map { notifyList($0) } ?? []
+        let judge = top["judge"].flatMap { judgeSpec($0) }
+        let embeddings = top["embeddings"].flatMap { endpoint($0, extra: []) }
+        if let g = top["gates"], case .sequence(let items) = g.node {
+            for (i, item) in items.enumerated() {
+                guard case .mapping(let map) = item, let metricNode = map["metric"], let raw = metricNode.scalar?.string else { continue }
+                let path = "gates[\(i)].metric"
+                if raw == GoldenMetric.llmJudge.rawValue && top["judge"] == nil {
+                    reader.error(metricNode, path, "llm_judge needs a top-level 'judge' section (base_url, model, rubric)")
+                }
+                if raw == GoldenMetric.embeddingCosine.rawValue && top["embeddings"] == nil {
+                    reader.error(metricNode, path, "embedding_cosine needs a top-level 'embeddings' section (base_url, model)")
+                }
+            }
+        }
         guard let name, let baseline, let candidate else { return nil }
-        return PipelineSpec(
+        var spec = PipelineSpec(
             name: name, baseline: baseline, candidate: candidate, build: build, gates: gates, canary: canary,
             notify: notify, seed: seed, file: file, directory: directory)
+        spec.judge = judge
+        spec.embeddings = embeddings
+        return spec
     }
 
     func variant(_ field: YAMLField) -> VariantSpec? {
@@ -137,6 +154,42 @@ struct SpecParser {
         return VariantSpec(
             provider: provider, model: model, version: version, allowUnpinned: allowUnpinned,
             promptTemplate: template, guardrails: guardrails, pricing: pricing, sim: sim)
+    }
+
+    /// An OpenAI-compatible endpoint; `extra` names the keys the caller reads itself.
+    func endpoint(_ field: YAMLField, extra: [String], map given: [String: YAMLField]? = nil) -> EndpointSpec? {
+        let keys = ["base_url", "model", "api_key_env", "timeout"] + extra
+        guard let m = given ?? reader.mapping(field, allowed: keys, required: ["base_url", "model"]) else { return nil }
+        var url: String?
+        if let f = m["base_url"], let raw = reader.string(f) {
+            if let u = URL(string: raw), let scheme = u.scheme, ["http", "https"].contains(scheme), u.host != nil {
+                url = raw
+            } else {
+                reader.error(f.node, f.path, "must be an http(s) URL such as http://127.0.0.1:4000/v1, got '\(raw)'")
+            }
+        }
+        let model = m["model"].flatMap { reader.string($0) }
+        var keyEnv: String?
+        if let f = m["api_key_env"], let raw = reader.string(f) {
+            if raw.hasPrefix("sk-") || raw.count > 64 || raw.contains(where: { !($0.isLetter || $0.isNumber || $0 == "_") }) {
+                reader.error(f.node, f.path, "must name an environment variable (like OPENAI_API_KEY), never hold the key itself")
+            } else {
+                keyEnv = raw
+            }
+        }
+        let timeout = m["timeout"].flatMap { reader.duration($0, minimum: 0.1) } ?? 60
+        guard let url, let model else { return nil }
+        return EndpointSpec(baseURL: url, model: model, apiKeyEnv: keyEnv, timeout: timeout)
+    }
+
+    func judgeSpec(_ field: YAMLField) -> JudgeSpec? {
+        let keys = ["base_url", "model", "api_key_env", "timeout", "rubric", "max_calls"]
+        guard let m = reader.mapping(field, allowed: keys, required: ["base_url", "model", "rubric"]) else { return nil }
+        let endpoint = self.endpoint(field, extra: ["rubric", "max_calls"], map: m)
+        let rubric = m["rubric"].flatMap { reader.string($0) }
+        let maxCalls = m["max_calls"].flatMap { reader.int($0, in: 1...10_000_000) } ?? 1000
+        guard let endpoint, let rubric else { return nil }
+        return JudgeSpec(endpoint: endpoint, rubric: rubric, maxCalls: maxCalls)
     }
 
     func pricingSpec(_ field: YAMLField) -> Pricing? {

@@ -43,6 +43,10 @@ public final class Engine: Sendable {
     let baseline: any ModelProvider
     let candidate: any ModelProvider
     let notifiers: [(spec: NotifySpec, notifier: any Notifier)]
+    /// Remote scorers for `llm_judge` and `embedding_cosine` gates, built from the spec.
+    let judge: LLMJudge?
+    let embedder: EmbeddingSimilarity?
+    let judgeCallsLeft: Mutex<Int>
     private let inbox = Mutex<[OperatorCommand]>([])
     private let schedule: Mutex<[ScheduledCommand]>
 
@@ -69,6 +73,21 @@ public final class Engine: Sendable {
             }
         }
         self.schedule = Mutex(options.schedule)
+        func client(_ e: EndpointSpec) -> OpenAIClient? {
+            URL(string: e.baseURL).map { OpenAIClient(baseURL: $0, apiKeyVariable: e.apiKeyEnv, timeout: e.timeout) }
+        }
+        judge = spec.judge.flatMap { j in client(j.endpoint).map { LLMJudge(client: $0, model: j.endpoint.model, rubric: j.rubric) } }
+        embedder = spec.embeddings.flatMap { e in client(e).map { EmbeddingSimilarity(client: $0, model: e.model) } }
+        judgeCallsLeft = Mutex(spec.judge?.maxCalls ?? 0)
+    }
+
+    /// Takes one judge call from the run's budget; false when it is spent.
+    func spendJudgeCall() -> Bool {
+        judgeCallsLeft.withLock { left in
+            guard left > 0 else { return false }
+            left -= 1
+            return true
+        }
     }
 
     /// The one entry point for operator commands; safe from any thread. Applied at the engine's

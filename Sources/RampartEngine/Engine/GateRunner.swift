@@ -1,3 +1,4 @@
+import Foundation
 import RampartCore
 
 /// Scores candidate and baseline on one gate's dataset and turns the scores into a verdict.
@@ -75,23 +76,72 @@ struct GateRunner {
         let r = await gather(gate, items.map { Ask(id: $0.id, ask: .golden($0), input: $0.input, vars: $0.vars) })
         // Repeats are averaged per item over the samples that got an answer: an upstream error says
         // nothing about quality (it is counted apart). An item with no answer at all scores 0, so a
-        // dead endpoint cannot pass a quality gate.
-        func scores(_ v: Variant) -> [Double] {
-            zip(items, r.of(v)).map { item, responses in
+        // dead endpoint cannot pass a quality gate. A sample a remote scorer could not score is
+        // left out; an item with no scored sample is left out of the comparison and counted.
+        func scores(_ v: Variant) async -> [Double?] {
+            var out: [Double?] = []
+            for (item, responses) in zip(items, r.of(v)) {
                 let answered = responses.filter { !$0.failed }
-                guard !answered.isEmpty else { return 0 }
-                return answered.reduce(0) { $0 + gate.metric.scorer.score(candidate: $1.text, references: item.references).score } / Double(answered.count)
+                guard !answered.isEmpty else { out.append(0); continue }
+                var scored: [Double] = []
+                for response in answered {
+                    if let s = await score(gate, item, response.text) { scored.append(s) }
+                }
+                out.append(scored.isEmpty ? nil : scored.reduce(0, +) / Double(scored.count))
+            }
+            return out
+        }
+        let cAll = await scores(.candidate), bAll = await scores(.baseline)
+        let kept = items.indices.filter { cAll[$0] != nil && bAll[$0] != nil }
+        let c = kept.map { cAll[$0]! }, b = kept.map { bAll[$0]! }
+        let cut = gate.thresholds.minPassRate != nil ? gate.thresholds.passScore : (gate.thresholds.minScore ?? gate.thresholds.passScore)
+        let outcomes = items.indices.map { i -> ItemOutcome in
+            guard let ci = cAll[i], let bi = bAll[i] else {
+                return ItemOutcome(id: items[i].id, candidate: cAll[i] ?? 0, baseline: bAll[i] ?? 0, passed: false, detail: "ERROR: could not be scored (\(gate.metric.rawValue))", sample: firstAnswer(r.of(.candidate)[i]))
+            }
+            return ItemOutcome(
+                id: items[i].id, candidate: ci, baseline: bi, passed: ci >= cut,
+                detail: ci >= cut ? nil : "\(gate.metric.rawValue) \(String(format: "%.3f", ci)) below \(cut)", sample: firstAnswer(r.of(.candidate)[i]))
+        }
+        var result = GateEvaluator.golden(gate, candidate: c, baseline: b, candidateErrors: r.errors[.candidate] ?? 0, baselineErrors: r.errors[.baseline] ?? 0)
+        result.items = items.count
+        result.scoringErrors = items.count - kept.count
+        if kept.count * 2 < items.count {
+            for i in result.checks.indices {
+                result.checks[i].verdict = .inconclusive
+                result.checks[i].note = "only \(kept.count) of \(items.count) items could be scored"
             }
         }
-        let c = scores(.candidate), b = scores(.baseline)
-        let cut = gate.thresholds.minPassRate != nil ? gate.thresholds.passScore : (gate.thresholds.minScore ?? gate.thresholds.passScore)
-        let outcomes = items.indices.map { i in
-            ItemOutcome(
-                id: items[i].id, candidate: c[i], baseline: b[i], passed: c[i] >= cut,
-                detail: c[i] >= cut ? nil : "\(gate.metric.rawValue) \(String(format: "%.3f", c[i])) below \(cut)", sample: firstAnswer(r.of(.candidate)[i]))
-        }
-        let result = GateEvaluator.golden(gate, candidate: c, baseline: b, candidateErrors: r.errors[.candidate] ?? 0, baselineErrors: r.errors[.baseline] ?? 0)
         return GateReport(result: result, items: outcomes)
+    }
+
+    /// Scores one answer with the gate's metric: locally, or through the judge or embeddings
+    /// endpoint (nil when the remote scorer errs, is unparseable, or the judge budget is spent).
+    private func score(_ gate: GateSpec, _ item: GoldenItem, _ answer: String) async -> Double? {
+        switch gate.metric {
+        case .llmJudge:
+            guard let judge = engine.judge else { return nil }
+            let key = ResponseCache.key(
+                identity: "judge|\(judge.model)|\(SHA256.hex(Array(judge.rubric.utf8)))",
+                request: ModelRequest(system: item.references.joined(separator: "\u{1E}"), user: item.input + "\u{1F}" + answer, ask: .golden(item), stream: "judge"))
+            if let cached = engine.options.cache?.lookup(key), case .scored(let s, _) = LLMJudge.parse(cached.text) { return s }
+            guard engine.spendJudgeCall() else { return nil }
+            let verdict = await judge.judge(question: item.input, reference: item.references.first, answer: answer)
+            guard case .scored(let s, let reason) = verdict else { return nil }
+            let text = String(decoding: (try? JSONSerialization.data(withJSONObject: ["score": s, "reason": reason])) ?? Data(), as: UTF8.self)
+            engine.options.cache?.store(key, ModelResponse(text: text, latencyMs: 0, promptTokens: 0, completionTokens: 0, failed: false))
+            return s
+        case .embeddingCosine:
+            guard let embedder = engine.embedder else { return nil }
+            var vectors: [[Double]] = []
+            for text in [answer] + item.references {
+                guard let v = try? await embedder.client.embeddings(model: embedder.model, inputs: [text]).first else { return nil }
+                vectors.append(v)
+            }
+            return vectors.dropFirst().map { EmbeddingSimilarity.cosine(vectors[0], $0) }.max()
+        default:
+            return gate.metric.scorer.score(candidate: answer, references: item.references).score
+        }
     }
 
     private func tone(_ gate: GateSpec) async -> GateReport {

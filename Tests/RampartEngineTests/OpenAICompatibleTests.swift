@@ -1,0 +1,201 @@
+import Foundation
+import Testing
+@testable import RampartCore
+@testable import RampartEngine
+
+/// The server's pid, for the exit hook: a static's deinit never runs when the test process ends.
+nonisolated(unsafe) var liteLLMPID: pid_t = 0
+
+/// LiteLLM's proxy from PyPI (installed by `make test` in .build/litellm-venv), started once on a
+/// free loopback port with mocked models: a real OpenAI-compatible server, offline.
+final class LiteLLMServer: Sendable {
+    static let keyVariable = "RAMPART_TEST_LITELLM_KEY"
+    static let key = "sk-rampart-test-master"
+    let baseURL: URL
+    let process: Process
+
+    static let shared: Result<LiteLLMServer, LiteLLMError> = {
+        do { return .success(try LiteLLMServer()) } catch let e as LiteLLMError { return .failure(e) } catch { return .failure(LiteLLMError(message: "\(error)")) }
+    }()
+
+    struct LiteLLMError: Error, CustomStringConvertible { var message: String; var description: String { message } }
+
+    init() throws {
+        let binary = ProcessInfo.processInfo.environment["RAMPART_LITELLM"] ?? (Paths.repository + "/.build/litellm-venv/bin/litellm")
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw LiteLLMError(message: "LiteLLM is required for these tests and was not found at \(binary); `make test` installs it")
+        }
+        let dir = Paths.temporaryDirectory()
+        let config = """
+            model_list:
+              - model_name: judge-good
+                litellm_params: { model: openai/judge-good, api_key: sk-upstream-unused, mock_response: '{"score": 0.9, "reason": "Accurate and courteous."}' }
+              - model_name: judge-fenced
+                litellm_params: { model: openai/judge-fenced, api_key: sk-upstream-unused, mock_response: "Here is my grade:\\n```json\\n{\\"score\\": 0.4, \\"reason\\": \\"Misses the refund window.\\"}\\n```" }
+              - model_name: judge-garbled
+                litellm_params: { model: openai/judge-garbled, api_key: sk-upstream-unused, mock_response: 'I would give this about four stars.' }
+              - model_name: judge-five-point
+                litellm_params: { model: openai/judge-five-point, api_key: sk-upstream-unused, mock_response: '{"score": 4, "reason": "good"}' }
+              - model_name: embed
+                litellm_params: { model: openai/text-embedding-3-small, api_key: sk-upstream-unused, mock_response: [0.1, 0.2, 0.3] }
+            """
+        try config.write(toFile: dir + "/config.yaml", atomically: true, encoding: .utf8)
+        let port = try Self.freePort()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = ["--config", dir + "/config.yaml", "--host", "127.0.0.1", "--port", String(port), "--num_workers", "1"]
+        var env = ProcessInfo.processInfo.environment
+        env["LITELLM_MASTER_KEY"] = Self.key
+        env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+        env["LITELLM_TELEMETRY"] = "False"
+        env["HF_HUB_OFFLINE"] = "1"
+        p.environment = env
+        p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        FileManager.default.createFile(atPath: dir + "/proxy.log", contents: nil)
+        p.standardError = FileHandle(forWritingAtPath: dir + "/proxy.log")
+        try p.run()
+        process = p
+        liteLLMPID = p.processIdentifier
+        atexit {
+            // SIGKILL: the proxy ignores SIGTERM while uvicorn drains, and it holds nothing worth saving.
+            if liteLLMPID > 0 { kill(liteLLMPID, SIGKILL) }
+        }
+        baseURL = URL(string: "http://127.0.0.1:\(port)/v1")!
+        setenv(Self.keyVariable, Self.key, 1)
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            if Self.alive(port) { return }
+            guard p.isRunning else { break }
+            usleep(250_000)
+        }
+        p.terminate()
+        let log = (try? String(contentsOfFile: dir + "/proxy.log", encoding: .utf8)).map { String($0.suffix(800)) } ?? ""
+        throw LiteLLMError(message: "LiteLLM did not start on 127.0.0.1:\(port):\n\(log)")
+    }
+
+    deinit { process.terminate() }
+
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    static func alive(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(port).bigEndian
+        let connected = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
+        guard connected else { return false }
+        let request = "GET /health/liveliness HTTP/1.0\r\n\r\n"
+        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let n = recv(fd, &buffer, buffer.count, 0)
+        return n > 0 && String(decoding: buffer[0..<max(0, n)], as: UTF8.self).contains(" 200")
+    }
+}
+
+@Suite(.serialized)
+struct OpenAICompatibleTests {
+    func server() throws -> LiteLLMServer { try LiteLLMServer.shared.get() }
+
+    func client(_ s: LiteLLMServer, key: String? = LiteLLMServer.keyVariable) -> OpenAIClient {
+        OpenAIClient(baseURL: s.baseURL, apiKeyVariable: key, timeout: 30, retries: 1, sleep: { _ in })
+    }
+
+    @Test func theJudgeScoresAndExplains() async throws {
+        let s = try server()
+        let judge = LLMJudge(client: client(s), model: "judge-good", rubric: "Correct and polite.")
+        #expect(await judge.judge(question: "Return window?", reference: "30 days", answer: "30 days.") == .scored(score: 0.9, reason: "Accurate and courteous."))
+        let fenced = LLMJudge(client: client(s), model: "judge-fenced", rubric: "r")
+        #expect(await fenced.judge(question: "q", reference: nil, answer: "a") == .scored(score: 0.4, reason: "Misses the refund window."))
+    }
+
+    @Test func anUnparseableOrOffScaleJudgeIsAnErrorNeverAVerdict() async throws {
+        let s = try server()
+        for model in ["judge-garbled", "judge-five-point", "no-such-model"] {
+            let verdict = await LLMJudge(client: client(s), model: model, rubric: "r").judge(question: "q", reference: nil, answer: "a")
+            guard case .error = verdict else { Issue.record("\(model) gave \(verdict)"); continue }
+        }
+    }
+
+    @Test func aWrongOrMissingKeyFailsWithoutShowingTheKey() async throws {
+        let s = try server()
+        setenv("RAMPART_TEST_WRONG_KEY", "sk-not-the-key-12345", 1)
+        do {
+            _ = try await client(s, key: "RAMPART_TEST_WRONG_KEY").chat(model: "judge-good", system: nil, user: "hi")
+            Issue.record("expected a 401")
+        } catch {
+            #expect(error.status == 401 || error.status == 400)
+            #expect(!error.description.contains("sk-not-the-key-12345"))
+        }
+        do {
+            _ = try await client(s, key: "RAMPART_TEST_UNSET_VARIABLE").chat(model: "judge-good", system: nil, user: "hi")
+            Issue.record("expected a missing-key error")
+        } catch {
+            #expect(error.description == "the API key variable RAMPART_TEST_UNSET_VARIABLE is not set")
+        }
+    }
+
+    @Test func embeddingsComeBackAsVectors() async throws {
+        let s = try server()
+        let v = try await client(s).embeddings(model: "embed", inputs: ["hello"])
+        #expect(v == [[0.1, 0.2, 0.3]])
+        #expect(EmbeddingSimilarity.cosine([1, 0], [0, 1]) == 0)
+        #expect(abs(EmbeddingSimilarity.cosine([1, 2, 3], [2, 4, 6]) - 1) < 1e-12)
+    }
+
+    func judgeInputs(_ s: LiteLLMServer, model: String, maxCalls: Int = 1000) throws -> PipelineInputs {
+        var inputs = try Harness().inputs
+        inputs.spec.judge = JudgeSpec(endpoint: EndpointSpec(baseURL: s.baseURL.absoluteString, model: model, apiKeyEnv: LiteLLMServer.keyVariable, timeout: 30), rubric: "Correct, complete and polite.", maxCalls: maxCalls)
+        var gate = GateSpec(name: "judged", kind: .golden, dataset: inputs.spec.gates[0].dataset, metric: .llmJudge, samples: 1, thresholds: GateThresholds(minScore: 0.8))
+        gate.concurrency = 4
+        inputs.spec.gates = [gate]
+        return inputs
+    }
+
+    @Test func aJudgedGatePassesOnTheJudgesScores() async throws {
+        let s = try server()
+        let engine = Engine(inputs: try judgeInputs(s, model: "judge-good"), clock: VirtualClock(), options: RunOptions(seed: 42, operator: "t"))
+        let report = try #require(await engine.evaluateGates().first)
+        #expect(report.result.verdict == .pass)
+        #expect(abs(report.result.checks[0].candidate - 0.9) < 1e-9)
+        #expect(report.result.scoringErrors == 0)
+    }
+
+    @Test func aBrokenJudgeMakesTheGateInconclusiveNotFailed() async throws {
+        let s = try server()
+        let engine = Engine(inputs: try judgeInputs(s, model: "judge-garbled"), clock: VirtualClock(), options: RunOptions(seed: 42, operator: "t"))
+        let report = try #require(await engine.evaluateGates().first)
+        #expect(report.result.verdict == .inconclusive)
+        #expect(report.result.scoringErrors == report.result.items)
+        #expect(report.items.allSatisfy { $0.detail?.hasPrefix("ERROR") == true })
+    }
+
+    @Test func theJudgeBudgetCapsCallsAndJudgedVerdictsAreCached() async throws {
+        let s = try server()
+        let capped = Engine(inputs: try judgeInputs(s, model: "judge-good", maxCalls: 10), clock: VirtualClock(), options: RunOptions(seed: 42, operator: "t"))
+        let report = try #require(await capped.evaluateGates().first)
+        #expect(capped.judgeCallsLeft.withLock { $0 } == 0)
+        #expect(report.result.verdict == .inconclusive)
+        #expect(report.result.checks[0].note?.contains("could be scored") == true)
+        // With a cache, a second run spends no judge calls at all.
+        let cache = Paths.temporaryDirectory() + "/cache.jsonl"
+        let first = Engine(inputs: try judgeInputs(s, model: "judge-good"), clock: VirtualClock(), options: RunOptions(seed: 42, operator: "t", cache: ResponseCache(path: cache)))
+        _ = await first.evaluateGates()
+        let second = Engine(inputs: try judgeInputs(s, model: "judge-good", maxCalls: 1), clock: VirtualClock(), options: RunOptions(seed: 42, operator: "t", cache: ResponseCache(path: cache)))
+        let again = try #require(await second.evaluateGates().first)
+        #expect(again.result.verdict == .pass)
+        #expect(second.judgeCallsLeft.withLock { $0 } == 1)
+    }
+}
