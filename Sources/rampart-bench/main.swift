@@ -4,7 +4,7 @@ import RampartEngine
 import RampartTUI
 
 // Benchmarks, reported as medians and as ratios to a limit measured in the same run, because the
-// machines are shared and noisy. Usage: swift run -c release rampart-bench [scorers|render|dashboard-cpu|all]
+// machines are shared and noisy. Usage: swift run -c release rampart-bench [scorers|gate-wall|render|dashboard-cpu|all]
 
 let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
@@ -211,6 +211,43 @@ func scorersBenchmark() throws {
     }
 }
 
+/// A provider that answers like the simulator after a fixed real latency, as a remote endpoint would.
+struct SlowProvider: ModelProvider {
+    let wrapped: any ModelProvider
+    let latency: Double
+    var identity: String { wrapped.identity + "|slow" }
+    func complete(_ request: ModelRequest) async -> ModelResponse {
+        try? await Task.sleep(for: .seconds(latency))
+        return await wrapped.complete(request)
+    }
+}
+
+/// Gate wall time against its floor: items × repeats × versions × latency ÷ concurrency.
+func gateWallBenchmark() async throws {
+    var inputs = try PipelineInputs.load(file: repository + "/examples/demo.yaml")
+    inputs.spec.notify = []
+    let latency = 0.02
+    print("gate wall time vs its floor (golden gate: 60 items x 3 repeats x 2 versions, \(Int(latency * 1000)) ms per request, no sim errors):")
+    for concurrency in [1, 8, 32] {
+        var spec = inputs
+        spec.spec.gates = [spec.spec.gates[0]]
+        spec.spec.gates[0].concurrency = concurrency
+        spec.spec.baseline.sim.errorRate = 0
+        spec.spec.candidate.sim.errorRate = 0
+        func slow(_ v: VariantSpec, _ variant: Variant) -> any ModelProvider {
+            SlowProvider(wrapped: SimProvider(profile: v.sim, systemPrompt: "", seed: 42, variant: variant, model: v.model, version: v.version), latency: latency)
+        }
+        let engine = Engine(inputs: spec, clock: VirtualClock(), options: RunOptions(seed: 42, operator: "bench"),
+                            baseline: slow(spec.spec.baseline, .baseline), candidate: slow(spec.spec.candidate, .candidate))
+        let requests = 60 * 3 * 2
+        let floor = Double(requests) * latency / Double(concurrency)
+        let start = ContinuousClock.now
+        _ = await engine.evaluateGates()
+        let wall = seconds(ContinuousClock.now - start)
+        print("  concurrency \(String(concurrency).padding(toLength: 3, withPad: " ", startingAt: 0)) wall \(String(format: "%6.3f", wall)) s, floor \(String(format: "%6.3f", floor)) s, ratio \(String(format: "%.2f", wall / floor))")
+    }
+}
+
 /// A Python with rouge-score and sacrebleu: $RAMPART_BENCH_PYTHON, or a venv made under .build/.
 func referencePython() throws -> String {
     if let p = ProcessInfo.processInfo.environment["RAMPART_BENCH_PYTHON"] { return p }
@@ -242,11 +279,13 @@ switch which {
 case "render": try await renderBenchmark()
 case "dashboard-cpu": try dashboardCPUBenchmark()
 case "scorers": try scorersBenchmark()
+case "gate-wall": try await gateWallBenchmark()
 case "all":
     try scorersBenchmark()
+    try await gateWallBenchmark()
     try await renderBenchmark()
     try dashboardCPUBenchmark()
 default:
-    print("usage: rampart-bench [scorers|render|dashboard-cpu|all]")
+    print("usage: rampart-bench [scorers|gate-wall|render|dashboard-cpu|all]")
     exit(64)
 }
