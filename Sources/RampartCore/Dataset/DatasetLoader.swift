@@ -54,12 +54,7 @@ public enum DatasetLoader {
 
     /// Reads every line, decodes it with `decode`, and fails with all problems found, including duplicate ids.
     static func load<Item>(file: String, decode: (Row) -> Item?) throws(InvalidInput) -> [Item] {
-        let text: String
-        do {
-            text = try String(contentsOfFile: file, encoding: .utf8)
-        } catch {
-            throw InvalidInput([Diagnostic(file: file, line: 1, column: 1, path: "", message: "cannot read the dataset: \(SpecLoader.reason(error))")])
-        }
+        let text = try InputFile.read(file, what: "the dataset")
         var diagnostics: [Diagnostic] = []
         var items: [Item] = []
         var ids: [String: Int] = [:]

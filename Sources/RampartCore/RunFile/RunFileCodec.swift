@@ -31,12 +31,7 @@ public enum RunFileCodec {
     private struct Probe: Decodable { var type: String }
 
     public static func read(file: String) throws(InvalidInput) -> Recording {
-        let text: String
-        do {
-            text = try String(contentsOfFile: file, encoding: .utf8)
-        } catch {
-            throw InvalidInput([Diagnostic(file: file, line: 1, column: 1, path: "", message: "cannot read the run file: \(SpecLoader.reason(error))")])
-        }
+        let text = try InputFile.read(file, what: "the run file")
         return try parse(text, file: file)
     }
 

@@ -11,12 +11,7 @@ public enum SpecLoader {
     public static let floatingVersions: Set<String> = ["", "latest", "*", "default", "stable", "current", "newest"]
 
     public static func load(file: String) throws(InvalidInput) -> PipelineSpec {
-        let text: String
-        do {
-            text = try String(contentsOfFile: file, encoding: .utf8)
-        } catch {
-            throw InvalidInput([Diagnostic(file: file, line: 1, column: 1, path: "", message: "cannot read the spec: \(Self.reason(error))")])
-        }
+        let text = try InputFile.read(file, what: "the spec")
         let directory = (file as NSString).deletingLastPathComponent
         return try parse(text, file: file, directory: directory.isEmpty ? "." : directory)
     }

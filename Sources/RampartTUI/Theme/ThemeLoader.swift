@@ -7,12 +7,7 @@ import RampartCore
 /// should not silently leave a state uncoloured. Missing keys fall back to the default theme.
 public enum ThemeLoader {
     public static func load(file: String) throws(InvalidInput) -> Theme {
-        let text: String
-        do {
-            text = try String(contentsOfFile: file, encoding: .utf8)
-        } catch {
-            throw InvalidInput([Diagnostic(file: file, line: 1, column: 1, path: "", message: "cannot read the theme: \(SpecLoader.reason(error))")])
-        }
+        let text = try InputFile.read(file, what: "the theme")
         let name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
         return try parse(text, name: name, file: file)
     }
