@@ -322,11 +322,12 @@ struct Painter {
     }
 
     func detail(_ metric: CanaryMetric, _ r: MetricResult?) -> String {
-        guard let r else { return "\(metric.rawValue): waiting for the first analysis" }
+        let name = Self.label(metric)
+        guard let r else { return "\(name): waiting for the first analysis" }
         let n = "n \(s.latest?.candidate.requests ?? 0) canary / \(s.latest?.baseline.requests ?? 0) baseline this step"
-        guard let limit = r.limit else { return "\(metric.rawValue): not judged yet (\(n))" }
+        guard let limit = r.limit else { return "\(name): not judged yet (\(n))" }
         let op = metric.higherIsWorse ? "≤" : "≥"
-        return "\(metric.rawValue): canary must stay \(op) \(MetricFormat.value(metric, limit)) · \(r.consecutiveFailures) failed analyses in a row · \(n)"
+        return "\(name): canary must stay \(op) \(MetricFormat.value(metric, limit)) · \(r.consecutiveFailures) failed analyses in a row · \(n)"
     }
 
     // MARK: log and footer
