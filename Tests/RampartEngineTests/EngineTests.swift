@@ -208,3 +208,26 @@ struct EngineTests {
         #expect(r.weights.map(\.to) == [100])
     }
 }
+
+struct SecretRedactionTests {
+    @Test func aBuildStepThatPrintsAKeyDoesNotPutItInTheRecording() async throws {
+        setenv("RAMPART_TEST_DEPLOY_TOKEN", "tok-0123456789abcdef", 1)
+        setenv("RAMPART_TEST_JUDGE_CREDENTIAL", "cred-abcdefgh12345678", 1)
+        var h = try Harness { spec in
+            spec.build = [BuildStepSpec(name: "leaky", run: "echo token=$RAMPART_TEST_DEPLOY_TOKEN cred=$RAMPART_TEST_JUDGE_CREDENTIAL", timeout: 10)]
+            spec.judge = JudgeSpec(endpoint: EndpointSpec(baseURL: "http://127.0.0.1:9/v1", model: "m", apiKeyEnv: "RAMPART_TEST_JUDGE_CREDENTIAL"), rubric: "r")
+            spec.canary = nil
+        }
+        h.seed = 42
+        let r = await h.run()
+        let lines = try r.events.map { try RunFileCodec.line(event: $0) }.joined(separator: "\n")
+        #expect(!lines.contains("tok-0123456789abcdef"))
+        #expect(!lines.contains("cred-abcdefgh12345678"))
+        #expect(lines.contains("token=[REDACTED] cred=[REDACTED]"))
+    }
+
+    @Test func shortOrUnrelatedValuesAreLeftAlone() {
+        let r = Redactor(environment: ["DEBUG_KEY": "1", "HOME": "/root/somewhere-long", "API_TOKEN": "abcdefgh-123"], named: [])
+        #expect(r.redact("home /root/somewhere-long debug 1 token abcdefgh-123") == "home /root/somewhere-long debug 1 token [REDACTED]")
+    }
+}

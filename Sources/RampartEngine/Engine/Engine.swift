@@ -47,6 +47,8 @@ public final class Engine: Sendable {
     let judge: LLMJudge?
     let embedder: EmbeddingSimilarity?
     let judgeCallsLeft: Mutex<Int>
+    /// Masks secret values in recorded command output.
+    let redactor: Redactor
     private let inbox = Mutex<[OperatorCommand]>([])
     private let schedule: Mutex<[ScheduledCommand]>
 
@@ -79,6 +81,7 @@ public final class Engine: Sendable {
         judge = spec.judge.flatMap { j in client(j.endpoint).map { LLMJudge(client: $0, model: j.endpoint.model, rubric: j.rubric) } }
         embedder = spec.embeddings.flatMap { e in client(e).map { EmbeddingSimilarity(client: $0, model: e.model) } }
         judgeCallsLeft = Mutex(spec.judge?.maxCalls ?? 0)
+        redactor = Redactor(environment: ProcessInfo.processInfo.environment, named: spec.secretVariables)
     }
 
     /// Takes one judge call from the run's budget; false when it is spent.
@@ -191,7 +194,9 @@ public final class Engine: Sendable {
         publish(.stage(StageChange(stage: StageName.build, state: .running)))
         for step in steps {
             let result = await ShellRunner.run(step.run, directory: inputs.spec.directory, timeout: step.timeout)
-            let event = BuildStepResult(name: step.name, exitCode: result.exitCode, timedOut: result.timedOut, duration: result.duration, output: result.tail)
+            let event = BuildStepResult(
+                name: step.name, exitCode: result.exitCode, timedOut: result.timedOut, duration: result.duration,
+                output: result.tail.map(redactor.redact))
             publish(.buildStep(event))
             if !event.succeeded {
                 let why = result.timedOut ? "timed out after \(DurationText.format(step.timeout))" : "exited \(result.exitCode)"
@@ -233,7 +238,7 @@ public final class Engine: Sendable {
             runFile: options.runFile, time: Timestamp.now())
         for (n, notifier) in notifiers where n.on.isEmpty || n.on.contains(outcome.trigger) {
             let error = await notifier.send(payload)
-            publish(.notification(NotificationSent(channel: notifier.channel, trigger: outcome.trigger, delivered: error == nil, error: error)))
+            publish(.notification(NotificationSent(channel: notifier.channel, trigger: outcome.trigger, delivered: error == nil, error: error.map(redactor.redact))))
         }
     }
 

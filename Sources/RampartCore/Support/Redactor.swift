@@ -1,0 +1,32 @@
+/// Keeps secrets out of events and recordings: the values of the API-key variables a spec names,
+/// and of any variable whose name says it holds a secret, are replaced wherever they appear in
+/// text Rampart records (build output, notification errors).
+public struct Redactor: Sendable {
+    public static let mask = "[REDACTED]"
+    let secrets: [String]
+
+    /// Values shorter than 8 characters are left alone: redacting "1" or "true" would mangle output.
+    public init(environment: [String: String], named: [String]) {
+        let suffixes = ["_KEY", "_TOKEN", "_SECRET", "_PASSWORD", "_APIKEY"]
+        var values: [String] = []
+        for (name, value) in environment where value.count >= 8 {
+            let upper = name.uppercased()
+            if named.contains(name) || suffixes.contains(where: { upper.hasSuffix($0) }) { values.append(value) }
+        }
+        // Longest first, so a secret that contains another is masked whole.
+        secrets = values.sorted { $0.count > $1.count }
+    }
+
+    public func redact(_ text: String) -> String {
+        var out = text
+        for s in secrets where out.contains(s) { out = out.replacingOccurrences(of: s, with: Self.mask) }
+        return out
+    }
+}
+
+extension PipelineSpec {
+    /// The environment variables this spec says hold API keys.
+    public var secretVariables: [String] {
+        [judge?.endpoint.apiKeyEnv, embeddings?.apiKeyEnv].compactMap { $0 }
+    }
+}
