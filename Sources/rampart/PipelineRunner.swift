@@ -40,7 +40,9 @@ struct PipelineRunner {
         let clock: any EngineClock = options.speed == "max" ? VirtualClock() : WallClock(speed: Double(options.speed) ?? 1)
         let engine = Engine(
             inputs: inputs, clock: clock,
-            options: RunOptions(seed: seed, operator: operatorName, schedule: try options.schedule(operator: operatorName), runFile: runFile))
+            options: RunOptions(
+                seed: seed, operator: operatorName, schedule: try options.schedule(operator: operatorName), runFile: runFile,
+                cache: options.noCache ? nil : ResponseCache(path: options.cache)))
         engine.bus.addSink { recorder.record($0) }
 
         let useDashboard = !options.headless && isatty(STDOUT_FILENO) != 0 && isatty(STDIN_FILENO) != 0

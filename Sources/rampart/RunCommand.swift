@@ -8,6 +8,12 @@ struct RunOptionsGroup: ParsableArguments {
     @Flag(help: "Print one line per event instead of opening the dashboard (the default when not on a terminal).")
     var headless = false
 
+    @Option(help: "Gate response cache (gates only; canary traffic is never cached).")
+    var cache: String = ".rampart/cache/responses.jsonl"
+
+    @Flag(help: "Do not read or write the gate response cache.")
+    var noCache = false
+
     @Option(help: "Dashboard theme: a name from themes/ (default, light, high-contrast, colorblind, mono) or a path to a .theme file.")
     var theme: String = "default"
 
