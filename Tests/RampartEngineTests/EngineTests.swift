@@ -5,7 +5,7 @@ import Testing
 
 struct EngineTests {
     @Test func aHealthyCandidateIsPromotedThroughEveryStep() async throws {
-        let r = await try Harness().run()
+        let r = try await Harness().run()
         #expect(r.outcome == .promoted)
         #expect(r.steps.count == 3)
         #expect(r.weights.map(\.to) == [5, 20, 50, 100])
@@ -26,7 +26,7 @@ struct EngineTests {
     }
 
     @Test func aSlowerCandidateIsRolledBackAutomatically() async throws {
-        let r = await try Harness(example: "degraded.yaml").run()
+        let r = try await Harness(example: "degraded.yaml").run()
         #expect(r.outcome == .rolledBack)
         #expect(r.finalWeight == 0)
         #expect(r.stageStates(StageName.canary).last == .failed)
@@ -194,7 +194,7 @@ struct EngineTests {
                 return RunEvent(t: e.t, .buildStep(b))
             }
         }
-        let a = await try Harness().run(), b = await try Harness().run()
+        let a = try await Harness().run(), b = try await Harness().run()
         #expect(strip(a.events) == strip(b.events))
         var other = try Harness()
         other.seed = 43
@@ -202,7 +202,7 @@ struct EngineTests {
     }
 
     @Test func aGatesOnlyPipelinePromotesAfterItsGates() async throws {
-        let r = await try Harness { $0.canary = nil }.run()
+        let r = try await Harness { $0.canary = nil }.run()
         #expect(r.outcome == .promoted)
         #expect(r.stageStates(StageName.canary) == [.skipped])
         #expect(r.weights.map(\.to) == [100])

@@ -51,7 +51,7 @@ final class LiteLLMServer: Sendable {
         env["HF_HUB_OFFLINE"] = "1"
         p.environment = env
         p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        FileManager.default.createFile(atPath: dir + "/proxy.log", contents: nil)
+        _ = FileManager.default.createFile(atPath: dir + "/proxy.log", contents: nil)
         p.standardError = FileHandle(forWritingAtPath: dir + "/proxy.log")
         try p.run()
         process = p
