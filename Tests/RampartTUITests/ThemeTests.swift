@@ -63,6 +63,37 @@ struct ThemeTests {
         #expect(!t.monochrome)
     }
 
+    @Test func everyThemeKeyReachesTheScreen() async throws {
+        // Give each key its own colour; every one must then appear somewhere in some frame.
+        var colors: [ThemeKey: TermColor] = [:]
+        for (i, key) in ThemeKey.allCases.enumerated() { colors[key] = .rgb(UInt8(i * 7 + 1), 100, 200) }
+        let theme = Theme(name: "probe", colors: colors)
+        var used = Set<TermColor>()
+        let events = try await DemoRun.events()
+        let rolledBack = try await DemoRun.events("degraded.yaml")
+        var frames: [DashboardState] = [DemoRun.state(events, upTo: 0), DemoRun.state(events, upTo: 45), DemoRun.state(rolledBack, upTo: .infinity)]
+        // Paused at 35 s and resumed at 120 s (a paused canary waits for its operator forever).
+        let pausedRun = try await DemoRun.events(schedule: [
+            ScheduledCommand(at: 35, command: OperatorCommand(.pause, operator: "a")),
+            ScheduledCommand(at: 120, command: OperatorCommand(.resume, operator: "a")),
+        ])
+        var paused = DemoRun.state(pausedRun, upTo: 80)
+        _ = DashboardReducer.reduce(&paused, .tick(paused.now + 60))
+        frames.append(paused)
+        var confirm = DemoRun.state(events, upTo: 45)
+        _ = DashboardReducer.reduce(&confirm, .key(.char("r")))
+        frames.append(confirm)
+        var watching = DemoRun.state(rolledBack, upTo: 20)
+        _ = DashboardReducer.reduce(&watching, .key(.char("z")))
+        frames.append(watching)
+        for s in frames {
+            let screen = DashboardView.render(s, width: 140, height: 45, theme: theme)
+            for cell in screen.cells { used.insert(cell.style.fg); used.insert(cell.style.bg) }
+        }
+        let unused = ThemeKey.allCases.filter { !used.contains(colors[$0]!) && $0 != .mainBg }
+        #expect(unused.isEmpty, "theme keys with no effect on screen: \(unused.map(\.rawValue))")
+    }
+
     @Test func noColorStripsEverything() {
         let t = Theme.builtinDefault.withoutColor
         for key in ThemeKey.allCases { #expect(t[key] == .terminalDefault) }

@@ -122,7 +122,7 @@ struct Painter {
             let name = stage.hasPrefix("gate:") ? String(stage.dropFirst(5)) : stage
             let label = "\(glyph(state)) \(CharWidth.truncate(name, to: budget - 2))"
             x = screen.put(label, x: x, y: y, style: p.stage(state))
-            if i < names.count - 1 { x = screen.put(" \(g.arrow) ", x: x, y: y, style: p.inactive) }
+            if i < names.count - 1 { x = screen.put(" \(g.arrow) ", x: x, y: y, style: p.divider) }
         }
         y += 1
     }

@@ -13,6 +13,7 @@ struct Palette {
     var title: CellStyle { fg(.title, bold: true) }
     var hint: CellStyle { mono ? base.with(bold: true) : fg(.hiFg) }
     var inactive: CellStyle { fg(.inactiveFg) }
+    var divider: CellStyle { fg(.divLine) }
     var border: CellStyle { fg(.boxFg) }
     var focusedBorder: CellStyle { mono ? base.with(bold: true) : fg(.hiFg, bold: true) }
     var selected: CellStyle { mono ? base.with(reverse: true) : base.with(fg: theme[.selectedFg], bg: theme[.selectedBg]) }
@@ -26,8 +27,8 @@ struct Palette {
         case .failed: mono ? base.with(bold: true, reverse: true) : fg(.failFg, bold: true)
         case .running: mono ? base.with(bold: true) : fg(.runningFg, bold: true)
         case .paused: mono ? base.with(underline: true) : fg(.pausedFg, bold: true)
-        case .pending: inactive
-        case .skipped: inactive
+        case .pending: mono ? base : fg(.pendingFg)
+        case .skipped: mono ? base : fg(.skippedFg)
         }
     }
 
@@ -36,7 +37,7 @@ struct Palette {
         case .ok: mono ? base : fg(.okFg)
         case .watching: mono ? base.with(underline: true) : fg(.watchingFg, bold: true)
         case .breach: mono ? base.with(bold: true, reverse: true) : fg(.breachFg, bold: true)
-        case .noData: inactive
+        case .noData: mono ? base : fg(.noDataFg)
         }
     }
 
