@@ -68,7 +68,7 @@ struct EvalCommand: AsyncParsableCommand {
         }
         do {
             if let json {
-                try EvalReports.json(pipeline: s.name, candidate: s.candidate.label, baseline: s.baseline.label, seed: seed ?? s.seed, reports: reports)
+                try EvalReports.json(pipeline: s.name, candidate: s.candidate.label, baseline: s.baseline.label, seed: seed ?? s.seed, gates: s.gates, reports: reports)
                     .write(to: URL(fileURLWithPath: json))
             }
             if let junit {

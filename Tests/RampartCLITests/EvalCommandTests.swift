@@ -32,6 +32,10 @@ struct EvalCommandTests {
         #expect(gates.count == 4)
         #expect((gates[0]["items"] as! [Any]).count == 60)
         #expect(((gates[0]["result"] as! [String: Any])["verdict"] as? String) == "pass")
+        let signatures = json["signatures"] as! [String: String]
+        #expect(signatures["golden-similarity"] == TokenF1.signature)
+        #expect(signatures["tone"] == Vader.signature)
+        #expect(signatures.count == 4)
         // Well-formed JUnit: one suite per gate, a testcase per gate and per item.
         let parser = XMLParser(data: try Data(contentsOf: URL(fileURLWithPath: dir + "/j.xml")))
         let counter = TagCounter()

@@ -17,11 +17,30 @@ public enum EvalReports {
         }
     }
 
-    public static func json(pipeline: String, candidate: String, baseline: String, seed: UInt64, reports: [GateReport]) throws -> Data {
+    /// The scorer signatures behind each gate, so scores are compared only when computed alike.
+    public static func signatures(_ gates: [GateSpec]) -> [String: String] {
+        var out: [String: String] = [:]
+        for g in gates {
+            switch g.kind {
+            case .golden:
+                switch g.metric {
+                case .llmJudge: out[g.name] = "llm_judge|rubric-0to1|v1"
+                case .embeddingCosine: out[g.name] = "embedding_cosine|max-over-references|v1"
+                default: out[g.name] = g.metric.scorer.score(candidate: "", references: [""]).signature
+                }
+            case .guardrail: out[g.name] = "refusal|lexical+refuse-then-comply|v1"
+            case .injection: out[g.name] = "leak|plain,base64,hex,reversed,spaced+prompt-4gram-0.5|v1"
+            case .tone: out[g.name] = Vader.signature
+            }
+        }
+        return out
+    }
+
+    public static func json(pipeline: String, candidate: String, baseline: String, seed: UInt64, gates: [GateSpec], reports: [GateReport]) throws -> Data {
         let ok = reports.allSatisfy(\.result.passed)
         let doc = Document(
             pipeline: pipeline, candidate: candidate, baseline: baseline, seed: seed, verdict: ok ? "pass" : "fail",
-            signatures: ["token_f1": TokenF1.signature, "refusal": "refusal|lexical|v1", "leak": "leak|plain,base64,hex,reversed,spaced|v1"],
+            signatures: signatures(gates),
             gates: reports.map { Document.Gate(result: $0.result, items: $0.items) })
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]

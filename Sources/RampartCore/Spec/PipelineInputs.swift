@@ -26,9 +26,11 @@ public struct PipelineInputs: Sendable {
 
     /// Loads the spec and every file it names, failing with all problems across all files.
     public static func load(file: String) throws(InvalidInput) -> PipelineInputs {
-        let spec = try SpecLoader.load(file: file)
-        let bytes = FileManager.default.contents(atPath: file) ?? Data()
-        var inputs = PipelineInputs(spec: spec, specSHA256: SHA256.hex(bytes))
+        // Read once: the same bytes are parsed and fingerprinted.
+        let text = try InputFile.read(file, what: "the spec")
+        let directory = (file as NSString).deletingLastPathComponent
+        let spec = try SpecLoader.parse(text, file: file, directory: directory.isEmpty ? "." : directory)
+        var inputs = PipelineInputs(spec: spec, specSHA256: SHA256.hex(Array(text.utf8)))
         var problems: [Diagnostic] = []
         func collect<T>(_ body: () throws(InvalidInput) -> T) -> T? {
             do { return try body() } catch { problems += error.diagnostics; return nil }

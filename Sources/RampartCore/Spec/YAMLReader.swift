@@ -107,7 +107,7 @@ final class YAMLReader {
 
     func int(_ field: YAMLField, in range: ClosedRange<Int>? = nil) -> Int? {
         guard case .scalar(let scalar) = field.node, let value = Int(scalar.string.trimmingCharacters(in: .whitespaces)) else {
-            error(field.node, field.path, "must be a whole number, got \(describeValue(field.node))")
+            error(field.node, field.path, "must be a whole number, got \(describe(field.node))")
             return nil
         }
         if let range, !range.contains(value) {
@@ -119,7 +119,7 @@ final class YAMLReader {
 
     func uint64(_ field: YAMLField) -> UInt64? {
         guard case .scalar(let scalar) = field.node, let value = UInt64(scalar.string.trimmingCharacters(in: .whitespaces)) else {
-            error(field.node, field.path, "must be a non-negative whole number, got \(describeValue(field.node))")
+            error(field.node, field.path, "must be a non-negative whole number, got \(describe(field.node))")
             return nil
         }
         return value
@@ -190,8 +190,6 @@ final class YAMLReader {
         case .alias: "an alias"
         }
     }
-
-    private func describeValue(_ node: Node) -> String { describe(node) }
 
     private func format(_ value: Double) -> String {
         value == value.rounded() ? String(Int(value)) : String(value)
