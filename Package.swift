@@ -12,18 +12,36 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // The canary data plane: HTTP proxy, embedded upstreams, load generator, control socket.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // Bounded-memory latency percentiles for live canary metrics.
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // Pure: spec, events, sim model, scorers, statistics, formatting. No clocks, no processes.
         .target(
             name: "RampartCore",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
             exclude: ["Scoring/VADER-LICENSE.txt"]
         ),
-        // Edges: engine actor, clocks, build runner, providers, notifiers, recorder.
+        // HTTP edges on SwiftNIO: a small server and pooled client, the weighted proxy, the sim
+        // upstreams, the load generator and the control socket. Knows nothing of the engine.
+        .target(
+            name: "RampartNet",
+            dependencies: [
+                "RampartCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // Edges: engine, clocks, build runner, providers, routers, notifiers, recorder.
         .target(
             name: "RampartEngine",
-            dependencies: ["RampartCore"]
+            dependencies: ["RampartCore", "RampartNet"]
         ),
         // ncursesw as a system library: module map and a shim only (libncurses-dev).
         .systemLibrary(name: "CNcursesw", providers: [.apt(["libncurses-dev"])]),
@@ -38,17 +56,17 @@ let package = Package(
         .executableTarget(
             name: "rampart",
             dependencies: [
-                "RampartCore", "RampartEngine", "RampartTUI",
+                "RampartCore", "RampartEngine", "RampartTUI", "RampartNet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Benchmarks: `swift run -c release rampart-bench NAME`.
         .executableTarget(
             name: "rampart-bench",
-            dependencies: ["RampartCore", "RampartEngine", "RampartTUI"]
+            dependencies: ["RampartCore", "RampartEngine", "RampartTUI", "RampartNet"]
         ),
         .testTarget(name: "RampartCoreTests", dependencies: ["RampartCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "RampartEngineTests", dependencies: ["RampartEngine", "RampartCore"]),
+        .testTarget(name: "RampartEngineTests", dependencies: ["RampartEngine", "RampartCore", "RampartNet"]),
         .testTarget(name: "RampartTUITests", dependencies: ["RampartTUI", "RampartEngine", "RampartCore"], exclude: ["Snapshots"]),
         .testTarget(name: "RampartCLITests", dependencies: ["RampartCore", "rampart"]),
     ]

@@ -38,12 +38,28 @@ struct PipelineRunner {
         }
 
         let clock: any EngineClock = options.speed == "max" ? VirtualClock() : WallClock(speed: Double(options.speed) ?? 1)
+        let (dataPlane, trafficNote) = try await startDataPlane(inputs, seed: seed)
+        // A second run in the same directory gets a socket of its own rather than failing; its
+        // path is in the run's first event.
+        var socket = options.socket
+        if socket == ControlOptions.defaultSocket, await EngineControl.answers(socket) {
+            socket = ".rampart/engine-\(getpid()).sock"
+        }
+        var runOptions = RunOptions(
+            seed: seed, operator: operatorName, schedule: try options.schedule(operator: operatorName), runFile: runFile,
+            cache: options.noCache ? nil : ResponseCache(path: options.cache), trafficNote: trafficNote)
+        runOptions.controlSocket = socket
         let engine = Engine(
-            inputs: inputs, clock: clock,
-            options: RunOptions(
-                seed: seed, operator: operatorName, schedule: try options.schedule(operator: operatorName), runFile: runFile,
-                cache: options.noCache ? nil : ResponseCache(path: options.cache)))
+            inputs: inputs, clock: clock, options: runOptions, dataPlane: dataPlane)
         engine.bus.addSink { recorder.record($0) }
+        let control: EngineControl
+        do {
+            control = try await EngineControl.start(engine: engine, path: socket)
+        } catch {
+            await dataPlane?.stop()
+            Console.error("error: cannot open the control socket: \(error)")
+            throw Exit.unavailable
+        }
 
         let useDashboard = !options.headless && isatty(STDOUT_FILENO) != 0 && isatty(STDIN_FILENO) != 0
         // Themes are loaded before anything runs, so a bad theme file is an input error, not a crash mid-run.
@@ -55,6 +71,8 @@ struct PipelineRunner {
         } else {
             (outcome, events) = await runHeadless(engine: engine, operator: operatorName)
         }
+        await control.stop()
+        await dataPlane?.stop()
         print("")
         for line in RunSummary.lines(events: events, runFile: runFile) { print(line) }
         if let problem = recorder.error {
@@ -62,6 +80,26 @@ struct PipelineRunner {
             throw Exit.cannotWrite
         }
         throw Exit.outcome(outcome)
+    }
+
+    /// The HTTP data plane, when the spec sends canary traffic over the network and the clock is
+    /// real time. Faster clocks cannot speed up real requests, so they simulate traffic in process
+    /// and say so in the run.
+    private func startDataPlane(_ inputs: PipelineInputs, seed: UInt64) async throws -> (DataPlane?, String?) {
+        guard let canary = inputs.spec.canary, canary.traffic.source != .sim else { return (nil, nil) }
+        guard Double(options.speed) == 1 else {
+            if canary.traffic.source == .external {
+                Console.error("error: traffic source 'external' needs real time: drop --speed \(options.speed)")
+                throw Exit.usage
+            }
+            return (nil, "--speed \(options.speed): real HTTP requests cannot be sped up, so canary traffic is simulated in process")
+        }
+        do {
+            return (try await DataPlane.start(inputs: inputs, seed: seed), nil)
+        } catch {
+            Console.error("error: cannot start the canary data plane: \(error)")
+            throw Exit.unavailable
+        }
     }
 
     private func runHeadless(engine: Engine, operator name: String) async -> (RunOutcome, [RunEvent]) {

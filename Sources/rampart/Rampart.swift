@@ -9,9 +9,14 @@ struct Rampart: AsyncParsableCommand {
         abstract: "Safe deployment for probabilistic systems: gates and canaries for GenAI apps.",
         discussion: """
             Exit codes: 0 promoted, 1 blocked by a build step or gate, 2 rolled back,
-            3 inconclusive or aborted, 64 usage error, 65 invalid input, 74 cannot write the run file.
+            3 inconclusive or aborted, 64 usage error, 65 invalid input, 69 a needed service is
+            unavailable (port in use, no engine on the control socket), 74 cannot write the run file.
             """,
         version: version,
-        subcommands: [RunCommand.self, ValidateCommand.self, DemoCommand.self, EvalCommand.self, ScoreCommand.self]
+        subcommands: [
+            RunCommand.self, ValidateCommand.self, DemoCommand.self, EvalCommand.self, ScoreCommand.self,
+            ProxyCommand.self, StatusCommand.self, PromoteCommand.self, RollbackCommand.self, PauseCommand.self,
+            ResumeCommand.self,
+        ]
     )
 }

@@ -26,8 +26,11 @@ struct RunOptionsGroup: ParsableArguments {
     @Option(help: "Operator name recorded with every command (default: $RAMPART_OPERATOR or $USER).")
     var `operator`: String?
 
-    @Option(help: "Clock speed: 1 is real time, 10 runs ten times faster, 'max' runs on a virtual clock without waiting.")
+    @Option(help: "Clock speed: 1 is real time, 10 runs ten times faster, 'max' runs on a virtual clock without waiting. Only real time sends canary traffic over HTTP through the proxy; faster speeds simulate it in process.")
     var speed: String = "1"
+
+    @Option(help: "Control socket for `rampart promote|rollback|pause|resume|status` from other terminals and scripts.")
+    var socket: String = ControlOptions.defaultSocket
 
     @Option(
         name: .customLong("command-at"),

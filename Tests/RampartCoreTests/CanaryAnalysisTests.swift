@@ -9,7 +9,7 @@ struct ArmAccumulatorTests {
         for i in stride(from: 100, through: 51, by: -1) {
             arm.record(latencyMs: Double(i), failed: i % 10 == 0, tokens: 100, cost: 0.01, quality: 0.5)
         }
-        #expect(arm.metrics().latencyP50 == 75)
+        #expect(close(arm.metrics().latencyP50, 75))
         for i in 1...50 {
             arm.record(latencyMs: Double(i), failed: i % 10 == 0, tokens: 100, cost: 0.01, quality: 0.5)
         }
@@ -17,16 +17,53 @@ struct ArmAccumulatorTests {
         #expect(m.requests == 100)
         #expect(m.errors == 10)
         #expect(m.errorRate == 0.1)
-        #expect(m.latencyP50 == 50)
-        #expect(m.latencyP95 == 95)
+        #expect(close(m.latencyP50, 50))
+        #expect(close(m.latencyP95, 95))
+        #expect(close(m.latencyP99, 99))
         #expect(m.tokensPerRequest == 100)
         #expect(abs(m.costPerRequest! - 0.01) < 1e-12)
         #expect(m.quality == 0.5)
     }
 
-    @Test func mergeKeepsOrder() {
-        #expect(ArmAccumulator.merge([1, 3, 5], [2, 2, 6]) == [1, 2, 2, 3, 5, 6])
-        #expect(ArmAccumulator.merge([], [1]) == [1])
+    /// HDR histogram with three significant digits: within 0.1% of the exact value.
+    func close(_ got: Double?, _ exact: Double?) -> Bool {
+        guard let got, let exact else { return false }
+        return abs(got - exact) <= exact * 0.001 + 1e-9
+    }
+
+    @Test func histogramPercentilesStayWithinATenthOfAPercentOfExact() {
+        var rng = SeededRandom(seed: 7, stream: "latency")
+        let latency = LogNormal(median: 850, p99: 2600)
+        var arm = ArmAccumulator()
+        var all: [Double] = []
+        for _ in 0..<50_000 {
+            let ms = latency.sample(&rng)
+            all.append(ms)
+            arm.record(latencyMs: ms, failed: false, tokens: 1, cost: 0, quality: nil)
+        }
+        all.sort()
+        for q in [0.5, 0.9, 0.95, 0.99, 0.999] {
+            #expect(close(arm.latency(at: q), ArmAccumulator.percentile(all, q)), "q=\(q)")
+        }
+    }
+
+    @Test func clientErrorsAreLeftOutAndWindowsSlide() {
+        var live = LiveMetrics(bucketSeconds: 5, windowSeconds: 10)
+        live.record(Observation(variant: .candidate, latencyMs: 10, status: 400), at: 0)
+        #expect(live.arm(.candidate).requests == 0)
+        #expect(live.candidateTotal == 0)
+        live.record(Observation(variant: .candidate, latencyMs: 100), at: 1)
+        live.record(Observation(variant: .candidate, latencyMs: 300, status: 500, failed: true), at: 6)
+        live.record(Observation(variant: .baseline, latencyMs: 50), at: 12)
+        #expect(live.arm(.candidate).requests == 2)
+        #expect(live.recent(.candidate, at: 12).requests == 1, "the window [5, 15) keeps only the 6-second request")
+        #expect(live.recent(.candidate, at: 12).errorRate == 1)
+        #expect(live.recent(.baseline, at: 12).requests == 1)
+        live.startStep(1)
+        #expect(live.arm(.candidate).requests == 0)
+        #expect(live.candidateTotal == 2, "the blast radius counts every step")
+        let s = live.snapshot(weight: 20, at: 12)
+        #expect(s.step == 1 && s.recentCandidate?.requests == 1)
     }
 
     @Test func nearestRankPercentile() {

@@ -5,19 +5,25 @@ public struct ArmMetrics: Sendable, Equatable, Codable {
     public var errors: Int
     public var latencyP50: Double?
     public var latencyP95: Double?
+    public var latencyP99: Double?
     public var errorRate: Double?
     public var tokensPerRequest: Double?
     public var costPerRequest: Double?
     public var quality: Double?
+    /// Responses scored for quality (a sampled share of the successful ones).
+    public var qualitySamples: Int?
 
     public init(
-        requests: Int = 0, errors: Int = 0, latencyP50: Double? = nil, latencyP95: Double? = nil, errorRate: Double? = nil,
-        tokensPerRequest: Double? = nil, costPerRequest: Double? = nil, quality: Double? = nil
+        requests: Int = 0, errors: Int = 0, latencyP50: Double? = nil, latencyP95: Double? = nil, latencyP99: Double? = nil,
+        errorRate: Double? = nil, tokensPerRequest: Double? = nil, costPerRequest: Double? = nil, quality: Double? = nil,
+        qualitySamples: Int? = nil
     ) {
         self.requests = requests
         self.errors = errors
         self.latencyP50 = latencyP50
         self.latencyP95 = latencyP95
+        self.latencyP99 = latencyP99
+        self.qualitySamples = qualitySamples
         self.errorRate = errorRate
         self.tokensPerRequest = tokensPerRequest
         self.costPerRequest = costPerRequest
@@ -39,6 +45,8 @@ public struct ArmMetrics: Sendable, Equatable, Codable {
         case requests, errors, quality
         case latencyP50 = "latency_p50"
         case latencyP95 = "latency_p95"
+        case latencyP99 = "latency_p99"
+        case qualitySamples = "quality_samples"
         case errorRate = "error_rate"
         case tokensPerRequest = "tokens_per_request"
         case costPerRequest = "cost_per_request"
@@ -53,6 +61,9 @@ public struct MetricsSnapshot: Sendable, Equatable, Codable {
     public var candidate: ArmMetrics
     /// Requests the candidate has served over the whole canary, the blast radius so far.
     public var candidateTotal: Int
+    /// Both arms over the last few seconds (the sliding window), for trends; nil in old recordings.
+    public var recentBaseline: ArmMetrics?
+    public var recentCandidate: ArmMetrics?
 
     public init(step: Int, weight: Double, baseline: ArmMetrics, candidate: ArmMetrics, candidateTotal: Int) {
         self.step = step
@@ -65,6 +76,8 @@ public struct MetricsSnapshot: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case step, weight, baseline, candidate
         case candidateTotal = "candidate_total"
+        case recentBaseline = "recent_baseline"
+        case recentCandidate = "recent_candidate"
     }
 }
 

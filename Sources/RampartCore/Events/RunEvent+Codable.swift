@@ -17,6 +17,8 @@ extension RunEvent: Codable {
         case .analysis: "analysis"
         case .operatorAction: "operator"
         case .notification: "notification"
+        case .router: "router"
+        case .dataPlane: "data_plane"
         case .finished: "finished"
         }
     }
@@ -36,6 +38,8 @@ extension RunEvent: Codable {
         case .analysis(let v): try c.encode(v, forKey: .data)
         case .operatorAction(let v): try c.encode(v, forKey: .data)
         case .notification(let v): try c.encode(v, forKey: .data)
+        case .router(let v): try c.encode(v, forKey: .data)
+        case .dataPlane(let v): try c.encode(v, forKey: .data)
         case .finished(let v): try c.encode(v, forKey: .data)
         }
     }
@@ -55,6 +59,8 @@ extension RunEvent: Codable {
         case "analysis": body = .analysis(try c.decode(CanaryAnalysis.self, forKey: .data))
         case "operator": body = .operatorAction(try c.decode(OperatorAction.self, forKey: .data))
         case "notification": body = .notification(try c.decode(NotificationSent.self, forKey: .data))
+        case "router": body = .router(try c.decode(RouterReport.self, forKey: .data))
+        case "data_plane": body = .dataPlane(try c.decode(DataPlaneStarted.self, forKey: .data))
         case "finished": body = .finished(try c.decode(RunFinished.self, forKey: .data))
         default:
             throw DecodingError.dataCorruptedError(forKey: .event, in: c, debugDescription: "unknown event kind '\(kind)'")

@@ -22,15 +22,17 @@ public struct RunEvent: Sendable, Equatable {
         case analysis(CanaryAnalysis)
         case operatorAction(OperatorAction)
         case notification(NotificationSent)
+        case router(RouterReport)
+        case dataPlane(DataPlaneStarted)
         case finished(RunFinished)
     }
 
     /// Decisions are flushed to disk at once by the recorder, so a crash loses none of them.
     public var isDecision: Bool {
         switch body {
-        case .stage, .gate, .canaryStep, .weight, .operatorAction, .finished: true
+        case .stage, .gate, .canaryStep, .weight, .operatorAction, .router, .finished: true
         case .analysis(let a): a.decision == .rollback
-        case .runStarted, .buildStep, .metrics, .notification: false
+        case .runStarted, .buildStep, .metrics, .notification, .dataPlane: false
         }
     }
 }
@@ -45,11 +47,14 @@ public struct RunStarted: Sendable, Equatable, Codable {
     /// The canary's ramp and watched metrics, so a viewer can show the plan before it unfolds.
     public var canarySteps: [CanaryStep]?
     public var canaryMetrics: [MetricCheck]?
+    /// Where `rampart promote|rollback|pause|resume|status` reach this run.
+    public var controlSocket: String?
 
     public init(
         pipeline: String, baseline: String, candidate: String, stages: [String], seed: UInt64, operator: String,
-        canarySteps: [CanaryStep]? = nil, canaryMetrics: [MetricCheck]? = nil
+        canarySteps: [CanaryStep]? = nil, canaryMetrics: [MetricCheck]? = nil, controlSocket: String? = nil
     ) {
+        self.controlSocket = controlSocket
         self.pipeline = pipeline
         self.baseline = baseline
         self.candidate = candidate
@@ -65,6 +70,7 @@ public struct RunStarted: Sendable, Equatable, Codable {
         case `operator`
         case canarySteps = "canary_steps"
         case canaryMetrics = "canary_metrics"
+        case controlSocket = "control_socket"
     }
 }
 
@@ -164,5 +170,46 @@ public struct RunFinished: Sendable, Equatable, Codable {
     public init(outcome: RunOutcome, reason: String) {
         self.outcome = outcome
         self.reason = reason
+    }
+}
+
+/// What a traffic router did with a weight change. A failure is loud: the engine then sends the
+/// router weight 0 and ends the canary, so traffic is never left somewhere unknown.
+public struct RouterReport: Sendable, Equatable, Codable {
+    public var router: String
+    public var weight: Double
+    public var ok: Bool
+    public var error: String?
+    /// What the router touched: the proxy, a file path, a command line.
+    public var detail: String?
+
+    public init(router: String, weight: Double, ok: Bool, error: String? = nil, detail: String? = nil) {
+        self.router = router
+        self.weight = weight
+        self.ok = ok
+        self.error = error
+        self.detail = detail
+    }
+}
+
+/// Where canary traffic flows in this run, published when the data plane is up.
+public struct DataPlaneStarted: Sendable, Equatable, Codable {
+    /// `host:port` of the weighted proxy; nil for in-process traffic.
+    public var proxy: String?
+    public var baseline: String
+    public var candidate: String
+    public var source: String
+    /// Synthetic requests per second, when Rampart generates the load.
+    public var rate: Double?
+    /// Why the run uses this data plane rather than the spec's, when they differ.
+    public var note: String?
+
+    public init(proxy: String?, baseline: String, candidate: String, source: String, rate: Double?, note: String? = nil) {
+        self.proxy = proxy
+        self.baseline = baseline
+        self.candidate = candidate
+        self.source = source
+        self.rate = rate
+        self.note = note
     }
 }

@@ -19,7 +19,7 @@ public enum EventLine {
     public static func text(_ body: RunEvent.Body) -> String {
         switch body {
         case .runStarted(let s):
-            return pad("run") + "\(s.pipeline): candidate \(s.candidate) vs baseline \(s.baseline) (seed \(s.seed), operator \(s.operator))"
+            return pad("run") + "\(s.pipeline): candidate \(s.candidate) vs baseline \(s.baseline) (seed \(s.seed), operator \(s.operator))" + (s.controlSocket.map { "; control socket \($0)" } ?? "")
         case .stage(let s):
             let reason = s.reason.map { ": \($0)" } ?? ""
             return pad("stage") + "\(s.stage) \(s.state.rawValue)\(reason)"
@@ -65,6 +65,15 @@ public enum EventLine {
         case .notification(let n):
             let status = n.delivered ? "sent" : "FAILED: \(n.error ?? "unknown error")"
             return pad("notify") + "\(n.channel) (\(n.trigger.rawValue)) \(status)"
+        case .router(let r):
+            let detail = r.detail.map { " (\($0))" } ?? ""
+            if r.ok { return pad("router") + "\(r.router) set \(MetricFormat.percent(r.weight))\(detail)" }
+            return pad("router") + "FAILED \(r.router) setting \(MetricFormat.percent(r.weight))\(detail): \(r.error ?? "unknown error")"
+        case .dataPlane(let d):
+            let rate = d.rate.map { ", \(String(format: "%g", $0)) req/s synthetic load" } ?? ""
+            let proxy = d.proxy.map { "proxy http://\($0) → " } ?? "in-process: "
+            let note = d.note.map { " (\($0))" } ?? ""
+            return pad("traffic") + "\(proxy)baseline \(d.baseline), candidate \(d.candidate) [\(d.source)\(rate)]\(note)"
         case .finished(let f):
             return pad("finished") + "\(f.outcome.rawValue.uppercased()): \(f.reason)"
         }

@@ -58,6 +58,11 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     }
 
     /// Poisson by Knuth's method for small means, normal approximation above 60.
+    /// An exponential gap between Poisson arrivals at `rate` per unit time.
+    public mutating func exponential(rate: Double) -> Double {
+        -Foundation.log(1 - unit()) / rate
+    }
+
     public mutating func poisson(mean: Double) -> Int {
         if mean <= 0 { return 0 }
         if mean > 60 { return max(0, Int((mean + mean.squareRoot() * normal()).rounded())) }

@@ -1,12 +1,9 @@
 /// The canary stage: how traffic ramps and what is watched at each step.
 public struct CanarySpec: Sendable, Equatable {
-    public enum Router: String, Sendable, Equatable, CaseIterable {
-        /// The engine splits its own (simulated) traffic by weight.
-        case builtin
-    }
-
-    public var router: Router
+    public var router: RouterSpec
     public var traffic: TrafficSpec
+    /// The weighted proxy, when traffic flows through Rampart's own data plane.
+    public var proxy: ProxySpec
     public var steps: [CanaryStep]
     public var metrics: [MetricCheck]
     /// How often the metrics are checked against their thresholds.
@@ -17,10 +14,11 @@ public struct CanarySpec: Sendable, Equatable {
     public var minSamples: Int
 
     public init(
-        router: Router = .builtin, traffic: TrafficSpec, steps: [CanaryStep], metrics: [MetricCheck],
-        analysisInterval: Double = 10, failureLimit: Int = 2, minSamples: Int = 20
+        router: RouterSpec = .builtin, traffic: TrafficSpec, steps: [CanaryStep], metrics: [MetricCheck],
+        analysisInterval: Double = 10, failureLimit: Int = 2, minSamples: Int = 20, proxy: ProxySpec = ProxySpec()
     ) {
         self.router = router
+        self.proxy = proxy
         self.traffic = traffic
         self.steps = steps
         self.metrics = metrics
@@ -30,14 +28,67 @@ public struct CanarySpec: Sendable, Equatable {
     }
 }
 
+/// How the candidate's share of traffic is set.
+public enum RouterSpec: Sendable, Equatable {
+    /// Rampart's weighted proxy (or, for in-process sim traffic, the engine's own split).
+    case builtin
+    /// Atomically rewrites a feature-flag JSON document that the app reads.
+    case file(path: String)
+    /// Runs a command with `{weight}` replaced by the percentage.
+    case command(run: String, timeout: Double)
+
+    public var name: String {
+        switch self {
+        case .builtin: "builtin"
+        case .file: "file"
+        case .command: "command"
+        }
+    }
+}
+
+/// Rampart's weighted reverse proxy in front of the two versions.
+public struct ProxySpec: Sendable, Equatable {
+    public var host: String
+    /// 0 picks a free port (printed at start and served on the control socket).
+    public var port: Int
+    /// Requests carrying this header are assigned by a hash of its value, so a user stays on one
+    /// version as the weight grows.
+    public var stickyHeader: String?
+    /// An upstream that has not answered by then is a failed request for its arm (504).
+    public var upstreamTimeout: Double
+    /// Base URLs of the two versions; nil serves the variant's sim model on loopback.
+    public var baselineURL: String?
+    public var candidateURL: String?
+    /// Share of successful responses scored online for quality (those with a reference).
+    public var qualitySample: Double
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 0, stickyHeader: String? = "x-user-id", upstreamTimeout: Double = 30,
+        baselineURL: String? = nil, candidateURL: String? = nil, qualitySample: Double = 0.25
+    ) {
+        self.host = host
+        self.port = port
+        self.stickyHeader = stickyHeader
+        self.upstreamTimeout = upstreamTimeout
+        self.baselineURL = baselineURL
+        self.candidateURL = candidateURL
+        self.qualitySample = qualitySample
+    }
+}
+
 public struct TrafficSpec: Sendable, Equatable {
     public enum Source: String, Sendable, Equatable, CaseIterable {
-        /// Poisson arrivals of prompts drawn from a golden dataset, answered by the sim provider.
+        /// Poisson arrivals answered by the sim models inside the engine, no network: fast,
+        /// reproducible, and the only choice under a virtual clock.
         case sim
+        /// Poisson arrivals sent over HTTP through the weighted proxy to the upstreams.
+        case load
+        /// Real clients call the proxy; Rampart adds no traffic of its own.
+        case external
     }
 
     public var source: Source
-    /// Mean requests per second across both arms.
+    /// Mean requests per second across both arms (ignored for `external`).
     public var rate: Double
     /// Resolved path of the golden dataset the prompts come from.
     public var dataset: String

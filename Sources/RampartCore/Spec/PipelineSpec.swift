@@ -119,6 +119,9 @@ public struct NotifySpec: Sendable, Equatable {
         case file(path: String)
         /// Runs a shell command with the notification in `RAMPART_*` environment variables.
         case command(run: String, timeout: Double)
+        /// POSTs the notification as JSON (with a Slack-compatible `text` field). With
+        /// `fromEnvironment`, `url` names the variable holding the URL (webhook URLs are secrets).
+        case webhook(url: String, fromEnvironment: Bool, timeout: Double, retries: Int)
     }
 
     public var kind: Kind
@@ -137,6 +140,10 @@ public enum NotificationTrigger: String, Sendable, Codable, CaseIterable, Hashab
     case promoted
     case inconclusive
     case aborted
+    /// Mid-run: the canary moved to its next step.
+    case stepAdvanced = "step_advanced"
+    /// Mid-run: the canary is holding for a human.
+    case paused
 }
 
 /// An OpenAI-compatible endpoint: base URL (up to `/v1`), model, and the environment variable

@@ -304,30 +304,115 @@ struct SpecParser {
     }
 
     func canarySpec(_ field: YAMLField) -> CanarySpec? {
-        let keys = ["router", "traffic", "steps", "metrics", "analysis_interval", "failure_limit", "min_samples"]
+        let keys = ["router", "traffic", "proxy", "steps", "metrics", "analysis_interval", "failure_limit", "min_samples"]
         guard let m = reader.mapping(field, allowed: keys, required: ["traffic", "steps", "metrics"]) else { return nil }
-        let router = m["router"].flatMap { reader.choice($0, CanarySpec.Router.self) } ?? .builtin
+        let router = m["router"].flatMap { routerSpec($0) } ?? .builtin
         let traffic = m["traffic"].flatMap { trafficSpec($0) }
+        let proxy = m["proxy"].map { proxySpec($0) } ?? ProxySpec()
         let steps = m["steps"].map { canarySteps($0) }
         let metrics = m["metrics"].map { metricChecks($0) }
         let interval = m["analysis_interval"].flatMap { reader.duration($0, minimum: 1) } ?? 10
         let failureLimit = m["failure_limit"].flatMap { reader.int($0, in: 1...100) } ?? 2
         let minSamples = m["min_samples"].flatMap { reader.int($0, in: 1...1_000_000) } ?? 20
+        if let traffic, traffic.source != .sim, router != .builtin, let f = m["router"] {
+            reader.error(f.node, f.path, "traffic source '\(traffic.source.rawValue)' flows through Rampart's proxy, which splits it itself: use router 'builtin' (file and command routers move traffic elsewhere; use source 'sim' with them)")
+        }
+        if let f = m["proxy"], let traffic, traffic.source == .sim {
+            reader.error(f.node, f.path, "has no effect with traffic source 'sim' (in-process); use source 'load' or 'external'")
+        }
         guard let traffic, let steps, let metrics, !steps.isEmpty else { return nil }
         return CanarySpec(
             router: router, traffic: traffic, steps: steps, metrics: metrics, analysisInterval: interval,
-            failureLimit: failureLimit, minSamples: minSamples)
+            failureLimit: failureLimit, minSamples: minSamples, proxy: proxy)
+    }
+
+    /// `router: builtin`, or a mapping with `kind: file | command`.
+    func routerSpec(_ field: YAMLField) -> RouterSpec? {
+        if case .scalar = field.node {
+            guard let name = reader.string(field) else { return nil }
+            if name == "builtin" { return .builtin }
+            if name == "file" || name == "command" {
+                reader.error(field.node, field.path, "router '\(name)' needs settings: write it as a mapping with kind: \(name) and \(name == "file" ? "path" : "run")")
+            } else {
+                reader.error(field.node, field.path, "must be one of: builtin, file, command; got '\(name)'")
+            }
+            return nil
+        }
+        guard let m = reader.mapping(field, allowed: ["kind", "path", "run", "timeout"], required: ["kind"]),
+            let kindField = m["kind"], let kind = reader.string(kindField)
+        else { return nil }
+        switch kind {
+        case "builtin":
+            return .builtin
+        case "file":
+            guard let p = m["path"] else {
+                reader.error(field.node, field.child("path"), "required field is missing")
+                return nil
+            }
+            guard let raw = reader.string(p) else { return nil }
+            return .file(path: raw.hasPrefix("/") ? raw : (reader.directory as NSString).appendingPathComponent(raw))
+        case "command":
+            guard let r = m["run"] else {
+                reader.error(field.node, field.child("run"), "required field is missing")
+                return nil
+            }
+            guard let run = reader.string(r) else { return nil }
+            if !run.contains("{weight}") {
+                reader.error(r.node, r.path, "must contain {weight}, replaced by the candidate's percentage")
+            }
+            let timeout = m["timeout"].flatMap { reader.duration($0, minimum: 0.001) } ?? 30
+            return .command(run: run, timeout: timeout)
+        default:
+            reader.error(kindField.node, kindField.path, "must be one of: builtin, file, command; got '\(kind)'")
+            return nil
+        }
+    }
+
+    func proxySpec(_ field: YAMLField) -> ProxySpec {
+        var p = ProxySpec()
+        let keys = ["listen", "sticky_header", "upstream_timeout", "baseline_url", "candidate_url", "quality_sample"]
+        guard let m = reader.mapping(field, allowed: keys) else { return p }
+        if let f = m["listen"], let raw = reader.string(f) {
+            let parts = raw.split(separator: ":", omittingEmptySubsequences: false)
+            if parts.count == 2, !parts[0].isEmpty, let port = Int(parts[1]), (0...65535).contains(port) {
+                p.host = String(parts[0])
+                p.port = port
+            } else {
+                reader.error(f.node, f.path, "must be HOST:PORT such as 127.0.0.1:8480 (port 0 picks a free one), got '\(raw)'")
+            }
+        }
+        if let f = m["sticky_header"] {
+            if case .scalar(let s) = f.node, s.string == "" || s.string == "null" || s.string == "~" {
+                p.stickyHeader = nil
+            } else {
+                p.stickyHeader = reader.string(f)
+            }
+        }
+        if let f = m["upstream_timeout"], let t = reader.duration(f, minimum: 0.01) { p.upstreamTimeout = t }
+        for (key, variant) in [("baseline_url", Variant.baseline), ("candidate_url", .candidate)] {
+            guard let f = m[key], let raw = reader.string(f) else { continue }
+            guard let u = URL(string: raw), u.scheme == "http", u.host != nil else {
+                reader.error(f.node, f.path, "must be an http URL of an OpenAI-compatible server such as http://127.0.0.1:9001, got '\(raw)'")
+                continue
+            }
+            if variant == .baseline { p.baselineURL = raw } else { p.candidateURL = raw }
+        }
+        if let f = m["quality_sample"], let q = reader.double(f, in: 0...1) { p.qualitySample = q }
+        return p
     }
 
     func trafficSpec(_ field: YAMLField) -> TrafficSpec? {
-        guard let m = reader.mapping(field, allowed: ["source", "rate", "dataset"], required: ["rate", "dataset"]) else {
+        guard let m = reader.mapping(field, allowed: ["source", "rate", "dataset"], required: ["dataset"]) else {
             return nil
         }
         let source = m["source"].flatMap { reader.choice($0, TrafficSpec.Source.self) } ?? .sim
         let rate = m["rate"].flatMap { reader.double($0, in: 0.01...10_000) }
+        if m["rate"] == nil && source != .external {
+            reader.error(field.node, field.child("rate"), "required field is missing (requests per second)")
+        }
         let dataset = m["dataset"].flatMap { reader.file($0) }
-        guard let rate, let dataset else { return nil }
-        return TrafficSpec(source: source, rate: rate, dataset: dataset)
+        guard let dataset, rate != nil || source == .external else { return nil }
+        return TrafficSpec(source: source, rate: rate ?? 0, dataset: dataset)
     }
 
     func canarySteps(_ field: YAMLField) -> [CanaryStep] {
@@ -398,7 +483,7 @@ struct SpecParser {
     func notifyList(_ field: YAMLField) -> [NotifySpec] {
         guard let items = reader.sequence(field) else { return [] }
         return items.compactMap { item in
-            guard let m = reader.mapping(item, allowed: ["kind", "path", "run", "timeout", "on"], required: ["kind"]) else {
+            guard let m = reader.mapping(item, allowed: ["kind", "path", "run", "url", "url_env", "retries", "timeout", "on"], required: ["kind"]) else {
                 return nil
             }
             guard let kindField = m["kind"], let kindName = reader.string(kindField) else { return nil }
@@ -425,8 +510,25 @@ struct SpecParser {
                 let timeout = m["timeout"].flatMap { reader.duration($0, minimum: 0.001) } ?? 30
                 guard let run = reader.string(r) else { return nil }
                 return NotifySpec(kind: .command(run: run, timeout: timeout), on: on)
+            case "webhook":
+                let timeout = m["timeout"].flatMap { reader.duration($0, minimum: 0.001) } ?? 10
+                let retries = m["retries"].flatMap { reader.int($0, in: 0...10) } ?? 2
+                if let f = m["url_env"], let name = reader.string(f) {
+                    if m["url"] != nil { reader.error(f.node, f.path, "give url or url_env, not both") }
+                    return NotifySpec(kind: .webhook(url: name, fromEnvironment: true, timeout: timeout, retries: retries), on: on)
+                }
+                guard let f = m["url"] else {
+                    reader.error(item.node, item.child("url"), "required field is missing (or name the variable holding it with url_env)")
+                    return nil
+                }
+                guard let url = reader.string(f) else { return nil }
+                if URL(string: url).map({ ["http", "https"].contains($0.scheme ?? "") && $0.host != nil }) != true {
+                    reader.error(f.node, f.path, "must be an http(s) URL, got '\(url)'")
+                    return nil
+                }
+                return NotifySpec(kind: .webhook(url: url, fromEnvironment: false, timeout: timeout, retries: retries), on: on)
             default:
-                reader.error(kindField.node, kindField.path, "must be one of: file, command; got '\(kindName)'")
+                reader.error(kindField.node, kindField.path, "must be one of: file, command, webhook; got '\(kindName)'")
                 return nil
             }
         }

@@ -25,8 +25,12 @@ public struct Redactor: Sendable {
 }
 
 extension PipelineSpec {
-    /// The environment variables this spec says hold API keys.
+    /// The environment variables this spec says hold secrets: API keys and webhook URLs.
     public var secretVariables: [String] {
-        [judge?.endpoint.apiKeyEnv, embeddings?.apiKeyEnv].compactMap { $0 }
+        let webhooks = notify.compactMap { n -> String? in
+            if case .webhook(let name, true, _, _) = n.kind { return name }
+            return nil
+        }
+        return [judge?.endpoint.apiKeyEnv, embeddings?.apiKeyEnv].compactMap { $0 } + webhooks
     }
 }

@@ -46,8 +46,11 @@ public enum ShellRunner {
         let timer = DispatchWorkItem {
             guard process.isRunning else { return }
             timedOut.withLock { $0 = true }
-            kill(pid, SIGTERM)
-            DispatchQueue.global().asyncAfter(deadline: .now() + 2) { if process.isRunning { kill(pid, SIGKILL) } }
+            // Foundation starts the shell as a process group leader: signal the whole group, so a
+            // child left behind (a `sleep`) cannot hold the output pipe open past the timeout.
+            let grouped = getpgid(pid) == pid
+            kill(grouped ? -pid : pid, SIGTERM)
+            DispatchQueue.global().asyncAfter(deadline: .now() + 2) { kill(grouped ? -pid : pid, SIGKILL) }
         }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: timer)
         let data = pipe.fileHandleForReading.readDataToEndOfFile()

@@ -1,29 +1,72 @@
 import RampartCore
 
 /// The canary stage: ramps traffic through the steps, watches both arms, and ends promoted,
-/// rolled back, inconclusive or aborted. Traffic always ends at 0% or 100%, never in between.
+/// rolled back, inconclusive or aborted. Traffic always ends at 0% or 100%, never in between;
+/// a router that cannot apply a weight forces 0% and ends the canary, loudly.
 final class CanaryRun {
     let engine: Engine
     let spec: CanarySpec
     private var weight = 0.0
     private var paused = false
-    private var candidateTotal = 0
-    private var traffic: SeededRandom
-    private let prompts: [GoldenItem]
+    private var live = LiveMetrics()
+    private let traffic: any CanaryTraffic
+    private let router: any TrafficRouter
+    /// The in-process split needs no report per change; real routers log every one.
+    private let quietRouter: Bool
 
     init(engine: Engine, spec: CanarySpec) {
         self.engine = engine
         self.spec = spec
-        self.traffic = SeededRandom(seed: engine.options.seed, stream: "canary:traffic")
-        self.prompts = engine.inputs.golden[spec.traffic.dataset] ?? []
+        if let plane = engine.dataPlane {
+            traffic = plane.traffic
+            router = plane.router
+            quietRouter = false
+        } else {
+            traffic = InProcessTraffic(engine: engine, spec: spec)
+            switch spec.router {
+            case .builtin:
+                router = InProcessRouter()
+                quietRouter = true
+            case .file(let path):
+                router = FileRouter(path: path, baseline: engine.inputs.spec.baseline.label, candidate: engine.inputs.spec.candidate.label)
+                quietRouter = false
+            case .command(let run, let timeout):
+                router = CommandRouter(command: run, directory: engine.inputs.spec.directory, timeout: timeout, redactor: engine.redactor)
+                quietRouter = false
+            }
+        }
     }
 
     private func publish(_ body: RunEvent.Body) { engine.publish(body) }
 
-    private func setWeight(_ to: Double, reason: String) {
-        guard to != weight else { return }
+    /// Applies a weight through the router. On failure, tries 0% and returns the error.
+    private func setWeight(_ to: Double, reason: String) async -> RouterError? {
+        guard to != weight else { return nil }
+        do {
+            try await router.setWeight(to)
+        } catch {
+            publish(.router(RouterReport(router: router.name, weight: to, ok: false, error: error.message, detail: router.detail)))
+            if to != 0 { await forceZero(after: error) }
+            return error
+        }
+        if !quietRouter { publish(.router(RouterReport(router: router.name, weight: to, ok: true, detail: router.detail))) }
         publish(.weight(WeightChange(from: weight, to: to, reason: reason)))
         weight = to
+        return nil
+    }
+
+    /// After a failed change nobody knows where traffic is: send everything to the baseline.
+    private func forceZero(after error: RouterError) async {
+        do {
+            try await router.setWeight(0)
+            publish(.router(RouterReport(router: router.name, weight: 0, ok: true, detail: router.detail)))
+            publish(.weight(WeightChange(from: weight, to: 0, reason: "router failed: forced to the baseline")))
+            weight = 0
+        } catch {
+            publish(.router(RouterReport(
+                router: router.name, weight: 0, ok: false,
+                error: "\(error.message); TRAFFIC STATE UNKNOWN, check \(router.detail) by hand", detail: router.detail)))
+        }
     }
 
     private enum StepEnd {
@@ -33,33 +76,58 @@ final class CanaryRun {
     }
 
     func execute() async -> (RunOutcome, String) {
+        publish(.dataPlane(engine.dataPlane?.info ?? DataPlaneStarted(
+            proxy: nil, baseline: "sim \(engine.inputs.spec.baseline.label)", candidate: "sim \(engine.inputs.spec.candidate.label)",
+            source: TrafficSpec.Source.sim.rawValue, rate: spec.traffic.rate, note: engine.options.trafficNote)))
+        engine.dataPlane?.startLoad()
         publish(.stage(StageChange(stage: StageName.canary, state: .running)))
         var index = 0
         while index < spec.steps.count {
             switch await runStep(index) {
             case .advance:
                 index += 1
+                engine.notifyMidRun(.stepAdvanced, reason: "canary advanced to step \(index + 1) of \(spec.steps.count) (\(MetricFormat.percent(spec.steps[index].weight)))")
             case .promoteNow(let reason):
                 publish(.stage(StageChange(stage: StageName.canary, state: .passed, reason: reason)))
-                return engine.promote(reason: reason, from: weight)
+                return await promote(reason)
             case .stop(let outcome, let reason):
-                setWeight(0, reason: outcome == .inconclusive ? "no decision: traffic back to the baseline" : reason)
-                publish(.stage(StageChange(stage: StageName.canary, state: .failed, reason: reason)))
-                engine.skip([StageName.promote], because: reason)
-                return (outcome, reason)
+                return await stop(outcome, reason)
             }
         }
         let reason = "all \(spec.steps.count) canary steps held"
         publish(.stage(StageChange(stage: StageName.canary, state: .passed, reason: reason)))
-        return engine.promote(reason: reason, from: weight)
+        return await promote(reason)
+    }
+
+    private func promote(_ reason: String) async -> (RunOutcome, String) {
+        publish(.stage(StageChange(stage: StageName.promote, state: .running)))
+        if let error = await setWeight(100, reason: "promoted") {
+            let why = "promotion failed: the \(router.name) router could not send 100%: \(error.message)"
+            publish(.stage(StageChange(stage: StageName.promote, state: .failed, reason: why)))
+            return (.rolledBack, why)
+        }
+        publish(.stage(StageChange(stage: StageName.promote, state: .passed, reason: "candidate serves 100% of traffic")))
+        return (.promoted, reason)
+    }
+
+    private func stop(_ outcome: RunOutcome, _ reason: String) async -> (RunOutcome, String) {
+        var reason = reason
+        if let error = await setWeight(0, reason: outcome == .inconclusive ? "no decision: traffic back to the baseline" : reason) {
+            reason += "; the router failed to restore the baseline (\(error.message)): TRAFFIC STATE UNKNOWN"
+        }
+        publish(.stage(StageChange(stage: StageName.canary, state: .failed, reason: reason)))
+        engine.skip([StageName.promote], because: reason)
+        return (outcome, reason)
     }
 
     private func runStep(_ index: Int) async -> StepEnd {
         let step = spec.steps[index]
         publish(.canaryStep(CanaryStepStarted(index: index, count: spec.steps.count, step: step)))
-        setWeight(step.weight, reason: "step \(index + 1) of \(spec.steps.count)")
+        if let error = await setWeight(step.weight, reason: "step \(index + 1) of \(spec.steps.count)") {
+            return .stop(.rolledBack, "the \(router.name) router failed at step \(index + 1): \(error.message)")
+        }
+        live.startStep(index)
         var analyzer = ThresholdAnalyzer(checks: spec.metrics, failureLimit: spec.failureLimit, minSamples: spec.minSamples)
-        var arms: [Variant: ArmAccumulator] = [.baseline: .init(), .candidate: .init()]
         let tick = engine.options.tick
         var t = engine.clock.now()
         var baked = 0.0
@@ -72,7 +140,7 @@ final class CanaryRun {
             for command in engine.takeCommands(now: t) {
                 if let end = apply(command, step: index) { return end }
             }
-            await serveTraffic(for: tick, into: &arms)
+            let observations = await traffic.collect(over: tick, weight: weight)
             t += tick
             do {
                 try await engine.clock.sleep(until: t)
@@ -80,14 +148,15 @@ final class CanaryRun {
                 let op = OperatorCommand(.abort, operator: engine.options.operator, reason: "the engine was cancelled")
                 return apply(op, step: index) ?? .stop(.aborted, "cancelled")
             }
+            for o in observations { live.record(o, at: t) }
             if !paused { baked += tick }
             if t >= nextMetrics - 1e-9 {
-                publishMetrics(index, &arms)
+                publish(.metrics(live.snapshot(weight: weight, at: t)))
                 nextMetrics += engine.options.metricsEvery
             }
             if t >= nextAnalysis - 1e-9 {
                 nextAnalysis += spec.analysisInterval
-                let analysis = analyzer.analyze(step: index, baseline: arms[.baseline]!.metrics(), candidate: arms[.candidate]!.metrics())
+                let analysis = analyzer.analyze(step: index, baseline: live.arm(.baseline), candidate: live.arm(.candidate))
                 publish(.analysis(analysis))
                 if analysis.decision == .rollback {
                     return .stop(.rolledBack, "automatic rollback at step \(index + 1) (\(MetricFormat.percent(weight))): \(analysis.reason)")
@@ -97,7 +166,7 @@ final class CanaryRun {
                 lastDecisionClean = hasData && !analysis.results.contains { $0.status == .watching }
             }
             if paused { continue }
-            let candidateRequests = arms[.candidate]!.requests
+            let candidateRequests = live.arm(.candidate).requests
             if baked >= step.bake - 1e-9 && candidateRequests >= step.minRequests && (judged && lastDecisionClean || spec.metrics.isEmpty) {
                 return index + 1 < spec.steps.count ? .advance : .promoteNow("all \(spec.steps.count) canary steps held")
             }
@@ -130,7 +199,7 @@ final class CanaryRun {
             record(true, "promoting to 100% from \(MetricFormat.percent(weight))")
             return .promoteNow("promoted fully by \(who) at step \(step + 1)\(why)")
         case .rollback:
-            record(true, "rolling back from \(MetricFormat.percent(weight)); \(candidateTotal) candidate requests served")
+            record(true, "rolling back from \(MetricFormat.percent(weight)); \(live.candidateTotal) candidate requests served")
             return .stop(.rolledBack, "rolled back by \(who) at step \(step + 1)\(why)")
         case .abort:
             record(true, "aborting: traffic back to the baseline")
@@ -140,6 +209,7 @@ final class CanaryRun {
             paused = true
             record(true, "holding at \(MetricFormat.percent(weight)); bake time stops, automatic rollback stays armed")
             publish(.stage(StageChange(stage: StageName.canary, state: .paused, reason: "paused by \(who)\(why)")))
+            engine.notifyMidRun(.paused, reason: "canary paused by \(who) at \(MetricFormat.percent(weight))\(why)")
         case .resume:
             guard paused else { record(false, "not paused"); return nil }
             record(true, "resuming at \(MetricFormat.percent(weight))")
@@ -151,32 +221,5 @@ final class CanaryRun {
     private func resume(reason: String) {
         paused = false
         publish(.stage(StageChange(stage: StageName.canary, state: .running, reason: reason)))
-    }
-
-    /// Poisson arrivals over `duration`, each sent to the candidate with probability weight/100.
-    private func serveTraffic(for duration: Double, into arms: inout [Variant: ArmAccumulator]) async {
-        guard !prompts.isEmpty else { return }
-        let arrivals = traffic.poisson(mean: spec.traffic.rate * duration)
-        for _ in 0..<arrivals {
-            let variant: Variant = traffic.chance(weight / 100) ? .candidate : .baseline
-            let item = prompts[traffic.index(below: prompts.count)]
-            var vars = item.vars
-            vars["input"] = item.input
-            let request = ModelRequest(
-                system: engine.systemPrompt(for: variant, vars: vars), user: item.input, ask: .golden(item), stream: "canary")
-            let r = await engine.provider(variant).complete(request)
-            let pricing = variant == .candidate ? engine.inputs.spec.candidate.pricing : engine.inputs.spec.baseline.pricing
-            let quality = r.failed ? nil : TokenF1.score(r.text, references: item.references)
-            arms[variant]!.record(
-                latencyMs: r.latencyMs, failed: r.failed, tokens: r.promptTokens + r.completionTokens,
-                cost: pricing.cost(promptTokens: r.promptTokens, completionTokens: r.completionTokens), quality: quality)
-            if variant == .candidate { candidateTotal += 1 }
-        }
-    }
-
-    private func publishMetrics(_ step: Int, _ arms: inout [Variant: ArmAccumulator]) {
-        publish(.metrics(MetricsSnapshot(
-            step: step, weight: weight, baseline: arms[.baseline]!.metrics(), candidate: arms[.candidate]!.metrics(),
-            candidateTotal: candidateTotal)))
     }
 }

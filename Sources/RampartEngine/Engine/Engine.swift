@@ -16,11 +16,16 @@ public struct RunOptions: Sendable {
     public var tick: Double
     /// How often a metrics snapshot is published during the canary.
     public var metricsEvery: Double
+    /// Why canary traffic runs in process when the spec asked for HTTP (say, a virtual clock).
+    public var trafficNote: String?
+    /// The control socket this run listens on, announced in its first event.
+    public var controlSocket: String?
 
     public init(
         seed: UInt64, operator: String, schedule: [ScheduledCommand] = [], runFile: String? = nil, tick: Double = 1,
-        metricsEvery: Double = 5, cache: ResponseCache? = nil
+        metricsEvery: Double = 5, cache: ResponseCache? = nil, trafficNote: String? = nil
     ) {
+        self.trafficNote = trafficNote
         self.cache = cache
         self.seed = seed
         self.operator = `operator`
@@ -49,14 +54,19 @@ public final class Engine: Sendable {
     let judgeCallsLeft: Mutex<Int>
     /// Masks secret values in recorded command output.
     let redactor: Redactor
+    /// The HTTP data plane (proxy, upstreams, load) when canary traffic goes over the network.
+    let dataPlane: DataPlane?
     private let inbox = Mutex<[OperatorCommand]>([])
+    /// Mid-run notifications in flight; the run waits for them before it reports its end.
+    private let notifying = Mutex<[Task<Void, Never>]>([])
     private let schedule: Mutex<[ScheduledCommand]>
 
     public init(
         inputs: PipelineInputs, clock: any EngineClock, options: RunOptions, bus: EventBus = EventBus(),
-        baseline: (any ModelProvider)? = nil, candidate: (any ModelProvider)? = nil
+        baseline: (any ModelProvider)? = nil, candidate: (any ModelProvider)? = nil, dataPlane: DataPlane? = nil
     ) {
         self.inputs = inputs
+        self.dataPlane = dataPlane
         self.clock = clock
         self.options = options
         self.bus = bus
@@ -72,6 +82,9 @@ public final class Engine: Sendable {
             switch n.kind {
             case .file(let path): (n, FileNotifier(path: path))
             case .command(let run, let timeout): (n, CommandNotifier(command: run, directory: spec.directory, timeout: timeout))
+            case .webhook(let url, let fromEnvironment, let timeout, let retries):
+                (n, WebhookNotifier(
+                    url: fromEnvironment ? ProcessInfo.processInfo.environment[url] ?? "" : url, timeout: timeout, retries: retries))
             }
         }
         self.schedule = Mutex(options.schedule)
@@ -122,8 +135,9 @@ public final class Engine: Sendable {
         publish(.runStarted(RunStarted(
             pipeline: spec.name, baseline: spec.baseline.label, candidate: spec.candidate.label,
             stages: StageName.all(for: spec), seed: options.seed, operator: options.operator,
-            canarySteps: spec.canary?.steps, canaryMetrics: spec.canary?.metrics)))
+            canarySteps: spec.canary?.steps, canaryMetrics: spec.canary?.metrics, controlSocket: options.controlSocket)))
         let (outcome, reason) = await stages()
+        for task in notifying.withLock({ $0 }) { await task.value }
         await notify(outcome: outcome, reason: reason)
         publish(.finished(RunFinished(outcome: outcome, reason: reason)))
         bus.finish()
@@ -232,13 +246,27 @@ public final class Engine: Sendable {
     }
 
     private func notify(outcome: RunOutcome, reason: String) async {
+        await deliver(event: outcome.trigger, outcome: outcome, reason: reason)
+    }
+
+    /// A mid-run moment (step advanced, paused for a human). Sent in the background: a slow or
+    /// failing channel never holds up the canary, least of all a rollback.
+    func notifyMidRun(_ event: NotificationTrigger, reason: String) {
+        guard notifiers.contains(where: { $0.spec.on.contains(event) }) else { return }
+        let task = Task { await self.deliver(event: event, outcome: nil, reason: reason) }
+        notifying.withLock { $0.append(task) }
+    }
+
+    /// Outcomes go to channels with no `on` list; mid-run events only to those that ask for them.
+    private func deliver(event: NotificationTrigger, outcome: RunOutcome?, reason: String) async {
         let spec = inputs.spec
         let payload = NotificationPayload(
-            pipeline: spec.name, outcome: outcome, reason: reason, candidate: spec.candidate.label, baseline: spec.baseline.label,
-            runFile: options.runFile, time: Timestamp.now())
-        for (n, notifier) in notifiers where n.on.isEmpty || n.on.contains(outcome.trigger) {
+            pipeline: spec.name, event: event, outcome: outcome, reason: reason, candidate: spec.candidate.label,
+            baseline: spec.baseline.label, runFile: options.runFile, time: Timestamp.now())
+        let midRun = outcome == nil
+        for (n, notifier) in notifiers where n.on.contains(event) || (n.on.isEmpty && !midRun) {
             let error = await notifier.send(payload)
-            publish(.notification(NotificationSent(channel: notifier.channel, trigger: outcome.trigger, delivered: error == nil, error: error.map(redactor.redact))))
+            publish(.notification(NotificationSent(channel: notifier.channel, trigger: event, delivered: error == nil, error: error.map(redactor.redact))))
         }
     }
 

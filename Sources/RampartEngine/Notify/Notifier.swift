@@ -4,16 +4,70 @@ import RampartCore
 /// What a notification says: enough for a chat message or a ticket without opening the run file.
 public struct NotificationPayload: Sendable, Codable, Equatable {
     public var pipeline: String
-    public var outcome: RunOutcome
+    /// What happened: an outcome, or a mid-run moment (step advanced, paused).
+    public var event: NotificationTrigger
+    /// The run's outcome, for notifications sent at its end.
+    public var outcome: RunOutcome?
     public var reason: String
     public var candidate: String
     public var baseline: String
     public var runFile: String?
     public var time: String
 
+    /// One line for a chat channel: Slack and compatible webhooks show the `text` field.
+    public var text: String {
+        let mark: String
+        switch event {
+        case .promoted: mark = "✅"
+        case .rolledBack, .blocked, .aborted: mark = "🚨"
+        case .inconclusive, .paused: mark = "⏸"
+        case .stepAdvanced: mark = "➡️"
+        }
+        return "\(mark) [\(pipeline)] \(event.rawValue.replacingOccurrences(of: "_", with: " ")): \(reason) (candidate \(candidate), baseline \(baseline))"
+    }
+
     enum CodingKeys: String, CodingKey {
-        case pipeline, outcome, reason, candidate, baseline, time
+        case pipeline, event, outcome, reason, candidate, baseline, time, text
         case runFile = "run_file"
+    }
+
+    public init(
+        pipeline: String, event: NotificationTrigger, outcome: RunOutcome?, reason: String, candidate: String, baseline: String,
+        runFile: String?, time: String
+    ) {
+        self.pipeline = pipeline
+        self.event = event
+        self.outcome = outcome
+        self.reason = reason
+        self.candidate = candidate
+        self.baseline = baseline
+        self.runFile = runFile
+        self.time = time
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        pipeline = try c.decode(String.self, forKey: .pipeline)
+        event = try c.decode(NotificationTrigger.self, forKey: .event)
+        outcome = try c.decodeIfPresent(RunOutcome.self, forKey: .outcome)
+        reason = try c.decode(String.self, forKey: .reason)
+        candidate = try c.decode(String.self, forKey: .candidate)
+        baseline = try c.decode(String.self, forKey: .baseline)
+        runFile = try c.decodeIfPresent(String.self, forKey: .runFile)
+        time = try c.decode(String.self, forKey: .time)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(text, forKey: .text)
+        try c.encode(pipeline, forKey: .pipeline)
+        try c.encode(event, forKey: .event)
+        try c.encodeIfPresent(outcome, forKey: .outcome)
+        try c.encode(reason, forKey: .reason)
+        try c.encode(candidate, forKey: .candidate)
+        try c.encode(baseline, forKey: .baseline)
+        try c.encodeIfPresent(runFile, forKey: .runFile)
+        try c.encode(time, forKey: .time)
     }
 }
 
@@ -69,7 +123,7 @@ public struct CommandNotifier: Notifier {
     public func send(_ payload: NotificationPayload) async -> String? {
         let json = (try? RunFileCodec.encoder().encode(payload)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         let env = [
-            "RAMPART_PIPELINE": payload.pipeline, "RAMPART_OUTCOME": payload.outcome.rawValue, "RAMPART_REASON": payload.reason,
+            "RAMPART_PIPELINE": payload.pipeline, "RAMPART_EVENT": payload.event.rawValue, "RAMPART_OUTCOME": payload.outcome?.rawValue ?? "", "RAMPART_REASON": payload.reason,
             "RAMPART_CANDIDATE": payload.candidate, "RAMPART_BASELINE": payload.baseline, "RAMPART_RUN_FILE": payload.runFile ?? "",
             "RAMPART_NOTIFICATION": json,
         ]

@@ -13,6 +13,8 @@ public enum DashboardEffect: Equatable, Sendable {
     case send(OperatorCommand)
     /// Leave the dashboard once the engine has finished (an unfinished run is aborted first).
     case quit
+    /// Ring the terminal bell: something a watching operator should look at happened.
+    case bell
 }
 
 /// The dashboard's pure update function, in the Elm style: state and message in, new state and
@@ -28,13 +30,25 @@ public enum DashboardReducer {
             return []
         case .engine(let event):
             apply(event, to: &s)
-            return []
+            return s.bellEnabled && rings(event.body) ? [.bell] : []
         case .key(let key):
             return press(key, &s)
         }
     }
 
     // MARK: engine events
+
+    /// The moments a notification also goes out: a gate blocked, a step advanced, the canary
+    /// paused for a human, a router failed, the run promoted or rolled back.
+    static func rings(_ body: RunEvent.Body) -> Bool {
+        switch body {
+        case .stage(let c): c.state == .paused || (c.state == .failed && c.stage != StageName.canary)
+        case .canaryStep(let c): c.index > 0
+        case .router(let r): !r.ok
+        case .finished: true
+        default: false
+        }
+    }
 
     static func apply(_ e: RunEvent, to s: inout DashboardState) {
         s.engineTime = e.t
@@ -76,7 +90,10 @@ public enum DashboardReducer {
             s.latest = m
             let watched = s.history.keys.isEmpty ? CanaryMetric.allCases : Array(s.history.keys)
             for metric in watched {
-                s.history[metric, default: .init()].append(baseline: m.baseline.value(metric), candidate: m.candidate.value(metric))
+                // Trends show the sliding window where there is one, so a change shows as a change
+                // instead of being averaged into the whole step.
+                let b = m.recentBaseline ?? m.baseline, c = m.recentCandidate ?? m.candidate
+                s.history[metric, default: .init()].append(baseline: b.value(metric), candidate: c.value(metric))
             }
         case .analysis(let a):
             s.analysis = a
@@ -87,6 +104,10 @@ public enum DashboardReducer {
             s.finishedWall = s.now
             s.pending = nil
             if case .confirm = s.overlay { s.overlay = nil }
+        case .dataPlane(let d):
+            s.dataPlane = d
+        case .router(let r):
+            if !r.ok { s.flash = .init(text: "ROUTER FAILED: \(r.error ?? "unknown error")", until: s.now + 10) }
         case .buildStep, .notification:
             break
         }
@@ -103,6 +124,7 @@ public enum DashboardReducer {
         case .analysis(let a): a.decision == .rollback ? .bad : (a.results.contains { $0.status == .watching } ? .warn : .normal)
         case .operatorAction: .operatorAction
         case .notification(let n): n.delivered ? .normal : .warn
+        case .router(let r): r.ok ? .normal : .bad
         case .finished(let f): f.outcome == .promoted ? .good : .bad
         default: .normal
         }

@@ -22,6 +22,10 @@ public struct DashboardState: Equatable, Sendable {
     public var latest: MetricsSnapshot?
     public var history: [CanaryMetric: MetricHistory] = [:]
     public var analysis: CanaryAnalysis?
+    /// Where the canary's traffic flows (proxy address, upstreams), once the data plane is up.
+    public var dataPlane: DataPlaneStarted?
+    /// The terminal bell on notable events; off in replays and tests that do not want it.
+    public var bellEnabled = true
     public var finished: RunFinished?
     public var log: [LogLine] = []
     /// The engine clock at the last event.

@@ -104,6 +104,8 @@ public final class DashboardApp: Sendable {
                 switch effect {
                 case .send(let command):
                     send(command)
+                case .bell:
+                    terminal.bell()
                 case .quit:
                     // Before the canary there is no traffic to protect; still stop the run cleanly.
                     if !engineDone && state.finished == nil && !state.canaryLive {

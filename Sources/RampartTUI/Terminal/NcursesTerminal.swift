@@ -90,6 +90,11 @@ final class NcursesTerminal {
     }
 
     /// Forces the next draw to repaint everything (after a resize).
+    /// The terminal bell (or a visible flash where the terminal has no bell).
+    func bell() {
+        _ = beep()
+    }
+
     func invalidate() {
         previous = nil
     }

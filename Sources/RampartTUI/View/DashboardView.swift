@@ -207,6 +207,9 @@ struct Painter {
         if let step = s.currentStep { title += "  step \(step + 1)/\(max(s.stepCount, step + 1))" }
         if let eta = s.eta { title += "  ETA step \(Widgets.clock(eta.step)) · all \(Widgets.clock(eta.total))" }
         if s.paused { title += "  PAUSED" }
+        if let d = s.dataPlane, CharWidth.of(title) + 40 < width {
+            title += d.proxy.map { "  via proxy \($0)" } ?? "  in-process traffic"
+        }
         let focused = s.focus == .metrics
         Widgets.box(&screen, x: 0, y: top, width: width, height: total, title: title, style: focused ? p.focusedBorder : p.border, titleStyle: focused ? p.focusedBorder : p.title, glyphs: g)
         y = top + 1

@@ -1,0 +1,43 @@
+/// One request as the data plane saw it: which arm served it and what it cost. Everything the
+/// live metrics, the judges and a what-if replay need, and nothing about the prompt itself.
+public struct Observation: Sendable, Equatable, Codable {
+    public var variant: Variant
+    public var latencyMs: Double
+    /// The HTTP status returned to the client; 0 when the upstream never answered.
+    public var status: Int
+    /// Counted against the arm: an upstream failure, a timeout, a 5xx or a malformed answer.
+    /// Client errors (4xx) are the caller's and never count against a version.
+    public var failed: Bool
+    public var promptTokens: Int
+    public var completionTokens: Int
+    public var cost: Double
+    /// Online quality score in 0...1, present only for the sampled share that was scored.
+    public var quality: Double?
+    /// Sent by Rampart's own load generator rather than a real user.
+    public var synthetic: Bool
+
+    public init(
+        variant: Variant, latencyMs: Double, status: Int = 200, failed: Bool = false, promptTokens: Int = 0,
+        completionTokens: Int = 0, cost: Double = 0, quality: Double? = nil, synthetic: Bool = false
+    ) {
+        self.variant = variant
+        self.latencyMs = latencyMs
+        self.status = status
+        self.failed = failed
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.cost = cost
+        self.quality = quality
+        self.synthetic = synthetic
+    }
+
+    /// A client error: passed through, not the version's fault, left out of every metric.
+    public var isClientError: Bool { (400..<500).contains(status) && !failed }
+
+    enum CodingKeys: String, CodingKey {
+        case variant, status, failed, cost, quality, synthetic
+        case latencyMs = "latency_ms"
+        case promptTokens = "prompt_tokens"
+        case completionTokens = "completion_tokens"
+    }
+}

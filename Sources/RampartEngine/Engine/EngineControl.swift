@@ -1,0 +1,179 @@
+import Foundation
+import RampartCore
+import RampartNet
+import Synchronization
+
+/// The engine's control socket: `rampart promote|rollback|pause|resume|status` from scripts
+/// and other terminals reach the same `Engine.send` door as the dashboard's keys.
+///
+/// A Unix socket, created 0600: only the user running the engine (and root) can steer it, with
+/// no token to leak. A command's answer waits for the engine to record it, so the caller learns
+/// whether it was accepted and why, not merely that it was queued.
+public final class EngineControl: Sendable {
+    public let path: String
+    private let server: HTTPServer
+    private let shared: Shared
+
+    /// What the bus sink and the socket handler share.
+    final class Shared: Sendable {
+        let state = Mutex(Status())
+        let waiters = Mutex<[(OperatorCommand, CheckedContinuation<OperatorAction?, Never>)]>([])
+
+        /// Removes and returns the continuations waiting for `command`.
+        func take(_ command: OperatorCommand) -> [CheckedContinuation<OperatorAction?, Never>] {
+            waiters.withLock { w in
+                let hit = w.filter { $0.0 == command }.map(\.1)
+                w.removeAll { $0.0 == command }
+                return hit
+            }
+        }
+    }
+
+    /// What `rampart status` prints.
+    public struct Status: Sendable, Codable {
+        public var pipeline = ""
+        public var candidate = ""
+        public var baseline = ""
+        public var stages: [String: String] = [:]
+        public var step: Int?
+        public var steps: Int?
+        public var weight = 0.0
+        public var proxy: String?
+        public var candidateRequests = 0
+        public var lastDecision: String?
+        public var outcome: String?
+        public var reason: String?
+        enum CodingKeys: String, CodingKey {
+            case pipeline, candidate, baseline, stages, step, steps, weight, proxy, outcome, reason
+            case candidateRequests = "candidate_requests"
+            case lastDecision = "last_decision"
+        }
+    }
+
+    private init(path: String, server: HTTPServer, shared: Shared) {
+        self.path = path
+        self.server = server
+        self.shared = shared
+    }
+
+    public struct Busy: Error, CustomStringConvertible {
+        public let path: String
+        public var description: String { "another engine is already running with control socket \(path)" }
+    }
+
+    /// Listens on `path`; refuses if a live engine already answers there (a stale file is replaced).
+    public static func start(engine: Engine, path: String) async throws -> EngineControl {
+        if FileManager.default.fileExists(atPath: path), await EngineControl.answers(path) {
+            throw Busy(path: path)
+        }
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let shared = Shared()
+        engine.bus.addSink { event in
+            EngineControl.observe(event, shared: shared)
+            if case .operatorAction(let a) = event.body {
+                for c in shared.take(a.command) { c.resume(returning: a) }
+            }
+            if case .finished = event.body {
+                for (_, c) in shared.waiters.withLock({ w in defer { w.removeAll() }; return w }) { c.resume(returning: nil) }
+            }
+        }
+        let umask0 = umask(0o077)
+        defer { umask(umask0) }
+        let server = try await HTTPServer.start(.unix(path: path)) { request in
+            await EngineControl.handle(request, engine: engine, shared: shared)
+        }
+        return EngineControl(path: path, server: server, shared: shared)
+    }
+
+    /// Whether a live engine answers on `path`. The client blocks, so it runs off the
+    /// cooperative pool, which the engine it would be asking may need to answer.
+    public static func answers(_ path: String) async -> Bool {
+        await withCheckedContinuation { c in
+            DispatchQueue.global().async {
+                c.resume(returning: (try? ControlClient.request(socket: path, method: "GET", path: "/status", timeout: 5)) != nil)
+            }
+        }
+    }
+
+    public func stop() async {
+        await server.stop()
+        unlink(path)
+    }
+
+    static func observe(_ event: RunEvent, shared: Shared) {
+        shared.state.withLock { s in
+            switch event.body {
+            case .runStarted(let r):
+                s.pipeline = r.pipeline
+                s.candidate = r.candidate
+                s.baseline = r.baseline
+                for stage in r.stages { s.stages[stage] = StageState.pending.rawValue }
+            case .stage(let c): s.stages[c.stage] = c.state.rawValue
+            case .canaryStep(let c):
+                s.step = c.index + 1
+                s.steps = c.count
+            case .weight(let w): s.weight = w.to
+            case .dataPlane(let d): s.proxy = d.proxy
+            case .metrics(let m): s.candidateRequests = m.candidateTotal
+            case .analysis(let a): s.lastDecision = a.reason
+            case .finished(let f):
+                s.outcome = f.outcome.rawValue
+                s.reason = f.reason
+            default: break
+            }
+        }
+    }
+
+    struct CommandBody: Codable {
+        var command: String
+        var `operator`: String?
+        var reason: String?
+    }
+
+    static func handle(
+        _ request: HTTPRequestMessage, engine: Engine, shared: Shared
+    ) async -> HTTPResponseMessage {
+        switch (request.method, request.path) {
+        case ("GET", "/status"):
+            let s = shared.state.withLock { $0 }
+            let data = (try? RunFileCodec.encoder().encode(s)) ?? Data("{}".utf8)
+            return .json(200, String(decoding: data, as: UTF8.self))
+        case ("POST", "/command"):
+            guard let body = try? JSONDecoder().decode(CommandBody.self, from: Data(request.body)) else {
+                return .error(400, #"body must be {"command": "...", "operator": "...", "reason": "..."}"#)
+            }
+            guard let kind = OperatorCommand.Kind(rawValue: body.command) else {
+                let names = OperatorCommand.Kind.allCases.map(\.rawValue).joined(separator: ", ")
+                return .error(400, "unknown command '\(body.command)'; one of: \(names)")
+            }
+            if shared.state.withLock({ $0.outcome }) != nil { return .error(409, "the run has finished") }
+            let who = (body.operator?.isEmpty == false ? body.operator! : "unknown") + " (cli)"
+            let command = OperatorCommand(kind, operator: who, reason: body.reason?.isEmpty == false ? body.reason : nil)
+            let action: OperatorAction? = await withTaskGroup(of: OperatorAction?.self) { group in
+                group.addTask {
+                    await withCheckedContinuation { c in
+                        shared.waiters.withLock { $0.append((command, c)) }
+                        engine.send(command)
+                    }
+                }
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(30))
+                    return nil
+                }
+                let first = await group.next() ?? nil
+                if first == nil {
+                    // Timed out: release the waiter so its continuation is not leaked.
+                    for c in shared.take(command) { c.resume(returning: nil) }
+                }
+                group.cancelAll()
+                return first
+            }
+            guard let action else {
+                return .json(202, #"{"accepted":null,"note":"sent; the engine has not recorded it yet (it may be finishing)"}"#)
+            }
+            return .json(action.accepted ? 200 : 409, #"{"accepted":\#(action.accepted),"note":\#(JSONText.quote(action.note))}"#)
+        default:
+            return .error(404, "control routes: GET /status, POST /command")
+        }
+    }
+}

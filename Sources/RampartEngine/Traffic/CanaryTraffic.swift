@@ -1,0 +1,73 @@
+import RampartCore
+import Synchronization
+
+/// Where the canary's observations come from. The engine calls `collect` once per tick and
+/// feeds what it returns to the live metrics and the judge; it never cares whether requests
+/// were simulated in process or went over HTTP through the proxy.
+public protocol CanaryTraffic: Sendable {
+    /// Observations since the last call, after `duration` seconds of engine time at `weight`.
+    func collect(over duration: Double, weight: Double) async -> [Observation]
+}
+
+/// Observations the data plane produced on other threads, waiting for the engine's next tick.
+public final class ObservationInbox: Sendable {
+    private let buffer = Mutex<[Observation]>([])
+    public init() {}
+
+    public func post(_ o: Observation) {
+        buffer.withLock { $0.append(o) }
+    }
+
+    public func drain() -> [Observation] {
+        buffer.withLock { b in
+            defer { b.removeAll(keepingCapacity: true) }
+            return b
+        }
+    }
+}
+
+/// Traffic through the weighted proxy: whatever reached it since the last tick.
+public struct ProxyTraffic: CanaryTraffic {
+    public let inbox: ObservationInbox
+    public init(inbox: ObservationInbox) { self.inbox = inbox }
+    public func collect(over duration: Double, weight: Double) async -> [Observation] { inbox.drain() }
+}
+
+/// Poisson arrivals answered by the sim providers inside the engine: no network, so it runs
+/// under a virtual clock (tests, `--speed max`, `simulate`) and the same seed gives the same run.
+final class InProcessTraffic: CanaryTraffic {
+    private let engine: Engine
+    private let rate: Double
+    private let prompts: [GoldenItem]
+    private let rng: Mutex<SeededRandom>
+
+    init(engine: Engine, spec: CanarySpec) {
+        self.engine = engine
+        self.rate = spec.traffic.rate
+        self.prompts = engine.inputs.golden[spec.traffic.dataset] ?? []
+        self.rng = Mutex(SeededRandom(seed: engine.options.seed, stream: "canary:traffic"))
+    }
+
+    func collect(over duration: Double, weight: Double) async -> [Observation] {
+        guard !prompts.isEmpty else { return [] }
+        let arrivals = rng.withLock { r -> [(Variant, GoldenItem)] in
+            let n = r.poisson(mean: rate * duration)
+            return (0..<n).map { _ in (r.chance(weight / 100) ? .candidate : .baseline, prompts[r.index(below: prompts.count)]) }
+        }
+        var out: [Observation] = []
+        out.reserveCapacity(arrivals.count)
+        for (variant, item) in arrivals {
+            var vars = item.vars
+            vars["input"] = item.input
+            let request = ModelRequest(system: engine.systemPrompt(for: variant, vars: vars), user: item.input, ask: .golden(item), stream: "canary")
+            let r = await engine.provider(variant).complete(request)
+            let pricing = variant == .candidate ? engine.inputs.spec.candidate.pricing : engine.inputs.spec.baseline.pricing
+            out.append(Observation(
+                variant: variant, latencyMs: r.latencyMs, status: r.failed ? 500 : 200, failed: r.failed,
+                promptTokens: r.promptTokens, completionTokens: r.completionTokens,
+                cost: r.failed ? 0 : pricing.cost(promptTokens: r.promptTokens, completionTokens: r.completionTokens),
+                quality: r.failed ? nil : TokenF1.score(r.text, references: item.references), synthetic: true))
+        }
+        return out
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import RampartCore
+import RampartNet
+import Synchronization
+
+/// The canary's HTTP data plane on this machine: the weighted proxy, an embedded sim upstream
+/// for each version the spec does not point elsewhere, and the synthetic load generator.
+///
+/// Observations flow proxy → inbox → engine tick. A sampled share of answers to prompts with a
+/// reference (the load generator's golden items) is scored online for quality.
+public final class DataPlane: Sendable {
+    public let proxy: WeightedProxy
+    public let inbox: ObservationInbox
+    public let info: DataPlaneStarted
+    public let address: String
+    private let servers: [HTTPServer]
+    private let load: LoadGenerator?
+    private let loadTask: Mutex<Task<Void, Never>?>
+
+    public var router: ProxyRouter { ProxyRouter(proxy: proxy, address: address) }
+    public var traffic: ProxyTraffic { ProxyTraffic(inbox: inbox) }
+    public var loadStats: LoadGenerator.Stats? { load?.stats }
+
+    private init(
+        proxy: WeightedProxy, inbox: ObservationInbox, info: DataPlaneStarted, address: String, servers: [HTTPServer],
+        load: LoadGenerator?
+    ) {
+        self.proxy = proxy
+        self.inbox = inbox
+        self.info = info
+        self.address = address
+        self.servers = servers
+        self.load = load
+        self.loadTask = Mutex(nil)
+    }
+
+    /// Starts the upstreams and the proxy; the load starts with `startLoad()` when the canary
+    /// begins. Throws with a clear message for a port in use or a bad upstream URL.
+    public static func start(inputs: PipelineInputs, seed: UInt64) async throws -> DataPlane {
+        let spec = inputs.spec
+        guard let canary = spec.canary else { throw RouterError("the spec has no canary") }
+        let proxySpec = canary.proxy
+        var servers: [HTTPServer] = []
+        let items = inputs.golden[canary.traffic.dataset] ?? []
+        func upstream(_ v: VariantSpec, _ variant: Variant, _ url: String?) async throws -> (ProxyUpstream, String) {
+            if let url {
+                guard let u = ProxyUpstream(baseURL: url, pricing: v.pricing) else { throw RouterError("bad upstream URL \(url)") }
+                return (u, url)
+            }
+            let prompt = v.promptTemplate.flatMap { inputs.files[$0] } ?? ""
+            let sim = SimUpstream(model: SimModel(profile: v.sim, systemPrompt: prompt), name: "\(v.model)@\(v.version)", items: items, seed: seed &+ (variant == .candidate ? 1 : 0))
+            let server = try await sim.serve()
+            servers.append(server)
+            let port = server.port ?? 0
+            return (ProxyUpstream(pool: HTTPClientPool(host: "127.0.0.1", port: port), pricing: v.pricing), "sim \(v.label) at 127.0.0.1:\(port)")
+        }
+        do {
+            let (b, bName) = try await upstream(spec.baseline, .baseline, proxySpec.baselineURL)
+            let (c, cName) = try await upstream(spec.candidate, .candidate, proxySpec.candidateURL)
+            let inbox = ObservationInbox()
+            let references = Dictionary(items.map { ($0.id, $0.references) }, uniquingKeysWith: { a, _ in a })
+            let sample = proxySpec.qualitySample
+            let scorer = Mutex(SeededRandom(seed: seed, stream: "quality-sample"))
+            let proxyBox = Mutex<WeightedProxy?>(nil)
+            let proxy = WeightedProxy(baseline: b, candidate: c, stickyHeader: proxySpec.stickyHeader, timeout: proxySpec.upstreamTimeout) { exchange in
+                var o = exchange.observation
+                if !o.failed, let answer = exchange.answer, let id = exchange.itemID, let refs = references[id],
+                    scorer.withLock({ $0.chance(sample) })
+                {
+                    let q = TokenF1.score(answer, references: refs)
+                    o.quality = q
+                    proxyBox.withLock { $0 }?.recordQuality(o.variant, q)
+                }
+                inbox.post(o)
+            }
+            proxyBox.withLock { $0 = proxy }
+            let server = try await proxy.serve(host: proxySpec.host, port: proxySpec.port)
+            servers.append(server)
+            let address = "\(proxySpec.host):\(server.port ?? proxySpec.port)"
+            var load: LoadGenerator?
+            if canary.traffic.source == .load {
+                load = LoadGenerator(
+                    target: HTTPClientPool(host: proxySpec.host == "0.0.0.0" ? "127.0.0.1" : proxySpec.host, port: server.port ?? 0),
+                    items: items, rate: canary.traffic.rate, seed: seed, timeout: proxySpec.upstreamTimeout + 5)
+            }
+            let info = DataPlaneStarted(
+                proxy: address, baseline: bName, candidate: cName, source: canary.traffic.source.rawValue,
+                rate: load == nil ? nil : canary.traffic.rate)
+            return DataPlane(proxy: proxy, inbox: inbox, info: info, address: address, servers: servers, load: load)
+        } catch {
+            for s in servers { await s.stop() }
+            throw error
+        }
+    }
+
+    public func startLoad() {
+        guard let load else { return }
+        loadTask.withLock { task in
+            guard task == nil else { return }
+            task = Task { await load.run() }
+        }
+    }
+
+    public func stopLoad() {
+        loadTask.withLock { task in
+            task?.cancel()
+            task = nil
+        }
+    }
+
+    public func stop() async {
+        stopLoad()
+        for s in servers { await s.stop() }
+    }
+}

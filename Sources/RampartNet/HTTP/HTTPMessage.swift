@@ -1,0 +1,80 @@
+/// A whole HTTP/1.1 request, body included. The data plane's requests are small JSON documents,
+/// so buffering them whole is simpler and cheaper than streaming, and keeps NIO out of the API.
+public struct HTTPRequestMessage: Sendable {
+    public var method: String
+    /// Path and query, as sent: `/v1/chat/completions?x=1`.
+    public var uri: String
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public init(method: String, uri: String, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+        self.method = method
+        self.uri = uri
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The path without the query string.
+    public var path: String { String(uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "") }
+
+    /// The first value of a header, matched case-insensitively.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+}
+
+public struct HTTPResponseMessage: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+
+    public var text: String { String(decoding: body, as: UTF8.self) }
+
+    public static func json(_ status: Int, _ text: String, headers: [(name: String, value: String)] = []) -> HTTPResponseMessage {
+        HTTPResponseMessage(status: status, headers: [("Content-Type", "application/json")] + headers, body: Array(text.utf8))
+    }
+
+    public static func plain(_ status: Int, _ text: String, contentType: String = "text/plain; charset=utf-8") -> HTTPResponseMessage {
+        HTTPResponseMessage(status: status, headers: [("Content-Type", contentType)], body: Array(text.utf8))
+    }
+
+    /// An OpenAI-style error document, so clients that parse `error.message` show ours.
+    public static func error(_ status: Int, _ message: String, type: String = "rampart_error") -> HTTPResponseMessage {
+        json(status, #"{"error":{"message":\#(JSONText.quote(message)),"type":"\#(type)"}}"#)
+    }
+}
+
+/// JSON string quoting without Foundation's encoder, for hand-written documents on hot paths.
+public enum JSONText {
+    public static func quote(_ s: String) -> String {
+        var out = "\""
+        out.reserveCapacity(s.utf8.count + 2)
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,157 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A small HTTP/1.1 server: whole requests in, whole responses out, keep-alive and pipelining
+/// handled by NIO. Each request runs its handler as a task, so a slow upstream never blocks the
+/// event loop or other connections.
+public final class HTTPServer: Sendable {
+    public typealias Handler = @Sendable (HTTPRequestMessage) async -> HTTPResponseMessage
+
+    /// Where the server listens: a TCP port on a host, or a Unix socket (the control channel).
+    public enum Address: Sendable, CustomStringConvertible {
+        case tcp(host: String, port: Int)
+        case unix(path: String)
+
+        public var description: String {
+            switch self {
+            case .tcp(let host, let port): "\(host):\(port)"
+            case .unix(let path): path
+            }
+        }
+    }
+
+    /// Requests larger than this are refused with 413: prompts are small, and a bounded buffer
+    /// keeps a misbehaving client from exhausting memory.
+    public static let maxBodyBytes = 8 << 20
+
+    private let channel: any Channel
+    /// The port actually bound (useful with port 0); nil for a Unix socket.
+    public let port: Int?
+
+    private init(channel: any Channel) {
+        self.channel = channel
+        self.port = channel.localAddress?.port
+    }
+
+    /// Binds and starts serving. A port in use or a bad address throws `NetError.bind` naming it.
+    public static func start(
+        _ address: Address, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, handler: @escaping Handler
+    ) async throws -> HTTPServer {
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 512)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                do {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(ServerHandler(handler: handler))
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }
+        do {
+            let channel: any Channel
+            switch address {
+            case .tcp(let host, let port): channel = try await bootstrap.bind(host: host, port: port).get()
+            case .unix(let path): channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+            }
+            return HTTPServer(channel: channel)
+        } catch {
+            throw NetError.bind(address.description, String(describing: error))
+        }
+    }
+
+    /// Stops accepting; connections in flight finish on their own.
+    public func stop() async {
+        try? await channel.close().get()
+    }
+}
+
+public enum NetError: Error, CustomStringConvertible, Equatable {
+    case bind(String, String)
+    case connect(String, String)
+    case timeout(String, Double)
+    case closed(String)
+    case badResponse(String, String)
+
+    public var description: String {
+        switch self {
+        case .bind(let address, let why): "cannot listen on \(address): \(NetError.plain(why))"
+        case .connect(let address, let why): "cannot connect to \(address): \(NetError.plain(why))"
+        case .timeout(let address, let seconds): "\(address) did not answer within \(seconds) s"
+        case .closed(let address): "\(address) closed the connection before answering"
+        case .badResponse(let address, let why): "\(address) sent a malformed response: \(why)"
+        }
+    }
+
+    /// NIO's errors print their whole structure; users need the errno text.
+    static func plain(_ s: String) -> String {
+        if s.contains("Address already in use") { return "address already in use (another process has the port)" }
+        if s.contains("Connection refused") { return "connection refused (nothing is listening)" }
+        return s
+    }
+}
+
+private final class ServerHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let handler: HTTPServer.Handler
+    private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+    private var tooLarge = false
+
+    init(handler: @escaping HTTPServer.Handler) { self.handler = handler }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let h):
+            head = h
+            body = []
+            tooLarge = false
+        case .body(var buffer):
+            if body.count + buffer.readableBytes > HTTPServer.maxBodyBytes {
+                tooLarge = true
+            } else if let bytes = buffer.readBytes(length: buffer.readableBytes) {
+                body += bytes
+            }
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            let keepAlive = head.isKeepAlive
+            if tooLarge {
+                write(.error(413, "request body over \(HTTPServer.maxBodyBytes) bytes"), keepAlive: false, version: head.version, context: context)
+                return
+            }
+            let request = HTTPRequestMessage(
+                method: head.method.rawValue, uri: head.uri, headers: head.headers.map { ($0.name, $0.value) }, body: body)
+            body = []
+            let promise = context.eventLoop.makePromise(of: HTTPResponseMessage.self)
+            let handler = self.handler
+            Task(executorPreference: NetExecutor.shared) { promise.succeed(await handler(request)) }
+            promise.futureResult.assumeIsolated().whenSuccess { response in
+                self.write(response, keepAlive: keepAlive, version: head.version, context: context)
+            }
+        }
+    }
+
+    private func write(_ response: HTTPResponseMessage, keepAlive: Bool, version: HTTPVersion, context: ChannelHandlerContext) {
+        var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
+        headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
+        if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
+        let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if !response.body.isEmpty {
+            var buffer = context.channel.allocator.buffer(capacity: response.body.count)
+            buffer.writeBytes(response.body)
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        }
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            let channel = context.channel
+            done.whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+}

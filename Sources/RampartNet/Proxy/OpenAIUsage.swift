@@ -1,0 +1,26 @@
+import Foundation
+
+/// The parts of an OpenAI-compatible answer the proxy needs: token usage and the answer text.
+public struct OpenAIUsage: Sendable, Equatable {
+    public var promptTokens: Int
+    public var completionTokens: Int
+    /// `choices[0].message.content` for chat completions; nil for embeddings.
+    public var text: String?
+
+    /// Parses a 2xx body; nil when it is not the JSON object an OpenAI-compatible server sends.
+    public static func parse(_ body: [UInt8], path: String) -> OpenAIUsage? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { return nil }
+        let usage = object["usage"] as? [String: Any]
+        let prompt = (usage?["prompt_tokens"] as? NSNumber)?.intValue ?? 0
+        let completion = (usage?["completion_tokens"] as? NSNumber)?.intValue ?? 0
+        if path.hasSuffix("/chat/completions") {
+            guard let choices = object["choices"] as? [[String: Any]], let first = choices.first else { return nil }
+            let message = first["message"] as? [String: Any]
+            return OpenAIUsage(promptTokens: prompt, completionTokens: completion, text: message?["content"] as? String ?? "")
+        }
+        if path.hasSuffix("/embeddings") {
+            guard object["data"] is [Any] else { return nil }
+        }
+        return OpenAIUsage(promptTokens: prompt, completionTokens: completion, text: nil)
+    }
+}

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import RampartCore
+import RampartNet
+
+/// Options for the commands that steer a running engine through its control socket.
+struct ControlOptions: ParsableArguments {
+    static let defaultSocket = ".rampart/engine.sock"
+
+    @Option(help: "The engine's control socket.")
+    var socket: String = ControlOptions.defaultSocket
+
+    @Option(help: "Operator name recorded with the command (default: $RAMPART_OPERATOR or $USER).")
+    var `operator`: String?
+
+    @Option(help: "Why: recorded in the run file with your name.")
+    var reason: String?
+
+    var operatorName: String {
+        if let op = `operator`, !op.isEmpty { return op }
+        let env = ProcessInfo.processInfo.environment
+        return env["RAMPART_OPERATOR"] ?? env["USER"] ?? env["LOGNAME"] ?? "uid \(getuid())"
+    }
+
+    /// Sends the command and prints the engine's answer. Exit 0 accepted, 1 refused, 69 no engine.
+    func send(_ kind: OperatorCommand.Kind) throws {
+        var body: [String: String] = ["command": kind.rawValue, "operator": operatorName]
+        if let reason { body["reason"] = reason }
+        let json = String(decoding: (try? JSONEncoder().encode(body)) ?? Data(), as: UTF8.self)
+        let answer: (status: Int, body: String)
+        do {
+            answer = try ControlClient.request(socket: socket, method: "POST", path: "/command", body: json, timeout: 40)
+        } catch {
+            Console.error("error: \(error)")
+            throw Exit.unavailable
+        }
+        let object = (try? JSONSerialization.jsonObject(with: Data(answer.body.utf8))) as? [String: Any]
+        let note = (object?["note"] as? String) ?? ((object?["error"] as? [String: Any])?["message"] as? String) ?? answer.body
+        switch answer.status {
+        case 200: print("\(kind.rawValue): accepted: \(note)")
+        case 202: print("\(kind.rawValue): \(note)")
+        default:
+            Console.error("\(kind.rawValue): refused: \(note)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Show the state of the engine running on the control socket (JSON with --json).")
+
+    @Option(help: "The engine's control socket.")
+    var socket: String = ControlOptions.defaultSocket
+
+    @Flag(help: "Print the raw JSON.")
+    var json = false
+
+    func run() throws {
+        let answer: (status: Int, body: String)
+        do {
+            answer = try ControlClient.request(socket: socket, method: "GET", path: "/status")
+        } catch {
+            Console.error("error: \(error)")
+            throw Exit.unavailable
+        }
+        if json {
+            print(answer.body)
+            return
+        }
+        guard let o = (try? JSONSerialization.jsonObject(with: Data(answer.body.utf8))) as? [String: Any] else {
+            print(answer.body)
+            return
+        }
+        print("pipeline   \(o["pipeline"] as? String ?? "?"): candidate \(o["candidate"] as? String ?? "?") vs baseline \(o["baseline"] as? String ?? "?")")
+        if let stages = o["stages"] as? [String: String] {
+            print("stages     " + stages.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
+        let weight = (o["weight"] as? NSNumber)?.doubleValue ?? 0
+        var canary = "weight     \(MetricFormat.percent(weight))"
+        if let step = o["step"] as? Int, let steps = o["steps"] as? Int { canary += ", step \(step) of \(steps)" }
+        if let n = o["candidate_requests"] as? Int { canary += ", \(n) candidate requests" }
+        print(canary)
+        if let proxy = o["proxy"] as? String { print("proxy      http://\(proxy)") }
+        if let d = o["last_decision"] as? String { print("judge      \(d)") }
+        if let outcome = o["outcome"] as? String { print("outcome    \(outcome.uppercased()): \(o["reason"] as? String ?? "")") }
+    }
+}
+
+struct PromoteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "promote", abstract: "Advance the running canary to its next step (--fully: straight to 100%).")
+    @OptionGroup var control: ControlOptions
+    @Flag(help: "Send all traffic to the candidate and finish as promoted.")
+    var fully = false
+    func run() throws { try control.send(fully ? .promoteFully : .promote) }
+}
+
+struct RollbackCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollback", abstract: "Send all traffic back to the baseline and end the run as rolled back.")
+    @OptionGroup var control: ControlOptions
+    func run() throws { try control.send(.rollback) }
+}
+
+struct PauseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pause", abstract: "Hold the canary at its weight; bake time stops, automatic rollback stays armed.")
+    @OptionGroup var control: ControlOptions
+    func run() throws { try control.send(.pause) }
+}
+
+struct ResumeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "resume", abstract: "Resume a paused canary.")
+    @OptionGroup var control: ControlOptions
+    func run() throws { try control.send(.resume) }
+}

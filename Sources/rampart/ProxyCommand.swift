@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import RampartCore
+import RampartEngine
+import RampartNet
+import Synchronization
+
+/// `rampart proxy`: the weighted proxy on its own, in front of a user's real upstreams.
+///
+/// Its weight comes from `--weight`, or from a flag file in the format the `file` router writes
+/// (`{"canary_weight": 20}`), re-read every second; so a spec with `router: {kind: file}` ramps a
+/// proxy that runs elsewhere, on the machine that serves the traffic.
+struct ProxyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "proxy",
+        abstract: "Run the weighted canary proxy in front of two OpenAI-compatible upstreams.",
+        discussion: """
+            Serves /v1/chat/completions, /v1/embeddings and /v1/models, split by weight; /healthz;
+            and /metrics in the Prometheus text format (per-variant requests, errors, latency
+            histogram, tokens and cost). Prints a line per variant every --report-every seconds.
+            """)
+
+    @Option(help: "HOST:PORT to listen on.")
+    var listen: String = "127.0.0.1:8480"
+
+    @Option(help: "Base URL of the baseline (e.g. http://10.0.0.5:8000/v1).")
+    var baseline: String
+
+    @Option(help: "Base URL of the candidate.")
+    var candidate: String
+
+    @Option(help: "Percent of requests sent to the candidate, 0...100.")
+    var weight: Double = 0
+
+    @Option(help: "Read the weight from this flag file (JSON with canary_weight), re-read every second.")
+    var weightFile: String?
+
+    @Option(help: "Route by a hash of this header's value so a user stays on one version ('' turns it off).")
+    var stickyHeader: String = "x-user-id"
+
+    @Option(help: "Upstream timeout in seconds.")
+    var timeout: Double = 30
+
+    @Option(help: "Seconds between report lines (0: none).")
+    var reportEvery: Double = 10
+
+    func validate() throws {
+        guard (0...100).contains(weight) else { throw ValidationError("--weight must be 0...100, got \(weight)") }
+        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+        guard ProxyUpstream(baseURL: baseline) != nil else { throw ValidationError("--baseline must be an http URL, got '\(baseline)'") }
+        guard ProxyUpstream(baseURL: candidate) != nil else { throw ValidationError("--candidate must be an http URL, got '\(candidate)'") }
+        guard parseListen() != nil else { throw ValidationError("--listen must be HOST:PORT, got '\(listen)'") }
+    }
+
+    func parseListen() -> (String, Int)? {
+        let parts = listen.split(separator: ":")
+        guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else { return nil }
+        return (String(parts[0]), port)
+    }
+
+    func run() async throws {
+        let live = LiveBox()
+        let proxy = WeightedProxy(
+            baseline: ProxyUpstream(baseURL: baseline)!, candidate: ProxyUpstream(baseURL: candidate)!,
+            stickyHeader: stickyHeader.isEmpty ? nil : stickyHeader, timeout: timeout
+        ) { live.record($0.observation) }
+        try? proxy.setWeight(weight)
+        let (host, port) = parseListen()!
+        let server: HTTPServer
+        do {
+            server = try await proxy.serve(host: host, port: port)
+        } catch {
+            Console.error("error: \(error)")
+            throw Exit.unavailable
+        }
+        print("rampart proxy on http://\(host):\(server.port ?? port) → baseline \(baseline), candidate \(candidate) at \(MetricFormat.percent(proxy.weight))")
+        if let weightFile { print("weight from \(weightFile) (re-read every second)") }
+        let stop = StopFlag()
+        let interrupts = InterruptHandler(operator: "proxy", quiet: true) { _ in stop.set() }
+        defer { interrupts.cancel() }
+        var lastReport = ContinuousClock.now
+        while !stop.fired {
+            try? await Task.sleep(for: .seconds(1))
+            if let weightFile, let w = FlagFile.weight(at: weightFile), w != proxy.weight {
+                do {
+                    let before = proxy.weight
+                    try proxy.setWeight(w)
+                    print("weight \(MetricFormat.percent(before)) → \(MetricFormat.percent(w)) (from \(weightFile))")
+                } catch {
+                    Console.error("ignoring \(weightFile): \(error)")
+                }
+            }
+            if reportEvery > 0, ContinuousClock.now - lastReport >= .seconds(reportEvery) {
+                lastReport = ContinuousClock.now
+                for v in Variant.allCases {
+                    let m = live.take(v)
+                    let p95 = m.latencyP95.map { String(format: "%.0f ms", $0) } ?? "-"
+                    let err = m.errorRate.map { String(format: "%.2f%%", $0 * 100) } ?? "-"
+                    print("\(Timestamp.now())  \(v.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) n \(m.requests)  p95 \(p95)  errors \(err)")
+                }
+            }
+        }
+        print("rampart proxy: stopping")
+        await server.stop()
+    }
+}
+
+/// The standalone proxy's report window: observations since the last report, per variant.
+final class LiveBox: Sendable {
+    private let arms = Mutex<[Variant: ArmAccumulator]>([:])
+    func record(_ o: Observation) { arms.withLock { $0[o.variant, default: ArmAccumulator()].record(o) } }
+    func take(_ v: Variant) -> ArmMetrics {
+        arms.withLock { a in
+            defer { a[v] = ArmAccumulator() }
+            return (a[v] ?? ArmAccumulator()).metrics()
+        }
+    }
+}
+
+/// Reads the weight a `file` router wrote.
+enum FlagFile {
+    static func weight(at path: String) -> Double? {
+        guard let data = FileManager.default.contents(atPath: path),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let w = (object["canary_weight"] as? NSNumber)?.doubleValue
+        else { return nil }
+        return w
+    }
+}
+
+/// Set once by SIGINT/SIGTERM; the serving loop polls it.
+final class StopFlag: Sendable {
+    private let flag = Mutex(false)
+    func set() { flag.withLock { $0 = true } }
+    var fired: Bool { flag.withLock { $0 } }
+}
