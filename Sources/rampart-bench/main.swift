@@ -4,7 +4,7 @@ import RampartEngine
 import RampartTUI
 
 // Benchmarks, reported as medians and as ratios to a limit measured in the same run, because the
-// machines are shared and noisy. Usage: swift run -c release rampart-bench [scorers|gate-wall|render|dashboard-cpu|all]
+// machines are shared and noisy. Usage: swift run -c release rampart-bench [scorers|gate-wall|render|dashboard-cpu|proxy|ingest|judge|all]
 
 let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
@@ -280,12 +280,18 @@ case "render": try await renderBenchmark()
 case "dashboard-cpu": try dashboardCPUBenchmark()
 case "scorers": try scorersBenchmark()
 case "gate-wall": try await gateWallBenchmark()
+case "proxy": try await proxyBenchmark()
+case "ingest": ingestBenchmark()
+case "judge": try await judgeBenchmark()
 case "all":
     try scorersBenchmark()
     try await gateWallBenchmark()
     try await renderBenchmark()
     try dashboardCPUBenchmark()
+    try await proxyBenchmark()
+    ingestBenchmark()
+    try await judgeBenchmark()
 default:
-    print("usage: rampart-bench [scorers|gate-wall|render|dashboard-cpu|all]")
+    print("usage: rampart-bench [scorers|gate-wall|render|dashboard-cpu|proxy|ingest|judge|all]")
     exit(64)
 }

@@ -107,6 +107,7 @@ struct PipelineRunner {
         defer { interrupts.cancel() }
         let printer = Task {
             for await event in engine.bus.subscribe() {
+                if case .observations = event.body { continue }
                 print(EventLine.format(event))
             }
         }

@@ -106,7 +106,8 @@ struct CLIRunTests {
         #expect(recording.header.candidate.promptTemplateSHA256?.count == 64)
         // One line per event, then the summary naming the run file.
         let lines = r.stdout.split(separator: "\n")
-        #expect(lines.count > recording.events.count)
+        // Request batches are recorded for what-if re-judging but not printed.
+        #expect(lines.count > recording.events.filter { if case .observations = $0.body { false } else { true } }.count)
         #expect(r.stdout.contains("outcome: \(outcome.rawValue.uppercased()) (exit \(code))"))
         #expect(r.stdout.contains("run file: \(file)"))
     }
@@ -128,13 +129,15 @@ struct CLIRunTests {
     }
 
     @Test func aScheduledOperatorRollbackIsRecordedWithWhoAndWhy() throws {
-        let (r, recording, _) = try run("examples/demo.yaml", ["--command-at", "40s:rollback:p95 looks off"])
+        let (r, recording, _) = try run("examples/demo.yaml", ["--command-at", "50s:rollback:p95 looks off"])
         #expect(r.status == 2)
         let actions = recording.events.compactMap { if case .operatorAction(let o) = $0.body { o } else { nil } }
         #expect(actions.count == 1)
         #expect(actions[0].command.operator == "ci-bot")
         #expect(actions[0].command.reason == "p95 looks off")
-        #expect(recording.outcome?.reason == "rolled back by ci-bot at step 2: p95 looks off")
+        let step = recording.events.last { if case .canaryStep = $0.body { $0.t <= 50 } else { false } }
+        guard case .canaryStep(let started)? = step?.body else { Issue.record("no canary step before 50s"); return }
+        #expect(recording.outcome?.reason == "rolled back by ci-bot at step \(started.index + 1): p95 looks off")
     }
 
     @Test func anExistingRunFileIsNeverOverwritten() throws {

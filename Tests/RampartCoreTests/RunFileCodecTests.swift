@@ -50,12 +50,18 @@ struct RunFileCodecTests {
         #expect(recording.events.count == 4)
     }
 
-    @Test func aCutOffLastLineIsNamedAsSuch() throws {
+    @Test func aCutOffLastLineKeepsEverythingBeforeItAndSaysSo() throws {
         var text = try file(Array(Self.sampleEvents.prefix(3)), outcome: false)
         text += String(try RunFileCodec.line(event: Self.sampleEvents[3]).prefix(40))
-        #expect { try RunFileCodec.parse(text, file: "run.jsonl") } throws: { error in
-            let d = (error as? InvalidInput)?.diagnostics.first
-            return d?.line == 5 && d?.message == "the last line is incomplete (the run was cut off)"
+        let recording = try RunFileCodec.parse(text, file: "run.jsonl")
+        #expect(recording.events.count == 3)
+        #expect(recording.truncatedLine == 5)
+        #expect(recording.unfinished?.contains("cut off at line 5") == true)
+        // A cut in the middle of the file is corruption, not a crash.
+        var lines = text.split(separator: "\n").map(String.init)
+        lines.insert(String(lines.removeLast()), at: 2)
+        #expect { try RunFileCodec.parse(lines.joined(separator: "\n") + "\n", file: "run.jsonl") } throws: { error in
+            (error as? InvalidInput)?.diagnostics.first?.line == 3
         }
     }
 

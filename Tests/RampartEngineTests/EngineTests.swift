@@ -8,7 +8,7 @@ struct EngineTests {
         let r = try await Harness().run()
         #expect(r.outcome == .promoted)
         #expect(r.steps.count == 3)
-        #expect(r.weights.map(\.to) == [5, 20, 50, 100])
+        #expect(r.weights.map(\.to) == [10, 25, 50, 100])
         #expect(r.stageStates(StageName.build) == [.running, .passed])
         #expect(r.stageStates(StageName.gate("golden-similarity")) == [.running, .passed])
         #expect(r.stageStates(StageName.canary) == [.running, .passed])
@@ -96,7 +96,8 @@ struct EngineTests {
 
     @Test func anOperatorRollbackWinsOverAHealthyCanary() async throws {
         var h = try Harness()
-        h.schedule = [ScheduledCommand(at: 45, command: OperatorCommand(.rollback, operator: "grace", reason: "support tickets spiking"))]
+        let t2 = try #require(await h.run().steps.dropFirst().first?.t)
+        h.schedule = [ScheduledCommand(at: t2 + 15, command: OperatorCommand(.rollback, operator: "grace", reason: "support tickets spiking"))]
         let r = await h.run()
         #expect(r.outcome == .rolledBack)
         #expect(r.finalWeight == 0)
@@ -104,7 +105,7 @@ struct EngineTests {
         let action = try #require(r.operatorActions.first)
         #expect(action.accepted)
         #expect(action.command.operator == "grace")
-        #expect(action.note.contains("rolling back from 20%"))
+        #expect(action.note.contains("rolling back from 25%"))
     }
 
     @Test func promoteAdvancesAndPromoteFullyFinishes() async throws {
@@ -115,7 +116,7 @@ struct EngineTests {
         ]
         let r = await h.run()
         #expect(r.outcome == .promoted)
-        #expect(r.weights.map(\.to) == [5, 20, 100])
+        #expect(r.weights.map(\.to) == [10, 25, 100])
         #expect(r.finished?.reason == "promoted fully by ada at step 2: urgent fix")
         #expect(r.clock.now() < 10)
     }
@@ -145,12 +146,56 @@ struct EngineTests {
     @Test func aStepThatCannotGatherEnoughRequestsEndsInconclusive() async throws {
         let h = try Harness { spec in
             spec.canary!.steps[0] = CanaryStep(weight: 5, bake: 30, minRequests: 1_000_000, timeout: 120)
+            spec.canary!.judge.onInconclusive = .rollback
         }
         let r = await h.run()
         #expect(r.outcome == .inconclusive)
         #expect(r.finalWeight == 0)
         #expect(r.finished?.reason.contains("only") == true)
         #expect(abs(r.clock.now() - 120) < 1.5)
+    }
+
+    @Test func anInconclusiveStepWaitsForAHumanWhoPromotes() async throws {
+        var h = try Harness { spec in
+            spec.canary!.steps[0] = CanaryStep(weight: 5, bake: 30, minRequests: 1_000_000, timeout: 120)
+            spec.canary!.judge.hold = 600
+        }
+        h.schedule = [ScheduledCommand(at: 300, command: OperatorCommand(.promote, operator: "oncall", reason: "low traffic hour; looks fine"))]
+        let r = await h.run()
+        #expect(r.outcome == .promoted)
+        #expect(r.stageStates(StageName.canary).contains(.paused))
+        let paused = r.events.compactMap { if case .stage(let s) = $0.body, s.state == .paused { s.reason } else { nil } }
+        #expect(paused.first?.contains("holding at 5% for a human") == true)
+        #expect(r.operatorActions.first?.command.operator == "oncall")
+        #expect(r.operatorActions.first?.accepted == true)
+    }
+
+    @Test func anInconclusiveStepNobodyDecidesEndsInconclusiveAfterTheHold() async throws {
+        let h = try Harness { spec in
+            spec.canary!.steps[0] = CanaryStep(weight: 5, bake: 30, minRequests: 1_000_000, timeout: 120)
+            spec.canary!.judge.hold = 300
+        }
+        let r = await h.run()
+        #expect(r.outcome == .inconclusive)
+        #expect(r.finalWeight == 0)
+        #expect(r.finished?.reason.contains("no one decided within 5m") == true)
+        #expect(abs(r.clock.now() - 420) < 1.5)
+    }
+
+    @Test func eachJudgePromotesTheDemoAndRollsBackTheDegradedCandidate() async throws {
+        for kind in JudgePolicy.Kind.allCases {
+            let good = await (try Harness { $0.canary!.judge.kind = kind }).run()
+            #expect(good.outcome == .promoted, "\(kind) on the demo: \(good.finished?.reason ?? "")")
+            let bad = await (try Harness(example: "degraded.yaml") { $0.canary!.judge.kind = kind }).run()
+            #expect(bad.outcome == .rolledBack, "\(kind) on degraded: \(bad.finished?.reason ?? "")")
+            let analyses = bad.events.compactMap { if case .analysis(let a) = $0.body { a } else { nil } }
+            #expect(analyses.allSatisfy { $0.judge == kind.rawValue })
+            if kind == .sequential {
+                let last = try #require(analyses.last)
+                let breach = try #require(last.results.first { $0.status == .breach })
+                #expect(breach.evidence!.lower > breach.evidence!.margin, "the reason is in the numbers")
+            }
+        }
     }
 
     @Test func aThirtyMinuteCanaryRunsOnTheVirtualClock() async throws {

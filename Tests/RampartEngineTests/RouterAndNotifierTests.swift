@@ -35,7 +35,7 @@ import Testing
 
     @Test func aRouterFailureForcesWeightZeroAndEndsTheCanaryLoudly() async throws {
         let dir = Paths.temporaryDirectory()
-        // Accepts 5% and 0%, fails at 20% (the second step), like a cloud API rejecting a change.
+        // Accepts 10% and 0%, fails at 25% (the second step), like a cloud API rejecting a change.
         let command = "test {weight} -lt 20 && echo {weight} >> \(dir)/applied.txt || { echo 'throttled by the API' >&2; exit 1; }"
         let h = try Harness { spec in
             spec.canary!.router = .command(run: command, timeout: 5)
@@ -47,12 +47,12 @@ import Testing
         let reports = events.compactMap { if case .router(let r) = $0.body { r } else { nil } }
         #expect(outcome == .rolledBack)
         try #require(reports.count == 3)
-        #expect(reports.map(\.weight) == [5, 20, 0])
+        #expect(reports.map(\.weight) == [10, 25, 0])
         #expect(reports.map(\.ok) == [true, false, true])
         #expect(reports[1].error?.contains("throttled by the API") == true)
         let weights = events.compactMap { if case .weight(let w) = $0.body { w.to } else { nil } }
         #expect(weights.last == 0)
-        #expect(try String(contentsOfFile: dir + "/applied.txt", encoding: .utf8) == "5\n0\n")
+        #expect(try String(contentsOfFile: dir + "/applied.txt", encoding: .utf8) == "10\n0\n")
         let finished = events.compactMap { if case .finished(let f) = $0.body { f } else { nil } }.last!
         #expect(finished.reason.contains("router failed at step 2"))
     }

@@ -12,7 +12,8 @@ struct GoldenScreenTests {
     }
 
     @Test func midCanary() async throws {
-        let state = DemoRun.state(try await DemoRun.events(), upTo: 45)
+        let events = try await DemoRun.events()
+        let state = DemoRun.state(events, upTo: DemoRun.stepStart(events, 1) + 15)
         for theme in try themes() {
             for (w, h) in Self.sizes {
                 let screen = DashboardView.render(state, width: w, height: h, theme: theme)
@@ -32,7 +33,8 @@ struct GoldenScreenTests {
     }
 
     @Test func confirmationDialog() async throws {
-        var state = DemoRun.state(try await DemoRun.events(), upTo: 45)
+        let events = try await DemoRun.events()
+        var state = DemoRun.state(events, upTo: DemoRun.stepStart(events, 1) + 15)
         _ = DashboardReducer.reduce(&state, .key(.char("r")))
         for ch in "tickets spiking" { _ = DashboardReducer.reduce(&state, .key(.char(ch))) }
         for theme in try themes() {
@@ -43,14 +45,16 @@ struct GoldenScreenTests {
     }
 
     @Test func asciiGlyphsWhenTheLocaleIsNotUTF8() async throws {
-        let state = DemoRun.state(try await DemoRun.events(), upTo: 45)
+        let events = try await DemoRun.events()
+        let state = DemoRun.state(events, upTo: DemoRun.stepStart(events, 1) + 15)
         let screen = DashboardView.render(state, width: 80, height: 24, theme: try themes()[1], glyphs: .ascii)
         assertSnapshot(screen.textDump(), named: "mid-canary-ascii-80x24.txt")
         #expect(screen.textDump().unicodeScalars.allSatisfy { $0.isASCII })
     }
 
     @Test func everySizeFromTheMinimumUpFitsWithoutOverflow() async throws {
-        let state = DemoRun.state(try await DemoRun.events(), upTo: 45)
+        let events = try await DemoRun.events()
+        let state = DemoRun.state(events, upTo: DemoRun.stepStart(events, 1) + 15)
         for w in stride(from: 80, through: 220, by: 7) {
             for h in stride(from: 24, through: 70, by: 5) {
                 let screen = DashboardView.render(state, width: w, height: h, theme: .builtinDefault)

@@ -11,7 +11,7 @@ struct ReducerEventTests {
         #expect(s.stages.count == 7)
         #expect(s.stageStates.values.allSatisfy { $0 == .passed })
         #expect(s.gates.count == 4)
-        #expect(s.steps.map(\.weight) == [5, 20, 50])
+        #expect(s.steps.map(\.weight) == [10, 25, 50])
         #expect(s.weight == 100)
         #expect(s.finished?.outcome == .promoted)
         #expect(!s.canaryLive)
@@ -22,28 +22,30 @@ struct ReducerEventTests {
     }
 
     @Test func midCanaryTheStepEtaAndVerdictFollowTheEvents() async throws {
-        let s = DemoRun.state(try await DemoRun.events(), upTo: 45)
+        let events = try await DemoRun.events()
+        let s = DemoRun.state(events, upTo: DemoRun.stepStart(events, 1) + 15)
         #expect(s.canaryLive)
         #expect(s.currentStep == 1)
-        #expect(s.weight == 20)
+        #expect(s.weight == 25)
         #expect(s.baked > 14 && s.baked <= 15)
         #expect(s.eta?.step == 30 - s.baked)
         #expect(s.eta?.total == 30 - s.baked + 30)
         let (kind, text) = VerdictLine.make(s)
         #expect(kind == .promote || kind == .neutral)
-        #expect(text.contains("step 2/3 at 20%"))
+        #expect(text.contains("step 2/3 at 25%"))
     }
 
     @Test func pausedTimeDoesNotBake() async throws {
+        let t2 = DemoRun.stepStart(try await DemoRun.events(), 1)
         let events = try await DemoRun.events(schedule: [
-            ScheduledCommand(at: 35, command: OperatorCommand(.pause, operator: "ada")),
-            ScheduledCommand(at: 95, command: OperatorCommand(.resume, operator: "ada")),
+            ScheduledCommand(at: t2 + 5, command: OperatorCommand(.pause, operator: "ada")),
+            ScheduledCommand(at: t2 + 65, command: OperatorCommand(.resume, operator: "ada")),
         ])
-        let during = DemoRun.state(events, upTo: 80)
+        let during = DemoRun.state(events, upTo: t2 + 50)
         #expect(during.paused)
         #expect(abs(during.baked - 5) < 1.01)
         #expect(VerdictLine.make(during).1.hasPrefix("PAUSED"))
-        let after = DemoRun.state(events, upTo: 100)
+        let after = DemoRun.state(events, upTo: t2 + 70)
         #expect(!after.paused)
         #expect(abs(after.baked - 10) < 1.01)
     }

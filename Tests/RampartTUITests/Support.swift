@@ -27,6 +27,11 @@ enum DemoRun {
         }
     }
 
+    /// When step `index` (zero-based) started in `events`.
+    static func stepStart(_ events: [RunEvent], _ index: Int) -> Double {
+        events.first { if case .canaryStep(let c) = $0.body { c.index == index } else { false } }!.t
+    }
+
     /// The dashboard state after the events up to engine time `t`, seen `t` seconds after start.
     static func state(_ events: [RunEvent], upTo t: Double, themes: [String] = ["default", "mono"]) -> DashboardState {
         var s = DashboardState(operatorName: "ada", themeNames: themes, now: 1_000)

@@ -13,18 +13,28 @@ public struct ArmAccumulator: Sendable {
     private var cost = 0.0
     private var qualitySum = 0.0
     private var qualityCount = 0
+    private var critical = 0
 
     /// Ten minutes in microseconds: anything slower is recorded as ten minutes.
     static let ceilingMicros: UInt64 = 600_000_000
 
-    static func emptyHistogram() -> Histogram<UInt32> {
-        Histogram(lowestDiscernibleValue: 1, highestTrackableValue: ceilingMicros, numberOfSignificantValueDigits: .three)
+    static func emptyHistogram(_ digits: SignificantDigits = .three) -> Histogram<UInt32> {
+        Histogram(lowestDiscernibleValue: 1, highestTrackableValue: ceilingMicros, numberOfSignificantValueDigits: digits)
     }
 
     public init() {}
 
+    /// A coarser accumulator (1 % percentiles, about a tenth of the memory) for the many small
+    /// buckets of a time series.
+    public static func coarse() -> ArmAccumulator {
+        var a = ArmAccumulator()
+        a.latency = emptyHistogram(.two)
+        return a
+    }
+
     public mutating func record(_ o: Observation) {
         guard !o.isClientError else { return }
+        if o.critical { critical += 1 }
         record(latencyMs: o.latencyMs, failed: o.failed, tokens: o.promptTokens + o.completionTokens, cost: o.cost, quality: o.quality)
     }
 
@@ -53,12 +63,21 @@ public struct ArmAccumulator: Sendable {
         cost += other.cost
         qualitySum += other.qualitySum
         qualityCount += other.qualityCount
+        critical += other.critical
     }
 
     /// Latency at quantile `q` (0...1) in milliseconds; nil with no requests.
     public func latency(at q: Double) -> Double? {
         guard latency.totalCount > 0 else { return nil }
         return Double(latency.valueAtPercentile(q * 100)) / 1000
+    }
+
+    /// Share of requests slower than `ms` (to the histogram's precision); nil with none.
+    public func fractionAbove(_ ms: Double) -> Double? {
+        guard latency.totalCount > 0 else { return nil }
+        let micros = UInt64(max(1, min(ms * 1000, Double(ArmAccumulator.ceilingMicros))))
+        let atOrBelow = latency.count(within: 0...micros)
+        return Double(latency.totalCount - atOrBelow) / Double(latency.totalCount)
     }
 
     public func metrics() -> ArmMetrics {
@@ -70,7 +89,7 @@ public struct ArmAccumulator: Sendable {
             tokensPerRequest: ok == 0 ? nil : Double(tokens) / Double(ok),
             costPerRequest: ok == 0 ? nil : cost / Double(ok),
             quality: qualityCount == 0 ? nil : qualitySum / Double(qualityCount),
-            qualitySamples: qualityCount)
+            qualitySamples: qualityCount, criticalEvents: critical)
     }
 
     /// Nearest-rank percentile of an ascending array; `nil` when empty. The exact reference the

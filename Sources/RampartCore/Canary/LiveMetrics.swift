@@ -31,7 +31,7 @@ public struct LiveMetrics: Sendable {
         if o.variant == .candidate && !o.isClientError { candidateTotal += 1 }
         let start = (t / bucketSeconds).rounded(.down) * bucketSeconds
         if buckets.last?.start != start {
-            buckets.append((start, [.init(), .init()]))
+            buckets.append((start, [.coarse(), .coarse()]))
             let oldest = start - windowSeconds + bucketSeconds
             buckets.removeAll { $0.start < oldest - 1e-9 }
         }
@@ -43,7 +43,7 @@ public struct LiveMetrics: Sendable {
     /// The last `windowSeconds` up to `t`, both arms, whatever the step.
     public func recent(_ v: Variant, at t: Double) -> ArmMetrics {
         let i = v == .baseline ? 0 : 1
-        var merged = ArmAccumulator()
+        var merged = ArmAccumulator.coarse()
         for b in buckets where b.start > t - windowSeconds - 1e-9 { merged.add(b.arms[i]) }
         return merged.metrics()
     }

@@ -15,6 +15,8 @@ public struct Observation: Sendable, Equatable, Codable {
     public var quality: Double?
     /// Sent by Rampart's own load generator rather than a real user.
     public var synthetic: Bool
+    /// The sampled answer held a confirmed leak or violation (a critical event).
+    public var critical: Bool = false
 
     public init(
         variant: Variant, latencyMs: Double, status: Int = 200, failed: Bool = false, promptTokens: Int = 0,
@@ -35,9 +37,25 @@ public struct Observation: Sendable, Equatable, Codable {
     public var isClientError: Bool { (400..<500).contains(status) && !failed }
 
     enum CodingKeys: String, CodingKey {
-        case variant, status, failed, cost, quality, synthetic
+        case variant, status, failed, cost, quality, synthetic, critical
         case latencyMs = "latency_ms"
         case promptTokens = "prompt_tokens"
         case completionTokens = "completion_tokens"
+    }
+}
+
+extension Observation {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        variant = try c.decode(Variant.self, forKey: .variant)
+        latencyMs = try c.decode(Double.self, forKey: .latencyMs)
+        status = try c.decodeIfPresent(Int.self, forKey: .status) ?? 200
+        failed = try c.decodeIfPresent(Bool.self, forKey: .failed) ?? false
+        promptTokens = try c.decodeIfPresent(Int.self, forKey: .promptTokens) ?? 0
+        completionTokens = try c.decodeIfPresent(Int.self, forKey: .completionTokens) ?? 0
+        cost = try c.decodeIfPresent(Double.self, forKey: .cost) ?? 0
+        quality = try c.decodeIfPresent(Double.self, forKey: .quality)
+        synthetic = try c.decodeIfPresent(Bool.self, forKey: .synthetic) ?? false
+        critical = try c.decodeIfPresent(Bool.self, forKey: .critical) ?? false
     }
 }

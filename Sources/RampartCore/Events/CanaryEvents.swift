@@ -12,12 +12,15 @@ public struct ArmMetrics: Sendable, Equatable, Codable {
     public var quality: Double?
     /// Responses scored for quality (a sampled share of the successful ones).
     public var qualitySamples: Int?
+    /// Confirmed leaks or violations found in the sampled answers.
+    public var criticalEvents: Int?
 
     public init(
         requests: Int = 0, errors: Int = 0, latencyP50: Double? = nil, latencyP95: Double? = nil, latencyP99: Double? = nil,
         errorRate: Double? = nil, tokensPerRequest: Double? = nil, costPerRequest: Double? = nil, quality: Double? = nil,
-        qualitySamples: Int? = nil
+        qualitySamples: Int? = nil, criticalEvents: Int? = nil
     ) {
+        self.criticalEvents = criticalEvents
         self.requests = requests
         self.errors = errors
         self.latencyP50 = latencyP50
@@ -38,6 +41,7 @@ public struct ArmMetrics: Sendable, Equatable, Codable {
         case .tokensPerRequest: tokensPerRequest
         case .costPerRequest: costPerRequest
         case .quality: quality
+        case .criticalEvents: criticalEvents.map(Double.init)
         }
     }
 
@@ -47,6 +51,7 @@ public struct ArmMetrics: Sendable, Equatable, Codable {
         case latencyP95 = "latency_p95"
         case latencyP99 = "latency_p99"
         case qualitySamples = "quality_samples"
+        case criticalEvents = "critical_events"
         case errorRate = "error_rate"
         case tokensPerRequest = "tokens_per_request"
         case costPerRequest = "cost_per_request"
@@ -92,6 +97,10 @@ public struct MetricResult: Sendable, Equatable, Codable {
         case breach
         /// Too few requests in one arm to judge.
         case noData = "no_data"
+        /// Sequential judge: evidence that the candidate is within its margin.
+        case nonInferior = "non_inferior"
+        /// Sequential judge: data, but not yet enough evidence either way.
+        case undecided
     }
 
     public var metric: CanaryMetric
@@ -101,19 +110,74 @@ public struct MetricResult: Sendable, Equatable, Codable {
     public var limit: Double?
     public var status: Status
     public var consecutiveFailures: Int
+    /// The numbers behind a statistical judge's call, nil for the threshold judge.
+    public var evidence: MetricEvidence?
 
-    public init(metric: CanaryMetric, baseline: Double?, candidate: Double?, limit: Double?, status: Status, consecutiveFailures: Int) {
+    public init(
+        metric: CanaryMetric, baseline: Double?, candidate: Double?, limit: Double?, status: Status, consecutiveFailures: Int,
+        evidence: MetricEvidence? = nil
+    ) {
         self.metric = metric
         self.baseline = baseline
         self.candidate = candidate
         self.limit = limit
         self.status = status
         self.consecutiveFailures = consecutiveFailures
+        self.evidence = evidence
     }
 
     enum CodingKeys: String, CodingKey {
-        case metric, baseline, candidate, limit, status
+        case metric, baseline, candidate, limit, status, evidence
         case consecutiveFailures = "consecutive_failures"
+    }
+}
+
+/// Why a statistical judge says what it says about one metric, on the scale it tests.
+public struct MetricEvidence: Sendable, Equatable, Codable {
+    /// `log-ratio` (candidate/baseline, for latency, tokens, cost), `difference` (candidate −
+    /// baseline: rates, quality), `absolute` (candidate against a fixed limit), `count` (events),
+    /// `mann-whitney` (Kayenta's shift).
+    public var scale: String
+    /// The estimate of harm (positive is worse for the candidate) and its confidence bounds.
+    public var estimate: Double
+    public var lower: Double
+    public var upper: Double
+    /// The harm the spec tolerates on this scale.
+    public var margin: Double
+    /// ln Λ against the margin, and the boundary it must reach (ln(1/α) of the side it leans to).
+    public var evidence: Double
+    public var boundary: Double
+    public var nBaseline: Int
+    public var nCandidate: Int
+    /// Seconds to a decision at the current traffic if the estimate holds; nil when it cannot come.
+    public var eta: Double?
+    /// Where the evidence leans: "harm" or "safe".
+    public var leaning: String
+
+    public init(
+        scale: String, estimate: Double, lower: Double, upper: Double, margin: Double, evidence: Double, boundary: Double,
+        nBaseline: Int, nCandidate: Int, eta: Double?, leaning: String
+    ) {
+        self.scale = scale
+        self.estimate = estimate
+        self.lower = lower
+        self.upper = upper
+        self.margin = margin
+        self.evidence = evidence
+        self.boundary = boundary
+        self.nBaseline = nBaseline
+        self.nCandidate = nCandidate
+        self.eta = eta
+        self.leaning = leaning
+    }
+
+    /// 0...1: how far the evidence has come toward its boundary.
+    public var progress: Double { boundary > 0 ? min(1, max(0, evidence / boundary)) : 0 }
+
+    enum CodingKeys: String, CodingKey {
+        case scale, estimate, lower, upper, margin, evidence, boundary, eta, leaning
+        case nBaseline = "n_baseline"
+        case nCandidate = "n_candidate"
     }
 }
 
@@ -126,11 +190,20 @@ public struct CanaryAnalysis: Sendable, Equatable, Codable {
     public var results: [MetricResult]
     public var decision: Decision
     public var reason: String
+    /// The judge that decided: sequential, kayenta or threshold.
+    public var judge: String?
+    /// The judge has what it needs for the step to advance (bake and request minimums aside).
+    public var ready: Bool?
+    /// Kayenta's score, 0...100.
+    public var score: Double?
 
-    public init(step: Int, results: [MetricResult], decision: Decision, reason: String) {
+    public init(step: Int, results: [MetricResult], decision: Decision, reason: String, judge: String? = nil, ready: Bool? = nil, score: Double? = nil) {
         self.step = step
         self.results = results
         self.decision = decision
         self.reason = reason
+        self.judge = judge
+        self.ready = ready
+        self.score = score
     }
 }

@@ -19,6 +19,7 @@ extension RunEvent: Codable {
         case .notification: "notification"
         case .router: "router"
         case .dataPlane: "data_plane"
+        case .observations: "observations"
         case .finished: "finished"
         }
     }
@@ -40,6 +41,7 @@ extension RunEvent: Codable {
         case .notification(let v): try c.encode(v, forKey: .data)
         case .router(let v): try c.encode(v, forKey: .data)
         case .dataPlane(let v): try c.encode(v, forKey: .data)
+        case .observations(let v): try c.encode(v, forKey: .data)
         case .finished(let v): try c.encode(v, forKey: .data)
         }
     }
@@ -60,6 +62,7 @@ extension RunEvent: Codable {
         case "operator": body = .operatorAction(try c.decode(OperatorAction.self, forKey: .data))
         case "notification": body = .notification(try c.decode(NotificationSent.self, forKey: .data))
         case "router": body = .router(try c.decode(RouterReport.self, forKey: .data))
+        case "observations": body = .observations(try c.decode(ObservationBatch.self, forKey: .data))
         case "data_plane": body = .dataPlane(try c.decode(DataPlaneStarted.self, forKey: .data))
         case "finished": body = .finished(try c.decode(RunFinished.self, forKey: .data))
         default:

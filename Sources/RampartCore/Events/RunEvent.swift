@@ -24,6 +24,8 @@ public struct RunEvent: Sendable, Equatable {
         case notification(NotificationSent)
         case router(RouterReport)
         case dataPlane(DataPlaneStarted)
+        /// Every request of one tick, for what-if re-judging; no screen shows them.
+        case observations(ObservationBatch)
         case finished(RunFinished)
     }
 
@@ -32,7 +34,7 @@ public struct RunEvent: Sendable, Equatable {
         switch body {
         case .stage, .gate, .canaryStep, .weight, .operatorAction, .router, .finished: true
         case .analysis(let a): a.decision == .rollback
-        case .runStarted, .buildStep, .metrics, .notification, .dataPlane: false
+        case .runStarted, .buildStep, .metrics, .notification, .dataPlane, .observations: false
         }
     }
 }

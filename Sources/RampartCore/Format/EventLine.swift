@@ -74,6 +74,8 @@ public enum EventLine {
             let proxy = d.proxy.map { "proxy http://\($0) → " } ?? "in-process: "
             let note = d.note.map { " (\($0))" } ?? ""
             return pad("traffic") + "\(proxy)baseline \(d.baseline), candidate \(d.candidate) [\(d.source)\(rate)]\(note)"
+        case .observations(let o):
+            return pad("requests") + "\(o.count) at \(MetricFormat.percent(o.weight)) (\(o.variants.filter { $0 == "c" }.count) to the candidate)"
         case .finished(let f):
             return pad("finished") + "\(f.outcome.rawValue.uppercased()): \(f.reason)"
         }

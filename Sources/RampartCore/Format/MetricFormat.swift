@@ -9,6 +9,7 @@ public enum MetricFormat {
         case .tokensPerRequest: String(format: "%.1f tok", v)
         case .costPerRequest: String(format: "$%.5f", v)
         case .quality: String(format: "%.3f", v)
+        case .criticalEvents: String(Int(v))
         }
     }
 

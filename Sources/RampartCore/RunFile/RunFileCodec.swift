@@ -26,6 +26,23 @@ public enum RunFileCodec {
         public var events: [RunEvent]
         /// `nil` when the run did not finish (the engine died, or it is still running).
         public var outcome: RunOutcomeRecord?
+        /// The line that was cut off mid-write, when the file ends in half a line.
+        public var truncatedLine: Int?
+
+        public init(header: RunHeader, events: [RunEvent], outcome: RunOutcomeRecord?, truncatedLine: Int? = nil) {
+            self.header = header
+            self.events = events
+            self.outcome = outcome
+            self.truncatedLine = truncatedLine
+        }
+
+        /// Why the recording has no outcome, in words; nil when it has one.
+        public var unfinished: String? {
+            guard outcome == nil else { return nil }
+            let last = events.last.map { " (last event at \(EventLine.clock($0.t)))" } ?? ""
+            if let line = truncatedLine { return "the run did not finish: the recording was cut off at line \(line)\(last)" }
+            return "the run did not finish: the recording ends without an outcome\(last)"
+        }
     }
 
     private struct Probe: Decodable { var type: String }
@@ -40,6 +57,7 @@ public enum RunFileCodec {
         var header: RunHeader?
         var events: [RunEvent] = []
         var outcome: RunOutcomeRecord?
+        var truncated: Int?
         var problems: [Diagnostic] = []
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         for (index, raw) in lines.enumerated() {
@@ -72,7 +90,12 @@ public enum RunFileCodec {
                 throw invalid
             } catch {
                 let isLast = index == lines.count - 1 || (index == lines.count - 2 && lines.last?.isEmpty == true)
-                fail(isLast && !text.hasSuffix("\n") ? "the last line is incomplete (the run was cut off)" : "corrupt line: \(describe(error))")
+                if isLast && !text.hasSuffix("\n") && header != nil {
+                    // The engine died mid-write: keep everything before the cut.
+                    truncated = number
+                } else {
+                    fail("corrupt line: \(describe(error))")
+                }
             }
         }
         guard let header else {
@@ -80,7 +103,7 @@ public enum RunFileCodec {
             throw InvalidInput(problems)
         }
         if !problems.isEmpty { throw InvalidInput(problems) }
-        return Recording(header: header, events: events, outcome: outcome)
+        return Recording(header: header, events: events, outcome: outcome, truncatedLine: truncated)
     }
 
     private static func describe(_ error: any Error) -> String {

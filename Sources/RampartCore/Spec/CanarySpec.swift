@@ -12,6 +12,8 @@ public struct CanarySpec: Sendable, Equatable {
     public var failureLimit: Int
     /// Requests each arm must have in the step before a metric is judged at all.
     public var minSamples: Int
+    /// Who decides: the sequential judge (default), Kayenta's, or Argo-style thresholds.
+    public var judge: JudgePolicy = JudgePolicy()
 
     public init(
         router: RouterSpec = .builtin, traffic: TrafficSpec, steps: [CanaryStep], metrics: [MetricCheck],
@@ -128,6 +130,61 @@ public struct CanaryStep: Sendable, Equatable, Codable {
     }
 }
 
+/// How the canary is judged, and with what error budgets.
+public struct JudgePolicy: Sendable, Equatable {
+    public enum Kind: String, Sendable, Equatable, CaseIterable, Codable {
+        /// Anytime-valid confidence sequences per metric: looks after every request, rolls back
+        /// on evidence of harm, advances only on evidence of non-inferiority.
+        case sequential
+        /// Spinnaker Kayenta's NetflixACAJudge: Mann-Whitney per metric on bucketed series,
+        /// a weighted score against pass and marginal thresholds, at each analysis interval.
+        case kayenta
+        /// Argo Rollouts / Flagger: each metric against its limit at each interval, rolling back
+        /// after `failure_limit` failures in a row.
+        case threshold
+    }
+
+    public enum OnInconclusive: String, Sendable, Equatable, CaseIterable, Codable {
+        /// Hold the weight and wait for a human (automatic rollback stays armed), up to `hold`.
+        case pause
+        /// Send traffic back to the baseline at once.
+        case rollback
+    }
+
+    public var kind: Kind = .sequential
+    /// Chance of rolling back a canary that is not worse than its margins (all metrics together).
+    public var alphaRollback = 0.05
+    /// Chance of promoting a canary that is worse than a guardrail's margin (each guardrail).
+    public var alphaPromote = 0.05
+    public var onInconclusive: OnInconclusive = .pause
+    /// How long an inconclusive canary waits for a human before it ends inconclusive.
+    public var hold: Double = 1800
+    /// Kayenta: score needed to pass, and below which an intermediate judgment fails.
+    public var pass: Double = 95
+    public var marginal: Double = 75
+    /// Kayenta: width of the time buckets that make up each metric's series.
+    public var bucket: Double = 5
+
+    public init() {}
+}
+
+/// What a metric is for, as Spotify's risk-aware decision rule frames it.
+public enum MetricRole: String, Sendable, Codable, CaseIterable, Hashable {
+    /// Must not be worse than the baseline by more than its margin (latency, errors, tokens, cost).
+    case guardrail
+    /// Quality: may be required to be non-inferior or better.
+    case success
+    /// A confirmed event fails the canary (leaks, violations).
+    case critical
+}
+
+/// What a success metric must show before the canary may advance.
+public enum SuccessRequirement: String, Sendable, Codable, CaseIterable, Hashable {
+    case none
+    case nonInferior = "non_inferior"
+    case superior
+}
+
 public enum CanaryMetric: String, Sendable, Codable, CaseIterable, Hashable {
     case latencyP50 = "latency_p50"
     case latencyP95 = "latency_p95"
@@ -135,9 +192,19 @@ public enum CanaryMetric: String, Sendable, Codable, CaseIterable, Hashable {
     case tokensPerRequest = "tokens_per_request"
     case costPerRequest = "cost_per_request"
     case quality
+    /// Confirmed secret leaks or guardrail violations in the sampled answers.
+    case criticalEvents = "critical_events"
 
     /// Whether a larger value is worse (latency, errors, tokens, cost) or better (quality).
     public var higherIsWorse: Bool { self != .quality }
+
+    public var defaultRole: MetricRole {
+        switch self {
+        case .quality: .success
+        case .criticalEvents: .critical
+        default: .guardrail
+        }
+    }
 
     public var unit: String {
         switch self {
@@ -145,7 +212,7 @@ public enum CanaryMetric: String, Sendable, Codable, CaseIterable, Hashable {
         case .errorRate: "%"
         case .tokensPerRequest: "tok"
         case .costPerRequest: "$"
-        case .quality: ""
+        case .quality, .criticalEvents: ""
         }
     }
 }
@@ -163,6 +230,11 @@ public struct MetricCheck: Sendable, Equatable, Codable {
     public var max: Double?
     /// Absolute floor for the canary.
     public var min: Double?
+    public var role: MetricRole?
+    /// For success metrics: what the sequential judge needs before the canary advances.
+    public var require: SuccessRequirement?
+
+    public var effectiveRole: MetricRole { role ?? metric.defaultRole }
 
     public init(
         metric: CanaryMetric, maxRatio: Double? = nil, maxIncrease: Double? = nil, maxDecrease: Double? = nil,
@@ -177,7 +249,7 @@ public struct MetricCheck: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case metric, max, min
+        case metric, max, min, role, require
         case maxRatio = "max_ratio"
         case maxIncrease = "max_increase"
         case maxDecrease = "max_decrease"

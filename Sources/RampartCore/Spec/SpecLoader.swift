@@ -304,7 +304,7 @@ struct SpecParser {
     }
 
     func canarySpec(_ field: YAMLField) -> CanarySpec? {
-        let keys = ["router", "traffic", "proxy", "steps", "metrics", "analysis_interval", "failure_limit", "min_samples"]
+        let keys = ["router", "traffic", "proxy", "judge", "steps", "metrics", "analysis_interval", "failure_limit", "min_samples"]
         guard let m = reader.mapping(field, allowed: keys, required: ["traffic", "steps", "metrics"]) else { return nil }
         let router = m["router"].flatMap { routerSpec($0) } ?? .builtin
         let traffic = m["traffic"].flatMap { trafficSpec($0) }
@@ -320,10 +320,42 @@ struct SpecParser {
         if let f = m["proxy"], let traffic, traffic.source == .sim {
             reader.error(f.node, f.path, "has no effect with traffic source 'sim' (in-process); use source 'load' or 'external'")
         }
+        let judge = m["judge"].map { judgePolicy($0) } ?? JudgePolicy()
         guard let traffic, let steps, let metrics, !steps.isEmpty else { return nil }
-        return CanarySpec(
+        var spec = CanarySpec(
             router: router, traffic: traffic, steps: steps, metrics: metrics, analysisInterval: interval,
             failureLimit: failureLimit, minSamples: minSamples, proxy: proxy)
+        spec.judge = judge
+        return spec
+    }
+
+    /// `judge: sequential`, or a mapping with `kind` and its settings.
+    func judgePolicy(_ field: YAMLField) -> JudgePolicy {
+        var p = JudgePolicy()
+        if case .scalar = field.node {
+            if let k = reader.choice(field, JudgePolicy.Kind.self) { p.kind = k }
+            return p
+        }
+        let keys = ["kind", "alpha_rollback", "alpha_promote", "on_inconclusive", "hold", "pass", "marginal", "bucket"]
+        guard let m = reader.mapping(field, allowed: keys) else { return p }
+        if let f = m["kind"], let k = reader.choice(f, JudgePolicy.Kind.self) { p.kind = k }
+        if let f = m["alpha_rollback"], let a = reader.double(f, in: 0.0001...0.5) { p.alphaRollback = a }
+        if let f = m["alpha_promote"], let a = reader.double(f, in: 0.0001...0.5) { p.alphaPromote = a }
+        if let f = m["on_inconclusive"], let o = reader.choice(f, JudgePolicy.OnInconclusive.self) { p.onInconclusive = o }
+        if let f = m["hold"], let h = reader.duration(f, minimum: 0) { p.hold = h }
+        if let f = m["pass"], let v = reader.double(f, in: 0...100) { p.pass = v }
+        if let f = m["marginal"], let v = reader.double(f, in: 0...100) { p.marginal = v }
+        if let f = m["bucket"], let b = reader.duration(f, minimum: 1) { p.bucket = b }
+        if p.marginal > p.pass, let f = m["marginal"] {
+            reader.error(f.node, f.path, "must not exceed pass (\(p.pass)), got \(p.marginal)")
+        }
+        for key in ["pass", "marginal", "bucket"] where p.kind != .kayenta {
+            if let f = m[key] { reader.error(f.node, f.path, "applies to the kayenta judge only (kind is \(p.kind.rawValue))") }
+        }
+        for key in ["alpha_rollback", "alpha_promote"] where p.kind != .sequential {
+            if let f = m[key] { reader.error(f.node, f.path, "applies to the sequential judge only (kind is \(p.kind.rawValue))") }
+        }
+        return p
     }
 
     /// `router: builtin`, or a mapping with `kind: file | command`.
@@ -451,7 +483,7 @@ struct SpecParser {
         guard let items = reader.sequence(field) else { return [] }
         var seen: Set<CanaryMetric> = []
         return items.compactMap { item in
-            let keys = ["metric", "max_ratio", "max_increase", "max_decrease", "max", "min"]
+            let keys = ["metric", "max_ratio", "max_increase", "max_decrease", "max", "min", "role", "require"]
             let before = reader.diagnostics.count
             guard let m = reader.mapping(item, allowed: keys, required: ["metric"]) else { return nil }
             let hadUnknownKeys = reader.diagnostics.count > before
@@ -465,6 +497,15 @@ struct SpecParser {
             check.maxDecrease = m["max_decrease"].flatMap { reader.double($0, in: 0...1e12) }
             check.max = m["max"].flatMap { reader.double($0, in: 0...1e12) }
             check.min = m["min"].flatMap { reader.double($0, in: 0...1e12) }
+            check.role = m["role"].flatMap { reader.choice($0, MetricRole.self) }
+            check.require = m["require"].flatMap { reader.choice($0, SuccessRequirement.self) }
+            if let f = m["require"], check.effectiveRole != .success {
+                reader.error(f.node, f.path, "applies to success metrics only (this one is a \(check.effectiveRole.rawValue))")
+            }
+            if metric == .criticalEvents {
+                if let f = m["role"], check.role != .critical { reader.error(f.node, f.path, "critical_events is always critical") }
+                return check
+            }
             let limits = ["max_ratio", "max_increase", "max_decrease", "max", "min"].filter { m[$0] != nil }
             if limits.isEmpty && !hadUnknownKeys {
                 reader.error(item.node, item.path, "set at least one limit: max_ratio, max_increase, max_decrease, max or min")

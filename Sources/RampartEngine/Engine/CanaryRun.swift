@@ -9,6 +9,7 @@ final class CanaryRun {
     private var weight = 0.0
     private var paused = false
     private var live = LiveMetrics()
+    private var judge: any CanaryJudge
     private let traffic: any CanaryTraffic
     private let router: any TrafficRouter
     /// The in-process split needs no report per change; real routers log every one.
@@ -17,6 +18,7 @@ final class CanaryRun {
     init(engine: Engine, spec: CanarySpec) {
         self.engine = engine
         self.spec = spec
+        self.judge = Judges.make(spec)
         if let plane = engine.dataPlane {
             traffic = plane.traffic
             router = plane.router
@@ -38,6 +40,9 @@ final class CanaryRun {
     }
 
     private func publish(_ body: RunEvent.Body) { engine.publish(body) }
+
+    /// Requests the candidate has served so far, over every step.
+    var candidateTotal: Int { live.candidateTotal }
 
     /// Applies a weight through the router. On failure, tries 0% and returns the error.
     private func setWeight(_ to: Double, reason: String) async -> RouterError? {
@@ -127,18 +132,26 @@ final class CanaryRun {
             return .stop(.rolledBack, "the \(router.name) router failed at step \(index + 1): \(error.message)")
         }
         live.startStep(index)
-        var analyzer = ThresholdAnalyzer(checks: spec.metrics, failureLimit: spec.failureLimit, minSamples: spec.minSamples)
         let tick = engine.options.tick
         var t = engine.clock.now()
+        judge.startStep(index, weight: weight, at: t)
         var baked = 0.0
         var nextAnalysis = t + spec.analysisInterval
         var nextMetrics = t + engine.options.metricsEvery
-        var judged = false
-        var lastDecisionClean = false
+        var ready = false
+        var lastPublished: CanaryAnalysis?
+        /// Set while an inconclusive step waits for a human: when the wait ends.
+        var holdUntil: Double?
+        /// Active (unpaused) time at which the step is inconclusive; a resume from a hold extends it.
+        var timeoutAt = step.timeout
 
         while true {
             for command in engine.takeCommands(now: t) {
                 if let end = apply(command, step: index) { return end }
+                if holdUntil != nil && !paused {
+                    holdUntil = nil
+                    timeoutAt = baked + step.timeout
+                }
             }
             let observations = await traffic.collect(over: tick, weight: weight)
             t += tick
@@ -148,33 +161,62 @@ final class CanaryRun {
                 let op = OperatorCommand(.abort, operator: engine.options.operator, reason: "the engine was cancelled")
                 return apply(op, step: index) ?? .stop(.aborted, "cancelled")
             }
-            for o in observations { live.record(o, at: t) }
+            if !observations.isEmpty { publish(.observations(ObservationBatch(weight: weight, observations: observations))) }
+            for o in observations {
+                live.record(o, at: t)
+                judge.observe(o, weight: weight, at: t)
+            }
             if !paused { baked += tick }
             if t >= nextMetrics - 1e-9 {
                 publish(.metrics(live.snapshot(weight: weight, at: t)))
                 nextMetrics += engine.options.metricsEvery
             }
-            if t >= nextAnalysis - 1e-9 {
-                nextAnalysis += spec.analysisInterval
-                let analysis = analyzer.analyze(step: index, baseline: live.arm(.baseline), candidate: live.arm(.candidate))
-                publish(.analysis(analysis))
-                if analysis.decision == .rollback {
-                    return .stop(.rolledBack, "automatic rollback at step \(index + 1) (\(MetricFormat.percent(weight))): \(analysis.reason)")
+            let due = t >= nextAnalysis - 1e-9
+            if due { nextAnalysis += spec.analysisInterval }
+            if due || judge.looksContinuously {
+                let analysis = judge.analyze(step: index, at: t, baseline: live.arm(.baseline), candidate: live.arm(.candidate))
+                // An anytime-valid judge looks every tick; the log gets its view at each interval
+                // and whenever its call changes.
+                let changed = analysis.decision != lastPublished?.decision || analysis.ready != lastPublished?.ready
+                if due || changed {
+                    publish(.analysis(analysis))
+                    lastPublished = analysis
                 }
-                let hasData = analysis.results.contains { $0.status != .noData }
-                judged = judged || hasData
-                lastDecisionClean = hasData && !analysis.results.contains { $0.status == .watching }
+                if analysis.decision == .rollback {
+                    return .stop(.rolledBack, "automatic rollback at step \(index + 1) (\(MetricFormat.percent(weight))) by the \(judge.name) judge: \(analysis.reason)")
+                }
+                ready = analysis.ready ?? false
+            }
+            if let until = holdUntil {
+                // Evidence that arrives during the wait settles it, if evidence was what was missing.
+                if ready && live.arm(.candidate).requests >= step.minRequests {
+                    holdUntil = nil
+                    resume(reason: "the evidence arrived while waiting: \(lastPublished?.reason ?? "ready")")
+                } else if t >= until - 1e-9 {
+                    return .stop(.inconclusive, "step \(index + 1) was inconclusive and no one decided within \(DurationText.format(spec.judge.hold))")
+                } else {
+                    continue
+                }
             }
             if paused { continue }
             let candidateRequests = live.arm(.candidate).requests
-            if baked >= step.bake - 1e-9 && candidateRequests >= step.minRequests && (judged && lastDecisionClean || spec.metrics.isEmpty) {
+            if baked >= step.bake - 1e-9 && candidateRequests >= step.minRequests && (ready || spec.metrics.isEmpty) {
                 return index + 1 < spec.steps.count ? .advance : .promoteNow("all \(spec.steps.count) canary steps held")
             }
-            if baked >= step.timeout - 1e-9 {
+            if baked >= timeoutAt - 1e-9 {
                 let need = candidateRequests < step.minRequests
                     ? "only \(candidateRequests) of \(step.minRequests) candidate requests"
-                    : (judged ? "metrics still under watch" : "too few requests to judge (need \(spec.minSamples) per arm)")
-                return .stop(.inconclusive, "step \(index + 1) reached its \(DurationText.format(step.timeout)) limit without a decision: \(need)")
+                    : (lastPublished.map { "the \(judge.name) judge: \($0.reason)" } ?? "no analysis yet")
+                let reason = "step \(index + 1) reached its \(DurationText.format(step.timeout)) limit without a decision: \(need)"
+                if spec.judge.onInconclusive == .rollback || spec.judge.hold <= 0 {
+                    return .stop(.inconclusive, reason)
+                }
+                paused = true
+                holdUntil = t + spec.judge.hold
+                publish(.stage(StageChange(
+                    stage: StageName.canary, state: .paused,
+                    reason: "\(reason); holding at \(MetricFormat.percent(weight)) for a human for up to \(DurationText.format(spec.judge.hold)) (promote or roll back; automatic rollback stays armed)")))
+                engine.notifyMidRun(.paused, reason: "\(reason); waiting for a human")
             }
         }
     }

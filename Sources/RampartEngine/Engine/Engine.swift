@@ -286,6 +286,26 @@ public final class Engine: Sendable {
         return options.cache.map { CachingProvider(p, cache: $0) } ?? p
     }
 
+    /// What `runCanaryOnly` reports, for simulations.
+    public struct CanaryReport: Sendable {
+        public var outcome: RunOutcome
+        public var reason: String
+        /// Requests the candidate served before the canary ended.
+        public var candidateRequests: Int
+        /// Engine seconds from the canary's start to its end.
+        public var duration: Double
+    }
+
+    /// Runs only the canary stage (no build, gates or notifications), for `rampart simulate`.
+    public func runCanaryOnly() async -> CanaryReport? {
+        guard let spec = inputs.spec.canary else { return nil }
+        let start = clock.now()
+        let run = CanaryRun(engine: self, spec: spec)
+        let (outcome, reason) = await run.execute()
+        bus.finish()
+        return CanaryReport(outcome: outcome, reason: reason, candidateRequests: run.candidateTotal, duration: clock.now() - start)
+    }
+
     /// Runs only the gates, for `rampart eval`: no build, no canary, no events.
     public func evaluateGates() async -> [GateReport] {
         var reports: [GateReport] = []

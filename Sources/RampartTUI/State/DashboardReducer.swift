@@ -108,10 +108,11 @@ public enum DashboardReducer {
             s.dataPlane = d
         case .router(let r):
             if !r.ok { s.flash = .init(text: "ROUTER FAILED: \(r.error ?? "unknown error")", until: s.now + 10) }
-        case .buildStep, .notification:
+        case .buildStep, .notification, .observations:
             break
         }
         if case .metrics = e.body { return }
+        if case .observations = e.body { return }
         s.log.append(.init(text: EventLine.format(e), tone: tone(of: e.body)))
         if s.logScroll > 0 { s.logScroll += 1 }
     }

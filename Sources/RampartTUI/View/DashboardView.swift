@@ -207,6 +207,10 @@ struct Painter {
         if let step = s.currentStep { title += "  step \(step + 1)/\(max(s.stepCount, step + 1))" }
         if let eta = s.eta { title += "  ETA step \(Widgets.clock(eta.step)) · all \(Widgets.clock(eta.total))" }
         if s.paused { title += "  PAUSED" }
+        // The judge's ETA to a decision at the current traffic: the slowest undecided metric.
+        let etas = (s.analysis?.results ?? []).filter { $0.status == .undecided }.compactMap { $0.evidence?.eta }
+        if let eta = etas.max(), s.finished == nil { title += "  decision ~\(Widgets.clock(eta))" }
+        if let judge = s.analysis?.judge, CharWidth.of(title) + 30 < width { title += "  judge \(judge)" }
         if let d = s.dataPlane, CharWidth.of(title) + 40 < width {
             title += d.proxy.map { "  via proxy \($0)" } ?? "  in-process traffic"
         }
@@ -302,16 +306,24 @@ struct Painter {
         case .tokensPerRequest: "tokens/req"
         case .costPerRequest: "cost/req"
         case .quality: "quality"
+        case .criticalEvents: "critical"
         }
     }
 
     func stateLabel(_ status: MetricResult.Status?, _ r: MetricResult?) -> (String, CellStyle) {
         switch status {
-        case .ok: ("\(g.pass) ok", p.status(.ok))
-        case .watching: ("\(g.warn) watch ×\(r?.consecutiveFailures ?? 0)", p.status(.watching))
-        case .breach: ("\(g.fail) BREACH", p.status(.breach))
-        case .noData: ("\(g.absent == " " ? "?" : g.absent) no data", p.status(.noData))
-        case nil: ("… waiting", p.inactive)
+        case .ok: return ("\(g.pass) ok", p.status(.ok))
+        case .watching: return ("\(g.warn) watch ×\(r?.consecutiveFailures ?? 0)", p.status(.watching))
+        case .breach: return ("\(g.fail) BREACH", p.status(.breach))
+        case .noData: return ("\(g.absent == " " ? "?" : g.absent) no data", p.status(.noData))
+        case .nonInferior: return ("\(g.pass) within", p.status(.ok))
+        case .undecided:
+            // An evidence gauge: how far toward its boundary, and which way it leans.
+            guard let e = r?.evidence else { return ("… undecided", p.inactive) }
+            let (full, empty) = Widgets.gauge(percent: e.progress * 100, width: 4, glyphs: g)
+            let harm = e.leaning == "harm"
+            return ("\(full)\(empty) \(harm ? "harm" : "safe")", harm ? p.status(.watching) : p.inactive)
+        case nil: return ("… waiting", p.inactive)
         }
     }
 
@@ -320,6 +332,7 @@ struct Painter {
         switch metric {
         case .errorRate: return String(format: "%+.2fpp", (c - b) * 100)
         case .quality: return String(format: "%+.3f", c - b)
+        case .criticalEvents: return String(format: "%+d", Int(c - b))
         default: return b == 0 ? "-" : String(format: "%+.1f%%", (c / b - 1) * 100)
         }
     }
@@ -327,6 +340,12 @@ struct Painter {
     func detail(_ metric: CanaryMetric, _ r: MetricResult?) -> String {
         let name = Self.label(metric)
         guard let r else { return "\(name): waiting for the first analysis" }
+        if let e = r.evidence {
+            let f = { (v: Double) in String(format: "%+.3f", v) }
+            let eta = e.eta.map { " · decision in ~\(Widgets.clock($0))" } ?? ""
+            let bounds = e.lower.isFinite && e.upper.isFinite ? "[\(f(e.lower)), \(f(e.upper))]" : "[gathering]"
+            return "\(name): harm \(e.scale) \(f(e.estimate)) \(bounds) vs margin \(f(e.margin)) · evidence \(String(format: "%.1f/%.1f", e.evidence, e.boundary)) toward \(e.leaning) · n \(e.nCandidate)/\(e.nBaseline)\(eta)"
+        }
         let n = "n \(s.latest?.candidate.requests ?? 0) canary / \(s.latest?.baseline.requests ?? 0) baseline this step"
         guard let limit = r.limit else { return "\(name): not judged yet (\(n))" }
         let op = metric.higherIsWorse ? "≤" : "≥"

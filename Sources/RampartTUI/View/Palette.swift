@@ -38,6 +38,8 @@ struct Palette {
         case .watching: mono ? base.with(underline: true) : fg(.watchingFg, bold: true)
         case .breach: mono ? base.with(bold: true, reverse: true) : fg(.breachFg, bold: true)
         case .noData: mono ? base : fg(.noDataFg)
+        case .nonInferior: mono ? base : fg(.okFg)
+        case .undecided: mono ? base : fg(.pendingFg)
         }
     }
 

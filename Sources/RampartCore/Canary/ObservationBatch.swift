@@ -1,0 +1,52 @@
+/// The requests of one engine tick, recorded column by column so a run file can hold every
+/// request compactly (about 20 bytes each) for what-if re-judging.
+///
+/// `variants` has one character per request, `b` or `c`; the other columns are parallel to it.
+/// Rare fields are sparse: `failed` and `critical` list indices, `status` lists [index, status]
+/// pairs for anything but 200, `quality` lists [index, score] pairs for the scored ones.
+public struct ObservationBatch: Sendable, Equatable, Codable {
+    /// The candidate's share (percent) while these requests were served.
+    public var weight: Double
+    public var variants: String
+    public var latency: [Double]
+    public var prompt: [Int]
+    public var completion: [Int]
+    public var cost: [Double]
+    public var failed: [Int]
+    public var status: [[Int]]
+    public var quality: [[Double]]
+    public var critical: [Int]
+    public var synthetic: Bool
+
+    public init(weight: Double, observations: [Observation]) {
+        self.weight = weight
+        variants = String(observations.map { $0.variant == .candidate ? "c" : "b" })
+        latency = observations.map { ($0.latencyMs * 10).rounded() / 10 }
+        prompt = observations.map(\.promptTokens)
+        completion = observations.map(\.completionTokens)
+        cost = observations.map { ($0.cost * 1e9).rounded() / 1e9 }
+        failed = observations.indices.filter { observations[$0].failed }
+        status = observations.indices.filter { observations[$0].status != 200 }.map { [$0, observations[$0].status] }
+        quality = observations.indices.compactMap { i in observations[i].quality.map { [Double(i), ($0 * 1e6).rounded() / 1e6] } }
+        critical = observations.indices.filter { observations[$0].critical }
+        synthetic = observations.allSatisfy(\.synthetic)
+    }
+
+    public var count: Int { latency.count }
+
+    /// The observations back, in order.
+    public var observations: [Observation] {
+        let kinds = Array(variants)
+        var out = (0..<latency.count).map { i in
+            Observation(
+                variant: i < kinds.count && kinds[i] == "c" ? .candidate : .baseline, latencyMs: latency[i],
+                promptTokens: i < prompt.count ? prompt[i] : 0, completionTokens: i < completion.count ? completion[i] : 0,
+                cost: i < cost.count ? cost[i] : 0, synthetic: synthetic)
+        }
+        for i in failed where i < out.count { out[i].failed = true }
+        for pair in status where pair.count == 2 && pair[0] < out.count { out[pair[0]].status = pair[1] }
+        for pair in quality where pair.count == 2 && Int(pair[0]) < out.count { out[Int(pair[0])].quality = pair[1] }
+        for i in critical where i < out.count { out[i].critical = true }
+        return out
+    }
+}

@@ -1,0 +1,54 @@
+/// Decides a canary step from what the data plane observed. Pure: observations and times in,
+/// an analysis out, so the same code judges a live run, a simulation and a what-if replay.
+public protocol CanaryJudge: Sendable {
+    var name: String { get }
+    /// Whether the judge may be asked after every tick (anytime-valid) or only at the analysis
+    /// interval (its error rates assume that cadence).
+    var looksContinuously: Bool { get }
+    mutating func startStep(_ index: Int, weight: Double, at t: Double)
+    mutating func observe(_ o: Observation, weight: Double, at t: Double)
+    /// The verdict now. `baseline` and `candidate` are the step's summaries, for display.
+    mutating func analyze(step: Int, at t: Double, baseline: ArmMetrics, candidate: ArmMetrics) -> CanaryAnalysis
+}
+
+public enum Judges {
+    public static func make(_ spec: CanarySpec) -> any CanaryJudge {
+        switch spec.judge.kind {
+        case .sequential: SequentialJudge(spec: spec)
+        case .kayenta: KayentaJudge(spec: spec)
+        case .threshold: ThresholdJudge(spec: spec)
+        }
+    }
+}
+
+/// Argo Rollouts / Flagger semantics behind the judge protocol.
+public struct ThresholdJudge: CanaryJudge {
+    private var analyzer: ThresholdAnalyzer
+    private var critical = 0
+    public var name: String { "threshold" }
+    public var looksContinuously: Bool { false }
+
+    public init(spec: CanarySpec) {
+        analyzer = ThresholdAnalyzer(checks: spec.metrics.filter { $0.effectiveRole != .critical }, failureLimit: spec.failureLimit, minSamples: spec.minSamples)
+    }
+
+    public mutating func startStep(_ index: Int, weight: Double, at t: Double) {
+        analyzer.resetForNewStep()
+    }
+
+    public mutating func observe(_ o: Observation, weight: Double, at t: Double) {
+        if o.critical && o.variant == .candidate { critical += 1 }
+    }
+
+    public mutating func analyze(step: Int, at t: Double, baseline: ArmMetrics, candidate: ArmMetrics) -> CanaryAnalysis {
+        var a = analyzer.analyze(step: step, baseline: baseline, candidate: candidate)
+        a.judge = name
+        if critical > 0 {
+            a.decision = .rollback
+            a.reason = "\(critical) critical event(s) in the candidate's answers"
+        }
+        let hasData = a.results.contains { $0.status != .noData }
+        a.ready = a.decision == .continue && hasData && !a.results.contains { $0.status == .watching }
+        return a
+    }
+}

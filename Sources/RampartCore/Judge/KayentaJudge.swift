@@ -1,0 +1,127 @@
+import Foundation
+
+/// Spinnaker Kayenta's NetflixACAJudge, faithful to its documented semantics, for users who want
+/// it and for comparison with the sequential judge.
+///
+/// Each metric is a time series of bucket aggregates per arm (bucket p50/p95 for latency, the
+/// bucket's rate or mean otherwise), over the current step. At each analysis interval: the
+/// Mann-Whitney / Hodges-Lehmann 98% interval of the shift, a tolerance band of 25% of the
+/// estimate, the mean-ratio effect size; High / Low / Pass per metric; the score 100·pass/judged;
+/// an intermediate score below `marginal` fails (rollback), at or above `pass` is ready.
+///
+/// Deviation, as Kayenta's own warm-up (`beginAfterMins`) would do: until each arm has three
+/// buckets with data, the step is gathering rather than failed for missing data.
+public struct KayentaJudge: CanaryJudge {
+    public var name: String { "kayenta" }
+    public var looksContinuously: Bool { false }
+
+    public static let confidence = 0.98
+    public static let tolerance = 0.25
+    public static let minBuckets = 3
+
+    public enum Classification: String, Sendable { case high = "High", low = "Low", pass = "Pass", noData = "Nodata" }
+
+    private let checks: [MetricCheck]
+    private let policy: JudgePolicy
+    private var stepStart = 0.0
+    /// Bucket index → per-arm accumulators.
+    private var buckets: [Int: [ArmAccumulator]] = [:]
+    private var critical = 0
+
+    public init(spec: CanarySpec) {
+        checks = spec.metrics.filter { $0.effectiveRole != .critical }
+        policy = spec.judge
+    }
+
+    public mutating func startStep(_ index: Int, weight: Double, at t: Double) {
+        stepStart = t
+        buckets = [:]
+    }
+
+    public mutating func observe(_ o: Observation, weight: Double, at t: Double) {
+        if o.critical && o.variant == .candidate { critical += 1 }
+        let b = Int(((t - stepStart) / policy.bucket).rounded(.down))
+        if buckets[b] == nil { buckets[b] = [.coarse(), .coarse()] }
+        buckets[b]![o.variant == .baseline ? 0 : 1].record(o)
+    }
+
+    /// Complete buckets' values of one metric for one arm, in time order; NaN-free ("remove").
+    func series(_ metric: CanaryMetric, arm: Int, before t: Double) -> [Double] {
+        let complete = Int(((t - stepStart) / policy.bucket + 1e-9).rounded(.down))
+        return buckets.keys.sorted().filter { $0 < complete }.compactMap { buckets[$0]![arm].metrics().value(metric) }
+    }
+
+    /// NetflixACAJudge's per-metric classification.
+    public static func classify(control x: [Double], experiment y: [Double], higherIsWorse: Bool, allowedIncrease: Double = 1, allowedDecrease: Double = 1)
+        -> (Classification, MannWhitney.Shift?, Double)
+    {
+        guard !x.isEmpty, !y.isEmpty else { return (.noData, nil, .nan) }
+        if x.sorted() == y.sorted() || Set(x + y).count == 1 { return (.pass, nil, 1) }
+        let mx = x.reduce(0, +) / Double(x.count), my = y.reduce(0, +) / Double(y.count)
+        let effect = mx == 0 || my == 0 ? Double.nan : my / mx
+        var xs = x, ys = y
+        if Set(x).count == 1 && Set(y).count == 1 {
+            // Kayenta adds tiny noise to two constant series; a fixed relative nudge keeps it reproducible.
+            xs = x.enumerated().map { $1 * (1 + 1e-5 * (Double($0 % 7) - 3)) }
+            ys = y.enumerated().map { $1 * (1 + 1e-5 * (Double($0 % 5) - 2)) }
+        }
+        guard let shift = MannWhitney.shift(ys, xs, confidence: confidence) else { return (.pass, nil, effect) }
+        let band = tolerance * abs(shift.estimate)
+        if higherIsWorse && shift.lower > band && (effect.isNaN || effect >= allowedIncrease) { return (.high, shift, effect) }
+        if !higherIsWorse && shift.upper < -band && (effect.isNaN || effect <= allowedDecrease) { return (.low, shift, effect) }
+        return (.pass, shift, effect)
+    }
+
+    public mutating func analyze(step: Int, at t: Double, baseline: ArmMetrics, candidate: ArmMetrics) -> CanaryAnalysis {
+        var results: [MetricResult] = []
+        var counts: [Classification: Int] = [:]
+        var failing: [String] = []
+        var gathering = false
+        for check in checks {
+            let x = series(check.metric, arm: 0, before: t), y = series(check.metric, arm: 1, before: t)
+            let shown = (baseline.value(check.metric), candidate.value(check.metric))
+            if x.count < KayentaJudge.minBuckets || y.count < KayentaJudge.minBuckets {
+                gathering = true
+                results.append(MetricResult(metric: check.metric, baseline: shown.0, candidate: shown.1, limit: nil, status: .noData, consecutiveFailures: 0))
+                continue
+            }
+            let mx = x.reduce(0, +) / Double(x.count)
+            let allowedDown = check.maxDecrease.map { mx > 0 ? (mx - $0) / mx : 1 } ?? 1
+            let (cls, shift, effect) = KayentaJudge.classify(
+                control: x, experiment: y, higherIsWorse: check.metric.higherIsWorse, allowedIncrease: check.maxRatio ?? 1, allowedDecrease: allowedDown)
+            counts[cls, default: 0] += 1
+            let status: MetricResult.Status = switch cls {
+            case .pass: .ok
+            case .noData: .noData
+            case .high, .low: .breach
+            }
+            if cls == .high || cls == .low {
+                failing.append("\(check.metric.rawValue) \(cls.rawValue) (shift \(String(format: "%.4g", shift?.estimate ?? 0)), ratio \(String(format: "%.3f", effect)))")
+            }
+            let e = shift.map {
+                MetricEvidence(
+                    scale: "mann-whitney", estimate: check.metric.higherIsWorse ? $0.estimate : -$0.estimate,
+                    lower: check.metric.higherIsWorse ? $0.lower : -$0.upper, upper: check.metric.higherIsWorse ? $0.upper : -$0.lower,
+                    margin: KayentaJudge.tolerance * abs($0.estimate), evidence: 0, boundary: 0, nBaseline: x.count, nCandidate: y.count, eta: nil,
+                    leaning: status == .breach ? "harm" : "safe")
+            }
+            results.append(MetricResult(metric: check.metric, baseline: shown.0, candidate: shown.1, limit: nil, status: status, consecutiveFailures: 0, evidence: e))
+        }
+        if critical > 0 {
+            return CanaryAnalysis(step: step, results: results, decision: .rollback, reason: "critical metric failed: \(critical) critical event(s); score 0", judge: name, ready: false, score: 0)
+        }
+        if gathering {
+            return CanaryAnalysis(step: step, results: results, decision: .continue, reason: "gathering (need \(KayentaJudge.minBuckets) buckets of \(DurationText.format(policy.bucket)) per arm)", judge: name, ready: false)
+        }
+        let judged = (counts[.pass] ?? 0) + (counts[.high] ?? 0) + (counts[.low] ?? 0)
+        let score = judged == 0 ? 100 : (100 * Double(counts[.pass] ?? 0) / Double(judged) * 100).rounded() / 100
+        let detail = failing.isEmpty ? "" : ": " + failing.joined(separator: "; ")
+        if score < policy.marginal {
+            return CanaryAnalysis(step: step, results: results, decision: .rollback, reason: "score \(score) below marginal \(policy.marginal)\(detail)", judge: name, ready: false, score: score)
+        }
+        let ready = score >= policy.pass
+        return CanaryAnalysis(
+            step: step, results: results, decision: .continue,
+            reason: ready ? "score \(score) ≥ pass \(policy.pass)" : "score \(score) marginal (pass \(policy.pass))\(detail)", judge: name, ready: ready, score: score)
+    }
+}

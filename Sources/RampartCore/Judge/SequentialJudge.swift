@@ -1,0 +1,243 @@
+import Foundation
+
+/// The default judge: a confidence sequence per metric, valid at every look, so it may decide
+/// after any request.
+///
+/// - **Rollback** when any metric shows harm beyond its margin: the sequence's lower bound on
+///   harm clears the margin, at level `alpha_rollback / K` for K judged metrics (Bonferroni: a
+///   union of K tests). A confirmed critical event rolls back at once.
+/// - **Ready to advance** only on evidence of non-inferiority for every guardrail: the upper
+///   bound on harm is below the margin, each at `alpha_promote` (an intersection test needs no
+///   correction), plus what success metrics are required to show.
+///
+/// Evidence accumulates over the whole canary, not per step: each arm's requests are samples of
+/// that version whatever the weight, and the sequences stay valid across the steps' looks.
+/// Scales: latency, tokens and cost as log ratios (skewed, so logs; a `max_ratio` margin is
+/// ln ratio), rates and quality as differences, `max`/`min` limits as the candidate alone.
+public struct SequentialJudge: CanaryJudge {
+    public var name: String { "sequential" }
+    public var looksContinuously: Bool { true }
+
+    enum Scale: String { case logRatio = "log-ratio", difference, absolute, tail = "tail-share" }
+
+    struct Track {
+        let check: MetricCheck
+        let scale: Scale
+        /// Harm tolerated, on the scale: positive.
+        let margin: Double
+        /// For `absolute`: the limit, in harm units (harm = candidate − limit).
+        let limit: Double
+        let tau: Double
+        var arms = [RunningStats(), RunningStats()]
+        /// Error events as a count process, for a ratio margin on the error rate: valid across
+        /// weight changes, and it needs only which arm each error came from.
+        var counts: CountMartingale?
+        /// For a latency percentile with a ratio margin: both arms' latency histograms.
+        var histograms: [ArmAccumulator]?
+    }
+
+    private var tracks: [Track] = []
+    private let policy: JudgePolicy
+    private let minSamples: Int
+    private var criticalEvents = 0
+    private var stepStarted = 0.0
+    private var stepCandidateRequests = 0
+    private var rollbackAlpha: Double
+
+    public init(spec: CanarySpec) {
+        policy = spec.judge
+        minSamples = max(spec.minSamples, 10)
+        for check in spec.metrics where check.effectiveRole != .critical {
+            let sign = check.metric.higherIsWorse
+            if let r = check.maxRatio, check.metric == .latencyP95 {
+                // A tail limit is about the tail: the share of candidate requests slower than
+                // r × the baseline's p95 must stay within 5 %.
+                tracks.append(Track(check: check, scale: .tail, margin: 0, limit: 0.05, tau: 0.02, histograms: [ArmAccumulator(), ArmAccumulator()]))
+            } else if let r = check.maxRatio, [.latencyP50, .tokensPerRequest, .costPerRequest].contains(check.metric) {
+                tracks.append(Track(check: check, scale: .logRatio, margin: Foundation.log(r), limit: 0, tau: Foundation.log(r)))
+            } else if let d = check.maxIncrease ?? check.maxDecrease {
+                tracks.append(Track(check: check, scale: .difference, margin: d, limit: 0, tau: d))
+            } else if let r = check.maxRatio {
+                // Error rate with a ratio margin: tested as a difference against r − 1 times the
+                // baseline's rate, re-estimated as data arrives.
+                tracks.append(Track(check: check, scale: .difference, margin: r - 1, limit: -1, tau: 0.01, counts: CountMartingale(theta0: r)))
+            } else if let m = sign ? check.max : check.min {
+                let harmLimit = sign ? m : -m
+                tracks.append(Track(check: check, scale: .absolute, margin: 0, limit: harmLimit, tau: max(abs(m) * 0.1, 1e-9)))
+            }
+        }
+        rollbackAlpha = spec.judge.alphaRollback / Double(max(1, tracks.count))
+    }
+
+    public mutating func startStep(_ index: Int, weight: Double, at t: Double) {
+        stepStarted = t
+        stepCandidateRequests = 0
+    }
+
+    /// The value an observation contributes to a metric, on the scale's raw footing (before
+    /// any ratio), or nil when it says nothing about it.
+    static func value(_ metric: CanaryMetric, _ o: Observation, log: Bool) -> Double? {
+        if o.isClientError { return nil }
+        func t(_ x: Double) -> Double { log ? Foundation.log(max(x, 1e-12)) : x }
+        switch metric {
+        case .latencyP50, .latencyP95: return t(o.latencyMs)
+        case .errorRate: return o.failed ? 1 : 0
+        case .tokensPerRequest: return o.failed ? nil : t(Double(o.promptTokens + o.completionTokens))
+        case .costPerRequest: return o.failed ? nil : t(o.cost)
+        case .quality: return o.failed ? nil : o.quality
+        case .criticalEvents: return nil
+        }
+    }
+
+    public mutating func observe(_ o: Observation, weight: Double, at t: Double) {
+        if o.critical && o.variant == .candidate { criticalEvents += 1 }
+        if o.variant == .candidate && !o.isClientError { stepCandidateRequests += 1 }
+        let arm = o.variant == .baseline ? 0 : 1
+        for i in tracks.indices where o.failed && tracks[i].counts != nil {
+            tracks[i].counts!.observe(fromCandidate: o.variant == .candidate, share: weight / 100)
+        }
+        for i in tracks.indices where tracks[i].histograms != nil && !o.isClientError {
+            tracks[i].histograms![arm].record(o)
+            tracks[i].arms[arm].add(0)  // counts per arm
+        }
+        for i in tracks.indices where tracks[i].histograms == nil {
+            if let v = SequentialJudge.value(tracks[i].check.metric, o, log: tracks[i].scale == .logRatio) {
+                tracks[i].arms[arm].add(v)
+            }
+        }
+    }
+
+    /// Harm estimate, its variance, and the margin, for one metric now.
+    func harm(_ k: Track) -> (z: Double, v: Double, margin: Double)? {
+        let b = k.arms[0], c = k.arms[1]
+        let higherIsWorse = k.check.metric.higherIsWorse
+        switch k.scale {
+        case .tail:
+            guard b.n >= minSamples, c.n >= minSamples, let hb = k.histograms?[0], let hc = k.histograms?[1],
+                let q = hb.latency(at: 0.95), let share = hc.fractionAbove(q * (k.check.maxRatio ?? 1))
+            else { return nil }
+            // Tested against the boundary (5 % slower), so the variance is taken there too (a
+            // score-type test): a short run of fast requests cannot fake certainty.
+            let p = max(share, k.limit)
+            return (share - k.limit, p * (1 - p) / Double(c.n), 0)
+        case .absolute:
+            guard c.n >= minSamples else { return nil }
+            let z = (higherIsWorse ? c.mean : -c.mean) - k.limit
+            return (z, max(c.variance, 1e-12) / Double(c.n), 0)
+        case .logRatio, .difference:
+            guard b.n >= minSamples, c.n >= minSamples else { return nil }
+            var vb = b.variance, vc = c.variance
+            var margin = k.margin
+            if k.limit == -1 { margin = k.margin * b.mean }  // ratio margin on a rate
+            if k.check.metric == .errorRate {
+                // Rates are tested against the boundary, where the candidate errs at the
+                // baseline's rate plus the margin; the variance is taken there (a score-type
+                // test, as Farrington-Manning's), so a lucky run of successes cannot fake
+                // certainty while errors are rare.
+                let pb = (b.mean * Double(b.n) + 0.5) / Double(b.n + 1)
+                let pc = min(0.999, max(c.mean, pb + margin))
+                vb = max(vb, pb * (1 - pb))
+                vc = max(vc, pc * (1 - pc))
+            }
+            let z = higherIsWorse ? c.mean - b.mean : b.mean - c.mean
+            return (z, max(vb / Double(b.n) + vc / Double(c.n), 1e-18), margin)
+        }
+    }
+
+    public mutating func analyze(step: Int, at t: Double, baseline: ArmMetrics, candidate: ArmMetrics) -> CanaryAnalysis {
+        var results: [MetricResult] = []
+        var harmful: [String] = []
+        var pending: [String] = []
+        let elapsed = max(t - stepStarted, 1e-9)
+        let candidateRate = Double(stepCandidateRequests) / elapsed
+        for k in tracks {
+            let metric = k.check.metric
+            let shown = (baseline.value(metric), candidate.value(metric))
+            let limit = ThresholdAnalyzer.limit(k.check, baseline: shown.0 ?? .nan)
+            guard let (z, v, margin) = harm(k) else {
+                results.append(MetricResult(metric: metric, baseline: shown.0, candidate: shown.1, limit: limit.isFinite ? limit : nil, status: .noData, consecutiveFailures: 0))
+                pending.append("\(metric.rawValue) (gathering \(minSamples) per arm)")
+                continue
+            }
+            let tau = k.limit == -1 ? max(margin, 1e-4) : k.tau
+            let down = ConfidenceSequence.halfWidth(variance: v, tau: tau, alpha: rollbackAlpha)
+            let up = ConfidenceSequence.halfWidth(variance: v, tau: tau, alpha: policy.alphaPromote)
+            let lower = z - down, upper = z + up
+            let leansHarm = z > margin
+            let evidence = ConfidenceSequence.logEvidence(z: z, theta0: margin, variance: v, tau: tau)
+            let boundary = Foundation.log(1 / (leansHarm ? rollbackAlpha : policy.alphaPromote))
+            var status: MetricResult.Status
+            if let counts = k.counts, counts.rejects(alpha: rollbackAlpha) {
+                status = .breach
+                harmful.append("\(metric.rawValue): \(counts.candidateEvents) of \(counts.events) errors came from the candidate, more than ×\(String(format: "%g", counts.theta0)) its share of traffic explains")
+            } else if lower > margin {
+                status = .breach
+                harmful.append(describe(k, z, lower, margin))
+            } else if upper < margin {
+                status = .nonInferior
+            } else {
+                status = .undecided
+            }
+            let role = k.check.effectiveRole
+            if role == .success, status == .nonInferior, (k.check.require ?? .nonInferior) == .superior, upper >= 0 {
+                status = .undecided
+            }
+            let needed = role == .guardrail || (role == .success && (k.check.require ?? .nonInferior) != .none)
+            if needed && status == .undecided { pending.append(metric.rawValue) }
+            let eta = status == .undecided
+                ? SequentialJudge.eta(z: z, v: v, tau: tau, margin: margin, alpha: leansHarm ? rollbackAlpha : policy.alphaPromote, nCandidate: k.arms[1].n, rate: candidateRate)
+                : nil
+            let e = MetricEvidence(
+                scale: k.scale.rawValue, estimate: z, lower: lower, upper: upper, margin: margin, evidence: max(0, evidence),
+                boundary: boundary, nBaseline: k.arms[0].n, nCandidate: k.arms[1].n, eta: eta, leaning: leansHarm ? "harm" : "safe")
+            results.append(MetricResult(
+                metric: metric, baseline: shown.0, candidate: shown.1, limit: limit.isFinite ? limit : nil, status: status,
+                consecutiveFailures: 0, evidence: e))
+        }
+        if criticalEvents > 0 {
+            return CanaryAnalysis(step: step, results: results, decision: .rollback, reason: "\(criticalEvents) critical event(s) in the candidate's answers", judge: name, ready: false)
+        }
+        if !harmful.isEmpty {
+            return CanaryAnalysis(step: step, results: results, decision: .rollback, reason: "evidence of harm: " + harmful.joined(separator: "; "), judge: name, ready: false)
+        }
+        let ready = pending.isEmpty && !results.isEmpty
+        let reason = ready
+            ? "every guardrail within its margin (α_promote \(policy.alphaPromote)), no harm (α_rollback \(policy.alphaRollback) over \(tracks.count))"
+            : "no harm shown; awaiting evidence on " + pending.joined(separator: ", ")
+        return CanaryAnalysis(step: step, results: results, decision: .continue, reason: reason, judge: name, ready: ready)
+    }
+
+    func describe(_ k: Track, _ z: Double, _ lower: Double, _ margin: Double) -> String {
+        let m = k.check.metric.rawValue
+        switch k.scale {
+        case .logRatio:
+            return "\(m) candidate/baseline ×\(String(format: "%.3f", Foundation.exp(z))) (at least ×\(String(format: "%.3f", Foundation.exp(lower)))) > margin ×\(String(format: "%.3f", Foundation.exp(margin)))"
+        case .difference:
+            return "\(m) worse by \(String(format: "%.4f", z)) (at least \(String(format: "%.4f", lower))) > margin \(String(format: "%.4f", margin))"
+        case .tail:
+            return "\(m): \(String(format: "%.1f", (z + 0.05) * 100))% of candidate requests slower than ×\(String(format: "%g", k.check.maxRatio ?? 1)) the baseline's p95 (at least \(String(format: "%.1f", (lower + 0.05) * 100))%, limit 5%)"
+        case .absolute:
+            return "\(m) past its limit by \(String(format: "%.4g", z)) (at least \(String(format: "%.4g", lower)))"
+        }
+    }
+
+    /// Seconds until the bound crosses the margin if the estimate and the mix of traffic hold:
+    /// variance falls as 1/n, so find the growth factor that is enough, by bisection.
+    static func eta(z: Double, v: Double, tau: Double, margin: Double, alpha: Double, nCandidate: Int, rate: Double) -> Double? {
+        let gap = abs(margin - z)
+        guard gap > 1e-12, rate > 0, nCandidate > 0 else { return nil }
+        func enough(_ k: Double) -> Bool { ConfidenceSequence.halfWidth(variance: v / k, tau: tau, alpha: alpha) < gap }
+        if enough(1) { return 0 }
+        var hi = 2.0
+        while !enough(hi) {
+            hi *= 2
+            if hi > 1e6 { return nil }
+        }
+        var lo = hi / 2
+        for _ in 0..<40 {
+            let mid = (lo + hi) / 2
+            if enough(mid) { hi = mid } else { lo = mid }
+        }
+        return (hi - 1) * Double(nCandidate) / rate
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import RampartCore
+
+/// Runs many canaries on the sim traffic model in virtual time, to measure what a judge does:
+/// how often it rolls back a candidate that is no worse (an A/A canary: the candidate is the
+/// baseline), how often it promotes a harmful one, and how many requests the harmful one
+/// serves first.
+public struct CanarySimulation: Sendable {
+    public struct Row: Sendable, Codable, Equatable {
+        public var judge: String
+        /// "none" (the candidate is the baseline) or the effect applied to it.
+        public var scenario: String
+        public var trials: Int
+        public var promoted: Int
+        public var rolledBack: Int
+        public var inconclusive: Int
+        /// Median candidate requests served before a rollback (harmful scenario).
+        public var medianRequestsBeforeRollback: Double?
+        /// Median engine seconds to promote (no-effect scenario).
+        public var medianSecondsToPromote: Double?
+
+        public var promoteRate: Double { Double(promoted) / Double(max(trials, 1)) }
+        public var rollbackRate: Double { Double(rolledBack) / Double(max(trials, 1)) }
+
+        enum CodingKeys: String, CodingKey {
+            case judge, scenario, trials, promoted, inconclusive
+            case rolledBack = "rolled_back"
+            case medianRequestsBeforeRollback = "median_requests_before_rollback"
+            case medianSecondsToPromote = "median_seconds_to_promote"
+        }
+    }
+
+    public let inputs: PipelineInputs
+    public let trials: Int
+    public let seed: UInt64
+
+    public init(inputs: PipelineInputs, trials: Int, seed: UInt64) {
+        self.inputs = inputs
+        self.trials = trials
+        self.seed = seed
+    }
+
+    /// The spec for one scenario: the candidate is the baseline (same profile, prompt and
+    /// pricing) with the effect, judged by `judge`; nobody is there to decide an inconclusive step.
+    func scenarioInputs(judge: JudgePolicy.Kind, effect: SimulationEffect?) -> PipelineInputs {
+        var i = inputs
+        var candidate = i.spec.baseline
+        candidate.version = i.spec.candidate.version
+        if let effect { candidate.sim = effect.apply(to: candidate.sim) }
+        i.spec.candidate = candidate
+        i.spec.canary!.judge.kind = judge
+        i.spec.canary!.judge.hold = 0
+        i.spec.canary!.traffic.source = .sim
+        i.spec.canary!.router = .builtin
+        i.spec.notify = []
+        return i
+    }
+
+    public func run(judge: JudgePolicy.Kind, effect: SimulationEffect?) async -> Row {
+        let scenario = scenarioInputs(judge: judge, effect: effect)
+        let reports = await withTaskGroup(of: Engine.CanaryReport?.self) { group in
+            var out: [Engine.CanaryReport] = []
+            var next = 0
+            func add() {
+                let trial = next
+                next += 1
+                group.addTask {
+                    let engine = Engine(
+                        inputs: scenario, clock: VirtualClock(),
+                        options: RunOptions(seed: seed &+ UInt64(trial), operator: "simulate", metricsEvery: 3600))
+                    return await engine.runCanaryOnly()
+                }
+            }
+            for _ in 0..<min(4, trials) { add() }
+            while let r = await group.next() {
+                if let r { out.append(r) }
+                if next < trials { add() }
+            }
+            return out
+        }
+        func median(_ xs: [Double]) -> Double? {
+            guard !xs.isEmpty else { return nil }
+            let s = xs.sorted()
+            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+        }
+        return Row(
+            judge: judge.rawValue, scenario: effect?.description ?? "none", trials: reports.count,
+            promoted: reports.filter { $0.outcome == .promoted }.count,
+            rolledBack: reports.filter { $0.outcome == .rolledBack }.count,
+            inconclusive: reports.filter { $0.outcome == .inconclusive }.count,
+            medianRequestsBeforeRollback: median(reports.filter { $0.outcome == .rolledBack }.map { Double($0.candidateRequests) }),
+            medianSecondsToPromote: median(reports.filter { $0.outcome == .promoted }.map(\.duration)))
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import RampartCore
+import RampartEngine
+
+/// The judges' cost per observation (observe, and analyze after every observation as the
+/// sequential judge may), and the `simulate` table for the three on the demo's traffic.
+func judgeBenchmark() async throws {
+    let inputs = try PipelineInputs.load(file: repository + "/examples/demo.yaml")
+    let canary = inputs.spec.canary!
+    var rng = SeededRandom(seed: 5, stream: "judge-bench")
+    let latency = LogNormal(median: 850, p99: 2600)
+    let n = 200_000
+    let observations = (0..<n).map { i in
+        Observation(
+            variant: i % 5 == 0 ? .candidate : .baseline, latencyMs: latency.sample(&rng), failed: i % 200 == 0, promptTokens: 60,
+            completionTokens: 40, cost: 0.0001, quality: i % 2 == 0 ? 0.9 : nil)
+    }
+    for kind in JudgePolicy.Kind.allCases {
+        var spec = canary
+        spec.judge.kind = kind
+        var observeRates: [Double] = [], lookRates: [Double] = []
+        for _ in 0..<3 {
+            var judge = Judges.make(spec)
+            judge.startStep(0, weight: 20, at: 0)
+            let clock = ContinuousClock()
+            let t = clock.measure {
+                for (i, o) in observations.enumerated() { judge.observe(o, weight: 20, at: Double(i) / 40) }
+            }
+            observeRates.append(Double(n) / seconds(t))
+            var looking = Judges.make(spec)
+            looking.startStep(0, weight: 20, at: 0)
+            let m = min(n, kind == .sequential ? 50_000 : 2_000)
+            let t2 = clock.measure {
+                for (i, o) in observations.prefix(m).enumerated() {
+                    looking.observe(o, weight: 20, at: Double(i) / 40)
+                    _ = looking.analyze(step: 0, at: Double(i) / 40, baseline: ArmMetrics(), candidate: ArmMetrics())
+                }
+            }
+            lookRates.append(Double(m) / seconds(t2))
+        }
+        print("judge \(kind.rawValue): observe \(String(format: "%.2f", median(observeRates) / 1e6)) M obs/s; observe + analyze after each \(String(format: "%.0f", median(lookRates))) obs/s (one core, medians of 3)")
+    }
+    let trials = Int(ProcessInfo.processInfo.environment["RAMPART_BENCH_TRIALS"] ?? "200") ?? 200
+    let sim = CanarySimulation(inputs: inputs, trials: trials, seed: 1)
+    print("simulate on examples/demo.yaml, \(trials) canaries per row (candidate = baseline for 'none'):")
+    print("judge       scenario       promoted  rolled back  inconcl.  median req. to rollback  median time to promote")
+    for kind in JudgePolicy.Kind.allCases {
+        for effect in [nil, SimulationEffect(target: .latency, amount: 0.5), SimulationEffect(target: .errorRate, amount: 0.05), SimulationEffect(target: .quality, amount: 0.15)] {
+            let r = await sim.run(judge: kind, effect: effect)
+            let req = r.medianRequestsBeforeRollback.map { String(Int($0)) } ?? "-"
+            let time = r.medianSecondsToPromote.map { DurationText.format($0) } ?? "-"
+            print("\(kind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  \(r.scenario.padding(toLength: 13, withPad: " ", startingAt: 0))  \(String(format: "%8d", r.promoted))  \(String(format: "%11d", r.rolledBack))  \(String(format: "%8d", r.inconclusive))  \(req.padding(toLength: 23, withPad: " ", startingAt: 0))  \(time)")
+        }
+    }
+}

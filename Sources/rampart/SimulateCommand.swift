@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import RampartCore
+import RampartEngine
+
+/// `rampart simulate`: what each judge would do with this spec's canary, measured over many
+/// simulated canaries in virtual time.
+struct SimulateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Measure the canary judges on the spec's traffic: false rollbacks, false promotions, exposure to a bad candidate.",
+        discussion: """
+            For each judge, N canaries with no effect (the candidate is the baseline: any rollback is a
+            false rollback) and N with each --effect (a harmful candidate: any promotion is a false
+            promotion). Effects: latency=+30%, error_rate=+3% (points), quality=-0.1, tokens=+50%.
+            The spec's steps, metrics, margins and alphas are used as written; traffic is the sim model's.
+            """)
+
+    @Argument(help: "The pipeline spec.")
+    var spec: String
+
+    @Option(help: "Canaries per judge and scenario.")
+    var trials: Int = 100
+
+    @Option(name: .customLong("effect"), help: "A harmful change to simulate (repeatable). Default: latency=+50%.")
+    var effects: [String] = []
+
+    @Option(help: "sequential, kayenta, threshold, or all.")
+    var judge: String = "all"
+
+    @Option(help: "First seed; trial i uses seed + i.")
+    var seed: UInt64 = 1
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func validate() throws {
+        guard (1...100_000).contains(trials) else { throw ValidationError("--trials must be 1...100000") }
+        for e in effects where SimulationEffect.parse(e) == nil {
+            throw ValidationError("--effect takes TARGET=AMOUNT with TARGET one of latency, error_rate, quality, tokens (e.g. latency=+30%), got '\(e)'")
+        }
+        guard judge == "all" || JudgePolicy.Kind(rawValue: judge) != nil else {
+            throw ValidationError("--judge must be sequential, kayenta, threshold or all, got '\(judge)'")
+        }
+    }
+
+    func run() async throws {
+        let inputs: PipelineInputs
+        do {
+            inputs = try PipelineInputs.load(file: spec)
+        } catch {
+            Console.report(error)
+            throw Exit.invalidInput
+        }
+        guard inputs.spec.canary != nil else {
+            Console.error("error: \(spec) has no canary to simulate")
+            throw Exit.invalidInput
+        }
+        let parsed = effects.isEmpty ? [SimulationEffect(target: .latency, amount: 0.5)] : effects.compactMap(SimulationEffect.parse)
+        let judges = judge == "all" ? JudgePolicy.Kind.allCases : [JudgePolicy.Kind(rawValue: judge)!]
+        let sim = CanarySimulation(inputs: inputs, trials: trials, seed: seed)
+        var rows: [CanarySimulation.Row] = []
+        for j in judges {
+            rows.append(await sim.run(judge: j, effect: nil))
+            for e in parsed { rows.append(await sim.run(judge: j, effect: e)) }
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+            return
+        }
+        let c = inputs.spec.canary!.judge
+        print("\(trials) simulated canaries per row; sequential budgets: α_rollback \(c.alphaRollback), α_promote \(c.alphaPromote)")
+        print("")
+        let header = ["judge", "scenario", "promoted", "rolled back", "inconcl.", "false rollback", "false promote", "median req. to rollback", "median time to promote"]
+        var table: [[String]] = [header]
+        for r in rows {
+            let null = r.scenario == "none"
+            table.append([
+                r.judge, r.scenario, "\(r.promoted)", "\(r.rolledBack)", "\(r.inconclusive)",
+                null ? String(format: "%.1f%%", r.rollbackRate * 100) : "",
+                null ? "" : String(format: "%.1f%%", r.promoteRate * 100),
+                null ? "" : (r.medianRequestsBeforeRollback.map { String(Int($0)) } ?? "-"),
+                null ? (r.medianSecondsToPromote.map { DurationText.format($0) } ?? "-") : "",
+            ])
+        }
+        let widths = header.indices.map { i in table.map { $0[i].count }.max() ?? 0 }
+        for (n, row) in table.enumerated() {
+            print(row.enumerated().map { i, cell in i < 2 ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[i] - cell.count) + cell }.joined(separator: "  "))
+            if n == 0 { print(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
+        }
+    }
+}
