@@ -10,7 +10,7 @@ LITELLM_SPEC := litellm[proxy]>=1.108,<1.109
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SPEED ?= 1
 
-.PHONY: all deps swift-check build demo test clean litellm
+.PHONY: all deps swift-check build demo test clean litellm sample-runs
 
 all: build
 
@@ -38,6 +38,20 @@ litellm:
 test: deps litellm
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# Regenerates the recordings in sample-runs/ from the seeded specs beside them (virtual clock).
+RAMPART := .build/debug/rampart
+SAMPLE := $(RAMPART) run --headless --no-cache --speed max
+sample-runs: build
+	@rm -f sample-runs/*.jsonl
+	-$(SAMPLE) sample-runs/specs/clean-promotion.yaml --seed 42 --operator release-bot --record sample-runs/clean-promotion.jsonl >/dev/null
+	-$(SAMPLE) sample-runs/specs/rollback-latency.yaml --seed 42 --operator release-bot --record sample-runs/rollback-latency.jsonl >/dev/null
+	-$(SAMPLE) sample-runs/specs/blocked-injection.yaml --seed 42 --operator release-bot --record sample-runs/blocked-injection.jsonl >/dev/null
+	-$(SAMPLE) sample-runs/specs/operator-rollback.yaml --seed 7 --operator grace \
+	  --command-at '50s:rollback:support tickets about wrong refund amounts are spiking' --record sample-runs/operator-rollback.jsonl >/dev/null
+	-$(SAMPLE) sample-runs/specs/inconclusive-promoted.yaml --seed 42 --operator ada \
+	  --command-at '5m:promote:quiet hour; checked 40 answers by hand, all fine' --record sample-runs/inconclusive-promoted.jsonl >/dev/null
+	@for f in sample-runs/*.jsonl; do printf '%-40s ' $$f; $(RAMPART) replay $$f --headless | grep '^outcome'; done
 
 clean:
 	rm -rf .build .rampart

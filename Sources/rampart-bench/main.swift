@@ -4,7 +4,7 @@ import RampartEngine
 import RampartTUI
 
 // Benchmarks, reported as medians and as ratios to a limit measured in the same run, because the
-// machines are shared and noisy. Usage: swift run -c release rampart-bench [scorers|gate-wall|render|dashboard-cpu|proxy|ingest|judge|all]
+// machines are shared and noisy. Usage: swift run -c release rampart-bench [scorers|gate-wall|render|dashboard-cpu|proxy|ingest|judge|replay|all]
 
 let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
@@ -283,6 +283,7 @@ case "gate-wall": try await gateWallBenchmark()
 case "proxy": try await proxyBenchmark()
 case "ingest": ingestBenchmark()
 case "judge": try await judgeBenchmark()
+case "replay": try replayBenchmark()
 case "all":
     try scorersBenchmark()
     try await gateWallBenchmark()
@@ -291,7 +292,8 @@ case "all":
     try await proxyBenchmark()
     ingestBenchmark()
     try await judgeBenchmark()
+    try replayBenchmark()
 default:
-    print("usage: rampart-bench [scorers|gate-wall|render|dashboard-cpu|proxy|ingest|judge|all]")
+    print("usage: rampart-bench [scorers|gate-wall|render|dashboard-cpu|proxy|ingest|judge|replay|all]")
     exit(64)
 }

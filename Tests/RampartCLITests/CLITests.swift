@@ -171,3 +171,61 @@ struct CLIRunTests {
         #expect(r.stdout.contains("support-bot: candidate acme-chat@2025-09-14 vs baseline acme-chat@2025-06-01"))
     }
 }
+
+/// Every sample recording replays to its recorded outcome, and the audit and what-if commands
+/// read them.
+@Suite struct SampleRunTests {
+    static let expected: [(String, RunOutcome)] = [
+        ("clean-promotion", .promoted), ("rollback-latency", .rolledBack), ("blocked-injection", .blocked),
+        ("operator-rollback", .rolledBack), ("inconclusive-promoted", .promoted),
+    ]
+
+    @Test(arguments: expected.map(\.0))
+    func eachSampleReplaysToItsRecordedOutcome(_ name: String) throws {
+        let file = "sample-runs/\(name).jsonl"
+        let recording = try RunFileCodec.read(file: CLI.repository + "/" + file)
+        let outcome = try #require(recording.outcome)
+        #expect(outcome.outcome == Self.expected.first { $0.0 == name }!.1)
+        let r = try CLI.run(["replay", file, "--headless"])
+        #expect(r.status == outcome.exitCode)
+        #expect(r.stdout.contains("outcome: \(outcome.outcome.rawValue.uppercased()) (exit \(outcome.exitCode))"))
+        let batchLines = r.stdout.split(separator: "\n").filter { $0.count > 18 && $0.dropFirst(7).hasPrefix("  requests ") }
+        #expect(batchLines.isEmpty, "request batches are not printed")
+    }
+
+    @Test func theAuditRecordSaysWhoDidWhatAndWhy() throws {
+        let r = try CLI.run(["runs", "show", "sample-runs/operator-rollback.jsonl"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains(#"grace asked to rollback because "support tickets about wrong refund amounts are spiking": accepted"#))
+        #expect(r.stdout.contains("10% → 0%"))
+        #expect(r.stdout.contains("outcome    ROLLED_BACK (exit 2)"))
+        #expect(r.stdout.contains("golden-similarity passed on 60 items"))
+    }
+
+    @Test func whatIfShowsADifferentDecisionForAStricterAndALooserPolicy() throws {
+        let dir = NSTemporaryDirectory() + "rampart-whatif-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "judge: { kind: sequential, alpha_rollback: 0.2 }\nmetrics:\n  - { metric: latency_p50, max_ratio: 1.05 }\n".write(toFile: dir + "/strict.yaml", atomically: true, encoding: .utf8)
+        try "canary:\n  judge: threshold\n  metrics:\n    - { metric: latency_p50, max_ratio: 2.0 }\n".write(toFile: dir + "/loose.yaml", atomically: true, encoding: .utf8)
+        let strict = try CLI.run(["replay", "sample-runs/rollback-latency.jsonl", "--judge", dir + "/strict.yaml"])
+        #expect(strict.status == 0)
+        #expect(strict.stdout.contains("earlier than recorded"), "\(strict.stdout)")
+        let loose = try CLI.run(["replay", "sample-runs/rollback-latency.jsonl", "--judge", dir + "/loose.yaml"])
+        #expect(loose.stdout.contains("threshold judge would NOT have rolled back on the recorded traffic"), "\(loose.stdout)")
+        try "judge: { kind: sequentail }\n".write(toFile: dir + "/typo.yaml", atomically: true, encoding: .utf8)
+        let typo = try CLI.run(["replay", "sample-runs/rollback-latency.jsonl", "--judge", dir + "/typo.yaml"])
+        #expect(typo.status == 65)
+        #expect(typo.stderr.contains("typo.yaml:1:"))
+    }
+
+    @Test func aCutOffRecordingReplaysUpToItsLastLineAndSaysSo() throws {
+        let text = try String(contentsOfFile: CLI.repository + "/sample-runs/operator-rollback.jsonl", encoding: .utf8)
+        let cut = NSTemporaryDirectory() + "rampart-cut-\(UUID().uuidString).jsonl"
+        try String(text.prefix(text.count * 2 / 3)).write(toFile: cut, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["replay", cut, "--headless"])
+        #expect(r.status == 3)
+        #expect(r.stdout.contains("the run did not finish: the recording was cut off at line"))
+        let list = try CLI.run(["runs", "--dir", (cut as NSString).deletingLastPathComponent, "--limit", "500"])
+        #expect(list.stdout.contains("CUT OFF"))
+    }
+}

@@ -39,6 +39,39 @@ public enum SpecLoader {
         throw InvalidInput(reader.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
     }
 
+    /// A what-if policy for `rampart replay --judge`: the canary keys that change how traffic is
+    /// judged (`judge`, `metrics`, `analysis_interval`, `min_samples`, `failure_limit`), on
+    /// their own or under `canary:`.
+    public static func parsePolicy(_ text: String, file: String) throws(InvalidInput) -> JudgingPolicy {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw InvalidInput([Diagnostic(file: file, line: 1, column: 1, path: "", message: "the policy is empty")])
+            }
+            root = node
+        } catch let invalid as InvalidInput {
+            throw invalid
+        } catch let yaml as YamlError {
+            throw InvalidInput([syntaxDiagnostic(yaml, file: file)])
+        } catch {
+            throw InvalidInput([Diagnostic(file: file, line: 1, column: 1, path: "", message: "not valid YAML: \(error)")])
+        }
+        let reader = YAMLReader(file: file, directory: (file as NSString).deletingLastPathComponent)
+        let parser = SpecParser(reader: reader)
+        var field = YAMLField(node: root, path: "")
+        if case .mapping(let m) = root, m.count == 1, let inner = m["canary"] { field = YAMLField(node: inner, path: "canary") }
+        var policy = JudgingPolicy()
+        if let m = reader.mapping(field, allowed: ["judge", "metrics", "analysis_interval", "min_samples", "failure_limit"]) {
+            if let f = m["judge"] { policy.judge = parser.judgePolicy(f) }
+            if let f = m["metrics"] { policy.metrics = parser.metricChecks(f) }
+            if let f = m["analysis_interval"] { policy.analysisInterval = reader.duration(f, minimum: 1) }
+            if let f = m["min_samples"] { policy.minSamples = reader.int(f, in: 1...1_000_000) }
+            if let f = m["failure_limit"] { policy.failureLimit = reader.int(f, in: 1...100) }
+        }
+        if !reader.diagnostics.isEmpty { throw InvalidInput(reader.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) }) }
+        return policy
+    }
+
     /// Yams reports a duplicated key at its mapping; point at the second occurrence instead.
     static func duplicateDiagnostic(key: String, from mark: Mark, text: String, file: String) -> Diagnostic {
         var seen: (indent: Int, line: Int)?

@@ -15,6 +15,8 @@ public enum DashboardEffect: Equatable, Sendable {
     case quit
     /// Ring the terminal bell: something a watching operator should look at happened.
     case bell
+    /// Steer the replay (speed, pause, jumps); only in replays.
+    case replay(ReplayControl)
 }
 
 /// The dashboard's pure update function, in the Elm style: state and message in, new state and
@@ -161,6 +163,24 @@ public enum DashboardReducer {
         case nil:
             break
         }
+        if s.replay != nil {
+            switch key {
+            case .char(" "): return [.replay(.togglePause)]
+            case .char("+"), .char("="): return [.replay(.faster)]
+            case .char("-"): return [.replay(.slower)]
+            case .char("n"): return [.replay(.nextDecision)]
+            case .char("N"): return [.replay(.previousDecision)]
+            case .right: return [.replay(.seek(10))]
+            case .left: return [.replay(.seek(-10))]
+            case .char("p"), .char("P"), .char("r"):
+                flash("\(key.label): disabled in a replay: this is a recording, nothing to steer", &s)
+                return []
+            case .char("q"):
+                s.quitting = true
+                return [.quit]
+            default: break
+            }
+        }
         guard let binding = Keymap.binding(for: key) else {
             flash("\(key.label): no such key; press ? for help", &s)
             return []
@@ -202,6 +222,8 @@ public enum DashboardReducer {
         case .cycleTheme:
             s.themeIndex = (s.themeIndex + 1) % s.themeNames.count
             flash("theme: \(s.themeName)", &s)
+        case .replaySpeed, .replayJump, .replaySeek:
+            break
         case .quit:
             if s.canaryLive {
                 s.overlay = .confirm(.init(action: .quitAbort))

@@ -26,6 +26,16 @@ public struct DashboardState: Equatable, Sendable {
     public var dataPlane: DataPlaneStarted?
     /// The terminal bell on notable events; off in replays and tests that do not want it.
     public var bellEnabled = true
+    /// Set when the dashboard plays a recording: the clock, speed and decision marks.
+    public var replay: ReplayStatus?
+
+    public struct ReplayStatus: Equatable, Sendable {
+        public var speed: String
+        public var paused: Bool
+        public var position: Double
+        public var duration: Double
+        public var decisions: [Double]
+    }
     public var finished: RunFinished?
     public var log: [LogLine] = []
     /// The engine clock at the last event.

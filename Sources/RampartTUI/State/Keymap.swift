@@ -4,6 +4,8 @@ import RampartCore
 /// disagree with the keys, and bindings that do not apply right now are shown greyed with why.
 public enum DashboardAction: Equatable, Sendable {
     case promote, promoteFully, rollback, pauseResume, help, cycleFocus, scrollUp, scrollDown, pageUp, pageDown, top, bottom, cycleTheme, quit
+    /// Handled before the bindings in a replay; listed here so help shows them.
+    case replaySpeed, replayJump, replaySeek
 }
 
 public struct KeyBinding: Sendable {
@@ -16,10 +18,12 @@ public struct KeyBinding: Sendable {
 
 public enum Keymap {
     static let notLive: @Sendable (DashboardState) -> String? = { s in
+        if s.replay != nil { return "this is a replay of a recording" }
         if s.finished != nil { return "the run has ended" }
         return s.canaryLive ? nil : "no live canary yet"
     }
     static let always: @Sendable (DashboardState) -> String? = { _ in nil }
+    static let replayOnly: @Sendable (DashboardState) -> String? = { s in s.replay == nil ? "only in a replay" : nil }
 
     public static let bindings: [KeyBinding] = [
         KeyBinding(keys: [.char("p")], action: .promote, help: "promote to the next step", unavailable: notLive),
@@ -36,6 +40,9 @@ public enum Keymap {
         KeyBinding(keys: [.char("G"), .end], action: .bottom, help: "follow the newest log line", unavailable: always),
         KeyBinding(keys: [.char("t")], action: .cycleTheme, help: "next theme", unavailable: { s in s.themeNames.count > 1 ? nil : "one theme loaded" }),
         KeyBinding(keys: [.char("q")], action: .quit, help: "quit (asks first while the canary is live)", unavailable: always),
+        KeyBinding(keys: [.char("+"), .char("-")], action: .replaySpeed, help: "replay: faster / slower (1×, 2×, 10×, max); space pauses", unavailable: replayOnly),
+        KeyBinding(keys: [.char("n"), .char("N")], action: .replayJump, help: "replay: next / previous decision", unavailable: replayOnly),
+        KeyBinding(keys: [.left, .right], action: .replaySeek, help: "replay: seek 10 s back / forward", unavailable: replayOnly),
     ]
 
     public static func binding(for key: Key) -> KeyBinding? {

@@ -35,10 +35,23 @@ public final class DashboardApp: Sendable {
     let configuration: Configuration
     let inbox = Inbox<Message>()
     let send: @Sendable (OperatorCommand) -> Void
+    /// Set for a replay: the recording's events, played on a virtual clock instead of an engine.
+    let replayEvents: [RunEvent]?
+    let replaySpeed: Double
 
     public init(configuration: Configuration, send: @escaping @Sendable (OperatorCommand) -> Void) {
         self.configuration = configuration
         self.send = send
+        self.replayEvents = nil
+        self.replaySpeed = 1
+    }
+
+    /// A dashboard that replays a recording: the same reducer and screens as a live run.
+    public init(configuration: Configuration, replaying events: [RunEvent], speed: Double) {
+        self.configuration = configuration
+        self.send = { _ in }
+        self.replayEvents = events
+        self.replaySpeed = speed
     }
 
     /// Feeds the engine's events to the UI thread.
@@ -60,7 +73,18 @@ public final class DashboardApp: Sendable {
         let terminal = NcursesTerminal(colors: colors)
         let glyphs: Glyphs = terminal.utf8 ? .unicode : .ascii
         var state = DashboardState(operatorName: configuration.operatorName, themeNames: themes.map(\.name), themeIndex: configuration.themeIndex, now: Self.wallNow())
-        var engineDone = false
+        var player = replayEvents.map { ReplayPlayer(events: $0, speed: replaySpeed) }
+        var lastWall = Self.wallNow()
+        /// A fresh state for the replay at position 0, keeping what the operator chose on screen.
+        func fresh(_ old: DashboardState) -> DashboardState {
+            var s = DashboardState(operatorName: old.operatorName, themeNames: old.themeNames, themeIndex: old.themeIndex, now: 0)
+            s.focus = old.focus
+            s.selectedMetric = old.selectedMetric
+            s.bellEnabled = false
+            return s
+        }
+        if player != nil { state = fresh(state) }
+        var engineDone = player != nil
         var dirty = true
         var lastFrame = 0.0
         var lastSecond = Int(state.now)
@@ -71,12 +95,25 @@ public final class DashboardApp: Sendable {
             let untilFrame = max(0, lastFrame + Self.frameInterval - now)
             let untilSecond = Double(lastSecond + 1) - now
             // Capped at 250 ms: SIGWINCH may land on another thread and only getch reports it.
-            let timeout = dirty ? untilFrame : min(0.25, max(0, untilSecond))
+            var timeout = dirty ? untilFrame : min(0.25, max(0, untilSecond))
+            if let p = player, !p.paused, !p.atEnd { timeout = min(timeout, Self.frameInterval) }
             _ = poll(&fds, 2, Int32((timeout * 1000).rounded(.up)))
 
             var effects: [DashboardEffect] = []
             let flashBefore = state.flash
-            _ = DashboardReducer.reduce(&state, .tick(Self.wallNow()))
+            if var p = player {
+                let wall = Self.wallNow()
+                p.advance(by: wall - lastWall)
+                lastWall = wall
+                let due = p.due()
+                for e in due { _ = DashboardReducer.reduce(&state, .engine(e)) }
+                _ = DashboardReducer.reduce(&state, .tick(p.position))
+                if !due.isEmpty || state.replay != p.status { dirty = true }
+                state.replay = p.status
+                player = p
+            } else {
+                _ = DashboardReducer.reduce(&state, .tick(Self.wallNow()))
+            }
             if state.flash != flashBefore { dirty = true }
             for input in terminal.readInput() {
                 switch input {
@@ -106,6 +143,14 @@ public final class DashboardApp: Sendable {
                     send(command)
                 case .bell:
                     terminal.bell()
+                case .replay(let control):
+                    guard var p = player else { break }
+                    if p.control(control) { state = fresh(state) }
+                    for e in p.due() { _ = DashboardReducer.reduce(&state, .engine(e)) }
+                    _ = DashboardReducer.reduce(&state, .tick(p.position))
+                    state.replay = p.status
+                    player = p
+                    dirty = true
                 case .quit:
                     // Before the canary there is no traffic to protect; still stop the run cleanly.
                     if !engineDone && state.finished == nil && !state.canaryLive {
