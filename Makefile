@@ -4,18 +4,26 @@
 SHELL := /bin/bash
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 APT_PACKAGES := libncurses-dev ncurses-term tmux git python3 python3-venv ca-certificates
+# Real servers the integration tests start on loopback.
+TEST_APT_PACKAGES := nginx-light
 # A real OpenAI-compatible server for the judge and embeddings tests, from PyPI, run on loopback.
 LITELLM_VENV := .build/litellm-venv
 LITELLM_SPEC := litellm[proxy]>=1.108,<1.109
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SPEED ?= 1
 
-.PHONY: all deps swift-check build demo test clean litellm sample-runs
+.PHONY: all deps test-deps apt swift-check build demo test clean litellm sample-runs
 
 all: build
 
 deps: swift-check
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	@$(MAKE) --no-print-directory apt PACKAGES="$(APT_PACKAGES)"
+
+test-deps: deps
+	@$(MAKE) --no-print-directory apt PACKAGES="$(TEST_APT_PACKAGES)"
+
+apt:
+	@missing=$$(for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "make: installing missing Debian packages:" $$missing; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
@@ -35,7 +43,7 @@ litellm:
 	@[ -x $(LITELLM_VENV)/bin/litellm ] || { echo "make: installing LiteLLM into $(LITELLM_VENV) (test server only)"; \
 	  python3 -m venv $(LITELLM_VENV) && $(LITELLM_VENV)/bin/pip install -q "$(LITELLM_SPEC)"; }
 
-test: deps litellm
+test: test-deps litellm
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -38,13 +38,39 @@ public enum RouterSpec: Sendable, Equatable {
     case file(path: String)
     /// Runs a command with `{weight}` replaced by the percentage.
     case command(run: String, timeout: Double)
+    /// Renders an nginx upstream block with both versions' weights, checks it, reloads.
+    case nginx(NginxRouterSpec)
 
     public var name: String {
         switch self {
         case .builtin: "builtin"
         case .file: "file"
         case .command: "command"
+        case .nginx: "nginx"
         }
+    }
+}
+
+public struct NginxRouterSpec: Sendable, Equatable {
+    /// The file the user's nginx config includes (inside `http { }`).
+    public var path: String
+    /// The upstream's name, as `proxy_pass http://NAME` uses it.
+    public var upstream: String
+    /// `host:port` of each version.
+    public var baseline: String
+    public var candidate: String
+    public var test: String
+    public var reload: String
+    public var timeout: Double
+
+    public init(path: String, upstream: String, baseline: String, candidate: String, test: String = "nginx -t", reload: String = "nginx -s reload", timeout: Double = 30) {
+        self.path = path
+        self.upstream = upstream
+        self.baseline = baseline
+        self.candidate = candidate
+        self.test = test
+        self.reload = reload
+        self.timeout = timeout
     }
 }
 

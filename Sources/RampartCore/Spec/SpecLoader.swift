@@ -399,11 +399,11 @@ struct SpecParser {
             if name == "file" || name == "command" {
                 reader.error(field.node, field.path, "router '\(name)' needs settings: write it as a mapping with kind: \(name) and \(name == "file" ? "path" : "run")")
             } else {
-                reader.error(field.node, field.path, "must be one of: builtin, file, command; got '\(name)'")
+                reader.error(field.node, field.path, "must be one of: builtin, file, command, nginx; got '\(name)'")
             }
             return nil
         }
-        guard let m = reader.mapping(field, allowed: ["kind", "path", "run", "timeout"], required: ["kind"]),
+        guard let m = reader.mapping(field, allowed: ["kind", "path", "run", "timeout", "upstream", "baseline", "candidate", "test", "reload"], required: ["kind"]),
             let kindField = m["kind"], let kind = reader.string(kindField)
         else { return nil }
         switch kind {
@@ -427,8 +427,26 @@ struct SpecParser {
             }
             let timeout = m["timeout"].flatMap { reader.duration($0, minimum: 0.001) } ?? 30
             return .command(run: run, timeout: timeout)
+        case "nginx":
+            var missing = false
+            for key in ["path", "upstream", "baseline", "candidate"] where m[key] == nil {
+                reader.error(field.node, field.child(key), "required field is missing")
+                missing = true
+            }
+            guard !missing, let raw = reader.string(m["path"]!), let upstream = reader.string(m["upstream"]!),
+                let b = reader.string(m["baseline"]!), let c = reader.string(m["candidate"]!)
+            else { return nil }
+            for (key, value) in [("baseline", b), ("candidate", c)] where value.contains("://") || !value.contains(":") {
+                reader.error(m[key]!.node, m[key]!.path, "must be host:port as nginx's server directive takes it (no scheme), got '\(value)'")
+            }
+            var spec = NginxRouterSpec(
+                path: raw.hasPrefix("/") ? raw : (reader.directory as NSString).appendingPathComponent(raw), upstream: upstream, baseline: b, candidate: c)
+            if let f = m["test"], let t = reader.string(f) { spec.test = t }
+            if let f = m["reload"], let r = reader.string(f) { spec.reload = r }
+            if let f = m["timeout"], let t = reader.duration(f, minimum: 0.001) { spec.timeout = t }
+            return .nginx(spec)
         default:
-            reader.error(kindField.node, kindField.path, "must be one of: builtin, file, command; got '\(kind)'")
+            reader.error(kindField.node, kindField.path, "must be one of: builtin, file, command, nginx; got '\(kind)'")
             return nil
         }
     }

@@ -35,6 +35,11 @@ final class CanaryRun {
             case .command(let run, let timeout):
                 router = CommandRouter(command: run, directory: engine.inputs.spec.directory, timeout: timeout, redactor: engine.redactor)
                 quietRouter = false
+            case .nginx(let n):
+                router = NginxRouter(
+                    path: n.path, upstream: n.upstream, baseline: n.baseline, candidate: n.candidate, test: n.test, reload: n.reload,
+                    directory: engine.inputs.spec.directory, timeout: n.timeout)
+                quietRouter = false
             }
         }
     }

@@ -75,9 +75,14 @@ public struct FileRouter: TrafficRouter {
             "candidate": \(JSONText.quote(candidate)), "updated_at": "\(Timestamp.now())"}
 
             """
+        try FileRouter.atomicWrite(Array(doc.utf8), to: path)
+    }
+
+    /// Writes `bytes` to `path` so a reader sees the old file or the new one, never half:
+    /// a temporary file in the same directory, fsync, rename.
+    static func atomicWrite(_ bytes: [UInt8], to path: String) throws(RouterError) {
         let directory = (path as NSString).deletingLastPathComponent
         let temp = (directory.isEmpty ? "." : directory) + "/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
-        let bytes = Array(doc.utf8)
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw RouterError("cannot write \(temp): \(String(cString: strerror(errno)))") }
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
