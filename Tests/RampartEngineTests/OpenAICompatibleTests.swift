@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Synchronization
 @testable import RampartCore
 @testable import RampartEngine
 
@@ -38,6 +39,12 @@ final class LiteLLMServer: Sendable {
                 litellm_params: { model: openai/judge-five-point, api_key: sk-upstream-unused, mock_response: '{"score": 4, "reason": "good"}' }
               - model_name: embed
                 litellm_params: { model: openai/text-embedding-3-small, api_key: sk-upstream-unused, mock_response: [0.1, 0.2, 0.3] }
+              - model_name: support-bot-2025-09-14
+                litellm_params: { model: openai/support-bot, api_key: sk-upstream-unused, mock_response: "You can return an item within 30 days of delivery for a full refund." }
+              - model_name: rate-limited
+                litellm_params: { model: openai/rate-limited, api_key: sk-upstream-unused, mock_response: "litellm.RateLimitError" }
+              - model_name: broken
+                litellm_params: { model: openai/broken, api_key: sk-upstream-unused, mock_response: "litellm.InternalServerError" }
             """
         try config.write(toFile: dir + "/config.yaml", atomically: true, encoding: .utf8)
         let port = try Self.freePort()
@@ -197,5 +204,59 @@ struct OpenAICompatibleTests {
         let again = try #require(await second.evaluateGates().first)
         #expect(again.result.verdict == .pass)
         #expect(second.judgeCallsLeft.withLock { $0 } == 1)
+    }
+}
+
+/// The `openai` provider against LiteLLM: generation for gates with usage read back, and its
+/// mock rate-limit and server errors driving the client's retries.
+@Suite(.serialized)
+struct OpenAIProviderTests {
+    func provider(_ model: String, retries: Int = 2, calls: CallCounter? = nil) throws -> OpenAIProvider {
+        let s = try LiteLLMServer.shared.get()
+        let spec = OpenAIVariantSpec(endpoint: EndpointSpec(baseURL: s.baseURL.absoluteString, model: model, apiKeyEnv: LiteLLMServer.keyVariable, timeout: 30), temperature: 0, maxTokens: 200, seed: 7)
+        let client = OpenAIClient(baseURL: s.baseURL, apiKeyVariable: LiteLLMServer.keyVariable, timeout: 30, retries: retries, sleep: { seconds in calls?.record(seconds) })
+        return OpenAIProvider(spec: spec, client: client)
+    }
+
+    final class CallCounter: Sendable {
+        let waits = Mutex<[Double]>([])
+        func record(_ s: Double) { waits.withLock { $0.append(s) } }
+    }
+
+    @Test func generationReturnsTheAnswerAndItsUsage() async throws {
+        let p = try provider("support-bot-2025-09-14")
+        let item = GoldenItem(id: "g1", input: "How long do I have to return something?", references: ["30 days"])
+        let r = await p.complete(ModelRequest(system: "You are a support agent.", user: item.input, ask: .golden(item), stream: "gate"))
+        #expect(!r.failed)
+        #expect(r.text == "You can return an item within 30 days of delivery for a full refund.")
+        #expect(r.promptTokens > 0 && r.completionTokens > 0)
+        #expect(p.identity.contains("support-bot-2025-09-14") && p.identity.contains("seed:7"))
+    }
+
+    @Test func rateLimitsAndServerErrorsAreRetriedThenAFailedResponseNotACrash() async throws {
+        let waits = CallCounter()
+        let limited = try provider("rate-limited", retries: 2, calls: waits)
+        let item = GoldenItem(id: "g1", input: "hi", references: ["hello"])
+        let r = await limited.complete(ModelRequest(system: "", user: "hi", ask: .golden(item), stream: "gate"))
+        #expect(r.failed)
+        #expect(waits.waits.withLock { $0.count } == 2, "a 429 is retried (twice here) before giving up")
+        let broken = try provider("broken", retries: 1, calls: CallCounter())
+        #expect(await broken.complete(ModelRequest(system: "", user: "hi", ask: .golden(item), stream: "gate")).failed)
+    }
+
+    @Test func aGoldenGateRunsOnAnOpenAICompatibleCandidate() async throws {
+        let s = try LiteLLMServer.shared.get()
+        var inputs = try PipelineInputs.load(file: Paths.example("demo.yaml"))
+        inputs.spec.notify = []
+        inputs.spec.gates = inputs.spec.gates.filter { $0.kind == .golden }
+        inputs.spec.candidate.provider = .openai
+        inputs.spec.candidate.openai = OpenAIVariantSpec(endpoint: EndpointSpec(baseURL: s.baseURL.absoluteString, model: "support-bot-2025-09-14", apiKeyEnv: LiteLLMServer.keyVariable))
+        let engine = Engine(inputs: inputs, clock: VirtualClock(), options: RunOptions(seed: 1, operator: "t"))
+        let reports = await engine.evaluateGates()
+        let golden = try #require(reports.first)
+        // The mock gives one answer to every question: token F1 against 60 different references is low.
+        #expect(golden.result.verdict == .fail)
+        #expect(golden.result.candidateErrors == 0)
+        #expect(golden.items.count == 60)
     }
 }

@@ -50,6 +50,25 @@ public enum Variant: String, Sendable, Codable, CaseIterable, Hashable {
 
 public enum ProviderKind: String, Sendable, Equatable, CaseIterable {
     case sim
+    /// Any OpenAI-compatible server: OpenAI, vLLM, llama.cpp, Ollama, LiteLLM.
+    case openai
+}
+
+/// How an `openai` version is called: the endpoint (with the model id the server knows) and the
+/// sampling settings.
+public struct OpenAIVariantSpec: Sendable, Equatable {
+    public var endpoint: EndpointSpec
+    public var temperature: Double?
+    public var maxTokens: Int?
+    /// Sent when set; servers that support it make sampling reproducible.
+    public var seed: Int?
+
+    public init(endpoint: EndpointSpec, temperature: Double? = nil, maxTokens: Int? = nil, seed: Int? = nil) {
+        self.endpoint = endpoint
+        self.temperature = temperature
+        self.maxTokens = maxTokens
+        self.seed = seed
+    }
 }
 
 /// One deployable version of the GenAI app: model pinned to a version, prompt and guardrails.
@@ -65,6 +84,8 @@ public struct VariantSpec: Sendable, Equatable {
     public var pricing: Pricing
     /// Behaviour of the embedded simulator; set when `provider` is `sim`.
     public var sim: SimProfile
+    /// The server and sampling settings; set when `provider` is `openai`.
+    public var openai: OpenAIVariantSpec?
 
     public init(
         provider: ProviderKind, model: String, version: String, allowUnpinned: Bool = false,

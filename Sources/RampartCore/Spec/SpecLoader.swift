@@ -157,7 +157,7 @@ struct SpecParser {
     }
 
     func variant(_ field: YAMLField) -> VariantSpec? {
-        let keys = ["provider", "model", "version", "allow_unpinned", "prompt_template", "guardrails", "pricing", "options"]
+        let keys = ["provider", "model", "version", "allow_unpinned", "prompt_template", "guardrails", "pricing", "options", "openai"]
         guard let m = reader.mapping(field, allowed: keys, required: ["provider", "model", "version"]) else { return nil }
         let provider = m["provider"].flatMap { reader.choice($0, ProviderKind.self) }
         let model = m["model"].flatMap { reader.string($0) }
@@ -177,11 +177,33 @@ struct SpecParser {
         let template = m["prompt_template"].flatMap { reader.file($0) }
         let guardrails = m["guardrails"].flatMap { reader.file($0) }
         let pricing = m["pricing"].flatMap { pricingSpec($0) } ?? Pricing()
-        let sim = m["options"].flatMap { simProfile($0) } ?? SimProfile()
+        let sim = provider == .openai ? SimProfile() : (m["options"].flatMap { simProfile($0) } ?? SimProfile())
+        var openai: OpenAIVariantSpec?
+        if provider == .openai {
+            if let f = m["options"] { reader.error(f.node, f.path, "sim options do not apply to an openai version; sampling settings go under 'openai'") }
+            if let f = m["openai"] {
+                let extra = ["temperature", "max_tokens", "seed"]
+                if let o = reader.mapping(f, allowed: ["base_url", "model", "api_key_env", "timeout"] + extra, required: ["base_url", "model"]),
+                    let endpoint = endpoint(f, extra: extra, map: o)
+                {
+                    var spec = OpenAIVariantSpec(endpoint: endpoint)
+                    spec.temperature = o["temperature"].flatMap { reader.double($0, in: 0...2) }
+                    spec.maxTokens = o["max_tokens"].flatMap { reader.int($0, in: 1...1_000_000) }
+                    spec.seed = o["seed"].flatMap { reader.int($0) }
+                    openai = spec
+                }
+            } else {
+                reader.error(field.node, field.child("openai"), "required for provider openai: base_url, model (the id the server knows) and api_key_env")
+            }
+        } else if let f = m["openai"] {
+            reader.error(f.node, f.path, "applies to provider openai only")
+        }
         guard let provider, let model, let version else { return nil }
-        return VariantSpec(
+        var v = VariantSpec(
             provider: provider, model: model, version: version, allowUnpinned: allowUnpinned,
             promptTemplate: template, guardrails: guardrails, pricing: pricing, sim: sim)
+        v.openai = openai
+        return v
     }
 
     /// An OpenAI-compatible endpoint; `extra` names the keys the caller reads itself.

@@ -31,6 +31,7 @@ extension PipelineSpec {
             if case .webhook(let name, true, _, _) = n.kind { return name }
             return nil
         }
-        return [judge?.endpoint.apiKeyEnv, embeddings?.apiKeyEnv].compactMap { $0 } + webhooks
+        return [judge?.endpoint.apiKeyEnv, embeddings?.apiKeyEnv, baseline.openai?.endpoint.apiKeyEnv, candidate.openai?.endpoint.apiKeyEnv]
+            .compactMap { $0 } + webhooks
     }
 }

@@ -72,7 +72,8 @@ public final class Engine: Sendable {
         self.bus = bus
         let spec = inputs.spec
         func sim(_ v: VariantSpec, _ variant: Variant) -> any ModelProvider {
-            SimProvider(
+            if v.provider == .openai, let o = v.openai { return OpenAIProvider(spec: o) }
+            return SimProvider(
                 profile: v.sim, systemPrompt: v.promptTemplate.flatMap { inputs.files[$0] } ?? "", seed: options.seed, variant: variant,
                 model: v.model, version: v.version)
         }

@@ -42,9 +42,13 @@ public final class DataPlane: Sendable {
         let proxySpec = canary.proxy
         var servers: [HTTPServer] = []
         let items = inputs.golden[canary.traffic.dataset] ?? []
-        func upstream(_ v: VariantSpec, _ variant: Variant, _ url: String?) async throws -> (ProxyUpstream, String) {
+        func upstream(_ v: VariantSpec, _ variant: Variant, _ given: String?) async throws -> (ProxyUpstream, String) {
+            // An openai version is its own upstream unless the spec points the proxy elsewhere.
+            let url = given ?? (v.provider == .openai ? v.openai?.endpoint.baseURL : nil)
             if let url {
-                guard let u = ProxyUpstream(baseURL: url, pricing: v.pricing) else { throw RouterError("bad upstream URL \(url)") }
+                guard let u = ProxyUpstream(baseURL: url, pricing: v.pricing) else {
+                    throw RouterError("the proxy reaches upstreams over plain http; \(url) is not an http URL (put a TLS-terminating gateway such as LiteLLM on loopback in front of it)")
+                }
                 return (u, url)
             }
             let prompt = v.promptTemplate.flatMap { inputs.files[$0] } ?? ""
