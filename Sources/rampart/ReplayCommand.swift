@@ -42,7 +42,8 @@ struct ReplayCommand: ParsableCommand {
         let path = try RunsCommand.resolve(recordingName, in: dir)
         let recording: RunFileCodec.Recording
         do {
-            recording = try RunFileCodec.read(file: path)
+            // Only a what-if needs the requests; the screens and the summary never show them.
+            recording = try RunFileCodec.read(file: path, skipObservations: judge == nil)
         } catch {
             Console.report(error)
             throw Exit.invalidInput

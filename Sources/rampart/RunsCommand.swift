@@ -45,7 +45,7 @@ struct RunsListCommand: ParsableCommand {
         var rows: [[String]] = [["run", "started", "pipeline", "candidate", "outcome", "duration", "operator"]]
         for name in files.prefix(limit) {
             let path = (dir as NSString).appendingPathComponent(name)
-            guard let r = try? RunFileCodec.read(file: path) else {
+            guard let r = try? RunFileCodec.read(file: path, skipObservations: true) else {
                 rows.append([name, "?", "?", "?", "UNREADABLE", "", ""])
                 continue
             }
@@ -76,7 +76,7 @@ struct RunsShowCommand: ParsableCommand {
         let path = try RunsCommand.resolve(name, in: dir)
         let recording: RunFileCodec.Recording
         do {
-            recording = try RunFileCodec.read(file: path)
+            recording = try RunFileCodec.read(file: path, skipObservations: true)
         } catch {
             Console.report(error)
             throw Exit.invalidInput

@@ -47,12 +47,14 @@ public enum RunFileCodec {
 
     private struct Probe: Decodable { var type: String }
 
-    public static func read(file: String) throws(InvalidInput) -> Recording {
+    /// `skipObservations` leaves the per-request batches undecoded: headless replay and the
+    /// audit record never show them, and they are most of a long run's lines.
+    public static func read(file: String, skipObservations: Bool = false) throws(InvalidInput) -> Recording {
         let text = try InputFile.read(file, what: "the run file")
-        return try parse(text, file: file)
+        return try parse(text, file: file, skipObservations: skipObservations)
     }
 
-    public static func parse(_ text: String, file: String) throws(InvalidInput) -> Recording {
+    public static func parse(_ text: String, file: String, skipObservations: Bool = false) throws(InvalidInput) -> Recording {
         let decoder = JSONDecoder()
         var header: RunHeader?
         var events: [RunEvent] = []
@@ -63,6 +65,7 @@ public enum RunFileCodec {
         for (index, raw) in lines.enumerated() {
             let number = index + 1
             if raw.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            if skipObservations && raw.hasSuffix("}") && raw.contains(#""event":"observations","#) { continue }
             let data = Data(raw.utf8)
             func fail(_ message: String) {
                 problems.append(Diagnostic(file: file, line: number, column: 1, path: "", message: message))
