@@ -18,7 +18,7 @@ func replayBenchmark() throws {
         var rng = SeededRandom(seed: 2, stream: "bench")
         let latency = LogNormal(median: 850, p99: 2600)
         let handle = FileHandle(forWritingAtPath: path) ?? {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             return FileHandle(forWritingAtPath: path)!
         }()
         handle.write(Data(text.utf8))

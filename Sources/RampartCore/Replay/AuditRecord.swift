@@ -36,9 +36,8 @@ public enum AuditRecord {
         var faults: [String] = []
         for e in r.events {
             switch e.body {
-            case .gate(let g):
+            case .gate:
                 gates.append("  " + EventLine.text(e.body).dropFirst(9))
-                _ = g
             case .weight(let w):
                 weights.append("  \(when(h, e.t))  \(MetricFormat.percent(w.from)) → \(MetricFormat.percent(w.to))  \(w.reason)")
             case .operatorAction(let a):

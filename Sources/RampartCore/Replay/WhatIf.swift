@@ -75,7 +75,6 @@ public enum WhatIf {
         var nextAnalysis = Double.infinity
         var readySeen: Set<Int> = []
         var alternative: Decision?
-        var weight = 0.0
         scan: for e in events {
             switch e.body {
             case .canaryStep(let c):
@@ -84,8 +83,6 @@ public enum WhatIf {
                 nextAnalysis = e.t + spec.analysisInterval
                 live.startStep(c.index)
                 judge.startStep(c.index, weight: c.step.weight, at: e.t)
-            case .weight(let w):
-                weight = w.to
             case .observations(let b):
                 for o in b.observations {
                     live.record(o, at: e.t)
@@ -113,7 +110,6 @@ public enum WhatIf {
             default: break
             }
         }
-        _ = weight
         return Report(judge: spec.judge.kind.rawValue, recorded: recorded, alternative: alternative, summary: summarize(recorded, alternative))
     }
 

@@ -17,12 +17,20 @@ public enum SpecLoader {
     }
 
     public static func parse(_ text: String, file: String, directory: String) throws(InvalidInput) -> PipelineSpec {
-        let root: Node
+        let root = try compose(text, file: file, what: "the spec")
+        let reader = YAMLReader(file: file, directory: directory)
+        let spec = SpecParser(reader: reader).pipeline(YAMLField(node: root, path: ""), file: file, directory: directory)
+        if let spec, reader.diagnostics.isEmpty { return spec }
+        throw InvalidInput(reader.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
+    }
+
+    /// YAML text to a node tree, with syntax errors and duplicate keys as diagnostics.
+    static func compose(_ text: String, file: String, what: String) throws(InvalidInput) -> Node {
         do {
             guard let node = try Yams.compose(yaml: text) else {
-                throw InvalidInput([Diagnostic(file: file, line: 1, column: 1, path: "", message: "the spec is empty")])
+                throw InvalidInput([Diagnostic(file: file, line: 1, column: 1, path: "", message: "\(what) is empty")])
             }
-            root = node
+            return node
         } catch let invalid as InvalidInput {
             throw invalid
         } catch let yaml as YamlError {
@@ -33,29 +41,13 @@ public enum SpecLoader {
         } catch {
             throw InvalidInput([Diagnostic(file: file, line: 1, column: 1, path: "", message: "not valid YAML: \(error)")])
         }
-        let reader = YAMLReader(file: file, directory: directory)
-        let spec = SpecParser(reader: reader).pipeline(YAMLField(node: root, path: ""), file: file, directory: directory)
-        if let spec, reader.diagnostics.isEmpty { return spec }
-        throw InvalidInput(reader.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
     }
 
     /// A what-if policy for `rampart replay --judge`: the canary keys that change how traffic is
     /// judged (`judge`, `metrics`, `analysis_interval`, `min_samples`, `failure_limit`), on
     /// their own or under `canary:`.
     public static func parsePolicy(_ text: String, file: String) throws(InvalidInput) -> JudgingPolicy {
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: text) else {
-                throw InvalidInput([Diagnostic(file: file, line: 1, column: 1, path: "", message: "the policy is empty")])
-            }
-            root = node
-        } catch let invalid as InvalidInput {
-            throw invalid
-        } catch let yaml as YamlError {
-            throw InvalidInput([syntaxDiagnostic(yaml, file: file)])
-        } catch {
-            throw InvalidInput([Diagnostic(file: file, line: 1, column: 1, path: "", message: "not valid YAML: \(error)")])
-        }
+        let root = try compose(text, file: file, what: "the policy")
         let reader = YAMLReader(file: file, directory: (file as NSString).deletingLastPathComponent)
         let parser = SpecParser(reader: reader)
         var field = YAMLField(node: root, path: "")
