@@ -25,6 +25,25 @@ import Testing
         return status
     }
 
+    static func config(dir: String, port: Int) -> String {
+        """
+        worker_processes 1;
+        pid \(dir)/nginx.pid;
+        error_log \(dir)/error.log;
+        events { worker_connections 256; }
+        http {
+            access_log off;
+            client_body_temp_path \(dir)/tmp; proxy_temp_path \(dir)/tmp; fastcgi_temp_path \(dir)/tmp;
+            uwsgi_temp_path \(dir)/tmp; scgi_temp_path \(dir)/tmp;
+            include \(dir)/upstream.conf;
+            server {
+                listen 127.0.0.1:\(port);
+                location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }
+            }
+        }
+        """
+    }
+
     @Test func weightsAreExactIntegersAndZeroIsDown() {
         #expect(NginxRouter.weights(20) == (4, 1))
         #expect(NginxRouter.weights(12.5) == (7, 1))
@@ -39,37 +58,27 @@ import Testing
         let nginx = try #require(Self.binary, "nginx is not installed; `make test` installs it (Debian package nginx-light)")
         let b = try await HTTPServer.start(.tcp(host: "127.0.0.1", port: 0)) { _ in .plain(200, "baseline") }
         let c = try await HTTPServer.start(.tcp(host: "127.0.0.1", port: 0)) { _ in .plain(200, "candidate") }
-        let probe = try await HTTPServer.start(.tcp(host: "127.0.0.1", port: 0)) { _ in .plain(200, "") }
-        let port = probe.port!
-        await probe.stop()
         let dir = Paths.temporaryDirectory()
         try FileManager.default.createDirectory(atPath: dir + "/tmp", withIntermediateDirectories: true)
-        let conf = """
-            worker_processes 1;
-            pid \(dir)/nginx.pid;
-            error_log \(dir)/error.log;
-            events { worker_connections 256; }
-            http {
-                access_log off;
-                client_body_temp_path \(dir)/tmp; proxy_temp_path \(dir)/tmp; fastcgi_temp_path \(dir)/tmp;
-                uwsgi_temp_path \(dir)/tmp; scgi_temp_path \(dir)/tmp;
-                include \(dir)/upstream.conf;
-                server {
-                    listen 127.0.0.1:\(port);
-                    location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }
-                }
-            }
-            """
-        try conf.write(toFile: dir + "/nginx.conf", atomically: true, encoding: .utf8)
         let ctl = "\(nginx) -p \(dir) -c \(dir)/nginx.conf"
         let router = NginxRouter(
             path: dir + "/upstream.conf", upstream: "app", baseline: "127.0.0.1:\(b.port!)", candidate: "127.0.0.1:\(c.port!)",
             test: "\(ctl) -t", reload: "\(ctl) -s reload", directory: dir, timeout: 10)
         try NginxRouter.render(upstream: "app", baseline: "127.0.0.1:\(b.port!)", candidate: "127.0.0.1:\(c.port!)", percent: 0, at: "start")
             .write(toFile: dir + "/upstream.conf", atomically: true, encoding: .utf8)
-        // nginx daemonizes and keeps inherited descriptors, so it is started with posix_spawn and
-        // /dev/null for its output rather than through a pipe that would never close.
-        let started = Self.spawnAndWait([nginx, "-p", dir, "-c", dir + "/nginx.conf"])
+        // A free port, found by binding 0 and letting go, can be taken by a parallel test before
+        // nginx binds it: try a few.
+        var port = 0
+        var started: Int32 = -1
+        for _ in 0..<5 where started != 0 {
+            let probe = try await HTTPServer.start(.tcp(host: "127.0.0.1", port: 0)) { _ in .plain(200, "") }
+            port = probe.port!
+            await probe.stop()
+            try Self.config(dir: dir, port: port).write(toFile: dir + "/nginx.conf", atomically: true, encoding: .utf8)
+            // nginx daemonizes and keeps inherited descriptors, so it is started with posix_spawn
+            // and /dev/null for its output rather than through a pipe that would never close.
+            started = Self.spawnAndWait([nginx, "-p", dir, "-c", dir + "/nginx.conf"])
+        }
         try #require(started == 0, "nginx did not start (status \(started)); see \(dir)/error.log")
         defer { _ = Self.spawnAndWait([nginx, "-p", dir, "-c", dir + "/nginx.conf", "-s", "quit"]) }
 
