@@ -32,9 +32,17 @@ enum VerdictLine {
                 let detail = a.reason.replacingOccurrences(of: "gathering data (", with: "").dropLast()
                 return (.neutral, "GATHERING DATA · \(where_) · \(detail)")
             }
+            // A statistical judge that is not yet ready is gathering evidence, not promoting.
+            let undecided = a.results.filter { $0.status == .undecided }
+            if a.ready == false && !undecided.isEmpty {
+                let etas = undecided.compactMap { $0.evidence?.eta }
+                let eta = etas.max().map { " · decision in ~\(Widgets.clock($0))" } ?? ""
+                return (.neutral, "GATHERING EVIDENCE · \(where_) · no harm shown; awaiting \(undecided.map { $0.metric.rawValue }.joined(separator: ", "))\(eta)")
+            }
             let next = s.eta.map { $0.step > 0 ? "next step in ~\(Widgets.clock($0.step))" : "advancing when requests suffice" } ?? ""
             let last = step + 1 >= s.stepCount ? "promotion" : "next step"
-            return (.promote, "PROMOTING · \(where_) · all \(a.results.count) metrics within limits · \(next.replacingOccurrences(of: "next step", with: last))")
+            let within = a.judge == "sequential" ? "all \(a.results.count) within margins" : "all \(a.results.count) metrics within limits"
+            return (.promote, "PROMOTING · \(where_) · \(within) · \(next.replacingOccurrences(of: "next step", with: last))")
         }
         if let running = s.stages.first(where: { s.stageStates[$0] == .running }) {
             if running.hasPrefix("gate:") {
