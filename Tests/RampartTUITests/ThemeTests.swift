@@ -71,7 +71,10 @@ struct ThemeTests {
         var used = Set<TermColor>()
         let events = try await DemoRun.events()
         let rolledBack = try await DemoRun.events("degraded.yaml")
-        var frames: [DashboardState] = [DemoRun.state(events, upTo: 0), DemoRun.state(events, upTo: 45), DemoRun.state(rolledBack, upTo: .infinity)]
+        var frames: [DashboardState] = [
+            DemoRun.state(events, upTo: 0), DemoRun.state(events, upTo: 45), DemoRun.state(events, upTo: DemoRun.stepStart(events, 1) + 15),
+            DemoRun.state(rolledBack, upTo: .infinity),
+        ]
         // Paused at 35 s and resumed at 120 s (a paused canary waits for its operator forever).
         let pausedRun = try await DemoRun.events(schedule: [
             ScheduledCommand(at: 35, command: OperatorCommand(.pause, operator: "a")),
