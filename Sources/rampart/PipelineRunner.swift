@@ -92,6 +92,14 @@ struct PipelineRunner {
                 Console.error("error: traffic source 'external' needs real time: drop --speed \(options.speed)")
                 throw Exit.usage
             }
+            if canary.metricsSource != .observations {
+                Console.error("error: metrics from \(canary.metricsSource.name) are read in real time: drop --speed \(options.speed)")
+                throw Exit.usage
+            }
+            if canary.router != .builtin {
+                Console.error("error: the \(canary.router.name) router moves real traffic, which cannot be sped up: drop --speed \(options.speed)")
+                throw Exit.usage
+            }
             return (nil, "--speed \(options.speed): real HTTP requests cannot be sped up, so canary traffic is simulated in process")
         }
         do {

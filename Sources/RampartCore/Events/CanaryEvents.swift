@@ -45,6 +45,19 @@ public struct ArmMetrics: Sendable, Equatable, Codable {
         }
     }
 
+    /// Sets one metric's value, as a metrics backend reports it.
+    public mutating func set(_ metric: CanaryMetric, _ v: Double?) {
+        switch metric {
+        case .latencyP50: latencyP50 = v
+        case .latencyP95: latencyP95 = v
+        case .errorRate: errorRate = v
+        case .tokensPerRequest: tokensPerRequest = v
+        case .costPerRequest: costPerRequest = v
+        case .quality: quality = v
+        case .criticalEvents: criticalEvents = v.map { Int($0.rounded()) }
+        }
+    }
+
     enum CodingKeys: String, CodingKey {
         case requests, errors, quality
         case latencyP50 = "latency_p50"
@@ -196,8 +209,14 @@ public struct CanaryAnalysis: Sendable, Equatable, Codable {
     public var ready: Bool?
     /// Kayenta's score, 0...100.
     public var score: Double?
+    /// Where the metrics were read when not from the observed requests (`prometheus URL`).
+    public var source: String?
 
-    public init(step: Int, results: [MetricResult], decision: Decision, reason: String, judge: String? = nil, ready: Bool? = nil, score: Double? = nil) {
+    public init(
+        step: Int, results: [MetricResult], decision: Decision, reason: String, judge: String? = nil, ready: Bool? = nil, score: Double? = nil,
+        source: String? = nil
+    ) {
+        self.source = source
         self.step = step
         self.results = results
         self.decision = decision

@@ -18,6 +18,7 @@ extension RunEvent: Codable {
         case .operatorAction: "operator"
         case .notification: "notification"
         case .router: "router"
+        case .metricSource: "metric_source"
         case .dataPlane: "data_plane"
         case .observations: "observations"
         case .finished: "finished"
@@ -40,6 +41,7 @@ extension RunEvent: Codable {
         case .operatorAction(let v): try c.encode(v, forKey: .data)
         case .notification(let v): try c.encode(v, forKey: .data)
         case .router(let v): try c.encode(v, forKey: .data)
+        case .metricSource(let v): try c.encode(v, forKey: .data)
         case .dataPlane(let v): try c.encode(v, forKey: .data)
         case .observations(let v): try c.encode(v, forKey: .data)
         case .finished(let v): try c.encode(v, forKey: .data)
@@ -62,6 +64,7 @@ extension RunEvent: Codable {
         case "operator": body = .operatorAction(try c.decode(OperatorAction.self, forKey: .data))
         case "notification": body = .notification(try c.decode(NotificationSent.self, forKey: .data))
         case "router": body = .router(try c.decode(RouterReport.self, forKey: .data))
+        case "metric_source": body = .metricSource(try c.decode(MetricSourceReport.self, forKey: .data))
         case "observations": body = .observations(try c.decode(ObservationBatch.self, forKey: .data))
         case "data_plane": body = .dataPlane(try c.decode(DataPlaneStarted.self, forKey: .data))
         case "finished": body = .finished(try c.decode(RunFinished.self, forKey: .data))

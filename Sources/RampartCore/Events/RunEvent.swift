@@ -24,6 +24,8 @@ public struct RunEvent: Sendable, Equatable {
         case notification(NotificationSent)
         case router(RouterReport)
         case dataPlane(DataPlaneStarted)
+        /// A metrics source (Prometheus) started failing, changed how, or recovered.
+        case metricSource(MetricSourceReport)
         /// Every request of one tick, for what-if re-judging; no screen shows them.
         case observations(ObservationBatch)
         case finished(RunFinished)
@@ -33,6 +35,7 @@ public struct RunEvent: Sendable, Equatable {
     public var isDecision: Bool {
         switch body {
         case .stage, .gate, .canaryStep, .weight, .operatorAction, .router, .finished: true
+        case .metricSource(let m): !m.ok
         case .analysis(let a): a.decision == .rollback
         case .runStarted, .buildStep, .metrics, .notification, .dataPlane, .observations: false
         }
@@ -194,6 +197,18 @@ public struct RouterReport: Sendable, Equatable, Codable {
     }
 }
 
+public struct MetricSourceReport: Sendable, Equatable, Codable {
+    public var source: String
+    public var ok: Bool
+    public var error: String?
+
+    public init(source: String, ok: Bool, error: String? = nil) {
+        self.source = source
+        self.ok = ok
+        self.error = error
+    }
+}
+
 /// Where canary traffic flows in this run, published when the data plane is up.
 public struct DataPlaneStarted: Sendable, Equatable, Codable {
     /// `host:port` of the weighted proxy; nil for in-process traffic.
@@ -205,8 +220,19 @@ public struct DataPlaneStarted: Sendable, Equatable, Codable {
     public var rate: Double?
     /// Why the run uses this data plane rather than the spec's, when they differ.
     public var note: String?
+    /// Behind an external router: the proxy's per-version meter listeners, and where the load goes.
+    public var meter: String?
+    public var target: String?
+    /// The router that splits traffic, when it is not Rampart's proxy (`nginx`).
+    public var router: String?
 
-    public init(proxy: String?, baseline: String, candidate: String, source: String, rate: Double?, note: String? = nil) {
+    public init(
+        proxy: String?, baseline: String, candidate: String, source: String, rate: Double?, note: String? = nil, meter: String? = nil,
+        target: String? = nil, router: String? = nil
+    ) {
+        self.meter = meter
+        self.target = target
+        self.router = router
         self.proxy = proxy
         self.baseline = baseline
         self.candidate = candidate

@@ -58,7 +58,8 @@ public enum EventLine {
             ]
             return pad("metrics") + "step \(m.step + 1) @\(MetricFormat.percent(m.weight)) canary/baseline: " + parts.joined(separator: ", ")
         case .analysis(let a):
-            return pad("analysis") + "step \(a.step + 1): \(a.decision == .rollback ? "ROLLBACK" : "continue") — \(a.reason)"
+            let from = a.source.map { " [\($0)]" } ?? ""
+            return pad("analysis") + "step \(a.step + 1): \(a.decision == .rollback ? "ROLLBACK" : "continue") — \(a.reason)\(from)"
         case .operatorAction(let o):
             let reason = o.command.reason.map { " (\"\($0)\")" } ?? ""
             return pad("operator") + "\(o.command.operator) \(o.command.kind.rawValue)\(reason): \(o.accepted ? "" : "refused: ")\(o.note)"
@@ -69,9 +70,14 @@ public enum EventLine {
             let detail = r.detail.map { " (\($0))" } ?? ""
             if r.ok { return pad("router") + "\(r.router) set \(MetricFormat.percent(r.weight))\(detail)" }
             return pad("router") + "FAILED \(r.router) setting \(MetricFormat.percent(r.weight))\(detail): \(r.error ?? "unknown error")"
+        case .metricSource(let m):
+            return pad("metrics") + (m.ok ? "\(m.source) answering again" : "QUERY FAILED \(m.source): \(m.error ?? "unknown error")")
         case .dataPlane(let d):
             let rate = d.rate.map { ", \(String(format: "%g", $0)) req/s synthetic load" } ?? ""
-            let proxy = d.proxy.map { "proxy http://\($0) → " } ?? "in-process: "
+            var proxy = d.proxy.map { "proxy http://\($0) → " } ?? "in-process: "
+            if let router = d.router {
+                proxy = (d.target.map { "\($0) → " } ?? "") + "\(router) → " + (d.meter.map { "meter (\($0)) → " } ?? "")
+            }
             let note = d.note.map { " (\($0))" } ?? ""
             return pad("traffic") + "\(proxy)baseline \(d.baseline), candidate \(d.candidate) [\(d.source)\(rate)]\(note)"
         case .observations(let o):

@@ -9,6 +9,8 @@ public protocol CanaryJudge: Sendable {
     mutating func observe(_ o: Observation, weight: Double, at t: Double)
     /// The verdict now. `baseline` and `candidate` are the step's summaries, for display.
     mutating func analyze(step: Int, at t: Double, baseline: ArmMetrics, candidate: ArmMetrics) -> CanaryAnalysis
+    /// The verdict from a metrics backend's readings (Prometheus) instead of the observations.
+    mutating func analyze(step: Int, at t: Double, readings: MetricReadings) -> CanaryAnalysis
 }
 
 public enum Judges {
@@ -24,12 +26,14 @@ public enum Judges {
 /// Argo Rollouts / Flagger semantics behind the judge protocol.
 public struct ThresholdJudge: CanaryJudge {
     private var analyzer: ThresholdAnalyzer
+    private let criticalChecks: [MetricCheck]
     private var critical = 0
     public var name: String { "threshold" }
     public var looksContinuously: Bool { false }
 
     public init(spec: CanarySpec) {
         analyzer = ThresholdAnalyzer(checks: spec.metrics.filter { $0.effectiveRole != .critical }, failureLimit: spec.failureLimit, minSamples: spec.minSamples)
+        criticalChecks = spec.metrics.filter { $0.effectiveRole == .critical }
     }
 
     public mutating func startStep(_ index: Int, weight: Double, at t: Double) {
@@ -49,6 +53,35 @@ public struct ThresholdJudge: CanaryJudge {
         }
         let hasData = a.results.contains { $0.status != .noData }
         a.ready = a.decision == .continue && hasData && !a.results.contains { $0.status == .watching }
+        return a
+    }
+
+    /// Each reading reduced to one value per arm and held against its limit. A metric with no
+    /// data or a failed query is never a pass: the step cannot advance until it reads again.
+    public mutating func analyze(step: Int, at t: Double, readings r: MetricReadings) -> CanaryAnalysis {
+        var b = ArmMetrics(requests: r.baselineRequests ?? 0), c = ArmMetrics(requests: r.candidateRequests ?? 0)
+        for check in analyzer.checks + criticalChecks {
+            guard let reading = r.reading(check.metric) else { continue }
+            let how = check.query?.aggregate ?? .mean
+            b.set(check.metric, MetricReadings.reduce(reading.baseline, how))
+            c.set(check.metric, MetricReadings.reduce(reading.candidate, how))
+        }
+        var a = analyzer.analyze(step: step, baseline: b, candidate: c)
+        a.judge = name
+        a.source = r.source
+        if let events = c.criticalEvents, events > 0 {
+            a.decision = .rollback
+            a.reason = "\(events) critical event(s) reported for the candidate by \(r.source)"
+        }
+        let errors = r.errors
+        if a.decision == .continue && r.candidateRequests == nil {
+            a.reason = "no request count from \(r.source) (requests_query returned no data); " + a.reason
+        }
+        if a.decision == .continue && !errors.isEmpty {
+            a.reason = "query failed: \(errors.joined(separator: "; ")); " + a.reason
+        }
+        let complete = !a.results.contains { $0.status == .noData || $0.status == .watching }
+        a.ready = a.decision == .continue && complete && errors.isEmpty && !a.results.isEmpty
         return a
     }
 }

@@ -73,13 +73,38 @@ public struct KayentaJudge: CanaryJudge {
     }
 
     public mutating func analyze(step: Int, at t: Double, baseline: ArmMetrics, candidate: ArmMetrics) -> CanaryAnalysis {
+        let buckets = checks.map { (series($0.metric, arm: 0, before: t), series($0.metric, arm: 1, before: t)) }
+        return judge(step: step, series: buckets, shown: checks.map { (baseline.value($0.metric), candidate.value($0.metric)) }, critical: critical, source: nil)
+    }
+
+    /// Kayenta as it is usually deployed: the series are what range queries over the step
+    /// returned, one point per resolution step; shown values are the series' means.
+    public mutating func analyze(step: Int, at t: Double, readings r: MetricReadings) -> CanaryAnalysis {
+        let series = checks.map { c in r.reading(c.metric).map { ($0.baseline, $0.candidate) } ?? ([], []) }
+        let shown = series.map { (MetricReadings.reduce($0.0, .mean), MetricReadings.reduce($0.1, .mean)) }
+        let events = r.reading(.criticalEvents).flatMap { MetricReadings.reduce($0.candidate, .max) } ?? 0
+        var a = judge(step: step, series: series, shown: shown, critical: Int(events.rounded(.up)), source: r.source)
+        if a.decision == .continue && !r.errors.isEmpty {
+            a.reason = "query failed: \(r.errors.joined(separator: "; ")); " + a.reason
+            a.ready = false
+        }
+        return a
+    }
+
+    private func judge(step: Int, series: [([Double], [Double])], shown: [(Double?, Double?)], critical: Int, source: String?) -> CanaryAnalysis {
+        var a = classifyAll(step: step, series: series, shown: shown, critical: critical)
+        a.source = source
+        return a
+    }
+
+    private func classifyAll(step: Int, series: [([Double], [Double])], shown: [(Double?, Double?)], critical: Int) -> CanaryAnalysis {
         var results: [MetricResult] = []
         var counts: [Classification: Int] = [:]
         var failing: [String] = []
         var gathering = false
-        for check in checks {
-            let x = series(check.metric, arm: 0, before: t), y = series(check.metric, arm: 1, before: t)
-            let shown = (baseline.value(check.metric), candidate.value(check.metric))
+        for (i, check) in checks.enumerated() {
+            let (x, y) = series[i]
+            let shown = shown[i]
             if x.count < KayentaJudge.minBuckets || y.count < KayentaJudge.minBuckets {
                 gathering = true
                 results.append(MetricResult(metric: check.metric, baseline: shown.0, candidate: shown.1, limit: nil, status: .noData, consecutiveFailures: 0))

@@ -144,6 +144,15 @@ public struct SequentialJudge: CanaryJudge {
         }
     }
 
+    /// Aggregates carry no per-request variance to build a confidence sequence from; the spec
+    /// loader refuses this pairing, so reaching here is a wiring error that must not promote.
+    public mutating func analyze(step: Int, at t: Double, readings: MetricReadings) -> CanaryAnalysis {
+        CanaryAnalysis(
+            step: step, results: [], decision: .continue,
+            reason: "the sequential judge cannot decide from \(readings.source) aggregates; use the threshold or kayenta judge",
+            judge: name, ready: false, source: readings.source)
+    }
+
     public mutating func analyze(step: Int, at t: Double, baseline: ArmMetrics, candidate: ArmMetrics) -> CanaryAnalysis {
         var results: [MetricResult] = []
         var harmful: [String] = []

@@ -14,6 +14,8 @@ public struct CanarySpec: Sendable, Equatable {
     public var minSamples: Int
     /// Who decides: the sequential judge (default), Kayenta's, or Argo-style thresholds.
     public var judge: JudgePolicy = JudgePolicy()
+    /// Where the judge reads the metrics: the observed requests, or Prometheus.
+    public var metricsSource: MetricsSourceSpec = .observations
 
     public init(
         router: RouterSpec = .builtin, traffic: TrafficSpec, steps: [CanaryStep], metrics: [MetricCheck],
@@ -89,6 +91,28 @@ public struct ProxySpec: Sendable, Equatable {
     public var candidateURL: String?
     /// Share of successful responses scored online for quality (those with a reference).
     public var qualitySample: Double
+    /// Behind an external router (nginx): one listener per version, which the router's upstream
+    /// names instead of the version itself. Each forwards to its version and measures it.
+    public var meter: Meter?
+
+    public struct Meter: Sendable, Equatable {
+        public var baseline: HostPort
+        public var candidate: HostPort
+        public init(baseline: HostPort, candidate: HostPort) {
+            self.baseline = baseline
+            self.candidate = candidate
+        }
+    }
+
+    public struct HostPort: Sendable, Equatable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+        public var description: String { "\(host):\(port)" }
+    }
 
     public init(
         host: String = "127.0.0.1", port: Int = 0, stickyHeader: String? = "x-user-id", upstreamTimeout: Double = 30,
@@ -120,6 +144,9 @@ public struct TrafficSpec: Sendable, Equatable {
     public var rate: Double
     /// Resolved path of the golden dataset the prompts come from.
     public var dataset: String
+    /// Where `load` sends its requests when an external router (nginx) splits them; nil sends
+    /// them to Rampart's proxy.
+    public var target: String?
 
     public init(source: Source = .sim, rate: Double, dataset: String) {
         self.source = source
@@ -259,6 +286,8 @@ public struct MetricCheck: Sendable, Equatable, Codable {
     public var role: MetricRole?
     /// For success metrics: what the sequential judge needs before the canary advances.
     public var require: SuccessRequirement?
+    /// With a Prometheus metrics source: how this metric is read (the built-in query if nil).
+    public var query: MetricQuery?
 
     public var effectiveRole: MetricRole { role ?? metric.defaultRole }
 
@@ -275,7 +304,7 @@ public struct MetricCheck: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case metric, max, min, role, require
+        case metric, max, min, role, require, query
         case maxRatio = "max_ratio"
         case maxIncrease = "max_increase"
         case maxDecrease = "max_decrease"

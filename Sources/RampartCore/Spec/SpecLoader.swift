@@ -55,7 +55,8 @@ public enum SpecLoader {
         var policy = JudgingPolicy()
         if let m = reader.mapping(field, allowed: ["judge", "metrics", "analysis_interval", "min_samples", "failure_limit"]) {
             if let f = m["judge"] { policy.judge = parser.judgePolicy(f) }
-            if let f = m["metrics"] { policy.metrics = parser.metricChecks(f) }
+            var explicit: Set<CanaryMetric> = []
+            if let f = m["metrics"] { policy.metrics = parser.metricChecks(f, explicitTypes: &explicit) }
             if let f = m["analysis_interval"] { policy.analysisInterval = reader.duration(f, minimum: 1) }
             if let f = m["min_samples"] { policy.minSamples = reader.int(f, in: 1...1_000_000) }
             if let f = m["failure_limit"] { policy.failureLimit = reader.int(f, in: 1...100) }
@@ -351,29 +352,164 @@ struct SpecParser {
     }
 
     func canarySpec(_ field: YAMLField) -> CanarySpec? {
-        let keys = ["router", "traffic", "proxy", "judge", "steps", "metrics", "analysis_interval", "failure_limit", "min_samples"]
+        let keys = ["router", "traffic", "proxy", "judge", "steps", "metrics", "metrics_source", "analysis_interval", "failure_limit", "min_samples"]
         guard let m = reader.mapping(field, allowed: keys, required: ["traffic", "steps", "metrics"]) else { return nil }
         let router = m["router"].flatMap { routerSpec($0) } ?? .builtin
         let traffic = m["traffic"].flatMap { trafficSpec($0) }
         let proxy = m["proxy"].map { proxySpec($0) } ?? ProxySpec()
         let steps = m["steps"].map { canarySteps($0) }
-        let metrics = m["metrics"].map { metricChecks($0) }
+        var explicitQueryTypes: Set<CanaryMetric> = []
+        let metrics = m["metrics"].map { metricChecks($0, explicitTypes: &explicitQueryTypes) }
         let interval = m["analysis_interval"].flatMap { reader.duration($0, minimum: 1) } ?? 10
         let failureLimit = m["failure_limit"].flatMap { reader.int($0, in: 1...100) } ?? 2
         let minSamples = m["min_samples"].flatMap { reader.int($0, in: 1...1_000_000) } ?? 20
-        if let traffic, traffic.source != .sim, router != .builtin, let f = m["router"] {
-            reader.error(f.node, f.path, "traffic source '\(traffic.source.rawValue)' flows through Rampart's proxy, which splits it itself: use router 'builtin' (file and command routers move traffic elsewhere; use source 'sim' with them)")
-        }
-        if let f = m["proxy"], let traffic, traffic.source == .sim {
-            reader.error(f.node, f.path, "has no effect with traffic source 'sim' (in-process); use source 'load' or 'external'")
-        }
+        let source = m["metrics_source"].flatMap { metricsSource($0) } ?? .observations
         let judge = m["judge"].map { judgePolicy($0) } ?? JudgePolicy()
-        guard let traffic, let steps, let metrics, !steps.isEmpty else { return nil }
+        if let traffic {
+            checkDataPlane(m, router: router, traffic: traffic, proxy: proxy, source: source)
+        }
+        guard let traffic, var metrics, let steps, !steps.isEmpty else { return nil }
+        if case .prometheus = source {
+            metrics = prometheusChecks(m, metrics, judge: judge, explicitTypes: explicitQueryTypes)
+        } else if let f = m["metrics"], case .sequence(let items) = f.node {
+            for (i, item) in items.enumerated() {
+                guard case .mapping(let map) = item else { continue }
+                for key in ["query", "query_type", "aggregate"] {
+                    if let node = map[key] {
+                        reader.error(node, "\(f.index(i)).\(key)", "applies with metrics_source prometheus only (the judge reads the observed requests)")
+                    }
+                }
+            }
+        }
         var spec = CanarySpec(
             router: router, traffic: traffic, steps: steps, metrics: metrics, analysisInterval: interval,
             failureLimit: failureLimit, minSamples: minSamples, proxy: proxy)
         spec.judge = judge
+        spec.metricsSource = source
         return spec
+    }
+
+    /// Which combinations of traffic source, router, proxy and metrics source make a data plane
+    /// that can both move traffic and see it.
+    private func checkDataPlane(_ m: [String: YAMLField], router: RouterSpec, traffic: TrafficSpec, proxy: ProxySpec, source: MetricsSourceSpec) {
+        let prometheus = source != .observations
+        if traffic.source == .sim {
+            if let f = m["proxy"] {
+                reader.error(f.node, f.path, "has no effect with traffic source 'sim' (in-process); use source 'load' or 'external'")
+            }
+            if prometheus, let f = m["metrics_source"] {
+                reader.error(f.node, f.path, "Prometheus cannot see traffic source 'sim' (answered inside the engine); use source 'load' or 'external'")
+            }
+            return
+        }
+        if router == .builtin {
+            if proxy.meter != nil, let f = m["proxy"] {
+                reader.error(f.node, YAMLField(node: f.node, path: f.path).child("meter"), "is for an external router (nginx, file, command); the builtin router splits traffic in the proxy itself")
+            }
+            if traffic.target != nil, let f = m["traffic"] {
+                reader.error(f.node, f.child("target"), "is for an external router; with the builtin router the load goes to Rampart's proxy")
+            }
+            return
+        }
+        if proxy.meter == nil && !prometheus, let f = m["router"] {
+            reader.error(f.node, f.path, "with traffic source '\(traffic.source.rawValue)' and the \(router.name) router nothing would observe the canary: add proxy.meter (one listener per version for your router's upstream) or metrics_source prometheus")
+        }
+        if traffic.source == .load && traffic.target == nil, let f = m["traffic"] {
+            reader.error(f.node, f.child("target"), "required field is missing: the URL of your router (such as http://127.0.0.1:8080) that the load is sent to")
+        }
+        if case .nginx(let n) = router, let meter = proxy.meter, let f = m["router"] {
+            for (key, up, listener) in [("baseline", n.baseline, meter.baseline), ("candidate", n.candidate, meter.candidate)] where up != listener.description {
+                reader.error(f.node, f.child(key), "is \(up) but proxy.meter.\(key) listens on \(listener); the upstream must name the meter, or the meter sees none of that version's traffic")
+            }
+        }
+    }
+
+    /// `metrics_source: observations`, or a mapping with `kind: prometheus` and its settings.
+    func metricsSource(_ field: YAMLField) -> MetricsSourceSpec? {
+        if case .scalar = field.node {
+            guard let name = reader.string(field) else { return nil }
+            if name == "observations" { return .observations }
+            reader.error(field.node, field.path, name == "prometheus"
+                ? "prometheus needs settings: write it as a mapping with kind: prometheus and url"
+                : "must be one of: observations, prometheus; got '\(name)'")
+            return nil
+        }
+        let keys = ["kind", "url", "timeout", "token_env", "resolution", "requests_query"]
+        guard let m = reader.mapping(field, allowed: keys, required: ["kind"]), let k = m["kind"], let kind = reader.string(k) else { return nil }
+        switch kind {
+        case "observations":
+            for key in keys.dropFirst() {
+                if let f = m[key] { reader.error(f.node, f.path, "applies to kind prometheus only") }
+            }
+            return .observations
+        case "prometheus":
+            guard let u = m["url"] else {
+                reader.error(field.node, field.child("url"), "required field is missing (such as http://127.0.0.1:9090)")
+                return nil
+            }
+            guard let url = reader.string(u) else { return nil }
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+                reader.error(u.node, u.path, "must be an http or https URL of a Prometheus server such as http://127.0.0.1:9090, got '\(url)'")
+                return nil
+            }
+            var p = PrometheusSourceSpec(url: url)
+            if let f = m["timeout"], let t = reader.duration(f, minimum: 0.1) { p.timeout = t }
+            if let f = m["resolution"], let r = reader.duration(f, minimum: 1) { p.resolution = r }
+            if let f = m["token_env"], let name = reader.string(f) {
+                if name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
+                    p.tokenEnv = name
+                } else {
+                    reader.error(f.node, f.path, "must name an environment variable (the token itself never goes in a spec), got '\(name)'")
+                }
+            }
+            if let f = m["requests_query"], let q = reader.string(f) {
+                checkPlaceholders(q, f)
+                p.requestsQuery = q
+            }
+            return .prometheus(p)
+        default:
+            reader.error(k.node, k.path, "must be one of: observations, prometheus; got '\(kind)'")
+            return nil
+        }
+    }
+
+    private func checkPlaceholders(_ query: String, _ f: YAMLField) {
+        for name in PromQLTemplate.unknownPlaceholders(in: query) {
+            reader.error(f.node, f.path, "unknown placeholder {{\(name)}} (known: \(PromQLTemplate.placeholders.map { "{{\($0)}}" }.joined(separator: ", ")))")
+        }
+    }
+
+    /// Fills the built-in queries and the judge's query type, and refuses what cannot be judged
+    /// from aggregates.
+    private func prometheusChecks(_ m: [String: YAMLField], _ checks: [MetricCheck], judge: JudgePolicy, explicitTypes: Set<CanaryMetric>) -> [MetricCheck] {
+        if judge.kind == .sequential {
+            let f = m["judge"] ?? m["metrics_source"]!
+            reader.error(f.node, f.path, "the sequential judge tests every request and Prometheus holds aggregates: with metrics_source prometheus use judge kind threshold (Argo-style limits) or kayenta (Mann-Whitney on range series)")
+        }
+        let field = m["metrics"]!
+        var items: [YAMLField] = []
+        if case .sequence(let seq) = field.node { items = seq.enumerated().map { YAMLField(node: $0.element, path: field.index($0.offset)) } }
+        return checks.enumerated().map { i, c in
+            var c = c
+            let item = i < items.count ? items[i] : field
+            let wanted: MetricQuery.Kind = judge.kind == .kayenta ? .range : .instant
+            if c.query == nil || c.query!.expr.isEmpty {
+                guard let q = PromQLDefaults.query(for: c.metric) else {
+                    reader.error(item.node, item.child("query"), "required with metrics_source prometheus: Rampart's proxy exports nothing for \(c.metric.rawValue)")
+                    return c
+                }
+                var query = c.query ?? MetricQuery(expr: q, kind: wanted)
+                query.expr = q
+                c.query = query
+            }
+            if !explicitTypes.contains(c.metric) {
+                c.query!.kind = wanted
+            }
+            if judge.kind == .kayenta && c.query?.kind == .instant && c.metric != .criticalEvents {
+                reader.error(item.node, item.child("query_type"), "the kayenta judge compares series: use query_type range")
+            }
+            return c
+        }
     }
 
     /// `judge: sequential`, or a mapping with `kind` and its settings.
@@ -467,16 +603,17 @@ struct SpecParser {
 
     func proxySpec(_ field: YAMLField) -> ProxySpec {
         var p = ProxySpec()
-        let keys = ["listen", "sticky_header", "upstream_timeout", "baseline_url", "candidate_url", "quality_sample"]
+        let keys = ["listen", "sticky_header", "upstream_timeout", "baseline_url", "candidate_url", "quality_sample", "meter"]
         guard let m = reader.mapping(field, allowed: keys) else { return p }
-        if let f = m["listen"], let raw = reader.string(f) {
-            let parts = raw.split(separator: ":", omittingEmptySubsequences: false)
-            if parts.count == 2, !parts[0].isEmpty, let port = Int(parts[1]), (0...65535).contains(port) {
-                p.host = String(parts[0])
-                p.port = port
-            } else {
-                reader.error(f.node, f.path, "must be HOST:PORT such as 127.0.0.1:8480 (port 0 picks a free one), got '\(raw)'")
-            }
+        if let f = m["listen"], let hp = hostPort(f, allowZero: true) {
+            p.host = hp.host
+            p.port = hp.port
+        }
+        if let f = m["meter"], let mm = reader.mapping(f, allowed: ["baseline", "candidate"], required: ["baseline", "candidate"]),
+            let b = mm["baseline"].flatMap({ hostPort($0, allowZero: false) }), let c = mm["candidate"].flatMap({ hostPort($0, allowZero: false) })
+        {
+            if b == c { reader.error(mm["candidate"]!.node, mm["candidate"]!.path, "must differ from the baseline's listener (\(b))") }
+            p.meter = ProxySpec.Meter(baseline: b, candidate: c)
         }
         if let f = m["sticky_header"] {
             if case .scalar(let s) = f.node, s.string == "" || s.string == "null" || s.string == "~" {
@@ -498,9 +635,29 @@ struct SpecParser {
         return p
     }
 
+    /// `HOST:PORT`; port 0 (pick a free one) only where nobody else has to know the port.
+    func hostPort(_ f: YAMLField, allowZero: Bool) -> ProxySpec.HostPort? {
+        guard let raw = reader.string(f) else { return nil }
+        let parts = raw.split(separator: ":", omittingEmptySubsequences: false)
+        if parts.count == 2, !parts[0].isEmpty, let port = Int(parts[1]), ((allowZero ? 0 : 1)...65535).contains(port) {
+            return ProxySpec.HostPort(host: String(parts[0]), port: port)
+        }
+        let zero = allowZero ? " (port 0 picks a free one)" : " (a fixed port: your router's config names it)"
+        reader.error(f.node, f.path, "must be HOST:PORT such as 127.0.0.1:8480\(zero), got '\(raw)'")
+        return nil
+    }
+
     func trafficSpec(_ field: YAMLField) -> TrafficSpec? {
-        guard let m = reader.mapping(field, allowed: ["source", "rate", "dataset"], required: ["dataset"]) else {
+        guard let m = reader.mapping(field, allowed: ["source", "rate", "dataset", "target"], required: ["dataset"]) else {
             return nil
+        }
+        var target: String?
+        if let f = m["target"], let raw = reader.string(f) {
+            if let u = URL(string: raw), u.scheme == "http", u.host != nil {
+                target = raw
+            } else {
+                reader.error(f.node, f.path, "must be an http URL such as http://127.0.0.1:8080 (your router's listener), got '\(raw)'")
+            }
         }
         let source = m["source"].flatMap { reader.choice($0, TrafficSpec.Source.self) } ?? .sim
         let rate = m["rate"].flatMap { reader.double($0, in: 0.01...10_000) }
@@ -509,7 +666,12 @@ struct SpecParser {
         }
         let dataset = m["dataset"].flatMap { reader.file($0) }
         guard let dataset, rate != nil || source == .external else { return nil }
-        return TrafficSpec(source: source, rate: rate ?? 0, dataset: dataset)
+        if let f = m["target"], source != .load {
+            reader.error(f.node, f.path, "applies to traffic source 'load' only (it says where Rampart sends its requests)")
+        }
+        var spec = TrafficSpec(source: source, rate: rate ?? 0, dataset: dataset)
+        spec.target = target
+        return spec
     }
 
     func canarySteps(_ field: YAMLField) -> [CanaryStep] {
@@ -544,11 +706,13 @@ struct SpecParser {
         return steps
     }
 
-    func metricChecks(_ field: YAMLField) -> [MetricCheck] {
+    func metricChecks(_ field: YAMLField, explicitTypes: inout Set<CanaryMetric>) -> [MetricCheck] {
         guard let items = reader.sequence(field) else { return [] }
         var seen: Set<CanaryMetric> = []
+        var explicit: Set<CanaryMetric> = []
+        defer { explicitTypes = explicit }
         return items.compactMap { item in
-            let keys = ["metric", "max_ratio", "max_increase", "max_decrease", "max", "min", "role", "require"]
+            let keys = ["metric", "max_ratio", "max_increase", "max_decrease", "max", "min", "role", "require", "query", "query_type", "aggregate"]
             let before = reader.diagnostics.count
             guard let m = reader.mapping(item, allowed: keys, required: ["metric"]) else { return nil }
             let hadUnknownKeys = reader.diagnostics.count > before
@@ -564,6 +728,19 @@ struct SpecParser {
             check.min = m["min"].flatMap { reader.double($0, in: 0...1e12) }
             check.role = m["role"].flatMap { reader.choice($0, MetricRole.self) }
             check.require = m["require"].flatMap { reader.choice($0, SuccessRequirement.self) }
+            if let f = m["query"], let q = reader.string(f) {
+                checkPlaceholders(q, f)
+                check.query = MetricQuery(expr: q)
+            }
+            if let f = m["query_type"], let kind = reader.choice(f, MetricQuery.Kind.self) {
+                if check.query == nil { check.query = MetricQuery(expr: PromQLDefaults.query(for: metric) ?? "") }
+                check.query?.kind = kind
+                explicit.insert(metric)
+            }
+            if let f = m["aggregate"], let a = reader.choice(f, MetricQuery.Aggregate.self) {
+                if check.query == nil { check.query = MetricQuery(expr: PromQLDefaults.query(for: metric) ?? "") }
+                check.query?.aggregate = a
+            }
             if let f = m["require"], check.effectiveRole != .success {
                 reader.error(f.node, f.path, "applies to success metrics only (this one is a \(check.effectiveRole.rawValue))")
             }

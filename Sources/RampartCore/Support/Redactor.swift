@@ -31,7 +31,9 @@ extension PipelineSpec {
             if case .webhook(let name, true, _, _) = n.kind { return name }
             return nil
         }
-        return [judge?.endpoint.apiKeyEnv, embeddings?.apiKeyEnv, baseline.openai?.endpoint.apiKeyEnv, candidate.openai?.endpoint.apiKeyEnv]
+        var prometheusToken: String?
+        if case .prometheus(let p) = canary?.metricsSource { prometheusToken = p.tokenEnv }
+        return [judge?.endpoint.apiKeyEnv, embeddings?.apiKeyEnv, baseline.openai?.endpoint.apiKeyEnv, candidate.openai?.endpoint.apiKeyEnv, prometheusToken]
             .compactMap { $0 } + webhooks
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import RampartCore
 
 /// The canary stage: ramps traffic through the steps, watches both arms, and ends promoted,
@@ -14,33 +15,49 @@ final class CanaryRun {
     private let router: any TrafficRouter
     /// The in-process split needs no report per change; real routers log every one.
     private let quietRouter: Bool
+    /// Set when the judge reads Prometheus instead of the observations.
+    private let prometheus: PrometheusMetrics?
+    /// The last failures reported from the metrics source, so each change is logged once.
+    private var sourceErrors: [String] = []
 
     init(engine: Engine, spec: CanarySpec) {
         self.engine = engine
         self.spec = spec
         self.judge = Judges.make(spec)
+        // The proxy splits only behind the builtin router; behind nginx and the others it meters.
         if let plane = engine.dataPlane {
             traffic = plane.traffic
-            router = plane.router
-            quietRouter = false
         } else {
             traffic = InProcessTraffic(engine: engine, spec: spec)
-            switch spec.router {
-            case .builtin:
+        }
+        switch spec.router {
+        case .builtin:
+            if let plane = engine.dataPlane {
+                router = plane.router
+                quietRouter = false
+            } else {
                 router = InProcessRouter()
                 quietRouter = true
-            case .file(let path):
-                router = FileRouter(path: path, baseline: engine.inputs.spec.baseline.label, candidate: engine.inputs.spec.candidate.label)
-                quietRouter = false
-            case .command(let run, let timeout):
-                router = CommandRouter(command: run, directory: engine.inputs.spec.directory, timeout: timeout, redactor: engine.redactor)
-                quietRouter = false
-            case .nginx(let n):
-                router = NginxRouter(
-                    path: n.path, upstream: n.upstream, baseline: n.baseline, candidate: n.candidate, test: n.test, reload: n.reload,
-                    directory: engine.inputs.spec.directory, timeout: n.timeout)
-                quietRouter = false
             }
+        case .file(let path):
+            router = FileRouter(path: path, baseline: engine.inputs.spec.baseline.label, candidate: engine.inputs.spec.candidate.label)
+            quietRouter = false
+        case .command(let run, let timeout):
+            router = CommandRouter(command: run, directory: engine.inputs.spec.directory, timeout: timeout, redactor: engine.redactor)
+            quietRouter = false
+        case .nginx(let n):
+            router = NginxRouter(
+                path: n.path, upstream: n.upstream, baseline: n.baseline, candidate: n.candidate, test: n.test, reload: n.reload,
+                directory: engine.inputs.spec.directory, timeout: n.timeout)
+            quietRouter = false
+        }
+        if case .prometheus(let p) = spec.metricsSource {
+            let s = engine.inputs.spec
+            prometheus = PrometheusMetrics(
+                spec: p, checks: spec.metrics, versions: [.baseline: s.baseline.version, .candidate: s.candidate.version],
+                interval: spec.analysisInterval, environment: ProcessInfo.processInfo.environment)
+        } else {
+            prometheus = nil
         }
     }
 
@@ -137,6 +154,9 @@ final class CanaryRun {
             return .stop(.rolledBack, "the \(router.name) router failed at step \(index + 1): \(error.message)")
         }
         live.startStep(index)
+        let stepStartWall = Date()
+        /// Candidate requests in the step as the metrics source counted them.
+        var sourceCandidate = 0
         let tick = engine.options.tick
         var t = engine.clock.now()
         judge.startStep(index, weight: weight, at: t)
@@ -178,8 +198,16 @@ final class CanaryRun {
             }
             let due = t >= nextAnalysis - 1e-9
             if due { nextAnalysis += spec.analysisInterval }
-            if due || judge.looksContinuously {
-                let analysis = judge.analyze(step: index, at: t, baseline: live.arm(.baseline), candidate: live.arm(.candidate))
+            if due || (judge.looksContinuously && prometheus == nil) {
+                let analysis: CanaryAnalysis
+                if let prometheus {
+                    let readings = await prometheus.read(stepStart: stepStartWall, now: Date())
+                    reportSource(readings)
+                    sourceCandidate = readings.candidateRequests ?? sourceCandidate
+                    analysis = judge.analyze(step: index, at: t, readings: readings)
+                } else {
+                    analysis = judge.analyze(step: index, at: t, baseline: live.arm(.baseline), candidate: live.arm(.candidate))
+                }
                 // An anytime-valid judge looks every tick; the log gets its view at each interval
                 // and whenever its call changes.
                 let changed = analysis.decision != lastPublished?.decision || analysis.ready != lastPublished?.ready
@@ -204,7 +232,7 @@ final class CanaryRun {
                 }
             }
             if paused { continue }
-            let candidateRequests = live.arm(.candidate).requests
+            let candidateRequests = max(live.arm(.candidate).requests, sourceCandidate)
             if baked >= step.bake - 1e-9 && candidateRequests >= step.minRequests && (ready || spec.metrics.isEmpty) {
                 return index + 1 < spec.steps.count ? .advance : .promoteNow("all \(spec.steps.count) canary steps held")
             }
@@ -224,6 +252,14 @@ final class CanaryRun {
                 engine.notifyMidRun(.paused, reason: "\(reason); waiting for a human")
             }
         }
+    }
+
+    /// Logs a metrics source's failures when they start, change or clear; not at every analysis.
+    private func reportSource(_ r: MetricReadings) {
+        let errors = r.errors
+        guard errors != sourceErrors else { return }
+        sourceErrors = errors
+        publish(.metricSource(MetricSourceReport(source: r.source, ok: errors.isEmpty, error: errors.isEmpty ? nil : errors.joined(separator: "; "))))
     }
 
     /// Applies one operator command inside the canary; returns how the step ends, if it does.

@@ -78,18 +78,49 @@ public final class DataPlane: Sendable {
                 inbox.post(o)
             }
             proxyBox.withLock { $0 = proxy }
-            let server = try await proxy.serve(host: proxySpec.host, port: proxySpec.port)
-            servers.append(server)
-            let address = "\(proxySpec.host):\(server.port ?? proxySpec.port)"
+            let address: String
+            var meterText: String?
+            let proxyTarget: HTTPClientPool?
+            if canary.router != .builtin {
+                // Behind an external router the proxy only meters: one listener per version,
+                // named by the router's upstream; no listener splits.
+                var listeners: [String] = []
+                if let meter = proxySpec.meter {
+                    for (variant, at) in [(Variant.baseline, meter.baseline), (.candidate, meter.candidate)] {
+                        do {
+                            servers.append(try await proxy.serve(host: at.host, port: at.port, pinned: variant))
+                        } catch {
+                            throw RouterError("cannot listen on \(at) for the \(variant.rawValue) meter: \(error)")
+                        }
+                        listeners.append("\(variant.rawValue) \(at)")
+                    }
+                }
+                address = ""
+                meterText = listeners.isEmpty ? nil : listeners.joined(separator: ", ")
+                proxyTarget = nil
+            } else {
+                let server = try await proxy.serve(host: proxySpec.host, port: proxySpec.port)
+                servers.append(server)
+                address = "\(proxySpec.host):\(server.port ?? proxySpec.port)"
+                proxyTarget = HTTPClientPool(host: proxySpec.host == "0.0.0.0" ? "127.0.0.1" : proxySpec.host, port: server.port ?? 0)
+            }
             var load: LoadGenerator?
             if canary.traffic.source == .load {
-                load = LoadGenerator(
-                    target: HTTPClientPool(host: proxySpec.host == "0.0.0.0" ? "127.0.0.1" : proxySpec.host, port: server.port ?? 0),
-                    items: items, rate: canary.traffic.rate, seed: seed, timeout: proxySpec.upstreamTimeout + 5)
+                var target = proxyTarget
+                var prefix = ""
+                if let url = canary.traffic.target, let u = ProxyUpstream(baseURL: url) {
+                    target = u.pool
+                    prefix = u.pathPrefix
+                }
+                if let target {
+                    load = LoadGenerator(
+                        target: target, pathPrefix: prefix, items: items, rate: canary.traffic.rate, seed: seed, timeout: proxySpec.upstreamTimeout + 5)
+                }
             }
             let info = DataPlaneStarted(
-                proxy: address, baseline: bName, candidate: cName, source: canary.traffic.source.rawValue,
-                rate: load == nil ? nil : canary.traffic.rate)
+                proxy: address.isEmpty ? nil : address, baseline: bName, candidate: cName, source: canary.traffic.source.rawValue,
+                rate: load == nil ? nil : canary.traffic.rate, meter: meterText, target: canary.traffic.target,
+                router: canary.router == .builtin ? nil : canary.router.name)
             return DataPlane(proxy: proxy, inbox: inbox, info: info, address: address, servers: servers, load: load)
         } catch {
             for s in servers { await s.stop() }

@@ -71,20 +71,22 @@ public final class WeightedProxy: Sendable {
         weightBits.store(percent.bitPattern, ordering: .relaxed)
     }
 
-    /// Starts serving on `host:port` (0 picks a free port).
-    public func serve(host: String, port: Int) async throws -> HTTPServer {
-        try await HTTPServer.start(.tcp(host: host, port: port)) { [self] request in await self.handle(request) }
+    /// Starts serving on `host:port` (0 picks a free port). With `pinned`, the listener is a
+    /// meter: every request goes to that version whatever the weight, because a router in front
+    /// (nginx) has already chosen it; the counters and observations are the same as the split's.
+    public func serve(host: String, port: Int, pinned: Variant? = nil) async throws -> HTTPServer {
+        try await HTTPServer.start(.tcp(host: host, port: port)) { [self] request in await self.handle(request, pinned: pinned) }
     }
 
-    public func handle(_ request: HTTPRequestMessage) async -> HTTPResponseMessage {
+    public func handle(_ request: HTTPRequestMessage, pinned: Variant? = nil) async -> HTTPResponseMessage {
         switch (request.method, request.path) {
         case ("GET", "/healthz"):
             return .json(200, #"{"status":"ok","weight":\#(weight)}"#)
         case ("GET", "/metrics"):
-            let text = counters.withLock { $0.render(weight: weight) }
+            let text = counters.withLock { $0.render(weight: weight, only: pinned) }
             return .plain(200, text, contentType: "text/plain; version=0.0.4; charset=utf-8")
         case ("POST", "/v1/chat/completions"), ("POST", "/v1/embeddings"), ("GET", "/v1/models"):
-            return await forward(request)
+            return await forward(request, to: pinned ?? route(request))
         default:
             return .error(404, "no route for \(request.method) \(request.path); the proxy serves /v1/chat/completions, /v1/embeddings, /v1/models, /healthz and /metrics", type: "not_found")
         }
@@ -101,8 +103,7 @@ public final class WeightedProxy: Sendable {
         return Double.random(in: 0..<100) < w ? .candidate : .baseline
     }
 
-    private func forward(_ request: HTTPRequestMessage) async -> HTTPResponseMessage {
-        let variant = route(request)
+    private func forward(_ request: HTTPRequestMessage, to variant: Variant) async -> HTTPResponseMessage {
         let upstream = variant == .candidate ? candidate : baseline
         var outgoing = request
         outgoing.uri = upstream.pathPrefix + request.uri

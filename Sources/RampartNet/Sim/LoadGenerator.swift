@@ -19,6 +19,8 @@ public final class LoadGenerator: Sendable {
     }
 
     private let target: HTTPClientPool
+    /// Path prefix of the target (`/openai` for `http://host/openai/v1`).
+    private let pathPrefix: String
     private let items: [GoldenItem]
     private let rate: Double
     private let users: Int
@@ -27,8 +29,12 @@ public final class LoadGenerator: Sendable {
     private let rng: Mutex<SeededRandom>
     private let state = Mutex<(stats: Stats, inFlight: Int)>((Stats(), 0))
 
-    public init(target: HTTPClientPool, items: [GoldenItem], rate: Double, seed: UInt64, users: Int = 2000, maxInFlight: Int = 4096, timeout: Double = 60) {
+    public init(
+        target: HTTPClientPool, pathPrefix: String = "", items: [GoldenItem], rate: Double, seed: UInt64, users: Int = 2000, maxInFlight: Int = 4096,
+        timeout: Double = 60
+    ) {
         self.target = target
+        self.pathPrefix = pathPrefix
         self.items = items
         self.rate = rate
         self.users = users
@@ -70,7 +76,7 @@ public final class LoadGenerator: Sendable {
     private func send(_ item: GoldenItem, user: Int) async {
         let body = #"{"model":"rampart-load","messages":[{"role":"user","content":\#(JSONText.quote(item.input))}]}"#
         let request = HTTPRequestMessage(
-            method: "POST", uri: "/v1/chat/completions",
+            method: "POST", uri: pathPrefix + "/v1/chat/completions",
             headers: [
                 ("Content-Type", "application/json"), ("x-rampart-synthetic", "1"), ("x-rampart-item", item.id),
                 ("x-user-id", "user-\(user)"),

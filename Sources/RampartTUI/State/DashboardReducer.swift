@@ -47,6 +47,7 @@ public enum DashboardReducer {
         case .stage(let c): c.state == .paused || (c.state == .failed && c.stage != StageName.canary)
         case .canaryStep(let c): c.index > 0
         case .router(let r): !r.ok
+        case .metricSource(let m): !m.ok
         case .finished: true
         default: false
         }
@@ -110,6 +111,8 @@ public enum DashboardReducer {
             s.dataPlane = d
         case .router(let r):
             if !r.ok { s.flash = .init(text: "ROUTER FAILED: \(r.error ?? "unknown error")", until: s.now + 10) }
+        case .metricSource(let m):
+            if !m.ok { s.flash = .init(text: "METRICS QUERY FAILED: \(m.error ?? "unknown error")", until: s.now + 10) }
         case .buildStep, .notification, .observations:
             break
         }
@@ -128,6 +131,7 @@ public enum DashboardReducer {
         case .operatorAction: .operatorAction
         case .notification(let n): n.delivered ? .normal : .warn
         case .router(let r): r.ok ? .normal : .bad
+        case .metricSource(let m): m.ok ? .good : .bad
         case .finished(let f): f.outcome == .promoted ? .good : .bad
         default: .normal
         }

@@ -233,7 +233,11 @@ struct Painter {
         if let eta = etas.max(), s.finished == nil { title += "  decision ~\(Widgets.clock(eta))" }
         if let judge = s.analysis?.judge, CharWidth.of(title) + 30 < width { title += "  judge \(judge)" }
         if let d = s.dataPlane, CharWidth.of(title) + 40 < width {
-            title += d.proxy.map { "  via proxy \($0)" } ?? "  in-process traffic"
+            if let router = d.router {
+                title += "  via \(router)" + (d.meter != nil ? " + meter" : "")
+            } else {
+                title += d.proxy.map { "  via proxy \($0)" } ?? "  in-process traffic"
+            }
         }
         let focused = s.focus == .metrics
         Widgets.box(&screen, x: 0, y: top, width: width, height: total, title: title, style: focused ? p.focusedBorder : p.border, titleStyle: focused ? p.focusedBorder : p.title, glyphs: g)

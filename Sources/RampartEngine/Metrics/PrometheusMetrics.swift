@@ -1,0 +1,83 @@
+import Foundation
+import RampartCore
+
+/// The canary's metrics as Prometheus sees them: at each analysis, every watched metric's query
+/// for both arms (and the request count), in parallel, templated for the current step.
+public struct PrometheusMetrics: Sendable {
+    public let client: PrometheusClient
+    public let spec: PrometheusSourceSpec
+    public let checks: [MetricCheck]
+    public let versions: [Variant: String]
+    public let interval: Double
+
+    public init(spec: PrometheusSourceSpec, checks: [MetricCheck], versions: [Variant: String], interval: Double, environment: [String: String]) {
+        self.spec = spec
+        self.checks = checks
+        self.versions = versions
+        self.interval = interval
+        client = PrometheusClient(baseURL: spec.url, timeout: spec.timeout, token: spec.tokenEnv.flatMap { environment[$0] })
+    }
+
+    public var name: String { "prometheus \(client.baseURL)" }
+
+    /// Reads the step that started at `stepStart`, as of `now` (wall-clock times, as Prometheus
+    /// keeps them).
+    public func read(stepStart: Date, now: Date) async -> MetricReadings {
+        let elapsed = max(1, now.timeIntervalSince(stepStart))
+        enum Key: Hashable { case requests(Variant), metric(Int, Variant) }
+        let results = await withTaskGroup(of: (Key, Result<[Double], PrometheusResponse.Failure>).self) { group in
+            func context(_ v: Variant) -> PromQLTemplate.Context {
+                PromQLTemplate.Context(variant: v, version: versions[v] ?? v.rawValue, interval: interval, elapsed: elapsed)
+            }
+            for v in Variant.allCases {
+                let q = PromQLTemplate.render(spec.requestsQuery, context(v))
+                group.addTask { (.requests(v), await Self.capture { () async throws(PrometheusResponse.Failure) in try await client.instant(q, at: now) }) }
+                for (i, check) in checks.enumerated() {
+                    guard let query = check.query else { continue }
+                    let q = PromQLTemplate.render(query.expr, context(v))
+                    let step = spec.resolution
+                    group.addTask {
+                        (.metric(i, v), await Self.capture { () async throws(PrometheusResponse.Failure) in
+                            switch query.kind {
+                            case .instant: try await client.instant(q, at: now)
+                            case .range: try await client.range(q, start: stepStart, end: now, step: step)
+                            }
+                        })
+                    }
+                }
+            }
+            var out: [Key: Result<[Double], PrometheusResponse.Failure>] = [:]
+            for await (k, r) in group { out[k] = r }
+            return out
+        }
+        func requests(_ v: Variant) -> Int? {
+            guard case .success(let values) = results[.requests(v)], let last = values.last else { return nil }
+            return Int(last.rounded())
+        }
+        let readings = checks.enumerated().compactMap { i, check -> MetricReadings.Reading? in
+            guard check.query != nil else { return nil }
+            var r = MetricReadings.Reading(metric: check.metric, baseline: [], candidate: [])
+            var errors: [String] = []
+            for v in Variant.allCases {
+                switch results[.metric(i, v)] {
+                case .success(let values)?: if v == .baseline { r.baseline = values } else { r.candidate = values }
+                case .failure(let e)?: errors.append("\(v.rawValue): \(e.message)")
+                case nil: break
+                }
+            }
+            r.error = errors.isEmpty ? nil : errors.joined(separator: "; ")
+            return r
+        }
+        var out = MetricReadings(baselineRequests: requests(.baseline), candidateRequests: requests(.candidate), readings: readings, source: name)
+        let requestErrors = Variant.allCases.compactMap { v -> String? in
+            guard case .failure(let e)? = results[.requests(v)] else { return nil }
+            return "\(v.rawValue): \(e.message)"
+        }
+        out.requestsError = requestErrors.isEmpty ? nil : requestErrors.joined(separator: "; ")
+        return out
+    }
+
+    private static func capture(_ body: () async throws(PrometheusResponse.Failure) -> [Double]) async -> Result<[Double], PrometheusResponse.Failure> {
+        do { return .success(try await body()) } catch { return .failure(error) }
+    }
+}
