@@ -363,15 +363,18 @@ struct SpecParser {
         let interval = m["analysis_interval"].flatMap { reader.duration($0, minimum: 1) } ?? 10
         let failureLimit = m["failure_limit"].flatMap { reader.int($0, in: 1...100) } ?? 2
         let minSamples = m["min_samples"].flatMap { reader.int($0, in: 1...1_000_000) } ?? 20
-        let source = m["metrics_source"].flatMap { metricsSource($0) } ?? .observations
+        let parsedSource = m["metrics_source"].flatMap { metricsSource($0) }
+        let source = parsedSource ?? .observations
         let judge = m["judge"].map { judgePolicy($0) } ?? JudgePolicy()
+        // A source that failed to parse has been reported; checks that depend on it would only echo it.
+        let sourceKnown = m["metrics_source"] == nil || parsedSource != nil
         if let traffic {
-            checkDataPlane(m, router: router, traffic: traffic, proxy: proxy, source: source)
+            checkDataPlane(m, router: router, traffic: traffic, proxy: proxy, source: sourceKnown ? source : nil)
         }
         guard let traffic, var metrics, let steps, !steps.isEmpty else { return nil }
         if case .prometheus = source {
             metrics = prometheusChecks(m, metrics, judge: judge, explicitTypes: explicitQueryTypes)
-        } else if let f = m["metrics"], case .sequence(let items) = f.node {
+        } else if sourceKnown, let f = m["metrics"], case .sequence(let items) = f.node {
             for (i, item) in items.enumerated() {
                 guard case .mapping(let map) = item else { continue }
                 for key in ["query", "query_type", "aggregate"] {
@@ -391,7 +394,7 @@ struct SpecParser {
 
     /// Which combinations of traffic source, router, proxy and metrics source make a data plane
     /// that can both move traffic and see it.
-    private func checkDataPlane(_ m: [String: YAMLField], router: RouterSpec, traffic: TrafficSpec, proxy: ProxySpec, source: MetricsSourceSpec) {
+    private func checkDataPlane(_ m: [String: YAMLField], router: RouterSpec, traffic: TrafficSpec, proxy: ProxySpec, source: MetricsSourceSpec?) {
         let prometheus = source != .observations
         if traffic.source == .sim {
             if let f = m["proxy"] {
@@ -411,7 +414,7 @@ struct SpecParser {
             }
             return
         }
-        if proxy.meter == nil && !prometheus, let f = m["router"] {
+        if proxy.meter == nil && source == .observations, let f = m["router"] {
             reader.error(f.node, f.path, "with traffic source '\(traffic.source.rawValue)' and the \(router.name) router nothing would observe the canary: add proxy.meter (one listener per version for your router's upstream) or metrics_source prometheus")
         }
         if traffic.source == .load && traffic.target == nil, let f = m["traffic"] {
@@ -419,7 +422,9 @@ struct SpecParser {
         }
         if case .nginx(let n) = router, let meter = proxy.meter, let f = m["router"] {
             for (key, up, listener) in [("baseline", n.baseline, meter.baseline), ("candidate", n.candidate, meter.candidate)] where up != listener.description {
-                reader.error(f.node, f.child(key), "is \(up) but proxy.meter.\(key) listens on \(listener); the upstream must name the meter, or the meter sees none of that version's traffic")
+                var node = f.node
+                if case .mapping(let map) = f.node, let n = map[key] { node = n }
+                reader.error(node, f.child(key), "is \(up) but proxy.meter.\(key) listens on \(listener); the upstream must name the meter, or the meter sees none of that version's traffic")
             }
         }
     }
