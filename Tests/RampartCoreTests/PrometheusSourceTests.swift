@@ -9,7 +9,7 @@ struct PromQLTemplateTests {
 
     @Test func placeholdersAreFilledForTheArmAndTheStep() {
         let q = #"sum(increase(x{variant="{{variant}}",v="{{ version }}"}[{{elapsed}}])) / sum(rate(y[{{interval}}]))"#
-        #expect(PromQLTemplate.render(q, context) == #"sum(increase(x{variant="candidate",v="2025-09-14"}[37s])) / sum(rate(y[10s]))"#)
+        #expect(PromQLTemplate.render(q, context) == #"sum(increase(x{variant="candidate",v="2025-09-14"}[36200ms])) / sum(rate(y[10s]))"#)
     }
 
     @Test func unknownPlaceholdersAreNamedAndLeftAlone() {
@@ -22,7 +22,8 @@ struct PromQLTemplateTests {
         #expect(PromQLTemplate.duration(0) == "1s")
         #expect(PromQLTemplate.duration(0.2) == "1s")
         #expect(PromQLTemplate.duration(60) == "60s")
-        #expect(PromQLTemplate.duration(60.01) == "61s")
+        #expect(PromQLTemplate.duration(60.01) == "60010ms")
+        #expect(PromQLTemplate.duration(1.5) == "1500ms")
     }
 
     @Test func everyDefaultQueryUsesOnlyKnownPlaceholdersAndTheProxysSeries() {
@@ -34,7 +35,7 @@ struct PromQLTemplateTests {
             #expect(PromQLTemplate.unknownPlaceholders(in: q).isEmpty)
             #expect(q.contains("rampart_proxy_"))
             #expect(q.contains(#"variant="{{variant}}""#))
-            #expect(q.contains("[{{elapsed}}]"), "\(metric) covers the step")
+            #expect(q.contains("offset {{elapsed}}"), "\(metric) covers the step")
         }
         #expect(PromQLDefaults.query(for: .latencyP95)!.hasPrefix("1000 * histogram_quantile(0.95,"), "latency in ms as ArmMetrics has it")
     }

@@ -6,18 +6,27 @@ public enum PromQLDefaults {
     private static let requestsSeries = "rampart_proxy_request_duration_seconds_count{variant=\"{{variant}}\"}"
     private static let errorsSeries = "rampart_proxy_upstream_errors_total{variant=\"{{variant}}\"}"
 
-    private static func increase(_ series: String) -> String {
-        "sum(increase(\(series)[{{elapsed}}]))"
+    /// What a counter gained since the step began: now minus its value at the step's start, or
+    /// all of it for a series born during the step. Exact, unlike `increase()`, which
+    /// extrapolates to the window's edges and misses a jump between the last scrape before the
+    /// step and the first in it: over a 30-second step scraped every 15 s that is half the data.
+    /// (A counter reset inside a step, a restart of the meter, is not corrected for.)
+    public static func stepDelta(_ series: String) -> String {
+        "((\(series) - \(series) offset {{elapsed}}) or \(series))"
+    }
+
+    private static func sumDelta(_ series: String) -> String {
+        "sum(\(stepDelta(series)))"
     }
 
     /// Requests in the step, errors included.
-    public static let requests = increase(requestsSeries)
+    public static let requests = sumDelta(requestsSeries)
 
     /// Successful requests in the step: tokens, cost and quality are per success, as in `ArmMetrics`.
-    private static let successes = "(\(increase(requestsSeries)) - \(increase(errorsSeries)))"
+    private static let successes = "(\(sumDelta(requestsSeries)) - \(sumDelta(errorsSeries)))"
 
     private static func quantile(_ q: Double) -> String {
-        "1000 * histogram_quantile(\(q), sum by (le) (increase(rampart_proxy_request_duration_seconds_bucket{variant=\"{{variant}}\"}[{{elapsed}}])))"
+        "1000 * histogram_quantile(\(q), sum by (le) (\(stepDelta("rampart_proxy_request_duration_seconds_bucket{variant=\"{{variant}}\"}"))))"
     }
 
     /// nil where the proxy exports nothing to compute the metric from.
@@ -25,10 +34,10 @@ public enum PromQLDefaults {
         switch metric {
         case .latencyP50: quantile(0.5)
         case .latencyP95: quantile(0.95)
-        case .errorRate: "\(increase(errorsSeries)) / \(increase(requestsSeries))"
-        case .tokensPerRequest: "\(increase("rampart_proxy_tokens_total{variant=\"{{variant}}\"}")) / \(successes)"
-        case .costPerRequest: "\(increase("rampart_proxy_cost_dollars_total{variant=\"{{variant}}\"}")) / \(successes)"
-        case .quality: "\(increase("rampart_proxy_quality_score_sum{variant=\"{{variant}}\"}")) / \(increase("rampart_proxy_quality_scored_total{variant=\"{{variant}}\"}"))"
+        case .errorRate: "\(sumDelta(errorsSeries)) / \(sumDelta(requestsSeries))"
+        case .tokensPerRequest: "\(sumDelta("rampart_proxy_tokens_total{variant=\"{{variant}}\"}")) / \(successes)"
+        case .costPerRequest: "\(sumDelta("rampart_proxy_cost_dollars_total{variant=\"{{variant}}\"}")) / \(successes)"
+        case .quality: "\(sumDelta("rampart_proxy_quality_score_sum{variant=\"{{variant}}\"}")) / \(sumDelta("rampart_proxy_quality_scored_total{variant=\"{{variant}}\"}"))"
         case .criticalEvents: nil
         }
     }

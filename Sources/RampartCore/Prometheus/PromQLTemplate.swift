@@ -5,8 +5,8 @@ import Foundation
 /// Placeholders are `{{variant}}` (`baseline` or `candidate`, the label Rampart's proxy uses),
 /// `{{version}}` (the arm's version from the spec, for services that label by release),
 /// `{{interval}}` (the analysis interval) and `{{elapsed}}` (time since the step started, so
-/// `increase(x[{{elapsed}}])` covers exactly the current step). Durations are whole seconds in
-/// PromQL's syntax (`37s`).
+/// `x offset {{elapsed}}` is the value when the step began). Durations are in PromQL's syntax:
+/// whole seconds (`10s`), or milliseconds when that is not exact (`36200ms`).
 public enum PromQLTemplate {
     public static let placeholders = ["variant", "version", "interval", "elapsed"]
 
@@ -51,9 +51,11 @@ public enum PromQLTemplate {
         return out + rest
     }
 
-    /// Whole seconds, at least one: PromQL rejects `0s` as a range.
+    /// At least one second: PromQL rejects `0s` as a range, and a step younger than a second
+    /// has nothing to judge anyway.
     public static func duration(_ seconds: Double) -> String {
-        "\(max(1, Int(seconds.rounded(.up))))s"
+        let ms = max(1000, Int((seconds * 1000).rounded()))
+        return ms % 1000 == 0 ? "\(ms / 1000)s" : "\(ms)ms"
     }
 
     static func names(in expr: String) -> [String] {

@@ -1,0 +1,139 @@
+import Foundation
+@testable import RampartCore
+@testable import RampartEngine
+import RampartNet
+import Synchronization
+import Testing
+
+/// The Prometheus metric source against a real Prometheus (Debian package, started by the test
+/// on loopback) that scrapes Rampart's meter listeners: the judge's numbers went through a real
+/// scrape, a real TSDB and real PromQL.
+@Suite(.serialized) struct PrometheusTests {
+    /// An OpenAI-compatible upstream: 10 prompt + 20 completion tokens per answer; every
+    /// `failEvery`-th request is a 500.
+    static func upstream(failEvery: Int = 0) async throws -> HTTPServer {
+        let n = Atomic<Int>(0)
+        return try await HTTPServer.start(.tcp(host: "127.0.0.1", port: 0)) { _ in
+            let i = n.add(1, ordering: .relaxed).newValue
+            if failEvery > 0 && i % failEvery == 0 { return .error(500, "boom") }
+            return .json(200, #"{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":10,"completion_tokens":20,"total_tokens":30}}"#)
+        }
+    }
+
+    static func send(_ n: Int, to port: Int) async throws {
+        let pool = HTTPClientPool(host: "127.0.0.1", port: port)
+        defer { pool.shutdown() }
+        let body = Array(#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#.utf8)
+        for _ in 0..<n {
+            _ = try await pool.send(HTTPRequestMessage(method: "POST", uri: "/v1/chat/completions", headers: [("content-type", "application/json")], body: body), timeout: 5)
+        }
+    }
+
+    func checks(_ kind: MetricQuery.Kind) -> [MetricCheck] {
+        [CanaryMetric.errorRate, .latencyP95, .tokensPerRequest].map { m in
+            var c = MetricCheck(metric: m, maxRatio: 2)
+            c.query = MetricQuery(expr: PromQLDefaults.query(for: m)!, kind: kind)
+            return c
+        }
+    }
+
+    @Test func readingsThroughARealPrometheusMatchWhatTheMetersServed() async throws {
+        let b = try await Self.upstream(), c = try await Self.upstream(failEvery: 5)
+        let proxy = WeightedProxy(
+            baseline: ProxyUpstream(pool: HTTPClientPool(host: "127.0.0.1", port: b.port!)),
+            candidate: ProxyUpstream(pool: HTTPClientPool(host: "127.0.0.1", port: c.port!)))
+        let bm = try await proxy.serve(host: "127.0.0.1", port: 0, pinned: .baseline)
+        let cm = try await proxy.serve(host: "127.0.0.1", port: 0, pinned: .candidate)
+        // Each meter exports only its own version, so scraping both counts each once.
+        let baselineText = try #require(await Daemons.get(bm.port!, "/metrics")).text
+        #expect(baselineText.contains(#"variant="baseline""#) && !baselineText.contains(#"variant="candidate""#))
+
+        let prom = try await PrometheusDaemon.start(scraping: ["127.0.0.1:\(bm.port!)", "127.0.0.1:\(cm.port!)"])
+        defer { prom.stop() }
+        try await prom.waitForScrapes(of: "rampart_proxy_request_duration_seconds_count", atLeast: 2)
+        let stepStart = Date()
+        try await Self.send(100, to: bm.port!)
+        try await Self.send(100, to: cm.port!)
+        // Two scrapes after the last request, so the counters' final values are in the TSDB.
+        try await Task.sleep(for: .seconds(2.5))
+
+        let source = PrometheusSourceSpec(url: prom.url)
+        let versions: [Variant: String] = [.baseline: "1", .candidate: "2"]
+        let instant = PrometheusMetrics(spec: source, checks: checks(.instant), versions: versions, interval: 2, environment: [:])
+        let r = await instant.read(stepStart: stepStart, now: Date())
+        #expect(r.errors.isEmpty, "\(r.errors)")
+        // Counter deltas since the step began: exact, where increase() would extrapolate.
+        #expect(r.baselineRequests == 100 && r.candidateRequests == 100, "\(String(describing: r.baselineRequests))/\(String(describing: r.candidateRequests))")
+        let errors = try #require(r.reading(.errorRate))
+        #expect(errors.baseline == [0])
+        let candidateErrors = try #require(errors.candidate.first)
+        #expect(abs(candidateErrors - 0.2) < 1e-9, "20 of 100 failed: a ratio of two increases is exact")
+        let tokens = try #require(r.reading(.tokensPerRequest))
+        let bt = try #require(tokens.baseline.first), ct = try #require(tokens.candidate.first)
+        #expect(abs(bt - 30) < 1e-6 && abs(ct - 30) < 1e-6)
+        let p95 = try #require(r.reading(.latencyP95)?.baseline.first)
+        #expect(p95 > 0 && p95 < 100, "loopback answers in well under 100 ms, got \(p95)")
+
+        // The threshold judge on these readings: 20% errors against 0% breaches max_ratio 2.
+        var spec = CanarySpec(traffic: TrafficSpec(source: .external, rate: 0, dataset: "d"), steps: [CanaryStep(weight: 10, bake: 1)], metrics: checks(.instant), failureLimit: 1, minSamples: 50)
+        spec.judge.kind = .threshold
+        var judge = ThresholdJudge(spec: spec)
+        let a = judge.analyze(step: 0, at: 5, readings: r)
+        #expect(a.decision == .rollback && a.reason.contains("error_rate"), "\(a.reason)")
+
+        // Range queries return the series over the step, one point per resolution step.
+        var rangeSpec = source
+        rangeSpec.resolution = 1
+        let range = PrometheusMetrics(spec: rangeSpec, checks: checks(.range), versions: versions, interval: 2, environment: [:])
+        let rr = await range.read(stepStart: stepStart, now: Date())
+        let series = try #require(rr.reading(.tokensPerRequest)?.candidate)
+        #expect(series.count >= 2 && series.allSatisfy { abs($0 - 30) < 1e-6 }, "\(series)")
+
+        await bm.stop(); await cm.stop(); await b.stop(); await c.stop()
+    }
+
+    @Test func noDataBadPromQLAndAnUnreachableServerAreToldApart() async throws {
+        let prom = try await PrometheusDaemon.start(scraping: [])
+        defer { prom.stop() }
+        let client = PrometheusClient(baseURL: prom.url + "/", timeout: 5, token: nil)
+        #expect(try await client.instant(#"sum(no_such_metric{variant="candidate"})"#) == [], "no data is an empty answer, not an error")
+        #expect(try await client.instant("vector(3) * 2") == [6])
+        await #expect { try await client.instant("sum(rate(x[5m])") } throws: { e in
+            let m = (e as! PrometheusResponse.Failure).message
+            return m.hasPrefix("HTTP 400: bad_data:") && m.contains("parse error")
+        }
+
+        let port = try await Daemons.freePort()
+        let down = PrometheusClient(baseURL: "http://127.0.0.1:\(port)", timeout: 2, token: nil)
+        await #expect { try await down.instant("up") } throws: { ($0 as! PrometheusResponse.Failure).message.hasPrefix("cannot reach http://127.0.0.1:\(port)") }
+
+        // Through the source: a failed query is an error on its metric, the others still read.
+        var good = MetricCheck(metric: .errorRate, maxIncrease: 0.1)
+        good.query = MetricQuery(expr: "vector(0.01)")
+        var bad = MetricCheck(metric: .latencyP95, maxRatio: 2)
+        bad.query = MetricQuery(expr: "sum(")
+        var spec = PrometheusSourceSpec(url: prom.url)
+        spec.requestsQuery = "vector(500)"
+        let metrics = PrometheusMetrics(spec: spec, checks: [good, bad], versions: [:], interval: 2, environment: [:])
+        let r = await metrics.read(stepStart: Date().addingTimeInterval(-10), now: Date())
+        #expect(r.baselineRequests == 500 && r.reading(.errorRate)?.candidate == [0.01])
+        #expect(r.reading(.latencyP95)?.error?.contains("parse error") == true)
+        #expect(r.errors.count == 1)
+    }
+
+    @Test func theBearerTokenComesFromTheEnvironmentAndIsSent() async throws {
+        let seen = Mutex<String?>(nil)
+        let fake = try await HTTPServer.start(.tcp(host: "127.0.0.1", port: 0)) { request in
+            seen.withLock { $0 = request.header("authorization") }
+            return .json(200, #"{"status":"success","data":{"resultType":"vector","result":[]}}"#)
+        }
+        var spec = PrometheusSourceSpec(url: "http://127.0.0.1:\(fake.port!)")
+        spec.tokenEnv = "PROM_TOKEN"
+        let metrics = PrometheusMetrics(spec: spec, checks: [], versions: [:], interval: 2, environment: ["PROM_TOKEN": "s3cret"])
+        let r = await metrics.read(stepStart: Date(), now: Date())
+        #expect(r.baselineRequests == nil && r.errors.isEmpty)
+        #expect(seen.withLock { $0 } == "Bearer s3cret")
+        #expect(!metrics.name.contains("s3cret"))
+        await fake.stop()
+    }
+}
