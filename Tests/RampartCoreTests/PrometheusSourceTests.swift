@@ -15,6 +15,7 @@ struct PromQLTemplateTests {
     @Test func unknownPlaceholdersAreNamedAndLeftAlone() {
         let q = "a{{variant}} b{{varaint}} c{{ step }} {{unclosed"
         #expect(PromQLTemplate.unknownPlaceholders(in: q) == ["varaint", "step"])
+        #expect(PromQLTemplate.render("[{{resolution}}]", context) == "[5s]")
         #expect(PromQLTemplate.render(q, context) == "acandidate b{{varaint}} c{{ step }} {{unclosed")
     }
 
@@ -155,7 +156,8 @@ struct PrometheusJudgingTests {
         let canary = try #require(s.canary)
         guard case .prometheus(let p) = canary.metricsSource else { Issue.record("not prometheus"); return }
         #expect(p.url == "http://127.0.0.1:9090" && p.tokenEnv == "PROM_TOKEN" && p.resolution == 2 && p.requestsQuery == PromQLDefaults.requests)
-        #expect(canary.metrics[0].query == MetricQuery(expr: PromQLDefaults.query(for: .errorRate)!, kind: .range))
+        #expect(canary.metrics[0].query == MetricQuery(expr: PromQLDefaults.query(for: .errorRate, kind: .range)!, kind: .range))
+        #expect(canary.metrics[0].query?.expr.contains("offset {{resolution}}") == true, "a range query's points are buckets")
         #expect(canary.metrics[1].query?.kind == .range && canary.metrics[1].query?.expr.contains("{{version}}") == true)
         #expect(canary.metrics[2].query?.kind == .instant, "an explicit query_type stays")
         #expect(canary.proxy.meter == ProxySpec.Meter(baseline: .init(host: "127.0.0.1", port: 8481), candidate: .init(host: "127.0.0.1", port: 8482)))

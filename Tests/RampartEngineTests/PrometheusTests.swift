@@ -32,7 +32,7 @@ import Testing
     func checks(_ kind: MetricQuery.Kind) -> [MetricCheck] {
         [CanaryMetric.errorRate, .latencyP95, .tokensPerRequest].map { m in
             var c = MetricCheck(metric: m, maxRatio: 2)
-            c.query = MetricQuery(expr: PromQLDefaults.query(for: m)!, kind: kind)
+            c.query = MetricQuery(expr: PromQLDefaults.query(for: m, kind: kind)!, kind: kind)
             return c
         }
     }
@@ -81,13 +81,19 @@ import Testing
         let a = judge.analyze(step: 0, at: 5, readings: r)
         #expect(a.decision == .rollback && a.reason.contains("error_rate"), "\(a.reason)")
 
-        // Range queries return the series over the step, one point per resolution step.
+        // Range queries return the series over the step, one point per resolution step, each
+        // the bucket ending there (buckets without requests are 0/0, no data).
         var rangeSpec = source
         rangeSpec.resolution = 1
         let range = PrometheusMetrics(spec: rangeSpec, checks: checks(.range), versions: versions, interval: 2, environment: [:])
         let rr = await range.read(stepStart: stepStart, now: Date())
         let series = try #require(rr.reading(.tokensPerRequest)?.candidate)
-        #expect(series.count >= 2 && series.allSatisfy { abs($0 - 30) < 1e-6 }, "\(series)")
+        #expect(!series.isEmpty && series.allSatisfy { abs($0 - 30) < 1e-6 }, "\(series)")
+        var clock = MetricCheck(metric: .quality, min: 0)
+        clock.query = MetricQuery(expr: "vector(0.9)", kind: .range)
+        let points = await PrometheusMetrics(spec: rangeSpec, checks: [clock], versions: versions, interval: 2, environment: [:])
+            .read(stepStart: Date().addingTimeInterval(-10), now: Date()).reading(.quality)?.baseline ?? []
+        #expect((10...11).contains(points.count) && points.allSatisfy { $0 == 0.9 }, "10 s at 1 s resolution: \(points.count) points")
 
         await bm.stop(); await cm.stop(); await b.stop(); await c.stop()
     }

@@ -11,27 +11,26 @@ public enum PromQLDefaults {
     /// extrapolates to the window's edges and misses a jump between the last scrape before the
     /// step and the first in it: over a 30-second step scraped every 15 s that is half the data.
     /// (A counter reset inside a step, a restart of the meter, is not corrected for.)
-    public static func stepDelta(_ series: String) -> String {
-        "((\(series) - \(series) offset {{elapsed}}) or \(series))"
-    }
-
-    private static func sumDelta(_ series: String) -> String {
-        "sum(\(stepDelta(series)))"
+    ///
+    /// A range query's points are buckets instead (what Kayenta compares): each point is the
+    /// delta over the last `{{resolution}}`, so the window is a parameter.
+    public static func stepDelta(_ series: String, over window: String = "{{elapsed}}") -> String {
+        "((\(series) - \(series) offset \(window)) or \(series))"
     }
 
     /// Requests in the step, errors included.
-    public static let requests = sumDelta(requestsSeries)
+    public static let requests = "sum(\(stepDelta(requestsSeries)))"
 
-    /// Successful requests in the step: tokens, cost and quality are per success, as in `ArmMetrics`.
-    private static let successes = "(\(sumDelta(requestsSeries)) - \(sumDelta(errorsSeries)))"
-
-    private static func quantile(_ q: Double) -> String {
-        "1000 * histogram_quantile(\(q), sum by (le) (\(stepDelta("rampart_proxy_request_duration_seconds_bucket{variant=\"{{variant}}\"}"))))"
-    }
-
-    /// nil where the proxy exports nothing to compute the metric from.
-    public static func query(for metric: CanaryMetric) -> String? {
-        switch metric {
+    /// The built-in query; nil where the proxy exports nothing to compute the metric from.
+    public static func query(for metric: CanaryMetric, kind: MetricQuery.Kind = .instant) -> String? {
+        let window = kind == .instant ? "{{elapsed}}" : "{{resolution}}"
+        func sumDelta(_ series: String) -> String { "sum(\(stepDelta(series, over: window)))" }
+        func quantile(_ q: Double) -> String {
+            "1000 * histogram_quantile(\(q), sum by (le) (\(stepDelta("rampart_proxy_request_duration_seconds_bucket{variant=\"{{variant}}\"}", over: window))))"
+        }
+        // Tokens, cost and quality are per successful request, as in `ArmMetrics`.
+        let successes = "(\(sumDelta(requestsSeries)) - \(sumDelta(errorsSeries)))"
+        return switch metric {
         case .latencyP50: quantile(0.5)
         case .latencyP95: quantile(0.95)
         case .errorRate: "\(sumDelta(errorsSeries)) / \(sumDelta(requestsSeries))"

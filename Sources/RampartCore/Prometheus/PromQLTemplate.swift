@@ -4,19 +4,22 @@ import Foundation
 ///
 /// Placeholders are `{{variant}}` (`baseline` or `candidate`, the label Rampart's proxy uses),
 /// `{{version}}` (the arm's version from the spec, for services that label by release),
-/// `{{interval}}` (the analysis interval) and `{{elapsed}}` (time since the step started, so
-/// `x offset {{elapsed}}` is the value when the step began). Durations are in PromQL's syntax:
+/// `{{interval}}` (the analysis interval), `{{elapsed}}` (time since the step started, so
+/// `x offset {{elapsed}}` is the value when the step began) and `{{resolution}}` (the step of
+/// range queries, the width of one point). Durations are in PromQL's syntax:
 /// whole seconds (`10s`), or milliseconds when that is not exact (`36200ms`).
 public enum PromQLTemplate {
-    public static let placeholders = ["variant", "version", "interval", "elapsed"]
+    public static let placeholders = ["variant", "version", "interval", "elapsed", "resolution"]
 
     public struct Context: Sendable, Equatable {
         public var variant: Variant
         public var version: String
         public var interval: Double
         public var elapsed: Double
+        public var resolution: Double
 
-        public init(variant: Variant, version: String, interval: Double, elapsed: Double) {
+        public init(variant: Variant, version: String, interval: Double, elapsed: Double, resolution: Double = 5) {
+            self.resolution = resolution
             self.variant = variant
             self.version = version
             self.interval = interval
@@ -44,6 +47,7 @@ public enum PromQLTemplate {
             case "version": out += c.version
             case "interval": out += duration(c.interval)
             case "elapsed": out += duration(c.elapsed)
+            case "resolution": out += duration(c.resolution)
             default: out += rest[open.lowerBound..<close.upperBound]
             }
             rest = rest[close.upperBound...]

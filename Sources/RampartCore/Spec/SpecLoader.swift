@@ -498,18 +498,16 @@ struct SpecParser {
             var c = c
             let item = i < items.count ? items[i] : field
             let wanted: MetricQuery.Kind = judge.kind == .kayenta ? .range : .instant
-            if c.query == nil || c.query!.expr.isEmpty {
-                guard let q = PromQLDefaults.query(for: c.metric) else {
+            var query = c.query ?? MetricQuery(expr: "")
+            if !explicitTypes.contains(c.metric) { query.kind = wanted }
+            if query.expr.isEmpty {
+                guard let q = PromQLDefaults.query(for: c.metric, kind: query.kind) else {
                     reader.error(item.node, item.child("query"), "required with metrics_source prometheus: Rampart's proxy exports nothing for \(c.metric.rawValue)")
                     return c
                 }
-                var query = c.query ?? MetricQuery(expr: q, kind: wanted)
                 query.expr = q
-                c.query = query
             }
-            if !explicitTypes.contains(c.metric) {
-                c.query!.kind = wanted
-            }
+            c.query = query
             if judge.kind == .kayenta && c.query?.kind == .instant && c.metric != .criticalEvents {
                 reader.error(item.node, item.child("query_type"), "the kayenta judge compares series: use query_type range")
             }
@@ -738,12 +736,12 @@ struct SpecParser {
                 check.query = MetricQuery(expr: q)
             }
             if let f = m["query_type"], let kind = reader.choice(f, MetricQuery.Kind.self) {
-                if check.query == nil { check.query = MetricQuery(expr: PromQLDefaults.query(for: metric) ?? "") }
+                if check.query == nil { check.query = MetricQuery(expr: "") }
                 check.query?.kind = kind
                 explicit.insert(metric)
             }
             if let f = m["aggregate"], let a = reader.choice(f, MetricQuery.Aggregate.self) {
-                if check.query == nil { check.query = MetricQuery(expr: PromQLDefaults.query(for: metric) ?? "") }
+                if check.query == nil { check.query = MetricQuery(expr: "") }
                 check.query?.aggregate = a
             }
             if let f = m["require"], check.effectiveRole != .success {

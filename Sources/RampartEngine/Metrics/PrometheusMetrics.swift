@@ -27,7 +27,7 @@ public struct PrometheusMetrics: Sendable {
         enum Key: Hashable { case requests(Variant), metric(Int, Variant) }
         let results = await withTaskGroup(of: (Key, Result<[Double], PrometheusResponse.Failure>).self) { group in
             func context(_ v: Variant) -> PromQLTemplate.Context {
-                PromQLTemplate.Context(variant: v, version: versions[v] ?? v.rawValue, interval: interval, elapsed: elapsed)
+                PromQLTemplate.Context(variant: v, version: versions[v] ?? v.rawValue, interval: interval, elapsed: elapsed, resolution: spec.resolution)
             }
             for v in Variant.allCases {
                 let q = PromQLTemplate.render(spec.requestsQuery, context(v))
