@@ -1,0 +1,102 @@
+import Foundation
+@testable import RampartCore
+@testable import RampartEngine
+import RampartNet
+import Testing
+
+/// The end-to-end case: examples/prometheus-nginx.yaml, run in real time against a real
+/// nginx that splits the traffic (rewritten, checked and reloaded by the nginx router) and a real
+/// Prometheus that scrapes Rampart's meters, with the judge deciding on PromQL read from it.
+@Suite(.serialized) struct NginxPrometheusCanaryTests {
+    struct Run {
+        var outcome: RunOutcome
+        var events: [RunEvent]
+        var upstreamFile: String
+
+        var analyses: [CanaryAnalysis] { events.compactMap { if case .analysis(let a) = $0.body { a } else { nil } } }
+        var routerReports: [RouterReport] { events.compactMap { if case .router(let r) = $0.body { r } else { nil } } }
+        /// Requests the meters saw, by the weight nginx had at the time.
+        func observed(at weight: Double) -> (baseline: Int, candidate: Int) {
+            var b = 0, c = 0
+            for e in events {
+                guard case .observations(let batch) = e.body, batch.weight == weight else { continue }
+                for o in batch.observations { if o.variant == .candidate { c += 1 } else { b += 1 } }
+            }
+            return (b, c)
+        }
+    }
+
+    /// Loads the example, points it at the daemons on free ports, and runs it.
+    func run(judge: JudgePolicy.Kind, candidateErrors: Double? = nil) async throws -> Run {
+        let meterPorts = (try await Daemons.freePort(), try await Daemons.freePort())
+        let baselineMeter = "127.0.0.1:\(meterPorts.0)", candidateMeter = "127.0.0.1:\(meterPorts.1)"
+        let nginx = try await NginxDaemon.start(
+            upstream: NginxRouter.render(upstream: "support_bot", baseline: baselineMeter, candidate: candidateMeter, percent: 0, at: "start"),
+            proxyTo: "support_bot")
+        defer { nginx.stop() }
+        let prometheus = try await PrometheusDaemon.start(scraping: [baselineMeter, candidateMeter])
+        defer { prometheus.stop() }
+
+        var inputs = try PipelineInputs.load(file: Paths.example("prometheus-nginx.yaml"))
+        inputs.spec.notify = []
+        if let e = candidateErrors { inputs.spec.candidate.sim.errorRate = e }
+        var canary = try #require(inputs.spec.canary)
+        canary.router = .nginx(NginxRouterSpec(
+            path: nginx.dir + "/upstream.conf", upstream: "support_bot", baseline: baselineMeter, candidate: candidateMeter,
+            test: nginx.control + " -t", reload: nginx.control + " -s reload", timeout: 10))
+        canary.proxy.meter = ProxySpec.Meter(baseline: .init(host: "127.0.0.1", port: meterPorts.0), candidate: .init(host: "127.0.0.1", port: meterPorts.1))
+        canary.traffic.target = "http://127.0.0.1:\(nginx.port)"
+        canary.traffic.rate = 40
+        var source = PrometheusSourceSpec(url: prometheus.url)
+        source.resolution = 1
+        canary.metricsSource = .prometheus(source)
+        canary.judge.kind = judge
+        canary.judge.bucket = 1
+        canary.analysisInterval = 2
+        canary.minSamples = 15
+        canary.steps = [CanaryStep(weight: 20, bake: 8, minRequests: 30, timeout: 40), CanaryStep(weight: 50, bake: 6, minRequests: 60, timeout: 40)]
+        let kind: MetricQuery.Kind = judge == .kayenta ? .range : .instant
+        canary.metrics = [MetricCheck(metric: .errorRate, maxIncrease: 0.05), MetricCheck(metric: .latencyP95, maxRatio: 2), MetricCheck(metric: .tokensPerRequest, maxRatio: 1.6)]
+            .map { c in
+                var c = c
+                c.query = MetricQuery(expr: PromQLDefaults.query(for: c.metric, kind: kind)!, kind: kind)
+                return c
+            }
+        inputs.spec.canary = canary
+
+        let plane = try await DataPlane.start(inputs: inputs, seed: 42)
+        let engine = Engine(inputs: inputs, clock: WallClock(speed: 1), options: RunOptions(seed: 42, operator: "tester"), dataPlane: plane)
+        let outcome = await engine.run()
+        await plane.stop()
+        let file = try String(contentsOfFile: nginx.dir + "/upstream.conf", encoding: .utf8)
+        return Run(outcome: outcome, events: engine.bus.events, upstreamFile: file)
+    }
+
+    @Test func aHealthyCandidateIsPromotedOnMetricsReadFromPrometheus() async throws {
+        let r = try await run(judge: .threshold)
+        #expect(r.outcome == .promoted, "\(r.events.compactMap { if case .finished(let f) = $0.body { f.reason } else { nil } })")
+        // Every analysis came from Prometheus, with values for both arms once data arrived.
+        #expect(!r.analyses.isEmpty && r.analyses.allSatisfy { $0.source?.hasPrefix("prometheus http://127.0.0.1:") == true })
+        let judged = try #require(r.analyses.last { $0.ready == true })
+        for result in judged.results {
+            #expect(result.baseline != nil && result.candidate != nil, "\(result.metric) read from Prometheus")
+        }
+        // nginx, rewritten and reloaded by the router, split traffic as asked: smooth weighted
+        // round robin over one worker gives one in five at 20% (connections retried aside).
+        let at20 = r.observed(at: 20)
+        let share = Double(at20.candidate) / Double(at20.baseline + at20.candidate)
+        #expect(at20.candidate >= 30 && abs(share - 0.2) < 0.05, "candidate \(at20.candidate) of \(at20.baseline + at20.candidate) at 20%")
+        #expect(r.routerReports.map(\.weight) == [20, 50, 100] && r.routerReports.allSatisfy(\.ok))
+        #expect(r.upstreamFile.contains("candidate at 100%") && r.upstreamFile.contains("\n    server 127.0.0.1:") && r.upstreamFile.contains(" down;"))
+    }
+
+    @Test func aFailingCandidateIsRolledBackByKayentaOnPrometheusSeries() async throws {
+        let r = try await run(judge: .kayenta, candidateErrors: 0.4)
+        #expect(r.outcome == .rolledBack)
+        let rollback = try #require(r.analyses.first { $0.decision == .rollback })
+        #expect(rollback.judge == "kayenta" && rollback.source?.hasPrefix("prometheus") == true)
+        #expect(rollback.reason.contains("error_rate High"), "\(rollback.reason)")
+        #expect(r.routerReports.last?.weight == 0 && r.routerReports.last?.ok == true)
+        #expect(r.upstreamFile.contains("candidate at 0%"), "nginx sends everything back to the baseline")
+    }
+}
