@@ -113,7 +113,10 @@ struct PrometheusJudgingTests {
         let empty = judge.analyze(step: 0, at: 10, readings: readings([0.01], []))
         #expect(empty.decision == .continue && empty.ready == false && empty.results.first?.status == .noData)
         let failed = judge.analyze(step: 0, at: 10, readings: readings([], [], error: "candidate: cannot reach http://p:9090"))
-        #expect(failed.ready == false && failed.reason.hasPrefix("query failed: error_rate: candidate: cannot reach"))
+        #expect(failed.ready == false && failed.reason.hasPrefix("query failed: candidate: cannot reach http://p:9090 (error_rate);"), "\(failed.reason)")
+        var down = readings([], [], error: "cannot reach http://p:9090: connection refused")
+        down.requestsError = "cannot reach http://p:9090: connection refused"
+        #expect(down.errorSummary == "cannot reach http://p:9090: connection refused (every query)", "a server that is down is one line")
         let uncounted = judge.analyze(step: 0, at: 10, readings: readings([0.01], [0.01], requests: nil))
         #expect(uncounted.ready == false && uncounted.reason.contains("requests_query returned no data"))
         let few = judge.analyze(step: 0, at: 10, readings: readings([0.01], [0.01], requests: 5))

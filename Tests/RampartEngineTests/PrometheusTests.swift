@@ -142,4 +142,36 @@ import Testing
         #expect(!metrics.name.contains("s3cret"))
         await fake.stop()
     }
+
+    /// Prometheus down for the whole canary: the judge never sees data, the failure is logged
+    /// once, and the step ends inconclusive with traffic back on the baseline, never promoted.
+    @Test func anUnreachablePrometheusNeverPromotes() async throws {
+        let dir = Paths.temporaryDirectory()
+        let port = try await Daemons.freePort()
+        var inputs = try PipelineInputs.load(file: Paths.example("prometheus-nginx.yaml"))
+        inputs.spec.notify = []
+        var canary = try #require(inputs.spec.canary)
+        canary.router = .file(path: dir + "/flags.json")
+        canary.proxy.meter = nil
+        canary.traffic.source = .external
+        canary.traffic.target = nil
+        canary.metricsSource = .prometheus(PrometheusSourceSpec(url: "http://127.0.0.1:\(port)"))
+        canary.analysisInterval = 1
+        canary.judge.onInconclusive = .rollback
+        canary.steps = [CanaryStep(weight: 10, bake: 2, timeout: 4)]
+        inputs.spec.canary = canary
+        let plane = try await DataPlane.start(inputs: inputs, seed: 1)
+        let engine = Engine(inputs: inputs, clock: WallClock(speed: 1), options: RunOptions(seed: 1, operator: "t"), dataPlane: plane)
+        let outcome = await engine.run()
+        await plane.stop()
+        #expect(outcome == .inconclusive)
+        let events = engine.bus.events
+        let failures = events.compactMap { if case .metricSource(let m) = $0.body { m } else { nil } }
+        #expect(failures.count == 1 && failures.first?.ok == false, "logged once, not at every analysis: \(failures)")
+        #expect(failures.first?.error?.contains("cannot reach http://127.0.0.1:\(port)") == true)
+        let analyses = events.compactMap { if case .analysis(let a) = $0.body { a } else { nil } }
+        #expect(!analyses.isEmpty && analyses.allSatisfy { $0.ready == false && $0.reason.hasPrefix("query failed:") })
+        let flags = try String(contentsOfFile: dir + "/flags.json", encoding: .utf8)
+        #expect(flags.contains(#""canary_weight": 0"#) || flags.contains(#""canary_weight":0"#), "\(flags)")
+    }
 }

@@ -74,11 +74,11 @@ public struct ThresholdJudge: CanaryJudge {
             a.reason = "\(events) critical event(s) reported for the candidate by \(r.source)"
         }
         let errors = r.errors
-        if a.decision == .continue && r.candidateRequests == nil {
+        if a.decision == .continue && r.candidateRequests == nil && r.requestsError == nil {
             a.reason = "no request count from \(r.source) (requests_query returned no data); " + a.reason
         }
         if a.decision == .continue && !errors.isEmpty {
-            a.reason = "query failed: \(errors.joined(separator: "; ")); " + a.reason
+            a.reason = "query failed: \(r.errorSummary ?? ""); " + a.reason
         }
         let complete = !a.results.contains { $0.status == .noData || $0.status == .watching }
         a.ready = a.decision == .continue && complete && errors.isEmpty && !a.results.isEmpty

@@ -85,19 +85,13 @@ public struct KayentaJudge: CanaryJudge {
         let events = r.reading(.criticalEvents).flatMap { MetricReadings.reduce($0.candidate, .max) } ?? 0
         var a = judge(step: step, series: series, shown: shown, critical: Int(events.rounded(.up)), source: r.source)
         if a.decision == .continue && !r.errors.isEmpty {
-            a.reason = "query failed: \(r.errors.joined(separator: "; ")); " + a.reason
+            a.reason = "query failed: \(r.errorSummary ?? ""); " + a.reason
             a.ready = false
         }
         return a
     }
 
     private func judge(step: Int, series: [([Double], [Double])], shown: [(Double?, Double?)], critical: Int, source: String?) -> CanaryAnalysis {
-        var a = classifyAll(step: step, series: series, shown: shown, critical: critical)
-        a.source = source
-        return a
-    }
-
-    private func classifyAll(step: Int, series: [([Double], [Double])], shown: [(Double?, Double?)], critical: Int) -> CanaryAnalysis {
         var results: [MetricResult] = []
         var counts: [Classification: Int] = [:]
         var failing: [String] = []
@@ -133,20 +127,21 @@ public struct KayentaJudge: CanaryJudge {
             results.append(MetricResult(metric: check.metric, baseline: shown.0, candidate: shown.1, limit: nil, status: status, consecutiveFailures: 0, evidence: e))
         }
         if critical > 0 {
-            return CanaryAnalysis(step: step, results: results, decision: .rollback, reason: "critical metric failed: \(critical) critical event(s); score 0", judge: name, ready: false, score: 0)
+            return CanaryAnalysis(step: step, results: results, decision: .rollback, reason: "critical metric failed: \(critical) critical event(s); score 0", judge: name, ready: false, score: 0, source: source)
         }
         if gathering {
-            return CanaryAnalysis(step: step, results: results, decision: .continue, reason: "gathering (need \(KayentaJudge.minBuckets) buckets of \(DurationText.format(policy.bucket)) per arm)", judge: name, ready: false)
+            let unit = source == nil ? "buckets of \(DurationText.format(policy.bucket))" : "points with data in each range series"
+            return CanaryAnalysis(step: step, results: results, decision: .continue, reason: "gathering (need \(KayentaJudge.minBuckets) \(unit) per arm)", judge: name, ready: false, source: source)
         }
         let judged = (counts[.pass] ?? 0) + (counts[.high] ?? 0) + (counts[.low] ?? 0)
         let score = judged == 0 ? 100 : (100 * Double(counts[.pass] ?? 0) / Double(judged) * 100).rounded() / 100
         let detail = failing.isEmpty ? "" : ": " + failing.joined(separator: "; ")
         if score < policy.marginal {
-            return CanaryAnalysis(step: step, results: results, decision: .rollback, reason: "score \(score) below marginal \(policy.marginal)\(detail)", judge: name, ready: false, score: score)
+            return CanaryAnalysis(step: step, results: results, decision: .rollback, reason: "score \(score) below marginal \(policy.marginal)\(detail)", judge: name, ready: false, score: score, source: source)
         }
         let ready = score >= policy.pass
         return CanaryAnalysis(
             step: step, results: results, decision: .continue,
-            reason: ready ? "score \(score) ≥ pass \(policy.pass)" : "score \(score) marginal (pass \(policy.pass))\(detail)", judge: name, ready: ready, score: score)
+            reason: ready ? "score \(score) ≥ pass \(policy.pass)" : "score \(score) marginal (pass \(policy.pass))\(detail)", judge: name, ready: ready, score: score, source: source)
     }
 }

@@ -43,6 +43,24 @@ public struct MetricReadings: Sendable, Equatable, Codable {
         (requestsError.map { ["requests: \($0)"] } ?? []) + readings.compactMap { r in r.error.map { "\(r.metric.rawValue): \($0)" } }
     }
 
+    /// The failures grouped by message, so a server that is down reads as one line, not one per
+    /// query; nil when every query answered.
+    public var errorSummary: String? {
+        var order: [String] = []
+        var names: [String: [String]] = [:]
+        let all = (requestsError.map { [("requests", $0)] } ?? []) + readings.compactMap { r in r.error.map { (r.metric.rawValue, $0) } }
+        for (name, message) in all {
+            if names[message] == nil { order.append(message) }
+            names[message, default: []].append(name)
+        }
+        guard !order.isEmpty else { return nil }
+        let total = readings.count + 1
+        return order.map { m in
+            let who = names[m]!
+            return who.count == total ? "\(m) (every query)" : "\(m) (\(who.joined(separator: ", ")))"
+        }.joined(separator: "; ")
+    }
+
     /// One value per arm, reducing a range query's series as its check asks.
     public static func reduce(_ series: [Double], _ how: MetricQuery.Aggregate) -> Double? {
         guard !series.isEmpty else { return nil }

@@ -45,6 +45,8 @@ public enum AuditRecord {
                 actions.append("  \(when(h, e.t))  \(a.command.operator) asked to \(a.command.kind.rawValue)\(why): \(a.accepted ? "accepted" : "REFUSED"), \(a.note)")
             case .router(let x) where !x.ok:
                 faults.append("  \(when(h, e.t))  router \(x.router) failed at \(MetricFormat.percent(x.weight)): \(x.error ?? "")")
+            case .metricSource(let m) where !m.ok:
+                faults.append("  \(when(h, e.t))  \(m.source) queries failed: \(m.error ?? "")")
             case .notification(let n) where !n.delivered:
                 faults.append("  \(when(h, e.t))  notification \(n.channel) (\(n.trigger.rawValue)) failed: \(n.error ?? "")")
             default: break

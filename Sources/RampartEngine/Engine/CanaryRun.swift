@@ -18,7 +18,7 @@ final class CanaryRun {
     /// Set when the judge reads Prometheus instead of the observations.
     private let prometheus: PrometheusMetrics?
     /// The last failures reported from the metrics source, so each change is logged once.
-    private var sourceErrors: [String] = []
+    private var sourceErrors: String?
 
     init(engine: Engine, spec: CanarySpec) {
         self.engine = engine
@@ -256,10 +256,10 @@ final class CanaryRun {
 
     /// Logs a metrics source's failures when they start, change or clear; not at every analysis.
     private func reportSource(_ r: MetricReadings) {
-        let errors = r.errors
-        guard errors != sourceErrors else { return }
-        sourceErrors = errors
-        publish(.metricSource(MetricSourceReport(source: r.source, ok: errors.isEmpty, error: errors.isEmpty ? nil : errors.joined(separator: "; "))))
+        let summary = r.errorSummary
+        guard summary != sourceErrors else { return }
+        sourceErrors = summary
+        publish(.metricSource(MetricSourceReport(source: r.source, ok: summary == nil, error: summary)))
     }
 
     /// Applies one operator command inside the canary; returns how the step ends, if it does.

@@ -50,7 +50,14 @@ public struct PrometheusClient: Sendable {
             data = d
             status = (response as? HTTPURLResponse)?.statusCode ?? 0
         } catch let e as URLError {
-            throw .init(e.code == .timedOut ? "no answer from \(baseURL) within \(DurationText.format(timeout))" : "cannot reach \(baseURL): \(e.localizedDescription)")
+            // Stable wording per cause, so a failure that persists is reported once.
+            switch e.code {
+            case .timedOut: throw .init("no answer from \(baseURL) within \(DurationText.format(timeout))")
+            case .cannotConnectToHost: throw .init("cannot reach \(baseURL): connection refused")
+            case .cannotFindHost, .dnsLookupFailed: throw .init("cannot reach \(baseURL): host not found")
+            case .networkConnectionLost: throw .init("cannot reach \(baseURL): connection lost")
+            default: throw .init("cannot reach \(baseURL): \(e.localizedDescription)")
+            }
         } catch {
             throw .init("cannot reach \(baseURL): \(error)")
         }

@@ -57,24 +57,31 @@ public struct PrometheusMetrics: Sendable {
         let readings = checks.enumerated().compactMap { i, check -> MetricReadings.Reading? in
             guard check.query != nil else { return nil }
             var r = MetricReadings.Reading(metric: check.metric, baseline: [], candidate: [])
-            var errors: [String] = []
+            var errors: [Variant: String] = [:]
             for v in Variant.allCases {
                 switch results[.metric(i, v)] {
                 case .success(let values)?: if v == .baseline { r.baseline = values } else { r.candidate = values }
-                case .failure(let e)?: errors.append("\(v.rawValue): \(e.message)")
+                case .failure(let e)?: errors[v] = e.message
                 case nil: break
                 }
             }
-            r.error = errors.isEmpty ? nil : errors.joined(separator: "; ")
+            r.error = Self.describe(errors)
             return r
         }
         var out = MetricReadings(baselineRequests: requests(.baseline), candidateRequests: requests(.candidate), readings: readings, source: name)
-        let requestErrors = Variant.allCases.compactMap { v -> String? in
-            guard case .failure(let e)? = results[.requests(v)] else { return nil }
-            return "\(v.rawValue): \(e.message)"
+        var requestErrors: [Variant: String] = [:]
+        for v in Variant.allCases {
+            if case .failure(let e)? = results[.requests(v)] { requestErrors[v] = e.message }
         }
-        out.requestsError = requestErrors.isEmpty ? nil : requestErrors.joined(separator: "; ")
+        out.requestsError = Self.describe(requestErrors)
         return out
+    }
+
+    /// One message when both arms failed alike (the usual case: the server), else each arm's.
+    static func describe(_ errors: [Variant: String]) -> String? {
+        if errors.isEmpty { return nil }
+        if errors.count == 2, errors[.baseline] == errors[.candidate] { return errors[.baseline] }
+        return Variant.allCases.compactMap { v in errors[v].map { "\(v.rawValue): \($0)" } }.joined(separator: "; ")
     }
 
     private static func capture(_ body: () async throws(PrometheusResponse.Failure) -> [Double]) async -> Result<[Double], PrometheusResponse.Failure> {
