@@ -26,8 +26,21 @@ import Testing
         }
     }
 
-    /// Loads the example, points it at the daemons on free ports, and runs it.
+    /// Loads the example, points it at the daemons on free ports, and runs it. A meter port
+    /// found free can be taken by a parallel test before the data plane binds it: then the
+    /// whole setup starts again on new ports.
     func run(judge: JudgePolicy.Kind, candidateErrors: Double? = nil) async throws -> Run {
+        for attempt in 1...4 {
+            do {
+                return try await attemptRun(judge: judge, candidateErrors: candidateErrors)
+            } catch let e as RouterError where e.message.contains("address already in use") && attempt < 4 {
+                continue
+            }
+        }
+        throw CancellationError()
+    }
+
+    func attemptRun(judge: JudgePolicy.Kind, candidateErrors: Double?) async throws -> Run {
         let meterPorts = (try await Daemons.freePort(), try await Daemons.freePort())
         let baselineMeter = "127.0.0.1:\(meterPorts.0)", candidateMeter = "127.0.0.1:\(meterPorts.1)"
         let nginx = try await NginxDaemon.start(

@@ -1,7 +1,7 @@
 import Foundation
 @testable import RampartCore
 @testable import RampartEngine
-import RampartNet
+@testable import RampartNet
 import Synchronization
 import Testing
 
@@ -39,9 +39,12 @@ import Testing
 
     @Test func readingsThroughARealPrometheusMatchWhatTheMetersServed() async throws {
         let b = try await Self.upstream(), c = try await Self.upstream(failEvery: 5)
+        let latencies = Mutex<[Double]>([])
         let proxy = WeightedProxy(
             baseline: ProxyUpstream(pool: HTTPClientPool(host: "127.0.0.1", port: b.port!)),
-            candidate: ProxyUpstream(pool: HTTPClientPool(host: "127.0.0.1", port: c.port!)))
+            candidate: ProxyUpstream(pool: HTTPClientPool(host: "127.0.0.1", port: c.port!))) { exchange in
+            if exchange.observation.variant == .baseline { latencies.withLock { $0.append(exchange.observation.latencyMs / 1000) } }
+        }
         let bm = try await proxy.serve(host: "127.0.0.1", port: 0, pinned: .baseline)
         let cm = try await proxy.serve(host: "127.0.0.1", port: 0, pinned: .candidate)
         // Each meter exports only its own version, so scraping both counts each once.
@@ -71,8 +74,14 @@ import Testing
         let tokens = try #require(r.reading(.tokensPerRequest))
         let bt = try #require(tokens.baseline.first), ct = try #require(tokens.candidate.first)
         #expect(abs(bt - 30) < 1e-6 && abs(ct - 30) < 1e-6)
-        let p95 = try #require(r.reading(.latencyP95)?.baseline.first)
-        #expect(p95 > 0 && p95 < 100, "loopback answers in well under 100 ms, got \(p95)")
+        // histogram_quantile interpolates inside the bucket that holds the 95th of the 100
+        // latencies the meter measured: the reading must fall within that bucket's bounds.
+        let p95 = try #require(r.reading(.latencyP95)?.baseline.first) / 1000
+        let sorted = latencies.withLock { $0 }.sorted()
+        try #require(sorted.count == 100)
+        let upper = try #require(ProxyCounters.buckets.first { sorted[94] <= $0 })
+        let lower = ProxyCounters.buckets.last { $0 < upper } ?? 0
+        #expect(p95 >= lower - 1e-9 && p95 <= upper + 1e-9, "Prometheus p95 \(p95) s; the 95th latency \(sorted[94]) s is in (\(lower), \(upper)]")
 
         // The threshold judge on these readings: 20% errors against 0% breaches max_ratio 2.
         var spec = CanarySpec(traffic: TrafficSpec(source: .external, rate: 0, dataset: "d"), steps: [CanaryStep(weight: 10, bake: 1)], metrics: checks(.instant), failureLimit: 1, minSamples: 50)
