@@ -231,7 +231,11 @@ struct Painter {
         // The judge's ETA to a decision at the current traffic: the slowest undecided metric.
         let etas = (s.analysis?.results ?? []).filter { $0.status == .undecided }.compactMap { $0.evidence?.eta }
         if let eta = etas.max(), s.finished == nil { title += "  decision ~\(Widgets.clock(eta))" }
-        if let judge = s.analysis?.judge, CharWidth.of(title) + 30 < width { title += "  judge \(judge)" }
+        if let judge = s.analysis?.judge, CharWidth.of(title) + 30 < width {
+            title += "  judge \(judge)"
+            // Metrics read from elsewhere (Prometheus): say where, since the table shows those.
+            if let source = s.analysis?.source?.split(separator: " ").first { title += " on \(source)" }
+        }
         if let d = s.dataPlane, CharWidth.of(title) + 40 < width {
             if let router = d.router {
                 title += "  via \(router)" + (d.meter != nil ? " + meter" : "")
@@ -290,8 +294,12 @@ struct Painter {
             return
         }
         let results = Dictionary((s.analysis?.results ?? []).map { ($0.metric, $0) }, uniquingKeysWith: { a, _ in a })
+        // With an external metrics source the judge's numbers are not the meter's: show what
+        // the judge saw, so the limit column compares like with like.
+        let judged = s.analysis?.source != nil
         for (i, metric) in rows.enumerated() where y < bottom {
-            let b = s.latest?.baseline.value(metric), c = s.latest?.candidate.value(metric)
+            let b = judged ? results[metric]?.baseline : s.latest?.baseline.value(metric)
+            let c = judged ? results[metric]?.candidate : s.latest?.candidate.value(metric)
             let selected = s.focus == .metrics && i == s.selectedMetric
             let rowStyle = selected ? p.selected : p.base
             if selected { screen.fill(x: 1, y: y, width: inner, height: 1, style: rowStyle) }
