@@ -74,8 +74,10 @@ public struct ThresholdJudge: CanaryJudge {
             a.reason = "\(events) critical event(s) reported for the candidate by \(r.source)"
         }
         let errors = r.errors
-        if a.decision == .continue && r.candidateRequests == nil && r.requestsError == nil {
-            a.reason = "no request count from \(r.source) (requests_query returned no data); " + a.reason
+        if a.decision == .continue && (r.baselineRequests == nil || r.candidateRequests == nil) {
+            // The analyzer counted missing as zero; say unknown rather than show a false 0.
+            let need = "gathering data (need \(analyzer.minSamples) requests per arm; counts unknown)"
+            a.reason = r.requestsError == nil ? "no request count from \(r.source) (requests_query returned no data); \(need)" : need
         }
         if a.decision == .continue && !errors.isEmpty {
             a.reason = "query failed: \(r.errorSummary ?? ""); " + a.reason
