@@ -68,6 +68,6 @@ let package = Package(
         .testTarget(name: "RampartCoreTests", dependencies: ["RampartCore"], exclude: ["Fixtures"]),
         .testTarget(name: "RampartEngineTests", dependencies: ["RampartEngine", "RampartCore", "RampartNet"]),
         .testTarget(name: "RampartTUITests", dependencies: ["RampartTUI", "RampartEngine", "RampartCore"], exclude: ["Snapshots"]),
-        .testTarget(name: "RampartCLITests", dependencies: ["RampartCore", "rampart"]),
+        .testTarget(name: "RampartCLITests", dependencies: ["RampartCore", "RampartNet", "rampart"]),
     ]
 )

@@ -10,6 +10,10 @@ import Synchronization
 /// Its weight comes from `--weight`, or from a flag file in the format the `file` router writes
 /// (`{"canary_weight": 20}`), re-read every second; so a spec with `router: {kind: file}` ramps a
 /// proxy that runs elsewhere, on the machine that serves the traffic.
+///
+/// With `--meter VARIANT` it does not split: it forwards everything to that version and measures
+/// it, a sidecar beside a version that your own router (nginx, Envoy) sends traffic to, whose
+/// `/metrics` your Prometheus scrapes for a spec with `metrics_source: prometheus`.
 struct ProxyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "proxy",
@@ -18,16 +22,21 @@ struct ProxyCommand: AsyncParsableCommand {
             Serves /v1/chat/completions, /v1/embeddings and /v1/models, split by weight; /healthz;
             and /metrics in the Prometheus text format (per-variant requests, errors, latency
             histogram, tokens and cost). Prints a line per variant every --report-every seconds.
+            With --meter baseline|candidate it fronts that one version only (give just its URL)
+            and exports its metrics under that variant label, for a router of your own.
             """)
 
     @Option(help: "HOST:PORT to listen on.")
     var listen: String = "127.0.0.1:8480"
 
     @Option(help: "Base URL of the baseline (e.g. http://10.0.0.5:8000/v1).")
-    var baseline: String
+    var baseline: String?
 
     @Option(help: "Base URL of the candidate.")
-    var candidate: String
+    var candidate: String?
+
+    @Option(help: "Meter one version instead of splitting: baseline or candidate (only its URL is needed).")
+    var meter: Variant?
 
     @Option(help: "Percent of requests sent to the candidate, 0...100.")
     var weight: Double = 0
@@ -47,8 +56,16 @@ struct ProxyCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...100).contains(weight) else { throw ValidationError("--weight must be 0...100, got \(weight)") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
-        guard ProxyUpstream(baseURL: baseline) != nil else { throw ValidationError("--baseline must be an http URL, got '\(baseline)'") }
-        guard ProxyUpstream(baseURL: candidate) != nil else { throw ValidationError("--candidate must be an http URL, got '\(candidate)'") }
+        for (name, url) in [("baseline", baseline), ("candidate", candidate)] {
+            if let url {
+                guard ProxyUpstream(baseURL: url) != nil else { throw ValidationError("--\(name) must be an http URL, got '\(url)'") }
+            } else if meter == nil || meter?.rawValue == name {
+                throw ValidationError("--\(name) URL is required\(meter == nil ? " (or use --meter to front one version)" : " to meter it")")
+            }
+        }
+        if meter != nil && (weightFile != nil || weight != 0) {
+            throw ValidationError("--meter sends everything to one version; --weight and --weight-file do not apply")
+        }
         guard parseListen() != nil else { throw ValidationError("--listen must be HOST:PORT, got '\(listen)'") }
     }
 
@@ -60,21 +77,30 @@ struct ProxyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let live = LiveBox()
+        // A meter has one upstream; the other arm is never routed to.
+        let only = (meter == .baseline ? baseline : candidate) ?? baseline ?? candidate ?? ""
         let proxy = WeightedProxy(
-            baseline: ProxyUpstream(baseURL: baseline)!, candidate: ProxyUpstream(baseURL: candidate)!,
+            baseline: ProxyUpstream(baseURL: baseline ?? only)!, candidate: ProxyUpstream(baseURL: candidate ?? only)!,
             stickyHeader: stickyHeader.isEmpty ? nil : stickyHeader, timeout: timeout
         ) { live.record($0.observation) }
         try? proxy.setWeight(weight)
         let (host, port) = parseListen()!
         let server: HTTPServer
         do {
-            server = try await proxy.serve(host: host, port: port)
+            server = try await proxy.serve(host: host, port: port, pinned: meter)
         } catch {
             Console.error("error: \(error)")
             throw Exit.unavailable
         }
-        print("rampart proxy on http://\(host):\(server.port ?? port) → baseline \(baseline), candidate \(candidate) at \(MetricFormat.percent(proxy.weight))")
+        if let meter {
+            print("rampart proxy (meter) on http://\(host):\(server.port ?? port) → \(meter.rawValue) \(only); /metrics reports variant=\"\(meter.rawValue)\"")
+        } else {
+            print("rampart proxy on http://\(host):\(server.port ?? port) → baseline \(baseline ?? ""), candidate \(candidate ?? "") at \(MetricFormat.percent(proxy.weight))")
+        }
         if let weightFile { print("weight from \(weightFile) (re-read every second)") }
+        // A long-running service whose output usually goes to a file or a journal: flushed at
+        // every report, not when a 4 KB buffer fills (fflush(nil): all streams).
+        fflush(nil)
         let stop = StopFlag()
         let interrupts = InterruptHandler(operator: "proxy", quiet: true) { _ in stop.set() }
         defer { interrupts.cancel() }
@@ -86,18 +112,20 @@ struct ProxyCommand: AsyncParsableCommand {
                     let before = proxy.weight
                     try proxy.setWeight(w)
                     print("weight \(MetricFormat.percent(before)) → \(MetricFormat.percent(w)) (from \(weightFile))")
+                    fflush(nil)
                 } catch {
                     Console.error("ignoring \(weightFile): \(error)")
                 }
             }
             if reportEvery > 0, ContinuousClock.now - lastReport >= .seconds(reportEvery) {
                 lastReport = ContinuousClock.now
-                for v in Variant.allCases {
+                for v in Variant.allCases where meter == nil || meter == v {
                     let m = live.take(v)
                     let p95 = m.latencyP95.map { String(format: "%.0f ms", $0) } ?? "-"
                     let err = m.errorRate.map { String(format: "%.2f%%", $0 * 100) } ?? "-"
                     print("\(Timestamp.now())  \(v.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) n \(m.requests)  p95 \(p95)  errors \(err)")
                 }
+                fflush(nil)
             }
         }
         print("rampart proxy: stopping")
@@ -134,3 +162,5 @@ final class StopFlag: Sendable {
     func set() { flag.withLock { $0 = true } }
     var fired: Bool { flag.withLock { $0 } }
 }
+
+extension Variant: ExpressibleByArgument {}

@@ -1,0 +1,69 @@
+import Foundation
+import RampartNet
+import Testing
+
+/// `rampart proxy --meter`: the sidecar that fronts one version behind a router of the user's
+/// own and exports that version's metrics for their Prometheus.
+struct ProxyCommandTests {
+    @Test func aMeterFrontsOneVersionAndExportsOnlyItsMetrics() async throws {
+        let upstream = try await HTTPServer.start(.tcp(host: "127.0.0.1", port: 0)) { _ in
+            .json(200, #"{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"ok"}}],"usage":{"prompt_tokens":5,"completion_tokens":7}}"#)
+        }
+        defer { Task { await upstream.stop() } }
+        var result: (Int32, String)?
+        // The port found free may be taken before the proxy binds it: try a few.
+        for _ in 0..<3 where result == nil {
+            let probe = try await HTTPServer.start(.tcp(host: "127.0.0.1", port: 0)) { _ in .plain(200, "") }
+            let port = probe.port!
+            await probe.stop()
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: CLI.binary)
+            p.arguments = ["proxy", "--meter", "candidate", "--candidate", "http://127.0.0.1:\(upstream.port!)/v1", "--listen", "127.0.0.1:\(port)", "--report-every", "1"]
+            let out = Pipe()
+            p.standardOutput = out
+            p.standardError = out
+            try p.run()
+            let pool = HTTPClientPool(host: "127.0.0.1", port: port)
+            defer { pool.shutdown() }
+            var up = false
+            for _ in 0..<50 where p.isRunning && !up {
+                up = (try? await pool.send(HTTPRequestMessage(method: "GET", uri: "/healthz"), timeout: 1))?.status == 200
+                if !up { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            guard up else {
+                if p.isRunning { p.terminate() }
+                p.waitUntilExit()
+                continue
+            }
+            let body = Array(#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#.utf8)
+            for _ in 0..<5 {
+                let r = try await pool.send(HTTPRequestMessage(method: "POST", uri: "/v1/chat/completions", headers: [("content-type", "application/json")], body: body), timeout: 5)
+                #expect(r.status == 200 && r.header("x-rampart-variant") == "candidate")
+            }
+            let metrics = try await pool.send(HTTPRequestMessage(method: "GET", uri: "/metrics"), timeout: 5).text
+            #expect(metrics.contains(#"rampart_proxy_request_duration_seconds_count{variant="candidate"} 5"#))
+            #expect(metrics.contains(#"rampart_proxy_tokens_total{variant="candidate",kind="completion"} 35"#))
+            #expect(!metrics.contains(#"variant="baseline""#), "a meter exports its own version only")
+            try await Task.sleep(for: .milliseconds(1500))
+            p.interrupt()
+            p.waitUntilExit()
+            result = (p.terminationStatus, String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        }
+        let (status, output) = try #require(result, "the meter never came up")
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("rampart proxy (meter) on http://127.0.0.1:") && output.contains(#"/metrics reports variant="candidate""#))
+        #expect(output.contains("candidate n 5") && !output.contains("baseline  n"), "\(output)")
+    }
+
+    @Test(arguments: [
+        (["proxy", "--meter", "candidate"], "--candidate URL is required to meter it"),
+        (["proxy", "--meter", "baseline", "--baseline", "http://127.0.0.1:1", "--weight", "10"], "--weight and --weight-file do not apply"),
+        (["proxy", "--baseline", "http://127.0.0.1:1"], "--candidate URL is required (or use --meter to front one version)"),
+        (["proxy", "--meter", "canary", "--candidate", "http://127.0.0.1:1"], "--meter"),
+    ])
+    func badMeterArgumentsAreUsageErrors(_ args: [String], _ message: String) throws {
+        let r = try CLI.run(args)
+        #expect(r.status == 64)
+        #expect(r.stderr.contains(message), "\(r.stderr)")
+    }
+}
