@@ -168,3 +168,108 @@ struct PrometheusJudgingTests {
         #expect(s.secretVariables.contains("PROM_TOKEN"))
     }
 }
+
+/// The sequential judge on Prometheus counts: an error rate's statistics are its counts, so the
+/// judge fed "k errors among n requests" must reach exactly the verdict and evidence it reaches
+/// seeing those requests one by one.
+struct SequentialOnCountsTests {
+    func spec(_ check: MetricCheck) -> CanarySpec {
+        var s = CanarySpec(traffic: TrafficSpec(source: .external, rate: 0, dataset: "d"), steps: [CanaryStep(weight: 20, bake: 30)], metrics: [check], minSamples: 20)
+        s.judge.kind = .sequential
+        return s
+    }
+
+    /// Two analyses: counts so far in the step, as Prometheus reports them (cumulative).
+    let snapshots: [(b: (Int, Int), c: (Int, Int))] = [((800, 4), (200, 20)), ((2400, 12), (600, 60))]
+
+    func byCounts(_ check: MetricCheck) -> CanaryAnalysis {
+        var judge = SequentialJudge(spec: spec(check))
+        judge.startStep(0, weight: 20, at: 0)
+        var last: CanaryAnalysis?
+        for (i, s) in snapshots.enumerated() {
+            var r = MetricReadings(baselineRequests: s.b.0, candidateRequests: s.c.0, readings: [], source: "prometheus p")
+            r.baselineErrors = s.b.1
+            r.candidateErrors = s.c.1
+            last = judge.analyze(step: 0, at: Double(10 * (i + 1)), readings: r)
+        }
+        return last!
+    }
+
+    func byObservations(_ check: MetricCheck) -> CanaryAnalysis {
+        var judge = SequentialJudge(spec: spec(check))
+        judge.startStep(0, weight: 20, at: 0)
+        var previous = (b: (0, 0), c: (0, 0))
+        for (i, s) in snapshots.enumerated() {
+            for (variant, now, before) in [(Variant.baseline, s.b, previous.b), (.candidate, s.c, previous.c)] {
+                let errors = now.1 - before.1, total = now.0 - before.0
+                // Interleaved, as requests arrive: the order must not matter.
+                for k in 0..<total {
+                    judge.observe(Observation(variant: variant, latencyMs: 100, status: k < errors ? 500 : 200, failed: k < errors), weight: 20, at: Double(10 * i))
+                }
+            }
+            previous = s
+        }
+        return judge.analyze(step: 0, at: 20, baseline: ArmMetrics(), candidate: ArmMetrics())
+    }
+
+    @Test(arguments: [MetricCheck(metric: .errorRate, maxIncrease: 0.02), MetricCheck(metric: .errorRate, maxRatio: 2)])
+    func countsGiveTheSameVerdictAndEvidenceAsRequests(_ check: MetricCheck) throws {
+        let a = byCounts(check), b = byObservations(check)
+        #expect(a.decision == b.decision && a.ready == b.ready)
+        #expect(a.decision == .rollback, "10% against 0.5% errors: \(a.reason)")
+        let ea = try #require(a.results.first?.evidence), eb = try #require(b.results.first?.evidence)
+        #expect(ea.nBaseline == 2400 && ea.nCandidate == 600 && eb.nBaseline == 2400 && eb.nCandidate == 600)
+        #expect(abs(ea.estimate - eb.estimate) < 1e-12 && abs(ea.lower - eb.lower) < 1e-12 && abs(ea.evidence - eb.evidence) < 1e-9)
+        #expect(a.source == "prometheus p" && a.results.first?.candidate == 0.1)
+    }
+
+    @Test func aCounterThatWentDownAddsNothing() {
+        var judge = SequentialJudge(spec: spec(MetricCheck(metric: .errorRate, maxIncrease: 0.02)))
+        judge.startStep(0, weight: 20, at: 0)
+        func read(_ b: Int, _ c: Int) -> CanaryAnalysis {
+            var r = MetricReadings(baselineRequests: b, candidateRequests: c, readings: [], source: "p")
+            r.baselineErrors = 0
+            r.candidateErrors = 0
+            return judge.analyze(step: 0, at: 1, readings: r)
+        }
+        _ = read(500, 100)
+        _ = read(10, 5)  // the exporter restarted
+        let a = read(510, 105)
+        // 500 counted, the drop to 10 adds nothing and re-bases, then 500 more.
+        #expect(a.results.first?.evidence?.nBaseline == 1000 && a.results.first?.evidence?.nCandidate == 200)
+    }
+
+    @Test func runningStatsTakeCountsAsIfOneByOne() {
+        var a = RunningStats(), b = RunningStats()
+        for x in [0.0, 1, 1, 0, 0, 0, 1] { a.add(x) }
+        b.add(0, count: 1); b.add(1, count: 2); b.add(0, count: 3); b.add(1, count: 1)
+        #expect(a.n == b.n && abs(a.mean - b.mean) < 1e-15 && abs(a.variance - b.variance) < 1e-15)
+    }
+
+    @Test func theLoaderTakesTheSequentialJudgeOnErrorCountsOnly() throws {
+        let base = """
+            format: 1
+            name: fixture
+            baseline: { provider: sim, model: m, version: "1.0" }
+            candidate: { provider: sim, model: m, version: "1.1" }
+            canary:
+              router: { kind: file, path: flags.json }
+              traffic: { source: external, dataset: data/golden.jsonl }
+              metrics_source: { kind: prometheus, url: "http://127.0.0.1:9090", errors_query: 'sum(x{code=~"5..",v="{{version}}"}) or vector(0)' }
+              steps: [ { weight: 10, bake: 30s } ]
+              metrics:
+                - { metric: error_rate, max_increase: 0.01 }
+
+            """
+        let dir = Paths.fixture("specs")
+        let s = try SpecLoader.parse(base, file: "s.yaml", directory: dir)
+        guard case .prometheus(let p) = s.canary?.metricsSource else { Issue.record("not prometheus"); return }
+        #expect(s.canary?.judge.kind == .sequential && p.errorsQuery.hasPrefix("sum(x{") && s.canary?.metrics.first?.query == nil)
+        #expect(throws: InvalidInput.self) {
+            try SpecLoader.parse(base + "    - { metric: latency_p95, max_ratio: 1.2 }\n", file: "s.yaml", directory: dir)
+        }
+        #expect { try SpecLoader.parse(base.replacingOccurrences(of: "max_increase: 0.01 }", with: "max_increase: 0.01, query: 'up' }"), file: "s.yaml", directory: dir) } throws: {
+            "\($0)".contains("counts errors with metrics_source's errors_query")
+        }
+    }
+}

@@ -69,9 +69,10 @@ import Testing
         canary.minSamples = 15
         canary.steps = [CanaryStep(weight: 20, bake: 8, minRequests: 30, timeout: 40), CanaryStep(weight: 50, bake: 6, minRequests: 60, timeout: 40)]
         let kind: MetricQuery.Kind = judge == .kayenta ? .range : .instant
-        canary.metrics = [MetricCheck(metric: .errorRate, maxIncrease: 0.05), MetricCheck(metric: .latencyP95, maxRatio: 2), MetricCheck(metric: .tokensPerRequest, maxRatio: 1.6)]
+        canary.metrics = judge == .sequential ? [MetricCheck(metric: .errorRate, maxIncrease: 0.05)] : [MetricCheck(metric: .errorRate, maxIncrease: 0.05), MetricCheck(metric: .latencyP95, maxRatio: 2), MetricCheck(metric: .tokensPerRequest, maxRatio: 1.6)]
             .map { c in
                 var c = c
+                guard judge != .sequential else { return c }
                 c.query = MetricQuery(expr: PromQLDefaults.query(for: c.metric, kind: kind)!, kind: kind)
                 return c
             }
@@ -111,5 +112,21 @@ import Testing
         #expect(rollback.reason.contains("error_rate High"), "\(rollback.reason)")
         #expect(r.routerReports.last?.weight == 0 && r.routerReports.last?.ok == true)
         #expect(r.upstreamFile.contains("candidate at 0%"), "nginx sends everything back to the baseline")
+    }
+
+    @Test func theSequentialJudgeRollsBackOnErrorCountsFromPrometheus() async throws {
+        let r = try await run(judge: .sequential, candidateErrors: 0.4)
+        #expect(r.outcome == .rolledBack)
+        let rollback = try #require(r.analyses.first { $0.decision == .rollback })
+        #expect(rollback.judge == "sequential" && rollback.source?.hasPrefix("prometheus") == true)
+        #expect(rollback.reason.hasPrefix("evidence of harm: error_rate worse by"), "\(rollback.reason)")
+        let e = try #require(rollback.results.first?.evidence)
+        // The counts the judge used are the requests the meters served, read back from
+        // Prometheus, and counted once: not added to the meter's own observations. (Requests
+        // that finish between the engine's last tick and the query are in one and not the other.)
+        let served = r.observed(at: 20)
+        #expect(e.nCandidate > 0 && abs(e.nCandidate - served.candidate) <= max(5, served.candidate / 6), "\(e.nCandidate) counted, \(served.candidate) served")
+        #expect(abs(e.nBaseline - served.baseline) <= max(10, served.baseline / 6), "\(e.nBaseline) counted, \(served.baseline) served")
+        #expect(r.upstreamFile.contains("candidate at 0%"))
     }
 }

@@ -21,6 +21,9 @@ public struct MetricReadings: Sendable, Equatable, Codable {
     /// Requests each arm served in the step, when the backend could say.
     public var baselineRequests: Int?
     public var candidateRequests: Int?
+    /// Failed requests each arm served in the step, for the sequential judge's error counts.
+    public var baselineErrors: Int?
+    public var candidateErrors: Int?
     public var readings: [Reading]
     /// Why the request count is missing, when its query failed.
     public var requestsError: String?

@@ -14,6 +14,17 @@ public struct RunningStats: Sendable, Equatable {
         m2 += d * (x - mean)
     }
 
+    /// `count` copies of `x` at once (Chan et al.'s merge of a group with no spread): counts
+    /// read from a metrics backend arrive as "k errors, m successes", not one by one.
+    public mutating func add(_ x: Double, count: Int) {
+        guard count > 0 else { return }
+        let total = n + count
+        let d = x - mean
+        mean += d * Double(count) / Double(total)
+        m2 += d * d * Double(n) * Double(count) / Double(total)
+        n = total
+    }
+
     /// Sample variance (n − 1); 0 below two values.
     public var variance: Double { n > 1 ? m2 / Double(n - 1) : 0 }
 }

@@ -43,6 +43,10 @@ public struct SequentialJudge: CanaryJudge {
     private var stepStarted = 0.0
     private var stepCandidateRequests = 0
     private var rollbackAlpha: Double
+    /// The weight of the current step: the candidate's share when its errors are counted.
+    private var weight = 0.0
+    /// Counts a metrics backend reported for the current step, so each analysis adds the news.
+    private var seen: [Variant: (requests: Int, errors: Int)] = [:]
 
     public init(spec: CanarySpec) {
         policy = spec.judge
@@ -72,6 +76,8 @@ public struct SequentialJudge: CanaryJudge {
     public mutating func startStep(_ index: Int, weight: Double, at t: Double) {
         stepStarted = t
         stepCandidateRequests = 0
+        self.weight = weight
+        seen = [:]
     }
 
     /// The value an observation contributes to a metric, on the scale's raw footing (before
@@ -144,13 +150,43 @@ public struct SequentialJudge: CanaryJudge {
         }
     }
 
-    /// Aggregates carry no per-request variance to build a confidence sequence from; the spec
-    /// loader refuses this pairing, so reaching here is a wiring error that must not promote.
-    public mutating func analyze(step: Int, at t: Double, readings: MetricReadings) -> CanaryAnalysis {
-        CanaryAnalysis(
-            step: step, results: [], decision: .continue,
-            reason: "the sequential judge cannot decide from \(readings.source) aggregates; use the threshold or kayenta judge",
-            judge: name, ready: false, source: readings.source)
+    /// From a metrics backend, the error rate only: a count of errors among requests is all a
+    /// Bernoulli metric's statistics need, so each analysis adds the step's new errors and
+    /// successes per arm, and the sequences are the same as if every request had been seen
+    /// (the spec loader refuses metrics that need each request's value). A count that went down
+    /// (a restarted exporter) adds nothing and re-bases.
+    public mutating func analyze(step: Int, at t: Double, readings r: MetricReadings) -> CanaryAnalysis {
+        for (variant, n, e) in [(Variant.baseline, r.baselineRequests, r.baselineErrors), (.candidate, r.candidateRequests, r.candidateErrors)] {
+            guard let n, let e else { continue }
+            let last = seen[variant] ?? (0, 0)
+            let dn = n - last.requests, de = e - last.errors
+            seen[variant] = (n, e)
+            guard dn >= 0, de >= 0, de <= dn else { continue }
+            let arm = variant == .baseline ? 0 : 1
+            if variant == .candidate { stepCandidateRequests += dn }
+            for i in tracks.indices where tracks[i].check.metric == .errorRate {
+                tracks[i].arms[arm].add(1, count: de)
+                tracks[i].arms[arm].add(0, count: dn - de)
+                if tracks[i].counts != nil {
+                    for _ in 0..<de { tracks[i].counts!.observe(fromCandidate: variant == .candidate, share: weight / 100) }
+                }
+            }
+        }
+        if let events = r.reading(.criticalEvents).flatMap({ MetricReadings.reduce($0.candidate, .max) }), events > 0 {
+            criticalEvents = max(criticalEvents, Int(events.rounded(.up)))
+        }
+        func shown(_ n: Int?, _ e: Int?) -> ArmMetrics {
+            var m = ArmMetrics(requests: n ?? 0, errors: e ?? 0)
+            if let n, let e, n > 0 { m.errorRate = Double(e) / Double(n) }
+            return m
+        }
+        var a = analyze(step: step, at: t, baseline: shown(r.baselineRequests, r.baselineErrors), candidate: shown(r.candidateRequests, r.candidateErrors))
+        a.source = r.source
+        if a.decision == .continue, let failed = r.errorSummary {
+            a.reason = "query failed: \(failed); " + a.reason
+            a.ready = false
+        }
+        return a
     }
 
     public mutating func analyze(step: Int, at t: Double, baseline: ArmMetrics, candidate: ArmMetrics) -> CanaryAnalysis {

@@ -21,6 +21,9 @@ public enum PromQLDefaults {
     /// Requests in the step, errors included.
     public static let requests = "sum(\(stepDelta(requestsSeries)))"
 
+    /// Failed requests in the step.
+    public static let errors = "sum(\(stepDelta(errorsSeries)))"
+
     /// The built-in query; nil where the proxy exports nothing to compute the metric from.
     public static func query(for metric: CanaryMetric, kind: MetricQuery.Kind = .instant) -> String? {
         let window = kind == .instant ? "{{elapsed}}" : "{{resolution}}"

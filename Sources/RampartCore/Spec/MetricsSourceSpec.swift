@@ -24,6 +24,8 @@ public struct PrometheusSourceSpec: Sendable, Equatable {
     public var resolution: Double = 5
     /// Requests each arm served in the step, for `min_samples` and the steps' `min_requests`.
     public var requestsQuery: String = PromQLDefaults.requests
+    /// Failed requests each arm served in the step, for the sequential judge's error counts.
+    public var errorsQuery: String = PromQLDefaults.errors
 
     public init(url: String) {
         self.url = url

@@ -439,7 +439,7 @@ struct SpecParser {
                 : "must be one of: observations, prometheus; got '\(name)'")
             return nil
         }
-        let keys = ["kind", "url", "timeout", "token_env", "resolution", "requests_query"]
+        let keys = ["kind", "url", "timeout", "token_env", "resolution", "requests_query", "errors_query"]
         guard let m = reader.mapping(field, allowed: keys, required: ["kind"]), let k = m["kind"], let kind = reader.string(k) else { return nil }
         switch kind {
         case "observations":
@@ -471,6 +471,10 @@ struct SpecParser {
                 checkPlaceholders(q, f)
                 p.requestsQuery = q
             }
+            if let f = m["errors_query"], let q = reader.string(f) {
+                checkPlaceholders(q, f)
+                p.errorsQuery = q
+            }
             return .prometheus(p)
         default:
             reader.error(k.node, k.path, "must be one of: observations, prometheus; got '\(kind)'")
@@ -487,16 +491,26 @@ struct SpecParser {
     /// Fills the built-in queries and the judge's query type, and refuses what cannot be judged
     /// from aggregates.
     private func prometheusChecks(_ m: [String: YAMLField], _ checks: [MetricCheck], judge: JudgePolicy, explicitTypes: Set<CanaryMetric>) -> [MetricCheck] {
-        if judge.kind == .sequential {
-            let f = m["judge"] ?? m["metrics_source"]!
-            reader.error(f.node, f.path, "the sequential judge tests every request and Prometheus holds aggregates: with metrics_source prometheus use judge kind threshold (Argo-style limits) or kayenta (Mann-Whitney on range series)")
-        }
         let field = m["metrics"]!
         var items: [YAMLField] = []
         if case .sequence(let seq) = field.node { items = seq.enumerated().map { YAMLField(node: $0.element, path: field.index($0.offset)) } }
         return checks.enumerated().map { i, c in
             var c = c
             let item = i < items.count ? items[i] : field
+            if judge.kind == .sequential && c.metric != .criticalEvents {
+                // Counts are all an error rate's statistics need; every other metric needs each
+                // request's value, which Prometheus does not keep.
+                if c.metric != .errorRate {
+                    reader.error(item.node, item.path, "the sequential judge reads only error counts from Prometheus; \(c.metric.rawValue) needs each request's value: judge it with threshold or kayenta, or read the observations")
+                } else if c.query != nil {
+                    let key = ["query", "query_type", "aggregate"].first { k in
+                        if case .mapping(let map) = item.node { return map[k] != nil }
+                        return false
+                    } ?? "query"
+                    reader.error(item.node, item.child(key), "the sequential judge counts errors with metrics_source's errors_query and requests_query, not a per-metric query")
+                }
+                return c
+            }
             let wanted: MetricQuery.Kind = judge.kind == .kayenta ? .range : .instant
             var query = c.query ?? MetricQuery(expr: "")
             if !explicitTypes.contains(c.metric) { query.kind = wanted }

@@ -55,7 +55,7 @@ final class CanaryRun {
             let s = engine.inputs.spec
             prometheus = PrometheusMetrics(
                 spec: p, checks: spec.metrics, versions: [.baseline: s.baseline.version, .candidate: s.candidate.version],
-                interval: spec.analysisInterval, environment: ProcessInfo.processInfo.environment)
+                interval: spec.analysisInterval, environment: ProcessInfo.processInfo.environment, errorCounts: spec.judge.kind == .sequential)
         } else {
             prometheus = nil
         }
@@ -189,7 +189,9 @@ final class CanaryRun {
             if !observations.isEmpty { publish(.observations(ObservationBatch(weight: weight, observations: observations))) }
             for o in observations {
                 live.record(o, at: t)
-                judge.observe(o, weight: weight, at: t)
+                // A judge reading Prometheus decides on its readings alone: the meter's requests
+                // are the same requests, and counting both would count them twice.
+                if prometheus == nil { judge.observe(o, weight: weight, at: t) }
             }
             if !paused { baked += tick }
             if t >= nextMetrics - 1e-9 {

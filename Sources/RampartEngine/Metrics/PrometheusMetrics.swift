@@ -9,8 +9,14 @@ public struct PrometheusMetrics: Sendable {
     public let checks: [MetricCheck]
     public let versions: [Variant: String]
     public let interval: Double
+    /// Whether to read error counts too (for the sequential judge).
+    public let errorCounts: Bool
 
-    public init(spec: PrometheusSourceSpec, checks: [MetricCheck], versions: [Variant: String], interval: Double, environment: [String: String]) {
+    public init(
+        spec: PrometheusSourceSpec, checks: [MetricCheck], versions: [Variant: String], interval: Double, environment: [String: String],
+        errorCounts: Bool = false
+    ) {
+        self.errorCounts = errorCounts
         self.spec = spec
         self.checks = checks
         self.versions = versions
@@ -24,7 +30,7 @@ public struct PrometheusMetrics: Sendable {
     /// keeps them).
     public func read(stepStart: Date, now: Date) async -> MetricReadings {
         let elapsed = max(1, now.timeIntervalSince(stepStart))
-        enum Key: Hashable { case requests(Variant), metric(Int, Variant) }
+        enum Key: Hashable { case requests(Variant), errors(Variant), metric(Int, Variant) }
         let results = await withTaskGroup(of: (Key, Result<[Double], PrometheusResponse.Failure>).self) { group in
             func context(_ v: Variant) -> PromQLTemplate.Context {
                 PromQLTemplate.Context(variant: v, version: versions[v] ?? v.rawValue, interval: interval, elapsed: elapsed, resolution: spec.resolution)
@@ -32,6 +38,10 @@ public struct PrometheusMetrics: Sendable {
             for v in Variant.allCases {
                 let q = PromQLTemplate.render(spec.requestsQuery, context(v))
                 group.addTask { (.requests(v), await Self.capture { () async throws(PrometheusResponse.Failure) in try await client.instant(q, at: now) }) }
+                if errorCounts {
+                    let eq = PromQLTemplate.render(spec.errorsQuery, context(v))
+                    group.addTask { (.errors(v), await Self.capture { () async throws(PrometheusResponse.Failure) in try await client.instant(eq, at: now) }) }
+                }
                 for (i, check) in checks.enumerated() {
                     guard let query = check.query else { continue }
                     let q = PromQLTemplate.render(query.expr, context(v))
@@ -50,10 +60,11 @@ public struct PrometheusMetrics: Sendable {
             for await (k, r) in group { out[k] = r }
             return out
         }
-        func requests(_ v: Variant) -> Int? {
-            guard case .success(let values) = results[.requests(v)], let last = values.last else { return nil }
+        func count(_ key: Key) -> Int? {
+            guard case .success(let values) = results[key], let last = values.last else { return nil }
             return Int(last.rounded())
         }
+        func requests(_ v: Variant) -> Int? { count(.requests(v)) }
         let readings = checks.enumerated().compactMap { i, check -> MetricReadings.Reading? in
             guard check.query != nil else { return nil }
             var r = MetricReadings.Reading(metric: check.metric, baseline: [], candidate: [])
@@ -69,9 +80,13 @@ public struct PrometheusMetrics: Sendable {
             return r
         }
         var out = MetricReadings(baselineRequests: requests(.baseline), candidateRequests: requests(.candidate), readings: readings, source: name)
+        out.baselineErrors = count(.errors(.baseline))
+        out.candidateErrors = count(.errors(.candidate))
         var requestErrors: [Variant: String] = [:]
         for v in Variant.allCases {
-            if case .failure(let e)? = results[.requests(v)] { requestErrors[v] = e.message }
+            for key in [Key.requests(v), .errors(v)] {
+                if case .failure(let e)? = results[key] { requestErrors[v] = e.message }
+            }
         }
         out.requestsError = Self.describe(requestErrors)
         return out
