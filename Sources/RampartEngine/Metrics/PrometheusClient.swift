@@ -46,7 +46,7 @@ public struct PrometheusClient: Sendable {
         let data: Data
         let status: Int
         do {
-            let (d, response) = try await URLSession.shared.data(for: request)
+            let (d, response) = try await HTTPDeadline.data(for: request, within: timeout)
             data = d
             status = (response as? HTTPURLResponse)?.statusCode ?? 0
         } catch let e as URLError {

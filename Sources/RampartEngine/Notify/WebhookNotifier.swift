@@ -48,7 +48,7 @@ public struct WebhookNotifier: Notifier {
         for attempt in 0...retries {
             if attempt > 0 { try? await Task.sleep(for: .seconds(backoff * pow(2, Double(attempt - 1)))) }
             do {
-                let (data, response) = try await session.data(for: request)
+                let (data, response) = try await HTTPDeadline.data(for: request, within: timeout, session: session)
                 let status = (response as? HTTPURLResponse)?.statusCode ?? 0
                 if (200..<300).contains(status) { return nil }
                 let snippet = String(decoding: data.prefix(200), as: UTF8.self)

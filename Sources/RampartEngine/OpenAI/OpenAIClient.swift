@@ -86,7 +86,7 @@ public struct OpenAIClient: Sendable {
         var last = Failure(status: nil, message: "no attempt made")
         for attempt in 0...retries {
             do {
-                let (data, response) = try await URLSession.shared.data(for: request)
+                let (data, response) = try await HTTPDeadline.data(for: request, within: timeout)
                 let status = (response as? HTTPURLResponse)?.statusCode ?? 0
                 if (200..<300).contains(status) {
                     guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
@@ -102,7 +102,8 @@ public struct OpenAIClient: Sendable {
             } catch let failure as Failure {
                 throw failure
             } catch {
-                last = Failure(status: nil, message: "transport: \(error.localizedDescription)")
+                let timedOut = (error as? URLError)?.code == .timedOut
+                last = Failure(status: nil, message: timedOut ? "no answer within \(String(format: "%g", timeout)) s" : "transport: \(error.localizedDescription)")
                 guard attempt < retries else { throw last }
                 await sleep(Self.backoff(attempt))
             }
