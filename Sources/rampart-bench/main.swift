@@ -4,7 +4,7 @@ import RampartEngine
 import RampartTUI
 
 // Benchmarks, reported as medians and as ratios to a limit measured in the same run, because the
-// machines are shared and noisy. Usage: swift run -c release rampart-bench [scorers|gate-wall|render|dashboard-cpu|proxy|ingest|judge|replay|all]
+// machines are shared and noisy. Usage: swift run -c release rampart-bench [scorers|gate-wall|render|dashboard-cpu|proxy|ingest|judge|replay|prometheus|all]
 
 let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
@@ -284,6 +284,7 @@ case "proxy": try await proxyBenchmark()
 case "ingest": ingestBenchmark()
 case "judge": try await judgeBenchmark()
 case "replay": try replayBenchmark()
+case "prometheus": try await prometheusBenchmark()
 case "all":
     try scorersBenchmark()
     try await gateWallBenchmark()
@@ -293,7 +294,8 @@ case "all":
     ingestBenchmark()
     try await judgeBenchmark()
     try replayBenchmark()
+    try await prometheusBenchmark()
 default:
-    print("usage: rampart-bench [scorers|gate-wall|render|dashboard-cpu|proxy|ingest|judge|replay|all]")
+    print("usage: rampart-bench [scorers|gate-wall|render|dashboard-cpu|proxy|ingest|judge|replay|prometheus|all]")
     exit(64)
 }
