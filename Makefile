@@ -48,10 +48,11 @@ test: test-deps litellm
 	$(SWIFT) test --skip-build
 
 # Regenerates the recordings in sample-runs/ from the seeded specs beside them (virtual clock).
+# nginx-prometheus.jsonl is a real-time recording against real servers: see sample-runs/README.md.
 RAMPART := .build/debug/rampart
 SAMPLE := $(RAMPART) run --headless --no-cache --speed max
 sample-runs: build
-	@rm -f sample-runs/*.jsonl
+	@rm -f sample-runs/{clean-promotion,rollback-latency,blocked-injection,operator-rollback,inconclusive-promoted}.jsonl
 	-$(SAMPLE) sample-runs/specs/clean-promotion.yaml --seed 42 --operator release-bot --record sample-runs/clean-promotion.jsonl >/dev/null
 	-$(SAMPLE) sample-runs/specs/rollback-latency.yaml --seed 42 --operator release-bot --record sample-runs/rollback-latency.jsonl >/dev/null
 	-$(SAMPLE) sample-runs/specs/blocked-injection.yaml --seed 42 --operator release-bot --record sample-runs/blocked-injection.jsonl >/dev/null

@@ -177,8 +177,15 @@ struct CLIRunTests {
 @Suite struct SampleRunTests {
     static let expected: [(String, RunOutcome)] = [
         ("clean-promotion", .promoted), ("rollback-latency", .rolledBack), ("blocked-injection", .blocked),
-        ("operator-rollback", .rolledBack), ("inconclusive-promoted", .promoted),
+        ("operator-rollback", .rolledBack), ("inconclusive-promoted", .promoted), ("nginx-prometheus", .promoted),
     ]
+
+    @Test func theNginxPrometheusRecordingShowsWhereTrafficWentAndWhoJudged() throws {
+        let r = try CLI.run(["replay", "sample-runs/nginx-prometheus.jsonl", "--headless"])
+        #expect(r.stdout.contains("→ nginx → meter (baseline 127.0.0.1:8481, candidate 127.0.0.1:8482)"))
+        #expect(r.stdout.contains("router   nginx set 10%") && r.stdout.contains("router   nginx set 100%"))
+        #expect(r.stdout.contains("within limits [prometheus http://127.0.0.1:9090]"))
+    }
 
     @Test(arguments: expected.map(\.0))
     func eachSampleReplaysToItsRecordedOutcome(_ name: String) throws {
