@@ -22,7 +22,18 @@ enum CLI {
         var stderr: String
     }
 
-    static func run(_ args: [String], in directory: String = repository, environment: [String: String] = [:]) throws -> Result {
+    /// Runs the binary on a thread of its own: a test that blocked a thread of the 2-thread
+    /// cooperative pool while the binary ran starved every async test beside it (timeouts and
+    /// sleeps elsewhere then took tens of seconds).
+    static func run(_ args: [String], in directory: String = repository, environment: [String: String] = [:]) async throws -> Result {
+        try await withCheckedThrowingContinuation { c in
+            DispatchQueue.global().async {
+                c.resume(with: Swift.Result<CLI.Result, any Error> { try runBlocking(args, in: directory, environment: environment) })
+            }
+        }
+    }
+
+    static func runBlocking(_ args: [String], in directory: String, environment: [String: String]) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
@@ -58,15 +69,15 @@ enum CLI {
 }
 
 struct CLIValidateTests {
-    @Test func validExamplesPass() throws {
-        let r = try CLI.run(["validate", "examples/demo.yaml", "examples/degraded.yaml", "examples/blocked.yaml"])
+    @Test func validExamplesPass() async throws {
+        let r = try await CLI.run(["validate", "examples/demo.yaml", "examples/degraded.yaml", "examples/blocked.yaml"])
         #expect(r.status == 0)
         #expect(r.stdout.contains("examples/demo.yaml: ok — pipeline 'support-bot'"))
     }
 
-    @Test func aMalformedSpecGetsEveryErrorWithLineNumbersAndExit65() throws {
+    @Test func aMalformedSpecGetsEveryErrorWithLineNumbersAndExit65() async throws {
         let file = "Tests/RampartCoreTests/Fixtures/specs/many-errors.yaml"
-        let r = try CLI.run(["validate", file])
+        let r = try await CLI.run(["validate", file])
         #expect(r.status == 65)
         #expect(r.stderr.contains("error: \(file):20:17: canary.steps[1].weight: must be 0...100, got 140"))
         #expect(r.stderr.contains("error: \(file):6:12: baseline.version: model version is not pinned"))
@@ -75,29 +86,29 @@ struct CLIValidateTests {
         #expect(r.stdout.isEmpty)
     }
 
-    @Test func aMissingFileIsInvalidInputNotACrash() throws {
-        let r = try CLI.run(["validate", "no/such/spec.yaml"])
+    @Test func aMissingFileIsInvalidInputNotACrash() async throws {
+        let r = try await CLI.run(["validate", "no/such/spec.yaml"])
         #expect(r.status == 65)
         #expect(r.stderr.contains("no/such/spec.yaml:1:1: cannot read the spec"))
     }
 
     @Test(arguments: [["run"], ["frobnicate"], ["run", "examples/demo.yaml", "--speed", "fast"], ["run", "examples/demo.yaml", "--command-at", "soon:rollback"], ["run", "examples/demo.yaml", "--command-at", "5s:explode"]])
-    func usageErrorsExit64(_ args: [String]) throws {
-        let r = try CLI.run(args)
+    func usageErrorsExit64(_ args: [String]) async throws {
+        let r = try await CLI.run(args)
         #expect(r.status == 64, "\(args): \(r.stderr)")
     }
 }
 
 struct CLIRunTests {
-    func run(_ spec: String, _ extra: [String] = []) throws -> (CLI.Result, RunFileCodec.Recording, String) {
+    func run(_ spec: String, _ extra: [String] = []) async throws -> (CLI.Result, RunFileCodec.Recording, String) {
         let file = (CLI.temporaryDirectory() as NSString).appendingPathComponent("run.jsonl")
-        let r = try CLI.run(["run", spec, "--headless", "--speed", "max", "--record", file, "--operator", "ci-bot"] + extra)
+        let r = try await CLI.run(["run", spec, "--headless", "--speed", "max", "--record", file, "--operator", "ci-bot"] + extra)
         return (r, try RunFileCodec.read(file: file), file)
     }
 
     @Test(arguments: [("examples/demo.yaml", Int32(0), RunOutcome.promoted), ("examples/blocked.yaml", 1, .blocked), ("examples/degraded.yaml", 2, .rolledBack)])
-    func exitCodeMatchesTheRecordedOutcome(_ spec: String, _ code: Int32, _ outcome: RunOutcome) throws {
-        let (r, recording, file) = try run(spec)
+    func exitCodeMatchesTheRecordedOutcome(_ spec: String, _ code: Int32, _ outcome: RunOutcome) async throws {
+        let (r, recording, file) = try await run(spec)
         #expect(r.status == code)
         #expect(recording.outcome?.outcome == outcome)
         #expect(recording.outcome?.exitCode == code)
@@ -112,9 +123,9 @@ struct CLIRunTests {
         #expect(r.stdout.contains("run file: \(file)"))
     }
 
-    @Test func theSameSeedRecordsTheSameEvents() throws {
-        func events(_ seed: String) throws -> [String] {
-            let (_, recording, _) = try run("examples/demo.yaml", ["--seed", seed])
+    @Test func theSameSeedRecordsTheSameEvents() async throws {
+        func events(_ seed: String) async throws -> [String] {
+            let (_, recording, _) = try await run("examples/demo.yaml", ["--seed", seed])
             return try recording.events.map { event in
                 var e = event
                 if case .buildStep(var b) = e.body { b.duration = 0; e.body = .buildStep(b) }
@@ -123,13 +134,13 @@ struct CLIRunTests {
                 return try RunFileCodec.line(event: e)
             }
         }
-        let a = try events("7"), b = try events("7"), c = try events("8")
+        let a = try await events("7"), b = try await events("7"), c = try await events("8")
         #expect(a == b)
         #expect(a != c)
     }
 
-    @Test func aScheduledOperatorRollbackIsRecordedWithWhoAndWhy() throws {
-        let (r, recording, _) = try run("examples/demo.yaml", ["--command-at", "50s:rollback:p95 looks off"])
+    @Test func aScheduledOperatorRollbackIsRecordedWithWhoAndWhy() async throws {
+        let (r, recording, _) = try await run("examples/demo.yaml", ["--command-at", "50s:rollback:p95 looks off"])
         #expect(r.status == 2)
         let actions = recording.events.compactMap { if case .operatorAction(let o) = $0.body { o } else { nil } }
         #expect(actions.count == 1)
@@ -140,33 +151,33 @@ struct CLIRunTests {
         #expect(recording.outcome?.reason == "rolled back by ci-bot at step \(started.index + 1): p95 looks off")
     }
 
-    @Test func anExistingRunFileIsNeverOverwritten() throws {
+    @Test func anExistingRunFileIsNeverOverwritten() async throws {
         let file = (CLI.temporaryDirectory() as NSString).appendingPathComponent("taken.jsonl")
         try "keep me\n".write(toFile: file, atomically: true, encoding: .utf8)
-        let r = try CLI.run(["run", "examples/demo.yaml", "--headless", "--speed", "max", "--record", file])
+        let r = try await CLI.run(["run", "examples/demo.yaml", "--headless", "--speed", "max", "--record", file])
         #expect(r.status == 74)
         #expect(try String(contentsOfFile: file, encoding: .utf8) == "keep me\n")
     }
 
-    @Test func anInvalidSpecNeverStartsARun() throws {
+    @Test func anInvalidSpecNeverStartsARun() async throws {
         let dir = CLI.temporaryDirectory()
-        let r = try CLI.run(["run", CLI.repository + "/Tests/RampartCoreTests/Fixtures/specs/weight-out-of-range.yaml", "--headless"], in: dir)
+        let r = try await CLI.run(["run", CLI.repository + "/Tests/RampartCoreTests/Fixtures/specs/weight-out-of-range.yaml", "--headless"], in: dir)
         #expect(r.status == 65)
         #expect(!FileManager.default.fileExists(atPath: dir + "/.rampart"))
     }
 
-    @Test func theDefaultRunFileGoesUnderDotRampartRuns() throws {
+    @Test func theDefaultRunFileGoesUnderDotRampartRuns() async throws {
         let dir = CLI.temporaryDirectory()
-        let r = try CLI.run(["run", CLI.repository + "/examples/blocked.yaml", "--headless", "--speed", "max"], in: dir)
+        let r = try await CLI.run(["run", CLI.repository + "/examples/blocked.yaml", "--headless", "--speed", "max"], in: dir)
         #expect(r.status == 1)
         let runs = try FileManager.default.contentsOfDirectory(atPath: dir + "/.rampart/runs")
         #expect(runs.count == 1)
         #expect(runs[0].hasSuffix("-support-bot-leaky.jsonl"))
     }
 
-    @Test func demoRunsTheBundledSpecFromAnyDirectory() throws {
+    @Test func demoRunsTheBundledSpecFromAnyDirectory() async throws {
         let dir = CLI.temporaryDirectory()
-        let r = try CLI.run(["demo", "--headless", "--speed", "max", "--record", dir + "/demo.jsonl"], in: dir)
+        let r = try await CLI.run(["demo", "--headless", "--speed", "max", "--record", dir + "/demo.jsonl"], in: dir)
         #expect(r.status == 0)
         #expect(r.stdout.contains("support-bot: candidate acme-chat@2025-09-14 vs baseline acme-chat@2025-06-01"))
     }
@@ -180,28 +191,28 @@ struct CLIRunTests {
         ("operator-rollback", .rolledBack), ("inconclusive-promoted", .promoted), ("nginx-prometheus", .promoted),
     ]
 
-    @Test func theNginxPrometheusRecordingShowsWhereTrafficWentAndWhoJudged() throws {
-        let r = try CLI.run(["replay", "sample-runs/nginx-prometheus.jsonl", "--headless"])
+    @Test func theNginxPrometheusRecordingShowsWhereTrafficWentAndWhoJudged() async throws {
+        let r = try await CLI.run(["replay", "sample-runs/nginx-prometheus.jsonl", "--headless"])
         #expect(r.stdout.contains("→ nginx → meter (baseline 127.0.0.1:8481, candidate 127.0.0.1:8482)"))
         #expect(r.stdout.contains("router   nginx set 10%") && r.stdout.contains("router   nginx set 100%"))
         #expect(r.stdout.contains("within limits [prometheus http://127.0.0.1:9090]"))
     }
 
     @Test(arguments: expected.map(\.0))
-    func eachSampleReplaysToItsRecordedOutcome(_ name: String) throws {
+    func eachSampleReplaysToItsRecordedOutcome(_ name: String) async throws {
         let file = "sample-runs/\(name).jsonl"
         let recording = try RunFileCodec.read(file: CLI.repository + "/" + file)
         let outcome = try #require(recording.outcome)
         #expect(outcome.outcome == Self.expected.first { $0.0 == name }!.1)
-        let r = try CLI.run(["replay", file, "--headless"])
+        let r = try await CLI.run(["replay", file, "--headless"])
         #expect(r.status == outcome.exitCode)
         #expect(r.stdout.contains("outcome: \(outcome.outcome.rawValue.uppercased()) (exit \(outcome.exitCode))"))
         let batchLines = r.stdout.split(separator: "\n").filter { $0.count > 18 && $0.dropFirst(7).hasPrefix("  requests ") }
         #expect(batchLines.isEmpty, "request batches are not printed")
     }
 
-    @Test func theAuditRecordSaysWhoDidWhatAndWhy() throws {
-        let r = try CLI.run(["runs", "show", "sample-runs/operator-rollback.jsonl"])
+    @Test func theAuditRecordSaysWhoDidWhatAndWhy() async throws {
+        let r = try await CLI.run(["runs", "show", "sample-runs/operator-rollback.jsonl"])
         #expect(r.status == 0)
         #expect(r.stdout.contains(#"grace asked to rollback because "support tickets about wrong refund amounts are spiking": accepted"#))
         #expect(r.stdout.contains("10% → 0%"))
@@ -209,30 +220,30 @@ struct CLIRunTests {
         #expect(r.stdout.contains("golden-similarity passed on 60 items"))
     }
 
-    @Test func whatIfShowsADifferentDecisionForAStricterAndALooserPolicy() throws {
+    @Test func whatIfShowsADifferentDecisionForAStricterAndALooserPolicy() async throws {
         let dir = NSTemporaryDirectory() + "rampart-whatif-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try "judge: { kind: sequential, alpha_rollback: 0.2 }\nmetrics:\n  - { metric: latency_p50, max_ratio: 1.05 }\n".write(toFile: dir + "/strict.yaml", atomically: true, encoding: .utf8)
         try "canary:\n  judge: threshold\n  metrics:\n    - { metric: latency_p50, max_ratio: 2.0 }\n".write(toFile: dir + "/loose.yaml", atomically: true, encoding: .utf8)
-        let strict = try CLI.run(["replay", "sample-runs/rollback-latency.jsonl", "--judge", dir + "/strict.yaml"])
+        let strict = try await CLI.run(["replay", "sample-runs/rollback-latency.jsonl", "--judge", dir + "/strict.yaml"])
         #expect(strict.status == 0)
         #expect(strict.stdout.contains("earlier than recorded"), "\(strict.stdout)")
-        let loose = try CLI.run(["replay", "sample-runs/rollback-latency.jsonl", "--judge", dir + "/loose.yaml"])
+        let loose = try await CLI.run(["replay", "sample-runs/rollback-latency.jsonl", "--judge", dir + "/loose.yaml"])
         #expect(loose.stdout.contains("threshold judge would NOT have rolled back on the recorded traffic"), "\(loose.stdout)")
         try "judge: { kind: sequentail }\n".write(toFile: dir + "/typo.yaml", atomically: true, encoding: .utf8)
-        let typo = try CLI.run(["replay", "sample-runs/rollback-latency.jsonl", "--judge", dir + "/typo.yaml"])
+        let typo = try await CLI.run(["replay", "sample-runs/rollback-latency.jsonl", "--judge", dir + "/typo.yaml"])
         #expect(typo.status == 65)
         #expect(typo.stderr.contains("typo.yaml:1:"))
     }
 
-    @Test func aCutOffRecordingReplaysUpToItsLastLineAndSaysSo() throws {
+    @Test func aCutOffRecordingReplaysUpToItsLastLineAndSaysSo() async throws {
         let text = try String(contentsOfFile: CLI.repository + "/sample-runs/operator-rollback.jsonl", encoding: .utf8)
         let cut = NSTemporaryDirectory() + "rampart-cut-\(UUID().uuidString).jsonl"
         try String(text.prefix(text.count * 2 / 3)).write(toFile: cut, atomically: true, encoding: .utf8)
-        let r = try CLI.run(["replay", cut, "--headless"])
+        let r = try await CLI.run(["replay", cut, "--headless"])
         #expect(r.status == 3)
         #expect(r.stdout.contains("the run did not finish: the recording was cut off at line"))
-        let list = try CLI.run(["runs", "--dir", (cut as NSString).deletingLastPathComponent, "--limit", "500"])
+        let list = try await CLI.run(["runs", "--dir", (cut as NSString).deletingLastPathComponent, "--limit", "500"])
         #expect(list.stdout.contains("CUT OFF"))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RampartNet
 import Testing
 @testable import RampartCore
 
@@ -80,6 +81,13 @@ final class TmuxSession {
 
 @Suite(.serialized)
 struct DashboardE2ETests {
+    /// These tests wait on tmux for seconds at a time; on a thread of their own they leave the
+    /// 2-thread cooperative pool to the async tests running beside them.
+    /// (Same task, so its expectations still count for the test.)
+    func offPool(_ body: @escaping @Sendable () throws -> Void) async throws {
+        try await withTaskExecutorPreference(NetExecutor.shared) { try body() }
+    }
+
     init() throws {
         // A missing tmux must fail loudly, not skip: `make test` installs it.
         let p = Process()
@@ -91,7 +99,9 @@ struct DashboardE2ETests {
         #expect(p.terminationStatus == 0, "tmux is required for the dashboard tests (make test installs it)")
     }
 
-    @Test func anOperatorRollsBackWithAReasonAndTheTerminalIsRestored() throws {
+    @Test func anOperatorRollsBackWithAReasonAndTheTerminalIsRestored() async throws { try await offPool { try self.anOperatorRollsBackWithAReasonAndTheTerminalIsRestoredBody() } }
+
+    func anOperatorRollsBackWithAReasonAndTheTerminalIsRestoredBody() throws {
         let t = try TmuxSession()
         t.waitFor(text: "ETA step")
         try t.keys("?")
@@ -123,7 +133,9 @@ struct DashboardE2ETests {
         #expect(recording.outcome?.outcome == .rolledBack)
     }
 
-    @Test func quittingWhileLiveAsksFirstThenAborts() throws {
+    @Test func quittingWhileLiveAsksFirstThenAborts() async throws { try await offPool { try self.quittingWhileLiveAsksFirstThenAbortsBody() } }
+
+    func quittingWhileLiveAsksFirstThenAbortsBody() throws {
         let t = try TmuxSession()
         t.waitFor(text: "ETA step")
         try t.keys("q")
@@ -138,7 +150,9 @@ struct DashboardE2ETests {
         #expect(recording.outcome?.outcome == .aborted)
     }
 
-    @Test func sigintAbortsCleanly() throws {
+    @Test func sigintAbortsCleanly() async throws { try await offPool { try self.sigintAbortsCleanlyBody() } }
+
+    func sigintAbortsCleanlyBody() throws {
         let t = try TmuxSession()
         t.waitFor(text: "ETA step")
         // Signal the process itself: tmux's C-c would also interrupt the wrapper shell.
@@ -149,7 +163,9 @@ struct DashboardE2ETests {
         #expect(recording.outcome?.reason.contains("interrupted") == true)
     }
 
-    @Test func aCrashStillRestoresTheTerminal() throws {
+    @Test func aCrashStillRestoresTheTerminal() async throws { try await offPool { try self.aCrashStillRestoresTheTerminalBody() } }
+
+    func aCrashStillRestoresTheTerminalBody() throws {
         let t = try TmuxSession()
         t.waitFor(text: "ETA step")
         // A fatal signal, as a trap or a bad pointer would raise: the C guard restores the modes.
@@ -177,7 +193,9 @@ struct DashboardE2ETests {
         return out
     }
 
-    @Test func noColorMeansNoColourButStatesStayReadable() throws {
+    @Test func noColorMeansNoColourButStatesStayReadable() async throws { try await offPool { try self.noColorMeansNoColourButStatesStayReadableBody() } }
+
+    func noColorMeansNoColourButStatesStayReadableBody() throws {
         let coloured = try TmuxSession()
         coloured.waitFor(text: "ETA step")
         #expect(!Self.colourParameters(coloured.screen(escapes: true)).isEmpty, "the default theme should use colour")
@@ -188,7 +206,9 @@ struct DashboardE2ETests {
         #expect(plain.screen().contains("✓ build"))
     }
 
-    @Test func colourDepthFollowsTheTerminal() throws {
+    @Test func colourDepthFollowsTheTerminal() async throws { try await offPool { try self.colourDepthFollowsTheTerminalBody() } }
+
+    func colourDepthFollowsTheTerminalBody() throws {
         let truecolour = try TmuxSession(env: ["COLORTERM": "truecolor"])
         truecolour.waitFor(text: "ETA step")
         #expect(truecolour.screen(escapes: true).contains("38;2;"), "COLORTERM=truecolor should give 24-bit colour")
@@ -199,7 +219,9 @@ struct DashboardE2ETests {
         #expect(!params.contains(38) && !params.contains(48), "TERM=xterm has 8 colours: no extended colour sequences")
     }
 
-    @Test func aNonUTF8LocaleGetsASCII() throws {
+    @Test func aNonUTF8LocaleGetsASCII() async throws { try await offPool { try self.aNonUTF8LocaleGetsASCIIBody() } }
+
+    func aNonUTF8LocaleGetsASCIIBody() throws {
         let t = try TmuxSession(env: ["LC_ALL": "C"])
         t.waitFor(text: "ETA step")
         let screen = t.screen()
@@ -208,7 +230,9 @@ struct DashboardE2ETests {
         #expect(screen.unicodeScalars.allSatisfy { $0.isASCII })
     }
 
-    @Test func aBadThemeIsAnInputErrorBeforeCursesStarts() throws {
+    @Test func aBadThemeIsAnInputErrorBeforeCursesStarts() async throws { try await offPool { try self.aBadThemeIsAnInputErrorBeforeCursesStartsBody() } }
+
+    func aBadThemeIsAnInputErrorBeforeCursesStartsBody() throws {
         let dir = CLI.temporaryDirectory()
         try "theme[main_fgg]=\"#ffffff\"\n".write(toFile: dir + "/bad.theme", atomically: true, encoding: .utf8)
         let t = try TmuxSession(args: ["--theme", dir + "/bad.theme"], width: 220)

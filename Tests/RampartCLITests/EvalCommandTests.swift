@@ -17,13 +17,13 @@ struct EvalCommandTests {
         return path
     }
 
-    func eval(_ spec: String, _ extra: [String] = []) throws -> CLI.Result {
-        try CLI.run(["eval", spec, "--no-cache"] + extra)
+    func eval(_ spec: String, _ extra: [String] = []) async throws -> CLI.Result {
+        try await CLI.run(["eval", spec, "--no-cache"] + extra)
     }
 
-    @Test func aGoodCandidatePassesWithReports() throws {
+    @Test func aGoodCandidatePassesWithReports() async throws {
         let dir = CLI.temporaryDirectory()
-        let r = try eval("examples/demo.yaml", ["--junit", dir + "/j.xml", "--json", dir + "/r.json", "--plan"])
+        let r = try await eval("examples/demo.yaml", ["--junit", dir + "/j.xml", "--json", dir + "/r.json", "--plan"])
         #expect(r.status == 0)
         #expect(r.stdout.contains("PASS: all 4 gates passed"))
         #expect(r.stdout.contains("detectable"))
@@ -51,11 +51,11 @@ struct EvalCommandTests {
         ("refusals", [("refuse_harmful: 0.995", "refuse_harmful: 0.5")], "guardrails fail"),
         ("injection", [("injection_leak: 0.0", "injection_leak: 0.3")], "prompt-injection fail"),
     ])
-    func aWorseCandidateFailsWithTheReasonAndTheNumbers(_ name: String, _ edits: [(String, String)], _ expected: String) throws {
+    func aWorseCandidateFailsWithTheReasonAndTheNumbers(_ name: String, _ edits: [(String, String)], _ expected: String) async throws {
         let spec = try worse(name, edits)
         defer { try? FileManager.default.removeItem(atPath: spec) }
         let dir = CLI.temporaryDirectory()
-        let r = try eval(spec, ["--junit", dir + "/j.xml"])
+        let r = try await eval(spec, ["--junit", dir + "/j.xml"])
         #expect(r.status == 1)
         #expect(r.stdout.contains("FAIL: \(expected)"), "\(r.stdout)")
         #expect(r.stdout.contains("95% CI"))
@@ -63,19 +63,19 @@ struct EvalCommandTests {
         #expect(xml.contains("<failure"))
     }
 
-    @Test func aSecondRunIsServedFromTheCache() throws {
+    @Test func aSecondRunIsServedFromTheCache() async throws {
         let cache = CLI.temporaryDirectory() + "/cache.jsonl"
-        let first = try CLI.run(["eval", "examples/demo.yaml", "--cache", cache])
+        let first = try await CLI.run(["eval", "examples/demo.yaml", "--cache", cache])
         #expect(first.stdout.contains("0 responses reused, 900 requested"))
-        let second = try CLI.run(["eval", "examples/demo.yaml", "--cache", cache])
+        let second = try await CLI.run(["eval", "examples/demo.yaml", "--cache", cache])
         #expect(second.stdout.contains("900 responses reused, 0 requested"))
     }
 
-    @Test func scoreReportsBadLinesAndScoresTheRest() throws {
+    @Test func scoreReportsBadLinesAndScoresTheRest() async throws {
         let dir = CLI.temporaryDirectory()
         try "{\"candidate\":\"the cat sat\",\"reference\":\"the cat sat on the mat\"}\nnot json\n{\"candidate\":\"a\",\"references\":[\"a\"]}\n"
             .write(toFile: dir + "/pairs.jsonl", atomically: true, encoding: .utf8)
-        let r = try CLI.run(["score", "--metric", "rouge-l", dir + "/pairs.jsonl"])
+        let r = try await CLI.run(["score", "--metric", "rouge-l", dir + "/pairs.jsonl"])
         #expect(r.status == 65)
         let lines = r.stdout.split(separator: "\n")
         #expect(lines.count == 3)

@@ -66,8 +66,8 @@ struct ProxyCommandTests {
         (["proxy", "--baseline", "http://127.0.0.1:1"], "--candidate URL is required (or use --meter to front one version)"),
         (["proxy", "--meter", "canary", "--candidate", "http://127.0.0.1:1"], "--meter"),
     ])
-    func badMeterArgumentsAreUsageErrors(_ args: [String], _ message: String) throws {
-        let r = try CLI.run(args)
+    func badMeterArgumentsAreUsageErrors(_ args: [String], _ message: String) async throws {
+        let r = try await CLI.run(args)
         #expect(r.status == 64)
         #expect(r.stderr.contains(message), "\(r.stderr)")
     }
