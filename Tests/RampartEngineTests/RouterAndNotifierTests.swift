@@ -156,7 +156,9 @@ final class WebhookReceiver: Sendable {
         let run = Task { await engine.run() }
         func post(_ body: String) async -> (Int, String)? {
             await withCheckedContinuation { c in
-                DispatchQueue.global().async { c.resume(returning: try? ControlClient.request(socket: socket, method: "POST", path: "/command", body: body)) }
+                // Generous: the answer waits for the engine's next tick, and CPU-bound suites
+                // running beside this one can hold both cooperative threads for seconds.
+                DispatchQueue.global().async { c.resume(returning: try? ControlClient.request(socket: socket, method: "POST", path: "/command", body: body, timeout: 90)) }
             }
         }
         // Wait for the canary, on the engine's own status.
