@@ -40,8 +40,10 @@ public struct WebhookNotifier: Notifier {
         request.setValue("rampart", forHTTPHeaderField: "User-Agent")
         request.httpBody = body
         let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = timeout
+        // The deadline below enforces `timeout`; the session's own limits are a backstop only,
+        // kept above a second because below one it failed at once (a 0.5 s timeout in 11 ms).
+        configuration.timeoutIntervalForRequest = max(timeout, 1) + 1
+        configuration.timeoutIntervalForResource = max(timeout, 1) + 1
         let session = URLSession(configuration: configuration)
         defer { session.finishTasksAndInvalidate() }
         var lastError = "not sent"
