@@ -42,24 +42,32 @@ struct PipelineRunner {
         // A second run in the same directory gets a socket of its own rather than failing; its
         // path is in the run's first event.
         var socket = options.socket
+        let ownSocket = ".rampart/engine-\(getpid()).sock"
         if socket == ControlOptions.defaultSocket, await EngineControl.answers(socket) {
-            socket = ".rampart/engine-\(getpid()).sock"
+            socket = ownSocket
         }
         var runOptions = RunOptions(
             seed: seed, operator: operatorName, schedule: try options.schedule(operator: operatorName), runFile: runFile,
             cache: options.noCache ? nil : ResponseCache(path: options.cache), trafficNote: trafficNote)
-        runOptions.controlSocket = socket
-        let engine = Engine(
-            inputs: inputs, clock: clock, options: runOptions, dataPlane: dataPlane)
-        engine.bus.addSink { recorder.record($0) }
+        var engine: Engine
         let control: EngineControl
-        do {
-            control = try await EngineControl.start(engine: engine, path: socket)
-        } catch {
-            await dataPlane?.stop()
-            Console.error("error: cannot open the control socket: \(error)")
-            throw Exit.unavailable
+        while true {
+            runOptions.controlSocket = socket
+            engine = Engine(inputs: inputs, clock: clock, options: runOptions, dataPlane: dataPlane)
+            do {
+                control = try await EngineControl.start(engine: engine, path: socket)
+                break
+            } catch is EngineControl.Busy where socket != ownSocket && options.socket == ControlOptions.defaultSocket {
+                // Another run in this directory claimed the shared socket between the check
+                // above and now: this one takes a socket of its own, as if it had been second.
+                socket = ownSocket
+            } catch {
+                await dataPlane?.stop()
+                Console.error("error: cannot open the control socket: \(error)")
+                throw Exit.unavailable
+            }
         }
+        engine.bus.addSink { recorder.record($0) }
 
         let useDashboard = !options.headless && isatty(STDOUT_FILENO) != 0 && isatty(STDIN_FILENO) != 0
         // Themes are loaded before anything runs, so a bad theme file is an input error, not a crash mid-run.

@@ -141,6 +141,20 @@ final class WebhookReceiver: Sendable {
 }
 
 @Suite struct ControlSocketTests {
+    @Test func ofTwoEnginesClaimingOneSocketAtOnceExactlyOneGetsIt() async throws {
+        let h = try Harness()
+        for _ in 0..<5 {
+            let socket = (Paths.temporaryDirectory() as NSString).appendingPathComponent("engine.sock")
+            let engines = (0..<2).map { _ in Engine(inputs: h.inputs, clock: VirtualClock(), options: RunOptions(seed: 1, operator: "t")) }
+            async let a = try? EngineControl.start(engine: engines[0], path: socket)
+            async let b = try? EngineControl.start(engine: engines[1], path: socket)
+            let (ca, cb) = await (a, b)
+            #expect((ca == nil) != (cb == nil), "exactly one binds the path; the other is told it is busy")
+            await ca?.stop()
+            await cb?.stop()
+        }
+    }
+
     @Test func scriptsSteerARunningEngineThroughTheControlSocket() async throws {
         // No build or gates: the test is about the canary, and reaching it must not depend on
         // how busy the machine is.
@@ -148,6 +162,8 @@ final class WebhookReceiver: Sendable {
             spec.canary!.traffic.source = .sim
             spec.build = []
             spec.gates = []
+            // A canary that outlasts any delay in reaching it, so the commands always find it running.
+            spec.canary!.steps = [CanaryStep(weight: 10, bake: 3600)]
         }
         let engine = Engine(inputs: h.inputs, clock: WallClock(speed: 2), options: RunOptions(seed: 42, operator: "tester"))
         let socket = (Paths.temporaryDirectory() as NSString).appendingPathComponent("engine.sock")

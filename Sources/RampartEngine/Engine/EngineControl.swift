@@ -62,9 +62,12 @@ public final class EngineControl: Sendable {
     }
 
     /// Listens on `path`; refuses if a live engine already answers there (a stale file is replaced).
+    /// The bind itself is the claim: of two engines starting together, the second fails to bind
+    /// and is told `Busy`, rather than both binding and one silently losing the path.
     public static func start(engine: Engine, path: String) async throws -> EngineControl {
-        if FileManager.default.fileExists(atPath: path), await EngineControl.answers(path) {
-            throw Busy(path: path)
+        if FileManager.default.fileExists(atPath: path) {
+            if await EngineControl.answers(path) { throw Busy(path: path) }
+            unlink(path)
         }
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let shared = Shared()
@@ -79,8 +82,13 @@ public final class EngineControl: Sendable {
         }
         let umask0 = umask(0o077)
         defer { umask(umask0) }
-        let server = try await HTTPServer.start(.unix(path: path)) { request in
-            await EngineControl.handle(request, engine: engine, shared: shared)
+        let server: HTTPServer
+        do {
+            server = try await HTTPServer.start(.unix(path: path)) { request in
+                await EngineControl.handle(request, engine: engine, shared: shared)
+            }
+        } catch where FileManager.default.fileExists(atPath: path) {
+            throw Busy(path: path)
         }
         return EngineControl(path: path, server: server, shared: shared)
     }

@@ -55,7 +55,9 @@ public final class HTTPServer: Sendable {
             let channel: any Channel
             switch address {
             case .tcp(let host, let port): channel = try await bootstrap.bind(host: host, port: port).get()
-            case .unix(let path): channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+            // Never replace a socket file: binding fails if one exists, so two processes cannot
+            // both believe they own a path. Callers decide what a stale file is.
+            case .unix(let path): channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).get()
             }
             return HTTPServer(channel: channel)
         } catch {
