@@ -24,7 +24,10 @@ enum Daemons {
         posix_spawn_file_actions_addopen(&actions, 2, log ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o644)
         let argv = args.map { strdup($0) } + [nil]
         defer { for a in argv { free(a) } }
-        guard posix_spawn(&pid, args[0], &actions, nil, argv, environ) == 0 else { return nil }
+        // A copy of the environment, not `environ`, which another test's setenv can move.
+        let envp = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for e in envp { free(e) } }
+        guard posix_spawn(&pid, args[0], &actions, nil, argv, envp) == 0 else { return nil }
         return pid
     }
 
