@@ -183,4 +183,34 @@ import Testing
         let flags = try String(contentsOfFile: dir + "/flags.json", encoding: .utf8)
         #expect(flags.contains(#""canary_weight": 0"#) || flags.contains(#""canary_weight":0"#), "\(flags)")
     }
+
+    /// A Prometheus that accepts queries and never answers must not hold up the canary's tick
+    /// loop: an operator's rollback lands within a tick or two, not after the query timeout.
+    @Test func aHungPrometheusNeverDelaysAnOperatorsRollback() async throws {
+        let silent = try await SilentServer.start()
+        let dir = Paths.temporaryDirectory()
+        var inputs = try PipelineInputs.load(file: Paths.example("prometheus-nginx.yaml"))
+        inputs.spec.notify = []
+        var canary = try #require(inputs.spec.canary)
+        canary.router = .file(path: dir + "/flags.json")
+        canary.proxy.meter = nil
+        canary.traffic.source = .external
+        canary.traffic.target = nil
+        var source = PrometheusSourceSpec(url: "http://127.0.0.1:\(silent.port)")
+        source.timeout = 120
+        canary.metricsSource = .prometheus(source)
+        canary.analysisInterval = 1
+        canary.steps = [CanaryStep(weight: 10, bake: 300)]
+        inputs.spec.canary = canary
+        let plane = try await DataPlane.start(inputs: inputs, seed: 1)
+        let rollback = ScheduledCommand(at: 3, command: OperatorCommand(.rollback, operator: "ops", reason: "hung metrics"))
+        let engine = Engine(inputs: inputs, clock: WallClock(speed: 1), options: RunOptions(seed: 1, operator: "t", schedule: [rollback]), dataPlane: plane)
+        let outcome = await engine.run()
+        await plane.stop()
+        await silent.stop()
+        #expect(outcome == .rolledBack)
+        let finished = try #require(engine.bus.events.last { if case .finished = $0.body { true } else { false } })
+        // Loose for a loaded machine; a loop waiting on the query would take the full 120 s.
+        #expect(finished.t < 60, "rolled back at \(finished.t) s")
+    }
 }

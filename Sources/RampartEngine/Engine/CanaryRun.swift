@@ -1,5 +1,6 @@
 import Foundation
 import RampartCore
+import Synchronization
 
 /// The canary stage: ramps traffic through the steps, watches both arms, and ends promoted,
 /// rolled back, inconclusive or aborted. Traffic always ends at 0% or 100%, never in between;
@@ -157,6 +158,11 @@ final class CanaryRun {
         let stepStartWall = Date()
         /// Candidate requests in the step as the metrics source counted them.
         var sourceCandidate = 0
+        /// A metrics source is read in the background, so a slow or hung server never holds up
+        /// the tick loop (operator commands, automatic rollback on what the meter sees). Each
+        /// step has its own box, so a read that finishes after its step ends is dropped.
+        let readBox = ReadingsBox()
+        var readInFlight = false
         let tick = engine.options.tick
         var t = engine.clock.now()
         judge.startStep(index, weight: weight, at: t)
@@ -200,20 +206,31 @@ final class CanaryRun {
             }
             let due = t >= nextAnalysis - 1e-9
             if due { nextAnalysis += spec.analysisInterval }
-            if due || (judge.looksContinuously && prometheus == nil) {
-                let analysis: CanaryAnalysis
-                if let prometheus {
-                    let readings = await prometheus.read(stepStart: stepStartWall, now: Date())
+            var next: CanaryAnalysis?
+            var scheduled = due
+            if let prometheus {
+                if due && !readInFlight {
+                    readInFlight = true
+                    Task { [readBox] in
+                        let r = await prometheus.read(stepStart: stepStartWall, now: Date())
+                        readBox.value.withLock { $0 = r }
+                    }
+                }
+                if let readings = readBox.value.withLock({ b in defer { b = nil }; return b }) {
+                    readInFlight = false
                     reportSource(readings)
                     sourceCandidate = readings.candidateRequests ?? sourceCandidate
-                    analysis = judge.analyze(step: index, at: t, readings: readings)
-                } else {
-                    analysis = judge.analyze(step: index, at: t, baseline: live.arm(.baseline), candidate: live.arm(.candidate))
+                    next = judge.analyze(step: index, at: t, readings: readings)
+                    scheduled = true
                 }
+            } else if due || judge.looksContinuously {
+                next = judge.analyze(step: index, at: t, baseline: live.arm(.baseline), candidate: live.arm(.candidate))
+            }
+            if let analysis = next {
                 // An anytime-valid judge looks every tick; the log gets its view at each interval
                 // and whenever its call changes.
                 let changed = analysis.decision != lastPublished?.decision || analysis.ready != lastPublished?.ready
-                if due || changed {
+                if scheduled || changed {
                     publish(.analysis(analysis))
                     lastPublished = analysis
                 }
@@ -307,4 +324,9 @@ final class CanaryRun {
         paused = false
         publish(.stage(StageChange(stage: StageName.canary, state: .running, reason: reason)))
     }
+}
+
+/// Where a background read of the metrics source leaves its answer for the tick loop.
+private final class ReadingsBox: Sendable {
+    let value = Mutex<MetricReadings?>(nil)
 }
