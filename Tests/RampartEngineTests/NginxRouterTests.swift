@@ -14,7 +14,7 @@ import Testing
         #expect(NginxRouter.weights(100) == (0, 1))
         let text = NginxRouter.render(upstream: "app", baseline: "10.0.0.5:8000", candidate: "10.0.0.6:8000", percent: 0, at: "now")
         #expect(text.contains("server 10.0.0.6:8000 down;"))
-        #expect(text.contains("server 10.0.0.5:8000 weight=1;"))
+        #expect(text.contains("server 10.0.0.5:8000 weight=1 max_fails=0;"), "nginx must not move a version's share on a failure")
     }
 
     @Test func aRealNginxSplitsTrafficByTheRoutersWeight() async throws {

@@ -40,9 +40,13 @@ public struct NginxRouter: TrafficRouter {
         return (b / g, c / g)
     }
 
+    /// `max_fails=0`: nginx's passive health check would otherwise take a version out for
+    /// 10 s after one failed connection and send its share to the other, so the split would
+    /// no longer be the one asked for, and a failing version's errors would be hidden from the
+    /// judge as the other's traffic.
     public static func render(upstream: String, baseline: String, candidate: String, percent: Double, at time: String) -> String {
         let (b, c) = weights(percent)
-        func server(_ address: String, _ w: Int) -> String { w == 0 ? "    server \(address) down;" : "    server \(address) weight=\(w);" }
+        func server(_ address: String, _ w: Int) -> String { w == 0 ? "    server \(address) down;" : "    server \(address) weight=\(w) max_fails=0;" }
         return """
             # Written by Rampart at \(time): candidate at \(WeightText.format(percent))%. Rewritten at every step; do not edit.
             upstream \(upstream) {
