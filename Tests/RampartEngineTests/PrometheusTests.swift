@@ -57,8 +57,14 @@ import Testing
         let stepStart = Date()
         try await Self.send(100, to: bm.port!)
         try await Self.send(100, to: cm.port!)
-        // Two scrapes after the last request, so the counters' final values are in the TSDB.
-        try await Task.sleep(for: .seconds(2.5))
+        // Until a scrape after the last request is in the TSDB (a loaded machine scrapes late).
+        let counter = PrometheusClient(baseURL: prom.url, timeout: 5, token: nil)
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let now = try await counter.instant("min(rampart_proxy_request_duration_seconds_count)")
+            if now.first == 100 { break }
+            try await Task.sleep(for: .milliseconds(250))
+        }
 
         let source = PrometheusSourceSpec(url: prom.url)
         let versions: [Variant: String] = [.baseline: "1", .candidate: "2"]
