@@ -1,4 +1,5 @@
 import Foundation
+import RampartEngine
 import RampartNet
 import Testing
 
@@ -105,12 +106,13 @@ final class PrometheusDaemon {
         throw CancellationError()
     }
 
-    /// Waits until Prometheus has scraped every target at least twice (increase() needs two samples).
+    /// Waits until Prometheus holds at least `n` samples of `metric` for every target, so a
+    /// delta since "before" has a sample before to start from.
     func waitForScrapes(of metric: String, atLeast n: Int = 2, timeout: Double = 20) async throws {
-        let client = PrometheusClientProbe(port: port)
+        let client = PrometheusClient(baseURL: url, timeout: 5, token: nil)
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if await client.sampleCount(metric) >= n { return }
+            if let count = try? await client.instant("min(count_over_time(\(metric)[1m]))").first, count >= Double(n) { return }
             try await Task.sleep(for: .milliseconds(250))
         }
         Issue.record("prometheus did not scrape \(metric) \(n) times within \(timeout) s")
@@ -119,20 +121,6 @@ final class PrometheusDaemon {
     func stop() {
         kill(pid, SIGTERM)
         _ = Daemons.wait(pid)
-    }
-}
-
-/// Counts the samples Prometheus holds for a metric over the last minute, through its API.
-struct PrometheusClientProbe {
-    let port: Int
-    func sampleCount(_ metric: String) async -> Int {
-        let q = "min(count_over_time(\(metric)[1m]))".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-        guard let r = await Daemons.get(port, "/api/v1/query?query=\(q)"),
-            let json = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any],
-            let data = json["data"] as? [String: Any], let result = data["result"] as? [[String: Any]],
-            let value = result.first?["value"] as? [Any], let s = value.last as? String, let n = Double(s)
-        else { return 0 }
-        return Int(n)
     }
 }
 

@@ -71,7 +71,11 @@ import Testing
         canary.judge.bucket = 1
         canary.analysisInterval = 2
         canary.minSamples = 15
-        canary.steps = [CanaryStep(weight: 20, bake: 8, minRequests: 30, timeout: 40), CanaryStep(weight: 50, bake: 6, minRequests: 60, timeout: 40)]
+        // Kayenta's Mann-Whitney at 98 % cannot fail a metric on fewer than five points per arm
+        // (its smallest two-sided p with four is 2/70), so it passes on too little data; a longer
+        // first step gives it enough 1 s points even when a loaded machine scrapes late.
+        let firstBake: Double = judge == .kayenta ? 16 : 8
+        canary.steps = [CanaryStep(weight: 20, bake: firstBake, minRequests: 30, timeout: 60), CanaryStep(weight: 50, bake: 6, minRequests: 60, timeout: 40)]
         let kind: MetricQuery.Kind = judge == .kayenta ? .range : .instant
         canary.metrics = judge == .sequential ? [MetricCheck(metric: .errorRate, maxIncrease: 0.05)] : [MetricCheck(metric: .errorRate, maxIncrease: 0.05), MetricCheck(metric: .latencyP95, maxRatio: 2), MetricCheck(metric: .tokensPerRequest, maxRatio: 1.6)]
             .map { c in

@@ -78,6 +78,7 @@ public final class DataPlane: Sendable {
                 inbox.post(o)
             }
             proxyBox.withLock { $0 = proxy }
+            /// The splitting listener's address; none behind an external router.
             let address: String
             var meterText: String?
             let proxyTarget: HTTPClientPool?
@@ -118,7 +119,7 @@ public final class DataPlane: Sendable {
                 }
             }
             let info = DataPlaneStarted(
-                proxy: address.isEmpty ? nil : address, baseline: bName, candidate: cName, source: canary.traffic.source.rawValue,
+                proxy: canary.router == .builtin ? address : nil, baseline: bName, candidate: cName, source: canary.traffic.source.rawValue,
                 rate: load == nil ? nil : canary.traffic.rate, meter: meterText, target: canary.traffic.target,
                 router: canary.router == .builtin ? nil : canary.router.name)
             return DataPlane(proxy: proxy, inbox: inbox, info: info, address: address, servers: servers, load: load)
