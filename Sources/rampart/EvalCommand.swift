@@ -10,8 +10,11 @@ struct EvalCommand: AsyncParsableCommand {
         discussion: """
             Gate responses are cached in .rampart/cache/responses.jsonl (keyed by provider, model version,
             prompt, item and repeat), so an unchanged gate re-runs without calling the provider.
-            Exit codes: 0 pass, 1 a gate failed or was inconclusive (unless on_inconclusive: pass),
-            64 usage, 65 invalid input, 74 a report cannot be written.
+            A request that fails after its retries is an error, never a score: its gate is ERROR (blocking)
+            unless the gate sets max_error_rate.
+            Exit codes: 0 pass, 1 a gate failed, was inconclusive (unless on_inconclusive: pass) or errored,
+            64 usage, 65 invalid input, 69 a model endpoint cannot be reached or refuses the credentials
+            (or an API key variable is not set), 74 a report cannot be written.
             """
     )
 
@@ -49,6 +52,11 @@ struct EvalCommand: AsyncParsableCommand {
             Console.error("error: \(spec): the spec has no gates to evaluate")
             throw Exit.invalidInput
         }
+        let missing = SecretPreflight.missing(s, environment: ProcessInfo.processInfo.environment, gatesOnly: true)
+        guard missing.isEmpty else {
+            for m in missing { Console.error("error: \(spec): \(m)") }
+            throw Exit.unavailable
+        }
         let responseCache = noCache ? nil : ResponseCache(path: cache)
         let engine = Engine(
             inputs: inputs, clock: VirtualClock(),
@@ -56,6 +64,7 @@ struct EvalCommand: AsyncParsableCommand {
         let reports = await engine.evaluateGates()
         for r in reports {
             print(EventLine.text(.gate(r.result)).trimmingCharacters(in: .whitespaces))
+            if r.result.verdict == .error { continue }
             for item in r.items.filter({ !$0.passed }).prefix(5) {
                 print("    \(item.id): \(item.detail ?? "missed")")
             }
@@ -81,10 +90,17 @@ struct EvalCommand: AsyncParsableCommand {
         let blocking = reports.filter { !$0.result.passed }
         if blocking.isEmpty {
             print("PASS: all \(reports.count) gates passed")
-        } else {
-            print("FAIL: " + blocking.map { "\($0.result.name) \($0.result.verdict.rawValue)" }.joined(separator: ", "))
-            throw ExitCode(1)
+            return
         }
+        let errored = blocking.filter { $0.result.verdict == .error }
+        print((errored.isEmpty ? "FAIL: " : "ERROR: ") + blocking.map { "\($0.result.name) \($0.result.verdict.rawValue)" }.joined(separator: ", "))
+        // An endpoint that cannot be reached or refuses the credentials is not a verdict on the
+        // candidate: it is a service that is unavailable, and CI should say so.
+        if let refused = errored.compactMap(\.result.errors).first(where: \.refusesService) {
+            Console.error("error: \(refused.variant.rawValue) endpoint unavailable: \(refused.first.description)")
+            throw Exit.unavailable
+        }
+        throw ExitCode(1)
     }
 
     private func printPlan(_ reports: [GateReport]) {

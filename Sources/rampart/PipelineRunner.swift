@@ -20,6 +20,12 @@ struct PipelineRunner {
             throw Exit.invalidInput
         }
         let spec = inputs.spec
+        let missing = SecretPreflight.missing(spec, environment: ProcessInfo.processInfo.environment)
+        guard missing.isEmpty else {
+            for m in missing { Console.error("error: \(specFile): \(m)") }
+            throw Exit.unavailable
+        }
+        try refuseFastRealTraffic(spec)
         let operatorName = options.operatorName
         let seed = options.seed ?? spec.seed
         let runFile = options.record ?? ".rampart/runs/\(Timestamp.compact())-\(spec.name).jsonl"
@@ -88,6 +94,18 @@ struct PipelineRunner {
             throw Exit.cannotWrite
         }
         throw Exit.outcome(outcome)
+    }
+
+    /// A faster clock cannot speed up a real model: `--speed max` or `10` with an `openai`
+    /// version would send real requests (gates, canary) at machine speed while the log claimed a
+    /// simulation. Refused before anything is sent.
+    private func refuseFastRealTraffic(_ spec: PipelineSpec) throws {
+        guard Double(options.speed) != 1 else { return }
+        let real = [("baseline", spec.baseline), ("candidate", spec.candidate)].filter { $0.1.provider != .sim }
+        guard !real.isEmpty else { return }
+        let names = real.map { "\($0.0) (\($0.1.provider.rawValue) \($0.1.label))" }.joined(separator: " and ")
+        Console.error("error: --speed \(options.speed) would send real requests to \(names) faster than real time; use --speed 1, or `rampart eval` for the gates alone")
+        throw Exit.usage
     }
 
     /// The HTTP data plane, when the spec sends canary traffic over the network and the clock is

@@ -1,4 +1,6 @@
 import ArgumentParser
+@preconcurrency import Glibc
+import Foundation
 
 @main
 struct Rampart: AsyncParsableCommand {
@@ -10,7 +12,9 @@ struct Rampart: AsyncParsableCommand {
         discussion: """
             Exit codes: 0 promoted, 1 blocked by a build step or gate, 2 rolled back,
             3 inconclusive or aborted, 64 usage error, 65 invalid input, 69 a needed service is
-            unavailable (port in use, no engine on the control socket), 74 cannot write the run file.
+            unavailable (port in use, no engine on the control socket, a model endpoint that cannot
+            be reached or refuses the credentials, an API key variable that is not set),
+            74 cannot write the run file.
             """,
         version: version,
         subcommands: [
@@ -19,4 +23,11 @@ struct Rampart: AsyncParsableCommand {
             ResumeCommand.self, SimulateCommand.self, RunsCommand.self, ReplayCommand.self,
         ]
     )
+
+    /// Output is line-buffered whether or not stdout is a terminal: a CI log piped through
+    /// `cat` or `tee` shows each event line as it happens, not a block a minute later.
+    static func main() async {
+        setvbuf(stdout, nil, _IOLBF, 0)
+        await main(nil)
+    }
 }

@@ -6,7 +6,10 @@ struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Check a pipeline spec and every file it references, without running anything.",
-        discussion: "Reports every problem as FILE:LINE:COLUMN: FIELD: MESSAGE and exits 65 if there is any."
+        discussion: """
+            Reports every problem as FILE:LINE:COLUMN: FIELD: MESSAGE and exits 65 if there is any;
+            exits 69 when the spec is valid but an API key or token variable it names is not set.
+            """
     )
 
     @Argument(help: "Pipeline spec files (YAML).")
@@ -14,16 +17,24 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         var failed = false
+        var unset = false
         for file in specs {
             do {
                 let inputs = try PipelineInputs.load(file: file)
-                print("\(file): ok — \(SpecDescription.oneLine(inputs))")
+                let missing = SecretPreflight.missing(inputs.spec, environment: ProcessInfo.processInfo.environment)
+                if missing.isEmpty {
+                    print("\(file): ok — \(SpecDescription.oneLine(inputs))")
+                } else {
+                    unset = true
+                    for m in missing { Console.error("error: \(file): \(m)") }
+                }
             } catch {
                 failed = true
                 Console.report(error)
             }
         }
         if failed { throw Exit.invalidInput }
+        if unset { throw Exit.unavailable }
     }
 }
 

@@ -36,9 +36,13 @@ public enum EventLine {
                 if let t = c.test { text += " \(t.method) p=\(String(format: "%.3g", t.pValue))" }
                 return text + " \(mark)"
             }.joined(separator: "; ")
-            let errors = g.candidateErrors > 0 ? " (\(g.candidateErrors) candidate errors)" : ""
+            if g.verdict == .error, let e = g.errors {
+                return pad("gate") + "\(g.name) ERROR: \(e.summary)"
+            }
+            let errors = g.errors.map { " (\($0.items) of \($0.of) items errored and were left out; first: \($0.variant.rawValue) \($0.first.description))" } ?? ""
             let verdict = g.verdict == .pass ? "passed" : (g.verdict == .fail ? "FAILED" : (g.passed ? "INCONCLUSIVE (allowed)" : "INCONCLUSIVE"))
-            return pad("gate") + "\(g.name) \(verdict) on \(g.items) items × \(g.samples)\(errors): \(checks)"
+            let answered = g.errors.map { $0.of - $0.items } ?? g.items
+            return pad("gate") + "\(g.name) \(verdict) on \(answered) items × \(g.samples)\(errors): \(checks)"
         case .canaryStep(let s):
             let need = s.step.minRequests > 0 ? ", at least \(s.step.minRequests) candidate requests" : ""
             return pad("canary") + "step \(s.index + 1)/\(s.count): weight \(MetricFormat.percent(s.step.weight)) for \(DurationText.format(s.step.bake))\(need)"

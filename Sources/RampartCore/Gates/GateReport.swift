@@ -9,6 +9,14 @@ public struct ItemOutcome: Sendable, Equatable, Codable {
     public var detail: String?
     /// The candidate's first answer, for reading the failures.
     public var sample: String?
+    /// Why the item has no verdict: a request that failed after its retries.
+    public var error: String?
+    public var errorKind: RequestFailure.Kind?
+
+    enum CodingKeys: String, CodingKey {
+        case id, candidate, baseline, passed, detail, sample, error
+        case errorKind = "error_kind"
+    }
 
     public init(id: String, candidate: Double, baseline: Double, passed: Bool, detail: String?, sample: String?) {
         self.id = id

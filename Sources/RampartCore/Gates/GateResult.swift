@@ -2,9 +2,12 @@
 /// the interval straddles the threshold the honest answer is INCONCLUSIVE, with the numbers.
 public enum GateVerdict: String, Sendable, Codable, Equatable {
     case pass, fail, inconclusive
+    /// Requests failed (after their retries): the data cannot say anything, so nothing passes.
+    case error
 
-    /// Fail beats inconclusive beats pass.
+    /// Error beats fail beats inconclusive beats pass.
     public static func combine(_ verdicts: [GateVerdict]) -> GateVerdict {
+        if verdicts.contains(.error) { return .error }
         if verdicts.contains(.fail) { return .fail }
         if verdicts.contains(.inconclusive) { return .inconclusive }
         return .pass
@@ -28,9 +31,17 @@ public struct GateResult: Sendable, Equatable, Codable {
     public var blocksWhenInconclusive: Bool
     /// Items a remote scorer (judge, embeddings) could not score: left out, never counted as failing.
     public var scoringErrors: Int = 0
+    /// Items whose requests failed after their retries, and the first failure; nil when every
+    /// request was answered.
+    public var errors: GateErrors?
 
-    public var verdict: GateVerdict { GateVerdict.combine(checks.map(\.verdict)) }
-    /// Whether the pipeline may go on.
+    /// ERROR when requests failed beyond what the spec allows (by default, any), whatever the
+    /// checks on the remaining items say; otherwise the checks decide.
+    public var verdict: GateVerdict {
+        if let errors, errors.blocking { return .error }
+        return GateVerdict.combine(checks.map(\.verdict))
+    }
+    /// Whether the pipeline may go on. An error always blocks.
     public var passed: Bool { verdict == .pass || (verdict == .inconclusive && !blocksWhenInconclusive) }
 
     public init(
@@ -53,6 +64,7 @@ public struct GateResult: Sendable, Equatable, Codable {
         case baselineErrors = "baseline_errors"
         case blocksWhenInconclusive = "blocks_when_inconclusive"
         case scoringErrors = "scoring_errors"
+        case errors
     }
 
     public init(from decoder: any Decoder) throws {
@@ -66,6 +78,7 @@ public struct GateResult: Sendable, Equatable, Codable {
         checks = try c.decode([GateCheck].self, forKey: .checks)
         blocksWhenInconclusive = try c.decodeIfPresent(Bool.self, forKey: .blocksWhenInconclusive) ?? true
         scoringErrors = try c.decodeIfPresent(Int.self, forKey: .scoringErrors) ?? 0
+        errors = try c.decodeIfPresent(GateErrors.self, forKey: .errors)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -79,7 +92,64 @@ public struct GateResult: Sendable, Equatable, Codable {
         try c.encode(checks, forKey: .checks)
         try c.encode(blocksWhenInconclusive, forKey: .blocksWhenInconclusive)
         if scoringErrors > 0 { try c.encode(scoringErrors, forKey: .scoringErrors) }
+        try c.encodeIfPresent(errors, forKey: .errors)
         try c.encode(verdict, forKey: .verdict)
+    }
+}
+
+/// The failed requests behind a gate: how many items they cost, and the first one's reason.
+public struct GateErrors: Sendable, Equatable, Codable {
+    /// Items with at least one request that failed after its retries, in either version.
+    public var items: Int
+    /// Items in the dataset.
+    public var of: Int
+    /// Requests that failed after their retries (or were never sent), per version.
+    public var candidateRequests: Int
+    public var baselineRequests: Int
+    /// The first failure, and which version it hit.
+    public var first: RequestFailure
+    public var variant: Variant
+    /// `max_error_rate` from the spec: the share of items allowed to error, judged on the rest.
+    /// nil means none is allowed.
+    public var limit: Double?
+    /// Every failure in the gate was of a kind that refuses service (unreachable, credentials).
+    public var refusesService: Bool
+
+    public init(
+        items: Int, of: Int, candidateRequests: Int, baselineRequests: Int, first: RequestFailure, variant: Variant, limit: Double?,
+        refusesService: Bool
+    ) {
+        self.items = items
+        self.of = of
+        self.candidateRequests = candidateRequests
+        self.baselineRequests = baselineRequests
+        self.first = first
+        self.variant = variant
+        self.limit = limit
+        self.refusesService = refusesService
+    }
+
+    public var rate: Double { of == 0 ? 1 : Double(items) / Double(of) }
+
+    /// Whether the errors make the gate ERROR: any error without a limit, a rate over the
+    /// limit, or no item left to judge.
+    public var blocking: Bool {
+        guard items > 0 else { return false }
+        guard let limit else { return true }
+        return items >= of || rate > limit + 1e-12
+    }
+
+    /// One line: how many, which version, the first reason.
+    public var summary: String {
+        let allowed = limit.map { ", \(String(format: "%g", $0 * 100))% allowed" } ?? ""
+        return "\(items) of \(of) items errored\(allowed); first: \(variant.rawValue) \(first.description)"
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case items, of, first, variant, limit
+        case candidateRequests = "candidate_requests"
+        case baselineRequests = "baseline_requests"
+        case refusesService = "refuses_service"
     }
 }
 

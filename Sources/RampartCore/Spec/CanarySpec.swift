@@ -147,6 +147,13 @@ public struct TrafficSpec: Sendable, Equatable {
     /// Where `load` sends its requests when an external router (nginx) splits them; nil sends
     /// them to Rampart's proxy.
     public var target: String?
+    /// What the load generator says to a real gateway: the model name it asks for (the proxy
+    /// rewrites it per version), the variable holding its key, extra headers, and whether it
+    /// asks for streamed answers.
+    public var model: String = "rampart-load"
+    public var apiKeyEnv: String?
+    public var headers: [String: String] = [:]
+    public var stream: Bool = false
 
     public init(source: Source = .sim, rate: Double, dataset: String) {
         self.source = source

@@ -91,6 +91,9 @@ public struct GateThresholds: Sendable, Equatable {
     public var minMeanTone: Double?
     /// tone: share of answers with a negative tone (compound < −0.05), at most.
     public var maxNegativeRate: Double?
+    /// any kind: share of items whose requests may fail (after retries) with the verdict still
+    /// computed on the answered items. Unset, any failed request makes the gate ERROR.
+    public var maxErrorRate: Double?
 
     public init(
         minScore: Double? = nil, maxRegression: Double? = nil, minPassRate: Double? = nil, passScore: Double = 0.5,

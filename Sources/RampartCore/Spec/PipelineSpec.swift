@@ -174,12 +174,15 @@ public struct EndpointSpec: Sendable, Equatable {
     public var model: String
     public var apiKeyEnv: String?
     public var timeout: Double
+    /// Extra headers a gateway needs (tenant, routing); sent by gates and added by the proxy.
+    public var headers: [String: String]
 
-    public init(baseURL: String, model: String, apiKeyEnv: String? = nil, timeout: Double = 60) {
+    public init(baseURL: String, model: String, apiKeyEnv: String? = nil, timeout: Double = 60, headers: [String: String] = [:]) {
         self.baseURL = baseURL
         self.model = model
         self.apiKeyEnv = apiKeyEnv
         self.timeout = timeout
+        self.headers = headers
     }
 }
 

@@ -176,7 +176,7 @@ struct SpecParser {
             if let f = m["options"] { reader.error(f.node, f.path, "sim options do not apply to an openai version; sampling settings go under 'openai'") }
             if let f = m["openai"] {
                 let extra = ["temperature", "max_tokens", "seed"]
-                if let o = reader.mapping(f, allowed: ["base_url", "model", "api_key_env", "timeout"] + extra, required: ["base_url", "model"]),
+                if let o = reader.mapping(f, allowed: ["base_url", "model", "api_key_env", "timeout", "headers"] + extra, required: ["base_url", "model"]),
                     let endpoint = endpoint(f, extra: extra, map: o)
                 {
                     var spec = OpenAIVariantSpec(endpoint: endpoint)
@@ -201,7 +201,7 @@ struct SpecParser {
 
     /// An OpenAI-compatible endpoint; `extra` names the keys the caller reads itself.
     func endpoint(_ field: YAMLField, extra: [String], map given: [String: YAMLField]? = nil) -> EndpointSpec? {
-        let keys = ["base_url", "model", "api_key_env", "timeout"] + extra
+        let keys = ["base_url", "model", "api_key_env", "timeout", "headers"] + extra
         guard let m = given ?? reader.mapping(field, allowed: keys, required: ["base_url", "model"]) else { return nil }
         var url: String?
         if let f = m["base_url"], let raw = reader.string(f) {
@@ -221,12 +221,30 @@ struct SpecParser {
             }
         }
         let timeout = m["timeout"].flatMap { reader.duration($0, minimum: 0.1) } ?? 60
+        let headers = m["headers"].flatMap { headerMap($0) } ?? [:]
         guard let url, let model else { return nil }
-        return EndpointSpec(baseURL: url, model: model, apiKeyEnv: keyEnv, timeout: timeout)
+        return EndpointSpec(baseURL: url, model: model, apiKeyEnv: keyEnv, timeout: timeout, headers: headers)
+    }
+
+    /// Extra request headers. A key belongs in `api_key_env`, never here: an `Authorization`
+    /// header with a literal value is refused so no secret sits in a spec.
+    func headerMap(_ field: YAMLField) -> [String: String]? {
+        guard let map = reader.stringMap(field) else { return nil }
+        for (name, _) in map {
+            let lower = name.lowercased()
+            if lower == "authorization" || lower == "api-key" || lower == "x-api-key" {
+                reader.error(field.node, field.child(name), "a key never goes in a spec: name its environment variable in api_key_env")
+            } else if ProxyHeaderRules.hopByHop.contains(lower) || lower == "content-length" || lower == "content-type" {
+                reader.error(field.node, field.child(name), "'\(name)' is set by Rampart and cannot be overridden")
+            } else if name.contains(where: { $0 == ":" || $0.isWhitespace }) {
+                reader.error(field.node, field.child(name), "not a valid header name")
+            }
+        }
+        return map
     }
 
     func judgeSpec(_ field: YAMLField) -> JudgeSpec? {
-        let keys = ["base_url", "model", "api_key_env", "timeout", "rubric", "max_calls"]
+        let keys = ["base_url", "model", "api_key_env", "timeout", "headers", "rubric", "max_calls"]
         guard let m = reader.mapping(field, allowed: keys, required: ["base_url", "model", "rubric"]) else { return nil }
         let endpoint = self.endpoint(field, extra: ["rubric", "max_calls"], map: m)
         let rubric = m["rubric"].flatMap { reader.string($0) }
@@ -330,8 +348,8 @@ struct SpecParser {
     func gateThresholds(_ field: YAMLField, kind: GateSpec.Kind) -> GateThresholds? {
         let keys = GateThresholds.keys(for: kind)
         let before = reader.diagnostics.count
-        guard let m = reader.mapping(field, allowed: keys) else { return nil }
-        if m.keys.allSatisfy({ $0 == "pass_score" }) && reader.diagnostics.count == before {
+        guard let m = reader.mapping(field, allowed: keys + ["max_error_rate"]) else { return nil }
+        if m.keys.allSatisfy({ $0 == "pass_score" || $0 == "max_error_rate" }) && reader.diagnostics.count == before {
             reader.error(field.node, field.path, "set at least one of: \(keys.joined(separator: ", "))")
             return nil
         }
@@ -348,6 +366,7 @@ struct SpecParser {
         t.maxLeakRate = m["max_leak_rate"].flatMap { reader.double($0, in: 0...1) }
         t.minMeanTone = m["min_mean_tone"].flatMap { reader.double($0, in: -1...1) }
         t.maxNegativeRate = m["max_negative_rate"].flatMap { reader.double($0, in: 0...1) }
+        t.maxErrorRate = m["max_error_rate"].flatMap { reader.double($0, in: 0...0.5) }
         return t
     }
 
@@ -665,15 +684,16 @@ struct SpecParser {
     }
 
     func trafficSpec(_ field: YAMLField) -> TrafficSpec? {
-        guard let m = reader.mapping(field, allowed: ["source", "rate", "dataset", "target"], required: ["dataset"]) else {
+        let keys = ["source", "rate", "dataset", "target", "model", "api_key_env", "headers", "stream"]
+        guard let m = reader.mapping(field, allowed: keys, required: ["dataset"]) else {
             return nil
         }
         var target: String?
         if let f = m["target"], let raw = reader.string(f) {
-            if let u = URL(string: raw), u.scheme == "http", u.host != nil {
+            if let u = URL(string: raw), ["http", "https"].contains(u.scheme ?? ""), u.host != nil {
                 target = raw
             } else {
-                reader.error(f.node, f.path, "must be an http URL such as http://127.0.0.1:8080 (your router's listener), got '\(raw)'")
+                reader.error(f.node, f.path, "must be an http(s) URL such as http://127.0.0.1:8080 (your router's listener), got '\(raw)'")
             }
         }
         let source = m["source"].flatMap { reader.choice($0, TrafficSpec.Source.self) } ?? .sim
@@ -688,6 +708,19 @@ struct SpecParser {
         }
         var spec = TrafficSpec(source: source, rate: rate ?? 0, dataset: dataset)
         spec.target = target
+        for key in ["model", "api_key_env", "headers", "stream"] where source != .load {
+            if let f = m[key] { reader.error(f.node, f.path, "applies to traffic source 'load' only (what its requests carry)") }
+        }
+        if let f = m["model"], let v = reader.string(f) { spec.model = v }
+        if let f = m["api_key_env"], let raw = reader.string(f) {
+            if raw.hasPrefix("sk-") || raw.count > 64 || raw.contains(where: { !($0.isLetter || $0.isNumber || $0 == "_") }) {
+                reader.error(f.node, f.path, "must name an environment variable (like GATEWAY_API_KEY), never hold the key itself")
+            } else {
+                spec.apiKeyEnv = raw
+            }
+        }
+        if let f = m["headers"], let h = headerMap(f) { spec.headers = h }
+        if let f = m["stream"], let v = reader.bool(f) { spec.stream = v }
         return spec
     }
 

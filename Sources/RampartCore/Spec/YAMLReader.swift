@@ -66,6 +66,24 @@ final class YAMLReader {
         return out
     }
 
+    /// A mapping of free-form names to strings (HTTP headers): any key, string values.
+    func stringMap(_ field: YAMLField) -> [String: String]? {
+        guard case .mapping(let map) = field.node else {
+            error(field.node, field.path, "must be a mapping (name: value lines), got \(describe(field.node))")
+            return nil
+        }
+        var out: [String: String] = [:]
+        for (keyNode, value) in map {
+            guard let key = keyNode.scalar?.string, !key.isEmpty else {
+                error(keyNode, field.path, "keys must be plain strings")
+                continue
+            }
+            if out[key] != nil { error(keyNode, field.child(key), "duplicate key '\(key)'") }
+            if let v = string(YAMLField(node: value, path: field.child(key)), nonEmpty: false) { out[key] = v }
+        }
+        return out
+    }
+
     func sequence(_ field: YAMLField) -> [YAMLField]? {
         guard case .sequence(let seq) = field.node else {
             error(field.node, field.path, "must be a list, got \(describe(field.node))")

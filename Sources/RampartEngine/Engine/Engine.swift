@@ -20,6 +20,9 @@ public struct RunOptions: Sendable {
     public var trafficNote: String?
     /// The control socket this run listens on, announced in its first event.
     public var controlSocket: String?
+    /// Waits between retries of a real endpoint, in real seconds whatever the engine's clock
+    /// (a virtual clock must not turn a server's `Retry-After` into a hammering). Injected in tests.
+    public var realWait: @Sendable (Double) async -> Void = { try? await Task.sleep(for: .seconds($0)) }
 
     public init(
         seed: UInt64, operator: String, schedule: [ScheduledCommand] = [], runFile: String? = nil, tick: Double = 1,
@@ -56,6 +59,8 @@ public final class Engine: Sendable {
     let redactor: Redactor
     /// The HTTP data plane (proxy, upstreams, load) when canary traffic goes over the network.
     let dataPlane: DataPlane?
+    /// Per version: stops sending to an endpoint that refused its first requests the same way.
+    let earlyStops = Mutex<[Variant: EarlyStop]>([.baseline: EarlyStop(), .candidate: EarlyStop()])
     private let inbox = Mutex<[OperatorCommand]>([])
     /// Mid-run notifications in flight; the run waits for them before it reports its end.
     private let notifying = Mutex<[Task<Void, Never>]>([])
@@ -234,8 +239,12 @@ public final class Engine: Sendable {
             let failing = result.checks.filter { $0.verdict == .fail }.map(\.threshold)
             let unsure = result.checks.filter { $0.verdict == .inconclusive }.map(\.threshold)
             var why: [String] = []
-            if !failing.isEmpty { why.append("failed \(failing.joined(separator: ", "))") }
-            if !unsure.isEmpty { why.append("inconclusive on \(unsure.joined(separator: ", ")) (more items or repeats would decide)") }
+            if result.verdict == .error, let e = result.errors {
+                why.append("ERROR: \(e.summary)")
+            } else {
+                if !failing.isEmpty { why.append("failed \(failing.joined(separator: ", "))") }
+                if !unsure.isEmpty { why.append("inconclusive on \(unsure.joined(separator: ", ")) (more items or repeats would decide)") }
+            }
             if result.passed {
                 publish(.stage(StageChange(stage: stage, state: .passed, reason: why.isEmpty ? nil : why.joined(separator: "; ") + "; allowed by on_inconclusive: pass")))
             } else {

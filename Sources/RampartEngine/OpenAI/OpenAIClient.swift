@@ -1,34 +1,35 @@
 import Foundation
+import RampartCore
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 
 /// A small client for OpenAI-compatible servers (vLLM, llama.cpp, Ollama, LiteLLM, OpenAI):
-/// chat completions and embeddings, with a timeout, retries with jittered backoff on transient
-/// failures, and `429` / `Retry-After` honoured. The API key is read from the environment
-/// variable the spec names and never leaves this type: errors and logs name the variable only.
+/// chat completions and embeddings, with a deadline per attempt and the one `RetryPolicy`
+/// (408, 409, 429, 5xx and lost connections are retried, `Retry-After` is honoured; a 400, 401
+/// or 404 is final at once). The API key is read from the environment variable the spec names
+/// and never leaves this type: errors and logs name the variable only.
 public struct OpenAIClient: Sendable {
     public var baseURL: URL
     public var apiKeyVariable: String?
     public var timeout: Double
     public var retries: Int
+    /// Sent with every request (a gateway's routing or tenant headers); never logged.
+    public var headers: [String: String]
     /// Waits between attempts; injected so tests never sleep.
     public var sleep: @Sendable (Double) async -> Void
 
-    public init(baseURL: URL, apiKeyVariable: String? = nil, timeout: Double = 60, retries: Int = 3,
+    public init(baseURL: URL, apiKeyVariable: String? = nil, timeout: Double = 60, retries: Int = 3, headers: [String: String] = [:],
                 sleep: @escaping @Sendable (Double) async -> Void = { try? await Task.sleep(for: .seconds($0)) }) {
         self.baseURL = baseURL
         self.apiKeyVariable = apiKeyVariable
         self.timeout = timeout
         self.retries = retries
+        self.headers = headers
         self.sleep = sleep
     }
 
-    public struct Failure: Error, Sendable, CustomStringConvertible {
-        public var status: Int?
-        public var message: String
-        public var description: String { status.map { "HTTP \($0): \(message)" } ?? message }
-    }
+    public typealias Failure = RequestFailure
 
     public struct Chat: Sendable, Equatable {
         public var text: String
@@ -48,7 +49,7 @@ public struct OpenAIClient: Sendable {
         let json = try await post("chat/completions", body)
         guard let choices = json["choices"] as? [[String: Any]], let first = choices.first,
               let message = first["message"] as? [String: Any] else {
-            throw Failure(status: nil, message: "the response has no choices[0].message")
+            throw Failure(.malformed, message: "the response has no choices[0].message")
         }
         let usage = json["usage"] as? [String: Any]
         return Chat(
@@ -59,61 +60,83 @@ public struct OpenAIClient: Sendable {
     public func embeddings(model: String, inputs: [String]) async throws(Failure) -> [[Double]] {
         let json = try await post("embeddings", ["model": model, "input": inputs])
         guard let data = json["data"] as? [[String: Any]], data.count == inputs.count else {
-            throw Failure(status: nil, message: "expected \(inputs.count) embeddings in data[]")
+            throw Failure(.malformed, message: "expected \(inputs.count) embeddings in data[]")
         }
         let sorted = data.sorted { ($0["index"] as? Int ?? 0) < ($1["index"] as? Int ?? 0) }
         return try sorted.map { item throws(Failure) in
-            guard let vector = item["embedding"] as? [NSNumber] else { throw Failure(status: nil, message: "an embedding is not a list of numbers") }
+            guard let vector = item["embedding"] as? [NSNumber] else { throw Failure(.malformed, message: "an embedding is not a list of numbers") }
             return vector.map(\.doubleValue)
         }
+    }
+
+    /// The key from the environment, or the failure that says which variable to set.
+    public static func key(_ variable: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws(Failure) -> String? {
+        guard let variable else { return nil }
+        guard let key = environment[variable], !key.isEmpty else {
+            throw Failure(.missingKey, message: "the API key variable \(variable) is not set")
+        }
+        return key
     }
 
     func post(_ path: String, _ body: [String: Any]) async throws(Failure) -> [String: Any] {
         var request = URLRequest(url: baseURL.appendingPathComponent(path), timeoutInterval: timeout)
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        if let variable = apiKeyVariable {
-            guard let key = ProcessInfo.processInfo.environment[variable], !key.isEmpty else {
-                throw Failure(status: nil, message: "the API key variable \(variable) is not set")
-            }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        if let key = try Self.key(apiKeyVariable) {
             request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
         }
         do {
             request.httpBody = try JSONSerialization.data(withJSONObject: body)
         } catch {
-            throw Failure(status: nil, message: "cannot encode the request")
+            throw Failure(.badRequest, message: "cannot encode the request")
         }
-        var last = Failure(status: nil, message: "no attempt made")
-        for attempt in 0...retries {
-            do {
-                let (data, response) = try await HTTPDeadline.data(for: request, within: timeout)
-                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                if (200..<300).contains(status) {
-                    guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                        throw Failure(status: status, message: "the response is not a JSON object")
-                    }
-                    return json
-                }
-                last = Failure(status: status, message: Self.errorMessage(data))
-                let transient = status == 429 || status >= 500
-                guard transient, attempt < retries else { throw last }
-                let retryAfter = (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Retry-After").flatMap(Double.init)
-                await sleep(retryAfter ?? Self.backoff(attempt))
-            } catch let failure as Failure {
-                throw failure
-            } catch {
-                let timedOut = (error as? URLError)?.code == .timedOut
-                last = Failure(status: nil, message: timedOut ? "no answer within \(String(format: "%g", timeout)) s" : "transport: \(error.localizedDescription)")
-                guard attempt < retries else { throw last }
-                await sleep(Self.backoff(attempt))
+        let policy = RetryPolicy(retries: retries)
+        var attempt = 0
+        while true {
+            let failure: Failure
+            switch await once(request) {
+            case .success(let json): return json
+            case .failure(let f): failure = f
             }
+            guard let wait = policy.delay(after: failure, attempt: attempt, jitter: Double.random(in: 0..<1)) else { throw failure }
+            await sleep(wait)
+            attempt += 1
         }
-        throw last
     }
 
-    /// Exponential backoff with full jitter: up to 0.5 s, 1 s, 2 s… (capped at 30 s).
-    static func backoff(_ attempt: Int) -> Double {
-        min(30, 0.5 * pow(2, Double(attempt))) * Double.random(in: 0.5...1)
+    /// One attempt against the deadline.
+    private func once(_ request: URLRequest) async -> Result<[String: Any], Failure> {
+        do {
+            let (data, response) = try await HTTPDeadline.data(for: request, within: timeout)
+            let http = response as? HTTPURLResponse
+            let status = http?.statusCode ?? 0
+            if (200..<300).contains(status) {
+                guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                    return .failure(Failure(.malformed, status: status, message: "the response is not a JSON object"))
+                }
+                return .success(json)
+            }
+            let retryAfter = RetryPolicy.retryAfter(http?.value(forHTTPHeaderField: "Retry-After"))
+            return .failure(.http(status: status, message: Self.errorMessage(data), retryAfter: retryAfter))
+        } catch {
+            return .failure(Self.transportFailure(error, timeout: timeout, url: request.url))
+        }
+    }
+
+    static func transportFailure(_ error: any Error, timeout: Double, url: URL?) -> Failure {
+        let host = url.map { "\($0.host ?? "?")\($0.port.map { ":\($0)" } ?? "")" } ?? "the server"
+        guard let e = error as? URLError else { return Failure(.unreachable, message: "cannot reach \(host): \(error.localizedDescription)") }
+        switch e.code {
+        case .timedOut: return Failure(.timeout, message: "no answer within \(String(format: "%g", timeout)) s")
+        case .cannotConnectToHost: return Failure(.unreachable, message: "cannot reach \(host): connection refused (nothing is listening)")
+        case .cannotFindHost, .dnsLookupFailed: return Failure(.unreachable, message: "cannot reach \(host): unknown host")
+        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate, .serverCertificateNotYetValid,
+             .serverCertificateHasUnknownRoot, .clientCertificateRejected:
+            return Failure(.unreachable, message: "cannot reach \(host): TLS failed (\(e.localizedDescription))")
+        case .networkConnectionLost: return Failure(.server, message: "\(host) closed the connection before answering")
+        default: return Failure(.unreachable, message: "cannot reach \(host): \(e.localizedDescription)")
+        }
     }
 
     static func errorMessage(_ data: Data) -> String {

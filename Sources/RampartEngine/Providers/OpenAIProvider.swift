@@ -5,8 +5,9 @@ import RampartCore
 /// (through the proxy's upstreams) the HTTP canary all call it the same way: the rendered prompt
 /// template as the system message, the case's input as the user message.
 ///
-/// A call that fails after the client's retries is a failed response for that version, never a
-/// crash; the latency is the real wall time including retries.
+/// One call is one attempt: the caller (a gate's retry loop, the canary) owns retries, so they
+/// are never multiplied. A call that fails is a failed response carrying its `RequestFailure`,
+/// never a crash and never an empty answer to be scored.
 public struct OpenAIProvider: ModelProvider {
     public let client: OpenAIClient
     public let spec: OpenAIVariantSpec
@@ -14,7 +15,8 @@ public struct OpenAIProvider: ModelProvider {
     public init(spec: OpenAIVariantSpec, client: OpenAIClient? = nil) {
         self.spec = spec
         self.client = client ?? OpenAIClient(
-            baseURL: URL(string: spec.endpoint.baseURL)!, apiKeyVariable: spec.endpoint.apiKeyEnv, timeout: spec.endpoint.timeout)
+            baseURL: URL(string: spec.endpoint.baseURL)!, apiKeyVariable: spec.endpoint.apiKeyEnv, timeout: spec.endpoint.timeout, retries: 0,
+            headers: spec.endpoint.headers)
     }
 
     public var identity: String {
@@ -34,7 +36,7 @@ public struct OpenAIProvider: ModelProvider {
                 model: spec.endpoint.model, system: request.system, user: user, temperature: spec.temperature, maxTokens: spec.maxTokens, seed: spec.seed)
             return ModelResponse(text: chat.text, latencyMs: Self.ms(since: started), promptTokens: chat.promptTokens, completionTokens: chat.completionTokens, failed: false)
         } catch {
-            return ModelResponse(text: "", latencyMs: Self.ms(since: started), promptTokens: 0, completionTokens: 0, failed: true)
+            return .failed(error, latencyMs: Self.ms(since: started))
         }
     }
 

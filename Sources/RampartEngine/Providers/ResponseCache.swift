@@ -62,6 +62,7 @@ public struct CachingProvider: ModelProvider {
     public let wrapped: any ModelProvider
     public let cache: ResponseCache
     public var identity: String { wrapped.identity }
+    public var isSimulated: Bool { wrapped.isSimulated }
 
     public init(_ wrapped: any ModelProvider, cache: ResponseCache) {
         self.wrapped = wrapped

@@ -9,6 +9,7 @@ public final class SimProvider: ModelProvider {
     private let variant: Variant
     private let streams = Mutex<[String: SeededRandom]>([:])
     public let identity: String
+    public var isSimulated: Bool { true }
 
     public init(profile: SimProfile, systemPrompt: String, seed: UInt64, variant: Variant, model name: String = "sim", version: String = "0") {
         self.model = SimModel(profile: profile, systemPrompt: systemPrompt)

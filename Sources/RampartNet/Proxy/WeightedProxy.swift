@@ -107,7 +107,7 @@ public final class WeightedProxy: Sendable {
         let upstream = variant == .candidate ? candidate : baseline
         var outgoing = request
         outgoing.uri = upstream.pathPrefix + request.uri
-        outgoing.headers = request.headers.filter { !ProxyHeaders.hopByHop.contains($0.name.lowercased()) }
+        outgoing.headers = request.headers.filter { !ProxyHeaderRules.hopByHop.contains($0.name.lowercased()) }
         let started = ContinuousClock.now
         var response: HTTPResponseMessage
         var failed = false
@@ -143,7 +143,7 @@ public final class WeightedProxy: Sendable {
             synthetic: request.header("x-rampart-synthetic") != nil)
         counters.withLock { $0.record(observation) }
         onExchange(ProxyExchange(observation: observation, itemID: request.header("x-rampart-item"), answer: usage?.text))
-        response.headers = response.headers.filter { !ProxyHeaders.hopByHop.contains($0.name.lowercased()) && $0.name.lowercased() != "content-length" }
+        response.headers = response.headers.filter { !ProxyHeaderRules.hopByHop.contains($0.name.lowercased()) && $0.name.lowercased() != "content-length" }
         response.headers.append(("x-rampart-variant", variant.rawValue))
         return response
     }
@@ -155,11 +155,4 @@ public final class WeightedProxy: Sendable {
             c.arms[variant]!.qualityCount += 1
         }
     }
-}
-
-enum ProxyHeaders {
-    /// Headers that describe one connection, not the message (RFC 9110 §7.6.1).
-    static let hopByHop: Set<String> = [
-        "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host",
-    ]
 }

@@ -181,7 +181,9 @@ struct Painter {
         var x = screen.put("  \(glyph(state)) ", x: 0, y: y, style: p.stage(state))
         x = screen.put(CharWidth.pad(name, to: 18), x: x, y: y, style: p.base)
         x = screen.put(CharWidth.pad(state.rawValue, to: 8), x: x, y: y, style: p.stage(state))
-        if let result = s.gates[name] {
+        if let result = s.gates[name], result.verdict == .error, let errors = result.errors {
+            screen.put(CharWidth.truncate("ERROR " + errors.summary, to: width - x - 1), x: x, y: y, style: p.stage(.failed))
+        } else if let result = s.gates[name] {
             let text = result.checks.map { c in
                 var t = "\(shortMeasure(c)) \(fmt(c.candidate)) \(c.comparison == .atLeast ? "≥" : "≤") \(fmt(c.limit)) [\(fmt(c.interval.low))–\(fmt(c.interval.high))]"
                 if wide, let b = c.baseline { t += " base \(fmt(b))" }
@@ -189,6 +191,7 @@ struct Painter {
                 case .pass: return t
                 case .fail: return "\(g.fail) " + t
                 case .inconclusive: return "? " + t + " inconclusive"
+                case .error: return "! " + t + " error"
                 }
             }.joined(separator: "; ")
             screen.put(CharWidth.truncate(text, to: width - x - 1), x: x, y: y, style: result.passed ? p.base : p.stage(.failed))
