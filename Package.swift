@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         // The canary data plane: HTTP proxy, embedded upstreams, load generator, control socket.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // TLS to https upstreams (gateways, hosted models) from the proxy, the load generator and tests.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // Bounded-memory latency percentiles for live canary metrics.
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
@@ -36,6 +38,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // Edges: engine, clocks, build runner, providers, routers, notifiers, recorder.

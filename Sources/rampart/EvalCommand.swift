@@ -13,8 +13,9 @@ struct EvalCommand: AsyncParsableCommand {
             A request that fails after its retries is an error, never a score: its gate is ERROR (blocking)
             unless the gate sets max_error_rate.
             Exit codes: 0 pass, 1 a gate failed, was inconclusive (unless on_inconclusive: pass) or errored,
-            64 usage, 65 invalid input, 69 a model endpoint cannot be reached or refuses the credentials
-            (or an API key variable is not set), 74 a report cannot be written.
+            64 usage, 65 invalid input (also: the endpoint rejects every request as malformed or for an
+            unknown model), 69 a model endpoint cannot be reached or refuses the credentials (or an API
+            key variable is not set), 74 a report cannot be written.
             """
     )
 
@@ -96,9 +97,15 @@ struct EvalCommand: AsyncParsableCommand {
         print((errored.isEmpty ? "FAIL: " : "ERROR: ") + blocking.map { "\($0.result.name) \($0.result.verdict.rawValue)" }.joined(separator: ", "))
         // An endpoint that cannot be reached or refuses the credentials is not a verdict on the
         // candidate: it is a service that is unavailable, and CI should say so.
-        if let refused = errored.compactMap(\.result.errors).first(where: \.refusesService) {
+        let causes = errored.compactMap(\.result.errors)
+        if let refused = causes.first(where: \.refusesService) {
             Console.error("error: \(refused.variant.rawValue) endpoint unavailable: \(refused.first.description)")
             throw Exit.unavailable
+        }
+        // Every request refused as malformed or for an unknown model: the spec is what to fix.
+        if !causes.isEmpty, causes.allSatisfy(\.rejectsRequest), let first = causes.first {
+            Console.error("error: \(first.variant.rawValue) endpoint rejects the requests: \(first.first.description) (check the model id and base_url in the spec)")
+            throw Exit.invalidInput
         }
         throw ExitCode(1)
     }

@@ -29,7 +29,7 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(help: "HOST:PORT to listen on.")
     var listen: String = "127.0.0.1:8480"
 
-    @Option(help: "Base URL of the baseline (e.g. http://10.0.0.5:8000/v1).")
+    @Option(help: "Base URL of the baseline (e.g. http://10.0.0.5:8000/v1 or https://gateway.internal/v1).")
     var baseline: String?
 
     @Option(help: "Base URL of the candidate.")
@@ -50,6 +50,9 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(help: "Upstream timeout in seconds.")
     var timeout: Double = 30
 
+    @Option(help: "PEM file of extra certificate authorities for https upstreams (the system's are trusted too).")
+    var caFile: String?
+
     @Option(help: "Seconds between report lines (0: none).")
     var reportEvery: Double = 10
 
@@ -58,10 +61,15 @@ struct ProxyCommand: AsyncParsableCommand {
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
         for (name, url) in [("baseline", baseline), ("candidate", candidate)] {
             if let url {
-                guard ProxyUpstream(baseURL: url) != nil else { throw ValidationError("--\(name) must be an http URL, got '\(url)'") }
+                guard let u = URL(string: url), ["http", "https"].contains(u.scheme ?? ""), u.host != nil else {
+                    throw ValidationError("--\(name) must be an http(s) URL, got '\(url)'")
+                }
             } else if meter == nil || meter?.rawValue == name {
                 throw ValidationError("--\(name) URL is required\(meter == nil ? " (or use --meter to front one version)" : " to meter it")")
             }
+        }
+        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+            throw ValidationError("--ca-file: cannot read '\(caFile)'")
         }
         if meter != nil && (weightFile != nil || weight != 0) {
             throw ValidationError("--meter sends everything to one version; --weight and --weight-file do not apply")
@@ -79,9 +87,15 @@ struct ProxyCommand: AsyncParsableCommand {
         let live = LiveBox()
         // A meter has one upstream; the other arm is never routed to.
         let only = (meter == .baseline ? baseline : candidate) ?? baseline ?? candidate ?? ""
+        let upstreams: (ProxyUpstream, ProxyUpstream)
+        do {
+            upstreams = (try ProxyUpstream(baseURL: baseline ?? only, caFile: caFile), try ProxyUpstream(baseURL: candidate ?? only, caFile: caFile))
+        } catch {
+            Console.error("error: \(error)")
+            throw Exit.usage
+        }
         let proxy = WeightedProxy(
-            baseline: ProxyUpstream(baseURL: baseline ?? only)!, candidate: ProxyUpstream(baseURL: candidate ?? only)!,
-            stickyHeader: stickyHeader.isEmpty ? nil : stickyHeader, timeout: timeout
+            baseline: upstreams.0, candidate: upstreams.1, stickyHeader: stickyHeader.isEmpty ? nil : stickyHeader, timeout: timeout
         ) { live.record($0.observation) }
         try? proxy.setWeight(weight)
         let (host, port) = parseListen()!

@@ -79,6 +79,7 @@ final class FlakyProvider: ModelProvider {
     let failFirstAttempt: Bool
     let state = Mutex((inFlight: 0, peak: 0, calls: 0))
     var identity: String { wrapped.identity + "|flaky" }
+    var isSimulated: Bool { wrapped.isSimulated }
     init(_ wrapped: any ModelProvider, failFirstAttempt: Bool) {
         self.wrapped = wrapped
         self.failFirstAttempt = failFirstAttempt
@@ -124,10 +125,19 @@ struct GateConcurrencyTests {
         #expect(calls >= 2 * requests && calls <= 2 * requests + requests / 20)
     }
 
-    @Test func withoutRetriesADeadEndpointIsCountedNotHidden() async throws {
-        let (reports, _) = try await run({ spec in for i in spec.gates.indices { spec.gates[i].retries = 0 } }, flaky: true)
+    @Test func withoutRetriesADeadEndpointIsAnErrorNeverAScore() async throws {
+        let (reports, flaky) = try await run({ spec in for i in spec.gates.indices { spec.gates[i].retries = 0 } }, flaky: true)
+        for report in reports {
+            let r = report.result
+            #expect(r.verdict == .error, "\(r.name): \(r.verdict)")
+            #expect(!r.passed)
+            #expect(r.errors?.items == r.errors?.of)
+            #expect(report.items.allSatisfy { $0.error != nil && !$0.passed })
+        }
         let golden = reports[0].result
         #expect(golden.candidateErrors == golden.items * golden.samples)
-        #expect(golden.verdict == .fail)
+        // The candidate's endpoint failed its first requests the same way: the rest were never sent.
+        let calls = flaky.state.withLock { $0.calls }
+        #expect(calls <= 5 + 8, "\(calls) calls: the early stop holds back all but the first few (and those in flight)")
     }
 }

@@ -17,6 +17,8 @@ public struct Observation: Sendable, Equatable, Codable {
     public var synthetic: Bool
     /// The sampled answer held a confirmed leak or violation (a critical event).
     public var critical: Bool = false
+    /// For a streamed answer: milliseconds until its first token reached the proxy.
+    public var ttftMs: Double?
 
     public init(
         variant: Variant, latencyMs: Double, status: Int = 200, failed: Bool = false, promptTokens: Int = 0,
@@ -39,6 +41,7 @@ public struct Observation: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case variant, status, failed, cost, quality, synthetic, critical
         case latencyMs = "latency_ms"
+        case ttftMs = "ttft_ms"
         case promptTokens = "prompt_tokens"
         case completionTokens = "completion_tokens"
     }
@@ -57,5 +60,6 @@ extension Observation {
         quality = try c.decodeIfPresent(Double.self, forKey: .quality)
         synthetic = try c.decodeIfPresent(Bool.self, forKey: .synthetic) ?? false
         critical = try c.decodeIfPresent(Bool.self, forKey: .critical) ?? false
+        ttftMs = try c.decodeIfPresent(Double.self, forKey: .ttftMs)
     }
 }

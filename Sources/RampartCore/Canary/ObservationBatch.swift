@@ -3,7 +3,8 @@
 ///
 /// `variants` has one character per request, `b` or `c`; the other columns are parallel to it.
 /// Rare fields are sparse: `failed` and `critical` list indices, `status` lists [index, status]
-/// pairs for anything but 200, `quality` lists [index, score] pairs for the scored ones.
+/// pairs for anything but 200, `quality` lists [index, score] pairs for the scored ones, `ttft`
+/// [index, ms] pairs for streamed answers.
 public struct ObservationBatch: Sendable, Equatable, Codable {
     /// The candidate's share (percent) while these requests were served.
     public var weight: Double
@@ -17,6 +18,8 @@ public struct ObservationBatch: Sendable, Equatable, Codable {
     public var quality: [[Double]]
     public var critical: [Int]
     public var synthetic: Bool
+    /// [index, milliseconds to the first token] for streamed answers; absent when none were.
+    public var ttft: [[Double]]?
 
     public init(weight: Double, observations: [Observation]) {
         self.weight = weight
@@ -30,6 +33,8 @@ public struct ObservationBatch: Sendable, Equatable, Codable {
         quality = observations.indices.compactMap { i in observations[i].quality.map { [Double(i), ($0 * 1e6).rounded() / 1e6] } }
         critical = observations.indices.filter { observations[$0].critical }
         synthetic = observations.allSatisfy(\.synthetic)
+        let streamed = observations.indices.compactMap { i in observations[i].ttftMs.map { [Double(i), ($0 * 10).rounded() / 10] } }
+        ttft = streamed.isEmpty ? nil : streamed
     }
 
     public var count: Int { latency.count }
@@ -47,6 +52,7 @@ public struct ObservationBatch: Sendable, Equatable, Codable {
         for pair in status where pair.count == 2 && pair[0] < out.count { out[pair[0]].status = pair[1] }
         for pair in quality where pair.count == 2 && Int(pair[0]) < out.count { out[Int(pair[0])].quality = pair[1] }
         for i in critical where i < out.count { out[i].critical = true }
+        for pair in ttft ?? [] where pair.count == 2 && Int(pair[0]) < out.count { out[Int(pair[0])].ttftMs = pair[1] }
         return out
     }
 }

@@ -114,6 +114,10 @@ public struct GateErrors: Sendable, Equatable, Codable {
     public var limit: Double?
     /// Every failure in the gate was of a kind that refuses service (unreachable, credentials).
     public var refusesService: Bool
+    /// Every failure was the request's own fault (unknown model, bad request): a spec to fix.
+    public var rejectsRequest = false
+    /// Requests never sent because the endpoint had failed its first ones the same way.
+    public var notSent = 0
 
     public init(
         items: Int, of: Int, candidateRequests: Int, baselineRequests: Int, first: RequestFailure, variant: Variant, limit: Double?,
@@ -142,7 +146,8 @@ public struct GateErrors: Sendable, Equatable, Codable {
     /// One line: how many, which version, the first reason.
     public var summary: String {
         let allowed = limit.map { ", \(String(format: "%g", $0 * 100))% allowed" } ?? ""
-        return "\(items) of \(of) items errored\(allowed); first: \(variant.rawValue) \(first.description)"
+        let held = notSent > 0 ? " (\(notSent) requests not sent: the endpoint failed its first ones the same way)" : ""
+        return "\(items) of \(of) items errored\(allowed)\(held); first: \(variant.rawValue) \(first.description)"
     }
 
     enum CodingKeys: String, CodingKey {
@@ -150,6 +155,22 @@ public struct GateErrors: Sendable, Equatable, Codable {
         case candidateRequests = "candidate_requests"
         case baselineRequests = "baseline_requests"
         case refusesService = "refuses_service"
+        case rejectsRequest = "rejects_request"
+        case notSent = "not_sent"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        items = try c.decode(Int.self, forKey: .items)
+        of = try c.decode(Int.self, forKey: .of)
+        candidateRequests = try c.decodeIfPresent(Int.self, forKey: .candidateRequests) ?? 0
+        baselineRequests = try c.decodeIfPresent(Int.self, forKey: .baselineRequests) ?? 0
+        first = try c.decode(RequestFailure.self, forKey: .first)
+        variant = try c.decode(Variant.self, forKey: .variant)
+        limit = try c.decodeIfPresent(Double.self, forKey: .limit)
+        refusesService = try c.decodeIfPresent(Bool.self, forKey: .refusesService) ?? false
+        rejectsRequest = try c.decodeIfPresent(Bool.self, forKey: .rejectsRequest) ?? false
+        notSent = try c.decodeIfPresent(Int.self, forKey: .notSent) ?? 0
     }
 }
 

@@ -34,6 +34,9 @@ public struct SequentialJudge: CanaryJudge {
         var counts: CountMartingale?
         /// For a latency percentile with a ratio margin: both arms' latency histograms.
         var histograms: [ArmAccumulator]?
+        /// Answered requests per arm: a metric no request answered in one arm says nothing about
+        /// that version, so it is never called non-inferior (100 % errors in both arms is "equal").
+        var successes = [0, 0]
     }
 
     private var tracks: [Track] = []
@@ -99,6 +102,9 @@ public struct SequentialJudge: CanaryJudge {
         if o.critical && o.variant == .candidate { criticalEvents += 1 }
         if o.variant == .candidate && !o.isClientError { stepCandidateRequests += 1 }
         let arm = o.variant == .baseline ? 0 : 1
+        if !o.failed && !o.isClientError {
+            for i in tracks.indices { tracks[i].successes[arm] += 1 }
+        }
         for i in tracks.indices where o.failed && tracks[i].counts != nil {
             tracks[i].counts!.observe(fromCandidate: o.variant == .candidate, share: weight / 100)
         }
@@ -165,6 +171,7 @@ public struct SequentialJudge: CanaryJudge {
             let arm = variant == .baseline ? 0 : 1
             if variant == .candidate { stepCandidateRequests += dn }
             for i in tracks.indices where tracks[i].check.metric == .errorRate {
+                tracks[i].successes[arm] += dn - de
                 tracks[i].arms[arm].add(1, count: de)
                 tracks[i].arms[arm].add(0, count: dn - de)
                 if tracks[i].counts != nil {
@@ -223,12 +230,17 @@ public struct SequentialJudge: CanaryJudge {
             } else {
                 status = .undecided
             }
+            var why = metric.rawValue
+            if status == .nonInferior, let silent = [(0, "baseline"), (1, "candidate")].first(where: { k.successes[$0.0] == 0 }) {
+                status = .undecided
+                why += " (no successful request from the \(silent.1))"
+            }
             let role = k.check.effectiveRole
             if role == .success, status == .nonInferior, (k.check.require ?? .nonInferior) == .superior, upper >= 0 {
                 status = .undecided
             }
             let needed = role == .guardrail || (role == .success && (k.check.require ?? .nonInferior) != .none)
-            if needed && status == .undecided { pending.append(metric.rawValue) }
+            if needed && status == .undecided { pending.append(why) }
             let eta = status == .undecided
                 ? SequentialJudge.eta(z: z, v: v, tau: tau, margin: margin, alpha: leansHarm ? rollbackAlpha : policy.alphaPromote, nCandidate: k.arms[1].n, rate: candidateRate)
                 : nil

@@ -16,6 +16,8 @@ public struct CanarySpec: Sendable, Equatable {
     public var judge: JudgePolicy = JudgePolicy()
     /// Where the judge reads the metrics: the observed requests, or Prometheus.
     public var metricsSource: MetricsSourceSpec = .observations
+    /// The absolute check that both arms' evidence is sound (on unless the spec turns it off).
+    public var evidenceGuard = EvidenceGuard.Settings()
 
     public init(
         router: RouterSpec = .builtin, traffic: TrafficSpec, steps: [CanaryStep], metrics: [MetricCheck],
@@ -94,6 +96,9 @@ public struct ProxySpec: Sendable, Equatable {
     /// Behind an external router (nginx): one listener per version, which the router's upstream
     /// names instead of the version itself. Each forwards to its version and measures it.
     public var meter: Meter?
+    /// A PEM file of extra certificate authorities trusted for https upstreams and targets,
+    /// beside the system's (a private gateway's CA).
+    public var caFile: String?
 
     public struct Meter: Sendable, Equatable {
         public var baseline: HostPort

@@ -371,7 +371,10 @@ struct SpecParser {
     }
 
     func canarySpec(_ field: YAMLField) -> CanarySpec? {
-        let keys = ["router", "traffic", "proxy", "judge", "steps", "metrics", "metrics_source", "analysis_interval", "failure_limit", "min_samples"]
+        let keys = [
+            "router", "traffic", "proxy", "judge", "steps", "metrics", "metrics_source", "analysis_interval", "failure_limit", "min_samples",
+            "evidence_guard",
+        ]
         guard let m = reader.mapping(field, allowed: keys, required: ["traffic", "steps", "metrics"]) else { return nil }
         let router = m["router"].flatMap { routerSpec($0) } ?? .builtin
         let traffic = m["traffic"].flatMap { trafficSpec($0) }
@@ -385,6 +388,7 @@ struct SpecParser {
         let parsedSource = m["metrics_source"].flatMap { metricsSource($0) }
         let source = parsedSource ?? .observations
         let judge = m["judge"].map { judgePolicy($0) } ?? JudgePolicy()
+        let evidenceGuard = m["evidence_guard"].map { evidenceGuardSettings($0) } ?? EvidenceGuard.Settings()
         // A source that failed to parse has been reported; checks that depend on it would only echo it.
         let sourceKnown = m["metrics_source"] == nil || parsedSource != nil
         if let traffic {
@@ -408,7 +412,22 @@ struct SpecParser {
             failureLimit: failureLimit, minSamples: minSamples, proxy: proxy)
         spec.judge = judge
         spec.metricsSource = source
+        spec.evidenceGuard = evidenceGuard
         return spec
+    }
+
+    /// `evidence_guard: off`, or a mapping with `max_error_rate` and `min_requests`.
+    func evidenceGuardSettings(_ field: YAMLField) -> EvidenceGuard.Settings {
+        var g = EvidenceGuard.Settings()
+        if case .scalar = field.node {
+            if let on = reader.bool(field) { g.enabled = on }
+            return g
+        }
+        guard let m = reader.mapping(field, allowed: ["enabled", "max_error_rate", "min_requests"]) else { return g }
+        if let f = m["enabled"], let on = reader.bool(f) { g.enabled = on }
+        if let f = m["max_error_rate"], let v = reader.double(f, in: 0.01...1) { g.maxErrorRate = v }
+        if let f = m["min_requests"], let v = reader.int(f, in: 1...1_000_000) { g.minRequests = v }
+        return g
     }
 
     /// Which combinations of traffic source, router, proxy and metrics source make a data plane
@@ -639,7 +658,7 @@ struct SpecParser {
 
     func proxySpec(_ field: YAMLField) -> ProxySpec {
         var p = ProxySpec()
-        let keys = ["listen", "sticky_header", "upstream_timeout", "baseline_url", "candidate_url", "quality_sample", "meter"]
+        let keys = ["listen", "sticky_header", "upstream_timeout", "baseline_url", "candidate_url", "quality_sample", "meter", "ca_file"]
         guard let m = reader.mapping(field, allowed: keys) else { return p }
         if let f = m["listen"], let hp = hostPort(f, allowZero: true) {
             p.host = hp.host
@@ -661,13 +680,14 @@ struct SpecParser {
         if let f = m["upstream_timeout"], let t = reader.duration(f, minimum: 0.01) { p.upstreamTimeout = t }
         for (key, variant) in [("baseline_url", Variant.baseline), ("candidate_url", .candidate)] {
             guard let f = m[key], let raw = reader.string(f) else { continue }
-            guard let u = URL(string: raw), u.scheme == "http", u.host != nil else {
-                reader.error(f.node, f.path, "must be an http URL of an OpenAI-compatible server such as http://127.0.0.1:9001, got '\(raw)'")
+            guard let u = URL(string: raw), ["http", "https"].contains(u.scheme ?? ""), u.host != nil else {
+                reader.error(f.node, f.path, "must be an http(s) URL of an OpenAI-compatible server such as http://127.0.0.1:9001, got '\(raw)'")
                 continue
             }
             if variant == .baseline { p.baselineURL = raw } else { p.candidateURL = raw }
         }
         if let f = m["quality_sample"], let q = reader.double(f, in: 0...1) { p.qualitySample = q }
+        if let f = m["ca_file"] { p.caFile = reader.file(f) }
         return p
     }
 

@@ -20,11 +20,16 @@ final class CanaryRun {
     private let prometheus: PrometheusMetrics?
     /// The last failures reported from the metrics source, so each change is logged once.
     private var sourceErrors: String?
+    /// Holds the ramp, then rolls back, while both arms' evidence is broken.
+    private var evidence: EvidenceGuard
+    /// Counts a metrics backend reported in the step so far, for the guard's per-interval news.
+    private var sourceCounts: [Variant: (requests: Int, errors: Int)] = [:]
 
     init(engine: Engine, spec: CanarySpec) {
         self.engine = engine
         self.spec = spec
         self.judge = Judges.make(spec)
+        self.evidence = EvidenceGuard(settings: spec.evidenceGuard)
         // The proxy splits only behind the builtin router; behind nginx and the others it meters.
         if let plane = engine.dataPlane {
             traffic = plane.traffic
@@ -175,6 +180,9 @@ final class CanaryRun {
         var holdUntil: Double?
         /// Active (unpaused) time at which the step is inconclusive; a resume from a hold extends it.
         var timeoutAt = step.timeout
+        /// Set while the evidence guard holds the ramp.
+        var brokenEvidence = false
+        sourceCounts = [:]
 
         while true {
             for command in engine.takeCommands(now: t) {
@@ -197,15 +205,19 @@ final class CanaryRun {
                 live.record(o, at: t)
                 // A judge reading Prometheus decides on its readings alone: the meter's requests
                 // are the same requests, and counting both would count them twice.
-                if prometheus == nil { judge.observe(o, weight: weight, at: t) }
+                if prometheus == nil {
+                    judge.observe(o, weight: weight, at: t)
+                    evidence.observe(o)
+                }
             }
-            if !paused { baked += tick }
+            if !paused && !brokenEvidence { baked += tick }
             if t >= nextMetrics - 1e-9 {
                 publish(.metrics(live.snapshot(weight: weight, at: t)))
                 nextMetrics += engine.options.metricsEvery
             }
             let due = t >= nextAnalysis - 1e-9
             if due { nextAnalysis += spec.analysisInterval }
+            if due && prometheus == nil, let end = checkEvidence(step: index, holding: &brokenEvidence) { return end }
             var next: CanaryAnalysis?
             var scheduled = due
             if let prometheus {
@@ -219,6 +231,8 @@ final class CanaryRun {
                 if let readings = readBox.value.withLock({ b in defer { b = nil }; return b }) {
                     readInFlight = false
                     reportSource(readings)
+                    countFromSource(readings)
+                    if let end = checkEvidence(step: index, holding: &brokenEvidence) { return end }
                     sourceCandidate = readings.candidateRequests ?? sourceCandidate
                     next = judge.analyze(step: index, at: t, readings: readings)
                     scheduled = true
@@ -252,6 +266,7 @@ final class CanaryRun {
             }
             if paused { continue }
             let candidateRequests = max(live.arm(.candidate).requests, sourceCandidate)
+            if brokenEvidence { continue }
             if baked >= step.bake - 1e-9 && candidateRequests >= step.minRequests && (ready || spec.metrics.isEmpty) {
                 return index + 1 < spec.steps.count ? .advance : .promoteNow("all \(spec.steps.count) canary steps held")
             }
@@ -270,6 +285,47 @@ final class CanaryRun {
                     reason: "\(reason); holding at \(MetricFormat.percent(weight)) for a human for up to \(DurationText.format(spec.judge.hold)) (promote or roll back; automatic rollback stays armed)")))
                 engine.notifyMidRun(.paused, reason: "\(reason); waiting for a human")
             }
+        }
+    }
+
+    /// Closes the guard's interval. Broken evidence holds the ramp (the step neither bakes nor
+    /// advances) and, after `failure_limit` broken intervals in a row, rolls back: a canary never
+    /// ramps on evidence that cannot tell the versions apart.
+    private func checkEvidence(step index: Int, holding: inout Bool) -> StepEnd? {
+        switch evidence.check() {
+        case .quiet:
+            return nil
+        case .healthy:
+            if holding {
+                holding = false
+                publish(.stage(StageChange(stage: StageName.canary, state: .running, reason: "evidence sound again: both arms answering; the ramp goes on")))
+            }
+            return nil
+        case .broken(let reason, let intervals):
+            if intervals >= spec.failureLimit {
+                return .stop(.rolledBack, "EVIDENCE BROKEN at step \(index + 1) (\(MetricFormat.percent(weight))): \(reason), \(intervals) analysis intervals in a row; the comparison cannot be trusted")
+            }
+            if !holding {
+                holding = true
+                let left = spec.failureLimit - intervals
+                publish(.stage(StageChange(
+                    stage: StageName.canary, state: .paused,
+                    reason: "EVIDENCE BROKEN: \(reason); ramp held at \(MetricFormat.percent(weight)), rolling back after \(left) more broken interval\(left == 1 ? "" : "s")")))
+                engine.notifyMidRun(.paused, reason: "canary evidence broken: \(reason)")
+            }
+            return nil
+        }
+    }
+
+    /// Feeds the guard what a metrics backend counted since its last reading.
+    private func countFromSource(_ r: MetricReadings) {
+        for (variant, n, e) in [(Variant.baseline, r.baselineRequests, r.baselineErrors), (.candidate, r.candidateRequests, r.candidateErrors)] {
+            guard let n else { continue }
+            let last = sourceCounts[variant] ?? (0, 0)
+            let errors = e ?? last.errors
+            sourceCounts[variant] = (n, errors)
+            guard n >= last.requests, errors >= last.errors else { continue }
+            evidence.add(variant, requests: n - last.requests, failures: e == nil ? 0 : errors - last.errors)
         }
     }
 

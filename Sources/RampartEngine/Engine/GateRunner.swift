@@ -21,11 +21,14 @@ struct GateRunner {
     struct Responses {
         var byVariant: [Variant: [[ModelResponse]]]
         /// Items with at least one request that failed after its retries, in either version.
-        var errored: Set<Int>
-        var failedRequests: [Variant: Int]
-        /// The first failure (a real one, not a request held back by the early stop), by item order.
+        var errored: Set<Int> = []
+        var failedRequests: [Variant: Int] = [:]
+        /// Requests held back because their endpoint had failed its first ones the same way.
+        var notSent = 0
+        /// The first failure by item order; for a gate whose requests were all held back, the
+        /// failure that stopped them.
         var first: (RequestFailure, Variant)?
-        var refusesService: Bool
+        var kinds: Set<RequestFailure.Kind> = []
 
         func of(_ v: Variant) -> [[ModelResponse]] { byVariant[v] ?? [] }
 
@@ -33,20 +36,16 @@ struct GateRunner {
         func answered(_ count: Int) -> [Int] { (0..<count).filter { !errored.contains($0) } }
 
         func errors(_ gate: GateSpec, items: Int, redactor: Redactor) -> GateErrors? {
-            guard !errored.isEmpty, let (found, variant) = first ?? firstHeldBack else { return nil }
+            guard !errored.isEmpty, let (found, variant) = first else { return nil }
             var failure = found
             failure.message = redactor.redact(found.message)
-            return GateErrors(
+            var e = GateErrors(
                 items: errored.count, of: items, candidateRequests: failedRequests[.candidate] ?? 0,
                 baselineRequests: failedRequests[.baseline] ?? 0, first: failure, variant: variant, limit: gate.thresholds.maxErrorRate,
-                refusesService: refusesService)
-        }
-
-        private var firstHeldBack: (RequestFailure, Variant)? {
-            for v in [Variant.candidate, .baseline] {
-                for responses in of(v) { if let f = responses.lazy.compactMap(\.error).first { return (f, v) } }
-            }
-            return nil
+                refusesService: !kinds.isEmpty && kinds.allSatisfy { RequestFailure($0, message: "").refusesService })
+            e.notSent = notSent
+            e.rejectsRequest = !kinds.isEmpty && kinds.isSubset(of: [.notFound, .badRequest])
+            return e
         }
     }
 
@@ -77,25 +76,26 @@ struct GateRunner {
         let results = await Concurrently.map(jobs, limit: gate.concurrency) { job in
             await GateRunner.ask(engine, gate, asks[job.item], variant: job.variant, sample: job.sample)
         }
-        var out = Responses(byVariant: [:], errored: [], failedRequests: [:], first: nil, refusesService: true)
+        var out = Responses(byVariant: [:])
         for v in [Variant.candidate, .baseline] { out.byVariant[v] = Array(repeating: [], count: asks.count) }
-        var firstIndex = Int.max
-        for (index, (job, r)) in zip(jobs, results).enumerated() {
+        var held: (RequestFailure, Variant)?
+        for (job, r) in zip(jobs, results) {
             out.byVariant[job.variant, default: []][job.item].append(r)
             guard let failure = r.error else { continue }
             out.errored.insert(job.item)
             out.failedRequests[job.variant, default: 0] += 1
             if failure.kind == .notSent {
-                let cause = engine.earlyStops.withLock { $0[job.variant]?.tripped }
-                if cause?.refusesService != true { out.refusesService = false }
-            } else {
-                if !failure.refusesService { out.refusesService = false }
-                if index < firstIndex {
-                    firstIndex = index
-                    out.first = (failure, job.variant)
+                out.notSent += 1
+                if let cause = engine.earlyStops.withLock({ $0[job.variant]?.tripped }) {
+                    out.kinds.insert(cause.kind)
+                    if held == nil { held = (cause, job.variant) }
                 }
+            } else {
+                out.kinds.insert(failure.kind)
+                if out.first == nil { out.first = (failure, job.variant) }
             }
         }
+        if out.first == nil { out.first = held }
         return out
     }
 

@@ -43,11 +43,20 @@ public final class DataPlane: Sendable {
         var servers: [HTTPServer] = []
         let items = inputs.golden[canary.traffic.dataset] ?? []
         func upstream(_ v: VariantSpec, _ variant: Variant, _ given: String?) async throws -> (ProxyUpstream, String) {
-            // An openai version is its own upstream unless the spec points the proxy elsewhere.
+            // An openai version is its own upstream unless the spec points the proxy elsewhere;
+            // either way the proxy speaks for it with its model id, key and headers.
             let url = given ?? (v.provider == .openai ? v.openai?.endpoint.baseURL : nil)
             if let url {
-                guard let u = ProxyUpstream(baseURL: url, pricing: v.pricing) else {
-                    throw RouterError("the proxy reaches upstreams over plain http; \(url) is not an http URL (put a TLS-terminating gateway such as LiteLLM on loopback in front of it)")
+                var u: ProxyUpstream
+                do {
+                    u = try ProxyUpstream(baseURL: url, pricing: v.pricing, caFile: proxySpec.caFile)
+                } catch {
+                    throw RouterError("the \(variant.rawValue) upstream \(url): \(error)")
+                }
+                if let endpoint = v.openai?.endpoint {
+                    u.model = endpoint.model
+                    if let key = try? OpenAIClient.key(endpoint.apiKeyEnv) { u.authorization = "Bearer \(key)" }
+                    u.headers = endpoint.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
                 }
                 return (u, url)
             }
@@ -109,13 +118,22 @@ public final class DataPlane: Sendable {
             if canary.traffic.source == .load {
                 var target = proxyTarget
                 var prefix = ""
-                if let url = canary.traffic.target, let u = ProxyUpstream(baseURL: url) {
-                    target = u.pool
-                    prefix = u.pathPrefix
+                if let url = canary.traffic.target {
+                    do {
+                        let u = try ProxyUpstream(baseURL: url, caFile: proxySpec.caFile)
+                        target = u.pool
+                        prefix = u.pathPrefix
+                    } catch {
+                        throw RouterError("the traffic target \(url): \(error)")
+                    }
                 }
                 if let target {
+                    let traffic = canary.traffic
+                    var headers = traffic.headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
+                    if let key = try? OpenAIClient.key(traffic.apiKeyEnv) { headers.append(("Authorization", "Bearer \(key)")) }
                     load = LoadGenerator(
-                        target: target, pathPrefix: prefix, items: items, rate: canary.traffic.rate, seed: seed, timeout: proxySpec.upstreamTimeout + 5)
+                        target: target, pathPrefix: prefix, items: items, rate: traffic.rate, seed: seed, timeout: proxySpec.upstreamTimeout + 5,
+                        model: traffic.model, headers: headers, stream: traffic.stream)
                 }
             }
             let info = DataPlaneStarted(

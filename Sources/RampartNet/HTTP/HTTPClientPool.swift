@@ -1,11 +1,13 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import Synchronization
 
-/// A keep-alive HTTP/1.1 client for one upstream (host and port), with a pool of idle
-/// connections. The proxy calls each upstream thousands of times a minute; reusing connections
-/// keeps its added latency to a fraction of a millisecond.
+/// A keep-alive HTTP/1.1 client for one upstream (host and port, plain or TLS), with a pool of
+/// idle connections. The proxy calls each upstream thousands of times a minute; reusing
+/// connections keeps its added latency to a fraction of a millisecond (and a TLS handshake off
+/// every request).
 public final class HTTPClientPool: Sendable {
     public let host: String
     public let port: Int
@@ -13,19 +15,43 @@ public final class HTTPClientPool: Sendable {
     private let idle = Mutex<[any Channel]>([])
     private let maxIdle: Int
     private let connectTimeout: Double
+    /// Set for https: the certificate is verified against the system's roots (and a CA file's).
+    private let tls: NIOSSLContext?
 
     public init(
         host: String, port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, maxIdle: Int = 128,
-        connectTimeout: Double = 5
+        connectTimeout: Double = 5, tls: NIOSSLContext? = nil
     ) {
         self.host = host
         self.port = port
         self.group = group
         self.maxIdle = maxIdle
         self.connectTimeout = connectTimeout
+        self.tls = tls
     }
 
     public var address: String { "\(host):\(port)" }
+    public var isTLS: Bool { tls != nil }
+
+    /// A client TLS context that trusts the system's roots, plus the certificates in `caFile`
+    /// (PEM) when given: a private gateway's CA, without turning verification off.
+    public static func tlsContext(caFile: String? = nil) throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        if let caFile {
+            do {
+                configuration.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMFile(caFile))]
+            } catch {
+                throw NetError.tls(caFile, "cannot read the CA file: \(error)")
+            }
+        }
+        return try NIOSSLContext(configuration: configuration)
+    }
+
+    /// Where the server is, for a bare IP no SNI name is sent and the certificate is checked
+    /// against the address itself.
+    private var serverName: String? {
+        host.contains(":") || host.split(separator: ".").allSatisfy({ Int($0) != nil }) ? nil : host
+    }
 
     /// Sends one request and waits for the whole response, at most `timeout` seconds. A stale
     /// pooled connection (closed by the server while idle) is retried once on a fresh one.
@@ -39,6 +65,56 @@ public final class HTTPClientPool: Sendable {
         }
         let channel = try await connect()
         return try await exchange(request, on: channel, timeout: timeout)
+    }
+
+    /// A response whose body arrives in parts (server-sent events), relayed as it comes.
+    public struct Streaming: Sendable {
+        public var status: Int
+        public var headers: [(name: String, value: String)]
+        /// The body's parts; finishes at the end, throws when the connection fails or the
+        /// exchange outlives its timeout.
+        public var parts: AsyncThrowingStream<[UInt8], any Error>
+
+        public func header(_ name: String) -> String? {
+            headers.first { $0.name.lowercased() == name.lowercased() }?.value
+        }
+    }
+
+    /// Sends one request and returns as soon as the head arrives; the body follows in `parts`.
+    /// `timeout` bounds the whole exchange, head and body. The connection goes back to the pool
+    /// when the body has ended.
+    public func stream(_ request: HTTPRequestMessage, timeout: Double) async throws -> Streaming {
+        let channel: any Channel
+        if let idle = takeIdle() {
+            channel = idle
+        } else {
+            channel = try await connect()
+        }
+        let (parts, continuation) = AsyncThrowingStream<[UInt8], any Error>.makeStream()
+        let head = channel.eventLoop.makePromise(of: HTTPResponseMessage.self)
+        let address = self.address
+        let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(min(timeout, 1e9) * 1e9))) {
+            let error = NetError.timeout(address, timeout)
+            head.fail(error)
+            continuation.finish(throwing: error)
+            channel.close(promise: nil)
+        }
+        let sink = ClientHandler.Sink(continuation: continuation) { [self] keepAlive in
+            timer.cancel()
+            if keepAlive { giveBack(channel) } else { channel.close(promise: nil) }
+        }
+        channel.writeAndFlush(ClientHandler.Outgoing(request: request, host: address, promise: head, sink: sink)).whenFailure { _ in
+            head.fail(NetError.closed(address))
+        }
+        do {
+            let response = try await head.futureResult.get()
+            return Streaming(status: response.status, headers: response.headers, parts: parts)
+        } catch {
+            timer.cancel()
+            continuation.finish(throwing: error)
+            channel.close(promise: nil)
+            throw error
+        }
     }
 
     /// Closes the idle connections.
@@ -65,11 +141,16 @@ public final class HTTPClientPool: Sendable {
     }
 
     private func connect() async throws -> any Channel {
+        let tls = self.tls
+        let serverName = self.serverName
         let bootstrap = ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.milliseconds(Int64(connectTimeout * 1000)))
             .channelInitializer { channel in
                 do {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverName))
+                    }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(ClientHandler(address: "\(self.host):\(self.port)"))
                     return channel.eventLoop.makeSucceededVoidFuture()
@@ -87,7 +168,7 @@ public final class HTTPClientPool: Sendable {
     private func exchange(_ request: HTTPRequestMessage, on channel: any Channel, timeout: Double) async throws -> HTTPResponseMessage {
         let promise = channel.eventLoop.makePromise(of: HTTPResponseMessage.self)
         let address = self.address
-        let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout * 1e9))) {
+        let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(min(timeout, 1e9) * 1e9))) {
             promise.fail(NetError.timeout(address, timeout))
             channel.close(promise: nil)
         }
@@ -109,10 +190,19 @@ public final class HTTPClientPool: Sendable {
 }
 
 private final class ClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    /// Where a streamed body goes, and who is told when it ends (with whether the connection
+    /// can be reused).
+    struct Sink: Sendable {
+        var continuation: AsyncThrowingStream<[UInt8], any Error>.Continuation
+        var done: @Sendable (Bool) -> Void
+    }
+
     struct Outgoing: Sendable {
         var request: HTTPRequestMessage
         var host: String
+        /// Succeeds with the whole response, or with the head alone when `sink` takes the body.
         var promise: EventLoopPromise<HTTPResponseMessage>
+        var sink: Sink? = nil
     }
 
     typealias InboundIn = HTTPClientResponsePart
@@ -121,6 +211,7 @@ private final class ClientHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     private let address: String
     private var pending: EventLoopPromise<HTTPResponseMessage>?
+    private var sink: Sink?
     private var head: HTTPResponseHead?
     private var body: [UInt8] = []
 
@@ -129,6 +220,7 @@ private final class ClientHandler: ChannelDuplexHandler, RemovableChannelHandler
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let out = unwrapOutboundIn(data)
         pending = out.promise
+        sink = out.sink
         head = nil
         body = []
         var headers = HTTPHeaders(out.request.headers.map { ($0.name, $0.value) })
@@ -150,9 +242,23 @@ private final class ClientHandler: ChannelDuplexHandler, RemovableChannelHandler
         switch unwrapInboundIn(data) {
         case .head(let h):
             head = h
+            if sink != nil {
+                var headers = h.headers.map { (name: $0.name, value: $0.value) }
+                if !h.isKeepAlive { headers.append(("Connection", "close")) }
+                pending?.succeed(HTTPResponseMessage(status: Int(h.status.code), headers: headers))
+                pending = nil
+            }
         case .body(var buffer):
-            if let bytes = buffer.readBytes(length: buffer.readableBytes) { body += bytes }
+            guard let bytes = buffer.readBytes(length: buffer.readableBytes) else { return }
+            if let sink { sink.continuation.yield(bytes) } else { body += bytes }
         case .end:
+            if let sink {
+                self.sink = nil
+                sink.continuation.finish()
+                sink.done(head?.isKeepAlive ?? false)
+                head = nil
+                return
+            }
             guard let head, let pending else { return }
             var headers = head.headers.map { (name: $0.name, value: $0.value) }
             if !head.isKeepAlive { headers.append(("Connection", "close")) }
@@ -166,12 +272,18 @@ private final class ClientHandler: ChannelDuplexHandler, RemovableChannelHandler
     func channelInactive(context: ChannelHandlerContext) {
         pending?.fail(head == nil ? NetError.closed(address) : NetError.badResponse(address, "connection closed mid-response"))
         pending = nil
+        sink?.continuation.finish(throwing: NetError.badResponse(address, "connection closed mid-stream"))
+        sink = nil
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        pending?.fail(NetError.badResponse(address, String(describing: error)))
+        let failure: NetError = error is NIOSSLError || error is BoringSSLError
+            ? .tls(address, String(describing: error)) : .badResponse(address, String(describing: error))
+        pending?.fail(failure)
         pending = nil
+        sink?.continuation.finish(throwing: failure)
+        sink = nil
         context.close(promise: nil)
     }
 }

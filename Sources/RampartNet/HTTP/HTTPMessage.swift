@@ -27,6 +27,9 @@ public struct HTTPResponseMessage: Sendable {
     public var status: Int
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
+    /// A body that arrives in parts (server-sent events): the server relays each part as it
+    /// comes, chunked, after `body` (usually empty). Nil for a whole response.
+    public var stream: AsyncThrowingStream<[UInt8], any Error>?
 
     public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.status = status

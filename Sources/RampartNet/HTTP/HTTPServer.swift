@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// A small HTTP/1.1 server: whole requests in, whole responses out, keep-alive and pipelining
 /// handled by NIO. Each request runs its handler as a task, so a slow upstream never blocks the
@@ -34,9 +35,11 @@ public final class HTTPServer: Sendable {
         self.port = channel.localAddress?.port
     }
 
-    /// Binds and starts serving. A port in use or a bad address throws `NetError.bind` naming it.
+    /// Binds and starts serving, over TLS when `tls` is given. A port in use or a bad address
+    /// throws `NetError.bind` naming it.
     public static func start(
-        _ address: Address, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, handler: @escaping Handler
+        _ address: Address, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, tls: NIOSSLContext? = nil,
+        handler: @escaping Handler
     ) async throws -> HTTPServer {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 512)
@@ -44,6 +47,7 @@ public final class HTTPServer: Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 do {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(ServerHandler(handler: handler))
                     return channel.eventLoop.makeSucceededVoidFuture()
@@ -77,6 +81,7 @@ public enum NetError: Error, CustomStringConvertible, Equatable {
     case timeout(String, Double)
     case closed(String)
     case badResponse(String, String)
+    case tls(String, String)
 
     public var description: String {
         switch self {
@@ -85,6 +90,7 @@ public enum NetError: Error, CustomStringConvertible, Equatable {
         case .timeout(let address, let seconds): "\(address) did not answer within \(seconds) s"
         case .closed(let address): "\(address) closed the connection before answering"
         case .badResponse(let address, let why): "\(address) sent a malformed response: \(why)"
+        case .tls(let address, let why): "TLS with \(address) failed: \(why)"
         }
     }
 
@@ -140,6 +146,10 @@ private final class ServerHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     private func write(_ response: HTTPResponseMessage, keepAlive: Bool, version: HTTPVersion, context: ChannelHandlerContext) {
+        if let stream = response.stream {
+            writeStreaming(response, stream, keepAlive: keepAlive, version: version, context: context)
+            return
+        }
         var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
         headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
         if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
@@ -154,6 +164,46 @@ private final class ServerHandler: ChannelInboundHandler, RemovableChannelHandle
         if !keepAlive {
             let channel = context.channel
             done.whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
+    /// Head now, then each part as it arrives, flushed, chunked. The pipeline handler holds any
+    /// pipelined request until the end is written, so responses stay in order. A stream that
+    /// fails midway ends the response where it is and closes the connection: the client sees a
+    /// truncated body, never a made-up ending.
+    private func writeStreaming(
+        _ response: HTTPResponseMessage, _ stream: AsyncThrowingStream<[UInt8], any Error>, keepAlive: Bool, version: HTTPVersion,
+        context: ChannelHandlerContext
+    ) {
+        var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
+        headers.remove(name: "Content-Length")
+        headers.replaceOrAdd(name: "Transfer-Encoding", value: "chunked")
+        if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
+        let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if !response.body.isEmpty {
+            var buffer = context.channel.allocator.buffer(capacity: response.body.count)
+            buffer.writeBytes(response.body)
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        }
+        context.flush()
+        let channel = context.channel
+        Task(executorPreference: NetExecutor.shared) {
+            var clean = true
+            do {
+                for try await part in stream where !part.isEmpty {
+                    let buffer = channel.allocator.buffer(bytes: part)
+                    try await channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(buffer))).get()
+                }
+            } catch {
+                clean = false
+            }
+            if clean {
+                try? await channel.writeAndFlush(HTTPServerResponsePart.end(nil)).get()
+                if !keepAlive { try? await channel.close().get() }
+            } else {
+                try? await channel.close().get()
+            }
         }
     }
 }

@@ -2,12 +2,21 @@ import Foundation
 import RampartCore
 import Synchronization
 
-/// One version's OpenAI-compatible server, as the proxy reaches it.
+/// One version's OpenAI-compatible server, as the proxy reaches it, and what a real gateway
+/// needs to hear from it: the version's model name, its key, extra headers.
 public struct ProxyUpstream: Sendable {
     public let pool: HTTPClientPool
     /// Prepended to the request path: `/openai` for a base URL of `http://host/openai/v1`.
     public let pathPrefix: String
     public let pricing: Pricing
+    /// Replaces the request's `model` (the load generator asks for a placeholder; each version
+    /// has its own model id at the gateway). Nil leaves the client's choice alone.
+    public var model: String?
+    /// The whole `Authorization` value for this version (`Bearer …` from its key variable);
+    /// nil forwards the client's own header.
+    public var authorization: String?
+    /// Added to every request to this version (tenant, routing headers).
+    public var headers: [(name: String, value: String)] = []
 
     public init(pool: HTTPClientPool, pathPrefix: String = "", pricing: Pricing = Pricing()) {
         self.pool = pool
@@ -15,13 +24,46 @@ public struct ProxyUpstream: Sendable {
         self.pricing = pricing
     }
 
-    /// From a base URL such as `http://127.0.0.1:9001` or `http://host:4000/v1`.
-    public init?(baseURL: String, pricing: Pricing = Pricing()) {
-        guard let url = URL(string: baseURL), url.scheme == "http", let host = url.host else { return nil }
+    /// From a base URL such as `http://127.0.0.1:9001`, `http://host:4000/v1` or
+    /// `https://gateway.internal/v1` (verified against the system's roots and `caFile`).
+    public init(baseURL: String, pricing: Pricing = Pricing(), caFile: String?) throws {
+        guard let url = URL(string: baseURL), let scheme = url.scheme, ["http", "https"].contains(scheme), let host = url.host else {
+            throw NetError.badResponse(baseURL, "not an http(s) URL")
+        }
         var prefix = url.path
         while prefix.hasSuffix("/") { prefix.removeLast() }
         if prefix.hasSuffix("/v1") { prefix.removeLast(3) }
-        self.init(pool: HTTPClientPool(host: host, port: url.port ?? 80), pathPrefix: prefix, pricing: pricing)
+        let tls = scheme == "https" ? try HTTPClientPool.tlsContext(caFile: caFile) : nil
+        let pool = HTTPClientPool(host: host, port: url.port ?? (scheme == "https" ? 443 : 80), tls: tls)
+        self.init(pool: pool, pathPrefix: prefix, pricing: pricing)
+    }
+
+    /// As above with the system's roots only; nil for a URL that is not http(s).
+    public init?(baseURL: String, pricing: Pricing = Pricing()) {
+        guard let u = try? ProxyUpstream(baseURL: baseURL, pricing: pricing, caFile: nil) else { return nil }
+        self = u
+    }
+
+    /// The request as this version's server should get it.
+    func prepare(_ request: HTTPRequestMessage) -> HTTPRequestMessage {
+        var outgoing = request
+        outgoing.uri = pathPrefix + request.uri
+        outgoing.headers = request.headers.filter { !ProxyHeaderRules.hopByHop.contains($0.name.lowercased()) }
+        if let authorization {
+            outgoing.headers.removeAll { $0.name.lowercased() == "authorization" }
+            outgoing.headers.append(("Authorization", authorization))
+        }
+        for (name, value) in headers {
+            outgoing.headers.removeAll { $0.name.lowercased() == name.lowercased() }
+            outgoing.headers.append((name, value))
+        }
+        if let model, request.method == "POST", !request.body.isEmpty,
+            var object = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any]
+        {
+            object["model"] = model
+            if let data = try? JSONSerialization.data(withJSONObject: object) { outgoing.body = Array(data) }
+        }
+        return outgoing
     }
 }
 
@@ -105,9 +147,10 @@ public final class WeightedProxy: Sendable {
 
     private func forward(_ request: HTTPRequestMessage, to variant: Variant) async -> HTTPResponseMessage {
         let upstream = variant == .candidate ? candidate : baseline
-        var outgoing = request
-        outgoing.uri = upstream.pathPrefix + request.uri
-        outgoing.headers = request.headers.filter { !ProxyHeaderRules.hopByHop.contains($0.name.lowercased()) }
+        let outgoing = upstream.prepare(request)
+        if request.method == "POST" && request.path.hasSuffix("/chat/completions") && Self.asksForStream(request.body) {
+            return await forwardStreaming(request, outgoing, upstream: upstream, variant: variant)
+        }
         let started = ContinuousClock.now
         var response: HTTPResponseMessage
         var failed = false
@@ -123,29 +166,106 @@ public final class WeightedProxy: Sendable {
             } else if response.status >= 500 {
                 failed = true
             }
-        } catch let error as NetError {
-            failed = true
-            if case .timeout = error {
-                response = .error(504, "the \(variant.rawValue) upstream did not answer within \(timeout) s", type: "gateway_timeout")
-            } else {
-                response = .error(502, "the \(variant.rawValue) upstream failed: \(error)", type: "bad_gateway")
-            }
         } catch {
             failed = true
-            response = .error(502, "the \(variant.rawValue) upstream failed: \(error)", type: "bad_gateway")
+            response = gatewayError(error, variant)
         }
-        let elapsed = ContinuousClock.now - started
-        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        let prompt = usage?.promptTokens ?? 0, completion = usage?.completionTokens ?? 0
-        let observation = Observation(
-            variant: variant, latencyMs: ms, status: response.status, failed: failed, promptTokens: prompt,
-            completionTokens: completion, cost: upstream.pricing.cost(promptTokens: prompt, completionTokens: completion),
-            synthetic: request.header("x-rampart-synthetic") != nil)
-        counters.withLock { $0.record(observation) }
-        onExchange(ProxyExchange(observation: observation, itemID: request.header("x-rampart-item"), answer: usage?.text))
+        record(request, variant: variant, upstream: upstream, status: response.status, failed: failed, started: started, ttft: nil,
+               prompt: usage?.promptTokens ?? 0, completion: usage?.completionTokens ?? 0, answer: usage?.text)
         response.headers = response.headers.filter { !ProxyHeaderRules.hopByHop.contains($0.name.lowercased()) && $0.name.lowercased() != "content-length" }
         response.headers.append(("x-rampart-variant", variant.rawValue))
         return response
+    }
+
+    /// A streamed chat completion: each part goes to the client as it arrives; the observation
+    /// (total latency, time to first token, usage from the last chunk when the upstream sends
+    /// it, the answer for scoring) is recorded when the stream ends. A stream that breaks off,
+    /// carries an error event or holds no chunk at all is an error for its version.
+    private func forwardStreaming(
+        _ request: HTTPRequestMessage, _ outgoing: HTTPRequestMessage, upstream: ProxyUpstream, variant: Variant
+    ) async -> HTTPResponseMessage {
+        let started = ContinuousClock.now
+        let answer: HTTPClientPool.Streaming
+        do {
+            answer = try await upstream.pool.stream(outgoing, timeout: timeout)
+        } catch {
+            let response = gatewayError(error, variant)
+            record(request, variant: variant, upstream: upstream, status: response.status, failed: true, started: started, ttft: nil, prompt: 0, completion: 0, answer: nil)
+            return tagged(response, variant)
+        }
+        var headers = answer.headers.filter { !ProxyHeaderRules.hopByHop.contains($0.name.lowercased()) && $0.name.lowercased() != "content-length" }
+        guard (200..<300).contains(answer.status) else {
+            // An error status comes with a small JSON body: pass it on whole.
+            var body: [UInt8] = []
+            var broken = false
+            do { for try await part in answer.parts where body.count < HTTPServer.maxBodyBytes { body += part } } catch { broken = true }
+            record(request, variant: variant, upstream: upstream, status: answer.status, failed: answer.status >= 500 || broken, started: started,
+                   ttft: nil, prompt: 0, completion: 0, answer: nil)
+            return tagged(HTTPResponseMessage(status: answer.status, headers: headers, body: body), variant)
+        }
+        let (relay, continuation) = AsyncThrowingStream<[UInt8], any Error>.makeStream()
+        Task(executorPreference: NetExecutor.shared) { [self] in
+            var sse = SSEAccumulator()
+            var ttft: Double?
+            var broken = false
+            do {
+                for try await part in answer.parts {
+                    let firstContent = sse.feed(part)
+                    if ttft == nil && firstContent { ttft = Self.ms(since: started) }
+                    continuation.yield(part)
+                }
+                continuation.finish()
+            } catch {
+                broken = true
+                continuation.finish(throwing: error)
+            }
+            let failed = broken || !sse.isValidAnswer
+            record(request, variant: variant, upstream: upstream, status: failed ? 502 : answer.status, failed: failed, started: started,
+                   ttft: ttft, prompt: sse.promptTokens, completion: sse.completionTokens, answer: failed ? nil : sse.text)
+        }
+        headers.append(("x-rampart-variant", variant.rawValue))
+        var response = HTTPResponseMessage(status: answer.status, headers: headers)
+        response.stream = relay
+        return response
+    }
+
+    private func tagged(_ response: HTTPResponseMessage, _ variant: Variant) -> HTTPResponseMessage {
+        var r = response
+        r.headers = r.headers.filter { !ProxyHeaderRules.hopByHop.contains($0.name.lowercased()) && $0.name.lowercased() != "content-length" }
+        r.headers.append(("x-rampart-variant", variant.rawValue))
+        return r
+    }
+
+    private func gatewayError(_ error: any Error, _ variant: Variant) -> HTTPResponseMessage {
+        if case NetError.timeout = error {
+            return .error(504, "the \(variant.rawValue) upstream did not answer within \(timeout) s", type: "gateway_timeout")
+        }
+        return .error(502, "the \(variant.rawValue) upstream failed: \(error)", type: "bad_gateway")
+    }
+
+    private func record(
+        _ request: HTTPRequestMessage, variant: Variant, upstream: ProxyUpstream, status: Int, failed: Bool, started: ContinuousClock.Instant,
+        ttft: Double?, prompt: Int, completion: Int, answer: String?
+    ) {
+        var observation = Observation(
+            variant: variant, latencyMs: Self.ms(since: started), status: status, failed: failed, promptTokens: prompt,
+            completionTokens: completion, cost: upstream.pricing.cost(promptTokens: prompt, completionTokens: completion),
+            synthetic: request.header("x-rampart-synthetic") != nil)
+        observation.ttftMs = ttft
+        counters.withLock { $0.record(observation) }
+        onExchange(ProxyExchange(observation: observation, itemID: request.header("x-rampart-item"), answer: answer))
+    }
+
+    static func ms(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+    }
+
+    /// `"stream": true` in a JSON body, checked cheaply before parsing.
+    static func asksForStream(_ body: [UInt8]) -> Bool {
+        guard body.count < 4 << 20, String(decoding: body, as: UTF8.self).contains("\"stream\"") else { return false }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { return false }
+        return (object["stream"] as? Bool) == true
     }
 
     /// Records an online quality score in `/metrics` (scoring happens after the answer is sent).

@@ -28,11 +28,19 @@ public final class LoadGenerator: Sendable {
     private let timeout: Double
     private let rng: Mutex<SeededRandom>
     private let state = Mutex<(stats: Stats, inFlight: Int)>((Stats(), 0))
+    /// What a real gateway needs from the requests: a model name, headers (its key among them,
+    /// never logged), and whether answers are streamed.
+    private let model: String
+    private let headers: [(name: String, value: String)]
+    private let stream: Bool
 
     public init(
         target: HTTPClientPool, pathPrefix: String = "", items: [GoldenItem], rate: Double, seed: UInt64, users: Int = 2000, maxInFlight: Int = 4096,
-        timeout: Double = 60
+        timeout: Double = 60, model: String = "rampart-load", headers: [(name: String, value: String)] = [], stream: Bool = false
     ) {
+        self.model = model
+        self.headers = headers
+        self.stream = stream
         self.target = target
         self.pathPrefix = pathPrefix
         self.items = items
@@ -74,15 +82,27 @@ public final class LoadGenerator: Sendable {
     }
 
     private func send(_ item: GoldenItem, user: Int) async {
-        let body = #"{"model":"rampart-load","messages":[{"role":"user","content":\#(JSONText.quote(item.input))}]}"#
+        let streaming = stream ? #","stream":true"# : ""
+        let body = #"{"model":\#(JSONText.quote(model)),"messages":[{"role":"user","content":\#(JSONText.quote(item.input))}]\#(streaming)}"#
         let request = HTTPRequestMessage(
             method: "POST", uri: pathPrefix + "/v1/chat/completions",
             headers: [
                 ("Content-Type", "application/json"), ("x-rampart-synthetic", "1"), ("x-rampart-item", item.id),
                 ("x-user-id", "user-\(user)"),
-            ],
+            ] + headers,
             body: Array(body.utf8))
-        let ok = (try? await target.send(request, timeout: timeout)) != nil
+        var ok: Bool
+        if stream {
+            do {
+                let answer = try await target.stream(request, timeout: timeout)
+                for try await _ in answer.parts {}
+                ok = true
+            } catch {
+                ok = false
+            }
+        } else {
+            ok = (try? await target.send(request, timeout: timeout)) != nil
+        }
         state.withLock { s in
             s.inFlight -= 1
             if ok { s.stats.answered += 1 } else { s.stats.failed += 1 }
