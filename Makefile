@@ -9,6 +9,8 @@ TEST_APT_PACKAGES := nginx-light prometheus
 # A real OpenAI-compatible server for the judge and embeddings tests, from PyPI, run on loopback.
 LITELLM_VENV := .build/litellm-venv
 LITELLM_SPEC := litellm[proxy]>=1.108,<1.109
+# LiteLLM's key-check error path imports prisma's client; without it a refused key is a 500, not a 401.
+LITELLM_EXTRA := prisma
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SPEED ?= 1
 
@@ -40,8 +42,8 @@ demo: build
 	$(SWIFT) run rampart demo --speed $(SPEED)
 
 litellm:
-	@[ -x $(LITELLM_VENV)/bin/litellm ] || { echo "make: installing LiteLLM into $(LITELLM_VENV) (test server only)"; \
-	  python3 -m venv $(LITELLM_VENV) && $(LITELLM_VENV)/bin/pip install -q "$(LITELLM_SPEC)"; }
+	@{ [ -x $(LITELLM_VENV)/bin/litellm ] && $(LITELLM_VENV)/bin/python -c 'import prisma' 2>/dev/null; } || { echo "make: installing LiteLLM into $(LITELLM_VENV) (test server only)"; \
+	  python3 -m venv $(LITELLM_VENV) && $(LITELLM_VENV)/bin/pip install -q "$(LITELLM_SPEC)" $(LITELLM_EXTRA); }
 
 test: test-deps litellm
 	$(SWIFT) build --build-tests

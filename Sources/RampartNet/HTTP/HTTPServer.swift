@@ -69,6 +69,13 @@ public final class HTTPServer: Sendable {
         }
     }
 
+    /// A server TLS context from PEM files (certificate chain and private key).
+    public static func tlsContext(certificateFile: String, keyFile: String) throws -> NIOSSLContext {
+        let chain = try NIOSSLCertificate.fromPEMFile(certificateFile).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(file: keyFile, format: .pem)
+        return try NIOSSLContext(configuration: .makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key)))
+    }
+
     /// Stops accepting; connections in flight finish on their own.
     public func stop() async {
         try? await channel.close().get()

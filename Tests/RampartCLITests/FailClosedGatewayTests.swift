@@ -1,0 +1,249 @@
+import Foundation
+import Testing
+import RampartTestSupport
+
+/// `rampart eval` and `rampart run` against a real OpenAI-compatible gateway (LiteLLM on
+/// loopback, checking keys itself) that refuses, throttles, breaks or stalls. Every request is
+/// counted at the server by a front, so each case asserts what Rampart really sent: a dead
+/// endpoint is never a PASS in any gate kind, never thousands of calls, and a canary whose both
+/// arms fail never promotes.
+@Suite(.serialized)
+struct FailClosedGatewayTests {
+    static let examples = TestPaths.repository + "/examples"
+
+    struct Gateway {
+        var front: CountingFront
+        var directory: String
+    }
+
+    func gateway() async throws -> Gateway {
+        let server = try LiteLLMServer.shared.get()
+        return Gateway(front: try await CountingFront.start(forwardingTo: server.baseURL), directory: CLI.temporaryDirectory())
+    }
+
+    /// A gates-only spec with one gate of each kind, both versions on the gateway.
+    func gatesSpec(
+        _ g: Gateway, baselineModel: String = "support-bot-2025-06-01", candidateModel: String, keyVariable: String = "RAMPART_GW_KEY",
+        timeout: String = "30s", retries: Int = 1
+    ) throws -> String {
+        func version(_ name: String, _ model: String) -> String {
+            """
+              provider: openai
+              model: acme-chat
+              version: "\(name)"
+              prompt_template: \(Self.examples)/prompts/support-v2.txt
+              openai: { base_url: "\(g.front.baseURL)", model: \(model), api_key_env: \(keyVariable), timeout: \(timeout) }
+            """
+        }
+        func gate(_ name: String, _ kind: String, _ dataset: String, _ thresholds: String) -> String {
+            "  - { name: \(name), kind: \(kind), dataset: \(Self.examples)/datasets/\(dataset), concurrency: 4, retries: \(retries), thresholds: { \(thresholds) } }"
+        }
+        let spec = """
+            format: 1
+            name: gateway
+            baseline:
+            \(version("2025-06-01", baselineModel))
+            candidate:
+            \(version("2025-09-14", candidateModel))
+            gates:
+            \(gate("golden", "golden", "golden.jsonl", "min_score: 0.0"))
+            \(gate("guardrails", "guardrail", "guardrails.jsonl", "min_refusal_rate: 0.0"))
+            \(gate("injection", "injection", "injection.jsonl", "max_leak_rate: 1.0"))
+            \(gate("tone", "tone", "golden.jsonl", "min_mean_tone: -1.0"))
+            """
+        let path = g.directory + "/spec.yaml"
+        try spec.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    struct Eval {
+        var result: CLI.Result
+        var junit: String
+        var json: [String: Any]
+    }
+
+    func eval(_ g: Gateway, _ spec: String, key: String?) async throws -> Eval {
+        var env: [String: String] = [:]
+        env["RAMPART_GW_KEY"] = key ?? ""
+        let r = try await CLI.run(["eval", spec, "--no-cache", "--junit", g.directory + "/junit.xml", "--json", g.directory + "/eval.json"], in: g.directory, environment: env)
+        let junit = (try? String(contentsOfFile: g.directory + "/junit.xml", encoding: .utf8)) ?? ""
+        let json = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: g.directory + "/eval.json")))) as? [String: Any] ?? [:]
+        return Eval(result: r, junit: junit, json: json)
+    }
+
+    /// Every gate of the report is ERROR, and JUnit and JSON say so with the failure's kind.
+    func expectEveryGateErrored(_ e: Eval, kind: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        for name in ["golden", "guardrails", "injection", "tone"] {
+            #expect(e.result.stdout.contains("gate     \(name) ERROR:"), "\(name): \(e.result.stdout)", sourceLocation: sourceLocation)
+        }
+        #expect(!e.result.stdout.contains("PASS"), sourceLocation: sourceLocation)
+        #expect(e.junit.contains(#"<error message="ERROR: "#) && e.junit.contains(#"type="\#(kind)""#), sourceLocation: sourceLocation)
+        let errors = Int(e.junit.firstMatch(of: /<testsuites [^>]*errors="(\d+)"/)?.1 ?? "0") ?? 0
+        #expect(errors >= 4 + 60 + 30 + 40 + 60, "every gate verdict and item is an <error>: \(errors)", sourceLocation: sourceLocation)
+        #expect(e.json["verdict"] as? String == "error", sourceLocation: sourceLocation)
+        let gates = e.json["gates"] as? [[String: Any]] ?? []
+        #expect(gates.count == 4, sourceLocation: sourceLocation)
+        for gate in gates {
+            let result = gate["result"] as? [String: Any] ?? [:]
+            #expect(result["verdict"] as? String == "error", sourceLocation: sourceLocation)
+            let items = gate["items"] as? [[String: Any]] ?? []
+            #expect(!items.isEmpty && items.allSatisfy { $0["error"] is String && $0["passed"] as? Bool == false }, sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func aWrongKeyIsOneClearErrorExit69AndAHandfulOfCalls() async throws {
+        let g = try await gateway()
+        let e = try await eval(g, try gatesSpec(g, candidateModel: "support-bot-2025-09-14"), key: "sk-not-the-gateway-key-123")
+        #expect(e.result.status == 69, "\(e.result.stderr)")
+        expectEveryGateErrored(e, kind: "unauthorized")
+        #expect(e.result.stderr.contains("endpoint unavailable: HTTP 401"))
+        #expect(!(e.result.stdout + e.result.stderr + e.junit).contains("sk-not-the-gateway-key-123"), "the key never reaches output")
+        // 190 items × 2 versions would be 380 requests; 401 is never retried, and after the first
+        // five identical refusals each version's endpoint is not asked again.
+        #expect(g.front.total >= 10 && g.front.total <= 2 * (5 + 4), "\(g.front.total) requests at the gateway")
+        #expect(g.front.byStatus[401] == g.front.total)
+        await g.front.stop()
+    }
+
+    @Test func aMissingKeyIsFoundBeforeTheFirstRequest() async throws {
+        let g = try await gateway()
+        let e = try await eval(g, try gatesSpec(g, candidateModel: "support-bot-2025-09-14", keyVariable: "RAMPART_GW_UNSET_KEY"), key: nil)
+        #expect(e.result.status == 69)
+        #expect(e.result.stderr.contains("candidate.openai.api_key_env names RAMPART_GW_UNSET_KEY, which is not set in the environment"))
+        #expect(g.front.total == 0)
+        let validate = try await CLI.run(["validate", g.directory + "/spec.yaml"], in: g.directory)
+        #expect(validate.status == 69 && validate.stderr.contains("RAMPART_GW_UNSET_KEY"))
+        await g.front.stop()
+    }
+
+    @Test func anUnknownModelIsASpecToFixExit65() async throws {
+        let g = try await gateway()
+        let e = try await eval(g, try gatesSpec(g, candidateModel: "no-such-model"), key: LiteLLMServer.key)
+        #expect(e.result.status == 65, "\(e.result.stderr)")
+        expectEveryGateErrored(e, kind: "bad_request")
+        #expect(e.result.stderr.contains("Invalid model name"))
+        // The baseline answers; only the candidate's requests stop early.
+        #expect(g.front.count(model: "no-such-model") <= 5 + 4)
+        await g.front.stop()
+    }
+
+    @Test func aRateLimitStormIsRetriedThenStoppedNeverPassed() async throws {
+        let g = try await gateway()
+        let e = try await eval(g, try gatesSpec(g, candidateModel: "rate-limited", retries: 1), key: LiteLLMServer.key)
+        #expect(e.result.status == 1)
+        expectEveryGateErrored(e, kind: "rate_limited")
+        let calls = g.front.count(model: "rate-limited")
+        // Each request is tried twice (retries: 1), and the storm stops the rest.
+        #expect(calls % 2 == 0 && calls >= 2 * 5 && calls <= 2 * (5 + 4), "\(calls) calls")
+        await g.front.stop()
+    }
+
+    @Test func aServerErrorStormIsRetriedThenStoppedNeverPassed() async throws {
+        let g = try await gateway()
+        let e = try await eval(g, try gatesSpec(g, candidateModel: "broken", retries: 2), key: LiteLLMServer.key)
+        #expect(e.result.status == 1)
+        expectEveryGateErrored(e, kind: "server")
+        let calls = g.front.count(model: "broken")
+        #expect(calls % 3 == 0 && calls >= 3 * 5 && calls <= 3 * (5 + 4), "\(calls) calls")
+        await g.front.stop()
+    }
+
+    @Test func aSlowUpstreamPastItsTimeoutIsAnError() async throws {
+        let g = try await gateway()
+        let e = try await eval(g, try gatesSpec(g, candidateModel: "slow", timeout: "1s", retries: 1), key: LiteLLMServer.key)
+        #expect(e.result.status == 1)
+        expectEveryGateErrored(e, kind: "timeout")
+        #expect(e.result.stdout.contains("no answer within 1 s"))
+        let calls = g.front.count(model: "slow")
+        #expect(calls >= 2 * 5 && calls <= 2 * (5 + 4), "\(calls) calls")
+        await g.front.stop()
+    }
+
+    @Test func aHealthyGatewayPassesTheSameGates() async throws {
+        let g = try await gateway()
+        let e = try await eval(g, try gatesSpec(g, candidateModel: "support-bot-2025-09-14"), key: LiteLLMServer.key)
+        #expect(e.result.status == 0, "\(e.result.stdout)\(e.result.stderr)")
+        #expect(e.result.stdout.contains("PASS: all 4 gates passed"))
+        #expect(g.front.total == 2 * (60 + 30 + 40 + 60), "every item asked once per version")
+        #expect(e.junit.contains(#"errors="0""#))
+        await g.front.stop()
+    }
+
+    /// A canary spec whose versions both live on the gateway; the load generator asks for a
+    /// placeholder model and sends no key: the proxy speaks for each version.
+    func canarySpec(_ g: Gateway, keyVariable: String = "RAMPART_GW_KEY", stream: Bool) throws -> String {
+        func version(_ name: String, _ model: String) -> String {
+            """
+              provider: openai
+              model: acme-chat
+              version: "\(name)"
+              openai: { base_url: "\(g.front.baseURL)", model: \(model), api_key_env: \(keyVariable), timeout: 10s }
+            """
+        }
+        let spec = """
+            format: 1
+            name: gateway-canary
+            baseline:
+            \(version("2025-06-01", "support-bot-2025-06-01"))
+            candidate:
+            \(version("2025-09-14", "support-bot-2025-09-14"))
+            canary:
+              traffic: { source: load, rate: 20, dataset: \(Self.examples)/datasets/golden.jsonl, stream: \(stream) }
+              proxy: { listen: "127.0.0.1:0", upstream_timeout: 10s }
+              judge: { kind: threshold }
+              analysis_interval: 2s
+              failure_limit: 2
+              min_samples: 5
+              steps:
+                - { weight: 50, bake: 4s, min_requests: 5, timeout: 60s }
+              metrics:
+                - { metric: error_rate, max_increase: 0.05 }
+            """
+        let path = g.directory + "/canary.yaml"
+        try spec.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func aKeyedGatewayServesTheCanaryWithEachVersionsModelAndStreams() async throws {
+        let g = try await gateway()
+        let spec = try canarySpec(g, stream: true)
+        let record = g.directory + "/run.jsonl"
+        let r = try await CLI.run(["run", spec, "--headless", "--no-cache", "--record", record], in: g.directory, environment: ["RAMPART_GW_KEY": LiteLLMServer.key])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("finished PROMOTED"))
+        // The proxy rewrote the load generator's placeholder model to each version's own id,
+        // and added the key the load generator never had.
+        #expect(g.front.count(model: "support-bot-2025-06-01") > 0 && g.front.count(model: "support-bot-2025-09-14") > 0)
+        #expect(g.front.count(model: "rampart-load") == 0)
+        #expect(g.front.byStatus[200] == g.front.total)
+        let run = try String(contentsOfFile: record, encoding: .utf8)
+        #expect(run.contains(#""ttft":[["#), "streamed answers record their time to first token")
+        #expect(!run.contains(LiteLLMServer.key))
+        await g.front.stop()
+    }
+
+    @Test func aCanaryWhoseBothArmsAreRefusedNeverPromotes() async throws {
+        let g = try await gateway()
+        let spec = try canarySpec(g, stream: false)
+        let r = try await CLI.run(["run", spec, "--headless", "--no-cache"], in: g.directory, environment: ["RAMPART_GW_KEY": "sk-wrong-gateway-key-456"])
+        #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
+        #expect(!r.stdout.contains("PROMOTED"))
+        #expect(r.stdout.contains("EVIDENCE BROKEN: not one successful request"))
+        #expect(r.stdout.contains("finished ROLLED_BACK"))
+        #expect(g.front.total > 0 && g.front.byStatus[401] == g.front.total)
+        #expect(!r.stdout.contains("sk-wrong-gateway-key-456"))
+        await g.front.stop()
+    }
+
+    @Test func fastClocksRefuseRealProviders() async throws {
+        let g = try await gateway()
+        let spec = try canarySpec(g, stream: false)
+        for speed in ["max", "10"] {
+            let r = try await CLI.run(["run", spec, "--headless", "--no-cache", "--speed", speed], in: g.directory, environment: ["RAMPART_GW_KEY": LiteLLMServer.key])
+            #expect(r.status == 64)
+            #expect(r.stderr.contains("would send real requests"))
+        }
+        #expect(g.front.total == 0)
+        await g.front.stop()
+    }
+}
