@@ -128,7 +128,7 @@ struct ProxyStreamingTLSTests {
         let strict = WeightedProxy(baseline: untrusted, candidate: untrusted, stickyHeader: nil, timeout: 10)
         let refused = await strict.handle(chat(stream: false))
         #expect(refused.status == 502)
-        #expect(refused.text.contains("TLS"), "\(refused.text)")
+        #expect(refused.text.contains("TLS") && refused.text.contains("certificate is not trusted"), "\(refused.text)")
         await upstreamServer.stop()
     }
 }

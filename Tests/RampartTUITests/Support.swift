@@ -29,7 +29,14 @@ enum DemoRun {
 
     /// When step `index` (zero-based) started in `events`.
     static func stepStart(_ events: [RunEvent], _ index: Int) -> Double {
-        events.first { if case .canaryStep(let c) = $0.body { c.index == index } else { false } }!.t
+        guard let e = events.first(where: { if case .canaryStep(let c) = $0.body { c.index == index } else { false } }) else {
+            // A crash here would take every other test down with it: say what the run did instead.
+            let tail = events.filter { if case .observations = $0.body { false } else { true } }.suffix(8).map(EventLine.format)
+            let summary = tail.joined(separator: "\n")
+            Issue.record("the demo run never reached canary step \(index + 1); it ended with:\n\(summary)")
+            return 0
+        }
+        return e.t
     }
 
     /// The dashboard state after the events up to engine time `t`, seen `t` seconds after start.

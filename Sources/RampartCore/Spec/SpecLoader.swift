@@ -229,18 +229,21 @@ struct SpecParser {
     /// Extra request headers. A key belongs in `api_key_env`, never here: an `Authorization`
     /// header with a literal value is refused so no secret sits in a spec.
     func headerMap(_ field: YAMLField) -> [String: String]? {
-        guard let map = reader.stringMap(field) else { return nil }
-        for (name, _) in map {
+        guard let entries = reader.stringMap(field) else { return nil }
+        var out: [String: String] = [:]
+        for (name, value, node) in entries {
             let lower = name.lowercased()
             if lower == "authorization" || lower == "api-key" || lower == "x-api-key" {
-                reader.error(field.node, field.child(name), "a key never goes in a spec: name its environment variable in api_key_env")
+                reader.error(node, field.child(name), "a key never goes in a spec: name its environment variable in api_key_env")
             } else if ProxyHeaderRules.hopByHop.contains(lower) || lower == "content-length" || lower == "content-type" {
-                reader.error(field.node, field.child(name), "'\(name)' is set by Rampart and cannot be overridden")
-            } else if name.contains(where: { $0 == ":" || $0.isWhitespace }) {
-                reader.error(field.node, field.child(name), "not a valid header name")
+                reader.error(node, field.child(name), "'\(name)' is set by Rampart and cannot be overridden")
+            } else if name.contains(where: { $0 == ":" || $0.isWhitespace }) || value.contains(where: \.isNewline) {
+                reader.error(node, field.child(name), "not a valid header (a name without ':' or spaces, a value on one line)")
+            } else {
+                out[name] = value
             }
         }
-        return map
+        return out
     }
 
     func judgeSpec(_ field: YAMLField) -> JudgeSpec? {

@@ -66,20 +66,24 @@ final class YAMLReader {
         return out
     }
 
-    /// A mapping of free-form names to strings (HTTP headers): any key, string values.
-    func stringMap(_ field: YAMLField) -> [String: String]? {
+    /// A mapping of free-form names to strings (HTTP headers), in the file's order, each with
+    /// the node of its key for diagnostics.
+    func stringMap(_ field: YAMLField) -> [(key: String, value: String, node: Node)]? {
         guard case .mapping(let map) = field.node else {
             error(field.node, field.path, "must be a mapping (name: value lines), got \(describe(field.node))")
             return nil
         }
-        var out: [String: String] = [:]
+        var out: [(key: String, value: String, node: Node)] = []
         for (keyNode, value) in map {
             guard let key = keyNode.scalar?.string, !key.isEmpty else {
                 error(keyNode, field.path, "keys must be plain strings")
                 continue
             }
-            if out[key] != nil { error(keyNode, field.child(key), "duplicate key '\(key)'") }
-            if let v = string(YAMLField(node: value, path: field.child(key)), nonEmpty: false) { out[key] = v }
+            if out.contains(where: { $0.key.lowercased() == key.lowercased() }) {
+                error(keyNode, field.child(key), "duplicate key '\(key)'")
+                continue
+            }
+            if let v = string(YAMLField(node: value, path: field.child(key)), nonEmpty: false) { out.append((key, v, keyNode)) }
         }
         return out
     }

@@ -2,6 +2,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import NIOTLS
 import Synchronization
 
 /// A keep-alive HTTP/1.1 client for one upstream (host and port, plain or TLS), with a pool of
@@ -103,8 +104,8 @@ public final class HTTPClientPool: Sendable {
             timer.cancel()
             if keepAlive { giveBack(channel) } else { channel.close(promise: nil) }
         }
-        channel.writeAndFlush(ClientHandler.Outgoing(request: request, host: address, promise: head, sink: sink)).whenFailure { _ in
-            head.fail(NetError.closed(address))
+        channel.writeAndFlush(ClientHandler.Outgoing(request: request, host: address, promise: head, sink: sink)).whenFailure { error in
+            head.fail(Self.writeFailure(error, address))
         }
         do {
             let response = try await head.futureResult.get()
@@ -115,6 +116,13 @@ public final class HTTPClientPool: Sendable {
             channel.close(promise: nil)
             throw error
         }
+    }
+
+    /// Why a request could not be written: a failed TLS handshake says so (and is not retried as
+    /// a stale connection would be).
+    static func writeFailure(_ error: any Error, _ address: String) -> NetError {
+        if error is NIOSSLError || error is BoringSSLError { return .tls(address, String(describing: error)) }
+        return .closed(address)
     }
 
     /// Closes the idle connections.
@@ -143,6 +151,8 @@ public final class HTTPClientPool: Sendable {
     private func connect() async throws -> any Channel {
         let tls = self.tls
         let serverName = self.serverName
+        let address = self.address
+        let handshake = group.next().makePromise(of: Void.self)
         let bootstrap = ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.milliseconds(Int64(connectTimeout * 1000)))
@@ -150,6 +160,9 @@ public final class HTTPClientPool: Sendable {
                 do {
                     if let tls {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverName))
+                        try channel.pipeline.syncOperations.addHandler(HandshakeWaiter(done: handshake, address: address))
+                    } else {
+                        handshake.succeed(())
                     }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(ClientHandler(address: "\(self.host):\(self.port)"))
@@ -158,11 +171,22 @@ public final class HTTPClientPool: Sendable {
                     return channel.eventLoop.makeFailedFuture(error)
                 }
             }
+        let channel: any Channel
         do {
-            return try await bootstrap.connect(host: host, port: port).get()
+            channel = try await bootstrap.connect(host: host, port: port).get()
         } catch {
+            handshake.fail(NetError.connect(address, String(describing: error)))
             throw NetError.connect(address, String(describing: error))
         }
+        // A TLS connection is usable once its handshake is done; a certificate that does not
+        // verify is a TLS error here, before any request is written.
+        do {
+            try await handshake.futureResult.get()
+        } catch {
+            channel.close(promise: nil)
+            throw error
+        }
+        return channel
     }
 
     private func exchange(_ request: HTTPRequestMessage, on channel: any Channel, timeout: Double) async throws -> HTTPResponseMessage {
@@ -173,7 +197,7 @@ public final class HTTPClientPool: Sendable {
             channel.close(promise: nil)
         }
         channel.writeAndFlush(ClientHandler.Outgoing(request: request, host: address, promise: promise)).whenFailure { error in
-            promise.fail(NetError.closed(address))
+            promise.fail(Self.writeFailure(error, address))
         }
         do {
             let response = try await promise.futureResult.get()
@@ -186,6 +210,43 @@ public final class HTTPClientPool: Sendable {
             channel.close(promise: nil)
             throw error
         }
+    }
+}
+
+/// Succeeds when the TLS handshake completes, fails with its error; then steps aside.
+private final class HandshakeWaiter: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+    private let done: EventLoopPromise<Void>
+    private let address: String
+
+    init(done: EventLoopPromise<Void>, address: String) {
+        self.done = done
+        self.address = address
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls {
+            done.succeed(())
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        done.fail(NetError.tls(address, HandshakeWaiter.plain(error)))
+        context.fireErrorCaught(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        done.fail(NetError.tls(address, "the server closed the connection during the handshake"))
+        context.fireChannelInactive()
+    }
+
+    /// BoringSSL's errors carry source paths; the reason is the part after the last colon.
+    static func plain(_ error: any Error) -> String {
+        let text = String(describing: error)
+        if text.contains("CERTIFICATE_VERIFY_FAILED") { return "the server's certificate is not trusted (CERTIFICATE_VERIFY_FAILED); give its CA with ca_file" }
+        return text
     }
 }
 
