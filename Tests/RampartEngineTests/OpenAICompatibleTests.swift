@@ -7,14 +7,14 @@ import RampartTestSupport
 
 @Suite(.serialized)
 struct OpenAICompatibleTests {
-    func server() throws -> LiteLLMServer { try LiteLLMServer.shared.get() }
+    func server() async throws -> LiteLLMServer { try await LiteLLMServer.running() }
 
     func client(_ s: LiteLLMServer, key: String? = LiteLLMServer.keyVariable) -> OpenAIClient {
         OpenAIClient(baseURL: s.baseURL, apiKeyVariable: key, timeout: 30, retries: 1, sleep: { _ in })
     }
 
     @Test func theJudgeScoresAndExplains() async throws {
-        let s = try server()
+        let s = try await server()
         let judge = LLMJudge(client: client(s), model: "judge-good", rubric: "Correct and polite.")
         #expect(await judge.judge(question: "Return window?", reference: "30 days", answer: "30 days.") == .scored(score: 0.9, reason: "Accurate and courteous."))
         let fenced = LLMJudge(client: client(s), model: "judge-fenced", rubric: "r")
@@ -22,7 +22,7 @@ struct OpenAICompatibleTests {
     }
 
     @Test func anUnparseableOrOffScaleJudgeIsAnErrorNeverAVerdict() async throws {
-        let s = try server()
+        let s = try await server()
         for model in ["judge-garbled", "judge-five-point", "no-such-model"] {
             let verdict = await LLMJudge(client: client(s), model: model, rubric: "r").judge(question: "q", reference: nil, answer: "a")
             guard case .error = verdict else { Issue.record("\(model) gave \(verdict)"); continue }
@@ -30,7 +30,7 @@ struct OpenAICompatibleTests {
     }
 
     @Test func aWrongOrMissingKeyFailsWithoutShowingTheKey() async throws {
-        let s = try server()
+        let s = try await server()
         setenv("RAMPART_TEST_WRONG_KEY", "sk-not-the-key-12345", 1)
         do {
             _ = try await client(s, key: "RAMPART_TEST_WRONG_KEY").chat(model: "judge-good", system: nil, user: "hi")
@@ -48,7 +48,7 @@ struct OpenAICompatibleTests {
     }
 
     @Test func embeddingsComeBackAsVectors() async throws {
-        let s = try server()
+        let s = try await server()
         let v = try await client(s).embeddings(model: "embed", inputs: ["hello"])
         #expect(v == [[0.1, 0.2, 0.3]])
         #expect(EmbeddingSimilarity.cosine([1, 0], [0, 1]) == 0)
@@ -65,7 +65,7 @@ struct OpenAICompatibleTests {
     }
 
     @Test func aJudgedGatePassesOnTheJudgesScores() async throws {
-        let s = try server()
+        let s = try await server()
         let engine = Engine(inputs: try judgeInputs(s, model: "judge-good"), clock: VirtualClock(), options: RunOptions(seed: 42, operator: "t"))
         let report = try #require(await engine.evaluateGates().first)
         #expect(report.result.verdict == .pass)
@@ -74,7 +74,7 @@ struct OpenAICompatibleTests {
     }
 
     @Test func aBrokenJudgeMakesTheGateInconclusiveNotFailed() async throws {
-        let s = try server()
+        let s = try await server()
         let engine = Engine(inputs: try judgeInputs(s, model: "judge-garbled"), clock: VirtualClock(), options: RunOptions(seed: 42, operator: "t"))
         let report = try #require(await engine.evaluateGates().first)
         #expect(report.result.verdict == .inconclusive)
@@ -83,7 +83,7 @@ struct OpenAICompatibleTests {
     }
 
     @Test func theJudgeBudgetCapsCallsAndJudgedVerdictsAreCached() async throws {
-        let s = try server()
+        let s = try await server()
         let capped = Engine(inputs: try judgeInputs(s, model: "judge-good", maxCalls: 10), clock: VirtualClock(), options: RunOptions(seed: 42, operator: "t"))
         let report = try #require(await capped.evaluateGates().first)
         #expect(capped.judgeCallsLeft.withLock { $0 } == 0)
@@ -104,8 +104,8 @@ struct OpenAICompatibleTests {
 /// mock rate-limit and server errors driving the client's retries.
 @Suite(.serialized)
 struct OpenAIProviderTests {
-    func provider(_ model: String, retries: Int = 2, calls: CallCounter? = nil) throws -> OpenAIProvider {
-        let s = try LiteLLMServer.shared.get()
+    func provider(_ model: String, retries: Int = 2, calls: CallCounter? = nil) async throws -> OpenAIProvider {
+        let s = try await LiteLLMServer.running()
         let spec = OpenAIVariantSpec(endpoint: EndpointSpec(baseURL: s.baseURL.absoluteString, model: model, apiKeyEnv: LiteLLMServer.keyVariable, timeout: 30), temperature: 0, maxTokens: 200, seed: 7)
         let client = OpenAIClient(baseURL: s.baseURL, apiKeyVariable: LiteLLMServer.keyVariable, timeout: 30, retries: retries, sleep: { seconds in calls?.record(seconds) })
         return OpenAIProvider(spec: spec, client: client)
@@ -117,7 +117,7 @@ struct OpenAIProviderTests {
     }
 
     @Test func generationReturnsTheAnswerAndItsUsage() async throws {
-        let p = try provider("support-bot-2025-09-14")
+        let p = try await provider("support-bot-2025-09-14")
         let item = GoldenItem(id: "g1", input: "How long do I have to return something?", references: ["30 days"])
         let r = await p.complete(ModelRequest(system: "You are a support agent.", user: item.input, ask: .golden(item), stream: "gate"))
         #expect(!r.failed)
@@ -128,17 +128,17 @@ struct OpenAIProviderTests {
 
     @Test func rateLimitsAndServerErrorsAreRetriedThenAFailedResponseNotACrash() async throws {
         let waits = CallCounter()
-        let limited = try provider("rate-limited", retries: 2, calls: waits)
+        let limited = try await provider("rate-limited", retries: 2, calls: waits)
         let item = GoldenItem(id: "g1", input: "hi", references: ["hello"])
         let r = await limited.complete(ModelRequest(system: "", user: "hi", ask: .golden(item), stream: "gate"))
         #expect(r.failed)
         #expect(waits.waits.withLock { $0.count } == 2, "a 429 is retried (twice here) before giving up")
-        let broken = try provider("broken", retries: 1, calls: CallCounter())
+        let broken = try await provider("broken", retries: 1, calls: CallCounter())
         #expect(await broken.complete(ModelRequest(system: "", user: "hi", ask: .golden(item), stream: "gate")).failed)
     }
 
     @Test func aGoldenGateRunsOnAnOpenAICompatibleCandidate() async throws {
-        let s = try LiteLLMServer.shared.get()
+        let s = try await LiteLLMServer.running()
         var inputs = try PipelineInputs.load(file: Paths.example("demo.yaml"))
         inputs.spec.notify = []
         inputs.spec.gates = inputs.spec.gates.filter { $0.kind == .golden }

@@ -27,7 +27,7 @@ struct ProxyStreamingTLSTests {
     }
 
     @Test func aStreamedAnswerIsRelayedChunkByChunkAndMeasured() async throws {
-        let server = try LiteLLMServer.shared.get()
+        let server = try await LiteLLMServer.running()
         var upstream = try ProxyUpstream(baseURL: server.baseURL.absoluteString, caFile: nil)
         upstream.model = "support-bot-2025-09-14"
         upstream.authorization = "Bearer \(LiteLLMServer.key)"
@@ -91,8 +91,15 @@ struct ProxyStreamingTLSTests {
         await upstreamServer.stop()
     }
 
-    /// A certificate for 127.0.0.1 and localhost, made by openssl for this test.
-    func certificate() throws -> (cert: String, key: String) {
+    /// A certificate for 127.0.0.1 and localhost, made by openssl for this test (on a dispatch
+    /// thread: waiting for a process must not hold one of the cooperative pool's threads).
+    func certificate() async throws -> (cert: String, key: String) {
+        try await withCheckedThrowingContinuation { c in
+            DispatchQueue.global().async { c.resume(with: Result { try Self.makeCertificate() }) }
+        }
+    }
+
+    static func makeCertificate() throws -> (cert: String, key: String) {
         let dir = TestPaths.temporaryDirectory()
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -109,7 +116,7 @@ struct ProxyStreamingTLSTests {
     }
 
     @Test func anHTTPSUpstreamIsReachedAndVerifiedAgainstItsCA() async throws {
-        let (cert, key) = try certificate()
+        let (cert, key) = try await certificate()
         let tls = try HTTPServer.tlsContext(certificateFile: cert, keyFile: key)
         let answer = #"{"choices":[{"index":0,"message":{"role":"assistant","content":"Over TLS."}}],"usage":{"prompt_tokens":3,"completion_tokens":2}}"#
         let upstreamServer = try await HTTPServer.start(.tcp(host: "127.0.0.1", port: 0), tls: tls) { _ in .json(200, answer) }

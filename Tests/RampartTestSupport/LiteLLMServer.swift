@@ -11,7 +11,16 @@ public final class LiteLLMServer: Sendable {
     public let baseURL: URL
     let process: Process
 
-    public static let shared: Result<LiteLLMServer, LiteLLMError> = {
+    /// The shared server, started on first use. Starting takes seconds and waits on the
+    /// process: it runs on a dispatch thread, never on one of the cooperative pool's two threads
+    /// (blocking those stalled every async test beside it on this 2-core machine).
+    public static func running() async throws -> LiteLLMServer {
+        try await withCheckedThrowingContinuation { c in
+            DispatchQueue.global().async { c.resume(with: shared.mapError { $0 as any Error }) }
+        }
+    }
+
+    static let shared: Result<LiteLLMServer, LiteLLMError> = {
         do { return .success(try LiteLLMServer()) } catch let e as LiteLLMError { return .failure(e) } catch { return .failure(LiteLLMError(message: "\(error)")) }
     }()
 
