@@ -73,13 +73,15 @@ struct OpenAICompatibleTests {
         #expect(report.result.scoringErrors == 0)
     }
 
-    @Test func aBrokenJudgeMakesTheGateInconclusiveNotFailed() async throws {
+    @Test func aBrokenJudgeMakesTheGateErrorNeverAVerdict() async throws {
         let s = try await server()
         let engine = Engine(inputs: try judgeInputs(s, model: "judge-garbled"), clock: VirtualClock(), options: RunOptions(seed: 42, operator: "t"))
         let report = try #require(await engine.evaluateGates().first)
-        #expect(report.result.verdict == .inconclusive)
+        #expect(report.result.verdict == .error)
         #expect(report.result.scoringErrors == report.result.items)
-        #expect(report.items.allSatisfy { $0.detail?.hasPrefix("ERROR") == true })
+        #expect(report.result.errors?.first.kind == .malformed)
+        #expect(report.result.errors?.summary.contains("the judge did not answer with a JSON object") == true)
+        #expect(report.items.allSatisfy { $0.detail?.hasPrefix("ERROR") == true && $0.errorKind == .malformed })
     }
 
     @Test func theJudgeBudgetCapsCallsAndJudgedVerdictsAreCached() async throws {
@@ -87,8 +89,9 @@ struct OpenAICompatibleTests {
         let capped = Engine(inputs: try judgeInputs(s, model: "judge-good", maxCalls: 10), clock: VirtualClock(), options: RunOptions(seed: 42, operator: "t"))
         let report = try #require(await capped.evaluateGates().first)
         #expect(capped.judgeCallsLeft.withLock { $0 } == 0)
-        #expect(report.result.verdict == .inconclusive)
-        #expect(report.result.checks[0].note?.contains("could be scored") == true)
+        #expect(report.result.verdict == .error)
+        #expect(report.result.errors?.items == report.result.items, "ten calls score ten candidate answers; no item has both of its scores")
+        #expect(report.result.errors?.first.message.contains("the judge's budget is spent (judge.max_calls 10)") == true)
         // With a cache, a second run spends no judge calls at all.
         let cache = Paths.temporaryDirectory() + "/cache.jsonl"
         let first = Engine(inputs: try judgeInputs(s, model: "judge-good"), clock: VirtualClock(), options: RunOptions(seed: 42, operator: "t", cache: ResponseCache(path: cache)))

@@ -135,76 +135,96 @@ struct GateRunner {
 
     private func golden(_ gate: GateSpec) async -> GateReport {
         let items = engine.inputs.golden[gate.dataset] ?? []
-        let r = await gather(gate, items.map { Ask(id: $0.id, ask: .golden($0), input: $0.input, vars: $0.vars) })
+        var r = await gather(gate, items.map { Ask(id: $0.id, ask: .golden($0), input: $0.input, vars: $0.vars) })
         // An item whose request failed is an error, never a score: it is left out of the verdict
-        // and counted (the gate is ERROR unless max_error_rate allows it). Repeats are averaged
-        // per item. A sample a remote scorer could not score is left out; an item with no scored
-        // sample is left out of the comparison and counted as a scoring error.
+        // and counted (the gate is ERROR unless max_error_rate allows it). So is an item a remote
+        // scorer (judge, embeddings) could not score. Repeats are averaged per item.
+        var scoringFailures: [Int: (RequestFailure, Variant)] = [:]
         func scores(_ v: Variant) async -> [Double?] {
             var out: [Double?] = []
             for (i, (item, responses)) in zip(items, r.of(v)).enumerated() {
-                guard !r.errored.contains(i) else { out.append(nil); continue }
+                guard !r.errored.contains(i), scoringFailures[i] == nil else { out.append(nil); continue }
                 var scored: [Double] = []
                 for response in responses {
-                    if let s = await score(gate, item, response.text) { scored.append(s) }
+                    switch await score(gate, item, response.text) {
+                    case .success(let s): scored.append(s)
+                    case .failure(let f): scoringFailures[i] = (f, v)
+                    }
+                    if scoringFailures[i] != nil { break }
                 }
-                out.append(scored.isEmpty ? nil : scored.reduce(0, +) / Double(scored.count))
+                out.append(scoringFailures[i] == nil && !scored.isEmpty ? scored.reduce(0, +) / Double(scored.count) : nil)
             }
             return out
         }
         let cAll = await scores(.candidate), bAll = await scores(.baseline)
-        let kept = items.indices.filter { cAll[$0] != nil && bAll[$0] != nil }
+        for (i, failure) in scoringFailures.sorted(by: { $0.key < $1.key }) {
+            r.errored.insert(i)
+            r.kinds.insert(failure.0.kind)
+            if r.first == nil { r.first = failure }
+        }
+        let kept = items.indices.filter { !r.errored.contains($0) }
         let c = kept.compactMap { cAll[$0] }, b = kept.compactMap { bAll[$0] }
         let cut = gate.thresholds.minPassRate != nil ? gate.thresholds.passScore : (gate.thresholds.minScore ?? gate.thresholds.passScore)
         let outcomes = items.indices.map { i -> ItemOutcome in
             if let e = itemError(r, i) { return e.outcome(id: items[i].id) }
-            guard let ci = cAll[i], let bi = bAll[i] else {
-                return ItemOutcome(id: items[i].id, candidate: cAll[i] ?? 0, baseline: bAll[i] ?? 0, passed: false, detail: "ERROR: could not be scored (\(gate.metric.rawValue))", sample: firstAnswer(r.of(.candidate)[i]))
+            if let (f, v) = scoringFailures[i] {
+                var o = ItemOutcome(id: items[i].id, candidate: 0, baseline: 0, passed: false, detail: "ERROR: could not be scored (\(gate.metric.rawValue)): \(f.description)", sample: firstAnswer(r.of(v)[i]))
+                o.error = engine.redactor.redact(f.description)
+                o.errorKind = f.kind
+                return o
             }
+            let ci = cAll[i] ?? 0, bi = bAll[i] ?? 0
             return ItemOutcome(
                 id: items[i].id, candidate: ci, baseline: bi, passed: ci >= cut,
                 detail: ci >= cut ? nil : "\(gate.metric.rawValue) \(String(format: "%.3f", ci)) below \(cut)", sample: firstAnswer(r.of(.candidate)[i]))
         }
         var result = GateEvaluator.golden(gate, candidate: c, baseline: b, candidateErrors: r.failedRequests[.candidate] ?? 0, baselineErrors: r.failedRequests[.baseline] ?? 0)
-        let answered = r.answered(items.count).count
         result.items = items.count
-        result.scoringErrors = answered - kept.count
+        result.scoringErrors = scoringFailures.count
         result.errors = r.errors(gate, items: items.count, redactor: engine.redactor)
-        if result.scoringErrors > 0 && kept.count * 2 < answered {
-            for i in result.checks.indices {
-                result.checks[i].verdict = .inconclusive
-                result.checks[i].note = "only \(kept.count) of \(answered) answered items could be scored"
-            }
-        }
         return GateReport(result: result, items: outcomes)
     }
 
     /// Scores one answer with the gate's metric: locally, or through the judge or embeddings
-    /// endpoint (nil when the remote scorer errs, is unparseable, or the judge budget is spent).
-    private func score(_ gate: GateSpec, _ item: GoldenItem, _ answer: String) async -> Double? {
+    /// endpoint. A remote scorer that errs, answers in a form that is not a score, or whose
+    /// budget is spent gives the failure, never a guess.
+    private func score(_ gate: GateSpec, _ item: GoldenItem, _ answer: String) async -> Result<Double, RequestFailure> {
         switch gate.metric {
         case .llmJudge:
-            guard let judge = engine.judge else { return nil }
+            guard let judge = engine.judge else { return .failure(RequestFailure(.badRequest, message: "the spec has no judge")) }
             let key = ResponseCache.key(
                 identity: "judge|\(judge.model)|\(SHA256.hex(Array(judge.rubric.utf8)))",
                 request: ModelRequest(system: item.references.joined(separator: "\u{1E}"), user: item.input + "\u{1F}" + answer, ask: .golden(item), stream: "judge"))
-            if let cached = engine.options.cache?.lookup(key), case .scored(let s, _) = LLMJudge.parse(cached.text) { return s }
-            guard engine.spendJudgeCall() else { return nil }
+            if let cached = engine.options.cache?.lookup(key), case .scored(let s, _) = LLMJudge.parse(cached.text) { return .success(s) }
+            guard engine.spendJudgeCall() else {
+                return .failure(RequestFailure(.notSent, message: "the judge's budget is spent (judge.max_calls \(engine.inputs.spec.judge?.maxCalls ?? 0))"))
+            }
             let verdict = await judge.judge(question: item.input, reference: item.references.first, answer: answer)
-            guard case .scored(let s, let reason) = verdict else { return nil }
-            let text = String(decoding: (try? JSONSerialization.data(withJSONObject: ["score": s, "reason": reason])) ?? Data(), as: UTF8.self)
-            engine.options.cache?.store(key, ModelResponse(text: text, latencyMs: 0, promptTokens: 0, completionTokens: 0, failed: false))
-            return s
+            switch verdict {
+            case .error(let failure): return .failure(failure)
+            case .scored(let s, let reason):
+                let text = String(decoding: (try? JSONSerialization.data(withJSONObject: ["score": s, "reason": reason])) ?? Data(), as: UTF8.self)
+                engine.options.cache?.store(key, ModelResponse(text: text, latencyMs: 0, promptTokens: 0, completionTokens: 0, failed: false))
+                return .success(s)
+            }
         case .embeddingCosine:
-            guard let embedder = engine.embedder else { return nil }
+            guard let embedder = engine.embedder else { return .failure(RequestFailure(.badRequest, message: "the spec has no embeddings endpoint")) }
             var vectors: [[Double]] = []
             for text in [answer] + item.references {
-                guard let v = try? await embedder.client.embeddings(model: embedder.model, inputs: [text]).first else { return nil }
-                vectors.append(v)
+                do {
+                    guard let v = try await embedder.client.embeddings(model: embedder.model, inputs: [text]).first else {
+                        return .failure(RequestFailure(.malformed, message: "the embeddings endpoint sent no vector"))
+                    }
+                    vectors.append(v)
+                } catch {
+                    var failure = error
+                    failure.message = "the embeddings endpoint: " + error.message
+                    return .failure(failure)
+                }
             }
-            return vectors.dropFirst().map { EmbeddingSimilarity.cosine(vectors[0], $0) }.max()
+            return .success(vectors.dropFirst().map { EmbeddingSimilarity.cosine(vectors[0], $0) }.max() ?? 0)
         default:
-            return gate.metric.scorer.score(candidate: answer, references: item.references).score
+            return .success(gate.metric.scorer.score(candidate: answer, references: item.references).score)
         }
     }
 

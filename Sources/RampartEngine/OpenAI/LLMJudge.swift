@@ -11,7 +11,8 @@ public struct LLMJudge: Sendable {
 
     public enum Verdict: Sendable, Equatable {
         case scored(score: Double, reason: String)
-        case error(String)
+        /// The judge could not be asked, or its answer is not a 0–1 score: never guessed at.
+        case error(RequestFailure)
     }
 
     public init(client: OpenAIClient, model: String, rubric: String) {
@@ -33,7 +34,9 @@ public struct LLMJudge: Sendable {
             let reply = try await client.chat(model: model, system: Self.instructions, user: prompt, temperature: 0)
             return Self.parse(reply.text)
         } catch {
-            return .error("judge request failed: \(error)")
+            var failure = error
+            failure.message = "the judge: " + error.message
+            return .error(failure)
         }
     }
 
@@ -42,12 +45,12 @@ public struct LLMJudge: Sendable {
     public static func parse(_ text: String) -> Verdict {
         guard let open = text.firstIndex(of: "{"), let close = text.lastIndex(of: "}"), open < close,
               let object = try? JSONSerialization.jsonObject(with: Data(text[open...close].utf8)) as? [String: Any] else {
-            return .error("the judge did not answer with a JSON object: \(String(text.prefix(120)))")
+            return .error(RequestFailure(.malformed, message: "the judge did not answer with a JSON object: \(String(text.prefix(120)))"))
         }
         guard let score = (object["score"] as? NSNumber)?.doubleValue, score.isFinite else {
-            return .error("the judge's JSON has no numeric score")
+            return .error(RequestFailure(.malformed, message: "the judge's JSON has no numeric score"))
         }
-        guard (0...1).contains(score) else { return .error("the judge's score \(score) is outside 0…1") }
+        guard (0...1).contains(score) else { return .error(RequestFailure(.malformed, message: "the judge's score \(score) is outside 0…1")) }
         return .scored(score: score, reason: (object["reason"] as? String) ?? "")
     }
 }
