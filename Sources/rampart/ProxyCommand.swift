@@ -53,6 +53,18 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(help: "PEM file of extra certificate authorities for https upstreams (the system's are trusted too).")
     var caFile: String?
 
+    @Option(help: "Model id sent to the baseline in place of the client's (a gateway's name for that version).")
+    var baselineModel: String?
+
+    @Option(help: "Model id sent to the candidate in place of the client's.")
+    var candidateModel: String?
+
+    @Option(help: "Environment variable holding the baseline's API key; without it the client's Authorization is forwarded.")
+    var baselineKeyEnv: String?
+
+    @Option(help: "Environment variable holding the candidate's API key.")
+    var candidateKeyEnv: String?
+
     @Option(help: "Seconds between report lines (0: none).")
     var reportEvery: Double = 10
 
@@ -66,6 +78,12 @@ struct ProxyCommand: AsyncParsableCommand {
                 }
             } else if meter == nil || meter?.rawValue == name {
                 throw ValidationError("--\(name) URL is required\(meter == nil ? " (or use --meter to front one version)" : " to meter it")")
+            }
+        }
+        for (name, variable) in [("baseline", baselineKeyEnv), ("candidate", candidateKeyEnv)] {
+            guard let variable else { continue }
+            guard (try? OpenAIClient.key(variable)) != nil else {
+                throw ValidationError("--\(name)-key-env names \(variable), which is not set in the environment")
             }
         }
         if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
@@ -87,13 +105,17 @@ struct ProxyCommand: AsyncParsableCommand {
         let live = LiveBox()
         // A meter has one upstream; the other arm is never routed to.
         let only = (meter == .baseline ? baseline : candidate) ?? baseline ?? candidate ?? ""
-        let upstreams: (ProxyUpstream, ProxyUpstream)
+        var upstreams: (ProxyUpstream, ProxyUpstream)
         do {
             upstreams = (try ProxyUpstream(baseURL: baseline ?? only, caFile: caFile), try ProxyUpstream(baseURL: candidate ?? only, caFile: caFile))
         } catch {
             Console.error("error: \(error)")
             throw Exit.usage
         }
+        upstreams.0.model = baselineModel
+        upstreams.1.model = candidateModel
+        if let key = try? OpenAIClient.key(baselineKeyEnv) { upstreams.0.authorization = "Bearer \(key)" }
+        if let key = try? OpenAIClient.key(candidateKeyEnv) { upstreams.1.authorization = "Bearer \(key)" }
         let proxy = WeightedProxy(
             baseline: upstreams.0, candidate: upstreams.1, stickyHeader: stickyHeader.isEmpty ? nil : stickyHeader, timeout: timeout
         ) { live.record($0.observation) }

@@ -146,8 +146,8 @@ public struct GateErrors: Sendable, Equatable, Codable {
     /// One line: how many, which version, the first reason.
     public var summary: String {
         let allowed = limit.map { ", \(String(format: "%g", $0 * 100))% allowed" } ?? ""
-        let held = notSent > 0 ? " (\(notSent) requests not sent: the endpoint failed its first ones the same way)" : ""
-        return "\(items) of \(of) items errored\(allowed)\(held); first: \(variant.rawValue) \(first.description)"
+        let held = notSent > 0 ? "; \(notSent) requests not sent after the endpoint's first ones failed the same way" : ""
+        return "\(items) of \(of) items errored\(allowed); first: \(variant.rawValue) \(first.description)\(held)"
     }
 
     enum CodingKeys: String, CodingKey {

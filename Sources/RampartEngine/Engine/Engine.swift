@@ -95,7 +95,7 @@ public final class Engine: Sendable {
         }
         self.schedule = Mutex(options.schedule)
         func client(_ e: EndpointSpec) -> OpenAIClient? {
-            URL(string: e.baseURL).map { OpenAIClient(baseURL: $0, apiKeyVariable: e.apiKeyEnv, timeout: e.timeout) }
+            URL(string: e.baseURL).map { OpenAIClient(baseURL: $0, apiKeyVariable: e.apiKeyEnv, timeout: e.timeout, headers: e.headers) }
         }
         judge = spec.judge.flatMap { j in client(j.endpoint).map { LLMJudge(client: $0, model: j.endpoint.model, rubric: j.rubric) } }
         embedder = spec.embeddings.flatMap { e in client(e).map { EmbeddingSimilarity(client: $0, model: e.model) } }
