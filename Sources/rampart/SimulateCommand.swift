@@ -56,6 +56,11 @@ struct SimulateCommand: AsyncParsableCommand {
             Console.error("error: \(spec) has no canary to simulate")
             throw Exit.invalidInput
         }
+        // Thousands of simulated canaries run at machine speed: they must never reach a real model.
+        guard inputs.spec.baseline.provider == .sim else {
+            Console.error("error: simulate draws traffic from the baseline's sim profile; the baseline is \(inputs.spec.baseline.provider.rawValue) (\(inputs.spec.baseline.label)), and its real endpoint is never called at machine speed. Simulate a copy of the spec with provider: sim and the options that model it")
+            throw Exit.usage
+        }
         let parsed = effects.isEmpty ? [SimulationEffect(target: .latency, amount: 0.5)] : effects.compactMap(SimulationEffect.parse)
         let judges = judge == "all" ? JudgePolicy.Kind.allCases : [JudgePolicy.Kind(rawValue: judge)!]
         let sim = CanarySimulation(inputs: inputs, trials: trials, seed: seed)

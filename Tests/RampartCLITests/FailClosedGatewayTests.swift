@@ -244,6 +244,8 @@ struct FailClosedGatewayTests {
             #expect(r.status == 64)
             #expect(r.stderr.contains("would send real requests"))
         }
+        let simulated = try await CLI.run(["simulate", spec, "--trials", "3"], in: g.directory, environment: ["RAMPART_GW_KEY": LiteLLMServer.key])
+        #expect(simulated.status == 64 && simulated.stderr.contains("never called at machine speed"))
         #expect(g.front.total == 0)
         await g.front.stop()
     }

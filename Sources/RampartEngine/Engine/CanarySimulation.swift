@@ -44,6 +44,9 @@ public struct CanarySimulation: Sendable {
     /// pricing) with the effect, judged by `judge`; nobody is there to decide an inconclusive step.
     func scenarioInputs(judge: JudgePolicy.Kind, effect: SimulationEffect?) -> PipelineInputs {
         var i = inputs
+        // Only the simulator answers here, whatever the spec says: a simulation never calls a real model.
+        i.spec.baseline.provider = .sim
+        i.spec.baseline.openai = nil
         var candidate = i.spec.baseline
         candidate.version = i.spec.candidate.version
         if let effect { candidate.sim = effect.apply(to: candidate.sim) }
