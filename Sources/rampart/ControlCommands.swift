@@ -37,8 +37,8 @@ struct ControlOptions: ParsableArguments {
         let object = (try? JSONSerialization.jsonObject(with: Data(answer.body.utf8))) as? [String: Any]
         let note = (object?["note"] as? String) ?? ((object?["error"] as? [String: Any])?["message"] as? String) ?? answer.body
         switch answer.status {
-        case 200: print("\(kind.rawValue): accepted: \(note)")
-        case 202: print("\(kind.rawValue): \(note)")
+        case 200: say("\(kind.rawValue): accepted: \(note)")
+        case 202: say("\(kind.rawValue): \(note)")
         default:
             Console.error("\(kind.rawValue): refused: \(note)")
             throw ExitCode(1)
@@ -65,25 +65,26 @@ struct StatusCommand: ParsableCommand {
             throw Exit.unavailable
         }
         if json {
+            // JSON escapes control characters itself; line breaks stay for the reader.
             print(answer.body)
             return
         }
         guard let o = (try? JSONSerialization.jsonObject(with: Data(answer.body.utf8))) as? [String: Any] else {
-            print(answer.body)
+            say(answer.body)
             return
         }
-        print("pipeline   \(o["pipeline"] as? String ?? "?"): candidate \(o["candidate"] as? String ?? "?") vs baseline \(o["baseline"] as? String ?? "?")")
+        say("pipeline   \(o["pipeline"] as? String ?? "?"): candidate \(o["candidate"] as? String ?? "?") vs baseline \(o["baseline"] as? String ?? "?")")
         if let stages = o["stages"] as? [String: String] {
-            print("stages     " + stages.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            say("stages     " + stages.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
         let weight = (o["weight"] as? NSNumber)?.doubleValue ?? 0
         var canary = "weight     \(MetricFormat.percent(weight))"
         if let step = o["step"] as? Int, let steps = o["steps"] as? Int { canary += ", step \(step) of \(steps)" }
         if let n = o["candidate_requests"] as? Int { canary += ", \(n) candidate requests" }
-        print(canary)
-        if let proxy = o["proxy"] as? String { print("proxy      http://\(proxy)") }
-        if let d = o["last_decision"] as? String { print("judge      \(d)") }
-        if let outcome = o["outcome"] as? String { print("outcome    \(outcome.uppercased()): \(o["reason"] as? String ?? "")") }
+        say(canary)
+        if let proxy = o["proxy"] as? String { say("proxy      http://\(proxy)") }
+        if let d = o["last_decision"] as? String { say("judge      \(d)") }
+        if let outcome = o["outcome"] as? String { say("outcome    \(outcome.uppercased()): \(o["reason"] as? String ?? "")") }
     }
 }
 

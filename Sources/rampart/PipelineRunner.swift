@@ -182,22 +182,28 @@ struct PipelineRunner {
     }
 }
 
-/// Ctrl-C or SIGTERM asks the engine to abort, which puts traffic back on the baseline and
-/// records the outcome; a second signal exits at once (headless only: the dashboard must restore
-/// the terminal first, so there it only repeats the request).
+/// Ctrl-C, SIGTERM or SIGHUP (a closed terminal) asks the engine to abort, which puts traffic
+/// back on the baseline and records the outcome. Another signal while that is under way never
+/// skips it: traffic must not be left at the canary's weight because someone pressed Ctrl-C twice.
+/// The wait is bounded by the router's own timeout.
 final class InterruptHandler {
     private let sources: [any DispatchSourceSignal]
 
     init(operator name: String, quiet: Bool = false, abort: @escaping @Sendable (OperatorCommand) -> Void) {
         var sources: [any DispatchSourceSignal] = []
         let count = Counter()
-        for sig in [SIGINT, SIGTERM] {
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler { @Sendable in
-                if count.increment() > 1 && !quiet { exit(130) }
-                if !quiet { Console.error("rampart: interrupted; rolling traffic back to the baseline (press again to quit at once)") }
-                abort(OperatorCommand(.abort, operator: name, reason: sig == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)"))
+                let n = count.increment()
+                if !quiet {
+                    Console.error(n == 1
+                        ? "rampart: interrupted; rolling traffic back to the baseline before exiting"
+                        : "rampart: still rolling traffic back to the baseline; exiting as soon as it is there")
+                }
+                let why = sig == SIGINT ? "interrupted (SIGINT)" : (sig == SIGTERM ? "terminated (SIGTERM)" : "hung up (SIGHUP: the terminal closed)")
+                abort(OperatorCommand(.abort, operator: name, reason: why))
             }
             source.resume()
             sources.append(source)

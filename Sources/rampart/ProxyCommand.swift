@@ -70,7 +70,7 @@ struct ProxyCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...100).contains(weight) else { throw ValidationError("--weight must be 0...100, got \(weight)") }
-        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+        guard timeout > 0, timeout <= 86_400 else { throw ValidationError("--timeout must be more than 0 and at most 86400 seconds, got \(timeout)") }
         for (name, url) in [("baseline", baseline), ("candidate", candidate)] {
             if let url {
                 guard let u = URL(string: url), ["http", "https"].contains(u.scheme ?? ""), u.host != nil else {

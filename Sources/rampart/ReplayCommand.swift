@@ -64,13 +64,13 @@ struct ReplayCommand: ParsableCommand {
         } else {
             for e in recording.events {
                 if case .observations = e.body { continue }
-                print(EventLine.format(e))
+                say(EventLine.format(e))
             }
             print("")
         }
-        for line in RunSummary.lines(events: recording.events, runFile: path) { print(line) }
+        for line in RunSummary.lines(events: recording.events, runFile: path) { say(line) }
         if let unfinished = recording.unfinished {
-            print(unfinished)
+            say(unfinished)
             throw ExitCode(RunOutcome.aborted.exitCode)
         }
         throw ExitCode(recording.outcome!.exitCode)
@@ -93,14 +93,14 @@ struct ReplayCommand: ParsableCommand {
             Console.error("error: \(path) has no canary to re-judge")
             throw Exit.invalidInput
         }
-        print("recording  \(path)")
+        say("recording  \(path)")
         for d in report.recorded {
-            print("recorded   \(EventLine.clock(d.t))  \(d.kind.rawValue) at step \(d.step + 1) after \(d.candidateRequests) candidate requests: \(d.reason)")
+            say("recorded   \(EventLine.clock(d.t))  \(d.kind.rawValue) at step \(d.step + 1) after \(d.candidateRequests) candidate requests: \(d.reason)")
         }
         if let a = report.alternative {
-            print("what-if    \(EventLine.clock(a.t))  \(a.kind.rawValue) at step \(a.step + 1) after \(a.candidateRequests) candidate requests (\(report.judge) judge): \(a.reason)")
+            say("what-if    \(EventLine.clock(a.t))  \(a.kind.rawValue) at step \(a.step + 1) after \(a.candidateRequests) candidate requests (\(report.judge) judge): \(a.reason)")
         }
-        print("verdict    \(report.judge) judge \(report.summary)")
-        if let unfinished = recording.unfinished { print("note       \(unfinished)") }
+        say("verdict    \(report.judge) judge \(report.summary)")
+        if let unfinished = recording.unfinished { say("note       \(unfinished)") }
     }
 }

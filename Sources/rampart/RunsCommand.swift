@@ -39,7 +39,7 @@ struct RunsListCommand: ParsableCommand {
     func run() throws {
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".jsonl") }.sorted(by: >)
         if files.isEmpty {
-            print("no runs in \(dir)")
+            say("no runs in \(dir)")
             return
         }
         var rows: [[String]] = [["run", "started", "pipeline", "candidate", "outcome", "duration", "operator"]]
@@ -57,8 +57,8 @@ struct RunsListCommand: ParsableCommand {
             ])
         }
         let widths = rows[0].indices.map { i in rows.map { $0[i].count }.max() ?? 0 }
-        for row in rows { print(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")) }
-        if files.count > limit { print("… \(files.count - limit) older runs (--limit)") }
+        for row in rows { say(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")) }
+        if files.count > limit { say("… \(files.count - limit) older runs (--limit)") }
     }
 }
 
@@ -81,6 +81,6 @@ struct RunsShowCommand: ParsableCommand {
             Console.report(error)
             throw Exit.invalidInput
         }
-        for line in AuditRecord.lines(recording, file: path) { print(line) }
+        for line in AuditRecord.lines(recording, file: path) { say(line) }
     }
 }

@@ -52,9 +52,15 @@ enum SpecDescription {
     }
 }
 
+/// Prints a line that may carry text from outside (a run file, a reason, an operator's name),
+/// made safe for the terminal first.
+func say(_ line: String) {
+    print(TerminalText.sanitize(line))
+}
+
 enum Console {
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
+        FileHandle.standardError.write(Data((TerminalText.sanitize(message) + "\n").utf8))
     }
 
     static func report(_ invalid: InvalidInput) {

@@ -48,11 +48,17 @@ public struct ObservationBatch: Sendable, Equatable, Codable {
                 promptTokens: i < prompt.count ? prompt[i] : 0, completionTokens: i < completion.count ? completion[i] : 0,
                 cost: i < cost.count ? cost[i] : 0, synthetic: synthetic)
         }
-        for i in failed where i < out.count { out[i].failed = true }
-        for pair in status where pair.count == 2 && pair[0] < out.count { out[pair[0]].status = pair[1] }
-        for pair in quality where pair.count == 2 && Int(pair[0]) < out.count { out[Int(pair[0])].quality = pair[1] }
-        for i in critical where i < out.count { out[i].critical = true }
-        for pair in ttft ?? [] where pair.count == 2 && Int(pair[0]) < out.count { out[Int(pair[0])].ttftMs = pair[1] }
+        for i in failed where i >= 0 && i < out.count { out[i].failed = true }
+        for pair in status where pair.count == 2 && pair[0] >= 0 && pair[0] < out.count { out[pair[0]].status = pair[1] }
+        // Indices come from a file: a hostile one (negative, 1e300, NaN) is skipped, never a trap.
+        func index(_ pair: [Double]) -> Int? {
+            guard pair.count == 2 else { return nil }
+            let i = Int(saturating: pair[0])
+            return i >= 0 && i < out.count ? i : nil
+        }
+        for pair in quality { if let i = index(pair) { out[i].quality = pair[1] } }
+        for i in critical where i >= 0 && i < out.count { out[i].critical = true }
+        for pair in ttft ?? [] { if let i = index(pair) { out[i].ttftMs = pair[1] } }
         return out
     }
 }

@@ -7,8 +7,10 @@ public enum EventLine {
         "\(clock(event.t))  \(text(event.body))"
     }
 
+    /// `MM:SS.s`, for any time a run file may hold: a negative, infinite or absurd one is clamped
+    /// (to 0 or 99,999,999 minutes) rather than trapping in the conversion to Int.
     public static func clock(_ t: Double) -> String {
-        let total = max(0, t)
+        let total = t.isFinite ? min(max(0, t), 5_999_999_999) : (t > 0 ? 5_999_999_999 : 0)
         let minutes = Int(total) / 60
         let seconds = total - Double(minutes * 60)
         return String(format: "%02d:%04.1f", minutes, seconds)
@@ -16,7 +18,12 @@ public enum EventLine {
 
     static func pad(_ tag: String) -> String { tag.padding(toLength: 9, withPad: " ", startingAt: 0) }
 
+    /// The event's gist, with anything that came from outside made safe for a terminal.
     public static func text(_ body: RunEvent.Body) -> String {
+        TerminalText.sanitize(rawText(body))
+    }
+
+    static func rawText(_ body: RunEvent.Body) -> String {
         switch body {
         case .runStarted(let s):
             return pad("run") + "\(s.pipeline): candidate \(s.candidate) vs baseline \(s.baseline) (seed \(s.seed), operator \(s.operator))" + (s.controlSocket.map { "; control socket \($0)" } ?? "")

@@ -9,11 +9,11 @@ public enum MetricFormat {
         case .tokensPerRequest: String(format: "%.1f tok", v)
         case .costPerRequest: String(format: "$%.5f", v)
         case .quality: String(format: "%.3f", v)
-        case .criticalEvents: String(Int(v))
+        case .criticalEvents: String(Int(saturating: v))
         }
     }
 
     public static func percent(_ v: Double) -> String {
-        v == v.rounded() ? "\(Int(v))%" : String(format: "%.1f%%", v)
+        v == v.rounded() && abs(v) < 1e15 ? "\(Int(v))%" : String(format: "%.1f%%", v)
     }
 }

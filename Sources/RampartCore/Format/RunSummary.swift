@@ -40,6 +40,6 @@ public enum RunSummary {
         }
         out.append("duration: \(DurationText.format(lastT)) (engine clock)")
         if let runFile { out.append("run file: \(runFile)") }
-        return out
+        return out.map(TerminalText.sanitize)
     }
 }

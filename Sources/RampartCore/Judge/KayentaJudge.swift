@@ -40,14 +40,14 @@ public struct KayentaJudge: CanaryJudge {
 
     public mutating func observe(_ o: Observation, weight: Double, at t: Double) {
         if o.critical && o.variant == .candidate { critical += 1 }
-        let b = Int(((t - stepStart) / policy.bucket).rounded(.down))
+        let b = Int(saturating: ((t - stepStart) / policy.bucket).rounded(.down))
         if buckets[b] == nil { buckets[b] = [.coarse(), .coarse()] }
         buckets[b]![o.variant == .baseline ? 0 : 1].record(o)
     }
 
     /// Complete buckets' values of one metric for one arm, in time order; NaN-free ("remove").
     func series(_ metric: CanaryMetric, arm: Int, before t: Double) -> [Double] {
-        let complete = Int(((t - stepStart) / policy.bucket + 1e-9).rounded(.down))
+        let complete = Int(saturating: ((t - stepStart) / policy.bucket + 1e-9).rounded(.down))
         return buckets.keys.sorted().filter { $0 < complete }.compactMap { buckets[$0]![arm].metrics().value(metric) }
     }
 
@@ -83,7 +83,7 @@ public struct KayentaJudge: CanaryJudge {
         let series = checks.map { c in r.reading(c.metric).map { ($0.baseline, $0.candidate) } ?? ([], []) }
         let shown = series.map { (MetricReadings.reduce($0.0, .mean), MetricReadings.reduce($0.1, .mean)) }
         let events = r.reading(.criticalEvents).flatMap { MetricReadings.reduce($0.candidate, .max) } ?? 0
-        var a = judge(step: step, series: series, shown: shown, critical: Int(events.rounded(.up)), source: r.source)
+        var a = judge(step: step, series: series, shown: shown, critical: Int(saturating: events.rounded(.up)), source: r.source)
         if a.decision == .continue && !r.errors.isEmpty {
             a.reason = "query failed: \(r.errorSummary ?? ""); " + a.reason
             a.ready = false

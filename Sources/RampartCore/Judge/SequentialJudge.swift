@@ -180,7 +180,7 @@ public struct SequentialJudge: CanaryJudge {
             }
         }
         if let events = r.reading(.criticalEvents).flatMap({ MetricReadings.reduce($0.candidate, .max) }), events > 0 {
-            criticalEvents = max(criticalEvents, Int(events.rounded(.up)))
+            criticalEvents = max(criticalEvents, Int(saturating: events.rounded(.up)))
         }
         func shown(_ n: Int?, _ e: Int?) -> ArmMetrics {
             var m = ArmMetrics(requests: n ?? 0, errors: e ?? 0)

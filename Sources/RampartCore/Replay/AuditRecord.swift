@@ -67,6 +67,6 @@ public enum AuditRecord {
         } else {
             out.append("outcome    none: \(r.unfinished ?? "the run did not finish")")
         }
-        return out
+        return out.map(TerminalText.sanitize)
     }
 }

@@ -161,14 +161,22 @@ final class YAMLReader {
         }
     }
 
-    /// A duration such as `30s`, `5m`, `1h30m` or a bare number of seconds.
-    func duration(_ field: YAMLField, minimum: Double = 0) -> Double? {
+    /// No duration in a spec is longer than this: every timer stays a number the clocks, the
+    /// timers and the formats can hold (a `bake: 1e300` used to trap when the canary started).
+    static let longestDuration = 30 * 86_400.0
+
+    /// A duration such as `30s`, `5m`, `1h30m` or a bare number of seconds, at most 30 days.
+    func duration(_ field: YAMLField, minimum: Double = 0, maximum: Double = YAMLReader.longestDuration) -> Double? {
         guard case .scalar(let scalar) = field.node else {
             error(field.node, field.path, "must be a duration such as 30s or 5m, got \(describe(field.node))")
             return nil
         }
         guard let value = DurationText.seconds(from: scalar.string) else {
             error(field.node, field.path, "must be a duration such as 30s, 5m or 1h, got '\(scalar.string)'")
+            return nil
+        }
+        if !value.isFinite || value > maximum {
+            error(field.node, field.path, "must be at most \(DurationText.format(maximum)), got '\(scalar.string)'")
             return nil
         }
         if value < minimum {

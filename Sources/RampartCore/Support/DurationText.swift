@@ -42,9 +42,13 @@ public enum DurationText {
     }
 
     /// Formats seconds compactly for humans: `45s`, `5m`, `1m30s`, `2h5m`, `250ms`.
+    /// Any number formats, however absurd (a hostile run file's): beyond 10,000 hours it is
+    /// capped and says so, instead of trapping on the conversion to Int.
     public static func format(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return seconds.isNaN ? "?" : (seconds > 0 ? ">10000h" : "0s") }
         if seconds < 1 && seconds > 0 { return "\(Int((seconds * 1000).rounded()))ms" }
-        let total = Int(seconds.rounded())
+        if seconds > 36_000_000 { return ">10000h" }
+        let total = Int(max(0, seconds).rounded())
         let h = total / 3600, m = (total % 3600) / 60, sec = total % 60
         var out = ""
         if h > 0 { out += "\(h)h" }

@@ -62,7 +62,7 @@ public struct PrometheusMetrics: Sendable {
         }
         func count(_ key: Key) -> Int? {
             guard case .success(let values) = results[key], let last = values.last else { return nil }
-            return Int(last.rounded())
+            return Int(saturating: last.rounded())
         }
         func requests(_ v: Variant) -> Int? { count(.requests(v)) }
         let readings = checks.enumerated().compactMap { i, check -> MetricReadings.Reading? in

@@ -21,7 +21,7 @@ public struct RouterError: Error, Equatable, CustomStringConvertible {
 /// The weight as text for files and commands: `5`, `12.5`, never `5.0`.
 enum WeightText {
     static func format(_ w: Double) -> String {
-        w == w.rounded() ? String(Int(w)) : String(format: "%g", w)
+        w == w.rounded() && abs(w) < 1e15 ? String(Int(w)) : String(format: "%g", w)
     }
 }
 

@@ -368,7 +368,7 @@ struct Painter {
         switch metric {
         case .errorRate: return String(format: "%+.2fpp", (c - b) * 100)
         case .quality: return String(format: "%+.3f", c - b)
-        case .criticalEvents: return String(format: "%+d", Int(c - b))
+        case .criticalEvents: return String(format: "%+d", Int(saturating: c - b))
         default: return b == 0 ? "-" : String(format: "%+.1f%%", (c / b - 1) * 100)
         }
     }

