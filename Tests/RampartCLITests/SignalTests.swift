@@ -100,3 +100,22 @@ struct HostileReplayTests {
         }
     }
 }
+
+/// Run files, the response cache (model answers) and their folders are the owner's alone.
+struct PrivateStateTests {
+    @Test func stateIsOwnerOnly() async throws {
+        let dir = CLI.temporaryDirectory()
+        // A .rampart left by an older version with the usual umask is narrowed too.
+        try FileManager.default.createDirectory(atPath: dir + "/.rampart", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        let r = try await CLI.run(["run", CLI.repository + "/examples/demo.yaml", "--headless", "--speed", "max"], in: dir)
+        #expect(r.status == 0)
+        func mode(_ path: String) -> Int? {
+            (try? FileManager.default.attributesOfItem(atPath: dir + "/" + path)[.posixPermissions] as? NSNumber)?.intValue
+        }
+        #expect(mode(".rampart") == 0o700)
+        #expect(mode(".rampart/runs") == 0o700 && mode(".rampart/cache") == 0o700)
+        #expect(mode(".rampart/cache/responses.jsonl") == 0o600)
+        let runs = try FileManager.default.contentsOfDirectory(atPath: dir + "/.rampart/runs")
+        #expect(!runs.isEmpty && runs.allSatisfy { mode(".rampart/runs/" + $0) == 0o600 })
+    }
+}

@@ -69,7 +69,7 @@ public final class EngineControl: Sendable {
             if await EngineControl.answers(path) { throw Busy(path: path) }
             unlink(path)
         }
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try PrivateState.directory(containing: path)
         let shared = Shared()
         engine.bus.addSink { event in
             EngineControl.observe(event, shared: shared)

@@ -91,9 +91,11 @@ public struct FileNotifier: Notifier {
             line.append(0x0A)
             let fm = FileManager.default
             let directory = (path as NSString).deletingLastPathComponent
-            if !directory.isEmpty { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+            if !directory.isEmpty { try PrivateState.directory(directory) }
             if !fm.fileExists(atPath: path) {
-                guard fm.createFile(atPath: path, contents: nil) else { return "cannot create \(path)" }
+                guard fm.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: Int(PrivateState.fileMode)]) else {
+                    return "cannot create \(path)"
+                }
             }
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
             defer { try? handle.close() }

@@ -44,8 +44,8 @@ public final class ResponseCache: Sendable {
         entries.withLock { $0[key] = response }
         guard let data = try? JSONEncoder().encode(Line(key: key, response: response)) else { return }
         let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        if !directory.isEmpty { try? PrivateState.directory(directory) }
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, PrivateState.fileMode)
         guard fd >= 0 else { return }
         defer { close(fd) }
         var bytes = Array(data) + [0x0A]

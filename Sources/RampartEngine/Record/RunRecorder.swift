@@ -15,9 +15,9 @@ public final class RunRecorder: Sendable {
         self.path = path
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try PrivateState.directory(directory)
         }
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o644)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, PrivateState.fileMode)
         guard fd >= 0 else {
             throw RecorderError(message: "cannot create run file \(path): \(String(cString: strerror(errno)))")
         }

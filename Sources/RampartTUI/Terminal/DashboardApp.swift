@@ -183,8 +183,8 @@ public final class DashboardApp: Sendable {
     private func redirectStderr() -> Int32 {
         let saved = dup(STDERR_FILENO)
         let directory = (configuration.stderrLog as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        let fd = open(configuration.stderrLog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        if !directory.isEmpty { try? PrivateState.directory(directory) }
+        let fd = open(configuration.stderrLog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, PrivateState.fileMode)
         if fd >= 0 {
             dup2(fd, STDERR_FILENO)
             close(fd)
