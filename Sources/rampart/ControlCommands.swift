@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RampartCore
+import RampartEngine
 import RampartNet
 
 /// Options for the commands that steer a running engine through its control socket.
@@ -62,6 +63,9 @@ struct StatusCommand: ParsableCommand {
             answer = try ControlClient.request(socket: socket, method: "GET", path: "/status")
         } catch {
             Console.error("error: \(error)")
+            for lock in RunLock.crashed() {
+                Console.error("warning: \(lock.summary); its traffic may still be on the candidate: run `rampart recover`")
+            }
             throw Exit.unavailable
         }
         if json {

@@ -26,6 +26,14 @@ struct PipelineRunner {
             throw Exit.unavailable
         }
         try refuseFastRealTraffic(spec)
+        // A run that died with its canary live may have left traffic on the candidate: no new
+        // canary starts until that is put right.
+        let crashed = RunLock.crashed()
+        guard crashed.isEmpty else {
+            for lock in crashed { Console.error("error: \(lock.summary); its traffic may still be on the candidate") }
+            Console.error("run `rampart recover` to put that traffic where its run file says it belongs, then start again")
+            throw Exit.unavailable
+        }
         let operatorName = options.operatorName
         let seed = options.seed ?? spec.seed
         let runFile = options.record ?? ".rampart/runs/\(Timestamp.compact())-\(spec.name).jsonl"
@@ -42,6 +50,24 @@ struct PipelineRunner {
             Console.error("error: \(error)")
             throw Exit.cannotWrite
         }
+        // Held while the run can move traffic; released once the outcome is on disk. A kill -9
+        // leaves it behind for `rampart recover`.
+        var lock: RunLock?
+        if let canary = spec.canary {
+            func absolute(_ p: String) -> String { p.hasPrefix("/") ? p : FileManager.default.currentDirectoryPath + "/" + p }
+            let router = canary.router == .builtin ? "builtin" : "\(canary.router.name) \(RouterFactory.make(canary.router, pipeline: spec, redactor: Redactor(environment: [:], named: []))?.detail ?? "")"
+            let claim = RunLock(
+                pid: getpid(), host: ProcessInfo.processInfo.hostName, runFile: absolute(runFile), specFile: absolute(specFile),
+                specSHA256: inputs.specSHA256, router: router, startedAt: Timestamp.now())
+            do {
+                try claim.write()
+                lock = claim
+            } catch {
+                Console.error("error: cannot record the run's lock: \(error)")
+                throw Exit.cannotWrite
+            }
+        }
+        defer { lock?.remove() }
 
         let clock: any EngineClock = options.speed == "max" ? VirtualClock() : WallClock(speed: Double(options.speed) ?? 1)
         let (dataPlane, trafficNote) = try await startDataPlane(inputs, seed: seed)

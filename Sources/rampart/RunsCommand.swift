@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RampartCore
+import RampartEngine
 
 /// `rampart runs` and `rampart runs show RUN`: the run history and one run's audit record.
 struct RunsCommand: ParsableCommand {
@@ -37,6 +38,9 @@ struct RunsListCommand: ParsableCommand {
     var limit: Int = 50
 
     func run() throws {
+        for lock in RunLock.crashed() {
+            Console.error("warning: \(lock.summary); its traffic may still be on the candidate: run `rampart recover`")
+        }
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".jsonl") }.sorted(by: >)
         if files.isEmpty {
             say("no runs in \(dir)")

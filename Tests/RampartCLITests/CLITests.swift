@@ -261,7 +261,9 @@ struct CLIRunTests {
 
     @Test func aCutOffRecordingReplaysUpToItsLastLineAndSaysSo() async throws {
         let text = try String(contentsOfFile: CLI.repository + "/sample-runs/operator-rollback.jsonl", encoding: .utf8)
-        let cut = NSTemporaryDirectory() + "rampart-cut-\(UUID().uuidString).jsonl"
+        // A directory of its own: `runs --dir` lists what is there, and a shared temporary
+        // directory on a long-lived machine may hold hundreds of other .jsonl files.
+        let cut = CLI.temporaryDirectory() + "/cut.jsonl"
         try String(text.prefix(text.count * 2 / 3)).write(toFile: cut, atomically: true, encoding: .utf8)
         let r = try await CLI.run(["replay", cut, "--headless"])
         #expect(r.status == 3)

@@ -15,7 +15,9 @@ final class TmuxSession {
         runFile = directory + "/run.jsonl"
         // The session's environment is the test's own choice: `swift test` itself exports NO_COLOR=1.
         let envText = env.map { "\($0.key)='\($0.value)'" }.joined(separator: " ")
-        let command = "cd '\(CLI.repository)' && env -u NO_COLOR -u COLORTERM \(envText) SWIFT_BACKTRACE=enable=no '\(CLI.binary)' demo --speed 5 --record '\(runFile)' --operator e2e \(args.joined(separator: " ")); echo EXIT=$?; stty -a; sleep 60"
+        // Its own directory: the run's lock, socket and state stay with this session (a test that
+        // crashes its run must not leave a lock in the repository that stops the next one).
+        let command = "cd '\(directory)' && env -u NO_COLOR -u COLORTERM \(envText) SWIFT_BACKTRACE=enable=no '\(CLI.binary)' demo --speed 5 --record '\(runFile)' --operator e2e \(args.joined(separator: " ")); echo EXIT=$?; stty -a; sleep 60"
         try tmux(["new-session", "-d", "-x", "\(width)", "-y", "\(height)", "sh", "-c", command])
     }
 
@@ -182,6 +184,10 @@ struct DashboardE2ETests {
         let recording = try RunFileCodec.read(file: t.runFile)
         #expect(recording.outcome == nil)
         #expect(recording.events.contains { if case .canaryStep = $0.body { true } else { false } })
+        // The crash left its lock; recovery completes the record (the builtin proxy died with it).
+        let recovered = try CLI.runBlocking(["recover"], in: t.directory, environment: [:])
+        #expect(recovered.status == 0 && recovered.stdout.contains("nothing outside it to reset"), "\(recovered.stdout)\(recovered.stderr)")
+        #expect(try RunFileCodec.read(file: t.runFile).outcome?.outcome == .aborted)
     }
 
     static func colourParameters(_ s: String) -> [Int] {

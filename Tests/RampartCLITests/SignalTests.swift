@@ -119,3 +119,66 @@ struct PrivateStateTests {
         #expect(!runs.isEmpty && runs.allSatisfy { mode(".rampart/runs/" + $0) == 0o600 })
     }
 }
+
+/// `kill -9` cannot be caught: the run's lock stays behind, the next run refuses to start a
+/// canary, and `rampart recover` puts the traffic back and completes the record.
+struct CrashRecoveryTests {
+    @Test func afterKillNineTheNextRunRefusesUntilRecovered() async throws {
+        let dir = CLI.temporaryDirectory()
+        let examples = CLI.repository + "/examples"
+        let spec = """
+            format: 1
+            name: killed
+            baseline: { provider: sim, model: m, version: "1.0" }
+            candidate: { provider: sim, model: m, version: "1.1" }
+            canary:
+              router: { kind: file, path: flags.json }
+              traffic: { source: sim, rate: 20, dataset: \(examples)/datasets/golden.jsonl }
+              steps:
+                - { weight: 10, bake: 1h }
+              metrics:
+                - { metric: error_rate, max_increase: 0.05 }
+            notify:
+              - { kind: file, path: notifications.jsonl }
+            """
+        try spec.write(toFile: dir + "/spec.yaml", atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.binary)
+        p.arguments = ["run", "spec.yaml", "--headless", "--no-cache", "--record", "run.jsonl"]
+        p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        var env = ProcessInfo.processInfo.environment
+        env["SWIFT_BACKTRACE"] = "enable=no"
+        p.environment = env
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        for _ in 0..<1200 where SignalTests.flagWeight(dir + "/flags.json") != 10 { try await Task.sleep(for: .milliseconds(100)) }
+        kill(p.processIdentifier, SIGKILL)
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async { p.waitUntilExit(); c.resume() }
+        }
+        #expect(SignalTests.flagWeight(dir + "/flags.json") == 10, "kill -9 leaves the weight where it was")
+
+        let refused = try await CLI.run(["run", "spec.yaml", "--headless", "--speed", "max", "--no-cache", "--record", "second.jsonl"], in: dir)
+        #expect(refused.status == 69)
+        #expect(refused.stderr.contains("ended without recording an outcome") && refused.stderr.contains("rampart recover"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/second.jsonl"), "nothing started")
+        let listed = try await CLI.run(["runs"], in: dir)
+        #expect(listed.stderr.contains("run.jsonl") && listed.stderr.contains("rampart recover"))
+
+        let recovered = try await CLI.run(["recover", "--operator", "oncall"], in: dir)
+        #expect(recovered.status == 0, "\(recovered.stdout)\(recovered.stderr)")
+        #expect(SignalTests.flagWeight(dir + "/flags.json") == 0, "traffic back on the baseline")
+        let recording = try RunFileCodec.read(file: dir + "/run.jsonl")
+        #expect(recording.outcome?.outcome == .aborted)
+        #expect(recording.outcome?.reason.contains("recovered after crash by oncall") == true)
+        let notes = (try? String(contentsOfFile: dir + "/notifications.jsonl", encoding: .utf8)) ?? ""
+        #expect(notes.contains("recovered after crash"))
+
+        let again = try await CLI.run(["recover"], in: dir)
+        #expect(again.status == 0 && again.stdout.contains("nothing to recover"))
+        let next = try await CLI.run(["run", "spec.yaml", "--headless", "--speed", "max", "--no-cache", "--record", "third.jsonl", "--command-at", "10s:abort"], in: dir)
+        #expect(next.status == 3, "the next run starts once the traffic is accounted for: \(next.stderr)")
+    }
+}

@@ -36,26 +36,15 @@ final class CanaryRun {
         } else {
             traffic = InProcessTraffic(engine: engine, spec: spec)
         }
-        switch spec.router {
-        case .builtin:
-            if let plane = engine.dataPlane {
-                router = plane.router
-                quietRouter = false
-            } else {
-                router = InProcessRouter()
-                quietRouter = true
-            }
-        case .file(let path):
-            router = FileRouter(path: path, baseline: engine.inputs.spec.baseline.label, candidate: engine.inputs.spec.candidate.label)
+        if let external = RouterFactory.make(spec.router, pipeline: engine.inputs.spec, redactor: engine.redactor) {
+            router = external
             quietRouter = false
-        case .command(let run, let timeout):
-            router = CommandRouter(command: run, directory: engine.inputs.spec.directory, timeout: timeout, redactor: engine.redactor)
+        } else if let plane = engine.dataPlane {
+            router = plane.router
             quietRouter = false
-        case .nginx(let n):
-            router = NginxRouter(
-                path: n.path, upstream: n.upstream, baseline: n.baseline, candidate: n.candidate, test: n.test, reload: n.reload,
-                directory: engine.inputs.spec.directory, timeout: n.timeout)
-            quietRouter = false
+        } else {
+            router = InProcessRouter()
+            quietRouter = true
         }
         if case .prometheus(let p) = spec.metricsSource {
             let s = engine.inputs.spec

@@ -84,15 +84,7 @@ public final class Engine: Sendable {
         }
         self.baseline = baseline ?? sim(spec.baseline, .baseline)
         self.candidate = candidate ?? sim(spec.candidate, .candidate)
-        self.notifiers = spec.notify.map { n in
-            switch n.kind {
-            case .file(let path): (n, FileNotifier(path: path))
-            case .command(let run, let timeout): (n, CommandNotifier(command: run, directory: spec.directory, timeout: timeout))
-            case .webhook(let url, let fromEnvironment, let timeout, let retries):
-                (n, WebhookNotifier(
-                    url: fromEnvironment ? ProcessInfo.processInfo.environment[url] ?? "" : url, timeout: timeout, retries: retries))
-            }
-        }
+        self.notifiers = NotifierFactory.make(spec)
         self.schedule = Mutex(options.schedule)
         func client(_ e: EndpointSpec) -> OpenAIClient? {
             URL(string: e.baseURL).map { OpenAIClient(baseURL: $0, apiKeyVariable: e.apiKeyEnv, timeout: e.timeout, headers: e.headers) }

@@ -58,6 +58,33 @@ public final class RunRecorder: Sendable {
     }
 }
 
+extension RunRecorder {
+    /// Adds the outcome line a crashed run never wrote. A line the crash tore in half is cut off
+    /// first (it was never a complete event), so the file reads cleanly afterwards.
+    public static func appendOutcome(_ outcome: RunOutcomeRecord, to path: String) throws {
+        let fd = open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { throw RecorderError(message: "cannot open \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var size = lseek(fd, 0, SEEK_END)
+        // Find the last newline; anything after it is a torn line.
+        var end = size
+        var byte: UInt8 = 0
+        while end > 0 {
+            guard pread(fd, &byte, 1, end - 1) == 1 else { break }
+            if byte == 0x0A { break }
+            end -= 1
+        }
+        if end < size {
+            guard ftruncate(fd, end) == 0 else { throw RecorderError(message: "cannot repair \(path): \(String(cString: strerror(errno)))") }
+            size = end
+        }
+        let line = Array((try RunFileCodec.line(outcome: outcome) + "\n").utf8)
+        let written = line.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, size) }
+        guard written == line.count else { throw RecorderError(message: "cannot write \(path): \(String(cString: strerror(errno)))") }
+        fsync(fd)
+    }
+}
+
 public struct RecorderError: Error, CustomStringConvertible {
     public var message: String
     public var description: String { message }

@@ -1,0 +1,79 @@
+import Foundation
+import RampartCore
+
+/// Puts a crashed run's traffic where its run file says it belongs: back on the baseline, or on
+/// the candidate if the promotion was recorded before the process died. Then the run file gets
+/// the outcome the process never wrote, the spec's channels are told, and the lock is released.
+public enum Recovery {
+    public struct Report: Sendable {
+        public var lock: RunLock
+        /// The weight the router was set to; nil when there was nothing outside the process to reset.
+        public var weight: Double?
+        public var reason: String
+        /// Why recovery could not finish; the lock is kept so it can be tried again.
+        public var error: String?
+        public var notifications: [String] = []
+    }
+
+    public static func recover(_ lock: RunLock, operator name: String) async -> Report {
+        var report = Report(lock: lock, weight: nil, reason: "")
+        let inputs: PipelineInputs
+        do {
+            inputs = try PipelineInputs.load(file: lock.specFile)
+        } catch {
+            report.error = "cannot read the run's spec \(lock.specFile) to rebuild its router: \(error.diagnostics.first.map { "\($0)" } ?? "invalid")"
+            return report
+        }
+        let spec = inputs.spec
+        let recording = try? RunFileCodec.read(file: lock.runFile, skipObservations: true)
+        if recording?.outcome != nil {
+            // The process recorded its end and died before releasing the lock: nothing to undo.
+            lock.remove()
+            report.reason = "the run had already recorded its outcome"
+            return report
+        }
+        let promoted = recording.map(Self.promotionRecorded) ?? false
+        let target = promoted ? 100.0 : 0.0
+        let redactor = Redactor(environment: ProcessInfo.processInfo.environment, named: spec.secretVariables)
+        if let canary = spec.canary, let router = RouterFactory.make(canary.router, pipeline: spec, redactor: redactor) {
+            do {
+                try await router.setWeight(target)
+                report.weight = target
+            } catch {
+                report.error = "the \(router.name) router (\(router.detail)) could not be set to \(MetricFormat.percent(target)): \(error.message); TRAFFIC STATE UNKNOWN"
+                return report
+            }
+        }
+        let changed = lock.specSHA256 == inputs.specSHA256 ? "" : " (the spec changed since the run started; its router as it is now was used)"
+        let moved = report.weight.map { promoted ? "the promotion was recorded, so the candidate keeps \(MetricFormat.percent($0))" : "traffic set back to the baseline (\(MetricFormat.percent($0)) to the candidate)" }
+            ?? "its builtin proxy ended with the process; nothing outside it to reset"
+        report.reason = "recovered after crash by \(name): pid \(lock.pid) ended without an outcome; \(moved)\(changed)"
+        let t = recording?.events.last?.t ?? 0
+        do {
+            try RunRecorder.appendOutcome(RunOutcomeRecord(t: t, outcome: .aborted, reason: report.reason, finishedAt: Timestamp.now()), to: lock.runFile)
+        } catch {
+            report.error = "traffic is safe, but the run file could not be completed: \(error)"
+            return report
+        }
+        let payload = NotificationPayload(
+            pipeline: spec.name, event: .aborted, outcome: .aborted, reason: report.reason, candidate: spec.candidate.label,
+            baseline: spec.baseline.label, runFile: lock.runFile, time: Timestamp.now())
+        for (n, notifier) in NotifierFactory.make(spec) where n.on.isEmpty || n.on.contains(.aborted) {
+            let error = await notifier.send(payload)
+            report.notifications.append("\(notifier.channel): " + (error.map { "FAILED: \(redactor.redact($0))" } ?? "sent"))
+        }
+        lock.remove()
+        return report
+    }
+
+    /// The run had promoted: the promote stage passed, or the weight reached 100 % by promotion.
+    static func promotionRecorded(_ r: RunFileCodec.Recording) -> Bool {
+        r.events.contains { e in
+            switch e.body {
+            case .stage(let s): s.stage == StageName.promote && s.state == .passed
+            case .weight(let w): w.to >= 100 && w.reason == "promoted"
+            default: false
+            }
+        }
+    }
+}
