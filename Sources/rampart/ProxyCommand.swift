@@ -120,6 +120,16 @@ struct ProxyCommand: AsyncParsableCommand {
             baseline: upstreams.0, candidate: upstreams.1, stickyHeader: stickyHeader.isEmpty ? nil : stickyHeader, timeout: timeout
         ) { live.record($0.observation) }
         try? proxy.setWeight(weight)
+        // The file is read before the first connection is accepted: a proxy restarted after a
+        // promotion must not send everyone back to the old version while it catches up.
+        if let weightFile {
+            switch FlagFile.read(weightFile) {
+            case .success(let w): try? proxy.setWeight(w)
+            case .failure(let e):
+                Console.error("error: --weight-file: \(e); write the flag document first (the file router's format: {\"canary_weight\": 0})")
+                throw Exit.invalidInput
+            }
+        }
         let (host, port) = parseListen()!
         let server: HTTPServer
         do {
@@ -141,17 +151,29 @@ struct ProxyCommand: AsyncParsableCommand {
         let interrupts = InterruptHandler(operator: "proxy", quiet: true) { _ in stop.set() }
         defer { interrupts.cancel() }
         var lastReport = ContinuousClock.now
+        var flagProblem: FlagFile.FlagError?
         while !stop.fired {
             try? await Task.sleep(for: .seconds(1))
-            if let weightFile, let w = FlagFile.weight(at: weightFile), w != proxy.weight {
-                do {
-                    let before = proxy.weight
-                    try proxy.setWeight(w)
-                    print("weight \(MetricFormat.percent(before)) → \(MetricFormat.percent(w)) (from \(weightFile))")
-                    fflush(nil)
-                } catch {
-                    Console.error("ignoring \(weightFile): \(error)")
+            if let weightFile {
+                switch FlagFile.read(weightFile) {
+                case .success(let w):
+                    if flagProblem != nil {
+                        flagProblem = nil
+                        Console.error("\(weightFile) is readable again")
+                    }
+                    if w != proxy.weight {
+                        let before = proxy.weight
+                        try? proxy.setWeight(w)
+                        print("weight \(MetricFormat.percent(before)) → \(MetricFormat.percent(w)) (from \(weightFile))")
+                    }
+                case .failure(let e):
+                    // Loud, once per problem: the last good weight stays, and says so.
+                    if e != flagProblem {
+                        flagProblem = e
+                        Console.error("warning: \(e); keeping the last weight, \(MetricFormat.percent(proxy.weight))")
+                    }
                 }
+                fflush(nil)
             }
             if reportEvery > 0, ContinuousClock.now - lastReport >= .seconds(reportEvery) {
                 lastReport = ContinuousClock.now
@@ -181,14 +203,34 @@ final class LiveBox: Sendable {
     }
 }
 
-/// Reads the weight a `file` router wrote.
+/// Reads the weight a `file` router wrote. Only a number from 0 to 100 is a weight: `true`, a
+/// string, a missing key or a file that is not JSON is an error, never some weight.
 enum FlagFile {
-    static func weight(at path: String) -> Double? {
-        guard let data = FileManager.default.contents(atPath: path),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let w = (object["canary_weight"] as? NSNumber)?.doubleValue
-        else { return nil }
-        return w
+    struct Document: Decodable {
+        var canaryWeight: Double
+        enum CodingKeys: String, CodingKey { case canaryWeight = "canary_weight" }
+    }
+
+    static func read(_ path: String) -> Result<Double, FlagError> {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return .failure(FlagError(message: "cannot read \(path)"))
+        }
+        do {
+            let w = try JSONDecoder().decode(Document.self, from: data).canaryWeight
+            guard w.isFinite, (0...100).contains(w) else { return .failure(FlagError(message: "\(path): canary_weight must be 0...100, got \(w)")) }
+            return .success(w)
+        } catch DecodingError.keyNotFound {
+            return .failure(FlagError(message: "\(path) has no canary_weight"))
+        } catch DecodingError.typeMismatch {
+            return .failure(FlagError(message: "\(path): canary_weight must be a number"))
+        } catch {
+            return .failure(FlagError(message: "\(path) is not a JSON flag document"))
+        }
+    }
+
+    struct FlagError: Error, Equatable, CustomStringConvertible {
+        var message: String
+        var description: String { message }
     }
 }
 

@@ -72,3 +72,60 @@ struct ProxyCommandTests {
         #expect(r.stderr.contains(message), "\(r.stderr)")
     }
 }
+
+/// `rampart proxy --weight-file`: the file is the truth from the first request on, and only a
+/// number is a weight.
+struct ProxyWeightFileTests {
+    @Test(arguments: [
+        (nil as String?, "cannot read"),
+        (#"{"canary_weight": true}"#, "canary_weight must be a number"),
+        (#"{"canary_weight": "20"}"#, "canary_weight must be a number"),
+        (#"{"canary_weight": 140}"#, "canary_weight must be 0...100"),
+        (#"{"weight": 20}"#, "has no canary_weight"),
+        ("garbage", "is not a JSON flag document"),
+    ])
+    func aBadFlagFileIsRefusedAtStart(_ content: String?, _ message: String) async throws {
+        let dir = CLI.temporaryDirectory()
+        if let content { try content.write(toFile: dir + "/flags.json", atomically: true, encoding: .utf8) }
+        let r = try await CLI.run(
+            ["proxy", "--baseline", "http://127.0.0.1:9/v1", "--candidate", "http://127.0.0.1:9/v1", "--weight-file", dir + "/flags.json", "--listen", "127.0.0.1:0"],
+            in: dir)
+        #expect(r.status == 65)
+        #expect(r.stderr.contains(message), "\(r.stderr)")
+    }
+
+    @Test func theFirstRequestAlreadyFollowsTheFile() async throws {
+        let dir = CLI.temporaryDirectory()
+        try #"{"canary_weight": 100}"#.write(toFile: dir + "/flags.json", atomically: true, encoding: .utf8)
+        let answer = #"{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"ok"}}],"usage":{"prompt_tokens":1,"completion_tokens":1}}"#
+        let upstream = try await HTTPServer.start(.tcp(host: "127.0.0.1", port: 0)) { _ in .json(200, answer) }
+        defer { Task { await upstream.stop() } }
+        let url = "http://127.0.0.1:\(upstream.port!)/v1"
+        for _ in 0..<3 {
+            let probe = try await HTTPServer.start(.tcp(host: "127.0.0.1", port: 0)) { _ in .plain(200, "") }
+            let port = probe.port!
+            await probe.stop()
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: CLI.binary)
+            p.arguments = ["proxy", "--baseline", url, "--candidate", url, "--weight-file", dir + "/flags.json", "--listen", "127.0.0.1:\(port)", "--report-every", "0"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            let pool = HTTPClientPool(host: "127.0.0.1", port: port)
+            defer { pool.shutdown() }
+            // The very first request that gets through, with no wait for the file to be polled.
+            let body = Array(#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#.utf8)
+            var first: HTTPResponseMessage?
+            for _ in 0..<100 where p.isRunning && first == nil {
+                first = try? await pool.send(HTTPRequestMessage(method: "POST", uri: "/v1/chat/completions", headers: [("content-type", "application/json")], body: body), timeout: 5)
+                if first == nil { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            p.terminate()
+            p.waitUntilExit()
+            guard let first else { continue }
+            #expect(first.header("x-rampart-variant") == "candidate")
+            return
+        }
+        Issue.record("the proxy never came up")
+    }
+}
