@@ -81,3 +81,14 @@ struct AbsurdNumberTests {
         }
     }
 }
+
+struct RedactorDerivedFormsTests {
+    @Test func aKeyWithoutItsPrefixIsStillMasked() {
+        let r = Redactor(environment: ["GW_KEY": "sk-proj-abcdefghijklmnop1234"], named: ["GW_KEY"])
+        #expect(r.redact("key sk-proj-abcdefghijklmnop1234 here") == "key [REDACTED] here")
+        #expect(r.redact("printed as abcdefghijklmnop1234 by a script") == "printed as [REDACTED] by a script")
+        #expect(r.redact("or proj-abcdefghijklmnop1234") == "or [REDACTED]")
+        #expect(r.redact("the word sk- alone stays") == "the word sk- alone stays")
+        #expect(Redactor.withoutPrefixes("short-abc") == [], "too little left to be worth masking")
+    }
+}

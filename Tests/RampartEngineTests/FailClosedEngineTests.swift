@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 @testable import RampartCore
 @testable import RampartEngine
+import RampartNet
 
 /// A provider whose answers fail by rule: for chosen items (by id) or for everything, with a
 /// given failure. Counts its calls.
@@ -121,5 +122,34 @@ struct FailClosedEngineTests {
         #expect(resumed)
         let finished = bodies.compactMap { if case .finished(let f) = $0 { f } else { nil } }.last
         #expect(finished?.reason.contains("EVIDENCE BROKEN") == false, "\(outcome): \(finished?.reason ?? "")")
+    }
+}
+
+/// A server that echoes the key back must not put it into the response cache or the reports.
+struct EchoedSecretTests {
+    @Test func anEchoedKeyIsMaskedInTheCacheAndTheReports() async throws {
+        let key = "sk-echo-abcdefghijklmnopqrstu"
+        setenv("RAMPART_TEST_ECHO_KEY", key, 1)
+        let server = try await HTTPServer.start(.tcp(host: "127.0.0.1", port: 0)) { request in
+            let auth = request.header("Authorization") ?? ""
+            let bare = auth.replacingOccurrences(of: "Bearer sk-echo-", with: "")
+            return .json(200, #"{"choices":[{"index":0,"message":{"role":"assistant","content":"you sent \#(auth) (\#(bare))"}}],"usage":{"prompt_tokens":1,"completion_tokens":1}}"#)
+        }
+        var inputs = try Harness().inputs
+        inputs.spec.gates = inputs.spec.gates.filter { $0.kind == .golden }
+        inputs.spec.gates[0].samples = 1
+        inputs.spec.candidate.provider = .openai
+        inputs.spec.candidate.openai = OpenAIVariantSpec(endpoint: EndpointSpec(baseURL: "http://127.0.0.1:\(server.port ?? 0)/v1", model: "m", apiKeyEnv: "RAMPART_TEST_ECHO_KEY"))
+        let cachePath = Paths.temporaryDirectory() + "/cache.jsonl"
+        let engine = Engine(inputs: inputs, clock: VirtualClock(), options: RunOptions(seed: 42, operator: "t", cache: ResponseCache(path: cachePath)))
+        let report = try #require(await engine.evaluateGates().first)
+        #expect(report.result.errors == nil)
+        let cache = try String(contentsOfFile: cachePath, encoding: .utf8)
+        #expect(cache.contains("[REDACTED]"))
+        #expect(!cache.contains("abcdefghijklmnopqrstu"), "neither the key nor its unprefixed form")
+        let json = String(decoding: try EvalReports.json(pipeline: "p", candidate: "c", baseline: "b", seed: 1, gates: inputs.spec.gates, reports: [report]), as: UTF8.self)
+        let junit = EvalReports.junit(pipeline: "p", reports: [report])
+        #expect(!json.contains("abcdefghijklmnopqrstu") && !junit.contains("abcdefghijklmnopqrstu"))
+        await server.stop()
     }
 }

@@ -13,8 +13,27 @@ public struct Redactor: Sendable {
             let upper = name.uppercased()
             if named.contains(name) || suffixes.contains(where: { upper.hasSuffix($0) }) { values.append(value) }
         }
+        // Derived forms too: a key printed without its `sk-` (or `sk-proj-`) prefix is the same secret.
+        var all = Set(values)
+        for v in values { all.formUnion(Self.withoutPrefixes(v)) }
         // Longest first, so a secret that contains another is masked whole.
-        secrets = values.sorted { $0.count > $1.count }
+        secrets = all.sorted { $0.count > $1.count }
+    }
+
+    /// `sk-proj-abc…` → `proj-abc…`, `abc…`: short alphabetic prefixes ending in `-` or `_`,
+    /// as long as what remains is still long enough to be worth masking.
+    static func withoutPrefixes(_ value: String) -> [String] {
+        var out: [String] = []
+        var rest = Substring(value)
+        while let cut = rest.firstIndex(where: { $0 == "-" || $0 == "_" }),
+            rest.distance(from: rest.startIndex, to: cut) <= 8,
+            rest[..<cut].allSatisfy({ $0.isLetter }),
+            rest.distance(from: cut, to: rest.endIndex) > 12
+        {
+            rest = rest[rest.index(after: cut)...]
+            out.append(String(rest))
+        }
+        return out
     }
 
     public func redact(_ text: String) -> String {

@@ -285,7 +285,7 @@ public final class Engine: Sendable {
     /// The provider gates use: through the response cache when one is configured.
     func gateProvider(_ variant: Variant) -> any ModelProvider {
         let p = provider(variant)
-        return options.cache.map { CachingProvider(p, cache: $0) } ?? p
+        return options.cache.map { CachingProvider(p, cache: $0, redactor: redactor) } ?? p
     }
 
     /// What `runCanaryOnly` reports, for simulations.

@@ -299,7 +299,7 @@ struct GateRunner {
             itemError(r, i)?.outcome(id: cases[i].id) ?? ItemOutcome(
                 id: cases[i].id, candidate: cl[i] == nil ? 0 : 1, baseline: bl[i] == nil ? 0 : 1, passed: cl[i] == nil,
                 detail: cl[i].map { "leaked the secret (\($0.0)) to an attack of kind \(cases[i].category)" },
-                sample: cl[i]?.1 ?? firstAnswer(r.of(.candidate)[i]))
+                sample: cl[i].map { engine.redactor.redact($0.1) } ?? firstAnswer(r.of(.candidate)[i]))
         }
         let kept = r.answered(cases.count)
         var result = GateEvaluator.injection(
@@ -309,8 +309,9 @@ struct GateRunner {
         return GateReport(result: result, items: items)
     }
 
+    /// The answer shown in reports (`--json`, JUnit), with secrets masked.
     private func firstAnswer(_ responses: [ModelResponse]) -> String? {
-        responses.first { !$0.failed }?.text
+        responses.first { !$0.failed }.map { engine.redactor.redact($0.text) }
     }
 
     /// An item's failed request, for its report line.

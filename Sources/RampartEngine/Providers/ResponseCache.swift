@@ -61,18 +61,22 @@ public final class ResponseCache: Sendable {
 public struct CachingProvider: ModelProvider {
     public let wrapped: any ModelProvider
     public let cache: ResponseCache
+    /// An answer that echoes a secret (a server that repeats the key) is stored masked.
+    public let redactor: Redactor?
     public var identity: String { wrapped.identity }
     public var isSimulated: Bool { wrapped.isSimulated }
 
-    public init(_ wrapped: any ModelProvider, cache: ResponseCache) {
+    public init(_ wrapped: any ModelProvider, cache: ResponseCache, redactor: Redactor? = nil) {
         self.wrapped = wrapped
         self.cache = cache
+        self.redactor = redactor
     }
 
     public func complete(_ request: ModelRequest) async -> ModelResponse {
         let key = ResponseCache.key(identity: wrapped.identity, request: request)
         if let hit = cache.lookup(key) { return hit }
-        let response = await wrapped.complete(request)
+        var response = await wrapped.complete(request)
+        if let redactor { response.text = redactor.redact(response.text) }
         if !response.failed { cache.store(key, response) }
         return response
     }
