@@ -6,15 +6,21 @@
 
 static struct termios saved;
 static volatile sig_atomic_t have_saved = 0;
-static struct sigaction previous[32];
 
-/* Async-signal-safe calls only: restore modes, reset the screen, then chain to the previous
-   handler (Swift's backtracer) by re-raising with it installed. */
+/* Async-signal-safe calls only: restore modes, reset the screen, say what happened, then die of
+   the signal with its default action. Not chained to Swift's backtracer: on a terminal it is
+   interactive, waits for a key over the dashboard's screen, and the process could then resume in
+   cooked mode and go on as if nothing happened. A crash ends the process; the run's lock stays
+   for `rampart recover`. */
 static void restore(int sig) {
     if (have_saved) tcsetattr(STDIN_FILENO, TCSANOW, &saved);
     static const char seq[] = "\033[0m\033[?25h\033[?1049l\r\n";
     (void)!write(STDOUT_FILENO, seq, sizeof(seq) - 1);
-    sigaction(sig, &previous[sig], NULL);
+    static const char note[] =
+        "rampart: crashed (fatal signal); the terminal is restored. If a canary was live, "
+        "`rampart recover` puts its traffic back where the run file says.\n";
+    (void)!write(STDERR_FILENO, note, sizeof(note) - 1);
+    signal(sig, SIG_DFL);
     raise(sig);
 }
 
@@ -26,5 +32,5 @@ void termguard_install(void) {
     sa.sa_flags = SA_NODEFER;
     sigemptyset(&sa.sa_mask);
     int sigs[] = {SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGABRT, SIGFPE};
-    for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaction(sigs[i], &sa, &previous[sigs[i]]);
+    for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaction(sigs[i], &sa, NULL);
 }

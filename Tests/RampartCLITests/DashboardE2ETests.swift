@@ -11,13 +11,14 @@ final class TmuxSession {
     let runFile: String
     let directory = CLI.temporaryDirectory()
 
-    init(args: [String] = [], env: [String: String] = [:], width: Int = 100, height: Int = 30) throws {
+    /// `backtracer`: leave Swift's crash backtracer on, interactive, as a user's terminal has it.
+    init(args: [String] = [], env: [String: String] = [:], width: Int = 100, height: Int = 30, backtracer: Bool = false) throws {
         runFile = directory + "/run.jsonl"
         // The session's environment is the test's own choice: `swift test` itself exports NO_COLOR=1.
         let envText = env.map { "\($0.key)='\($0.value)'" }.joined(separator: " ")
         // Its own directory: the run's lock, socket and state stay with this session (a test that
         // crashes its run must not leave a lock in the repository that stops the next one).
-        let command = "cd '\(directory)' && env -u NO_COLOR -u COLORTERM \(envText) SWIFT_BACKTRACE=enable=no '\(CLI.binary)' demo --speed 5 --record '\(runFile)' --operator e2e \(args.joined(separator: " ")); echo EXIT=$?; stty -a; sleep 60"
+        let command = "cd '\(directory)' && env -u NO_COLOR -u COLORTERM \(envText) SWIFT_BACKTRACE=\(backtracer ? "enable=yes,interactive=yes" : "enable=no") '\(CLI.binary)' demo --speed 5 --record '\(runFile)' --operator e2e \(args.joined(separator: " ")); echo EXIT=$?; stty -a; sleep 60"
         try tmux(["new-session", "-d", "-x", "\(width)", "-y", "\(height)", "sh", "-c", command])
     }
 
@@ -188,6 +189,23 @@ struct DashboardE2ETests {
         let recovered = try CLI.runBlocking(["recover"], in: t.directory, environment: [:])
         #expect(recovered.status == 0 && recovered.stdout.contains("nothing outside it to reset"), "\(recovered.stdout)\(recovered.stderr)")
         #expect(try RunFileCodec.read(file: t.runFile).outcome?.outcome == .aborted)
+    }
+
+    @Test func aCrashUnderTheInteractiveBacktracerEndsTheProcessNeverResumes() async throws {
+        try await offPool { try self.aCrashUnderTheInteractiveBacktracerBody() }
+    }
+
+    func aCrashUnderTheInteractiveBacktracerBody() throws {
+        let t = try TmuxSession(backtracer: true)
+        t.waitFor(text: "ETA step")
+        try t.signal("SEGV")
+        // Swift's interactive backtracer would wait for a key over the screen and could then
+        // resume; the guard restores the terminal and the process dies of the signal.
+        t.waitFor(text: "EXIT=139")
+        let after = t.screen()
+        #expect(after.contains(" icanon") && !after.contains("-icanon"))
+        #expect(!after.contains("PROMOTED"))
+        #expect(try RunFileCodec.read(file: t.runFile).outcome == nil, "no outcome was made up")
     }
 
     static func colourParameters(_ s: String) -> [Int] {
