@@ -77,6 +77,19 @@ final class CanaryRun {
         return nil
     }
 
+    /// Hands the final weight over to what outlives this process (nginx: the versions' own
+    /// servers instead of the meters). A failure is loud: the weight is right, but it still
+    /// flows through listeners that stop with the run.
+    private func settle() async {
+        do {
+            try await router.settle(weight)
+        } catch {
+            publish(.router(RouterReport(
+                router: router.name, weight: weight, ok: false,
+                error: "\(error.message); traffic still flows through Rampart's meters, which stop with this run", detail: router.detail)))
+        }
+    }
+
     /// After a failed change nobody knows where traffic is: send everything to the baseline.
     private func forceZero(after error: RouterError) async {
         do {
@@ -128,6 +141,7 @@ final class CanaryRun {
             publish(.stage(StageChange(stage: StageName.promote, state: .failed, reason: why)))
             return (.rolledBack, why)
         }
+        await settle()
         publish(.stage(StageChange(stage: StageName.promote, state: .passed, reason: "candidate serves 100% of traffic")))
         return (.promoted, reason)
     }
@@ -136,6 +150,8 @@ final class CanaryRun {
         var reason = reason
         if let error = await setWeight(0, reason: outcome == .inconclusive ? "no decision: traffic back to the baseline" : reason) {
             reason += "; the router failed to restore the baseline (\(error.message)): TRAFFIC STATE UNKNOWN"
+        } else {
+            await settle()
         }
         publish(.stage(StageChange(stage: StageName.canary, state: .failed, reason: reason)))
         engine.skip([StageName.promote], because: reason)

@@ -38,6 +38,7 @@ public enum Recovery {
         if let canary = spec.canary, let router = RouterFactory.make(canary.router, pipeline: spec, redactor: redactor) {
             do {
                 try await router.setWeight(target)
+                try await router.settle(target)
                 report.weight = target
             } catch {
                 report.error = "the \(router.name) router (\(router.detail)) could not be set to \(MetricFormat.percent(target)): \(error.message); TRAFFIC STATE UNKNOWN"

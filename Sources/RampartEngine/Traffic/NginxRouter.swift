@@ -17,6 +17,10 @@ public struct NginxRouter: TrafficRouter {
     public let reload: String
     public let directory: String
     public let timeout: Double
+    /// The versions' own servers (`host:port`) when `baseline`/`candidate` are Rampart's meters:
+    /// the meters stop with the run, so the final upstream must name these instead, or nginx
+    /// would answer 502 to everyone once Rampart exits.
+    public var settled: (baseline: String, candidate: String)?
 
     public init(path: String, upstream: String, baseline: String, candidate: String, test: String = "nginx -t", reload: String = "nginx -s reload", directory: String = ".", timeout: Double = 30) {
         self.path = path
@@ -59,6 +63,16 @@ public struct NginxRouter: TrafficRouter {
     }
 
     public func setWeight(_ percent: Double) async throws(RouterError) {
+        try await apply(percent, baseline: baseline, candidate: candidate)
+    }
+
+    /// The final upstream names the versions' own servers when the meters front them.
+    public func settle(_ percent: Double) async throws(RouterError) {
+        let servers = settled ?? (baseline, candidate)
+        try await apply(percent, baseline: servers.baseline, candidate: servers.candidate)
+    }
+
+    private func apply(_ percent: Double, baseline: String, candidate: String) async throws(RouterError) {
         let previous = FileManager.default.contents(atPath: path)
         let text = NginxRouter.render(upstream: upstream, baseline: baseline, candidate: candidate, percent: percent, at: Timestamp.now())
         do { try FileRouter.atomicWrite(Array(text.utf8), to: path) } catch { throw error }

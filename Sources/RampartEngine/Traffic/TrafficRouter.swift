@@ -10,6 +10,14 @@ public protocol TrafficRouter: Sendable {
     /// What the router touches, for the event log: a proxy address, a file, a command.
     var detail: String { get }
     func setWeight(_ percent: Double) async throws(RouterError)
+    /// Leaves traffic, already at `percent`, where it can stay once this process is gone (after
+    /// the outcome, or in `rampart recover`). Nothing to do for most routers; one that sent
+    /// traffic through Rampart's meters hands it to the versions' own servers.
+    func settle(_ percent: Double) async throws(RouterError)
+}
+
+extension TrafficRouter {
+    public func settle(_ percent: Double) async throws(RouterError) {}
 }
 
 public struct RouterError: Error, Equatable, CustomStringConvertible {
