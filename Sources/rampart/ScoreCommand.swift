@@ -51,7 +51,14 @@ struct ScoreCommand: ParsableCommand {
             switch ScoreInput.parse(line, metric: metric) {
             case .success(let input):
                 let r = metric.score(candidate: input.candidate, references: input.references, parameters: input.parameters)
-                out += String(decoding: try encoder.encode(ScoreOutput(r)), as: UTF8.self) + "\n"
+                if let error = r.error {
+                    // Past a scorer's bounds there is no score, only the reason: never a 0 that reads as one.
+                    failures += 1
+                    Console.error("error: \(name):\(index + 1):1: \(error)")
+                    out += String(decoding: try encoder.encode(ScoreError(line: index + 1, error: error)), as: UTF8.self) + "\n"
+                } else {
+                    out += String(decoding: try encoder.encode(ScoreOutput(r)), as: UTF8.self) + "\n"
+                }
             case .failure(let message):
                 failures += 1
                 Console.error("error: \(name):\(index + 1):1: \(message)")

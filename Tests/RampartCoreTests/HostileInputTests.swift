@@ -92,3 +92,30 @@ struct RedactorDerivedFormsTests {
         #expect(Redactor.withoutPrefixes("short-abc") == [], "too little left to be worth masking")
     }
 }
+
+struct BoundedScorerTests {
+    @Test func aCatastrophicRegexGivesUpWithAReasonNotAScore() {
+        let r = ScoreMetric.regex.score(candidate: String(repeating: "x", count: 40), references: [], parameters: .init(pattern: "(x+x+)+y"))
+        #expect(r.error?.contains("catastrophic backtracking") == true)
+        let ok = ScoreMetric.regex.score(candidate: "order #1234 shipped", references: [], parameters: .init(pattern: "#[0-9]+"))
+        #expect(ok.error == nil && ok.score == 1)
+        let miss = ScoreMetric.regex.score(candidate: String(repeating: "ab", count: 5000), references: [], parameters: .init(pattern: "z"))
+        #expect(miss.error == nil && miss.score == 0, "a long text without a match is a plain 0")
+    }
+
+    @Test func boundedEditDistanceIsExactWheneverItAnswers() {
+        var rng = SeededRandom(seed: 7, stream: "lev")
+        for _ in 0..<300 {
+            func word() -> String { String((0..<rng.index(below: 30)).map { _ in Character(UnicodeScalar(UInt8(97 + rng.index(below: 4)))) }) }
+            let a = word(), b = word()
+            #expect(Levenshtein.boundedSimilarity(a, b) == Levenshtein.similarity(a, b), "\(a) / \(b)")
+        }
+        let long = String(repeating: "abcdefghij", count: 20_000)
+        var changed = Array(long)
+        changed[100_000] = "Z"
+        #expect(Levenshtein.boundedSimilarity(long, String(changed)) == 1 - 1.0 / 200_000, "common ends cost nothing")
+        let other = String(repeating: "jihgfedcba", count: 20_000)
+        #expect(Levenshtein.boundedSimilarity(long, other) == nil, "200k × 200k cells is past the bound")
+        #expect(ScoreMetric.levenshtein.score(candidate: long, references: [other]).error != nil)
+    }
+}

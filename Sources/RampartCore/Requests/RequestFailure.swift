@@ -25,6 +25,8 @@ public struct RequestFailure: Error, Sendable, Equatable, Codable, CustomStringC
         case missingKey = "missing_key"
         /// Never sent: the endpoint had already refused the first requests the same way.
         case notSent = "not_sent"
+        /// Answered, but beyond a local scorer's bounds (an edit distance too large to compute).
+        case unscorable
     }
 
     public var kind: Kind
@@ -59,7 +61,7 @@ public struct RequestFailure: Error, Sendable, Equatable, Codable, CustomStringC
     public var retryable: Bool {
         switch kind {
         case .rateLimited, .server, .timeout, .unreachable: true
-        case .unauthorized, .notFound, .badRequest, .malformed, .missingKey, .notSent: false
+        case .unauthorized, .notFound, .badRequest, .malformed, .missingKey, .notSent, .unscorable: false
         }
     }
 

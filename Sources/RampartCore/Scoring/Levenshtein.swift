@@ -20,6 +20,29 @@ public enum Levenshtein {
         return previous[y.count]
     }
 
+    /// The table an edit distance may fill: 10⁸ cells, about a second of work. Two 100,000-character
+    /// answers would need 10¹⁰ and tens of seconds.
+    public static let maxCells = 100_000_000
+
+    /// `similarity`, or nil when the strings, after their common prefix and suffix (which cost
+    /// nothing), would need more than `maxCells`. Exact whenever it answers.
+    public static func boundedSimilarity(_ a: String, _ b: String) -> Double? {
+        let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
+        let longest = Swift.max(x.count, y.count)
+        if longest == 0 { return 1 }
+        var start = 0
+        while start < x.count && start < y.count && x[start] == y[start] { start += 1 }
+        var endX = x.count, endY = y.count
+        while endX > start && endY > start && x[endX - 1] == y[endY - 1] {
+            endX -= 1
+            endY -= 1
+        }
+        let n = endX - start, m = endY - start
+        guard n == 0 || m == 0 || n.multipliedReportingOverflow(by: m).partialValue <= maxCells, !n.multipliedReportingOverflow(by: m).overflow else { return nil }
+        let d = distance(String(String.UnicodeScalarView(x[start..<endX])), String(String.UnicodeScalarView(y[start..<endY])))
+        return 1 - Double(d) / Double(longest)
+    }
+
     /// 1 − distance / max(length), so identical strings score 1 and disjoint ones 0.
     public static func similarity(_ a: String, _ b: String) -> Double {
         let longest = Swift.max(a.unicodeScalars.count, b.unicodeScalars.count)

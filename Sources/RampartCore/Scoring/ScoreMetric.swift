@@ -38,7 +38,16 @@ public enum ScoreMetric: String, CaseIterable, Sendable, Codable {
         public var signature: String
         /// Extra named numbers (VADER's pos/neu/neg).
         public var extras: [String: Double] = [:]
+        /// Why no score could be computed within the scorer's bounds; `score` means nothing then.
+        public var error: String? = nil
     }
+
+    /// Work allowed for one regex search. ICU reports progress about once per start position
+    /// and periodically inside a long match: beyond 1,000 + 2 × the text's length reports (the
+    /// same on any machine, so a verdict never depends on its speed) the search gives up. A
+    /// pattern that backtracks catastrophically, `(x+x+)+y` on forty x's, fails in milliseconds
+    /// with a reason instead of running for minutes.
+    public static func regexProgressBudget(length: Int) -> Int { 1_000 + 2 * length }
 
     public func score(candidate: String, references: [String], parameters: Parameters = .init()) -> Result {
         switch self {
@@ -51,7 +60,28 @@ public enum ScoreMetric: String, CaseIterable, Sendable, Codable {
             guard let pattern = parameters.pattern, let re = try? NSRegularExpression(pattern: pattern) else {
                 return Result(score: 0, signature: "regex|icu|invalid-pattern|v1")
             }
-            let found = re.firstMatch(in: candidate, range: NSRange(candidate.startIndex..., in: candidate)) != nil
+            var found = false
+            var calls = 0
+            var gaveUp = false
+            let range = NSRange(candidate.startIndex..., in: candidate)
+            let budget = ScoreMetric.regexProgressBudget(length: range.length)
+            re.enumerateMatches(in: candidate, options: [.reportProgress], range: range) { match, _, stop in
+                if match != nil {
+                    found = true
+                    stop.pointee = true
+                    return
+                }
+                calls += 1
+                if calls > budget {
+                    gaveUp = true
+                    stop.pointee = true
+                }
+            }
+            if gaveUp && !found {
+                var r = Result(score: 0, signature: "regex|icu|search|v1")
+                r.error = "the pattern backtracks beyond the search budget (catastrophic backtracking); simplify it"
+                return r
+            }
             return Result(score: found ? 1 : 0, signature: "regex|icu|search|v1")
         case .json:
             guard let value = JSONSchemaSubset.parse(candidate) else { return Result(score: 0, signature: "json|parse|v1", extras: ["valid_json": 0]) }
@@ -63,7 +93,16 @@ public enum ScoreMetric: String, CaseIterable, Sendable, Codable {
         case .tokenF1:
             return Result(score: TokenF1.score(candidate, references: references), signature: TokenF1.signature)
         case .levenshtein:
-            let best = references.map { Levenshtein.similarity(candidate.precomposedStringWithCanonicalMapping, $0.precomposedStringWithCanonicalMapping) }.max() ?? 0
+            let c = candidate.precomposedStringWithCanonicalMapping
+            var best = 0.0
+            for reference in references {
+                guard let s = Levenshtein.boundedSimilarity(c, reference.precomposedStringWithCanonicalMapping) else {
+                    var r = Result(score: 0, signature: "levenshtein|scalars|nfc|1-d/max|v1")
+                    r.error = "too long for edit distance: the strings differ over more than \(Levenshtein.maxCells) cells (length × length after their common ends)"
+                    return r
+                }
+                best = max(best, s)
+            }
             return Result(score: best, signature: "levenshtein|scalars|nfc|1-d/max|v1")
         case .rouge1, .rouge2, .rougeL:
             let s = Rouge.best(references) { ref in

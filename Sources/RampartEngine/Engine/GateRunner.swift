@@ -224,7 +224,9 @@ struct GateRunner {
             }
             return .success(vectors.dropFirst().map { EmbeddingSimilarity.cosine(vectors[0], $0) }.max() ?? 0)
         default:
-            return .success(gate.metric.scorer.score(candidate: answer, references: item.references).score)
+            let r = gate.metric.scorer.score(candidate: answer, references: item.references)
+            if let error = r.error { return .failure(RequestFailure(.unscorable, message: "\(gate.metric.rawValue): \(error)")) }
+            return .success(r.score)
         }
     }
 
