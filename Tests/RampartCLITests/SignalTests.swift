@@ -13,8 +13,18 @@ struct SignalTests {
         return (o["canary_weight"] as? NSNumber)?.doubleValue
     }
 
-    @Test(arguments: [[SIGTERM], [SIGHUP], [SIGINT, SIGINT]])
-    func aSignalMidCanaryPutsTrafficBackAndRecordsIt(_ signals: [Int32]) async throws {
+    /// The weight the router last applied: the flag document, or what the command wrote.
+    static func appliedWeight(_ dir: String, router: String) -> Double? {
+        if router == "file" { return flagWeight(dir + "/flags.json") }
+        return (try? String(contentsOfFile: dir + "/weight.txt", encoding: .utf8)).flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    static func routerYAML(_ router: String) -> String {
+        router == "file" ? "{ kind: file, path: flags.json }" : #"{ kind: command, run: "echo {weight} > weight.txt", timeout: 10s }"#
+    }
+
+    @Test(arguments: [[SIGTERM], [SIGHUP], [SIGINT, SIGINT]], ["file", "command"])
+    func aSignalMidCanaryPutsTrafficBackAndRecordsIt(_ signals: [Int32], _ routerKind: String) async throws {
         let dir = CLI.temporaryDirectory()
         let examples = CLI.repository + "/examples"
         let spec = """
@@ -23,7 +33,7 @@ struct SignalTests {
             baseline: { provider: sim, model: m, version: "1.0" }
             candidate: { provider: sim, model: m, version: "1.1" }
             canary:
-              router: { kind: file, path: flags.json }
+              router: \(Self.routerYAML(routerKind))
               traffic: { source: sim, rate: 20, dataset: \(examples)/datasets/golden.jsonl }
               steps:
                 - { weight: 10, bake: 1h }
@@ -43,14 +53,14 @@ struct SignalTests {
         p.standardInput = FileHandle.nullDevice
         try p.run()
         // Readiness: the router has sent 10 % to the candidate.
-        for _ in 0..<1200 where Self.flagWeight(dir + "/flags.json") != 10 { try await Task.sleep(for: .milliseconds(100)) }
-        #expect(Self.flagWeight(dir + "/flags.json") == 10)
+        for _ in 0..<1200 where Self.appliedWeight(dir, router: routerKind) != 10 { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(Self.appliedWeight(dir, router: routerKind) == 10)
         for sig in signals { kill(p.processIdentifier, sig) }
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             DispatchQueue.global().async { p.waitUntilExit(); c.resume() }
         }
         #expect(p.terminationReason == .exit && p.terminationStatus == 3, "\(p.terminationReason) \(p.terminationStatus)")
-        #expect(Self.flagWeight(dir + "/flags.json") == 0, "traffic is back on the baseline")
+        #expect(Self.appliedWeight(dir, router: routerKind) == 0, "traffic is back on the baseline")
         let recording = try RunFileCodec.read(file: dir + "/run.jsonl")
         #expect(recording.outcome?.outcome == .aborted)
         let why = signals[0] == SIGHUP ? "SIGHUP" : (signals[0] == SIGTERM ? "SIGTERM" : "SIGINT")
