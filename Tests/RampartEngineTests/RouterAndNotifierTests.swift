@@ -193,14 +193,46 @@ final class WebhookReceiver: Sendable {
         #expect(again?.0 == 409 && again?.1.contains("already paused") == true)
         let bad = await post(#"{"command":"explode"}"#)
         #expect(bad?.0 == 400)
+        let long = await post(#"{"command":"pause","operator":"ops-bot","reason":"\#(String(repeating: "x", count: 200_000))"}"#)
+        #expect(long?.0 == 400 && long?.1.contains("at most 2000") == true, "a 200 kB reason is refused, not written twice")
         let rolled = await post(#"{"command":"rollback","operator":"ops-bot","reason":"freeze extended"}"#)
         #expect(rolled?.0 == 200)
         #expect(await run.value == .rolledBack)
         let actions = engine.bus.events.compactMap { if case .operatorAction(let o) = $0.body { o } else { nil } }
-        #expect(actions.first?.command.operator == "ops-bot (cli)")
+        // The claimed name, and the user id the kernel reports for the socket's peer.
+        #expect(actions.first?.command.operator == "ops-bot (cli, uid \(getuid()))")
         #expect(actions.first?.command.reason == "deploy freeze")
         #expect(actions.last?.command.kind == .rollback)
         await control.stop()
         #expect(throws: ControlClient.Failure.self) { try ControlClient.request(socket: socket, method: "GET", path: "/status") }
+    }
+}
+
+/// A client that connects to the control socket and stalls is dropped; it does not hold the
+/// socket open for ever.
+struct ControlSocketIdleTests {
+    @Test func aSilentConnectionIsClosed() async throws {
+        let path = (Paths.temporaryDirectory() as NSString).appendingPathComponent("idle.sock")
+        let server = try await HTTPServer.start(.unix(path: path), idleTimeout: 0.3) { _ in .plain(200, "ok") }
+        let closed: Bool = await withCheckedContinuation { c in
+            DispatchQueue.global().async {
+                let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+                defer { close(fd) }
+                var addr = sockaddr_un()
+                addr.sun_family = sa_family_t(AF_UNIX)
+                withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+                    for (i, b) in path.utf8.enumerated() where i < raw.count - 1 { raw[i] = b }
+                }
+                let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } } == 0
+                guard ok else { c.resume(returning: false); return }
+                // Send nothing; the server closes, and the read sees the end (0), not a timeout.
+                var tv = timeval(tv_sec: 30, tv_usec: 0)
+                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+                var byte: UInt8 = 0
+                c.resume(returning: recv(fd, &byte, 1, 0) == 0)
+            }
+        }
+        #expect(closed)
+        await server.stop()
     }
 }

@@ -84,7 +84,7 @@ public final class EngineControl: Sendable {
         defer { umask(umask0) }
         let server: HTTPServer
         do {
-            server = try await HTTPServer.start(.unix(path: path)) { request in
+            server = try await HTTPServer.start(.unix(path: path), idleTimeout: EngineControl.idleTimeout) { request in
                 await EngineControl.handle(request, engine: engine, shared: shared)
             }
         } catch where FileManager.default.fileExists(atPath: path) {
@@ -132,6 +132,12 @@ public final class EngineControl: Sendable {
         }
     }
 
+    /// A connection that opens and sends nothing is closed after this many seconds.
+    static let idleTimeout = 10.0
+    /// Bounds on what a client may make the run record.
+    static let maxReason = 2_000
+    static let maxOperator = 100
+
     struct CommandBody: Codable {
         var command: String
         var `operator`: String?
@@ -155,8 +161,18 @@ public final class EngineControl: Sendable {
                 return .error(400, "unknown command '\(body.command)'; one of: \(names)")
             }
             if shared.state.withLock({ $0.outcome }) != nil { return .error(409, "the run has finished") }
-            let who = (body.operator?.isEmpty == false ? body.operator! : "unknown") + " (cli)"
-            let command = OperatorCommand(kind, operator: who, reason: body.reason?.isEmpty == false ? body.reason : nil)
+            if let reason = body.reason, reason.count > EngineControl.maxReason {
+                return .error(400, "the reason is \(reason.count) characters; at most \(EngineControl.maxReason)")
+            }
+            if let name = body.operator, name.count > EngineControl.maxOperator {
+                return .error(400, "the operator name is \(name.count) characters; at most \(EngineControl.maxOperator)")
+            }
+            // The name is the client's claim; the user id is the kernel's (SO_PEERCRED), recorded beside it.
+            let claimed = TerminalText.sanitize(body.operator ?? "").trimmingCharacters(in: .whitespaces)
+            let uid = request.peerUID.map { ", uid \($0)" } ?? ""
+            let who = (claimed.isEmpty ? "unknown" : claimed) + " (cli\(uid))"
+            let reason = body.reason.map(TerminalText.sanitize)
+            let command = OperatorCommand(kind, operator: who, reason: reason?.isEmpty == false ? reason : nil)
             let action: OperatorAction? = await withTaskGroup(of: OperatorAction?.self) { group in
                 group.addTask {
                     await withCheckedContinuation { c in

@@ -6,6 +6,9 @@ public struct HTTPRequestMessage: Sendable {
     public var uri: String
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
+    /// On a Unix socket, the connecting process's user id (SO_PEERCRED): who really asked,
+    /// whatever name the request claims.
+    public var peerUID: UInt32?
 
     public init(method: String, uri: String, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.method = method

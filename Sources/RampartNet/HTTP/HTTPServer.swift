@@ -37,9 +37,11 @@ public final class HTTPServer: Sendable {
 
     /// Binds and starts serving, over TLS when `tls` is given. A port in use or a bad address
     /// throws `NetError.bind` naming it.
+    /// `idleTimeout`: a connection with no request in progress that sends nothing for this long
+    /// is closed (the control socket: a client that opens and stalls must not hold it).
     public static func start(
         _ address: Address, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, tls: NIOSSLContext? = nil,
-        handler: @escaping Handler
+        idleTimeout: Double? = nil, handler: @escaping Handler
     ) async throws -> HTTPServer {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 512)
@@ -48,6 +50,9 @@ public final class HTTPServer: Sendable {
             .childChannelInitializer { channel in
                 do {
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
+                    if let idleTimeout {
+                        try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .milliseconds(Int64(min(idleTimeout, 86_400) * 1000))))
+                    }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(ServerHandler(handler: handler))
                     return channel.eventLoop.makeSucceededVoidFuture()
@@ -117,8 +122,29 @@ private final class ServerHandler: ChannelInboundHandler, RemovableChannelHandle
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var tooLarge = false
+    private var peerUID: UInt32?
+    /// Requests whose answers are not written yet: an idle connection is only closed between them.
+    private var inFlight = 0
 
     init(handler: @escaping HTTPServer.Handler) { self.handler = handler }
+
+    func channelActive(context: ChannelHandlerContext) {
+        // The peer's credentials on a Unix socket; on the event loop the answer is immediate.
+        if context.channel.localAddress?.protocol == .unix, let provider = context.channel as? any SocketOptionProvider {
+            let credentials: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(
+                level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(PeerCredentials.option))
+            credentials.assumeIsolated().whenSuccess { self.peerUID = $0.uid }
+        }
+        context.fireChannelActive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read, inFlight == 0 {
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -140,13 +166,16 @@ private final class ServerHandler: ChannelInboundHandler, RemovableChannelHandle
                 write(.error(413, "request body over \(HTTPServer.maxBodyBytes) bytes"), keepAlive: false, version: head.version, context: context)
                 return
             }
-            let request = HTTPRequestMessage(
+            var request = HTTPRequestMessage(
                 method: head.method.rawValue, uri: head.uri, headers: head.headers.map { ($0.name, $0.value) }, body: body)
+            request.peerUID = peerUID
             body = []
+            inFlight += 1
             let promise = context.eventLoop.makePromise(of: HTTPResponseMessage.self)
             let handler = self.handler
             Task(executorPreference: NetExecutor.shared) { promise.succeed(await handler(request)) }
             promise.futureResult.assumeIsolated().whenSuccess { response in
+                self.inFlight -= 1
                 self.write(response, keepAlive: keepAlive, version: head.version, context: context)
             }
         }
@@ -213,4 +242,13 @@ private final class ServerHandler: ChannelInboundHandler, RemovableChannelHandle
             }
         }
     }
+}
+
+/// Linux's `struct ucred` (pid, uid, gid), which Glibc's module does not export without
+/// `_GNU_SOURCE`; `SO_PEERCRED` is 17 on every Linux architecture Swift runs on.
+struct PeerCredentials: Sendable {
+    var pid: Int32 = 0
+    var uid: UInt32 = 0
+    var gid: UInt32 = 0
+    static let option: Int32 = 17
 }
