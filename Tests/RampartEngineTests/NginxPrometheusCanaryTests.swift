@@ -60,7 +60,7 @@ import Testing
         var canary = try #require(inputs.spec.canary)
         canary.router = .nginx(NginxRouterSpec(
             path: nginx.dir + "/upstream.conf", upstream: "support_bot", baseline: baselineMeter, candidate: candidateMeter,
-            test: nginx.control + " -t", reload: nginx.control + " -s reload", timeout: 10))
+            test: nginx.control + " -t", reload: nginx.control + " -s reload", timeout: 60))
         canary.proxy.meter = ProxySpec.Meter(baseline: .init(host: "127.0.0.1", port: meterPorts.0), candidate: .init(host: "127.0.0.1", port: meterPorts.1))
         canary.traffic.target = "http://127.0.0.1:\(nginx.port)"
         canary.traffic.rate = 40

@@ -24,9 +24,11 @@ import Testing
         let nginx = try await NginxDaemon.start(upstream: initial, proxyTo: "app")
         defer { nginx.stop() }
         let dir = nginx.dir, port = nginx.port, ctl = nginx.control
+        // A generous bound: `nginx -t` is instant, but the whole suite on two cores can hold a
+        // process's start and reaping for many seconds.
         let router = NginxRouter(
             path: dir + "/upstream.conf", upstream: "app", baseline: "127.0.0.1:\(b.port!)", candidate: "127.0.0.1:\(c.port!)",
-            test: "\(ctl) -t", reload: "\(ctl) -s reload", directory: dir, timeout: 10)
+            test: "\(ctl) -t", reload: "\(ctl) -s reload", directory: dir, timeout: 60)
 
         func split(_ n: Int) async throws -> Int {
             // New connections after a reload, so no keep-alive connection to an old worker.
@@ -53,7 +55,7 @@ import Testing
         let before = try String(contentsOfFile: dir + "/upstream.conf", encoding: .utf8)
         let broken = NginxRouter(
             path: dir + "/upstream.conf", upstream: "app", baseline: "127.0.0.1:\(b.port!)", candidate: "127.0.0.1:notaport",
-            test: "\(ctl) -t", reload: "\(ctl) -s reload", directory: dir, timeout: 10)
+            test: "\(ctl) -t", reload: "\(ctl) -s reload", directory: dir, timeout: 60)
         await #expect { try await broken.setWeight(50) } throws: { "\($0)".contains("rejected the config") }
         #expect(try String(contentsOfFile: dir + "/upstream.conf", encoding: .utf8) == before)
         #expect(try await split(20) == 20, "nginx still serves the last good config")

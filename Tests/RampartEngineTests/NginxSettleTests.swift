@@ -29,7 +29,7 @@ import Testing
             var canary = try #require(inputs.spec.canary)
             canary.router = .nginx(NginxRouterSpec(
                 path: nginx.dir + "/upstream.conf", upstream: "app", baseline: bm, candidate: cm,
-                test: nginx.control + " -t", reload: nginx.control + " -s reload", timeout: 10))
+                test: nginx.control + " -t", reload: nginx.control + " -s reload", timeout: 60))
             canary.proxy.meter = ProxySpec.Meter(baseline: .init(host: "127.0.0.1", port: meterPorts.0), candidate: .init(host: "127.0.0.1", port: meterPorts.1))
             canary.proxy.baselineURL = "http://127.0.0.1:\(baseline.port!)/v1"
             canary.proxy.candidateURL = "http://127.0.0.1:\(candidate.port!)/v1"
