@@ -61,6 +61,30 @@ enum CLI {
         return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Starts the binary in the background (for tests that signal it or talk to it while it
+    /// runs); output goes to `stdout` when given, else nowhere.
+    static func start(_ args: [String], in directory: String, stdout: Pipe? = nil) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        p.currentDirectoryURL = URL(fileURLWithPath: directory)
+        var env = ProcessInfo.processInfo.environment
+        env["SWIFT_BACKTRACE"] = "enable=no"
+        p.environment = env
+        if let stdout { p.standardOutput = stdout } else { p.standardOutput = FileHandle.nullDevice }
+        p.standardError = FileHandle.nullDevice
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
+    /// Waits for a started process on a dispatch thread, not on the cooperative pool.
+    static func exit(of p: Process) async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async { p.waitUntilExit(); c.resume() }
+        }
+    }
+
     static func temporaryDirectory() -> String {
         let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("rampart-cli-\(UUID().uuidString)")
         try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

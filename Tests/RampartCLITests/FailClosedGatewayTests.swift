@@ -274,29 +274,17 @@ struct HeadlessOutputTests {
               - { name: wait-for-go, run: "while [ ! -f go ]; do sleep 0.05; done; echo released", timeout: 5m }
             """
         try spec.write(toFile: dir + "/spec.yaml", atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLI.binary)
-        p.arguments = ["run", "spec.yaml", "--headless", "--no-cache", "--record", "run.jsonl"]
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        var env = ProcessInfo.processInfo.environment
-        env["SWIFT_BACKTRACE"] = "enable=no"
-        p.environment = env
         let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        p.standardInput = FileHandle.nullDevice
         let collected = Collected()
         out.fileHandleForReading.readabilityHandler = { handle in collected.append(handle.availableData) }
-        try p.run()
+        let p = try CLI.start(["run", "spec.yaml", "--headless", "--no-cache", "--record", "run.jsonl"], in: dir, stdout: out)
         var seen = false
         for _ in 0..<3000 {  // up to five minutes on a loaded machine; usually well under a second
             if collected.value.contains("stage    build running") { seen = true; break }
             try await Task.sleep(for: .milliseconds(100))
         }
         FileManager.default.createFile(atPath: dir + "/go", contents: nil)
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async { p.waitUntilExit(); c.resume() }
-        }
+        await CLI.exit(of: p)
         out.fileHandleForReading.readabilityHandler = nil
         #expect(seen, "the first lines never came through the pipe while the run was waiting")
         #expect(p.terminationStatus == 0)

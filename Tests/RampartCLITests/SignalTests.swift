@@ -41,24 +41,12 @@ struct SignalTests {
                 - { metric: error_rate, max_increase: 0.05 }
             """
         try spec.write(toFile: dir + "/spec.yaml", atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLI.binary)
-        p.arguments = ["run", "spec.yaml", "--headless", "--no-cache", "--record", "run.jsonl"]
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        var env = ProcessInfo.processInfo.environment
-        env["SWIFT_BACKTRACE"] = "enable=no"
-        p.environment = env
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
+        let p = try CLI.start(["run", "spec.yaml", "--headless", "--no-cache", "--record", "run.jsonl"], in: dir)
         // Readiness: the router has sent 10 % to the candidate.
         for _ in 0..<1200 where Self.appliedWeight(dir, router: routerKind) != 10 { try await Task.sleep(for: .milliseconds(100)) }
         #expect(Self.appliedWeight(dir, router: routerKind) == 10)
         for sig in signals { kill(p.processIdentifier, sig) }
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async { p.waitUntilExit(); c.resume() }
-        }
+        await CLI.exit(of: p)
         #expect(p.terminationReason == .exit && p.terminationStatus == 3, "\(p.terminationReason) \(p.terminationStatus)")
         #expect(Self.appliedWeight(dir, router: routerKind) == 0, "traffic is back on the baseline")
         let recording = try RunFileCodec.read(file: dir + "/run.jsonl")
@@ -152,22 +140,10 @@ struct CrashRecoveryTests {
               - { kind: file, path: notifications.jsonl }
             """
         try spec.write(toFile: dir + "/spec.yaml", atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLI.binary)
-        p.arguments = ["run", "spec.yaml", "--headless", "--no-cache", "--record", "run.jsonl"]
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        var env = ProcessInfo.processInfo.environment
-        env["SWIFT_BACKTRACE"] = "enable=no"
-        p.environment = env
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
+        let p = try CLI.start(["run", "spec.yaml", "--headless", "--no-cache", "--record", "run.jsonl"], in: dir)
         for _ in 0..<1200 where SignalTests.flagWeight(dir + "/flags.json") != 10 { try await Task.sleep(for: .milliseconds(100)) }
         kill(p.processIdentifier, SIGKILL)
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async { p.waitUntilExit(); c.resume() }
-        }
+        await CLI.exit(of: p)
         #expect(SignalTests.flagWeight(dir + "/flags.json") == 10, "kill -9 leaves the weight where it was")
 
         let refused = try await CLI.run(["run", "spec.yaml", "--headless", "--speed", "max", "--no-cache", "--record", "second.jsonl"], in: dir)
