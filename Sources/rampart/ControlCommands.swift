@@ -63,9 +63,7 @@ struct StatusCommand: ParsableCommand {
             answer = try ControlClient.request(socket: socket, method: "GET", path: "/status")
         } catch {
             Console.error("error: \(error)")
-            for lock in RunLock.crashed() {
-                Console.error("warning: \(lock.summary); its traffic may still be on the candidate: run `rampart recover`")
-            }
+            Console.warnCrashedRuns()
             throw Exit.unavailable
         }
         if json {

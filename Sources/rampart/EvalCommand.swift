@@ -53,11 +53,7 @@ struct EvalCommand: AsyncParsableCommand {
             Console.error("error: \(spec): the spec has no gates to evaluate")
             throw Exit.invalidInput
         }
-        let missing = SecretPreflight.missing(s, environment: ProcessInfo.processInfo.environment, gatesOnly: true)
-        guard missing.isEmpty else {
-            for m in missing { Console.error("error: \(spec): \(m)") }
-            throw Exit.unavailable
-        }
+        if Console.reportMissingSecrets(s, file: spec, gatesOnly: true) { throw Exit.unavailable }
         let responseCache = noCache ? nil : ResponseCache(path: cache)
         let engine = Engine(
             inputs: inputs, clock: VirtualClock(),

@@ -20,11 +20,7 @@ struct PipelineRunner {
             throw Exit.invalidInput
         }
         let spec = inputs.spec
-        let missing = SecretPreflight.missing(spec, environment: ProcessInfo.processInfo.environment)
-        guard missing.isEmpty else {
-            for m in missing { Console.error("error: \(specFile): \(m)") }
-            throw Exit.unavailable
-        }
+        if Console.reportMissingSecrets(spec, file: specFile) { throw Exit.unavailable }
         try refuseFastRealTraffic(spec)
         // A run that died with its canary live may have left traffic on the candidate: no new
         // canary starts until that is put right.

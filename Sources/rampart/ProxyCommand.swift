@@ -114,8 +114,8 @@ struct ProxyCommand: AsyncParsableCommand {
         }
         upstreams.0.model = baselineModel
         upstreams.1.model = candidateModel
-        if let key = try? OpenAIClient.key(baselineKeyEnv) { upstreams.0.authorization = "Bearer \(key)" }
-        if let key = try? OpenAIClient.key(candidateKeyEnv) { upstreams.1.authorization = "Bearer \(key)" }
+        upstreams.0.authorization = OpenAIClient.bearer(baselineKeyEnv)
+        upstreams.1.authorization = OpenAIClient.bearer(candidateKeyEnv)
         let proxy = WeightedProxy(
             baseline: upstreams.0, candidate: upstreams.1, stickyHeader: stickyHeader.isEmpty ? nil : stickyHeader, timeout: timeout
         ) { live.record($0.observation) }

@@ -38,9 +38,7 @@ struct RunsListCommand: ParsableCommand {
     var limit: Int = 50
 
     func run() throws {
-        for lock in RunLock.crashed() {
-            Console.error("warning: \(lock.summary); its traffic may still be on the candidate: run `rampart recover`")
-        }
+        Console.warnCrashedRuns()
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".jsonl") }.sorted(by: >)
         if files.isEmpty {
             say("no runs in \(dir)")

@@ -21,12 +21,10 @@ struct ValidateCommand: ParsableCommand {
         for file in specs {
             do {
                 let inputs = try PipelineInputs.load(file: file)
-                let missing = SecretPreflight.missing(inputs.spec, environment: ProcessInfo.processInfo.environment)
-                if missing.isEmpty {
-                    print("\(file): ok — \(SpecDescription.oneLine(inputs))")
-                } else {
+                if Console.reportMissingSecrets(inputs.spec, file: file) {
                     unset = true
-                    for m in missing { Console.error("error: \(file): \(m)") }
+                } else {
+                    print("\(file): ok — \(SpecDescription.oneLine(inputs))")
                 }
             } catch {
                 failed = true
@@ -49,23 +47,5 @@ enum SpecDescription {
             return text
         } ?? "no canary"
         return "pipeline '\(s.name)', candidate \(s.candidate.label) vs baseline \(s.baseline.label), \(s.build.count) build steps, \(s.gates.count) gates, \(canary)"
-    }
-}
-
-/// Prints a line that may carry text from outside (a run file, a reason, an operator's name),
-/// made safe for the terminal first.
-func say(_ line: String) {
-    print(TerminalText.sanitize(line))
-}
-
-enum Console {
-    static func error(_ message: String) {
-        FileHandle.standardError.write(Data((TerminalText.sanitize(message) + "\n").utf8))
-    }
-
-    static func report(_ invalid: InvalidInput) {
-        for d in invalid.diagnostics { error("error: \(d)") }
-        let n = invalid.diagnostics.count
-        error("\(n) problem\(n == 1 ? "" : "s") found")
     }
 }

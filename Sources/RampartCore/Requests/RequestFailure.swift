@@ -27,6 +27,18 @@ public struct RequestFailure: Error, Sendable, Equatable, Codable, CustomStringC
         case notSent = "not_sent"
         /// Answered, but beyond a local scorer's bounds (an edit distance too large to compute).
         case unscorable
+
+        /// Whether another attempt could succeed: 408, 409, 429, 5xx, timeouts and lost connections.
+        public var retryable: Bool {
+            switch self {
+            case .rateLimited, .server, .timeout, .unreachable: true
+            case .unauthorized, .notFound, .badRequest, .malformed, .missingKey, .notSent, .unscorable: false
+            }
+        }
+
+        /// The endpoint cannot be used at all from here: nothing listens, or it refuses our
+        /// credentials. `rampart eval` exits 69 for these.
+        public var refusesService: Bool { self == .unreachable || self == .unauthorized || self == .missingKey }
     }
 
     public var kind: Kind
@@ -57,22 +69,8 @@ public struct RequestFailure: Error, Sendable, Equatable, Codable, CustomStringC
         return RequestFailure(kind, status: status, message: message, retryAfter: retryAfter)
     }
 
-    /// Whether another attempt could succeed: 408, 409, 429, 5xx, timeouts and lost connections.
-    public var retryable: Bool {
-        switch kind {
-        case .rateLimited, .server, .timeout, .unreachable: true
-        case .unauthorized, .notFound, .badRequest, .malformed, .missingKey, .notSent, .unscorable: false
-        }
-    }
-
-    /// The endpoint cannot be used at all from here: nothing listens, or it refuses our
-    /// credentials. `rampart eval` exits 69 for these.
-    public var refusesService: Bool {
-        switch kind {
-        case .unreachable, .unauthorized, .missingKey: true
-        default: false
-        }
-    }
+    public var retryable: Bool { kind.retryable }
+    public var refusesService: Bool { kind.refusesService }
 
     /// Failures that look alike for the early stop: same kind and status, whatever the details
     /// (request ids and timestamps differ between otherwise identical errors).

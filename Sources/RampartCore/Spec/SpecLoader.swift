@@ -212,18 +212,22 @@ struct SpecParser {
             }
         }
         let model = m["model"].flatMap { reader.string($0) }
-        var keyEnv: String?
-        if let f = m["api_key_env"], let raw = reader.string(f) {
-            if raw.hasPrefix("sk-") || raw.count > 64 || raw.contains(where: { !($0.isLetter || $0.isNumber || $0 == "_") }) {
-                reader.error(f.node, f.path, "must name an environment variable (like OPENAI_API_KEY), never hold the key itself")
-            } else {
-                keyEnv = raw
-            }
-        }
+        let keyEnv = m["api_key_env"].flatMap { keyVariable($0, like: "OPENAI_API_KEY") }
         let timeout = m["timeout"].flatMap { reader.duration($0, minimum: 0.1) } ?? 60
         let headers = m["headers"].flatMap { headerMap($0) } ?? [:]
         guard let url, let model else { return nil }
         return EndpointSpec(baseURL: url, model: model, apiKeyEnv: keyEnv, timeout: timeout, headers: headers)
+    }
+
+    /// The name of the environment variable that holds a key; a value that looks like the key
+    /// itself is refused, so no secret sits in a spec.
+    func keyVariable(_ f: YAMLField, like example: String) -> String? {
+        guard let raw = reader.string(f) else { return nil }
+        if raw.hasPrefix("sk-") || raw.count > 64 || raw.contains(where: { !($0.isLetter || $0.isNumber || $0 == "_") }) {
+            reader.error(f.node, f.path, "must name an environment variable (like \(example)), never hold the key itself")
+            return nil
+        }
+        return raw
     }
 
     /// Extra request headers. A key belongs in `api_key_env`, never here: an `Authorization`
@@ -735,13 +739,7 @@ struct SpecParser {
             if let f = m[key] { reader.error(f.node, f.path, "applies to traffic source 'load' only (what its requests carry)") }
         }
         if let f = m["model"], let v = reader.string(f) { spec.model = v }
-        if let f = m["api_key_env"], let raw = reader.string(f) {
-            if raw.hasPrefix("sk-") || raw.count > 64 || raw.contains(where: { !($0.isLetter || $0.isNumber || $0 == "_") }) {
-                reader.error(f.node, f.path, "must name an environment variable (like GATEWAY_API_KEY), never hold the key itself")
-            } else {
-                spec.apiKeyEnv = raw
-            }
-        }
+        if let f = m["api_key_env"] { spec.apiKeyEnv = keyVariable(f, like: "GATEWAY_API_KEY") }
         if let f = m["headers"], let h = headerMap(f) { spec.headers = h }
         if let f = m["stream"], let v = reader.bool(f) { spec.stream = v }
         return spec

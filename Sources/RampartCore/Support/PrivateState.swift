@@ -13,8 +13,7 @@ public enum PrivateState {
     public static func directory(_ path: String) throws {
         guard !path.isEmpty else { return }
         let fm = FileManager.default
-        var isDirectory: ObjCBool = false
-        if !fm.fileExists(atPath: path, isDirectory: &isDirectory) {
+        if !fm.fileExists(atPath: path) {
             try fm.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: Int(directoryMode)])
         }
         // Narrow every `.rampart` directory on the way (a checkout's state from an older version was 0755).

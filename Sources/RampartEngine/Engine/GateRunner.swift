@@ -42,7 +42,7 @@ struct GateRunner {
             var e = GateErrors(
                 items: errored.count, of: items, candidateRequests: failedRequests[.candidate] ?? 0,
                 baselineRequests: failedRequests[.baseline] ?? 0, first: failure, variant: variant, limit: gate.thresholds.maxErrorRate,
-                refusesService: !kinds.isEmpty && kinds.allSatisfy { RequestFailure($0, message: "").refusesService })
+                refusesService: !kinds.isEmpty && kinds.allSatisfy(\.refusesService))
             e.notSent = notSent
             e.rejectsRequest = !kinds.isEmpty && kinds.isSubset(of: [.notFound, .badRequest])
             return e
@@ -168,10 +168,8 @@ struct GateRunner {
         let outcomes = items.indices.map { i -> ItemOutcome in
             if let e = itemError(r, i) { return e.outcome(id: items[i].id) }
             if let (f, v) = scoringFailures[i] {
-                var o = ItemOutcome(id: items[i].id, candidate: 0, baseline: 0, passed: false, detail: "ERROR: could not be scored (\(gate.metric.rawValue)): \(f.description)", sample: firstAnswer(r.of(v)[i]))
-                o.error = engine.redactor.redact(f.description)
-                o.errorKind = f.kind
-                return o
+                let e = ItemError(failure: f, variant: v, redactor: engine.redactor, what: "answer could not be scored (\(gate.metric.rawValue))")
+                return e.outcome(id: items[i].id, sample: firstAnswer(r.of(v)[i]))
             }
             let ci = cAll[i] ?? 0, bi = bAll[i] ?? 0
             return ItemOutcome(
@@ -316,15 +314,18 @@ struct GateRunner {
         responses.first { !$0.failed }.map { engine.redactor.redact($0.text) }
     }
 
-    /// An item's failed request, for its report line.
+    /// Why an item has no verdict (a failed request, an answer no scorer could score), for its
+    /// report line.
     struct ItemError {
         var failure: RequestFailure
         var variant: Variant
         var redactor: Redactor
+        var what = "request failed"
 
-        func outcome(id: String) -> ItemOutcome {
-            var o = ItemOutcome(id: id, candidate: 0, baseline: 0, passed: false, detail: "ERROR: \(variant.rawValue) request failed: \(redactor.redact(failure.description))", sample: nil)
-            o.error = redactor.redact(failure.description)
+        func outcome(id: String, sample: String? = nil) -> ItemOutcome {
+            let reason = redactor.redact(failure.description)
+            var o = ItemOutcome(id: id, candidate: 0, baseline: 0, passed: false, detail: "ERROR: \(variant.rawValue) \(what): \(reason)", sample: sample)
+            o.error = reason
             o.errorKind = failure.kind
             return o
         }

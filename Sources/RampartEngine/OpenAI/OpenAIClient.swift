@@ -78,14 +78,18 @@ public struct OpenAIClient: Sendable {
         return key
     }
 
+    /// `Bearer KEY` for the variable, nil when it names none or is unset (the preflight has
+    /// already said so for a spec's variables).
+    public static func bearer(_ variable: String?) -> String? {
+        (try? key(variable))?.map { "Bearer \($0)" }
+    }
+
     func post(_ path: String, _ body: [String: Any]) async throws(Failure) -> [String: Any] {
         var request = URLRequest(url: baseURL.appendingPathComponent(path), timeoutInterval: timeout)
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        if let key = try Self.key(apiKeyVariable) {
-            request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
-        }
+        if let key = try Self.key(apiKeyVariable) { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
         do {
             request.httpBody = try JSONSerialization.data(withJSONObject: body)
         } catch {

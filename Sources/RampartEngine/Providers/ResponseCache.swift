@@ -12,6 +12,8 @@ public final class ResponseCache: Sendable {
     public let path: String
     private let entries: Mutex<[String: ModelResponse]>
     private let stats = Mutex((hits: 0, misses: 0))
+    /// The folder is made (owner-only) before the first store, not at every one.
+    private let folderReady = Mutex(false)
 
     private struct Line: Codable {
         var key: String
@@ -43,8 +45,10 @@ public final class ResponseCache: Sendable {
     public func store(_ key: String, _ response: ModelResponse) {
         entries.withLock { $0[key] = response }
         guard let data = try? JSONEncoder().encode(Line(key: key, response: response)) else { return }
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try? PrivateState.directory(directory) }
+        folderReady.withLock { ready in
+            guard !ready else { return }
+            ready = (try? PrivateState.directory(containing: path)) != nil
+        }
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, PrivateState.fileMode)
         guard fd >= 0 else { return }
         defer { close(fd) }

@@ -55,7 +55,7 @@ public final class DataPlane: Sendable {
                 }
                 if let endpoint = v.openai?.endpoint {
                     u.model = endpoint.model
-                    if let key = try? OpenAIClient.key(endpoint.apiKeyEnv) { u.authorization = "Bearer \(key)" }
+                    u.authorization = OpenAIClient.bearer(endpoint.apiKeyEnv)
                     u.headers = endpoint.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
                 }
                 return (u, url)
@@ -130,7 +130,7 @@ public final class DataPlane: Sendable {
                 if let target {
                     let traffic = canary.traffic
                     var headers = traffic.headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
-                    if let key = try? OpenAIClient.key(traffic.apiKeyEnv) { headers.append(("Authorization", "Bearer \(key)")) }
+                    if let bearer = OpenAIClient.bearer(traffic.apiKeyEnv) { headers.append(("Authorization", bearer)) }
                     load = LoadGenerator(
                         target: target, pathPrefix: prefix, items: items, rate: traffic.rate, seed: seed, timeout: proxySpec.upstreamTimeout + 5,
                         model: traffic.model, headers: headers, stream: traffic.stream)

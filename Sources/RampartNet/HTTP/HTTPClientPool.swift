@@ -57,15 +57,20 @@ public final class HTTPClientPool: Sendable {
     /// Sends one request and waits for the whole response, at most `timeout` seconds. A stale
     /// pooled connection (closed by the server while idle) is retried once on a fresh one.
     public func send(_ request: HTTPRequestMessage, timeout: Double) async throws -> HTTPResponseMessage {
+        try await pooled { try await self.exchange(request, on: $0, timeout: timeout) }
+    }
+
+    /// Runs `body` on an idle connection, or a new one. A stale pooled connection (closed by the
+    /// server while idle) answers nothing, so the request is tried once more on a fresh one.
+    private func pooled<T>(_ body: (any Channel) async throws -> T) async throws -> T {
         if let channel = takeIdle() {
             do {
-                return try await exchange(request, on: channel, timeout: timeout)
+                return try await body(channel)
             } catch NetError.closed {
-                // The server dropped the idle connection; nothing was answered, so try once more.
+                // Nothing was answered: try once more.
             }
         }
-        let channel = try await connect()
-        return try await exchange(request, on: channel, timeout: timeout)
+        return try await body(try await connect())
     }
 
     /// A response whose body arrives in parts (server-sent events), relayed as it comes.
@@ -85,12 +90,10 @@ public final class HTTPClientPool: Sendable {
     /// `timeout` bounds the whole exchange, head and body. The connection goes back to the pool
     /// when the body has ended.
     public func stream(_ request: HTTPRequestMessage, timeout: Double) async throws -> Streaming {
-        let channel: any Channel
-        if let idle = takeIdle() {
-            channel = idle
-        } else {
-            channel = try await connect()
-        }
+        try await pooled { try await self.startStream(request, on: $0, timeout: timeout) }
+    }
+
+    private func startStream(_ request: HTTPRequestMessage, on channel: any Channel, timeout: Double) async throws -> Streaming {
         let (parts, continuation) = AsyncThrowingStream<[UInt8], any Error>.makeStream()
         let head = channel.eventLoop.makePromise(of: HTTPResponseMessage.self)
         let address = self.address

@@ -181,63 +181,42 @@ private final class ServerHandler: ChannelInboundHandler, RemovableChannelHandle
         }
     }
 
+    /// A whole response is written and ended at once; a streamed one gets its head (chunked)
+    /// and any leading body now, then each part as it arrives, flushed. The pipeline handler
+    /// holds any pipelined request until the end is written, so responses stay in order. A
+    /// stream that fails midway ends the response where it is and closes the connection: the
+    /// client sees a truncated body, never a made-up ending.
     private func write(_ response: HTTPResponseMessage, keepAlive: Bool, version: HTTPVersion, context: ChannelHandlerContext) {
-        if let stream = response.stream {
-            writeStreaming(response, stream, keepAlive: keepAlive, version: version, context: context)
+        var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
+        if response.stream == nil {
+            headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
+        } else {
+            headers.remove(name: "Content-Length")
+            headers.replaceOrAdd(name: "Transfer-Encoding", value: "chunked")
+        }
+        if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
+        let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if !response.body.isEmpty {
+            var buffer = context.channel.allocator.buffer(capacity: response.body.count)
+            buffer.writeBytes(response.body)
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        }
+        let channel = context.channel
+        guard let stream = response.stream else {
+            let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+            if !keepAlive { done.whenComplete { _ in channel.close(promise: nil) } }
             return
         }
-        var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
-        headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
-        if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
-        let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if !response.body.isEmpty {
-            var buffer = context.channel.allocator.buffer(capacity: response.body.count)
-            buffer.writeBytes(response.body)
-            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        }
-        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if !keepAlive {
-            let channel = context.channel
-            done.whenComplete { _ in channel.close(promise: nil) }
-        }
-    }
-
-    /// Head now, then each part as it arrives, flushed, chunked. The pipeline handler holds any
-    /// pipelined request until the end is written, so responses stay in order. A stream that
-    /// fails midway ends the response where it is and closes the connection: the client sees a
-    /// truncated body, never a made-up ending.
-    private func writeStreaming(
-        _ response: HTTPResponseMessage, _ stream: AsyncThrowingStream<[UInt8], any Error>, keepAlive: Bool, version: HTTPVersion,
-        context: ChannelHandlerContext
-    ) {
-        var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
-        headers.remove(name: "Content-Length")
-        headers.replaceOrAdd(name: "Transfer-Encoding", value: "chunked")
-        if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
-        let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if !response.body.isEmpty {
-            var buffer = context.channel.allocator.buffer(capacity: response.body.count)
-            buffer.writeBytes(response.body)
-            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        }
         context.flush()
-        let channel = context.channel
         Task(executorPreference: NetExecutor.shared) {
-            var clean = true
             do {
                 for try await part in stream where !part.isEmpty {
-                    let buffer = channel.allocator.buffer(bytes: part)
-                    try await channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(buffer))).get()
+                    try await channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(channel.allocator.buffer(bytes: part)))).get()
                 }
-            } catch {
-                clean = false
-            }
-            if clean {
                 try? await channel.writeAndFlush(HTTPServerResponsePart.end(nil)).get()
                 if !keepAlive { try? await channel.close().get() }
-            } else {
+            } catch {
                 try? await channel.close().get()
             }
         }

@@ -38,14 +38,9 @@ public struct ProxyUpstream: Sendable {
         self.init(pool: pool, pathPrefix: prefix, pricing: pricing)
     }
 
-    /// As above with the system's roots only; nil for a URL that is not http(s).
-    public init?(baseURL: String, pricing: Pricing = Pricing()) {
-        guard let u = try? ProxyUpstream(baseURL: baseURL, pricing: pricing, caFile: nil) else { return nil }
-        self = u
-    }
-
-    /// The request as this version's server should get it.
-    func prepare(_ request: HTTPRequestMessage) -> HTTPRequestMessage {
+    /// The request as this version's server should get it; `json` is its body, already parsed
+    /// when the proxy needed to look inside.
+    func prepare(_ request: HTTPRequestMessage, json: [String: Any]?) -> HTTPRequestMessage {
         var outgoing = request
         outgoing.uri = pathPrefix + request.uri
         outgoing.headers = request.headers.filter { !ProxyHeaderRules.hopByHop.contains($0.name.lowercased()) }
@@ -57,9 +52,7 @@ public struct ProxyUpstream: Sendable {
             outgoing.headers.removeAll { $0.name.lowercased() == name.lowercased() }
             outgoing.headers.append((name, value))
         }
-        if let model, request.method == "POST", !request.body.isEmpty,
-            var object = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any]
-        {
+        if let model, var object = json {
             object["model"] = model
             if let data = try? JSONSerialization.data(withJSONObject: object) { outgoing.body = Array(data) }
         }
@@ -147,8 +140,12 @@ public final class WeightedProxy: Sendable {
 
     private func forward(_ request: HTTPRequestMessage, to variant: Variant) async -> HTTPResponseMessage {
         let upstream = variant == .candidate ? candidate : baseline
-        let outgoing = upstream.prepare(request)
-        if request.method == "POST" && request.path.hasSuffix("/chat/completions") && Self.asksForStream(request.body) {
+        // The body is parsed only when something in it matters: a model to replace, or a
+        // request that may ask for a stream. The common request passes through untouched.
+        let json = request.method == "POST" && (upstream.model != nil || Self.mentionsStream(request.body))
+            ? (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] : nil
+        let outgoing = upstream.prepare(request, json: json)
+        if request.path.hasSuffix("/chat/completions"), (json?["stream"] as? Bool) == true {
             return await forwardStreaming(request, outgoing, upstream: upstream, variant: variant)
         }
         let started = ContinuousClock.now
@@ -172,9 +169,7 @@ public final class WeightedProxy: Sendable {
         }
         record(request, variant: variant, upstream: upstream, status: response.status, failed: failed, started: started, ttft: nil,
                prompt: usage?.promptTokens ?? 0, completion: usage?.completionTokens ?? 0, answer: usage?.text)
-        response.headers = response.headers.filter { !ProxyHeaderRules.hopByHop.contains($0.name.lowercased()) && $0.name.lowercased() != "content-length" }
-        response.headers.append(("x-rampart-variant", variant.rawValue))
-        return response
+        return tagged(response, variant)
     }
 
     /// A streamed chat completion: each part goes to the client as it arrives; the observation
@@ -193,7 +188,6 @@ public final class WeightedProxy: Sendable {
             record(request, variant: variant, upstream: upstream, status: response.status, failed: true, started: started, ttft: nil, prompt: 0, completion: 0, answer: nil)
             return tagged(response, variant)
         }
-        var headers = answer.headers.filter { !ProxyHeaderRules.hopByHop.contains($0.name.lowercased()) && $0.name.lowercased() != "content-length" }
         guard (200..<300).contains(answer.status) else {
             // An error status comes with a small JSON body: pass it on whole.
             var body: [UInt8] = []
@@ -201,7 +195,7 @@ public final class WeightedProxy: Sendable {
             do { for try await part in answer.parts where body.count < HTTPServer.maxBodyBytes { body += part } } catch { broken = true }
             record(request, variant: variant, upstream: upstream, status: answer.status, failed: answer.status >= 500 || broken, started: started,
                    ttft: nil, prompt: 0, completion: 0, answer: nil)
-            return tagged(HTTPResponseMessage(status: answer.status, headers: headers, body: body), variant)
+            return tagged(HTTPResponseMessage(status: answer.status, headers: answer.headers, body: body), variant)
         }
         let (relay, continuation) = AsyncThrowingStream<[UInt8], any Error>.makeStream()
         Task(executorPreference: NetExecutor.shared) { [self] in
@@ -223,12 +217,13 @@ public final class WeightedProxy: Sendable {
             record(request, variant: variant, upstream: upstream, status: failed ? 502 : answer.status, failed: failed, started: started,
                    ttft: ttft, prompt: sse.promptTokens, completion: sse.completionTokens, answer: failed ? nil : sse.text)
         }
-        headers.append(("x-rampart-variant", variant.rawValue))
-        var response = HTTPResponseMessage(status: answer.status, headers: headers)
+        var response = tagged(HTTPResponseMessage(status: answer.status, headers: answer.headers), variant)
         response.stream = relay
         return response
     }
 
+    /// The response as the client gets it: connection headers and the length dropped (the
+    /// server sets its own), the serving version named.
     private func tagged(_ response: HTTPResponseMessage, _ variant: Variant) -> HTTPResponseMessage {
         var r = response
         r.headers = r.headers.filter { !ProxyHeaderRules.hopByHop.contains($0.name.lowercased()) && $0.name.lowercased() != "content-length" }
@@ -261,12 +256,12 @@ public final class WeightedProxy: Sendable {
         return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
     }
 
-    /// `"stream": true` in a JSON body, checked cheaply before parsing.
-    static func asksForStream(_ body: [UInt8]) -> Bool {
-        guard body.count < 4 << 20, String(decoding: body, as: UTF8.self).contains("\"stream\"") else { return false }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { return false }
-        return (object["stream"] as? Bool) == true
+    /// Whether a body could ask for a stream, by its bytes: most requests are never parsed.
+    static func mentionsStream(_ body: [UInt8]) -> Bool {
+        body.firstRange(of: streamKey) != nil
     }
+
+    private static let streamKey = Array(#""stream""#.utf8)
 
     /// Records an online quality score in `/metrics` (scoring happens after the answer is sent).
     public func recordQuality(_ variant: Variant, _ score: Double) {
