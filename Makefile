@@ -45,9 +45,11 @@ litellm:
 	@{ [ -x $(LITELLM_VENV)/bin/litellm ] && $(LITELLM_VENV)/bin/python -c 'import prisma' 2>/dev/null; } || { echo "make: installing LiteLLM into $(LITELLM_VENV) (test server only)"; \
 	  python3 -m venv $(LITELLM_VENV) && $(LITELLM_VENV)/bin/pip install -q "$(LITELLM_SPEC)" $(LITELLM_EXTRA); }
 
+# The tests run many servers at once in one process: the soft open-file limit goes up to the hard
+# one (shells often start at 1,024, which a full run came close to).
 test: test-deps litellm
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	ulimit -n "$$(ulimit -Hn)" 2>/dev/null || true; $(SWIFT) test --skip-build
 
 # Regenerates the recordings in sample-runs/ from the seeded specs beside them (virtual clock).
 # nginx-prometheus.jsonl is a real-time recording against real servers: see sample-runs/README.md.

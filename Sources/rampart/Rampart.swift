@@ -1,6 +1,7 @@
 import ArgumentParser
 @preconcurrency import Glibc
 import Foundation
+import RampartNet
 
 @main
 struct Rampart: AsyncParsableCommand {
@@ -28,6 +29,7 @@ struct Rampart: AsyncParsableCommand {
     /// `cat` or `tee` shows each event line as it happens, not a block a minute later.
     static func main() async {
         setvbuf(stdout, nil, _IOLBF, 0)
+        DescriptorLimit.raise()
         await main(nil)
     }
 }

@@ -18,7 +18,7 @@ final class TmuxSession {
         let envText = env.map { "\($0.key)='\($0.value)'" }.joined(separator: " ")
         // Its own directory: the run's lock, socket and state stay with this session (a test that
         // crashes its run must not leave a lock in the repository that stops the next one).
-        let command = "cd '\(directory)' && env -u NO_COLOR -u COLORTERM \(envText) SWIFT_BACKTRACE=\(backtracer ? "enable=yes,interactive=yes" : "enable=no") '\(CLI.binary)' demo --speed 5 --record '\(runFile)' --operator e2e \(args.joined(separator: " ")); echo EXIT=$?; stty -a; sleep 60"
+        let command = "cd '\(directory)' && env -u NO_COLOR -u COLORTERM \(envText) SWIFT_BACKTRACE=\(backtracer ? "enable=yes,interactive=yes" : "enable=no") '\(CLI.binary)' demo --speed 5 --record '\(runFile)' --operator e2e \(args.joined(separator: " ")); rc=$?; stty -a; echo EXIT=$rc; sleep 60"
         try tmux(["new-session", "-d", "-x", "\(width)", "-y", "\(height)", "sh", "-c", command])
     }
 

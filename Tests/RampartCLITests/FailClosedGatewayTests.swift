@@ -14,11 +14,15 @@ struct FailClosedGatewayTests {
     struct Gateway {
         var front: CountingFront
         var directory: String
+        var server: LiteLLMServer
+
+        /// What the front saw and the server's state, for a failed expectation.
+        var diagnosis: String { "\(front.byStatus) \(front.failures)\n\(server.diagnosis)" }
     }
 
     func gateway() async throws -> Gateway {
         let server = try await LiteLLMServer.running()
-        return Gateway(front: try await CountingFront.start(forwardingTo: server.baseURL), directory: CLI.temporaryDirectory())
+        return Gateway(front: try await CountingFront.start(forwardingTo: server.baseURL), directory: CLI.temporaryDirectory(), server: server)
     }
 
     /// A gates-only spec with one gate of each kind, both versions on the gateway.
@@ -216,7 +220,7 @@ struct FailClosedGatewayTests {
         #expect(g.front.count(model: "support-bot-2025-06-01") > 0 && g.front.count(model: "support-bot-2025-09-14") > 0)
         #expect(g.front.count(model: "rampart-load") == 0)
         // Requests still in flight when the run ended have no status yet; every answer was a 200.
-        #expect(Set(g.front.byStatus.keys) == [200], "\(g.front.byStatus)")
+        #expect(Set(g.front.byStatus.keys) == [200], "\(g.diagnosis)")
         let run = try String(contentsOfFile: record, encoding: .utf8)
         #expect(run.contains(#""ttft":[["#), "streamed answers record their time to first token")
         #expect(!run.contains(LiteLLMServer.key))
@@ -231,7 +235,7 @@ struct FailClosedGatewayTests {
         #expect(!r.stdout.contains("PROMOTED"))
         #expect(r.stdout.contains("EVIDENCE BROKEN: not one successful request"))
         #expect(r.stdout.contains("finished ROLLED_BACK"))
-        #expect(g.front.total > 0 && Set(g.front.byStatus.keys) == [401], "\(g.front.byStatus)")
+        #expect(g.front.total > 0 && Set(g.front.byStatus.keys) == [401], "\(g.diagnosis)")
         #expect(!r.stdout.contains("sk-wrong-gateway-key-456"))
         await g.front.stop()
     }

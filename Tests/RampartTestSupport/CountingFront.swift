@@ -13,6 +13,7 @@ public final class CountingFront: Sendable {
     final class Tally: Sendable {
         let counts = Mutex<[String: Int]>([:])
         let statuses = Mutex<[Int: Int]>([:])
+        let failures = Mutex<[String]>([])
     }
 
     public var port: Int { server.port ?? 0 }
@@ -23,10 +24,15 @@ public final class CountingFront: Sendable {
     public func count(model: String) -> Int { tally.counts.withLock { $0[model] ?? 0 } }
     /// Answers by HTTP status.
     public var byStatus: [Int: Int] { tally.statuses.withLock { $0 } }
+    /// Why the front could not reach the server, the first few times: a failing test says so.
+    public var failures: [String] { tally.failures.withLock { $0 } }
 
-    private init(server: HTTPServer, tally: Tally) {
+    private let pool: HTTPClientPool
+
+    private init(server: HTTPServer, tally: Tally, pool: HTTPClientPool) {
         self.server = server
         self.tally = tally
+        self.pool = pool
     }
 
     public static func start(forwardingTo target: URL) async throws -> CountingFront {
@@ -45,11 +51,15 @@ public final class CountingFront: Sendable {
                 return response
             } catch {
                 tally.statuses.withLock { $0[502, default: 0] += 1 }
+                tally.failures.withLock { if $0.count < 5 { $0.append("\(error)") } }
                 return .error(502, "front: \(error)")
             }
         }
-        return CountingFront(server: server, tally: tally)
+        return CountingFront(server: server, tally: tally, pool: pool)
     }
 
-    public func stop() async { await server.stop() }
+    public func stop() async {
+        await server.stop()
+        pool.shutdown()
+    }
 }

@@ -10,6 +10,13 @@ public final class LiteLLMServer: Sendable {
     public static let key = "sk-rampart-test-master"
     public let baseURL: URL
     let process: Process
+    let logPath: String
+
+    /// The end of the server's log, and whether it still runs: what a failing test shows.
+    public var diagnosis: String {
+        let log = (try? String(contentsOfFile: logPath, encoding: .utf8)).map { String($0.suffix(1500)) } ?? "(no log)"
+        return "LiteLLM \(process.isRunning ? "running" : "exited \(process.terminationStatus)"); log tail:\n\(log)"
+    }
 
     /// The shared server, started on first use. Starting takes seconds and waits on the
     /// process: it runs on a dispatch thread, never on one of the cooperative pool's two threads
@@ -84,6 +91,7 @@ public final class LiteLLMServer: Sendable {
         p.standardError = FileHandle(forWritingAtPath: dir + "/proxy.log")
         try p.run()
         process = p
+        logPath = dir + "/proxy.log"
         liteLLMPID = p.processIdentifier
         atexit {
             // SIGKILL: the proxy ignores SIGTERM while uvicorn drains, and it holds nothing worth saving.

@@ -128,6 +128,10 @@ public final class HTTPClientPool: Sendable {
         return .closed(address)
     }
 
+    /// A pool nobody holds any more closes what it kept open: a descriptor per idle connection
+    /// would otherwise outlive it (a long test run or a restarted canary ran out of them).
+    deinit { shutdown() }
+
     /// Closes the idle connections.
     public func shutdown() {
         for channel in idle.withLock({ c in defer { c.removeAll() }; return c }) { channel.close(promise: nil) }

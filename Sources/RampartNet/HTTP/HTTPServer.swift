@@ -2,6 +2,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import Synchronization
 
 /// A small HTTP/1.1 server: whole requests in, whole responses out, keep-alive and pipelining
 /// handled by NIO. Each request runs its handler as a task, so a slow upstream never blocks the
@@ -26,14 +27,37 @@ public final class HTTPServer: Sendable {
     /// keeps a misbehaving client from exhausting memory.
     public static let maxBodyBytes = 8 << 20
 
+    /// How long a keep-alive connection may sit idle between requests (nginx's default
+    /// `keepalive_timeout`): a client that forgets its pooled connections must not hold a
+    /// descriptor each for the life of the process.
+    public static let defaultIdleTimeout = 75.0
+
     private let channel: any Channel
+    private let connections: OpenConnections
     /// The port actually bound (useful with port 0); nil for a Unix socket.
     public let port: Int?
 
-    private init(channel: any Channel) {
+    private init(channel: any Channel, connections: OpenConnections) {
         self.channel = channel
+        self.connections = connections
         self.port = channel.localAddress?.port
     }
+
+    /// The accepted connections still open, so `stop` can end them.
+    final class OpenConnections: Sendable {
+        private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+        func add(_ channel: any Channel) {
+            let id = ObjectIdentifier(channel)
+            channels.withLock { $0[id] = channel }
+            channel.closeFuture.whenComplete { _ in _ = self.channels.withLock { $0.removeValue(forKey: id) } }
+        }
+
+        func all() -> [any Channel] { channels.withLock { Array($0.values) } }
+    }
+
+    /// Sent to each connection by `stop`: close now if idle, else after the answer in progress.
+    struct Drain {}
 
     /// Binds and starts serving, over TLS when `tls` is given. A port in use or a bad address
     /// throws `NetError.bind` naming it.
@@ -41,18 +65,18 @@ public final class HTTPServer: Sendable {
     /// is closed (the control socket: a client that opens and stalls must not hold it).
     public static func start(
         _ address: Address, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, tls: NIOSSLContext? = nil,
-        idleTimeout: Double? = nil, handler: @escaping Handler
+        idleTimeout: Double = HTTPServer.defaultIdleTimeout, handler: @escaping Handler
     ) async throws -> HTTPServer {
+        let connections = OpenConnections()
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 512)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
+                connections.add(channel)
                 do {
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
-                    if let idleTimeout {
-                        try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .milliseconds(Int64(min(idleTimeout, 86_400) * 1000))))
-                    }
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .milliseconds(Int64(min(idleTimeout, 86_400) * 1000))))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(ServerHandler(handler: handler))
                     return channel.eventLoop.makeSucceededVoidFuture()
@@ -68,7 +92,7 @@ public final class HTTPServer: Sendable {
             // both believe they own a path. Callers decide what a stale file is.
             case .unix(let path): channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).get()
             }
-            return HTTPServer(channel: channel)
+            return HTTPServer(channel: channel, connections: connections)
         } catch {
             throw NetError.bind(address.description, String(describing: error))
         }
@@ -81,9 +105,13 @@ public final class HTTPServer: Sendable {
         return try NIOSSLContext(configuration: .makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key)))
     }
 
-    /// Stops accepting; connections in flight finish on their own.
+    /// Stops accepting and ends every connection: idle ones now, busy ones once the answer in
+    /// progress is written (as nginx's graceful quit does).
     public func stop() async {
         try? await channel.close().get()
+        for child in connections.all() {
+            child.pipeline.fireUserInboundEventTriggered(Drain())
+        }
     }
 }
 
@@ -125,6 +153,8 @@ private final class ServerHandler: ChannelInboundHandler, RemovableChannelHandle
     private var peerUID: UInt32?
     /// Requests whose answers are not written yet: an idle connection is only closed between them.
     private var inFlight = 0
+    /// The server is stopping: the answer in progress is the connection's last.
+    private var draining = false
 
     init(handler: @escaping HTTPServer.Handler) { self.handler = handler }
 
@@ -141,6 +171,11 @@ private final class ServerHandler: ChannelInboundHandler, RemovableChannelHandle
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read, inFlight == 0 {
             context.close(promise: nil)
+            return
+        }
+        if event is HTTPServer.Drain {
+            draining = true
+            if inFlight == 0 && head == nil { context.close(promise: nil) }
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -161,7 +196,7 @@ private final class ServerHandler: ChannelInboundHandler, RemovableChannelHandle
         case .end:
             guard let head else { return }
             self.head = nil
-            let keepAlive = head.isKeepAlive
+            let keepAlive = head.isKeepAlive && !draining
             if tooLarge {
                 write(.error(413, "request body over \(HTTPServer.maxBodyBytes) bytes"), keepAlive: false, version: head.version, context: context)
                 return
@@ -176,7 +211,7 @@ private final class ServerHandler: ChannelInboundHandler, RemovableChannelHandle
             Task(executorPreference: NetExecutor.shared) { promise.succeed(await handler(request)) }
             promise.futureResult.assumeIsolated().whenSuccess { response in
                 self.inFlight -= 1
-                self.write(response, keepAlive: keepAlive, version: head.version, context: context)
+                self.write(response, keepAlive: keepAlive && !self.draining, version: head.version, context: context)
             }
         }
     }
