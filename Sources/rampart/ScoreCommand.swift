@@ -32,20 +32,19 @@ struct ScoreCommand: ParsableCommand {
     func run() throws {
         let metric = ScoreMetric(rawValue: self.metric)!
         let name = file ?? "<stdin>"
-        let data: Data
-        if let file {
-            guard let d = FileManager.default.contents(atPath: file) else {
-                Console.error("error: \(file):1:1: cannot read the file")
-                throw Exit.invalidInput
-            }
-            data = d
-        } else {
-            data = FileHandle.standardInput.readDataToEndOfFile()
+        let text: String
+        do {
+            let data = try file.map { path throws(InvalidInput) in try InputFile.bytes(path, what: "the input") }
+                ?? FileHandle.standardInput.readDataToEndOfFile()
+            text = try InputFile.decode(data, file: name, what: "the input")
+        } catch {
+            Console.report(error)
+            throw Exit.invalidInput
         }
         let encoder = RampartCore.RunFileCodec.encoder()
         var failures = 0
         var out = ""
-        for (index, raw) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty { continue }
             switch ScoreInput.parse(line, metric: metric) {
@@ -72,41 +71,6 @@ struct ScoreCommand: ParsableCommand {
         FileHandle.standardOutput.write(Data(out.utf8))
         if failures > 0 { throw Exit.invalidInput }
     }
-}
-
-struct ScoreInput {
-    var candidate: String
-    var references: [String]
-    var parameters = ScoreMetric.Parameters()
-
-    static func parse(_ line: String, metric: ScoreMetric) -> Result<ScoreInput, ScoreLineError> {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-            return .failure("not a JSON object")
-        }
-        if metric.singleText {
-            guard let text = (object["text"] ?? object["candidate"]) as? String else { return .failure("needs a string 'text'") }
-            if let schema = object["schema"], !(schema is [String: Any]) { return .failure("'schema' must be a JSON object") }
-            return .success(ScoreInput(candidate: text, references: [], parameters: .init(schema: object["schema"])))
-        }
-        if metric == .regex {
-            guard let candidate = object["candidate"] as? String else { return .failure("needs a string 'candidate'") }
-            guard let pattern = object["pattern"] as? String else { return .failure("needs a string 'pattern'") }
-            guard (try? NSRegularExpression(pattern: pattern)) != nil else { return .failure("'pattern' is not a valid regular expression") }
-            return .success(ScoreInput(candidate: candidate, references: [], parameters: .init(pattern: pattern)))
-        }
-        guard let candidate = object["candidate"] as? String else { return .failure("needs a string 'candidate'") }
-        if let refs = object["references"] {
-            guard let list = refs as? [String], !list.isEmpty else { return .failure("'references' must be a non-empty list of strings") }
-            return .success(ScoreInput(candidate: candidate, references: list))
-        }
-        guard let reference = object["reference"] as? String else { return .failure("needs a string 'reference' or a list 'references'") }
-        return .success(ScoreInput(candidate: candidate, references: [reference]))
-    }
-}
-
-struct ScoreLineError: Error, ExpressibleByStringLiteral, CustomStringConvertible {
-    var description: String
-    init(stringLiteral value: String) { description = value }
 }
 
 struct ScoreOutput: Encodable {

@@ -5,7 +5,11 @@ import Foundation
 /// Blank lines and lines starting with `#` are skipped so datasets can carry comments and provenance.
 public enum DatasetLoader {
     public static func golden(file: String) throws(InvalidInput) -> [GoldenItem] {
-        try load(file: file) { row in
+        try golden(text: try InputFile.read(file, what: "the dataset"), file: file)
+    }
+
+    public static func golden(text: String, file: String) throws(InvalidInput) -> [GoldenItem] {
+        try load(text: text, file: file) { row in
             let id = row.string("id")
             var input = row.string("input", required: false)
             let vars = row.stringMap("vars")
@@ -26,7 +30,11 @@ public enum DatasetLoader {
     }
 
     public static func guardrail(file: String) throws(InvalidInput) -> [GuardrailCase] {
-        try load(file: file) { row in
+        try guardrail(text: try InputFile.read(file, what: "the dataset"), file: file)
+    }
+
+    public static func guardrail(text: String, file: String) throws(InvalidInput) -> [GuardrailCase] {
+        try load(text: text, file: file) { row in
             let id = row.string("id")
             let input = row.string("input")
             let expected = row.choice("expected", GuardrailCase.Expected.self)
@@ -38,7 +46,11 @@ public enum DatasetLoader {
     }
 
     public static func injection(file: String) throws(InvalidInput) -> [InjectionCase] {
-        try load(file: file) { row in
+        try injection(text: try InputFile.read(file, what: "the dataset"), file: file)
+    }
+
+    public static func injection(text: String, file: String) throws(InvalidInput) -> [InjectionCase] {
+        try load(text: text, file: file) { row in
             let id = row.string("id")
             let attack = row.string("attack")
             let channel = row.choice("channel", InjectionCase.Channel.self)
@@ -53,8 +65,7 @@ public enum DatasetLoader {
     }
 
     /// Reads every line, decodes it with `decode`, and fails with all problems found, including duplicate ids.
-    static func load<Item>(file: String, decode: (Row) -> Item?) throws(InvalidInput) -> [Item] {
-        let text = try InputFile.read(file, what: "the dataset")
+    static func load<Item>(text: String, file: String, decode: (Row) -> Item?) throws(InvalidInput) -> [Item] {
         var diagnostics: [Diagnostic] = []
         var items: [Item] = []
         var ids: [String: Int] = [:]

@@ -63,10 +63,8 @@ public struct PipelineInputs: Sendable {
             }
         }
         for path in [spec.baseline.promptTemplate, spec.candidate.promptTemplate, spec.baseline.guardrails, spec.candidate.guardrails].compactMap({ $0 }) {
-            if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+            if let text = collect({ () throws(InvalidInput) in try InputFile.read(path, what: "the file") }) {
                 inputs.files[path] = text
-            } else {
-                problems.append(Diagnostic(file: path, line: 1, column: 1, path: "", message: "not readable as UTF-8 text"))
             }
         }
         if !problems.isEmpty { throw InvalidInput(problems) }

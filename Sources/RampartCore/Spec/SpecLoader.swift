@@ -86,6 +86,15 @@ public enum SpecLoader {
             .composer(let context, let problem, let mark, _):
             let detail = context.map { "\(problem) \($0.text)" } ?? problem
             return Diagnostic(file: file, line: mark.line, column: mark.column, path: "", message: "YAML syntax error: \(detail)")
+        case .reader(let problem, let offset, let value, let yaml):
+            // The reader (bad bytes, control characters) gives an offset in characters: say where.
+            var line = 1
+            var column = 1
+            for character in yaml.prefix(offset ?? 0) {
+                if character == "\n" { line += 1; column = 1 } else { column += 1 }
+            }
+            let what = value >= 0 ? String(format: " (U+%04X)", value) : ""
+            return Diagnostic(file: file, line: line, column: column, path: "", message: "YAML error: \(problem)\(what)")
         default:
             return Diagnostic(file: file, line: 1, column: 1, path: "", message: "YAML error: \(error)")
         }

@@ -134,15 +134,6 @@ public final class EngineControl: Sendable {
 
     /// A connection that opens and sends nothing is closed after this many seconds.
     static let idleTimeout = 10.0
-    /// Bounds on what a client may make the run record.
-    static let maxReason = 2_000
-    static let maxOperator = 100
-
-    struct CommandBody: Codable {
-        var command: String
-        var `operator`: String?
-        var reason: String?
-    }
 
     static func handle(
         _ request: HTTPRequestMessage, engine: Engine, shared: Shared
@@ -153,26 +144,14 @@ public final class EngineControl: Sendable {
             let data = (try? RunFileCodec.encoder().encode(s)) ?? Data("{}".utf8)
             return .json(200, String(decoding: data, as: UTF8.self))
         case ("POST", "/command"):
-            guard let body = try? JSONDecoder().decode(CommandBody.self, from: Data(request.body)) else {
-                return .error(400, #"body must be {"command": "...", "operator": "...", "reason": "..."}"#)
-            }
-            guard let kind = OperatorCommand.Kind(rawValue: body.command) else {
-                let names = OperatorCommand.Kind.allCases.map(\.rawValue).joined(separator: ", ")
-                return .error(400, "unknown command '\(body.command)'; one of: \(names)")
+            let peerUID = request.peerUID
+            let asked: ControlCommandRequest
+            switch ControlCommandRequest.decode(request.body) {
+            case .success(let r): asked = r
+            case .failure(let refusal): return .error(400, refusal.description)
             }
             if shared.state.withLock({ $0.outcome }) != nil { return .error(409, "the run has finished") }
-            if let reason = body.reason, reason.count > EngineControl.maxReason {
-                return .error(400, "the reason is \(reason.count) characters; at most \(EngineControl.maxReason)")
-            }
-            if let name = body.operator, name.count > EngineControl.maxOperator {
-                return .error(400, "the operator name is \(name.count) characters; at most \(EngineControl.maxOperator)")
-            }
-            // The name is the client's claim; the user id is the kernel's (SO_PEERCRED), recorded beside it.
-            let claimed = TerminalText.sanitize(body.operator ?? "").trimmingCharacters(in: .whitespaces)
-            let uid = request.peerUID.map { ", uid \($0)" } ?? ""
-            let who = (claimed.isEmpty ? "unknown" : claimed) + " (cli\(uid))"
-            let reason = body.reason.map(TerminalText.sanitize)
-            let command = OperatorCommand(kind, operator: who, reason: reason?.isEmpty == false ? reason : nil)
+            let command = asked.command(peerUID: peerUID)
             let action: OperatorAction? = await withTaskGroup(of: OperatorAction?.self) { group in
                 group.addTask {
                     await withCheckedContinuation { c in
