@@ -14,7 +14,7 @@ LITELLM_EXTRA := prisma
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SPEED ?= 1
 
-.PHONY: all deps test-deps apt swift-check build demo test clean litellm sample-runs
+.PHONY: all deps test-deps apt swift-check build demo test clean litellm sample-runs fuzz fuzz-short fuzz-build fuzz-one
 
 all: build
 
@@ -50,21 +50,39 @@ litellm:
 test: test-deps litellm
 	$(SWIFT) build --build-tests
 	ulimit -n "$$(ulimit -Hn)" 2>/dev/null || true; $(SWIFT) test --skip-build
+	@$(MAKE) --no-print-directory fuzz-short
 
-# Regenerates the recordings in sample-runs/ from the seeded specs beside them (virtual clock).
-# nginx-prometheus.jsonl is a real-time recording against real servers: see sample-runs/README.md.
-RAMPART := .build/debug/rampart
-SAMPLE := $(RAMPART) run --headless --no-cache --speed max
-sample-runs: build
-	@rm -f sample-runs/{clean-promotion,rollback-latency,blocked-injection,operator-rollback,inconclusive-promoted}.jsonl
-	-$(SAMPLE) sample-runs/specs/clean-promotion.yaml --seed 42 --operator release-bot --record sample-runs/clean-promotion.jsonl >/dev/null
-	-$(SAMPLE) sample-runs/specs/rollback-latency.yaml --seed 42 --operator release-bot --record sample-runs/rollback-latency.jsonl >/dev/null
-	-$(SAMPLE) sample-runs/specs/blocked-injection.yaml --seed 42 --operator release-bot --record sample-runs/blocked-injection.jsonl >/dev/null
-	-$(SAMPLE) sample-runs/specs/operator-rollback.yaml --seed 7 --operator grace \
-	  --command-at '50s:rollback:support tickets about wrong refund amounts are spiking' --record sample-runs/operator-rollback.jsonl >/dev/null
-	-$(SAMPLE) sample-runs/specs/inconclusive-promoted.yaml --seed 42 --operator ada \
-	  --command-at '5m:promote:quiet hour; checked 40 answers by hand, all fine' --record sample-runs/inconclusive-promoted.jsonl >/dev/null
-	@for f in sample-runs/*.jsonl; do printf '%-40s ' $$f; $(RAMPART) replay $$f --headless | grep '^outcome'; done
+# libFuzzer on what Rampart reads from outside (Tests/Fuzz/README.md). `make test` runs each
+# target for FUZZ_SECONDS; `make fuzz` runs each for FUZZ_RUNS executions.
+FUZZ := Tests/Fuzz/.build/release/rampart-fuzz
+FUZZ_TARGETS := spec dataset runfile score control
+FUZZ_SECONDS ?= 20
+FUZZ_RUNS ?= 1000000
+FUZZ_WORK := .build/fuzz
+fuzz-build: deps
+	$(SWIFT) build -c release --package-path Tests/Fuzz --sanitize=fuzzer
+
+# Seeds: the examples and recordings a user would hand Rampart, plus the score and control seeds.
+FUZZ_SEEDS_spec := examples sample-runs/specs
+FUZZ_SEEDS_dataset := examples/datasets
+FUZZ_SEEDS_runfile := sample-runs
+FUZZ_SEEDS_score := Tests/Fuzz/seeds/score
+FUZZ_SEEDS_control := Tests/Fuzz/seeds/control
+
+fuzz-short: fuzz-build
+	@for t in $(FUZZ_TARGETS); do $(MAKE) --no-print-directory fuzz-one TARGET=$$t LIMIT=-max_total_time=$(FUZZ_SECONDS) || exit 1; done
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do $(MAKE) --no-print-directory fuzz-one TARGET=$$t LIMIT=-runs=$(FUZZ_RUNS) || exit 1; done
+
+# One target: new inputs go to the work corpus, a crash or a hang (over 10 s) to artifacts/.
+fuzz-one:
+	@mkdir -p $(FUZZ_WORK)/corpus/$(TARGET) $(FUZZ_WORK)/artifacts
+	@echo "fuzz $(TARGET) ($(LIMIT))"
+	@RAMPART_FUZZ_TARGET=$(TARGET) $(FUZZ) $(FUZZ_WORK)/corpus/$(TARGET) $(FUZZ_SEEDS_$(TARGET)) -max_len=65536 -timeout=10 $(LIMIT) \
+	  -rss_limit_mb=4096 -artifact_prefix=$(FUZZ_WORK)/artifacts/$(TARGET)- -print_final_stats=1 > $(FUZZ_WORK)/$(TARGET).log 2>&1; \
+	  status=$$?; grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb)|^==[0-9]+==|^SUMMARY|Test unit written' $(FUZZ_WORK)/$(TARGET).log; \
+	  [ $$status -eq 0 ] || { tail -40 $(FUZZ_WORK)/$(TARGET).log; echo "make: fuzz target $(TARGET) failed; the input is in $(FUZZ_WORK)/artifacts"; exit 1; }
 
 clean:
-	rm -rf .build .rampart
+	rm -rf .build .rampart Tests/Fuzz/.build

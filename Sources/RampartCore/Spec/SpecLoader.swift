@@ -21,7 +21,7 @@ public enum SpecLoader {
         let reader = YAMLReader(file: file, directory: directory)
         let spec = SpecParser(reader: reader).pipeline(YAMLField(node: root, path: ""), file: file, directory: directory)
         if let spec, reader.diagnostics.isEmpty { return spec }
-        throw InvalidInput(reader.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
+        throw InvalidInput(reader.report)
     }
 
     /// YAML text to a node tree, with syntax errors and duplicate keys as diagnostics.
@@ -61,7 +61,7 @@ public enum SpecLoader {
             if let f = m["min_samples"] { policy.minSamples = reader.int(f, in: 1...1_000_000) }
             if let f = m["failure_limit"] { policy.failureLimit = reader.int(f, in: 1...100) }
         }
-        if !reader.diagnostics.isEmpty { throw InvalidInput(reader.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) }) }
+        if !reader.diagnostics.isEmpty { throw InvalidInput(reader.report) }
         return policy
     }
 

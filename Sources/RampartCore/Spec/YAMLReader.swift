@@ -22,14 +22,34 @@ final class YAMLReader {
         self.directory = directory
     }
 
+    /// Past this many problems the reader stops: nobody reads the rest, and YAML aliases let a
+    /// few kilobytes repeat one bad mapping thousands of times (each repetition walked and
+    /// reported, quadratic in the file's size).
+    static let maxDiagnostics = 200
+    /// Set when the limit was reached: every read answers nil from then on.
+    private(set) var saturated = false
+
+    /// The problems in file order, and a last line saying the reader stopped, if it did.
+    var report: [Diagnostic] {
+        let sorted = diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) }
+        guard saturated else { return sorted }
+        return sorted + [Diagnostic(file: file, line: 1, column: 1, path: "", message: "stopped after \(Self.maxDiagnostics) problems; fix these first")]
+    }
+
     func error(_ node: Node?, _ path: String, _ message: String) {
+        guard !saturated else { return }
         let mark = node?.mark
+        if diagnostics.count == Self.maxDiagnostics {
+            saturated = true
+            return
+        }
         diagnostics.append(
             Diagnostic(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, path: path, message: message))
     }
 
     /// Reads a mapping, rejecting unknown and duplicate keys and reporting missing required ones.
     func mapping(_ field: YAMLField, allowed: [String], required: [String] = []) -> [String: YAMLField]? {
+        guard !saturated else { return nil }
         guard case .mapping(let map) = field.node else {
             error(field.node, field.path, "must be a mapping (key: value lines), got \(describe(field.node))")
             return nil
@@ -69,6 +89,7 @@ final class YAMLReader {
     /// A mapping of free-form names to strings (HTTP headers), in the file's order, each with
     /// the node of its key for diagnostics.
     func stringMap(_ field: YAMLField) -> [(key: String, value: String, node: Node)]? {
+        guard !saturated else { return nil }
         guard case .mapping(let map) = field.node else {
             error(field.node, field.path, "must be a mapping (name: value lines), got \(describe(field.node))")
             return nil
@@ -89,6 +110,7 @@ final class YAMLReader {
     }
 
     func sequence(_ field: YAMLField) -> [YAMLField]? {
+        guard !saturated else { return nil }
         guard case .sequence(let seq) = field.node else {
             error(field.node, field.path, "must be a list, got \(describe(field.node))")
             return nil

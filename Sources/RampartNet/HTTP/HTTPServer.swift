@@ -109,9 +109,19 @@ public final class HTTPServer: Sendable {
     /// progress is written (as nginx's graceful quit does).
     public func stop() async {
         try? await channel.close().get()
+        drain()
+    }
+
+    private func drain() {
         for child in connections.all() {
             child.pipeline.fireUserInboundEventTriggered(Drain())
         }
+    }
+
+    /// A server nobody holds stops: its port and connections are not kept for the process's life.
+    deinit {
+        channel.close(promise: nil)
+        drain()
     }
 }
 

@@ -1,0 +1,62 @@
+import Foundation
+import RampartCore
+
+// Only declarations: built with `--sanitize=fuzzer`, libFuzzer supplies `main` and calls the
+// entry point below with each input.
+
+/// What one input is fed to, chosen by `RAMPART_FUZZ_TARGET` (a libFuzzer binary has one entry
+/// point; one binary for all five keeps the build to one).
+enum FuzzTarget: String, CaseIterable {
+    case spec, dataset, runfile, score, control
+
+    static let selected: FuzzTarget = {
+        let name = ProcessInfo.processInfo.environment["RAMPART_FUZZ_TARGET"] ?? ""
+        guard let target = FuzzTarget(rawValue: name) else {
+            FileHandle.standardError.write(Data("RAMPART_FUZZ_TARGET must be one of: \(allCases.map(\.rawValue).joined(separator: ", "))\n".utf8))
+            exit(64)
+        }
+        return target
+    }()
+
+    /// Errors are the expected answer to most inputs; a crash, a trap or a hang is the finding.
+    func run(_ data: Data) {
+        switch self {
+        case .spec:
+            // Through the same checks as a file: long lines and bad UTF-8 first.
+            guard let text = try? InputFile.decode(data, file: "fuzz.yaml", what: "the spec") else { return }
+            _ = try? SpecLoader.parse(text, file: "fuzz.yaml", directory: "/nonexistent")
+            _ = try? SpecLoader.parsePolicy(text, file: "fuzz.yaml")
+        case .dataset:
+            guard let text = try? InputFile.decode(data, file: "fuzz.jsonl", what: "the dataset") else { return }
+            _ = try? DatasetLoader.golden(text: text, file: "fuzz.jsonl")
+            _ = try? DatasetLoader.guardrail(text: text, file: "fuzz.jsonl")
+            _ = try? DatasetLoader.injection(text: text, file: "fuzz.jsonl")
+        case .runfile:
+            guard let text = try? InputFile.decode(data, file: "fuzz.jsonl", what: "the run file") else { return }
+            if let recording = try? RunFileCodec.parse(text, file: "fuzz.jsonl") {
+                // What replay and `runs show` do with a recording that parsed: fold and print it.
+                _ = RunSummary.lines(events: recording.events, runFile: "fuzz.jsonl")
+                _ = AuditRecord.lines(recording, file: "fuzz.jsonl")
+                for event in recording.events { _ = EventLine.format(event) }
+            }
+        case .score:
+            // The first byte picks the metric; the rest is one input line.
+            guard let first = data.first else { return }
+            let metric = ScoreMetric.allCases[Int(first) % ScoreMetric.allCases.count]
+            guard let line = String(validating: data.dropFirst(), as: UTF8.self) else { return }
+            if case .success(let input) = ScoreInput.parse(line, metric: metric) {
+                _ = metric.score(candidate: input.candidate, references: input.references, parameters: input.parameters)
+            }
+        case .control:
+            if case .success(let request) = ControlCommandRequest.decode(Array(data)) {
+                _ = request.command(peerUID: 1000)
+            }
+        }
+    }
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
+    FuzzTarget.selected.run(Data(bytes: start, count: count))
+    return 0
+}
