@@ -69,11 +69,11 @@ let package = Package(
             name: "rampart-bench",
             dependencies: ["RampartCore", "RampartEngine", "RampartTUI", "RampartNet"]
         ),
-        // Real servers the test targets share: LiteLLM on loopback, a request-counting front.
-        .target(name: "RampartTestSupport", dependencies: ["RampartNet"], path: "Tests/RampartTestSupport"),
+        // Real servers the test targets share: LiteLLM, nginx and Prometheus on loopback, a request-counting front.
+        .target(name: "RampartTestSupport", dependencies: ["RampartNet", "RampartEngine"], path: "Tests/RampartTestSupport"),
         .testTarget(name: "RampartCoreTests", dependencies: ["RampartCore"], exclude: ["Fixtures"]),
         .testTarget(name: "RampartEngineTests", dependencies: ["RampartEngine", "RampartCore", "RampartNet", "RampartTestSupport"]),
         .testTarget(name: "RampartTUITests", dependencies: ["RampartTUI", "RampartEngine", "RampartCore"], exclude: ["Snapshots"]),
-        .testTarget(name: "RampartCLITests", dependencies: ["RampartCore", "RampartNet", "RampartTestSupport", "rampart"]),
+        .testTarget(name: "RampartCLITests", dependencies: ["RampartCore", "RampartNet", "RampartEngine", "RampartTestSupport", "rampart"]),
     ]
 )

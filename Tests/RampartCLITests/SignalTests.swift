@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import RampartCore
+import RampartEngine
+import RampartTestSupport
 
 /// Every way a user or the system ends a headless run puts traffic back on the baseline, records
 /// the decision and exits 3: SIGTERM, SIGHUP (a closed terminal, a dropped ssh session) and two
@@ -23,9 +25,42 @@ struct SignalTests {
         router == "file" ? "{ kind: file, path: flags.json }" : #"{ kind: command, run: "echo {weight} > weight.txt", timeout: 10s }"#
     }
 
-    @Test(arguments: [[SIGTERM], [SIGHUP], [SIGINT, SIGINT]], ["file", "command"])
+    /// A router under test: the canary's router and traffic lines, and how to read the weight
+    /// it applied. For nginx, a real nginx whose upstream file Rampart rewrites and reloads.
+    struct Router {
+        var yaml: String
+        var weight: () -> Double?
+        var nginx: NginxDaemon?
+
+        static func make(_ kind: String, dir: String) async throws -> Router {
+            guard kind == "nginx" else {
+                return Router(yaml: "router: \(SignalTests.routerYAML(kind))", weight: { SignalTests.appliedWeight(dir, router: kind) })
+            }
+            let meters = (try await Daemons.freePort(), try await Daemons.freePort())
+            let b = "127.0.0.1:\(meters.0)", c = "127.0.0.1:\(meters.1)"
+            let nginx = try await NginxDaemon.start(
+                upstream: NginxRouter.render(upstream: "app", baseline: b, candidate: c, percent: 0, at: "start"), proxyTo: "app")
+            // Sim traffic is judged in-process: nginx gets the weights, the addresses need no server.
+            let yaml = """
+                router: { kind: nginx, path: \(nginx.dir)/upstream.conf, upstream: app, baseline: "\(b)", candidate: "\(c)", test: "\(nginx.control) -t", reload: "\(nginx.control) -s reload", timeout: 60s }
+                """
+            return Router(yaml: yaml, weight: { nginxWeight(nginx.dir + "/upstream.conf") }, nginx: nginx)
+        }
+    }
+
+    /// The candidate's share nginx was last given, from the header line Rampart writes.
+    static func nginxWeight(_ path: String) -> Double? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+            let range = text.range(of: #"candidate at [0-9.]+%"#, options: .regularExpression)
+        else { return nil }
+        return Double(text[range].dropFirst("candidate at ".count).dropLast())
+    }
+
+    @Test(arguments: [[SIGTERM], [SIGHUP], [SIGINT, SIGINT]], ["file", "command", "nginx"])
     func aSignalMidCanaryPutsTrafficBackAndRecordsIt(_ signals: [Int32], _ routerKind: String) async throws {
         let dir = CLI.temporaryDirectory()
+        let router = try await Router.make(routerKind, dir: dir)
+        defer { router.nginx?.stop() }
         let examples = CLI.repository + "/examples"
         let spec = """
             format: 1
@@ -33,7 +68,7 @@ struct SignalTests {
             baseline: { provider: sim, model: m, version: "1.0" }
             candidate: { provider: sim, model: m, version: "1.1" }
             canary:
-              router: \(Self.routerYAML(routerKind))
+              \(router.yaml)
               traffic: { source: sim, rate: 20, dataset: \(examples)/datasets/golden.jsonl }
               steps:
                 - { weight: 10, bake: 1h }
@@ -43,12 +78,12 @@ struct SignalTests {
         try spec.write(toFile: dir + "/spec.yaml", atomically: true, encoding: .utf8)
         let p = try CLI.start(["run", "spec.yaml", "--headless", "--no-cache", "--record", "run.jsonl"], in: dir)
         // Readiness: the router has sent 10 % to the candidate.
-        for _ in 0..<1200 where Self.appliedWeight(dir, router: routerKind) != 10 { try await Task.sleep(for: .milliseconds(100)) }
-        #expect(Self.appliedWeight(dir, router: routerKind) == 10)
+        for _ in 0..<1200 where router.weight() != 10 { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(router.weight() == 10)
         for sig in signals { kill(p.processIdentifier, sig) }
         await CLI.exit(of: p)
         #expect(p.terminationReason == .exit && p.terminationStatus == 3, "\(p.terminationReason) \(p.terminationStatus)")
-        #expect(Self.appliedWeight(dir, router: routerKind) == 0, "traffic is back on the baseline")
+        #expect(router.weight() == 0, "traffic is back on the baseline")
         let recording = try RunFileCodec.read(file: dir + "/run.jsonl")
         #expect(recording.outcome?.outcome == .aborted)
         let why = signals[0] == SIGHUP ? "SIGHUP" : (signals[0] == SIGTERM ? "SIGTERM" : "SIGINT")
@@ -118,11 +153,16 @@ struct PrivateStateTests {
     }
 }
 
-/// `kill -9` cannot be caught: the run's lock stays behind, the next run refuses to start a
-/// canary, and `rampart recover` puts the traffic back and completes the record.
+/// `kill -9` cannot be caught, and a crash (SIGSEGV, SIGABRT) cannot safely run a router from
+/// its signal handler: the run's lock stays behind, the next run refuses to start a canary,
+/// and `rampart recover` puts the traffic back (with the router the run used) and completes
+/// the record.
 struct CrashRecoveryTests {
-    @Test func afterKillNineTheNextRunRefusesUntilRecovered() async throws {
+    @Test(arguments: [SIGKILL, SIGSEGV, SIGABRT], ["file", "command", "nginx"])
+    func afterACrashTheNextRunRefusesUntilRecovered(_ signal: Int32, _ routerKind: String) async throws {
         let dir = CLI.temporaryDirectory()
+        let router = try await SignalTests.Router.make(routerKind, dir: dir)
+        defer { router.nginx?.stop() }
         let examples = CLI.repository + "/examples"
         let spec = """
             format: 1
@@ -130,7 +170,7 @@ struct CrashRecoveryTests {
             baseline: { provider: sim, model: m, version: "1.0" }
             candidate: { provider: sim, model: m, version: "1.1" }
             canary:
-              router: { kind: file, path: flags.json }
+              \(router.yaml)
               traffic: { source: sim, rate: 20, dataset: \(examples)/datasets/golden.jsonl }
               steps:
                 - { weight: 10, bake: 1h }
@@ -141,10 +181,11 @@ struct CrashRecoveryTests {
             """
         try spec.write(toFile: dir + "/spec.yaml", atomically: true, encoding: .utf8)
         let p = try CLI.start(["run", "spec.yaml", "--headless", "--no-cache", "--record", "run.jsonl"], in: dir)
-        for _ in 0..<1200 where SignalTests.flagWeight(dir + "/flags.json") != 10 { try await Task.sleep(for: .milliseconds(100)) }
-        kill(p.processIdentifier, SIGKILL)
+        for _ in 0..<1200 where router.weight() != 10 { try await Task.sleep(for: .milliseconds(100)) }
+        kill(p.processIdentifier, signal)
         await CLI.exit(of: p)
-        #expect(SignalTests.flagWeight(dir + "/flags.json") == 10, "kill -9 leaves the weight where it was")
+        #expect(p.terminationReason == .uncaughtSignal || p.terminationStatus != 0, "the process died of the signal")
+        #expect(router.weight() == 10, "the crash leaves the weight where it was")
 
         let refused = try await CLI.run(["run", "spec.yaml", "--headless", "--speed", "max", "--no-cache", "--record", "second.jsonl"], in: dir)
         #expect(refused.status == 69)
@@ -155,7 +196,7 @@ struct CrashRecoveryTests {
 
         let recovered = try await CLI.run(["recover", "--operator", "oncall"], in: dir)
         #expect(recovered.status == 0, "\(recovered.stdout)\(recovered.stderr)")
-        #expect(SignalTests.flagWeight(dir + "/flags.json") == 0, "traffic back on the baseline")
+        #expect(router.weight() == 0, "traffic back on the baseline")
         let recording = try RunFileCodec.read(file: dir + "/run.jsonl")
         #expect(recording.outcome?.outcome == .aborted)
         #expect(recording.outcome?.reason.contains("recovered after crash by oncall") == true)

@@ -2,6 +2,7 @@ import Foundation
 @testable import RampartCore
 @testable import RampartEngine
 import RampartNet
+import RampartTestSupport
 import Testing
 
 /// The end-to-end case: examples/prometheus-nginx.yaml, run in real time against a real

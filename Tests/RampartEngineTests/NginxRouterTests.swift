@@ -2,6 +2,7 @@ import Foundation
 import RampartCore
 @testable import RampartEngine
 import RampartNet
+import RampartTestSupport
 import Testing
 
 /// The nginx router against a real nginx on loopback (installed by `make test`): it renders the

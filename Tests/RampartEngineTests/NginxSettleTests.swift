@@ -2,6 +2,7 @@ import Foundation
 @testable import RampartCore
 @testable import RampartEngine
 import RampartNet
+import RampartTestSupport
 import Testing
 
 /// Behind a real nginx, the canary's traffic goes through Rampart's meters, which stop with the

@@ -3,6 +3,7 @@ import Foundation
 @testable import RampartEngine
 @testable import RampartNet
 import Synchronization
+import RampartTestSupport
 import Testing
 
 /// The Prometheus metric source against a real Prometheus (Debian package, started by the test

@@ -5,17 +5,17 @@ import Testing
 
 /// Real servers from Debian packages (nginx, Prometheus), started on loopback for a test and
 /// stopped after it. `make test` installs them; a test that cannot start one fails, loudly.
-enum Daemons {
-    static func binary(_ candidates: [String]) -> String? {
+public enum Daemons {
+    public static func binary(_ candidates: [String]) -> String? {
         candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    static let nginx = binary(["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"])
-    static let prometheus = binary(["/usr/bin/prometheus", "/usr/local/bin/prometheus"])
+    public static let nginx = binary(["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"])
+    public static let prometheus = binary(["/usr/bin/prometheus", "/usr/local/bin/prometheus"])
 
     /// Starts a process with its output in `log` (or /dev/null). Daemons keep inherited
     /// descriptors, so they get files rather than pipes that would never close.
-    static func spawn(_ args: [String], log: String? = nil) -> pid_t? {
+    public static func spawn(_ args: [String], log: String? = nil) -> pid_t? {
         var pid = pid_t()
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -32,20 +32,20 @@ enum Daemons {
         return pid
     }
 
-    static func wait(_ pid: pid_t) -> Int32 {
+    public static func wait(_ pid: pid_t) -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         return status
     }
 
-    static func spawnAndWait(_ args: [String]) -> Int32 {
+    public static func spawnAndWait(_ args: [String]) -> Int32 {
         guard let pid = spawn(args) else { return -1 }
         return wait(pid)
     }
 
     /// A port that was free a moment ago. Another test can take it before the daemon binds it,
     /// so callers retry a start that fails.
-    static func freePort() async throws -> Int {
+    public static func freePort() async throws -> Int {
         let probe = try await HTTPServer.start(.tcp(host: "127.0.0.1", port: 0)) { _ in .plain(200, "") }
         let port = probe.port!
         await probe.stop()
@@ -53,7 +53,7 @@ enum Daemons {
     }
 
     /// GET over loopback; nil when nothing answers.
-    static func get(_ port: Int, _ path: String) async -> HTTPResponseMessage? {
+    public static func get(_ port: Int, _ path: String) async -> HTTPResponseMessage? {
         let pool = HTTPClientPool(host: "127.0.0.1", port: port)
         defer { pool.shutdown() }
         return try? await pool.send(HTTPRequestMessage(method: "GET", uri: path), timeout: 2)
@@ -61,11 +61,11 @@ enum Daemons {
 }
 
 /// A Prometheus scraping `targets` every second, with its data in a temporary directory.
-final class PrometheusDaemon {
-    let port: Int
-    let pid: pid_t
-    let dir: String
-    var url: String { "http://127.0.0.1:\(port)" }
+public final class PrometheusDaemon {
+    public let port: Int
+    public let pid: pid_t
+    public let dir: String
+    public var url: String { "http://127.0.0.1:\(port)" }
 
     private init(port: Int, pid: pid_t, dir: String) {
         self.port = port
@@ -73,9 +73,9 @@ final class PrometheusDaemon {
         self.dir = dir
     }
 
-    static func start(scraping targets: [String]) async throws -> PrometheusDaemon {
+    public static func start(scraping targets: [String]) async throws -> PrometheusDaemon {
         let binary = try #require(Daemons.prometheus, "prometheus is not installed; `make test` installs it (Debian package prometheus)")
-        let dir = Paths.temporaryDirectory()
+        let dir = TestPaths.temporaryDirectory()
         let list = targets.map { "\"\($0)\"" }.joined(separator: ", ")
         try """
             global:
@@ -92,14 +92,18 @@ final class PrometheusDaemon {
                 binary, "--config.file=\(dir)/prometheus.yml", "--storage.tsdb.path=\(dir)/data",
                 "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
             ], log: dir + "/prometheus.log") else { continue }
+            var reaped = false
             for _ in 0..<150 {
                 if let r = await Daemons.get(port, "/-/ready"), r.status == 200 { return PrometheusDaemon(port: port, pid: pid, dir: dir) }
                 var status: Int32 = 0
-                if waitpid(pid, &status, WNOHANG) == pid { break }  // exited: the port was taken, try another
+                if waitpid(pid, &status, WNOHANG) == pid { reaped = true; break }  // exited: the port was taken, try another
                 try await Task.sleep(for: .milliseconds(100))
             }
-            kill(pid, SIGKILL)
-            _ = Daemons.wait(pid)
+            // Never signal a pid already reaped: the number may belong to another process by now.
+            if !reaped {
+                kill(pid, SIGKILL)
+                _ = Daemons.wait(pid)
+            }
         }
         let log = (try? String(contentsOfFile: dir + "/prometheus.log", encoding: .utf8)) ?? ""
         Issue.record("prometheus did not become ready; its log:\n\(log.suffix(2000))")
@@ -108,7 +112,7 @@ final class PrometheusDaemon {
 
     /// Waits until Prometheus holds at least `n` samples of `metric` for every target, so a
     /// delta since "before" has a sample before to start from.
-    func waitForScrapes(of metric: String, atLeast n: Int = 2, timeout: Double = 20) async throws {
+    public func waitForScrapes(of metric: String, atLeast n: Int = 2, timeout: Double = 20) async throws {
         let client = PrometheusClient(baseURL: url, timeout: 5, token: nil)
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
@@ -118,18 +122,18 @@ final class PrometheusDaemon {
         Issue.record("prometheus did not scrape \(metric) \(n) times within \(timeout) s")
     }
 
-    func stop() {
+    public func stop() {
         kill(pid, SIGTERM)
         _ = Daemons.wait(pid)
     }
 }
 
 /// An nginx with its own prefix, config and pid file, listening on a free loopback port.
-final class NginxDaemon {
-    let port: Int
-    let dir: String
-    let binary: String
-    var control: String { "\(binary) -p \(dir) -c \(dir)/nginx.conf" }
+public final class NginxDaemon {
+    public let port: Int
+    public let dir: String
+    public let binary: String
+    public var control: String { "\(binary) -p \(dir) -c \(dir)/nginx.conf" }
 
     private init(port: Int, dir: String, binary: String) {
         self.port = port
@@ -138,9 +142,9 @@ final class NginxDaemon {
     }
 
     /// `upstream` is the text of `upstream.conf` nginx starts with; `proxyTo` the upstream's name.
-    static func start(upstream: String, proxyTo name: String) async throws -> NginxDaemon {
+    public static func start(upstream: String, proxyTo name: String) async throws -> NginxDaemon {
         let binary = try #require(Daemons.nginx, "nginx is not installed; `make test` installs it (Debian package nginx-light)")
-        let dir = Paths.temporaryDirectory()
+        let dir = TestPaths.temporaryDirectory()
         try FileManager.default.createDirectory(atPath: dir + "/tmp", withIntermediateDirectories: true)
         try upstream.write(toFile: dir + "/upstream.conf", atomically: true, encoding: .utf8)
         var started: Int32 = -1
@@ -155,7 +159,7 @@ final class NginxDaemon {
         throw CancellationError()
     }
 
-    static func config(dir: String, port: Int, upstream: String) -> String {
+    public static func config(dir: String, port: Int, upstream: String) -> String {
         """
         worker_processes 1;
         pid \(dir)/nginx.pid;
@@ -174,7 +178,7 @@ final class NginxDaemon {
         """
     }
 
-    func stop() {
+    public func stop() {
         _ = Daemons.spawnAndWait([binary, "-p", dir, "-c", dir + "/nginx.conf", "-s", "quit"])
     }
 }
