@@ -71,22 +71,21 @@ struct StatusCommand: ParsableCommand {
             print(answer.body)
             return
         }
-        guard let o = (try? JSONSerialization.jsonObject(with: Data(answer.body.utf8))) as? [String: Any] else {
+        guard let status = try? JSONDecoder().decode(EngineControl.Status.self, from: Data(answer.body.utf8)) else {
             say(answer.body)
             return
         }
-        say("pipeline   \(o["pipeline"] as? String ?? "?"): candidate \(o["candidate"] as? String ?? "?") vs baseline \(o["baseline"] as? String ?? "?")")
-        if let stages = o["stages"] as? [String: String] {
-            say("stages     " + stages.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        say("pipeline   \(status.pipeline): candidate \(status.candidate) vs baseline \(status.baseline)")
+        if !status.stages.isEmpty {
+            say("stages     " + status.orderedStages.map { "\($0.stage) \($0.state)" }.joined(separator: ", "))
         }
-        let weight = (o["weight"] as? NSNumber)?.doubleValue ?? 0
-        var canary = "weight     \(MetricFormat.percent(weight))"
-        if let step = o["step"] as? Int, let steps = o["steps"] as? Int { canary += ", step \(step) of \(steps)" }
-        if let n = o["candidate_requests"] as? Int { canary += ", \(n) candidate requests" }
+        var canary = "weight     \(MetricFormat.percent(status.weight))"
+        if let step = status.step, let steps = status.steps { canary += ", step \(step) of \(steps)" }
+        canary += ", \(status.candidateRequests) candidate requests"
         say(canary)
-        if let proxy = o["proxy"] as? String { say("proxy      http://\(proxy)") }
-        if let d = o["last_decision"] as? String { say("judge      \(d)") }
-        if let outcome = o["outcome"] as? String { say("outcome    \(outcome.uppercased()): \(o["reason"] as? String ?? "")") }
+        if let proxy = status.proxy { say("proxy      http://\(proxy)") }
+        if let d = status.lastDecision { say("judge      \(d)") }
+        if let outcome = status.outcome { say("outcome    \(outcome.uppercased()): \(status.reason ?? "")") }
     }
 }
 

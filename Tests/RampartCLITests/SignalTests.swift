@@ -209,3 +209,39 @@ struct CrashRecoveryTests {
         #expect(next.status == 3, "the next run starts once the traffic is accounted for: \(next.stderr)")
     }
 }
+
+/// `rampart status` reads a running engine's state over the control socket.
+struct StatusCommandTests {
+    @Test func statusListsStagesInPipelineOrder() async throws {
+        let dir = CLI.temporaryDirectory()
+        let examples = CLI.repository + "/examples"
+        let spec = """
+            format: 1
+            name: watched
+            baseline: { provider: sim, model: m, version: "1.0" }
+            candidate: { provider: sim, model: m, version: "1.1" }
+            build:
+              - { name: package, run: "true" }
+            gates:
+              - { name: golden, kind: golden, dataset: \(examples)/datasets/golden.jsonl, thresholds: { min_score: 0.0 } }
+            canary:
+              router: { kind: file, path: flags.json }
+              traffic: { source: sim, rate: 20, dataset: \(examples)/datasets/golden.jsonl }
+              steps:
+                - { weight: 10, bake: 1h }
+              metrics:
+                - { metric: error_rate, max_increase: 0.05 }
+            """
+        try spec.write(toFile: dir + "/spec.yaml", atomically: true, encoding: .utf8)
+        let p = try CLI.start(["run", "spec.yaml", "--headless", "--no-cache", "--record", "run.jsonl"], in: dir)
+        for _ in 0..<1200 where SignalTests.flagWeight(dir + "/flags.json") != 10 { try await Task.sleep(for: .milliseconds(100)) }
+        let status = try await CLI.run(["status"], in: dir)
+        kill(p.processIdentifier, SIGTERM)
+        await CLI.exit(of: p)
+        #expect(status.status == 0, "\(status.stderr)")
+        let line = status.stdout.split(separator: "\n").first { $0.hasPrefix("stages") }.map(String.init) ?? ""
+        // Not alphabetical (build, canary, gate:golden, promote): the order the pipeline runs them.
+        #expect(line == "stages     build passed, gate:golden passed, canary running, promote pending", "\(status.stdout)")
+        #expect(status.stdout.contains("weight     10%, step 1 of 1"))
+    }
+}

@@ -35,6 +35,8 @@ public final class EngineControl: Sendable {
         public var candidate = ""
         public var baseline = ""
         public var stages: [String: String] = [:]
+        /// The stages in pipeline order (build, gates, canary, promote), as the run announced them.
+        public var stageOrder: [String]? = []
         public var step: Int?
         public var steps: Int?
         public var weight = 0.0
@@ -47,6 +49,15 @@ public final class EngineControl: Sendable {
             case pipeline, candidate, baseline, stages, step, steps, weight, proxy, outcome, reason
             case candidateRequests = "candidate_requests"
             case lastDecision = "last_decision"
+            case stageOrder = "stage_order"
+        }
+
+        /// Each stage with its state, in pipeline order; a stage the announcement missed comes last.
+        public var orderedStages: [(stage: String, state: String)] {
+            let order = stageOrder ?? []
+            let known = order.filter { stages[$0] != nil }
+            let rest = stages.keys.filter { !order.contains($0) }.sorted()
+            return (known + rest).map { ($0, stages[$0] ?? "") }
         }
     }
 
@@ -115,6 +126,7 @@ public final class EngineControl: Sendable {
                 s.pipeline = r.pipeline
                 s.candidate = r.candidate
                 s.baseline = r.baseline
+                s.stageOrder = r.stages
                 for stage in r.stages { s.stages[stage] = StageState.pending.rawValue }
             case .stage(let c): s.stages[c.stage] = c.state.rawValue
             case .canaryStep(let c):
