@@ -27,10 +27,14 @@ enum FuzzTarget: String, CaseIterable {
             _ = try? SpecLoader.parse(text, file: "fuzz.yaml", directory: "/nonexistent")
             _ = try? SpecLoader.parsePolicy(text, file: "fuzz.yaml")
         case .dataset:
+            // One loader per input, by its length: three times the executions of trying all three,
+            // and a mutation that changes the length moves the same lines to another loader.
             guard let text = try? InputFile.decode(data, file: "fuzz.jsonl", what: "the dataset") else { return }
-            _ = try? DatasetLoader.golden(text: text, file: "fuzz.jsonl")
-            _ = try? DatasetLoader.guardrail(text: text, file: "fuzz.jsonl")
-            _ = try? DatasetLoader.injection(text: text, file: "fuzz.jsonl")
+            switch data.count % 3 {
+            case 0: _ = try? DatasetLoader.golden(text: text, file: "fuzz.jsonl")
+            case 1: _ = try? DatasetLoader.guardrail(text: text, file: "fuzz.jsonl")
+            default: _ = try? DatasetLoader.injection(text: text, file: "fuzz.jsonl")
+            }
         case .runfile:
             guard let text = try? InputFile.decode(data, file: "fuzz.jsonl", what: "the run file") else { return }
             if let recording = try? RunFileCodec.parse(text, file: "fuzz.jsonl") {
