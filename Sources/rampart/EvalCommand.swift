@@ -55,9 +55,9 @@ struct EvalCommand: AsyncParsableCommand {
         }
         if Console.reportMissingSecrets(s, file: spec, gatesOnly: true) { throw Exit.unavailable }
         let responseCache = noCache ? nil : ResponseCache(path: cache)
-        let engine = Engine(
-            inputs: inputs, clock: VirtualClock(),
-            options: RunOptions(seed: seed ?? s.seed, operator: "eval", cache: responseCache))
+        var options = RunOptions(seed: seed ?? s.seed, operator: "eval", cache: responseCache)
+        options.environment = ProcessInfo.processInfo.environment
+        let engine = Engine(inputs: inputs, clock: VirtualClock(), options: options)
         let reports = await engine.evaluateGates()
         for r in reports {
             print(EventLine.text(.gate(r.result)).trimmingCharacters(in: .whitespaces))

@@ -77,6 +77,7 @@ struct PipelineRunner {
         var runOptions = RunOptions(
             seed: seed, operator: operatorName, schedule: try options.schedule(operator: operatorName), runFile: runFile,
             cache: options.noCache ? nil : ResponseCache(path: options.cache), trafficNote: trafficNote)
+        runOptions.environment = ProcessInfo.processInfo.environment
         var engine: Engine
         let control: EngineControl
         while true {

@@ -44,7 +44,10 @@ struct Harness {
 
     func run() async -> Result {
         let clock = VirtualClock()
-        let engine = Engine(inputs: inputs, clock: clock, options: RunOptions(seed: seed, operator: "tester", schedule: schedule))
+        var options = RunOptions(seed: seed, operator: "tester", schedule: schedule)
+        // As the CLI does: the engine reads only the environment it is given.
+        options.environment = ProcessInfo.processInfo.environment
+        let engine = Engine(inputs: inputs, clock: clock, options: options)
         let outcome = await engine.run()
         return Result(outcome: outcome, events: engine.bus.events, clock: clock)
     }

@@ -141,7 +141,9 @@ struct EchoedSecretTests {
         inputs.spec.candidate.provider = .openai
         inputs.spec.candidate.openai = OpenAIVariantSpec(endpoint: EndpointSpec(baseURL: "http://127.0.0.1:\(server.port ?? 0)/v1", model: "m", apiKeyEnv: "RAMPART_TEST_ECHO_KEY"))
         let cachePath = Paths.temporaryDirectory() + "/cache.jsonl"
-        let engine = Engine(inputs: inputs, clock: VirtualClock(), options: RunOptions(seed: 42, operator: "t", cache: ResponseCache(path: cachePath)))
+        var options = RunOptions(seed: 42, operator: "t", cache: ResponseCache(path: cachePath))
+        options.environment = ProcessInfo.processInfo.environment
+        let engine = Engine(inputs: inputs, clock: VirtualClock(), options: options)
         let report = try #require(await engine.evaluateGates().first)
         #expect(report.result.errors == nil)
         let cache = try String(contentsOfFile: cachePath, encoding: .utf8)

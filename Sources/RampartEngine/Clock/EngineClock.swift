@@ -8,13 +8,22 @@ public protocol EngineClock: Sendable {
     func now() -> Double
     /// Suspends until `now() >= t`. Throws `CancellationError` if the task is cancelled.
     func sleep(until t: Double) async throws
+    /// The wall-clock instant of engine time `t`, for a metrics backend that keeps wall time
+    /// (Prometheus, CloudWatch): the engine itself never reads the wall clock.
+    func date(at t: Double) -> Date
 }
 
 /// Virtual time: sleeping jumps the clock forward at once. Deterministic, never waits.
 public final class VirtualClock: EngineClock {
     private let time = Mutex(0.0)
+    /// The wall-clock instant engine time 0 stands for.
+    public let epoch: Date
 
-    public init() {}
+    public init(epoch: Date = Date(timeIntervalSince1970: 1_700_000_000)) {
+        self.epoch = epoch
+    }
+
+    public func date(at t: Double) -> Date { epoch.addingTimeInterval(t) }
 
     public func now() -> Double { time.withLock { $0 } }
 
@@ -28,7 +37,10 @@ public final class VirtualClock: EngineClock {
 /// Real time, optionally sped up: at `speed` 10 a 5-minute bake takes 30 seconds of wall time.
 public final class WallClock: EngineClock {
     private let start = ContinuousClock.now
+    private let startDate = Date()
     public let speed: Double
+
+    public func date(at t: Double) -> Date { startDate.addingTimeInterval(t / speed) }
 
     public init(speed: Double = 1) {
         precondition(speed > 0)

@@ -17,7 +17,8 @@ final class CanaryRun {
     /// The in-process split needs no report per change; real routers log every one.
     private let quietRouter: Bool
     /// Set when the judge reads Prometheus instead of the observations.
-    private let prometheus: PrometheusMetrics?
+    /// A metrics backend to judge on; nil: the observations the data plane made.
+    private let metricSource: (any MetricSource)?
     /// The last failures reported from the metrics source, so each change is logged once.
     private var sourceErrors: String?
     /// Holds the ramp, then rolls back, while both arms' evidence is broken.
@@ -46,14 +47,7 @@ final class CanaryRun {
             router = InProcessRouter()
             quietRouter = true
         }
-        if case .prometheus(let p) = spec.metricsSource {
-            let s = engine.inputs.spec
-            prometheus = PrometheusMetrics(
-                spec: p, checks: spec.metrics, versions: [.baseline: s.baseline.version, .candidate: s.candidate.version],
-                interval: spec.analysisInterval, environment: ProcessInfo.processInfo.environment, errorCounts: spec.judge.kind == .sequential)
-        } else {
-            prometheus = nil
-        }
+        metricSource = MetricSourceFactory.make(spec, pipeline: engine.inputs.spec, environment: engine.options.environment)
     }
 
     private func publish(_ body: RunEvent.Body) { engine.publish(body) }
@@ -165,7 +159,6 @@ final class CanaryRun {
             return .stop(.rolledBack, "the \(router.name) router failed at step \(index + 1): \(error.message)")
         }
         live.startStep(index)
-        let stepStartWall = Date()
         /// Candidate requests in the step as the metrics source counted them.
         var sourceCandidate = 0
         /// A metrics source is read in the background, so a slow or hung server never holds up
@@ -175,6 +168,7 @@ final class CanaryRun {
         var readInFlight = false
         let tick = engine.options.tick
         var t = engine.clock.now()
+        let stepStart = t
         judge.startStep(index, weight: weight, at: t)
         var baked = 0.0
         var nextAnalysis = t + spec.analysisInterval
@@ -210,7 +204,7 @@ final class CanaryRun {
                 live.record(o, at: t)
                 // A judge reading Prometheus decides on its readings alone: the meter's requests
                 // are the same requests, and counting both would count them twice.
-                if prometheus == nil {
+                if metricSource == nil {
                     judge.observe(o, weight: weight, at: t)
                     evidence.observe(o)
                 }
@@ -222,14 +216,15 @@ final class CanaryRun {
             }
             let due = t >= nextAnalysis - 1e-9
             if due { nextAnalysis += spec.analysisInterval }
-            if due && prometheus == nil, let end = checkEvidence(step: index, holding: &brokenEvidence) { return end }
+            if due && metricSource == nil, let end = checkEvidence(step: index, holding: &brokenEvidence) { return end }
             var next: CanaryAnalysis?
             var scheduled = due
-            if let prometheus {
+            if let metricSource {
                 if due && !readInFlight {
                     readInFlight = true
-                    Task { [readBox] in
-                        let r = await prometheus.read(stepStart: stepStartWall, now: Date())
+                    let clock = engine.clock
+                    Task { [readBox, stepStart, t] in
+                        let r = await metricSource.read(stepStart: stepStart, now: t, clock: clock)
                         readBox.value.withLock { $0 = r }
                     }
                 }

@@ -20,6 +20,9 @@ public struct RunOptions: Sendable {
     public var trafficNote: String?
     /// The control socket this run listens on, announced in its first event.
     public var controlSocket: String?
+    /// The environment the run may read: secret values to mask, a metrics backend's token. The
+    /// CLI passes the process's; the engine never reads it on its own.
+    public var environment: [String: String] = [:]
     /// Waits between retries of a real endpoint, in real seconds whatever the engine's clock
     /// (a virtual clock must not turn a server's `Retry-After` into a hammering). Injected in tests.
     public var realWait: @Sendable (Double) async -> Void = { try? await Task.sleep(for: .seconds($0)) }
@@ -92,7 +95,7 @@ public final class Engine: Sendable {
         judge = spec.judge.flatMap { j in client(j.endpoint).map { LLMJudge(client: $0, model: j.endpoint.model, rubric: j.rubric) } }
         embedder = spec.embeddings.flatMap { e in client(e).map { EmbeddingSimilarity(client: $0, model: e.model) } }
         judgeCallsLeft = Mutex(spec.judge?.maxCalls ?? 0)
-        redactor = Redactor(environment: ProcessInfo.processInfo.environment, named: spec.secretVariables)
+        redactor = Redactor(environment: options.environment, named: spec.secretVariables)
     }
 
     /// Takes one judge call from the run's budget; false when it is spent.

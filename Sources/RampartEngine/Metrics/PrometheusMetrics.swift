@@ -3,7 +3,7 @@ import RampartCore
 
 /// The canary's metrics as Prometheus sees them: at each analysis, every watched metric's query
 /// for both arms (and the request count), in parallel, templated for the current step.
-public struct PrometheusMetrics: Sendable {
+public struct PrometheusMetrics: MetricSource {
     public let client: PrometheusClient
     public let spec: PrometheusSourceSpec
     public let checks: [MetricCheck]
@@ -25,6 +25,10 @@ public struct PrometheusMetrics: Sendable {
     }
 
     public var name: String { "prometheus \(client.baseURL)" }
+
+    public func read(stepStart: Double, now: Double, clock: any EngineClock) async -> MetricReadings {
+        await read(stepStart: clock.date(at: stepStart), now: clock.date(at: now))
+    }
 
     /// Reads the step that started at `stepStart`, as of `now` (wall-clock times, as Prometheus
     /// keeps them).
