@@ -123,7 +123,7 @@ struct ProxyCommand: AsyncParsableCommand {
         // The file is read before the first connection is accepted: a proxy restarted after a
         // promotion must not send everyone back to the old version while it catches up.
         if let weightFile {
-            switch FlagFile.read(weightFile) {
+            switch FlagDocument.weight(inFile: weightFile) {
             case .success(let w): try? proxy.setWeight(w)
             case .failure(let e):
                 Console.error("error: --weight-file: \(e); write the flag document first (the file router's format: {\"canary_weight\": 0})")
@@ -151,11 +151,11 @@ struct ProxyCommand: AsyncParsableCommand {
         let interrupts = InterruptHandler(operator: "proxy", quiet: true) { _ in stop.set() }
         defer { interrupts.cancel() }
         var lastReport = ContinuousClock.now
-        var flagProblem: FlagFile.FlagError?
+        var flagProblem: FlagDocument.Problem?
         while !stop.fired {
             try? await Task.sleep(for: .seconds(1))
             if let weightFile {
-                switch FlagFile.read(weightFile) {
+                switch FlagDocument.weight(inFile: weightFile) {
                 case .success(let w):
                     if flagProblem != nil {
                         flagProblem = nil
@@ -200,37 +200,6 @@ final class LiveBox: Sendable {
             defer { a[v] = ArmAccumulator() }
             return (a[v] ?? ArmAccumulator()).metrics()
         }
-    }
-}
-
-/// Reads the weight a `file` router wrote. Only a number from 0 to 100 is a weight: `true`, a
-/// string, a missing key or a file that is not JSON is an error, never some weight.
-enum FlagFile {
-    struct Document: Decodable {
-        var canaryWeight: Double
-        enum CodingKeys: String, CodingKey { case canaryWeight = "canary_weight" }
-    }
-
-    static func read(_ path: String) -> Result<Double, FlagError> {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            return .failure(FlagError(message: "cannot read \(path)"))
-        }
-        do {
-            let w = try JSONDecoder().decode(Document.self, from: data).canaryWeight
-            guard w.isFinite, (0...100).contains(w) else { return .failure(FlagError(message: "\(path): canary_weight must be 0...100, got \(w)")) }
-            return .success(w)
-        } catch DecodingError.keyNotFound {
-            return .failure(FlagError(message: "\(path) has no canary_weight"))
-        } catch DecodingError.typeMismatch {
-            return .failure(FlagError(message: "\(path): canary_weight must be a number"))
-        } catch {
-            return .failure(FlagError(message: "\(path) is not a JSON flag document"))
-        }
-    }
-
-    struct FlagError: Error, Equatable, CustomStringConvertible {
-        var message: String
-        var description: String { message }
     }
 }
 

@@ -14,6 +14,8 @@ import Testing
             let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
             #expect((object["canary_weight"] as! NSNumber).doubleValue == w)
             #expect(object["candidate"] as? String == "m@2")
+            // What the router writes is what `rampart proxy --weight-file` reads.
+            #expect(FlagDocument.weight(inFile: path) == .success(w))
         }
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent)
         #expect(leftovers == ["flags.json"], "no temporary files are left behind")

@@ -78,12 +78,8 @@ public struct FileRouter: TrafficRouter {
     public var detail: String { path }
 
     public func setWeight(_ percent: Double) async throws(RouterError) {
-        let doc = """
-            {"canary_weight": \(WeightText.format(percent)), "baseline": \(JSONText.quote(baseline)), \
-            "candidate": \(JSONText.quote(candidate)), "updated_at": "\(Timestamp.now())"}
-
-            """
-        try FileRouter.atomicWrite(Array(doc.utf8), to: path)
+        let doc = FlagDocument(canaryWeight: percent, baseline: baseline, candidate: candidate, updatedAt: Timestamp.now())
+        try FileRouter.atomicWrite(doc.encoded(), to: path)
     }
 
     /// Writes `bytes` to `path` so a reader sees the old file or the new one, never half:
