@@ -48,6 +48,33 @@ struct SignalTests {
         }
     }
 
+    /// Writes a spec whose canary holds at 10 % for an hour (with `before`: build and gates
+    /// ahead of it, `after`: notify channels), starts `rampart run` headless in `dir`, and
+    /// returns once the router has applied 10 %.
+    static func startHeldCanary(_ name: String, router: Router, in dir: String, before: String = "", after: String = "") async throws -> Process {
+        let examples = CLI.repository + "/examples"
+        let spec = """
+            format: 1
+            name: \(name)
+            baseline: { provider: sim, model: m, version: "1.0" }
+            candidate: { provider: sim, model: m, version: "1.1" }
+            \(before)
+            canary:
+              \(router.yaml)
+              traffic: { source: sim, rate: 20, dataset: \(examples)/datasets/golden.jsonl }
+              steps:
+                - { weight: 10, bake: 1h }
+              metrics:
+                - { metric: error_rate, max_increase: 0.05 }
+            \(after)
+            """
+        try spec.write(toFile: dir + "/spec.yaml", atomically: true, encoding: .utf8)
+        let p = try CLI.start(["run", "spec.yaml", "--headless", "--no-cache", "--record", "run.jsonl"], in: dir)
+        // Readiness: the router has sent 10 % to the candidate.
+        for _ in 0..<1200 where router.weight() != 10 { try await Task.sleep(for: .milliseconds(100)) }
+        return p
+    }
+
     /// The candidate's share nginx was last given, from the header line Rampart writes.
     static func nginxWeight(_ path: String) -> Double? {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8),
@@ -61,24 +88,7 @@ struct SignalTests {
         let dir = CLI.temporaryDirectory()
         let router = try await Router.make(routerKind, dir: dir)
         defer { router.nginx?.stop() }
-        let examples = CLI.repository + "/examples"
-        let spec = """
-            format: 1
-            name: signalled
-            baseline: { provider: sim, model: m, version: "1.0" }
-            candidate: { provider: sim, model: m, version: "1.1" }
-            canary:
-              \(router.yaml)
-              traffic: { source: sim, rate: 20, dataset: \(examples)/datasets/golden.jsonl }
-              steps:
-                - { weight: 10, bake: 1h }
-              metrics:
-                - { metric: error_rate, max_increase: 0.05 }
-            """
-        try spec.write(toFile: dir + "/spec.yaml", atomically: true, encoding: .utf8)
-        let p = try CLI.start(["run", "spec.yaml", "--headless", "--no-cache", "--record", "run.jsonl"], in: dir)
-        // Readiness: the router has sent 10 % to the candidate.
-        for _ in 0..<1200 where router.weight() != 10 { try await Task.sleep(for: .milliseconds(100)) }
+        let p = try await Self.startHeldCanary("signalled", router: router, in: dir)
         #expect(router.weight() == 10)
         for sig in signals { kill(p.processIdentifier, sig) }
         await CLI.exit(of: p)
@@ -163,25 +173,8 @@ struct CrashRecoveryTests {
         let dir = CLI.temporaryDirectory()
         let router = try await SignalTests.Router.make(routerKind, dir: dir)
         defer { router.nginx?.stop() }
-        let examples = CLI.repository + "/examples"
-        let spec = """
-            format: 1
-            name: killed
-            baseline: { provider: sim, model: m, version: "1.0" }
-            candidate: { provider: sim, model: m, version: "1.1" }
-            canary:
-              \(router.yaml)
-              traffic: { source: sim, rate: 20, dataset: \(examples)/datasets/golden.jsonl }
-              steps:
-                - { weight: 10, bake: 1h }
-              metrics:
-                - { metric: error_rate, max_increase: 0.05 }
-            notify:
-              - { kind: file, path: notifications.jsonl }
-            """
-        try spec.write(toFile: dir + "/spec.yaml", atomically: true, encoding: .utf8)
-        let p = try CLI.start(["run", "spec.yaml", "--headless", "--no-cache", "--record", "run.jsonl"], in: dir)
-        for _ in 0..<1200 where router.weight() != 10 { try await Task.sleep(for: .milliseconds(100)) }
+        let p = try await SignalTests.startHeldCanary(
+            "killed", router: router, in: dir, after: "notify:\n  - { kind: file, path: notifications.jsonl }")
         kill(p.processIdentifier, signal)
         await CLI.exit(of: p)
         #expect(p.terminationReason == .uncaughtSignal || p.terminationStatus != 0, "the process died of the signal")
@@ -215,26 +208,13 @@ struct StatusCommandTests {
     @Test func statusListsStagesInPipelineOrder() async throws {
         let dir = CLI.temporaryDirectory()
         let examples = CLI.repository + "/examples"
-        let spec = """
-            format: 1
-            name: watched
-            baseline: { provider: sim, model: m, version: "1.0" }
-            candidate: { provider: sim, model: m, version: "1.1" }
+        let build = """
             build:
               - { name: package, run: "true" }
             gates:
               - { name: golden, kind: golden, dataset: \(examples)/datasets/golden.jsonl, thresholds: { min_score: 0.0 } }
-            canary:
-              router: { kind: file, path: flags.json }
-              traffic: { source: sim, rate: 20, dataset: \(examples)/datasets/golden.jsonl }
-              steps:
-                - { weight: 10, bake: 1h }
-              metrics:
-                - { metric: error_rate, max_increase: 0.05 }
             """
-        try spec.write(toFile: dir + "/spec.yaml", atomically: true, encoding: .utf8)
-        let p = try CLI.start(["run", "spec.yaml", "--headless", "--no-cache", "--record", "run.jsonl"], in: dir)
-        for _ in 0..<1200 where SignalTests.flagWeight(dir + "/flags.json") != 10 { try await Task.sleep(for: .milliseconds(100)) }
+        let p = try await SignalTests.startHeldCanary("watched", router: try await SignalTests.Router.make("file", dir: dir), in: dir, before: build)
         let status = try await CLI.run(["status"], in: dir)
         kill(p.processIdentifier, SIGTERM)
         await CLI.exit(of: p)

@@ -1,5 +1,6 @@
 import Foundation
 import RampartNet
+import RampartTestSupport
 import Testing
 
 /// A stopped server lets go of its connections: each kept-alive connection is a descriptor on
@@ -8,14 +9,8 @@ struct ServerConnectionTests {
     /// Connects, sends one keep-alive request, reads its answer, then waits (at most 20 s) for
     /// the server to close the connection: true when it did.
     static func keptAliveConnectionCloses(port: Int, after stop: @escaping @Sendable () async -> Void) async -> (answered: Bool, closed: Bool) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard let fd = LoopbackSocket.connect(port: port) else { return (false, false) }
         defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
-        guard connected else { return (false, false) }
         var timeout = timeval(tv_sec: 20, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let request = "GET / HTTP/1.1\r\nHost: x\r\n\r\n"

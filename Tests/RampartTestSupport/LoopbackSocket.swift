@@ -1,0 +1,23 @@
+import Foundation
+
+/// A plain blocking TCP connection to a loopback port, for tests that must see the bytes (or
+/// the end of the stream) themselves rather than through a client that hides them.
+public enum LoopbackSocket {
+    /// A connected descriptor, or nil when nothing listens. The caller closes it.
+    public static func connect(port: Int) -> Int32? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(port).bigEndian
+        let connected = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+        guard connected else {
+            close(fd)
+            return nil
+        }
+        return fd
+    }
+}
