@@ -98,12 +98,17 @@ import Testing
         #expect(a.decision == .rollback && a.reason.contains("error_rate"), "\(a.reason)")
 
         // Range queries return the series over the step, one point per resolution step, each
-        // the bucket ending there (buckets without requests are 0/0, no data).
+        // the bucket ending there (buckets without requests are 0/0, no data). A bucket needs
+        // two scrapes in it, and a loaded machine scrapes late: read until one is complete.
         var rangeSpec = source
         rangeSpec.resolution = 1
         let range = PrometheusMetrics(spec: rangeSpec, checks: checks(.range), versions: versions, interval: 2, environment: [:])
-        let rr = await range.read(stepStart: stepStart, now: Date())
-        let series = try #require(rr.reading(.tokensPerRequest)?.candidate)
+        var series: [Double] = []
+        let rangeDeadline = Date().addingTimeInterval(30)
+        while series.isEmpty && Date() < rangeDeadline {
+            series = await range.read(stepStart: stepStart, now: Date()).reading(.tokensPerRequest)?.candidate ?? []
+            if series.isEmpty { try await Task.sleep(for: .milliseconds(250)) }
+        }
         #expect(!series.isEmpty && series.allSatisfy { abs($0 - 30) < 1e-6 }, "\(series)")
         var clock = MetricCheck(metric: .quality, min: 0)
         clock.query = MetricQuery(expr: "vector(0.9)", kind: .range)
