@@ -104,13 +104,12 @@ public final class EngineControl: Sendable {
         return EngineControl(path: path, server: server, shared: shared)
     }
 
-    /// Whether a live engine answers on `path`. The client blocks, so it runs off the
-    /// cooperative pool, which the engine it would be asking may need to answer.
+    /// Whether a live engine listens on `path` (it accepts a connection). Only connecting, not
+    /// waiting for an answer: an engine slowed by a loaded machine is still live, and taking its
+    /// socket for a stale file would let two runs share one path. Blocking, so off the pool.
     public static func answers(_ path: String) async -> Bool {
         await withCheckedContinuation { c in
-            DispatchQueue.global().async {
-                c.resume(returning: (try? ControlClient.request(socket: path, method: "GET", path: "/status", timeout: 5)) != nil)
-            }
+            DispatchQueue.global().async { c.resume(returning: ControlClient.listening(socket: path)) }
         }
     }
 

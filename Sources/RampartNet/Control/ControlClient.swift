@@ -20,16 +20,34 @@ public enum ControlClient {
         }
     }
 
+    /// Whether a process listens on the socket: a connection is accepted. A file left by a dead
+    /// engine refuses; a live engine too busy to answer quickly still accepts (the kernel queues
+    /// the connection), so it is never mistaken for a stale file and replaced.
+    public static func listening(socket path: String) -> Bool {
+        guard let fd = try? connected(path) else { return false }
+        close(fd)
+        return true
+    }
+
     public static func request(socket path: String, method: String, path uri: String, body: String = "", timeout: Double = 15) throws(Failure) -> (status: Int, body: String) {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw .noEngine(path, String(cString: strerror(errno))) }
+        let fd = try connected(path)
         defer { close(fd) }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        return try exchange(fd, path: path, method: method, uri: uri, body: body)
+    }
+
+    /// A descriptor connected to the socket at `path`; the caller closes it.
+    private static func connected(_ path: String) throws(Failure) -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw .noEngine(path, String(cString: strerror(errno))) }
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { throw .noEngine(path, "socket path too long") }
+        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
+            close(fd)
+            throw .noEngine(path, "socket path too long")
+        }
         withUnsafeMutableBytes(of: &addr.sun_path) { raw in
             for (i, b) in bytes.enumerated() { raw[i] = b }
             raw[bytes.count] = 0
@@ -37,7 +55,15 @@ public enum ControlClient {
         let connected = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        guard connected == 0 else { throw .noEngine(path, String(cString: strerror(errno))) }
+        guard connected == 0 else {
+            let why = String(cString: strerror(errno))
+            close(fd)
+            throw .noEngine(path, why)
+        }
+        return fd
+    }
+
+    private static func exchange(_ fd: Int32, path: String, method: String, uri: String, body: String) throws(Failure) -> (status: Int, body: String) {
         let payload = Array(body.utf8)
         let head = "\(method) \(uri) HTTP/1.1\r\nHost: rampart\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: \(payload.count)\r\n\r\n"
         let message = Array(head.utf8) + payload
