@@ -105,10 +105,12 @@ import Testing
             #expect(result.baseline != nil && result.candidate != nil, "\(result.metric) read from Prometheus")
         }
         // nginx, rewritten and reloaded by the router, split traffic as asked: smooth weighted
-        // round robin over one worker gives one in five at 20% (connections retried aside).
+        // round robin over one worker gives one in five at 20%. nginx retries a request whose
+        // upstream is slow to accept on the other server, which on a starved machine moved the
+        // share to 27% once: the bound tells 20% from 0% and 50%, not retries from none.
         let at20 = r.observed(at: 20, settled: true)
         let share = Double(at20.candidate) / Double(at20.baseline + at20.candidate)
-        #expect(at20.candidate >= 10 && abs(share - 0.2) < 0.05, "candidate \(at20.candidate) of \(at20.baseline + at20.candidate) at 20%")
+        #expect(at20.candidate >= 10 && abs(share - 0.2) < 0.1, "candidate \(at20.candidate) of \(at20.baseline + at20.candidate) at 20%")
         #expect(r.routerReports.map(\.weight) == [20, 50, 100] && r.routerReports.allSatisfy(\.ok))
         #expect(r.upstreamFile.contains("candidate at 100%") && r.upstreamFile.contains("\n    server 127.0.0.1:") && r.upstreamFile.contains(" down;"))
     }
