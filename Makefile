@@ -59,7 +59,12 @@ FUZZ_TARGETS := spec dataset runfile score control
 FUZZ_SECONDS ?= 20
 FUZZ_RUNS ?= 1000000
 FUZZ_WORK := .build/fuzz
+# SwiftPM does not notice a file added to a path dependency: when the core's file list changes,
+# its build plan is dropped so the fuzz binary is planned again.
 fuzz-build: deps
+	@mkdir -p $(FUZZ_WORK); find Sources/RampartCore -name '*.swift' | sort | cksum > $(FUZZ_WORK)/core-files.new; \
+	  cmp -s $(FUZZ_WORK)/core-files.new $(FUZZ_WORK)/core-files || rm -f Tests/Fuzz/.build/release.yaml; \
+	  mv $(FUZZ_WORK)/core-files.new $(FUZZ_WORK)/core-files
 	$(SWIFT) build -c release --package-path Tests/Fuzz --sanitize=fuzzer
 
 # Seeds: the examples and recordings a user would hand Rampart, plus the score and control seeds.

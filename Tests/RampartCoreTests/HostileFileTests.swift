@@ -122,3 +122,52 @@ struct ControlCommandRequestTests {
         #expect(!refusal.description.isEmpty)
     }
 }
+
+/// Timestamps from outside, parsed and printed without ICU. Expected values from Python's
+/// `datetime.fromisoformat(...).timestamp()` and `email.utils.parsedate_to_datetime`.
+struct TimestampTextTests {
+    @Test(arguments: [
+        ("2026-11-27T16:38:40Z", 1_795_797_520.0),
+        ("2026-11-27T16:38:40.147222Z", 1_795_797_520.147222),
+        ("2024-02-29T23:59:59+01:30", 1_709_245_799.0),
+        ("1970-01-01T00:00:00Z", 0.0),
+        ("0001-01-01T00:00:00Z", -62_135_596_800.0),
+        ("9999-12-31T23:59:59Z", 253_402_300_799.0),
+        ("2000-03-01T00:00:00-05:00", 951_886_800.0),
+    ])
+    func iso8601MatchesPython(_ text: String, _ seconds: Double) throws {
+        let date = try #require(TimestampText.parseISO8601(text))
+        #expect(abs(date.timeIntervalSince1970 - seconds) < 1e-6)
+    }
+
+    @Test(arguments: [
+        "", "2026-11-27", "2026-02-30T00:00:00Z", "2023-02-29T00:00:00Z", "2026-11-27T24:00:00Z", "2026-11-27T16:38:40",
+        "2026-11-27T16:38:40.Z", "2026-11-27T16:38:40.1234567890Z", "2026-11-27T16:38:40+25:00", "２０２６-11-27T16:38:40Z",
+        // What crashed ICU (SIGFPE) from a fuzzed run file: 120 fractional digits.
+        "2026-11-27T16:38:40." + String(repeating: "1472222222", count: 12) + "Z",
+    ])
+    func malformedTimesAreNil(_ text: String) {
+        #expect(TimestampText.parseISO8601(text) == nil)
+    }
+
+    @Test func httpDatesAndFormatting() {
+        #expect(TimestampText.parseHTTPDate("Sun, 06 Nov 1994 08:49:37 GMT")?.timeIntervalSince1970 == 784_111_777)
+        #expect(TimestampText.parseHTTPDate("Sun, 06 Nov 1994 08:49:37 PST") == nil)
+        #expect(TimestampText.parseHTTPDate("Sun, 31 Feb 1994 08:49:37 GMT") == nil)
+        #expect(TimestampText.parseHTTPDate(String(repeating: "9", count: 29)) == nil)
+        #expect(TimestampText.formatISO8601(Date(timeIntervalSince1970: 1_795_797_520 + 86_400 * 35)) == "2027-01-01T16:38:40Z")
+        #expect(TimestampText.formatISO8601(Date(timeIntervalSince1970: -62_135_596_800)) == "0001-01-01T00:00:00Z")
+        #expect(TimestampText.formatISO8601(Date(timeIntervalSince1970: 1e19)) == nil)
+    }
+
+    /// The fuzzer's input, whole: its audit record prints, with offsets instead of times.
+    @Test func theRunFileThatCrashedTheAuditRecordNowPrints() throws {
+        let path = Paths.repository + "/Tests/RampartCoreTests/Fixtures/fuzz/runfile-icu-fpe.jsonl"
+        let text = try #require(try? InputFile.decode(Data(contentsOf: URL(fileURLWithPath: path)), file: path, what: "the run file"))
+        let recording = try RunFileCodec.parse(text, file: path)
+        #expect(recording.header.startedAt.count > 100)
+        let lines = AuditRecord.lines(recording, file: path)
+        #expect(!lines.isEmpty)
+        #expect(AuditRecord.when(recording.header, 5) == "+00:05.0")
+    }
+}

@@ -4,15 +4,14 @@ import Foundation
 /// recording alone.
 public enum AuditRecord {
     /// Wall-clock time of an engine offset, from the header's start time.
+    /// The header is input from outside: parsed and printed without ICU (see `TimestampText`).
     static func when(_ header: RunHeader, _ t: Double) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        guard let start = f.date(from: header.startedAt) ?? ISO8601DateFormatter().date(from: header.startedAt) else {
+        guard t.isFinite, let start = TimestampText.parseISO8601(header.startedAt),
+            let text = TimestampText.formatISO8601(start.addingTimeInterval(t))
+        else {
             return "+" + EventLine.clock(t)
         }
-        let out = ISO8601DateFormatter()
-        out.formatOptions = [.withInternetDateTime]
-        return out.string(from: start.addingTimeInterval(t))
+        return text
     }
 
     public static func lines(_ r: RunFileCodec.Recording, file: String) -> [String] {

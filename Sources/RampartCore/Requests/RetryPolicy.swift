@@ -39,11 +39,8 @@ public struct RetryPolicy: Sendable, Equatable {
     public static func retryAfter(_ value: String?, now: Date = Date()) -> Double? {
         guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
         if let seconds = Double(value), seconds.isFinite, seconds >= 0 { return seconds }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        guard let date = formatter.date(from: value) else { return nil }
+        // The header comes from the server: parsed without ICU, which crashes on some hostile dates.
+        guard let date = TimestampText.parseHTTPDate(value) else { return nil }
         return max(0, date.timeIntervalSince(now))
     }
 }
