@@ -52,6 +52,21 @@ test: test-deps litellm
 	ulimit -n "$$(ulimit -Hn)" 2>/dev/null || true; $(SWIFT) test --skip-build
 	@$(MAKE) --no-print-directory fuzz-short
 
+# Regenerates the recordings in sample-runs/ from the seeded specs beside them (virtual clock).
+# nginx-prometheus.jsonl is a real-time recording against real servers: see sample-runs/README.md.
+RAMPART := .build/debug/rampart
+SAMPLE := $(RAMPART) run --headless --no-cache --speed max
+sample-runs: build
+	@rm -f sample-runs/{clean-promotion,rollback-latency,blocked-injection,operator-rollback,inconclusive-promoted}.jsonl
+	-$(SAMPLE) sample-runs/specs/clean-promotion.yaml --seed 42 --operator release-bot --record sample-runs/clean-promotion.jsonl >/dev/null
+	-$(SAMPLE) sample-runs/specs/rollback-latency.yaml --seed 42 --operator release-bot --record sample-runs/rollback-latency.jsonl >/dev/null
+	-$(SAMPLE) sample-runs/specs/blocked-injection.yaml --seed 42 --operator release-bot --record sample-runs/blocked-injection.jsonl >/dev/null
+	-$(SAMPLE) sample-runs/specs/operator-rollback.yaml --seed 7 --operator grace \
+	  --command-at '50s:rollback:support tickets about wrong refund amounts are spiking' --record sample-runs/operator-rollback.jsonl >/dev/null
+	-$(SAMPLE) sample-runs/specs/inconclusive-promoted.yaml --seed 42 --operator ada \
+	  --command-at '5m:promote:quiet hour; checked 40 answers by hand, all fine' --record sample-runs/inconclusive-promoted.jsonl >/dev/null
+	@for f in sample-runs/*.jsonl; do printf '%-40s ' $$f; $(RAMPART) replay $$f --headless | grep '^outcome'; done
+
 # libFuzzer on what Rampart reads from outside (Tests/Fuzz/README.md). `make test` runs each
 # target for FUZZ_SECONDS; `make fuzz` runs each for FUZZ_RUNS executions.
 FUZZ := Tests/Fuzz/.build/release/rampart-fuzz

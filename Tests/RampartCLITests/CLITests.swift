@@ -33,7 +33,9 @@ enum CLI {
         }
     }
 
-    static func runBlocking(_ args: [String], in directory: String, environment: [String: String]) throws -> Result {
+    /// The binary, set up to run in `directory` with the test's environment plus `environment`
+    /// (crash backtraces off: a test reads exit codes, not backtraces), reading nothing.
+    static func process(_ args: [String], in directory: String, environment: [String: String] = [:]) -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
@@ -42,10 +44,15 @@ enum CLI {
         env["SWIFT_BACKTRACE"] = "enable=no"
         for (k, v) in environment { env[k] = v }
         p.environment = env
+        p.standardInput = FileHandle.nullDevice
+        return p
+    }
+
+    static func runBlocking(_ args: [String], in directory: String, environment: [String: String]) throws -> Result {
+        let p = process(args, in: directory, environment: environment)
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
-        p.standardInput = FileHandle.nullDevice
         try p.run()
         // Read both pipes concurrently so neither can fill up and block the child.
         nonisolated(unsafe) var errData = Data()
@@ -64,16 +71,9 @@ enum CLI {
     /// Starts the binary in the background (for tests that signal it or talk to it while it
     /// runs); output goes to `stdout` when given, else nowhere.
     static func start(_ args: [String], in directory: String, stdout: Pipe? = nil) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: directory)
-        var env = ProcessInfo.processInfo.environment
-        env["SWIFT_BACKTRACE"] = "enable=no"
-        p.environment = env
+        let p = process(args, in: directory)
         if let stdout { p.standardOutput = stdout } else { p.standardOutput = FileHandle.nullDevice }
         p.standardError = FileHandle.nullDevice
-        p.standardInput = FileHandle.nullDevice
         try p.run()
         return p
     }

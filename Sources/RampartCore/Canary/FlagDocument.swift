@@ -26,7 +26,7 @@ public struct FlagDocument: Codable, Sendable, Equatable {
     public func encoded() -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // A Double and four strings always encode.
+        // A Double and three optional strings always encode.
         return Array((try? encoder.encode(self)) ?? Data()) + [0x0A]
     }
 

@@ -16,7 +16,6 @@ final class CanaryRun {
     private let router: any TrafficRouter
     /// The in-process split needs no report per change; real routers log every one.
     private let quietRouter: Bool
-    /// Set when the judge reads Prometheus instead of the observations.
     /// A metrics backend to judge on; nil: the observations the data plane made.
     private let metricSource: (any MetricSource)?
     /// The last failures reported from the metrics source, so each change is logged once.

@@ -36,7 +36,7 @@ public final class EngineControl: Sendable {
         public var baseline = ""
         public var stages: [String: String] = [:]
         /// The stages in pipeline order (build, gates, canary, promote), as the run announced them.
-        public var stageOrder: [String]? = []
+        public var stageOrder: [String]?
         public var step: Int?
         public var steps: Int?
         public var weight = 0.0
@@ -155,14 +155,13 @@ public final class EngineControl: Sendable {
             let data = (try? RunFileCodec.encoder().encode(s)) ?? Data("{}".utf8)
             return .json(200, String(decoding: data, as: UTF8.self))
         case ("POST", "/command"):
-            let peerUID = request.peerUID
             let asked: ControlCommandRequest
             switch ControlCommandRequest.decode(request.body) {
             case .success(let r): asked = r
             case .failure(let refusal): return .error(400, refusal.description)
             }
             if shared.state.withLock({ $0.outcome }) != nil { return .error(409, "the run has finished") }
-            let command = asked.command(peerUID: peerUID)
+            let command = asked.command(peerUID: request.peerUID)
             let action: OperatorAction? = await withTaskGroup(of: OperatorAction?.self) { group in
                 group.addTask {
                     await withCheckedContinuation { c in

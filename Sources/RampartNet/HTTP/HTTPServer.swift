@@ -62,7 +62,8 @@ public final class HTTPServer: Sendable {
     /// Binds and starts serving, over TLS when `tls` is given. A port in use or a bad address
     /// throws `NetError.bind` naming it.
     /// `idleTimeout`: a connection with no request in progress that sends nothing for this long
-    /// is closed (the control socket: a client that opens and stalls must not hold it).
+    /// is closed (the control socket sets a short one: a client that opens and stalls must not
+    /// hold it).
     public static func start(
         _ address: Address, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, tls: NIOSSLContext? = nil,
         idleTimeout: Double = HTTPServer.defaultIdleTimeout, handler: @escaping Handler
