@@ -10,54 +10,32 @@ struct ProxyCommandTests {
             .json(200, #"{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"ok"}}],"usage":{"prompt_tokens":5,"completion_tokens":7}}"#)
         }
         defer { Task { await upstream.stop() } }
-        var result: (Int32, String)?
-        // The port found free may be taken before the proxy binds it: try a few.
-        for _ in 0..<3 where result == nil {
-            let probe = try await HTTPServer.start(.tcp(host: "127.0.0.1", port: 0)) { _ in .plain(200, "") }
-            let port = probe.port!
-            await probe.stop()
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: CLI.binary)
-            p.arguments = ["proxy", "--meter", "candidate", "--candidate", "http://127.0.0.1:\(upstream.port!)/v1", "--listen", "127.0.0.1:\(port)", "--report-every", "1"]
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = out
-            try p.run()
-            let pool = HTTPClientPool(host: "127.0.0.1", port: port)
-            defer { pool.shutdown() }
-            var up = false
-            for _ in 0..<50 where p.isRunning && !up {
-                up = (try? await pool.send(HTTPRequestMessage(method: "GET", uri: "/healthz"), timeout: 1))?.status == 200
-                if !up { try await Task.sleep(for: .milliseconds(100)) }
-            }
-            guard up else {
-                if p.isRunning { p.terminate() }
-                p.waitUntilExit()
-                continue
-            }
-            let body = Array(#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#.utf8)
-            for _ in 0..<5 {
-                let r = try await pool.send(HTTPRequestMessage(method: "POST", uri: "/v1/chat/completions", headers: [("content-type", "application/json")], body: body), timeout: 5)
-                #expect(r.status == 200 && r.header("x-rampart-variant") == "candidate")
-            }
-            let metrics = try await pool.send(HTTPRequestMessage(method: "GET", uri: "/metrics"), timeout: 5).text
-            #expect(metrics.contains(#"rampart_proxy_request_duration_seconds_count{variant="candidate"} 5"#))
-            #expect(metrics.contains(#"rampart_proxy_tokens_total{variant="candidate",kind="completion"} 35"#))
-            #expect(!metrics.contains(#"variant="baseline""#), "a meter exports its own version only")
-            try await Task.sleep(for: .milliseconds(1500))
-            p.interrupt()
-            p.waitUntilExit()
-            result = (p.terminationStatus, String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        let meter = try RunningBinary(["proxy", "--meter", "candidate", "--candidate", "http://127.0.0.1:\(upstream.port!)/v1", "--listen", "127.0.0.1:0", "--report-every", "1"])
+        let port = try #require(await meter.listeningPort(), "the meter never said it was listening: \(meter.output)")
+        let pool = HTTPClientPool(host: "127.0.0.1", port: port)
+        defer { pool.shutdown() }
+        let body = Array(#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#.utf8)
+        for _ in 0..<5 {
+            let r = try await pool.send(HTTPRequestMessage(method: "POST", uri: "/v1/chat/completions", headers: [("content-type", "application/json")], body: body), timeout: 60)
+            #expect(r.status == 200 && r.header("x-rampart-variant") == "candidate")
         }
-        let (status, output) = try #require(result, "the meter never came up")
+        let metrics = try await pool.send(HTTPRequestMessage(method: "GET", uri: "/metrics"), timeout: 60).text
+        #expect(metrics.contains(#"rampart_proxy_request_duration_seconds_count{variant="candidate"} 5"#))
+        #expect(metrics.contains(#"rampart_proxy_tokens_total{variant="candidate",kind="completion"} 35"#))
+        #expect(!metrics.contains(#"variant="baseline""#), "a meter exports its own version only")
+        // Readiness, not a sleep: the report windows are one second and the five requests may
+        // straddle them, so wait until the reports add up to five.
+        func reported(_ output: String) -> Int {
+            output.split(separator: "\n").compactMap { line -> Int? in
+                guard let r = line.range(of: "candidate n ") else { return nil }
+                return Int(line[r.upperBound...].prefix { $0.isNumber })
+            }.reduce(0, +)
+        }
+        _ = await meter.waitFor { reported($0) >= 5 }
+        let (status, output) = await meter.interruptAndWait()
         #expect(status == 0, "\(output)")
         #expect(output.contains("rampart proxy (meter) on http://127.0.0.1:") && output.contains(#"/metrics reports variant="candidate""#))
-        // Report windows are one second; the five requests may straddle them.
-        let reported = output.split(separator: "\n").compactMap { line -> Int? in
-            guard let r = line.range(of: "candidate n ") else { return nil }
-            return Int(line[r.upperBound...].prefix { $0.isNumber })
-        }
-        #expect(reported.reduce(0, +) == 5 && !output.contains("baseline  n"), "\(output)")
+        #expect(reported(output) == 5 && !output.contains("baseline  n"), "\(output)")
     }
 
     @Test(arguments: [
@@ -101,31 +79,14 @@ struct ProxyWeightFileTests {
         let upstream = try await HTTPServer.start(.tcp(host: "127.0.0.1", port: 0)) { _ in .json(200, answer) }
         defer { Task { await upstream.stop() } }
         let url = "http://127.0.0.1:\(upstream.port!)/v1"
-        for _ in 0..<3 {
-            let probe = try await HTTPServer.start(.tcp(host: "127.0.0.1", port: 0)) { _ in .plain(200, "") }
-            let port = probe.port!
-            await probe.stop()
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: CLI.binary)
-            p.arguments = ["proxy", "--baseline", url, "--candidate", url, "--weight-file", dir + "/flags.json", "--listen", "127.0.0.1:\(port)", "--report-every", "0"]
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            let pool = HTTPClientPool(host: "127.0.0.1", port: port)
-            defer { pool.shutdown() }
-            // The very first request that gets through, with no wait for the file to be polled.
-            let body = Array(#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#.utf8)
-            var first: HTTPResponseMessage?
-            for _ in 0..<100 where p.isRunning && first == nil {
-                first = try? await pool.send(HTTPRequestMessage(method: "POST", uri: "/v1/chat/completions", headers: [("content-type", "application/json")], body: body), timeout: 5)
-                if first == nil { try await Task.sleep(for: .milliseconds(50)) }
-            }
-            p.terminate()
-            p.waitUntilExit()
-            guard let first else { continue }
-            #expect(first.header("x-rampart-variant") == "candidate")
-            return
-        }
-        Issue.record("the proxy never came up")
+        let proxy = try RunningBinary(["proxy", "--baseline", url, "--candidate", url, "--weight-file", dir + "/flags.json", "--listen", "127.0.0.1:0", "--report-every", "0"], in: dir)
+        let port = try #require(await proxy.listeningPort(), "the proxy never said it was listening: \(proxy.output)")
+        let pool = HTTPClientPool(host: "127.0.0.1", port: port)
+        defer { pool.shutdown() }
+        // The very first request, with no wait for the file to be polled.
+        let body = Array(#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#.utf8)
+        let first = try await pool.send(HTTPRequestMessage(method: "POST", uri: "/v1/chat/completions", headers: [("content-type", "application/json")], body: body), timeout: 60)
+        _ = await proxy.interruptAndWait()
+        #expect(first.header("x-rampart-variant") == "candidate")
     }
 }
