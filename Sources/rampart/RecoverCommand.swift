@@ -41,7 +41,7 @@ struct RecoverCommand: AsyncParsableCommand {
         let name = `operator` ?? ProcessInfo.processInfo.environment["RAMPART_OPERATOR"] ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
         var failed = false
         for lock in crashed {
-            let report = await Recovery.recover(lock, operator: name)
+            let report = await Recovery.recover(lock, operator: name, environment: ProcessInfo.processInfo.environment)
             if let error = report.error {
                 failed = true
                 Console.error("error: \(lock.runFile): \(error)")

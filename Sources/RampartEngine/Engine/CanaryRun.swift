@@ -36,7 +36,7 @@ final class CanaryRun {
         } else {
             traffic = InProcessTraffic(engine: engine, spec: spec)
         }
-        if let external = RouterFactory.make(spec.router, pipeline: engine.inputs.spec, redactor: engine.redactor) {
+        if let external = engine.parts.router {
             router = external
             quietRouter = false
         } else if let plane = engine.dataPlane {
@@ -46,7 +46,7 @@ final class CanaryRun {
             router = InProcessRouter()
             quietRouter = true
         }
-        metricSource = MetricSourceFactory.make(spec, pipeline: engine.inputs.spec, environment: engine.options.environment)
+        metricSource = engine.parts.metricSource
     }
 
     private func publish(_ body: RunEvent.Body) { engine.publish(body) }

@@ -51,17 +51,12 @@ public final class Engine: Sendable {
     public let bus: EventBus
     let clock: any EngineClock
     let options: RunOptions
-    let baseline: any ModelProvider
-    let candidate: any ModelProvider
-    let notifiers: [(spec: NotifySpec, notifier: any Notifier)]
-    /// Remote scorers for `llm_judge` and `embedding_cosine` gates, built from the spec.
-    let judge: LLMJudge?
-    let embedder: EmbeddingSimilarity?
+    /// Providers, notifiers, remote scorers, router, metrics source and data plane.
+    let parts: RunParts
     let judgeCallsLeft: Mutex<Int>
     /// Masks secret values in recorded command output.
     let redactor: Redactor
-    /// The HTTP data plane (proxy, upstreams, load) when canary traffic goes over the network.
-    let dataPlane: DataPlane?
+    var dataPlane: DataPlane? { parts.dataPlane }
     /// Per version: stops sending to an endpoint that refused its first requests the same way.
     let earlyStops = Mutex<[Variant: EarlyStop]>([.baseline: EarlyStop(), .candidate: EarlyStop()])
     private let inbox = Mutex<[OperatorCommand]>([])
@@ -69,33 +64,16 @@ public final class Engine: Sendable {
     private let notifying = Mutex<[Task<Void, Never>]>([])
     private let schedule: Mutex<[ScheduledCommand]>
 
-    public init(
-        inputs: PipelineInputs, clock: any EngineClock, options: RunOptions, bus: EventBus = EventBus(),
-        baseline: (any ModelProvider)? = nil, candidate: (any ModelProvider)? = nil, dataPlane: DataPlane? = nil
-    ) {
+    /// An engine with the parts `RunAssembly` built (or a test chose). It builds nothing itself.
+    public init(inputs: PipelineInputs, clock: any EngineClock, options: RunOptions, parts: RunParts, bus: EventBus = EventBus()) {
         self.inputs = inputs
-        self.dataPlane = dataPlane
         self.clock = clock
         self.options = options
         self.bus = bus
-        let spec = inputs.spec
-        func sim(_ v: VariantSpec, _ variant: Variant) -> any ModelProvider {
-            if v.provider == .openai, let o = v.openai { return OpenAIProvider(spec: o) }
-            return SimProvider(
-                profile: v.sim, systemPrompt: v.promptTemplate.flatMap { inputs.files[$0] } ?? "", seed: options.seed, variant: variant,
-                model: v.model, version: v.version)
-        }
-        self.baseline = baseline ?? sim(spec.baseline, .baseline)
-        self.candidate = candidate ?? sim(spec.candidate, .candidate)
-        self.notifiers = NotifierFactory.make(spec)
+        self.parts = parts
         self.schedule = Mutex(options.schedule)
-        func client(_ e: EndpointSpec) -> OpenAIClient? {
-            URL(string: e.baseURL).map { OpenAIClient(baseURL: $0, apiKeyVariable: e.apiKeyEnv, timeout: e.timeout, headers: e.headers) }
-        }
-        judge = spec.judge.flatMap { j in client(j.endpoint).map { LLMJudge(client: $0, model: j.endpoint.model, rubric: j.rubric) } }
-        embedder = spec.embeddings.flatMap { e in client(e).map { EmbeddingSimilarity(client: $0, model: e.model) } }
-        judgeCallsLeft = Mutex(spec.judge?.maxCalls ?? 0)
-        redactor = Redactor(environment: options.environment, named: spec.secretVariables)
+        judgeCallsLeft = Mutex(inputs.spec.judge?.maxCalls ?? 0)
+        redactor = Redactor(environment: options.environment, named: inputs.spec.secretVariables)
     }
 
     /// Takes one judge call from the run's budget; false when it is spent.
@@ -257,7 +235,7 @@ public final class Engine: Sendable {
     /// A mid-run moment (step advanced, paused for a human). Sent in the background: a slow or
     /// failing channel never holds up the canary, least of all a rollback.
     func notifyMidRun(_ event: NotificationTrigger, reason: String) {
-        guard notifiers.contains(where: { $0.spec.on.contains(event) }) else { return }
+        guard parts.notifiers.contains(where: { $0.spec.on.contains(event) }) else { return }
         let task = Task { await self.deliver(event: event, outcome: nil, reason: reason) }
         notifying.withLock { $0.append(task) }
     }
@@ -269,7 +247,8 @@ public final class Engine: Sendable {
             pipeline: spec.name, event: event, outcome: outcome, reason: reason, candidate: spec.candidate.label,
             baseline: spec.baseline.label, runFile: options.runFile, time: Timestamp.now())
         let midRun = outcome == nil
-        for (n, notifier) in notifiers where n.on.contains(event) || (n.on.isEmpty && !midRun) {
+        for channel in parts.notifiers where channel.spec.on.contains(event) || (channel.spec.on.isEmpty && !midRun) {
+            let notifier = channel.notifier
             let error = await notifier.send(payload)
             publish(.notification(NotificationSent(channel: notifier.channel, trigger: event, delivered: error == nil, error: error.map(redactor.redact))))
         }
@@ -282,7 +261,7 @@ public final class Engine: Sendable {
     }
 
     func provider(_ variant: Variant) -> any ModelProvider {
-        variant == .candidate ? candidate : baseline
+        variant == .candidate ? parts.candidate : parts.baseline
     }
 
     /// The provider gates use: through the response cache when one is configured.

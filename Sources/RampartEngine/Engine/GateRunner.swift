@@ -189,7 +189,7 @@ struct GateRunner {
     private func score(_ gate: GateSpec, _ item: GoldenItem, _ answer: String) async -> Result<Double, RequestFailure> {
         switch gate.metric {
         case .llmJudge:
-            guard let judge = engine.judge else { return .failure(RequestFailure(.badRequest, message: "the spec has no judge")) }
+            guard let judge = engine.parts.judge else { return .failure(RequestFailure(.badRequest, message: "the spec has no judge")) }
             let key = ResponseCache.key(
                 identity: "judge|\(judge.model)|\(SHA256.hex(Array(judge.rubric.utf8)))",
                 request: ModelRequest(system: item.references.joined(separator: "\u{1E}"), user: item.input + "\u{1F}" + answer, ask: .golden(item), stream: "judge"))
@@ -206,7 +206,7 @@ struct GateRunner {
                 return .success(s)
             }
         case .embeddingCosine:
-            guard let embedder = engine.embedder else { return .failure(RequestFailure(.badRequest, message: "the spec has no embeddings endpoint")) }
+            guard let embedder = engine.parts.embedder else { return .failure(RequestFailure(.badRequest, message: "the spec has no embeddings endpoint")) }
             var vectors: [[Double]] = []
             for text in [answer] + item.references {
                 do {

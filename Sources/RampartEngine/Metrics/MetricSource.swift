@@ -12,18 +12,3 @@ public protocol MetricSource: Sendable {
     var name: String { get }
     func read(stepStart: Double, now: Double, clock: any EngineClock) async -> MetricReadings
 }
-
-/// Builds the spec's metrics source. A new backend is a file with its conforming type and one
-/// case here.
-public enum MetricSourceFactory {
-    public static func make(_ canary: CanarySpec, pipeline: PipelineSpec, environment: [String: String]) -> (any MetricSource)? {
-        switch canary.metricsSource {
-        case .observations:
-            return nil
-        case .prometheus(let p):
-            return PrometheusMetrics(
-                spec: p, checks: canary.metrics, versions: [.baseline: pipeline.baseline.version, .candidate: pipeline.candidate.version],
-                interval: canary.analysisInterval, environment: environment, errorCounts: canary.judge.kind == .sequential)
-        }
-    }
-}

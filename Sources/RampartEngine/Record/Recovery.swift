@@ -15,7 +15,9 @@ public enum Recovery {
         public var notifications: [String] = []
     }
 
-    public static func recover(_ lock: RunLock, operator name: String) async -> Report {
+    /// `environment` holds what the spec's channels and router may read (a webhook's URL, secret
+    /// values to mask): the CLI passes the process's.
+    public static func recover(_ lock: RunLock, operator name: String, environment: [String: String]) async -> Report {
         var report = Report(lock: lock, weight: nil, reason: "")
         let inputs: PipelineInputs
         do {
@@ -34,8 +36,8 @@ public enum Recovery {
         }
         let promoted = recording.map(Self.promotionRecorded) ?? false
         let target = promoted ? 100.0 : 0.0
-        let redactor = Redactor(environment: ProcessInfo.processInfo.environment, named: spec.secretVariables)
-        if let canary = spec.canary, let router = RouterFactory.make(canary.router, pipeline: spec, redactor: redactor) {
+        let redactor = Redactor(environment: environment, named: spec.secretVariables)
+        if let canary = spec.canary, let router = RunAssembly.router(canary.router, pipeline: spec, redactor: redactor) {
             do {
                 try await router.setWeight(target)
                 try await router.settle(target)
@@ -59,9 +61,9 @@ public enum Recovery {
         let payload = NotificationPayload(
             pipeline: spec.name, event: .aborted, outcome: .aborted, reason: report.reason, candidate: spec.candidate.label,
             baseline: spec.baseline.label, runFile: lock.runFile, time: Timestamp.now())
-        for (n, notifier) in NotifierFactory.make(spec) where n.on.isEmpty || n.on.contains(.aborted) {
-            let error = await notifier.send(payload)
-            report.notifications.append("\(notifier.channel): " + (error.map { "FAILED: \(redactor.redact($0))" } ?? "sent"))
+        for channel in RunAssembly.notifiers(spec, environment: environment) where channel.spec.on.isEmpty || channel.spec.on.contains(.aborted) {
+            let error = await channel.notifier.send(payload)
+            report.notifications.append("\(channel.notifier.channel): " + (error.map { "FAILED: \(redactor.redact($0))" } ?? "sent"))
         }
         lock.remove()
         return report

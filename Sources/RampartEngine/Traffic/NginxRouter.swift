@@ -33,6 +33,27 @@ public struct NginxRouter: TrafficRouter {
         self.timeout = timeout
     }
 
+    /// The router a spec's `router: { kind: nginx }` names. Behind meters, the run ends on the
+    /// versions' own servers (plain http host:port).
+    init(_ n: NginxRouterSpec, pipeline: PipelineSpec) {
+        self.init(
+            path: n.path, upstream: n.upstream, baseline: n.baseline, candidate: n.candidate, test: n.test, reload: n.reload,
+            directory: pipeline.directory, timeout: n.timeout)
+        if let proxy = pipeline.canary?.proxy, proxy.meter != nil,
+            let b = Self.hostPort(proxy.baselineURL ?? pipeline.baseline.openai?.endpoint.baseURL),
+            let c = Self.hostPort(proxy.candidateURL ?? pipeline.candidate.openai?.endpoint.baseURL)
+        {
+            settled = (b, c)
+        }
+    }
+
+    /// `host:port` of an http URL, as nginx's `server` takes it; nil for https (nginx would need
+    /// `proxy_ssl` for that) or no URL.
+    static func hostPort(_ url: String?) -> String? {
+        guard let url, let u = URL(string: url), u.scheme == "http", let host = u.host else { return nil }
+        return "\(host):\(u.port ?? 80)"
+    }
+
     public var name: String { "nginx" }
     public var detail: String { "\(path), upstream \(upstream)" }
 

@@ -1,0 +1,99 @@
+import Foundation
+import RampartCore
+
+/// Builds a run's parts from the spec, the options and the environment, and is the only place
+/// that knows which concrete provider, router, metrics source or notifier a spec names.
+///
+/// A new kind is a file with its conforming type plus one case in the matching builder here;
+/// the engine, the canary loop and the CLI stay as they are.
+public enum RunAssembly {
+    /// Every part of a run. `dataPlane` is started by the caller (it listens on ports); the
+    /// rest is built here and starts nothing.
+    public static func parts(inputs: PipelineInputs, options: RunOptions, dataPlane: DataPlane? = nil) -> RunParts {
+        let spec = inputs.spec
+        let redactor = Redactor(environment: options.environment, named: spec.secretVariables)
+        return RunParts(
+            baseline: provider(spec.baseline, .baseline, inputs: inputs, seed: options.seed),
+            candidate: provider(spec.candidate, .candidate, inputs: inputs, seed: options.seed),
+            notifiers: notifiers(spec, environment: options.environment),
+            judge: spec.judge.flatMap { j in client(j.endpoint).map { LLMJudge(client: $0, model: j.endpoint.model, rubric: j.rubric) } },
+            embedder: spec.embeddings.flatMap { e in client(e).map { EmbeddingSimilarity(client: $0, model: e.model) } },
+            router: spec.canary.flatMap { router($0.router, pipeline: spec, redactor: redactor) },
+            metricSource: spec.canary.flatMap { metricSource($0, pipeline: spec, environment: options.environment) },
+            dataPlane: dataPlane)
+    }
+
+    /// The model behind one version.
+    public static func provider(_ v: VariantSpec, _ variant: Variant, inputs: PipelineInputs, seed: UInt64) -> any ModelProvider {
+        switch v.provider {
+        case .openai:
+            if let o = v.openai { return OpenAIProvider(spec: o) }
+        case .sim:
+            break
+        }
+        return SimProvider(
+            profile: v.sim, systemPrompt: v.promptTemplate.flatMap { inputs.files[$0] } ?? "", seed: seed, variant: variant,
+            model: v.model, version: v.version)
+    }
+
+    /// The router that moves traffic outside this process; nil for `builtin`, whose split lives
+    /// in this process and ends with it. `rampart recover` builds the same router from the same
+    /// spec after a crash.
+    public static func router(_ router: RouterSpec, pipeline: PipelineSpec, redactor: Redactor) -> (any TrafficRouter)? {
+        switch router {
+        case .builtin:
+            return nil
+        case .file(let path):
+            return FileRouter(path: path, baseline: pipeline.baseline.label, candidate: pipeline.candidate.label)
+        case .command(let run, let timeout):
+            return CommandRouter(command: run, directory: pipeline.directory, timeout: timeout, redactor: redactor)
+        case .nginx(let n):
+            return NginxRouter(n, pipeline: pipeline)
+        }
+    }
+
+    /// The metrics backend the judge reads; nil: the data plane's own observations.
+    public static func metricSource(_ canary: CanarySpec, pipeline: PipelineSpec, environment: [String: String]) -> (any MetricSource)? {
+        switch canary.metricsSource {
+        case .observations:
+            return nil
+        case .prometheus(let p):
+            return PrometheusMetrics(
+                spec: p, checks: canary.metrics, versions: [.baseline: pipeline.baseline.version, .candidate: pipeline.candidate.version],
+                interval: canary.analysisInterval, environment: environment, errorCounts: canary.judge.kind == .sequential)
+        }
+    }
+
+    /// The spec's notification channels, for the engine and for `rampart recover`.
+    public static func notifiers(_ spec: PipelineSpec, environment: [String: String]) -> [RunParts.Channel] {
+        spec.notify.map { n in
+            switch n.kind {
+            case .file(let path):
+                RunParts.Channel(spec: n, notifier: FileNotifier(path: path))
+            case .command(let run, let timeout):
+                RunParts.Channel(spec: n, notifier: CommandNotifier(command: run, directory: spec.directory, timeout: timeout))
+            case .webhook(let url, let fromEnvironment, let timeout, let retries):
+                RunParts.Channel(
+                    spec: n, notifier: WebhookNotifier(url: fromEnvironment ? environment[url] ?? "" : url, timeout: timeout, retries: retries))
+            }
+        }
+    }
+
+    private static func client(_ e: EndpointSpec) -> OpenAIClient? {
+        URL(string: e.baseURL).map { OpenAIClient(baseURL: $0, apiKeyVariable: e.apiKeyEnv, timeout: e.timeout, headers: e.headers) }
+    }
+}
+
+extension Engine {
+    /// An engine with the parts the spec names, for simulations, `rampart eval`, benchmarks and
+    /// tests; `baseline`, `candidate` and `dataPlane` replace the spec's when given.
+    public convenience init(
+        inputs: PipelineInputs, clock: any EngineClock, options: RunOptions, bus: EventBus = EventBus(),
+        baseline: (any ModelProvider)? = nil, candidate: (any ModelProvider)? = nil, dataPlane: DataPlane? = nil
+    ) {
+        var parts = RunAssembly.parts(inputs: inputs, options: options, dataPlane: dataPlane)
+        if let baseline { parts.baseline = baseline }
+        if let candidate { parts.candidate = candidate }
+        self.init(inputs: inputs, clock: clock, options: options, parts: parts, bus: bus)
+    }
+}
