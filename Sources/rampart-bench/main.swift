@@ -242,7 +242,7 @@ func gateWallBenchmark() async throws {
         let requests = 60 * 3 * 2
         let floor = Double(requests) * latency / Double(concurrency)
         let start = ContinuousClock.now
-        _ = await engine.evaluateGates()
+        _ = await engine.run(.gates)
         let wall = seconds(ContinuousClock.now - start)
         print("  concurrency \(String(concurrency).padding(toLength: 3, withPad: " ", startingAt: 0)) wall \(String(format: "%6.3f", wall)) s, floor \(String(format: "%6.3f", floor)) s, ratio \(String(format: "%.2f", wall / floor))")
     }

@@ -58,7 +58,8 @@ struct EvalCommand: AsyncParsableCommand {
         var options = RunOptions(seed: seed ?? s.seed, operator: "eval", cache: responseCache)
         options.environment = ProcessInfo.processInfo.environment
         let engine = Engine(inputs: inputs, clock: VirtualClock(), options: options)
-        let reports = await engine.evaluateGates()
+        _ = await engine.run(.gates)
+        let reports = GateReport.collect(engine.bus.events)
         for r in reports {
             print(EventLine.text(.gate(r.result)).trimmingCharacters(in: .whitespaces))
             if r.result.verdict == .error { continue }

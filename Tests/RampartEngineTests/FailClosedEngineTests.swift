@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import RampartTestSupport
 import Testing
 @testable import RampartCore
 @testable import RampartEngine

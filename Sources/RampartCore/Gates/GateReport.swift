@@ -39,3 +39,16 @@ public struct GateReport: Sendable, Equatable {
     }
 }
 
+
+extension GateReport {
+    /// The gates' reports from a run's events, in the order they ran; each item outcome the
+    /// event carried moves from the verdict into `items`.
+    public static func collect(_ events: [RunEvent]) -> [GateReport] {
+        events.compactMap { event in
+            guard case .gate(var result) = event.body else { return nil }
+            let items = result.outcomes ?? []
+            result.outcomes = nil
+            return GateReport(result: result, items: items)
+        }
+    }
+}

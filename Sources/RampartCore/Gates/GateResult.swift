@@ -34,6 +34,9 @@ public struct GateResult: Sendable, Equatable, Codable {
     /// Items whose requests failed after their retries, and the first failure; nil when every
     /// request was answered.
     public var errors: GateErrors?
+    /// Each item's outcome, carried only when a front end asked for them (`rampart eval`'s
+    /// reports); a pipeline run's recording holds the verdict alone.
+    public var outcomes: [ItemOutcome]?
 
     /// ERROR when requests failed beyond what the spec allows (by default, any), whatever the
     /// checks on the remaining items say; otherwise the checks decide.
@@ -65,6 +68,7 @@ public struct GateResult: Sendable, Equatable, Codable {
         case blocksWhenInconclusive = "blocks_when_inconclusive"
         case scoringErrors = "scoring_errors"
         case errors
+        case outcomes = "item_outcomes"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -79,6 +83,7 @@ public struct GateResult: Sendable, Equatable, Codable {
         blocksWhenInconclusive = try c.decodeIfPresent(Bool.self, forKey: .blocksWhenInconclusive) ?? true
         scoringErrors = try c.decodeIfPresent(Int.self, forKey: .scoringErrors) ?? 0
         errors = try c.decodeIfPresent(GateErrors.self, forKey: .errors)
+        outcomes = try c.decodeIfPresent([ItemOutcome].self, forKey: .outcomes)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -94,6 +99,7 @@ public struct GateResult: Sendable, Equatable, Codable {
         if scoringErrors > 0 { try c.encode(scoringErrors, forKey: .scoringErrors) }
         try c.encodeIfPresent(errors, forKey: .errors)
         try c.encode(verdict, forKey: .verdict)
+        try c.encodeIfPresent(outcomes, forKey: .outcomes)
     }
 }
 

@@ -61,8 +61,8 @@ public struct CanarySimulation: Sendable {
 
     public func run(judge: JudgePolicy.Kind, effect: SimulationEffect?) async -> Row {
         let scenario = scenarioInputs(judge: judge, effect: effect)
-        let reports = await withTaskGroup(of: Engine.CanaryReport?.self) { group in
-            var out: [Engine.CanaryReport] = []
+        let reports = await withTaskGroup(of: Trial?.self) { group in
+            var out: [Trial] = []
             var next = 0
             func add() {
                 let trial = next
@@ -71,7 +71,8 @@ public struct CanarySimulation: Sendable {
                     let engine = Engine(
                         inputs: scenario, clock: VirtualClock(),
                         options: RunOptions(seed: seed &+ UInt64(trial), operator: "simulate", metricsEvery: 3600))
-                    return await engine.runCanaryOnly()
+                    _ = await engine.run(.canary)
+                    return Trial(engine.bus.events)
                 }
             }
             for _ in 0..<min(4, trials) { add() }
@@ -95,3 +96,37 @@ public struct CanarySimulation: Sendable {
             medianSecondsToPromote: median(reports.filter { $0.outcome == .promoted }.map(\.duration)))
     }
 }
+
+/// One simulated canary, read from its events as any front end reads a run: how it ended, the
+/// requests the candidate served (its blast radius) and the engine time the canary took.
+struct Trial: Sendable {
+    var outcome: RunOutcome
+    var candidateRequests: Int
+    var duration: Double
+
+    /// Nil when the events hold no finished canary.
+    init?(_ events: [RunEvent]) {
+        var start: Double?
+        var served = 0
+        var end: RunFinished?
+        var endAt = 0.0
+        for event in events {
+            switch event.body {
+            case .stage(let s) where s.stage == StageName.canary && s.state == .running:
+                start = start ?? event.t
+            case .observations(let batch):
+                served += batch.observations.count { $0.variant == .candidate && !$0.isClientError }
+            case .finished(let f):
+                end = f
+                endAt = event.t
+            default:
+                break
+            }
+        }
+        guard let start, let end else { return nil }
+        outcome = end.outcome
+        candidateRequests = served
+        duration = endAt - start
+    }
+}
+

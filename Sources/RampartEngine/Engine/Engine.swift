@@ -108,19 +108,52 @@ public final class Engine: Sendable {
         bus.publish(RunEvent(t: clock.now(), body))
     }
 
-    /// Runs the pipeline to its end and returns the outcome. Finishes the bus when done.
-    public func run() async -> RunOutcome {
+    /// What a run covers. Every plan reports only through the event stream.
+    public enum Plan: Sendable {
+        /// Build, gates, canary, promotion, and the spec's notifications.
+        case pipeline
+        /// The gates alone, each gate event carrying its items' outcomes (`rampart eval`).
+        case gates
+        /// The canary stage alone, without notifications (`rampart simulate`).
+        case canary
+    }
+
+    /// Runs the plan to its end and returns the outcome. Finishes the bus when done.
+    public func run(_ plan: Plan = .pipeline) async -> RunOutcome {
         let spec = inputs.spec
+        let stageNames: [String] =
+            switch plan {
+            case .pipeline: StageName.all(for: spec)
+            case .gates: spec.gates.map { StageName.gate($0.name) }
+            case .canary: [StageName.canary, StageName.promote]
+            }
         publish(.runStarted(RunStarted(
             pipeline: spec.name, baseline: spec.baseline.label, candidate: spec.candidate.label,
-            stages: StageName.all(for: spec), seed: options.seed, operator: options.operator,
+            stages: stageNames, seed: options.seed, operator: options.operator,
             canarySteps: spec.canary?.steps, canaryMetrics: spec.canary?.metrics, controlSocket: options.controlSocket)))
-        let (outcome, reason) = await stages()
-        for task in notifying.withLock({ $0 }) { await task.value }
-        await notify(outcome: outcome, reason: reason)
+        let (outcome, reason): (RunOutcome, String)
+        switch plan {
+        case .pipeline:
+            (outcome, reason) = await stages()
+            for task in notifying.withLock({ $0 }) { await task.value }
+            await notify(outcome: outcome, reason: reason)
+        case .gates:
+            let failed = await runGates(withItems: true)
+            (outcome, reason) = failed.isEmpty ? (.promoted, "all gates passed (gates only: nothing deployed)") : (.blocked, Self.blocked(by: failed))
+        case .canary:
+            if let canary = spec.canary {
+                (outcome, reason) = await CanaryRun(engine: self, spec: canary).execute()
+            } else {
+                (outcome, reason) = (.aborted, "the spec has no canary")
+            }
+        }
         publish(.finished(RunFinished(outcome: outcome, reason: reason)))
         bus.finish()
         return outcome
+    }
+
+    static func blocked(by gates: [String]) -> String {
+        "blocked by gate " + gates.map { "'\($0)'" }.joined(separator: ", ")
     }
 
     private func stages() async -> (RunOutcome, String) {
@@ -137,8 +170,7 @@ public final class Engine: Sendable {
         let failedGates = await runGates()
         if !failedGates.isEmpty {
             skip([StageName.canary, StageName.promote], because: "a gate failed")
-            let names = failedGates.map { "'\($0)'" }.joined(separator: ", ")
-            return (.blocked, "blocked by gate \(names)")
+            return (.blocked, Self.blocked(by: failedGates))
         }
         if let stop = stopBeforeCanary(at: "gates") {
             skip([StageName.canary, StageName.promote], because: "the run was stopped")
@@ -202,12 +234,14 @@ public final class Engine: Sendable {
     }
 
     /// Runs every gate, even after one fails, so the developer sees all verdicts at once.
-    private func runGates() async -> [String] {
+    private func runGates(withItems: Bool = false) async -> [String] {
         var failed: [String] = []
         for gate in inputs.spec.gates {
             let stage = StageName.gate(gate.name)
             publish(.stage(StageChange(stage: stage, state: .running)))
-            let result = await GateRunner(engine: self).evaluate(gate).result
+            let report = await GateRunner(engine: self).evaluate(gate)
+            var result = report.result
+            if withItems { result.outcomes = report.items }
             publish(.gate(result))
             let failing = result.checks.filter { $0.verdict == .fail }.map(\.threshold)
             let unsure = result.checks.filter { $0.verdict == .inconclusive }.map(\.threshold)
@@ -268,32 +302,5 @@ public final class Engine: Sendable {
     func gateProvider(_ variant: Variant) -> any ModelProvider {
         let p = provider(variant)
         return options.cache.map { CachingProvider(p, cache: $0, redactor: redactor) } ?? p
-    }
-
-    /// What `runCanaryOnly` reports, for simulations.
-    public struct CanaryReport: Sendable {
-        public var outcome: RunOutcome
-        public var reason: String
-        /// Requests the candidate served before the canary ended.
-        public var candidateRequests: Int
-        /// Engine seconds from the canary's start to its end.
-        public var duration: Double
-    }
-
-    /// Runs only the canary stage (no build, gates or notifications), for `rampart simulate`.
-    public func runCanaryOnly() async -> CanaryReport? {
-        guard let spec = inputs.spec.canary else { return nil }
-        let start = clock.now()
-        let run = CanaryRun(engine: self, spec: spec)
-        let (outcome, reason) = await run.execute()
-        bus.finish()
-        return CanaryReport(outcome: outcome, reason: reason, candidateRequests: run.candidateTotal, duration: clock.now() - start)
-    }
-
-    /// Runs only the gates, for `rampart eval`: no build, no canary, no events.
-    public func evaluateGates() async -> [GateReport] {
-        var reports: [GateReport] = []
-        for gate in inputs.spec.gates { reports.append(await GateRunner(engine: self).evaluate(gate)) }
-        return reports
     }
 }
