@@ -1,5 +1,9 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.2
 import PackageDescription
+
+/// Every Swift target: `any` spelled out wherever an existential is used, so a protocol-typed
+/// value (a router, a provider, a clock) never hides its dynamic dispatch.
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny"), .treatWarning("ExistentialAny", as: .error)]
 
 let package = Package(
     name: "Rampart",
@@ -27,7 +31,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
-            exclude: ["Scoring/VADER-LICENSE.txt"]
+            exclude: ["Scoring/VADER-LICENSE.txt"],
+            swiftSettings: strict
         ),
         // HTTP edges on SwiftNIO: a small server and pooled client, the weighted proxy, the sim
         // upstreams, the load generator and the control socket. Knows nothing of the engine.
@@ -40,12 +45,14 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: strict
         ),
         // Edges: engine, clocks, build runner, providers, routers, notifiers, recorder.
         .target(
             name: "RampartEngine",
-            dependencies: ["RampartCore", "RampartNet"]
+            dependencies: ["RampartCore", "RampartNet"],
+            swiftSettings: strict
         ),
         // ncursesw as a system library: module map and a shim only (libncurses-dev).
         .systemLibrary(name: "CNcursesw", providers: [.apt(["libncurses-dev"])]),
@@ -54,7 +61,8 @@ let package = Package(
         // The dashboard: pure state, reducer and renderer; NcursesTerminal is its only curses file.
         .target(
             name: "RampartTUI",
-            dependencies: ["RampartCore", "CNcursesw", "CTermGuard"]
+            dependencies: ["RampartCore", "CNcursesw", "CTermGuard"],
+            swiftSettings: strict
         ),
         // The CLI: subcommands only.
         .executableTarget(
@@ -62,18 +70,20 @@ let package = Package(
             dependencies: [
                 "RampartCore", "RampartEngine", "RampartTUI", "RampartNet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            swiftSettings: strict
         ),
         // Benchmarks: `swift run -c release rampart-bench NAME`.
         .executableTarget(
             name: "rampart-bench",
-            dependencies: ["RampartCore", "RampartEngine", "RampartTUI", "RampartNet"]
+            dependencies: ["RampartCore", "RampartEngine", "RampartTUI", "RampartNet"],
+            swiftSettings: strict
         ),
         // Real servers the test targets share: LiteLLM, nginx and Prometheus on loopback, a request-counting front.
-        .target(name: "RampartTestSupport", dependencies: ["RampartNet", "RampartEngine"], path: "Tests/RampartTestSupport"),
-        .testTarget(name: "RampartCoreTests", dependencies: ["RampartCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "RampartEngineTests", dependencies: ["RampartEngine", "RampartCore", "RampartNet", "RampartTestSupport"]),
-        .testTarget(name: "RampartTUITests", dependencies: ["RampartTUI", "RampartEngine", "RampartCore"], exclude: ["Snapshots"]),
-        .testTarget(name: "RampartCLITests", dependencies: ["RampartCore", "RampartNet", "RampartEngine", "RampartTestSupport", "rampart"]),
+        .target(name: "RampartTestSupport", dependencies: ["RampartNet", "RampartEngine"], path: "Tests/RampartTestSupport", swiftSettings: strict),
+        .testTarget(name: "RampartCoreTests", dependencies: ["RampartCore"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "RampartEngineTests", dependencies: ["RampartEngine", "RampartCore", "RampartNet", "RampartTestSupport"], swiftSettings: strict),
+        .testTarget(name: "RampartTUITests", dependencies: ["RampartTUI", "RampartEngine", "RampartCore"], exclude: ["Snapshots"], swiftSettings: strict),
+        .testTarget(name: "RampartCLITests", dependencies: ["RampartCore", "RampartNet", "RampartEngine", "RampartTestSupport", "rampart"], swiftSettings: strict),
     ]
 )
