@@ -31,7 +31,9 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
-            exclude: ["Scoring/VADER-LICENSE.txt"],
+            exclude: ["Resources/VADER-LICENSE.txt"],
+            // VADER's lexicons, compiled into the binary: no bundle to find at run time.
+            resources: [.embedInCode("Resources/vader_lexicon.tsv"), .embedInCode("Resources/vader_emoji.tsv")],
             swiftSettings: strict
         ),
         // HTTP edges on SwiftNIO: a small server and pooled client, the weighted proxy, the sim

@@ -287,7 +287,7 @@ struct HeadlessOutputTests {
             if collected.value.contains("stage    build running") { seen = true; break }
             try await Task.sleep(for: .milliseconds(100))
         }
-        FileManager.default.createFile(atPath: dir + "/go", contents: nil)
+        _ = FileManager.default.createFile(atPath: dir + "/go", contents: nil)
         await CLI.exit(of: p)
         out.fileHandleForReading.readabilityHandler = nil
         #expect(seen, "the first lines never came through the pipe while the run was waiting")

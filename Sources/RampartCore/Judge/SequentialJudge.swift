@@ -56,7 +56,7 @@ public struct SequentialJudge: CanaryJudge {
         minSamples = max(spec.minSamples, 10)
         for check in spec.metrics where check.effectiveRole != .critical {
             let sign = check.metric.higherIsWorse
-            if let r = check.maxRatio, check.metric == .latencyP95 {
+            if check.maxRatio != nil, check.metric == .latencyP95 {
                 // A tail limit is about the tail: the share of candidate requests slower than
                 // r × the baseline's p95 must stay within 5 %.
                 tracks.append(Track(check: check, scale: .tail, margin: 0, limit: 0.05, tau: 0.02, histograms: [ArmAccumulator(), ArmAccumulator()]))

@@ -52,6 +52,12 @@ public enum Vader {
         "kiss of death": -1.5, "to die for": 3, "beating heart": 3.5,
     ]
 
+    /// VADER's lexicons (vaderSentiment 3.3.2, MIT, Resources/VADER-LICENSE.txt): word TAB mean
+    /// valence, and emoji TAB description; the first two columns of the package's files. They
+    /// are compiled in and parsed once, on first use.
+    static let lexiconText = String(decoding: PackageResources.vader_lexicon_tsv, as: UTF8.self)
+    static let emojiText = String(decoding: PackageResources.vader_emoji_tsv, as: UTF8.self)
+
     static let lexicon: [String: Double] = {
         var d: [String: Double] = [:]
         for line in lexiconText.split(separator: "\n") {
