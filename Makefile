@@ -14,7 +14,7 @@ LITELLM_EXTRA := prisma
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SPEED ?= 1
 
-.PHONY: all deps test-deps apt swift-check build demo test clean litellm sample-runs fuzz fuzz-short fuzz-build fuzz-one
+.PHONY: all deps test-deps apt swift-check build demo test clean litellm sample-runs fuzz fuzz-short fuzz-build fuzz-one lint format
 
 all: build
 
@@ -47,10 +47,19 @@ litellm:
 
 # The tests run many servers at once in one process: the soft open-file limit goes up to the hard
 # one (shells often start at 1,024, which a full run came close to).
-test: test-deps litellm
+test: test-deps litellm lint
 	$(SWIFT) build --build-tests
 	ulimit -n "$$(ulimit -Hn)" 2>/dev/null || true; $(SWIFT) test --skip-build
 	@$(MAKE) --no-print-directory fuzz-short
+
+# swift-format (in the toolchain) with .swift-format: `make format` rewrites, `make lint` checks.
+SWIFT_FILES = $(shell find Sources Tests Package.swift -name .build -prune -o -name '*.swift' -print)
+
+lint: swift-check
+	@$(SWIFT) format lint --strict --parallel $(SWIFT_FILES) && echo "swift format lint: $(words $(SWIFT_FILES)) files clean"
+
+format: swift-check
+	@$(SWIFT) format format -i --parallel $(SWIFT_FILES)
 
 # Regenerates the recordings in sample-runs/ from the seeded specs beside them (virtual clock).
 # nginx-prometheus.jsonl is a real-time recording against real servers: see sample-runs/README.md.

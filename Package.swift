@@ -84,8 +84,12 @@ let package = Package(
         // Real servers the test targets share: LiteLLM, nginx and Prometheus on loopback, a request-counting front.
         .target(name: "RampartTestSupport", dependencies: ["RampartNet", "RampartEngine"], path: "Tests/RampartTestSupport", swiftSettings: strict),
         .testTarget(name: "RampartCoreTests", dependencies: ["RampartCore"], exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "RampartEngineTests", dependencies: ["RampartEngine", "RampartCore", "RampartNet", "RampartTestSupport"], swiftSettings: strict),
-        .testTarget(name: "RampartTUITests", dependencies: ["RampartTUI", "RampartEngine", "RampartCore"], exclude: ["Snapshots"], swiftSettings: strict),
-        .testTarget(name: "RampartCLITests", dependencies: ["RampartCore", "RampartNet", "RampartEngine", "RampartTestSupport", "rampart"], swiftSettings: strict),
+        .testTarget(
+            name: "RampartEngineTests", dependencies: ["RampartEngine", "RampartCore", "RampartNet", "RampartTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "RampartTUITests", dependencies: ["RampartTUI", "RampartEngine", "RampartCore"], exclude: ["Snapshots"], swiftSettings: strict),
+        .testTarget(
+            name: "RampartCLITests", dependencies: ["RampartCore", "RampartNet", "RampartEngine", "RampartTestSupport", "rampart"],
+            swiftSettings: strict),
     ]
 )

@@ -38,18 +38,25 @@ func judgeBenchmark() async throws {
             }
             lookRates.append(Double(m) / seconds(t2))
         }
-        print("judge \(kind.rawValue): observe \(String(format: "%.2f", median(observeRates) / 1e6)) M obs/s; observe + analyze after each \(String(format: "%.0f", median(lookRates))) obs/s (one core, medians of 3)"); fflush(nil)
+        print(
+            "judge \(kind.rawValue): observe \(String(format: "%.2f", median(observeRates) / 1e6)) M obs/s; observe + analyze after each \(String(format: "%.0f", median(lookRates))) obs/s (one core, medians of 3)"
+        ); fflush(nil)
     }
     let trials = Int(ProcessInfo.processInfo.environment["RAMPART_BENCH_TRIALS"] ?? "200") ?? 200
     let sim = CanarySimulation(inputs: inputs, trials: trials, seed: 1)
     print("simulate on examples/demo.yaml, \(trials) canaries per row (candidate = baseline for 'none'):"); fflush(nil)
     print("judge       scenario       promoted  rolled back  inconcl.  median req. to rollback  median time to promote"); fflush(nil)
     for kind in JudgePolicy.Kind.allCases {
-        for effect in [nil, SimulationEffect(target: .latency, amount: 0.5), SimulationEffect(target: .errorRate, amount: 0.05), SimulationEffect(target: .quality, amount: 0.15)] {
+        for effect in [
+            nil, SimulationEffect(target: .latency, amount: 0.5), SimulationEffect(target: .errorRate, amount: 0.05),
+            SimulationEffect(target: .quality, amount: 0.15),
+        ] {
             let r = await sim.run(judge: kind, effect: effect)
             let req = r.medianRequestsBeforeRollback.map { String(Int($0)) } ?? "-"
             let time = r.medianSecondsToPromote.map { DurationText.format($0) } ?? "-"
-            print("\(kind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  \(r.scenario.padding(toLength: 13, withPad: " ", startingAt: 0))  \(String(format: "%8d", r.promoted))  \(String(format: "%11d", r.rolledBack))  \(String(format: "%8d", r.inconclusive))  \(req.padding(toLength: 23, withPad: " ", startingAt: 0))  \(time)"); fflush(nil)
+            print(
+                "\(kind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  \(r.scenario.padding(toLength: 13, withPad: " ", startingAt: 0))  \(String(format: "%8d", r.promoted))  \(String(format: "%11d", r.rolledBack))  \(String(format: "%8d", r.inconclusive))  \(req.padding(toLength: 23, withPad: " ", startingAt: 0))  \(time)"
+            ); fflush(nil)
         }
     }
 }

@@ -14,11 +14,16 @@ func prometheusBenchmark() async throws {
         return
     }
     let upstream = try await HTTPServer.start(.tcp(host: "127.0.0.1", port: 0)) { _ in
-        .json(200, #"{"choices":[{"message":{"role":"assistant","content":"Your order ships tomorrow."}}],"usage":{"prompt_tokens":42,"completion_tokens":7}}"#)
+        .json(
+            200,
+            #"{"choices":[{"message":{"role":"assistant","content":"Your order ships tomorrow."}}],"usage":{"prompt_tokens":42,"completion_tokens":7}}"#
+        )
     }
     let up = ProxyUpstream(pool: HTTPClientPool(host: "127.0.0.1", port: upstream.port!), pricing: Pricing(promptPer1K: 0.5, completionPer1K: 1.5))
     let proxy = WeightedProxy(baseline: up, candidate: up)
-    let meters = [try await proxy.serve(host: "127.0.0.1", port: 0, pinned: .baseline), try await proxy.serve(host: "127.0.0.1", port: 0, pinned: .candidate)]
+    let meters = [
+        try await proxy.serve(host: "127.0.0.1", port: 0, pinned: .baseline), try await proxy.serve(host: "127.0.0.1", port: 0, pinned: .candidate),
+    ]
 
     let dir = NSTemporaryDirectory() + "rampart-bench-prom-\(getpid())"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -27,14 +32,16 @@ func prometheusBenchmark() async throws {
     let port = probe.port!
     await probe.stop()
     try """
-        global: { scrape_interval: 1s }
-        scrape_configs:
-          - job_name: meters
-            static_configs: [ { targets: [\(meters.map { "\"127.0.0.1:\($0.port!)\"" }.joined(separator: ", "))] } ]
-        """.write(toFile: dir + "/prometheus.yml", atomically: true, encoding: .utf8)
+    global: { scrape_interval: 1s }
+    scrape_configs:
+      - job_name: meters
+        static_configs: [ { targets: [\(meters.map { "\"127.0.0.1:\($0.port!)\"" }.joined(separator: ", "))] } ]
+    """.write(toFile: dir + "/prometheus.yml", atomically: true, encoding: .utf8)
     let prom = Process()
     prom.executableURL = URL(fileURLWithPath: binary)
-    prom.arguments = ["--config.file=\(dir)/prometheus.yml", "--storage.tsdb.path=\(dir)/data", "--web.listen-address=127.0.0.1:\(port)", "--log.level=error"]
+    prom.arguments = [
+        "--config.file=\(dir)/prometheus.yml", "--storage.tsdb.path=\(dir)/data", "--web.listen-address=127.0.0.1:\(port)", "--log.level=error",
+    ]
     prom.standardOutput = FileHandle.nullDevice
     prom.standardError = FileHandle.nullDevice
     try prom.run()
@@ -46,7 +53,9 @@ func prometheusBenchmark() async throws {
         let body = Array(#"{"model":"m","messages":[{"role":"user","content":"Where is my order?"}]}"#.utf8)
         var i = 0
         while !Task.isCancelled {
-            _ = try? await pools[i % 5 == 0 ? 1 : 0].send(HTTPRequestMessage(method: "POST", uri: "/v1/chat/completions", headers: [("Content-Type", "application/json")], body: body), timeout: 5)
+            _ = try? await pools[i % 5 == 0 ? 1 : 0].send(
+                HTTPRequestMessage(method: "POST", uri: "/v1/chat/completions", headers: [("Content-Type", "application/json")], body: body),
+                timeout: 5)
             i += 1
             try? await Task.sleep(for: .milliseconds(50))
         }
@@ -86,20 +95,28 @@ func prometheusBenchmark() async throws {
     for _ in 0..<60 {
         floor.append(seconds(try await clock.measure { _ = try await client.instant("vector(1)") }))
         sequential.append(seconds(try await clock.measure { try await sequentialRead() }))
-        instantReads.append(seconds(await clock.measure {
-            if !(await instant.read(stepStart: stepStart, now: Date())).errors.isEmpty { failures += 1 }
-        }))
-        rangeReads.append(seconds(await clock.measure {
-            if !(await range.read(stepStart: stepStart, now: Date())).errors.isEmpty { failures += 1 }
-        }))
+        instantReads.append(
+            seconds(
+                await clock.measure {
+                    if !(await instant.read(stepStart: stepStart, now: Date())).errors.isEmpty { failures += 1 }
+                }))
+        rangeReads.append(
+            seconds(
+                await clock.measure {
+                    if !(await range.read(stepStart: stepStart, now: Date())).errors.isEmpty { failures += 1 }
+                }))
     }
     let f = median(floor), q = median(sequential), i = median(instantReads), r = median(rangeReads)
     func ms(_ x: Double) -> String { String(format: "%.2f ms", x * 1000) }
     print("prometheus (60 rounds, medians; 2.42 on loopback, scraping 2 meters every 1 s, 20 req/s flowing):")
     print("  one trivial query            \(ms(f))  (p90 \(ms(percentile(floor, 0.9))))")
     print("  the 14 queries one by one    \(ms(q))  (p90 \(ms(percentile(sequential, 0.9))))")
-    print("  analysis read, instant       \(ms(i))  (p90 \(ms(percentile(instantReads, 0.9)))), 14 queries in parallel = \(String(format: "%.2f", i / q))× one by one, \(String(format: "%.3f", i / 10 * 100))% of a 10 s interval")
-    print("  analysis read, range (\(Int(Date().timeIntervalSince(stepStart))) s at 1 s) \(ms(r))  (p90 \(ms(percentile(rangeReads, 0.9)))), \(String(format: "%.3f", r / 10 * 100))% of a 10 s interval")
+    print(
+        "  analysis read, instant       \(ms(i))  (p90 \(ms(percentile(instantReads, 0.9)))), 14 queries in parallel = \(String(format: "%.2f", i / q))× one by one, \(String(format: "%.3f", i / 10 * 100))% of a 10 s interval"
+    )
+    print(
+        "  analysis read, range (\(Int(Date().timeIntervalSince(stepStart))) s at 1 s) \(ms(r))  (p90 \(ms(percentile(rangeReads, 0.9)))), \(String(format: "%.3f", r / 10 * 100))% of a 10 s interval"
+    )
     print("  reads with a failed query: \(failures)")
     for m in meters { await m.stop() }
     await upstream.stop()

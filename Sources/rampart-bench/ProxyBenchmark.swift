@@ -9,7 +9,10 @@ import Synchronization
 /// and p99 (medians over rounds) and the highest closed-loop throughput of each path.
 func proxyBenchmark() async throws {
     let upstream = try await HTTPServer.start(.tcp(host: "127.0.0.1", port: 0)) { _ in
-        .json(200, #"{"choices":[{"message":{"role":"assistant","content":"Your order ships tomorrow."}}],"usage":{"prompt_tokens":42,"completion_tokens":7}}"#)
+        .json(
+            200,
+            #"{"choices":[{"message":{"role":"assistant","content":"Your order ships tomorrow."}}],"usage":{"prompt_tokens":42,"completion_tokens":7}}"#
+        )
     }
     let up = ProxyUpstream(pool: HTTPClientPool(host: "127.0.0.1", port: upstream.port!), pricing: Pricing(promptPer1K: 0.5, completionPer1K: 1.5))
     let inbox = ObservationInbox()
@@ -18,7 +21,8 @@ func proxyBenchmark() async throws {
     let server = try await proxy.serve(host: "127.0.0.1", port: 0)
     let body = Array(#"{"model":"m","messages":[{"role":"user","content":"Where is my order?"}]}"#.utf8)
     let request: @Sendable (Int) -> HTTPRequestMessage = { i in
-        HTTPRequestMessage(method: "POST", uri: "/v1/chat/completions", headers: [("Content-Type", "application/json"), ("x-user-id", "u\(i % 1000)")], body: body)
+        HTTPRequestMessage(
+            method: "POST", uri: "/v1/chat/completions", headers: [("Content-Type", "application/json"), ("x-user-id", "u\(i % 1000)")], body: body)
     }
 
     /// Open loop at `rate` for `duration` seconds; per-request latency in ms as the client saw it.
@@ -80,14 +84,18 @@ func proxyBenchmark() async throws {
     print("proxy overhead at \(Int(rate)) req/s open loop (5 rounds of 3 s, direct and proxied alternating; medians):")
     print("  direct  p50 \(ms(median(d50))) ms  p99 \(ms(median(d99))) ms")
     print("  proxied p50 \(ms(median(p50))) ms  p99 \(ms(median(p99))) ms")
-    print("  added   p50 \(ms(median(p50) - median(d50))) ms  p99 \(ms(median(p99) - median(d99))) ms; proxied requests answered \(String(format: "%.1f", median(served) * 100))%")
+    print(
+        "  added   p50 \(ms(median(p50) - median(d50))) ms  p99 \(ms(median(p99) - median(d99))) ms; proxied requests answered \(String(format: "%.1f", median(served) * 100))%"
+    )
     var dt: [Double] = [], pt: [Double] = []
     for _ in 0..<3 {
         dt.append(await closedLoop(direct, concurrency: 32, duration: 2))
         pt.append(await closedLoop(proxied, concurrency: 32, duration: 2))
         _ = inbox.drain()
     }
-    print("throughput, 32 clients closed loop (3 rounds of 2 s; medians): direct \(Int(median(dt))) req/s, proxied \(Int(median(pt))) req/s, ratio \(String(format: "%.2f", median(pt) / median(dt)))")
+    print(
+        "throughput, 32 clients closed loop (3 rounds of 2 s; medians): direct \(Int(median(dt))) req/s, proxied \(Int(median(pt))) req/s, ratio \(String(format: "%.2f", median(pt) / median(dt)))"
+    )
     await server.stop()
     await upstream.stop()
 }

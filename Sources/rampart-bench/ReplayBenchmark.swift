@@ -8,19 +8,31 @@ func replayBenchmark() throws {
     let path = NSTemporaryDirectory() + "rampart-bench-replay.jsonl"
     let n = 1_000_000
     if !FileManager.default.fileExists(atPath: path) {
-        var text = try RunFileCodec.line(header: RunHeader(
-            pipeline: "bench", specFile: "bench.yaml", specSHA256: String(repeating: "0", count: 64),
-            baseline: VariantRecord(provider: "sim", model: "m", version: "1", promptTemplateSHA256: nil, guardrailsSHA256: nil),
-            candidate: VariantRecord(provider: "sim", model: "m", version: "2", promptTemplateSHA256: nil, guardrailsSHA256: nil),
-            git: nil, operator: "bench", host: "bench", startedAt: "2026-11-27T00:00:00Z", seed: 1, rampartVersion: "bench")) + "\n"
-        text += try RunFileCodec.line(event: RunEvent(t: 0, .runStarted(RunStarted(pipeline: "bench", baseline: "m@1", candidate: "m@2", stages: ["canary", "promote"], seed: 1, operator: "bench")))) + "\n"
-        let arm = ArmMetrics(requests: 500, errors: 2, latencyP50: 850, latencyP95: 1900, latencyP99: 2600, errorRate: 0.004, tokensPerRequest: 100, costPerRequest: 0.0001, quality: 0.93, qualitySamples: 120)
+        var text =
+            try RunFileCodec.line(
+                header: RunHeader(
+                    pipeline: "bench", specFile: "bench.yaml", specSHA256: String(repeating: "0", count: 64),
+                    baseline: VariantRecord(provider: "sim", model: "m", version: "1", promptTemplateSHA256: nil, guardrailsSHA256: nil),
+                    candidate: VariantRecord(provider: "sim", model: "m", version: "2", promptTemplateSHA256: nil, guardrailsSHA256: nil),
+                    git: nil, operator: "bench", host: "bench", startedAt: "2026-11-27T00:00:00Z", seed: 1, rampartVersion: "bench")) + "\n"
+        text +=
+            try RunFileCodec.line(
+                event: RunEvent(
+                    t: 0,
+                    .runStarted(
+                        RunStarted(pipeline: "bench", baseline: "m@1", candidate: "m@2", stages: ["canary", "promote"], seed: 1, operator: "bench"))))
+            + "\n"
+        let arm = ArmMetrics(
+            requests: 500, errors: 2, latencyP50: 850, latencyP95: 1900, latencyP99: 2600, errorRate: 0.004, tokensPerRequest: 100,
+            costPerRequest: 0.0001, quality: 0.93, qualitySamples: 120)
         var rng = SeededRandom(seed: 2, stream: "bench")
         let latency = LogNormal(median: 850, p99: 2600)
-        let handle = FileHandle(forWritingAtPath: path) ?? {
-            _ = FileManager.default.createFile(atPath: path, contents: nil)
-            return FileHandle(forWritingAtPath: path)!
-        }()
+        let handle =
+            FileHandle(forWritingAtPath: path)
+            ?? {
+                _ = FileManager.default.createFile(atPath: path, contents: nil)
+                return FileHandle(forWritingAtPath: path)!
+            }()
         handle.write(Data(text.utf8))
         var chunk = ""
         for i in 1..<(n - 1) {
@@ -28,9 +40,16 @@ func replayBenchmark() throws {
             let event: RunEvent
             switch i % 10 {
             case 0: event = RunEvent(t: t, .metrics(MetricsSnapshot(step: 0, weight: 20, baseline: arm, candidate: arm, candidateTotal: i)))
-            case 5: event = RunEvent(t: t, .analysis(CanaryAnalysis(step: 0, results: [], decision: .continue, reason: "gathering", judge: "sequential", ready: false)))
+            case 5:
+                event = RunEvent(
+                    t: t, .analysis(CanaryAnalysis(step: 0, results: [], decision: .continue, reason: "gathering", judge: "sequential", ready: false))
+                )
             default:
-                let obs = (0..<5).map { j in Observation(variant: j == 0 ? .candidate : .baseline, latencyMs: latency.sample(&rng), promptTokens: 60, completionTokens: 40, cost: 0.0001) }
+                let obs = (0..<5).map { j in
+                    Observation(
+                        variant: j == 0 ? .candidate : .baseline, latencyMs: latency.sample(&rng), promptTokens: 60, completionTokens: 40,
+                        cost: 0.0001)
+                }
                 event = RunEvent(t: t, .observations(ObservationBatch(weight: 20, observations: obs)))
             }
             chunk += try RunFileCodec.line(event: event) + "\n"
@@ -57,5 +76,7 @@ func replayBenchmark() throws {
     }
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
-    print("headless replay of \(n) events (\(size / 1_000_000) MB): \(String(format: "%.2f", seconds(t))) s, \(String(format: "%.0f", Double(n) / seconds(t))) events/s; peak RSS \(usage.ru_maxrss / 1024) MB (\(printed / 1_000_000) MB of text formatted)")
+    print(
+        "headless replay of \(n) events (\(size / 1_000_000) MB): \(String(format: "%.2f", seconds(t))) s, \(String(format: "%.0f", Double(n) / seconds(t))) events/s; peak RSS \(usage.ru_maxrss / 1024) MB (\(printed / 1_000_000) MB of text formatted)"
+    )
 }

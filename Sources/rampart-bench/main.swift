@@ -57,8 +57,12 @@ func renderBenchmark() async throws {
     }
     let budget = DashboardApp.frameInterval
     let m = median(incremental)
-    print("render+diff 200x60: median \(String(format: "%.3f", m * 1000)) ms/frame, p90 \(String(format: "%.3f", percentile(incremental, 0.9) * 1000)) ms over \(incremental.count) frames")
-    print("  = \(String(format: "%.1f", m / budget * 100))% of the \(Int(budget * 1000)) ms frame budget (20 fps cap); median \(Int(median(cellsWritten))) of 12000 cells rewritten per frame")
+    print(
+        "render+diff 200x60: median \(String(format: "%.3f", m * 1000)) ms/frame, p90 \(String(format: "%.3f", percentile(incremental, 0.9) * 1000)) ms over \(incremental.count) frames"
+    )
+    print(
+        "  = \(String(format: "%.1f", m / budget * 100))% of the \(Int(budget * 1000)) ms frame budget (20 fps cap); median \(Int(median(cellsWritten))) of 12000 cells rewritten per frame"
+    )
     print("  full repaint (no previous frame): median \(String(format: "%.3f", median(full) * 1000)) ms")
 }
 
@@ -72,8 +76,10 @@ func dashboardCPUBenchmark(watch: Double = 30, idle: Double = 10) throws {
     }
     let socket = "rampart-bench-\(getpid())"
     let record = NSTemporaryDirectory() + "/rampart-bench-\(getpid()).jsonl"
-    try run(["tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "40",
-             "cd '\(repository)' && '\(rampart)' demo --speed 1 --record '\(record)'; sleep 600"])
+    try run([
+        "tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "40",
+        "cd '\(repository)' && '\(rampart)' demo --speed 1 --record '\(record)'; sleep 600",
+    ])
     defer { _ = try? run(["tmux", "-L", socket, "kill-server"]) }
     var pid: Int32?
     for _ in 0..<100 where pid == nil {
@@ -88,7 +94,9 @@ func dashboardCPUBenchmark(watch: Double = 30, idle: Double = 10) throws {
     usleep(UInt32(watch * 1_000_000))
     let b = try cpuTicks(pid)
     let share = Double(b - a) / ticksPerSecond / Date().timeIntervalSince(wallA)
-    print("dashboard process, live demo at speed 1 (engine + sim traffic at 40 req/s + dashboard): \(String(format: "%.2f", share * 100))% of one core over \(Int(watch)) s")
+    print(
+        "dashboard process, live demo at speed 1 (engine + sim traffic at 40 req/s + dashboard): \(String(format: "%.2f", share * 100))% of one core over \(Int(watch)) s"
+    )
     // Promote everything now, then measure the dashboard sitting on the final screen.
     _ = try? run(["tmux", "-L", socket, "send-keys", "-t", "0", "P"])
     usleep(300_000)
@@ -99,7 +107,9 @@ func dashboardCPUBenchmark(watch: Double = 30, idle: Double = 10) throws {
     usleep(UInt32(idle * 1_000_000))
     let d = try cpuTicks(pid)
     let idleShare = Double(d - c) / ticksPerSecond / Date().timeIntervalSince(wallC)
-    print("dashboard idle on the final screen: \(String(format: "%.2f", idleShare * 100))% of one core over \(Int(idle)) s (\(d - c) ticks of 1/\(Int(ticksPerSecond)) s)")
+    print(
+        "dashboard idle on the final screen: \(String(format: "%.2f", idleShare * 100))% of one core over \(Int(idle)) s (\(d - c) ticks of 1/\(Int(ticksPerSecond)) s)"
+    )
 }
 
 struct BenchError: Error, CustomStringConvertible {
@@ -145,7 +155,9 @@ func cpuTicks(_ pid: Int32) throws -> Int {
 /// against rouge-score, sacrebleu and the SQuAD F1 on the same pairs in the same run.
 func scorersBenchmark() throws {
     var rng = SeededRandom(seed: 2026, stream: "bench-pairs")
-    let words = "the a refund return order shipping days within store card tent warranty replacement customer delivery free member discount jacket size exchange policy please contact support team we you can".split(separator: " ").map(String.init)
+    let words =
+        "the a refund return order shipping days within store card tent warranty replacement customer delivery free member discount jacket size exchange policy please contact support team we you can"
+        .split(separator: " ").map(String.init)
     func sentence(_ n: Int) -> String { (0..<n).map { _ in words[rng.index(below: words.count)] }.joined(separator: " ") + "." }
     var pairs: [(String, String)] = []
     for _ in 0..<10_000 {
@@ -177,37 +189,41 @@ func scorersBenchmark() throws {
     ]
     let python = try referencePython()
     let script = """
-    import json, time, statistics, re, string, collections
-    from rouge_score import rouge_scorer
-    import sacrebleu
-    pairs = [json.loads(l) for l in open('\(file)')]
-    def norm(s):
-        s = ''.join(ch for ch in s.lower() if ch not in set(string.punctuation))
-        s = re.sub(r'\\b(a|an|the)\\b', ' ', s)
-        return ' '.join(s.split())
-    def f1(p, g):
-        p, g = norm(p).split(), norm(g).split()
-        if not p or not g: return float(p == g)
-        same = sum((collections.Counter(p) & collections.Counter(g)).values())
-        if same == 0: return 0.0
-        pr, rc = same / len(p), same / len(g)
-        return 2 * pr * rc / (pr + rc)
-    sc = rouge_scorer.RougeScorer(['rougeL'], use_stemmer=False)
-    def rate(fn):
-        runs = []
-        for _ in range(3):
-            t = time.perf_counter()
-            for x in pairs: fn(x['candidate'], x['reference'])
-            runs.append(len(pairs) / (time.perf_counter() - t))
-        return statistics.median(runs)
-    print(json.dumps({'rouge-l': rate(lambda c, r: sc.score(r, c)), 'bleu': rate(lambda c, r: sacrebleu.sentence_bleu(c, [r])), 'token-f1': rate(f1)}))
-    """
+        import json, time, statistics, re, string, collections
+        from rouge_score import rouge_scorer
+        import sacrebleu
+        pairs = [json.loads(l) for l in open('\(file)')]
+        def norm(s):
+            s = ''.join(ch for ch in s.lower() if ch not in set(string.punctuation))
+            s = re.sub(r'\\b(a|an|the)\\b', ' ', s)
+            return ' '.join(s.split())
+        def f1(p, g):
+            p, g = norm(p).split(), norm(g).split()
+            if not p or not g: return float(p == g)
+            same = sum((collections.Counter(p) & collections.Counter(g)).values())
+            if same == 0: return 0.0
+            pr, rc = same / len(p), same / len(g)
+            return 2 * pr * rc / (pr + rc)
+        sc = rouge_scorer.RougeScorer(['rougeL'], use_stemmer=False)
+        def rate(fn):
+            runs = []
+            for _ in range(3):
+                t = time.perf_counter()
+                for x in pairs: fn(x['candidate'], x['reference'])
+                runs.append(len(pairs) / (time.perf_counter() - t))
+            return statistics.median(runs)
+        print(json.dumps({'rouge-l': rate(lambda c, r: sc.score(r, c)), 'bleu': rate(lambda c, r: sacrebleu.sentence_bleu(c, [r])), 'token-f1': rate(f1)}))
+        """
     let out = try capture([python, "-c", script])
-    guard let ref = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Double] else { throw BenchError("the Python reference printed: \(out)") }
+    guard let ref = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Double] else {
+        throw BenchError("the Python reference printed: \(out)")
+    }
     print("scorer throughput over \(pairs.count) pairs, one core, median of runs (Swift release vs Python reference, same pairs, same run):")
     for (name, r) in ours {
         let p = ref[name] ?? .nan
-        print("  \(name.padding(toLength: 9, withPad: " ", startingAt: 0)) \(String(format: "%9.0f", r)) pairs/s vs \(String(format: "%8.0f", p)) pairs/s  = \(String(format: "%.1f", r / p))×")
+        print(
+            "  \(name.padding(toLength: 9, withPad: " ", startingAt: 0)) \(String(format: "%9.0f", r)) pairs/s vs \(String(format: "%8.0f", p)) pairs/s  = \(String(format: "%.1f", r / p))×"
+        )
     }
 }
 
@@ -235,16 +251,21 @@ func gateWallBenchmark() async throws {
         spec.spec.baseline.sim.errorRate = 0
         spec.spec.candidate.sim.errorRate = 0
         func slow(_ v: VariantSpec, _ variant: Variant) -> any ModelProvider {
-            SlowProvider(wrapped: SimProvider(profile: v.sim, systemPrompt: "", seed: 42, variant: variant, model: v.model, version: v.version), latency: latency)
+            SlowProvider(
+                wrapped: SimProvider(profile: v.sim, systemPrompt: "", seed: 42, variant: variant, model: v.model, version: v.version),
+                latency: latency)
         }
-        let engine = Engine(inputs: spec, clock: VirtualClock(), options: RunOptions(seed: 42, operator: "bench"),
-                            baseline: slow(spec.spec.baseline, .baseline), candidate: slow(spec.spec.candidate, .candidate))
+        let engine = Engine(
+            inputs: spec, clock: VirtualClock(), options: RunOptions(seed: 42, operator: "bench"),
+            baseline: slow(spec.spec.baseline, .baseline), candidate: slow(spec.spec.candidate, .candidate))
         let requests = 60 * 3 * 2
         let floor = Double(requests) * latency / Double(concurrency)
         let start = ContinuousClock.now
         _ = await engine.run(.gates)
         let wall = seconds(ContinuousClock.now - start)
-        print("  concurrency \(String(concurrency).padding(toLength: 3, withPad: " ", startingAt: 0)) wall \(String(format: "%6.3f", wall)) s, floor \(String(format: "%6.3f", floor)) s, ratio \(String(format: "%.2f", wall / floor))")
+        print(
+            "  concurrency \(String(concurrency).padding(toLength: 3, withPad: " ", startingAt: 0)) wall \(String(format: "%6.3f", wall)) s, floor \(String(format: "%6.3f", floor)) s, ratio \(String(format: "%.2f", wall / floor))"
+        )
     }
 }
 

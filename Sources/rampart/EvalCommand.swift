@@ -75,8 +75,10 @@ struct EvalCommand: AsyncParsableCommand {
         }
         do {
             if let json {
-                try EvalReports.json(pipeline: s.name, candidate: s.candidate.label, baseline: s.baseline.label, seed: seed ?? s.seed, gates: s.gates, reports: reports)
-                    .write(to: URL(fileURLWithPath: json))
+                try EvalReports.json(
+                    pipeline: s.name, candidate: s.candidate.label, baseline: s.baseline.label, seed: seed ?? s.seed, gates: s.gates, reports: reports
+                )
+                .write(to: URL(fileURLWithPath: json))
             }
             if let junit {
                 try EvalReports.junit(pipeline: s.name, reports: reports).write(toFile: junit, atomically: true, encoding: .utf8)
@@ -101,7 +103,9 @@ struct EvalCommand: AsyncParsableCommand {
         }
         // Every request refused as malformed or for an unknown model: the spec is what to fix.
         if !causes.isEmpty, causes.allSatisfy(\.rejectsRequest), let first = causes.first {
-            Console.error("error: \(first.variant.rawValue) endpoint rejects the requests: \(first.first.description) (check the model id and base_url in the spec)")
+            Console.error(
+                "error: \(first.variant.rawValue) endpoint rejects the requests: \(first.first.description) (check the model id and base_url in the spec)"
+            )
             throw Exit.invalidInput
         }
         throw ExitCode(1)
@@ -110,14 +114,20 @@ struct EvalCommand: AsyncParsableCommand {
     private func printPlan(_ reports: [GateReport]) {
         print("")
         print("plan (95% intervals; detectable change at alpha 0.05 two-sided, power 0.8):")
-        print("  " + ["gate", "check", "n", "estimate", "±95%", "detectable", "to decide"].enumerated().map { i, h in
-            i < 2 ? h.padding(toLength: i == 0 ? 20 : 18, withPad: " ", startingAt: 0) : String(repeating: " ", count: max(0, 11 - h.count)) + h
-        }.joined())
+        print(
+            "  "
+                + ["gate", "check", "n", "estimate", "±95%", "detectable", "to decide"].enumerated().map { i, h in
+                    i < 2
+                        ? h.padding(toLength: i == 0 ? 20 : 18, withPad: " ", startingAt: 0) : String(repeating: " ", count: max(0, 11 - h.count)) + h
+                }.joined())
         for l in GatePlan.lines(reports) {
             let decide = l.itemsToDecide.map { "~\($0) items" } ?? (l.verdict == .inconclusive ? "no size" : "decided")
-            let cells = [String(l.n), String(format: "%.3f", l.estimate), String(format: "%.3f", l.halfWidth), String(format: "%.3f", l.detectable), decide]
-            print("  " + l.gate.padding(toLength: 20, withPad: " ", startingAt: 0) + l.threshold.padding(toLength: 18, withPad: " ", startingAt: 0)
-                + cells.map { String(repeating: " ", count: max(0, 11 - $0.count)) + $0 }.joined())
+            let cells = [
+                String(l.n), String(format: "%.3f", l.estimate), String(format: "%.3f", l.halfWidth), String(format: "%.3f", l.detectable), decide,
+            ]
+            print(
+                "  " + l.gate.padding(toLength: 20, withPad: " ", startingAt: 0) + l.threshold.padding(toLength: 18, withPad: " ", startingAt: 0)
+                    + cells.map { String(repeating: " ", count: max(0, 11 - $0.count)) + $0 }.joined())
         }
     }
 }

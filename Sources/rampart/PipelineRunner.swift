@@ -113,9 +113,10 @@ final class InterruptHandler {
             source.setEventHandler { @Sendable in
                 let n = count.increment()
                 if !quiet {
-                    Console.error(n == 1
-                        ? "rampart: interrupted; rolling traffic back to the baseline before exiting"
-                        : "rampart: still rolling traffic back to the baseline; exiting as soon as it is there")
+                    Console.error(
+                        n == 1
+                            ? "rampart: interrupted; rolling traffic back to the baseline before exiting"
+                            : "rampart: still rolling traffic back to the baseline; exiting as soon as it is there")
                 }
                 let why = sig == SIGINT ? "interrupted (SIGINT)" : (sig == SIGTERM ? "terminated (SIGTERM)" : "hung up (SIGHUP: the terminal closed)")
                 abort(OperatorCommand(.abort, operator: name, reason: why))

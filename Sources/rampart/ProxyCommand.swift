@@ -139,9 +139,13 @@ struct ProxyCommand: AsyncParsableCommand {
             throw Exit.unavailable
         }
         if let meter {
-            print("rampart proxy (meter) on http://\(host):\(server.port ?? port) → \(meter.rawValue) \(only); /metrics reports variant=\"\(meter.rawValue)\"")
+            print(
+                "rampart proxy (meter) on http://\(host):\(server.port ?? port) → \(meter.rawValue) \(only); /metrics reports variant=\"\(meter.rawValue)\""
+            )
         } else {
-            print("rampart proxy on http://\(host):\(server.port ?? port) → baseline \(baseline ?? ""), candidate \(candidate ?? "") at \(MetricFormat.percent(proxy.weight))")
+            print(
+                "rampart proxy on http://\(host):\(server.port ?? port) → baseline \(baseline ?? ""), candidate \(candidate ?? "") at \(MetricFormat.percent(proxy.weight))"
+            )
         }
         if let weightFile { print("weight from \(weightFile) (re-read every second)") }
         // A long-running service whose output usually goes to a file or a journal: flushed at
@@ -181,7 +185,9 @@ struct ProxyCommand: AsyncParsableCommand {
                     let m = live.take(v)
                     let p95 = m.latencyP95.map { String(format: "%.0f ms", $0) } ?? "-"
                     let err = m.errorRate.map { String(format: "%.2f%%", $0 * 100) } ?? "-"
-                    print("\(Timestamp.now())  \(v.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) n \(m.requests)  p95 \(p95)  errors \(err)")
+                    print(
+                        "\(Timestamp.now())  \(v.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) n \(m.requests)  p95 \(p95)  errors \(err)"
+                    )
                 }
                 fflush(nil)
             }

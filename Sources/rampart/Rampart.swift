@@ -1,3 +1,6 @@
+// swift-format-ignore-file: OrderedImports
+// Glibc comes first: imported after Foundation (which re-exports it), @preconcurrency would not
+// cover `stdout`.
 import ArgumentParser
 @preconcurrency import Glibc
 import Foundation

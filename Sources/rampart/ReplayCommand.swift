@@ -95,10 +95,14 @@ struct ReplayCommand: ParsableCommand {
         }
         say("recording  \(path)")
         for d in report.recorded {
-            say("recorded   \(EventLine.clock(d.t))  \(d.kind.rawValue) at step \(d.step + 1) after \(d.candidateRequests) candidate requests: \(d.reason)")
+            say(
+                "recorded   \(EventLine.clock(d.t))  \(d.kind.rawValue) at step \(d.step + 1) after \(d.candidateRequests) candidate requests: \(d.reason)"
+            )
         }
         if let a = report.alternative {
-            say("what-if    \(EventLine.clock(a.t))  \(a.kind.rawValue) at step \(a.step + 1) after \(a.candidateRequests) candidate requests (\(report.judge) judge): \(a.reason)")
+            say(
+                "what-if    \(EventLine.clock(a.t))  \(a.kind.rawValue) at step \(a.step + 1) after \(a.candidateRequests) candidate requests (\(report.judge) judge): \(a.reason)"
+            )
         }
         say("verdict    \(report.judge) judge \(report.summary)")
         if let unfinished = recording.unfinished { say("note       \(unfinished)") }

@@ -26,7 +26,10 @@ struct RunOptionsGroup: ParsableArguments {
     @Option(help: "Operator name recorded with every command (default: $RAMPART_OPERATOR or $USER).")
     var `operator`: String?
 
-    @Option(help: "Clock speed: 1 is real time, 10 runs ten times faster, 'max' runs on a virtual clock without waiting. Only real time sends canary traffic over HTTP through the proxy; faster speeds simulate it in process.")
+    @Option(
+        help:
+            "Clock speed: 1 is real time, 10 runs ten times faster, 'max' runs on a virtual clock without waiting. Only real time sends canary traffic over HTTP through the proxy; faster speeds simulate it in process."
+    )
     var speed: String = "1"
 
     @Option(help: "Control socket for `rampart promote|rollback|pause|resume|status` from other terminals and scripts.")
@@ -34,7 +37,8 @@ struct RunOptionsGroup: ParsableArguments {
 
     @Option(
         name: .customLong("command-at"),
-        help: ArgumentHelp("Schedule an operator command: TIME:COMMAND[:REASON], e.g. '4m:rollback:p95 looks off'. Repeatable.", valueName: "time:command"))
+        help: ArgumentHelp(
+            "Schedule an operator command: TIME:COMMAND[:REASON], e.g. '4m:rollback:p95 looks off'. Repeatable.", valueName: "time:command"))
     var commandsAt: [String] = []
 
     func validate() throws {
@@ -71,7 +75,8 @@ struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a pipeline: build, gates, canary, promote or roll back.",
-        discussion: "Exit codes: 0 promoted, 1 blocked, 2 rolled back, 3 inconclusive or aborted, 64 usage, 65 invalid input, 74 cannot write the run file."
+        discussion:
+            "Exit codes: 0 promoted, 1 blocked, 2 rolled back, 3 inconclusive or aborted, 64 usage, 65 invalid input, 74 cannot write the run file."
     )
 
     @Argument(help: "The pipeline spec (YAML).")

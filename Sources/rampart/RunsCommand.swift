@@ -66,7 +66,8 @@ struct RunsListCommand: ParsableCommand {
 
 struct RunsShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "show", abstract: "The audit record of one run: what went out, the gates' numbers, every weight change, who did what, when and why.")
+        commandName: "show",
+        abstract: "The audit record of one run: what went out, the gates' numbers, every weight change, who did what, when and why.")
 
     @Argument(help: "A run file, or a run's name (or unique prefix) in the runs directory.")
     var name: String

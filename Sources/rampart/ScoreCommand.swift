@@ -34,7 +34,8 @@ struct ScoreCommand: ParsableCommand {
         let name = file ?? "<stdin>"
         let text: String
         do {
-            let data = try file.map { path throws(InvalidInput) in try InputFile.bytes(path, what: "the input") }
+            let data =
+                try file.map { path throws(InvalidInput) in try InputFile.bytes(path, what: "the input") }
                 ?? FileHandle.standardInput.readDataToEndOfFile()
             text = try InputFile.decode(data, file: name, what: "the input")
         } catch {

@@ -37,7 +37,8 @@ struct SimulateCommand: AsyncParsableCommand {
     func validate() throws {
         guard (1...100_000).contains(trials) else { throw ValidationError("--trials must be 1...100000") }
         for e in effects where SimulationEffect.parse(e) == nil {
-            throw ValidationError("--effect takes TARGET=AMOUNT with TARGET one of latency, error_rate, quality, tokens (e.g. latency=+30%), got '\(e)'")
+            throw ValidationError(
+                "--effect takes TARGET=AMOUNT with TARGET one of latency, error_rate, quality, tokens (e.g. latency=+30%), got '\(e)'")
         }
         guard judge == "all" || JudgePolicy.Kind(rawValue: judge) != nil else {
             throw ValidationError("--judge must be sequential, kayenta, threshold or all, got '\(judge)'")
@@ -58,7 +59,9 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         // Thousands of simulated canaries run at machine speed: they must never reach a real model.
         guard inputs.spec.baseline.provider == .sim else {
-            Console.error("error: simulate draws traffic from the baseline's sim profile; the baseline is \(inputs.spec.baseline.provider.rawValue) (\(inputs.spec.baseline.label)), and its real endpoint is never called at machine speed. Simulate a copy of the spec with provider: sim and the options that model it")
+            Console.error(
+                "error: simulate draws traffic from the baseline's sim profile; the baseline is \(inputs.spec.baseline.provider.rawValue) (\(inputs.spec.baseline.label)), and its real endpoint is never called at machine speed. Simulate a copy of the spec with provider: sim and the options that model it"
+            )
             throw Exit.usage
         }
         let parsed = effects.isEmpty ? [SimulationEffect(target: .latency, amount: 0.5)] : effects.compactMap(SimulationEffect.parse)
@@ -78,7 +81,10 @@ struct SimulateCommand: AsyncParsableCommand {
         let c = inputs.spec.canary!.judge
         print("\(trials) simulated canaries per row; sequential budgets: α_rollback \(c.alphaRollback), α_promote \(c.alphaPromote)")
         print("")
-        let header = ["judge", "scenario", "promoted", "rolled back", "inconcl.", "false rollback", "false promote", "median req. to rollback", "median time to promote"]
+        let header = [
+            "judge", "scenario", "promoted", "rolled back", "inconcl.", "false rollback", "false promote", "median req. to rollback",
+            "median time to promote",
+        ]
         var table: [[String]] = [header]
         for r in rows {
             let null = r.scenario == "none"
@@ -92,7 +98,12 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         let widths = header.indices.map { i in table.map { $0[i].count }.max() ?? 0 }
         for (n, row) in table.enumerated() {
-            print(row.enumerated().map { i, cell in i < 2 ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[i] - cell.count) + cell }.joined(separator: "  "))
+            print(
+                row.enumerated().map { i, cell in
+                    i < 2
+                        ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                        : String(repeating: " ", count: widths[i] - cell.count) + cell
+                }.joined(separator: "  "))
             if n == 0 { print(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
         }
     }

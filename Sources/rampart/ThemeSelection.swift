@@ -23,7 +23,8 @@ struct ThemeSelection {
             if themes.isEmpty { themes = [Theme.builtinDefault] }
             if let i = themes.firstIndex(where: { $0.name == requested }) { return ThemeSelection(themes: themes, index: i) }
             guard let path = ThemeLoader.resolve(requested, directories: directories) else {
-                Console.error("error: no theme '\(requested)' (available: \(themes.map(\.name).joined(separator: ", ")); or give a path to a .theme file)")
+                Console.error(
+                    "error: no theme '\(requested)' (available: \(themes.map(\.name).joined(separator: ", ")); or give a path to a .theme file)")
                 throw Exit.invalidInput
             }
             themes.insert(try ThemeLoader.load(file: path), at: 0)

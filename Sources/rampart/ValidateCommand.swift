@@ -39,13 +39,15 @@ struct ValidateCommand: ParsableCommand {
 enum SpecDescription {
     static func oneLine(_ inputs: PipelineInputs) -> String {
         let s = inputs.spec
-        let canary = s.canary.map { c in
-            var text = "\(c.steps.count) canary steps (" + c.steps.map { MetricFormat.percent($0.weight) }.joined(separator: " → ") + ")"
-            text += ", \(c.judge.kind.rawValue) judge"
-            if case .prometheus(let p) = c.metricsSource { text += " on prometheus \(p.url)" }
-            if c.router != .builtin { text += ", split by \(c.router.name)" }
-            return text
-        } ?? "no canary"
-        return "pipeline '\(s.name)', candidate \(s.candidate.label) vs baseline \(s.baseline.label), \(s.build.count) build steps, \(s.gates.count) gates, \(canary)"
+        let canary =
+            s.canary.map { c in
+                var text = "\(c.steps.count) canary steps (" + c.steps.map { MetricFormat.percent($0.weight) }.joined(separator: " → ") + ")"
+                text += ", \(c.judge.kind.rawValue) judge"
+                if case .prometheus(let p) = c.metricsSource { text += " on prometheus \(p.url)" }
+                if c.router != .builtin { text += ", split by \(c.router.name)" }
+                return text
+            } ?? "no canary"
+        return
+            "pipeline '\(s.name)', candidate \(s.candidate.label) vs baseline \(s.baseline.label), \(s.build.count) build steps, \(s.gates.count) gates, \(canary)"
     }
 }

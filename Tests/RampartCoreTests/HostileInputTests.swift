@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RampartCore
 
 /// Text and numbers from outside that once drove the terminal or trapped the process.
@@ -46,7 +47,8 @@ struct AbsurdNumberTests {
     }
 
     @Test func hostileBatchIndicesAreSkipped() throws {
-        let json = #"{"weight":10,"variants":"bc","latency":[1,2],"prompt":[1,1],"completion":[1,1],"cost":[0,0],"failed":[-1,7],"status":[[-2,500],[1,503]],"quality":[[1e300,0.5],[-4,0.5],[1,0.9]],"critical":[99],"synthetic":true,"ttft":[[1e19,3]]}"#
+        let json =
+            #"{"weight":10,"variants":"bc","latency":[1,2],"prompt":[1,1],"completion":[1,1],"cost":[0,0],"failed":[-1,7],"status":[[-2,500],[1,503]],"quality":[[1e300,0.5],[-4,0.5],[1,0.9]],"critical":[99],"synthetic":true,"ttft":[[1e19,3]]}"#
         let batch = try JSONDecoder().decode(ObservationBatch.self, from: Data(json.utf8))
         let o = batch.observations
         #expect(o.count == 2)

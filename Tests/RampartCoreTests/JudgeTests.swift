@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RampartCore
 
 /// Mann-Whitney and the Hodges-Lehmann interval against scipy (see generate_judges.py).
@@ -68,8 +69,10 @@ import Testing
     @Test func theScoreIsTheShareOfPassingMetricsAndMarginalFails() {
         var spec = CanarySpec(
             traffic: TrafficSpec(rate: 10, dataset: "d"), steps: [CanaryStep(weight: 10, bake: 60)],
-            metrics: [MetricCheck(metric: .latencyP50, maxRatio: 1.0), MetricCheck(metric: .errorRate, maxIncrease: 0.5),
-                      MetricCheck(metric: .tokensPerRequest, maxRatio: 1.0), MetricCheck(metric: .quality, maxDecrease: 0.5)])
+            metrics: [
+                MetricCheck(metric: .latencyP50, maxRatio: 1.0), MetricCheck(metric: .errorRate, maxIncrease: 0.5),
+                MetricCheck(metric: .tokensPerRequest, maxRatio: 1.0), MetricCheck(metric: .quality, maxDecrease: 0.5),
+            ])
         spec.judge.kind = .kayenta
         var judge = KayentaJudge(spec: spec)
         judge.startStep(0, weight: 10, at: 0)
@@ -122,7 +125,8 @@ import Testing
         return .neither
     }
 
-    func rates(_ spec: CanarySpec, requests: Int, sample: @escaping (inout SeededRandom, Variant) -> Observation) -> (rollback: Double, ready: Double) {
+    func rates(_ spec: CanarySpec, requests: Int, sample: @escaping (inout SeededRandom, Variant) -> Observation) -> (rollback: Double, ready: Double)
+    {
         var rollbacks = 0, ready = 0
         for t in 0..<Self.trials {
             switch trial(spec, seed: UInt64(1000 + t), requests: requests, sample: sample) {

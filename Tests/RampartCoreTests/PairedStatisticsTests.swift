@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RampartCore
 
 /// McNemar and Wilcoxon against scipy (Fixtures/reference/scipy-paired.json); bootstrap properties.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RampartCore
 
 /// The pure half of the Prometheus metric source: templating, the HTTP API's answers, what the
@@ -53,7 +54,9 @@ struct PrometheusResponseTests {
     }
 
     @Test func aMatrixIsItsValuesInOrder() throws {
-        let v = try values(#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"variant":"baseline"},"values":[[1,"1"],[2,"2.5"],[3,"NaN"],[4,"4"]]}]}}"#)
+        let v = try values(
+            #"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"variant":"baseline"},"values":[[1,"1"],[2,"2.5"],[3,"NaN"],[4,"4"]]}]}}"#
+        )
         #expect(v == [1, 2.5, 4], "NaN (0/0 over no requests) is no data, not a value")
     }
 
@@ -76,7 +79,8 @@ struct PrometheusResponseTests {
     }
 
     @Test func severalSeriesMeanTheQueryForgotToAggregate() {
-        let json = #"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"pod":"a"},"value":[1,"1"]},{"metric":{"pod":"b"},"value":[1,"2"]}]}}"#
+        let json =
+            #"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"pod":"a"},"value":[1,"1"]},{"metric":{"pod":"b"},"value":[1,"2"]}]}}"#
         #expect { try values(json) } throws: { e in
             let m = (e as! PrometheusResponse.Failure).message
             return m.contains("2 series") && m.contains(#"{pod="a"}"#) && m.contains("sum(...)")
@@ -86,7 +90,9 @@ struct PrometheusResponseTests {
 
 struct PrometheusJudgingTests {
     func spec(_ kind: JudgePolicy.Kind, _ checks: [MetricCheck]) -> CanarySpec {
-        var s = CanarySpec(traffic: TrafficSpec(source: .external, rate: 0, dataset: "d"), steps: [CanaryStep(weight: 10, bake: 30)], metrics: checks, failureLimit: 2, minSamples: 20)
+        var s = CanarySpec(
+            traffic: TrafficSpec(source: .external, rate: 0, dataset: "d"), steps: [CanaryStep(weight: 10, bake: 30)], metrics: checks,
+            failureLimit: 2, minSamples: 20)
         s.judge.kind = kind
         return s
     }
@@ -113,12 +119,14 @@ struct PrometheusJudgingTests {
         let empty = judge.analyze(step: 0, at: 10, readings: readings([0.01], []))
         #expect(empty.decision == .continue && empty.ready == false && empty.results.first?.status == .noData)
         let failed = judge.analyze(step: 0, at: 10, readings: readings([], [], error: "candidate: cannot reach http://p:9090"))
-        #expect(failed.ready == false && failed.reason.hasPrefix("query failed: candidate: cannot reach http://p:9090 (error_rate);"), "\(failed.reason)")
+        #expect(
+            failed.ready == false && failed.reason.hasPrefix("query failed: candidate: cannot reach http://p:9090 (error_rate);"), "\(failed.reason)")
         var down = readings([], [], error: "cannot reach http://p:9090: connection refused")
         down.requestsError = "cannot reach http://p:9090: connection refused"
         #expect(down.errorSummary == "cannot reach http://p:9090: connection refused (every query)", "a server that is down is one line")
         let uncounted = judge.analyze(step: 0, at: 10, readings: readings([0.01], [0.01], requests: nil))
-        #expect(uncounted.ready == false && uncounted.reason.contains("requests_query returned no data") && uncounted.reason.contains("counts unknown"))
+        #expect(
+            uncounted.ready == false && uncounted.reason.contains("requests_query returned no data") && uncounted.reason.contains("counts unknown"))
         let few = judge.analyze(step: 0, at: 10, readings: readings([0.01], [0.01], requests: 5))
         #expect(few.ready == false && few.reason.contains("need 20 requests per arm"))
     }
@@ -129,7 +137,8 @@ struct PrometheusJudgingTests {
         var judge = ThresholdJudge(spec: spec(.threshold, [check]))
         let a = judge.analyze(step: 0, at: 10, readings: readings([100, 100, 100], [100, 130, 100], metric: .latencyP95))
         #expect(a.results.first?.candidate == 130, "max of the series")
-        #expect(MetricReadings.reduce([1, 2, 6], .mean) == 3 && MetricReadings.reduce([1, 2, 6], .last) == 6 && MetricReadings.reduce([], .min) == nil)
+        #expect(
+            MetricReadings.reduce([1, 2, 6], .mean) == 3 && MetricReadings.reduce([1, 2, 6], .last) == 6 && MetricReadings.reduce([], .min) == nil)
     }
 
     @Test func aCriticalEventReportedByPrometheusRollsBack() {
@@ -163,7 +172,8 @@ struct PrometheusJudgingTests {
         #expect(canary.metrics[0].query?.expr.contains("offset {{resolution}}") == true, "a range query's points are buckets")
         #expect(canary.metrics[1].query?.kind == .range && canary.metrics[1].query?.expr.contains("{{version}}") == true)
         #expect(canary.metrics[2].query?.kind == .instant, "an explicit query_type stays")
-        #expect(canary.proxy.meter == ProxySpec.Meter(baseline: .init(host: "127.0.0.1", port: 8481), candidate: .init(host: "127.0.0.1", port: 8482)))
+        #expect(
+            canary.proxy.meter == ProxySpec.Meter(baseline: .init(host: "127.0.0.1", port: 8481), candidate: .init(host: "127.0.0.1", port: 8482)))
         #expect(canary.traffic.target == "http://127.0.0.1:8480")
         #expect(s.secretVariables.contains("PROM_TOKEN"))
     }
@@ -174,7 +184,9 @@ struct PrometheusJudgingTests {
 /// seeing those requests one by one.
 struct SequentialOnCountsTests {
     func spec(_ check: MetricCheck) -> CanarySpec {
-        var s = CanarySpec(traffic: TrafficSpec(source: .external, rate: 0, dataset: "d"), steps: [CanaryStep(weight: 20, bake: 30)], metrics: [check], minSamples: 20)
+        var s = CanarySpec(
+            traffic: TrafficSpec(source: .external, rate: 0, dataset: "d"), steps: [CanaryStep(weight: 20, bake: 30)], metrics: [check],
+            minSamples: 20)
         s.judge.kind = .sequential
         return s
     }
@@ -204,7 +216,9 @@ struct SequentialOnCountsTests {
                 let errors = now.1 - before.1, total = now.0 - before.0
                 // Interleaved, as requests arrive: the order must not matter.
                 for k in 0..<total {
-                    judge.observe(Observation(variant: variant, latencyMs: 100, status: k < errors ? 500 : 200, failed: k < errors), weight: 20, at: Double(10 * i))
+                    judge.observe(
+                        Observation(variant: variant, latencyMs: 100, status: k < errors ? 500 : 200, failed: k < errors), weight: 20,
+                        at: Double(10 * i))
                 }
             }
             previous = s
@@ -268,7 +282,10 @@ struct SequentialOnCountsTests {
         #expect(throws: InvalidInput.self) {
             try SpecLoader.parse(base + "    - { metric: latency_p95, max_ratio: 1.2 }\n", file: "s.yaml", directory: dir)
         }
-        #expect { try SpecLoader.parse(base.replacingOccurrences(of: "max_increase: 0.01 }", with: "max_increase: 0.01, query: 'up' }"), file: "s.yaml", directory: dir) } throws: {
+        #expect {
+            try SpecLoader.parse(
+                base.replacingOccurrences(of: "max_increase: 0.01 }", with: "max_increase: 0.01, query: 'up' }"), file: "s.yaml", directory: dir)
+        } throws: {
             "\($0)".contains("counts errors with metrics_source's errors_query")
         }
     }

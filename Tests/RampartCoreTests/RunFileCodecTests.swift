@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RampartCore
 
 struct RunFileCodecTests {
@@ -10,24 +11,50 @@ struct RunFileCodecTests {
         git: GitInfo(commit: "abc", dirty: true), operator: "ada", host: "h", startedAt: "2026-11-27T10:00:00Z", seed: 42, rampartVersion: "0.1.0")
 
     static let sampleEvents: [RunEvent] = [
-        RunEvent(t: 0, .runStarted(RunStarted(pipeline: "p", baseline: "m@1", candidate: "m@2", stages: ["build", "canary"], seed: 42, operator: "ada"))),
+        RunEvent(
+            t: 0, .runStarted(RunStarted(pipeline: "p", baseline: "m@1", candidate: "m@2", stages: ["build", "canary"], seed: 42, operator: "ada"))),
         RunEvent(t: 0, .stage(StageChange(stage: "build", state: .running))),
         RunEvent(t: 0.5, .buildStep(BuildStepResult(name: "b", exitCode: 0, timedOut: false, duration: 0.5, output: ["ok"]))),
-        RunEvent(t: 1, .gate(GateResult(name: "g", kind: .golden, items: 3, candidateErrors: 0, baselineErrors: 1, checks: [
-            GateCheck(threshold: "min_score", measure: "token_f1 mean", candidate: 0.9, baseline: 0.8, interval: Interval(low: 0.85, high: 0.95), method: "bootstrap-2000", n: 3, limit: 0.8, comparison: .atLeast, test: PairedTests.Result(statistic: 1, pValue: 0.5, method: "wilcoxon-exact", n: 3))
-        ]))),
+        RunEvent(
+            t: 1,
+            .gate(
+                GateResult(
+                    name: "g", kind: .golden, items: 3, candidateErrors: 0, baselineErrors: 1,
+                    checks: [
+                        GateCheck(
+                            threshold: "min_score", measure: "token_f1 mean", candidate: 0.9, baseline: 0.8,
+                            interval: Interval(low: 0.85, high: 0.95), method: "bootstrap-2000", n: 3, limit: 0.8, comparison: .atLeast,
+                            test: PairedTests.Result(statistic: 1, pValue: 0.5, method: "wilcoxon-exact", n: 3))
+                    ]))),
         RunEvent(t: 2, .canaryStep(CanaryStepStarted(index: 0, count: 2, step: CanaryStep(weight: 5, bake: 30, minRequests: 10)))),
         RunEvent(t: 2, .weight(WeightChange(from: 0, to: 5, reason: "step 1 of 2"))),
-        RunEvent(t: 7, .metrics(MetricsSnapshot(step: 0, weight: 5, baseline: ArmMetrics(requests: 10, errors: 0, latencyP50: 100), candidate: ArmMetrics(), candidateTotal: 0))),
-        RunEvent(t: 12, .analysis(CanaryAnalysis(step: 0, results: [MetricResult(metric: .quality, baseline: 0.9, candidate: nil, limit: nil, status: .noData, consecutiveFailures: 0)], decision: .continue, reason: "gathering data"))),
-        RunEvent(t: 13, .operatorAction(OperatorAction(command: OperatorCommand(.rollback, operator: "ada", reason: "p95 \"looks\" off"), accepted: true, note: "rolling back"))),
+        RunEvent(
+            t: 7,
+            .metrics(
+                MetricsSnapshot(
+                    step: 0, weight: 5, baseline: ArmMetrics(requests: 10, errors: 0, latencyP50: 100), candidate: ArmMetrics(), candidateTotal: 0))),
+        RunEvent(
+            t: 12,
+            .analysis(
+                CanaryAnalysis(
+                    step: 0,
+                    results: [MetricResult(metric: .quality, baseline: 0.9, candidate: nil, limit: nil, status: .noData, consecutiveFailures: 0)],
+                    decision: .continue, reason: "gathering data"))),
+        RunEvent(
+            t: 13,
+            .operatorAction(
+                OperatorAction(
+                    command: OperatorCommand(.rollback, operator: "ada", reason: "p95 \"looks\" off"), accepted: true, note: "rolling back"))),
         RunEvent(t: 13, .notification(NotificationSent(channel: "file:/x", trigger: .rolledBack, delivered: false, error: "disk full"))),
         RunEvent(t: 13, .finished(RunFinished(outcome: .rolledBack, reason: "rolled back by ada"))),
     ]
 
     func file(_ events: [RunEvent], outcome: Bool = true) throws -> String {
         var lines = [try RunFileCodec.line(header: header)] + (try events.map { try RunFileCodec.line(event: $0) })
-        if outcome { lines.append(try RunFileCodec.line(outcome: RunOutcomeRecord(t: 13, outcome: .rolledBack, reason: "r", finishedAt: "2026-11-27T10:00:13Z"))) }
+        if outcome {
+            lines.append(
+                try RunFileCodec.line(outcome: RunOutcomeRecord(t: 13, outcome: .rolledBack, reason: "r", finishedAt: "2026-11-27T10:00:13Z")))
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -72,7 +99,10 @@ struct RunFileCodecTests {
             let d = (error as? InvalidInput)?.diagnostics.first
             return d?.line == 3 && d?.message.hasPrefix("corrupt line") == true
         }
-        let newer = try RunFileCodec.line(header: RunHeader(format: 99, pipeline: "p", specFile: "s", specSHA256: "x", baseline: header.baseline, candidate: header.candidate, git: nil, operator: "a", host: "h", startedAt: "t", seed: 1, rampartVersion: "9"))
+        let newer = try RunFileCodec.line(
+            header: RunHeader(
+                format: 99, pipeline: "p", specFile: "s", specSHA256: "x", baseline: header.baseline, candidate: header.candidate, git: nil,
+                operator: "a", host: "h", startedAt: "t", seed: 1, rampartVersion: "9"))
         #expect { try RunFileCodec.parse(newer + "\n", file: "run.jsonl") } throws: { error in
             (error as? InvalidInput)?.diagnostics.first?.message.contains("format 99 is newer") == true
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RampartCore
 
 /// ROUGE against Google's rouge-score and BLEU against sacrebleu, within 1e-6, on the fixtures
@@ -17,9 +18,10 @@ struct ScorerAgreementTests {
     static let cases: [Case] = {
         let json = try! loadJSON(Paths.fixture("reference/scorers-reference.json"))
         return (json["cases"] as! [[String: Any]]).map {
-            Case(candidate: $0["candidate"] as! String, references: $0["references"] as! [String],
-                 rouge: $0["rouge"] as! [String: [String: Double]], bleu: ($0["bleu"] as! [String: Any]).mapValues { ($0 as! NSNumber).doubleValue },
-                 tokens13a: $0["tokens_13a"] as! [String])
+            Case(
+                candidate: $0["candidate"] as! String, references: $0["references"] as! [String],
+                rouge: $0["rouge"] as! [String: [String: Double]], bleu: ($0["bleu"] as! [String: Any]).mapValues { ($0 as! NSNumber).doubleValue },
+                tokens13a: $0["tokens_13a"] as! [String])
         }
     }()
 

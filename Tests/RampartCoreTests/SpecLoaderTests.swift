@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RampartCore
 
 /// Each fixture in Fixtures/specs ends with `# expect: LINE:COL PATH | MESSAGE` lines naming

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RampartCore
 
 /// Checked against scipy (Fixtures/reference/scipy-intervals.json, made by generate.py).

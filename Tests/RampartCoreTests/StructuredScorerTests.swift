@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RampartCore
 
 struct StructuredScorerTests {
@@ -43,6 +44,7 @@ struct StructuredScorerTests {
         #expect(ScoreMetric.regex.score(candidate: "x", references: [], parameters: .init(pattern: "(")).signature.contains("invalid"))
         #expect(ScoreMetric.json.score(candidate: "{\"a\": 1}", references: []).score == 1)
         #expect(ScoreMetric.json.score(candidate: "{a: 1}", references: []).score == 0)
-        #expect(ScoreMetric.json.score(candidate: "{\"status\": \"x\"}", references: [], parameters: .init(schema: schema)).extras["schema_errors"] == 2)
+        #expect(
+            ScoreMetric.json.score(candidate: "{\"status\": \"x\"}", references: [], parameters: .init(schema: schema)).extras["schema_errors"] == 2)
     }
 }

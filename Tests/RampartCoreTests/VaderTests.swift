@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RampartCore
 
 /// VADER against vaderSentiment 3.3.2 (unrounded), on Fixtures/reference/vader-reference.json.
@@ -12,8 +13,9 @@ struct VaderTests {
     static let cases: [Case] = {
         let json = try! loadJSON(Paths.fixture("reference/vader-reference.json"))
         return (json["cases"] as! [[String: Any]]).map {
-            Case(text: $0["text"] as! String, neg: ($0["neg"] as! NSNumber).doubleValue, neu: ($0["neu"] as! NSNumber).doubleValue,
-                 pos: ($0["pos"] as! NSNumber).doubleValue, compound: ($0["compound"] as! NSNumber).doubleValue)
+            Case(
+                text: $0["text"] as! String, neg: ($0["neg"] as! NSNumber).doubleValue, neu: ($0["neu"] as! NSNumber).doubleValue,
+                pos: ($0["pos"] as! NSNumber).doubleValue, compound: ($0["compound"] as! NSNumber).doubleValue)
         }
     }()
 

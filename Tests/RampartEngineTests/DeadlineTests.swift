@@ -1,9 +1,10 @@
 import Foundation
 import RampartCore
-@testable import RampartEngine
 import RampartNet
 import Synchronization
 import Testing
+
+@testable import RampartEngine
 
 /// A server that accepts a request and then says nothing must not hold Rampart past the
 /// timeout the spec gives: a gate's model call, a webhook, a Prometheus query.

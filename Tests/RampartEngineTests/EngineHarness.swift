@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import RampartCore
 @testable import RampartEngine
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RampartCore
 @testable import RampartEngine
 
@@ -260,7 +261,8 @@ struct SecretRedactionTests {
         setenv("RAMPART_TEST_JUDGE_CREDENTIAL", "cred-abcdefgh12345678", 1)
         var h = try Harness { spec in
             spec.build = [BuildStepSpec(name: "leaky", run: "echo token=$RAMPART_TEST_DEPLOY_TOKEN cred=$RAMPART_TEST_JUDGE_CREDENTIAL", timeout: 10)]
-            spec.judge = JudgeSpec(endpoint: EndpointSpec(baseURL: "http://127.0.0.1:9/v1", model: "m", apiKeyEnv: "RAMPART_TEST_JUDGE_CREDENTIAL"), rubric: "r")
+            spec.judge = JudgeSpec(
+                endpoint: EndpointSpec(baseURL: "http://127.0.0.1:9/v1", model: "m", apiKeyEnv: "RAMPART_TEST_JUDGE_CREDENTIAL"), rubric: "r")
             spec.canary = nil
         }
         h.seed = 42

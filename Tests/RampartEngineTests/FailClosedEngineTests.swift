@@ -1,10 +1,11 @@
 import Foundation
-import Synchronization
+import RampartNet
 import RampartTestSupport
+import Synchronization
 import Testing
+
 @testable import RampartCore
 @testable import RampartEngine
-import RampartNet
 
 /// A provider whose answers fail by rule: for chosen items (by id) or for everything, with a
 /// given failure. Counts its calls.
@@ -30,7 +31,9 @@ final class FailingProvider: ModelProvider {
 struct FailClosedEngineTests {
     func engine(_ inputs: PipelineInputs, candidate: any ModelProvider, baseline: (any ModelProvider)? = nil) -> Engine {
         func sim(_ v: VariantSpec, _ variant: Variant) -> any ModelProvider {
-            SimProvider(profile: v.sim, systemPrompt: inputs.files[v.promptTemplate ?? ""] ?? "", seed: 42, variant: variant, model: v.model, version: v.version)
+            SimProvider(
+                profile: v.sim, systemPrompt: inputs.files[v.promptTemplate ?? ""] ?? "", seed: 42, variant: variant, model: v.model,
+                version: v.version)
         }
         return Engine(
             inputs: inputs, clock: VirtualClock(), options: RunOptions(seed: 42, operator: "t"),
@@ -39,7 +42,8 @@ struct FailClosedEngineTests {
 
     func sim(_ inputs: PipelineInputs, _ variant: Variant) -> any ModelProvider {
         let v = variant == .candidate ? inputs.spec.candidate : inputs.spec.baseline
-        return SimProvider(profile: v.sim, systemPrompt: inputs.files[v.promptTemplate ?? ""] ?? "", seed: 42, variant: variant, model: v.model, version: v.version)
+        return SimProvider(
+            profile: v.sim, systemPrompt: inputs.files[v.promptTemplate ?? ""] ?? "", seed: 42, variant: variant, model: v.model, version: v.version)
     }
 
     @Test func aFewFailedItemsMakeTheGateErrorUnlessMaxErrorRateAllowsThem() async throws {
@@ -69,7 +73,9 @@ struct FailClosedEngineTests {
 
     @Test func aDeadEndpointIsNeverAPassInAnyGateKind() async throws {
         let inputs = try Harness().inputs
-        let dead = FailingProvider(sim(inputs, .candidate)) { _ in RequestFailure(.unreachable, message: "cannot reach 127.0.0.1:9: connection refused") }
+        let dead = FailingProvider(sim(inputs, .candidate)) { _ in
+            RequestFailure(.unreachable, message: "cannot reach 127.0.0.1:9: connection refused")
+        }
         let reports = await engine(inputs, candidate: dead).evaluateGates()
         #expect(Set(reports.map(\.result.kind)) == [.golden, .guardrail, .injection, .tone])
         for r in reports {
@@ -97,10 +103,14 @@ struct FailClosedEngineTests {
         let weights = bodies.compactMap { if case .weight(let w) = $0 { w } else { nil } }
         #expect(weights.last?.to == 0)
         #expect(!weights.contains { $0.to > 10 }, "the ramp never moved past the first step")
-        let held = bodies.contains { if case .stage(let s) = $0, s.state == .paused, s.reason?.hasPrefix("EVIDENCE BROKEN") == true { true } else { false } }
+        let held = bodies.contains {
+            if case .stage(let s) = $0, s.state == .paused, s.reason?.hasPrefix("EVIDENCE BROKEN") == true { true } else { false }
+        }
         #expect(held, "the ramp was held first, with an event that says the evidence is broken")
         let finished = bodies.compactMap { if case .finished(let f) = $0 { f } else { nil } }.last
-        #expect(finished?.reason.contains("EVIDENCE BROKEN at step 1 (10%): not one successful request in the interval") == true, "\(finished?.reason ?? "")")
+        #expect(
+            finished?.reason.contains("EVIDENCE BROKEN at step 1 (10%): not one successful request in the interval") == true,
+            "\(finished?.reason ?? "")")
     }
 
     @Test func aSharedBlipThatClearsLetsTheCanaryGoOn() async throws {
@@ -113,10 +123,13 @@ struct FailClosedEngineTests {
         let counter = Mutex(0)
         let blip: @Sendable (ModelRequest) -> RequestFailure? = { r in
             guard r.stream == "canary" else { return nil }
-            let n = counter.withLock { c -> Int in c += 1; return c }
+            let n = counter.withLock { c -> Int in
+                c += 1; return c
+            }
             return n < 600 ? .http(status: 503, message: "provider incident") : nil
         }
-        let e = engine(inputs, candidate: FailingProvider(sim(inputs, .candidate), fails: blip), baseline: FailingProvider(sim(inputs, .baseline), fails: blip))
+        let e = engine(
+            inputs, candidate: FailingProvider(sim(inputs, .candidate), fails: blip), baseline: FailingProvider(sim(inputs, .baseline), fails: blip))
         let outcome = await e.run()
         let bodies = e.bus.events.map(\.body)
         let resumed = bodies.contains { if case .stage(let s) = $0, s.reason?.hasPrefix("evidence sound again") == true { true } else { false } }
@@ -134,13 +147,17 @@ struct EchoedSecretTests {
         let server = try await HTTPServer.start(.tcp(host: "127.0.0.1", port: 0)) { request in
             let auth = request.header("Authorization") ?? ""
             let bare = auth.replacingOccurrences(of: "Bearer sk-echo-", with: "")
-            return .json(200, #"{"choices":[{"index":0,"message":{"role":"assistant","content":"you sent \#(auth) (\#(bare))"}}],"usage":{"prompt_tokens":1,"completion_tokens":1}}"#)
+            return .json(
+                200,
+                #"{"choices":[{"index":0,"message":{"role":"assistant","content":"you sent \#(auth) (\#(bare))"}}],"usage":{"prompt_tokens":1,"completion_tokens":1}}"#
+            )
         }
         var inputs = try Harness().inputs
         inputs.spec.gates = inputs.spec.gates.filter { $0.kind == .golden }
         inputs.spec.gates[0].samples = 1
         inputs.spec.candidate.provider = .openai
-        inputs.spec.candidate.openai = OpenAIVariantSpec(endpoint: EndpointSpec(baseURL: "http://127.0.0.1:\(server.port ?? 0)/v1", model: "m", apiKeyEnv: "RAMPART_TEST_ECHO_KEY"))
+        inputs.spec.candidate.openai = OpenAIVariantSpec(
+            endpoint: EndpointSpec(baseURL: "http://127.0.0.1:\(server.port ?? 0)/v1", model: "m", apiKeyEnv: "RAMPART_TEST_ECHO_KEY"))
         let cachePath = Paths.temporaryDirectory() + "/cache.jsonl"
         var options = RunOptions(seed: 42, operator: "t", cache: ResponseCache(path: cachePath))
         options.environment = ProcessInfo.processInfo.environment
@@ -150,7 +167,9 @@ struct EchoedSecretTests {
         let cache = try String(contentsOfFile: cachePath, encoding: .utf8)
         #expect(cache.contains("[REDACTED]"))
         #expect(!cache.contains("abcdefghijklmnopqrstu"), "neither the key nor its unprefixed form")
-        let json = String(decoding: try EvalReports.json(pipeline: "p", candidate: "c", baseline: "b", seed: 1, gates: inputs.spec.gates, reports: [report]), as: UTF8.self)
+        let json = String(
+            decoding: try EvalReports.json(pipeline: "p", candidate: "c", baseline: "b", seed: 1, gates: inputs.spec.gates, reports: [report]),
+            as: UTF8.self)
         let junit = EvalReports.junit(pipeline: "p", reports: [report])
         #expect(!json.contains("abcdefghijklmnopqrstu") && !junit.contains("abcdefghijklmnopqrstu"))
         await server.stop()

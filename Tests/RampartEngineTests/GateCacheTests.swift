@@ -1,7 +1,8 @@
 import Foundation
-import Synchronization
 import RampartTestSupport
+import Synchronization
 import Testing
+
 @testable import RampartCore
 @testable import RampartEngine
 
@@ -21,7 +22,10 @@ final class CountingProvider: ModelProvider {
 struct GateCacheTests {
     func engine(_ inputs: PipelineInputs, cache: ResponseCache?, seed: UInt64 = 42) -> (Engine, CountingProvider, CountingProvider) {
         func sim(_ v: VariantSpec, _ variant: Variant) -> CountingProvider {
-            CountingProvider(SimProvider(profile: v.sim, systemPrompt: inputs.files[v.promptTemplate ?? ""] ?? "", seed: seed, variant: variant, model: v.model, version: v.version))
+            CountingProvider(
+                SimProvider(
+                    profile: v.sim, systemPrompt: inputs.files[v.promptTemplate ?? ""] ?? "", seed: seed, variant: variant, model: v.model,
+                    version: v.version))
         }
         let b = sim(inputs.spec.baseline, .baseline), c = sim(inputs.spec.candidate, .candidate)
         let e = Engine(inputs: inputs, clock: VirtualClock(), options: RunOptions(seed: seed, operator: "t", cache: cache), baseline: b, candidate: c)
@@ -86,7 +90,9 @@ final class FlakyProvider: ModelProvider {
         self.failFirstAttempt = failFirstAttempt
     }
     func complete(_ request: ModelRequest) async -> ModelResponse {
-        state.withLock { $0.inFlight += 1; $0.calls += 1; $0.peak = max($0.peak, $0.inFlight) }
+        state.withLock {
+            $0.inFlight += 1; $0.calls += 1; $0.peak = max($0.peak, $0.inFlight)
+        }
         defer { state.withLock { $0.inFlight -= 1 } }
         await Task.yield()
         if failFirstAttempt && !request.stream.contains(":retry") {
@@ -101,10 +107,14 @@ struct GateConcurrencyTests {
         var inputs = try Harness().inputs
         edit(&inputs.spec)
         func sim(_ v: VariantSpec, _ variant: Variant) -> any ModelProvider {
-            SimProvider(profile: v.sim, systemPrompt: inputs.files[v.promptTemplate ?? ""] ?? "", seed: 42, variant: variant, model: v.model, version: v.version)
+            SimProvider(
+                profile: v.sim, systemPrompt: inputs.files[v.promptTemplate ?? ""] ?? "", seed: 42, variant: variant, model: v.model,
+                version: v.version)
         }
         let candidate = FlakyProvider(sim(inputs.spec.candidate, .candidate), failFirstAttempt: flaky)
-        let engine = Engine(inputs: inputs, clock: VirtualClock(), options: RunOptions(seed: 42, operator: "t"), baseline: sim(inputs.spec.baseline, .baseline), candidate: candidate)
+        let engine = Engine(
+            inputs: inputs, clock: VirtualClock(), options: RunOptions(seed: 42, operator: "t"), baseline: sim(inputs.spec.baseline, .baseline),
+            candidate: candidate)
         return (await engine.evaluateGates(), candidate)
     }
 

@@ -1,9 +1,10 @@
 import Foundation
-@testable import RampartCore
-@testable import RampartEngine
 import RampartNet
 import RampartTestSupport
 import Testing
+
+@testable import RampartCore
+@testable import RampartEngine
 
 /// The end-to-end case: examples/prometheus-nginx.yaml, run in real time against a real
 /// nginx that splits the traffic (rewritten, checked and reloaded by the nginx router) and a real
@@ -59,10 +60,12 @@ import Testing
         inputs.spec.notify = []
         if let e = candidateErrors { inputs.spec.candidate.sim.errorRate = e }
         var canary = try #require(inputs.spec.canary)
-        canary.router = .nginx(NginxRouterSpec(
-            path: nginx.dir + "/upstream.conf", upstream: "support_bot", baseline: baselineMeter, candidate: candidateMeter,
-            test: nginx.control + " -t", reload: nginx.control + " -s reload", timeout: 60))
-        canary.proxy.meter = ProxySpec.Meter(baseline: .init(host: "127.0.0.1", port: meterPorts.0), candidate: .init(host: "127.0.0.1", port: meterPorts.1))
+        canary.router = .nginx(
+            NginxRouterSpec(
+                path: nginx.dir + "/upstream.conf", upstream: "support_bot", baseline: baselineMeter, candidate: candidateMeter,
+                test: nginx.control + " -t", reload: nginx.control + " -s reload", timeout: 60))
+        canary.proxy.meter = ProxySpec.Meter(
+            baseline: .init(host: "127.0.0.1", port: meterPorts.0), candidate: .init(host: "127.0.0.1", port: meterPorts.1))
         canary.traffic.target = "http://127.0.0.1:\(nginx.port)"
         canary.traffic.rate = 40
         var source = PrometheusSourceSpec(url: prometheus.url)
@@ -76,9 +79,17 @@ import Testing
         // (its smallest two-sided p with four is 2/70), so it passes on too little data; a longer
         // first step gives it enough 1 s points even when a loaded machine scrapes late.
         let firstBake: Double = judge == .kayenta ? 16 : 8
-        canary.steps = [CanaryStep(weight: 20, bake: firstBake, minRequests: 30, timeout: 60), CanaryStep(weight: 50, bake: 6, minRequests: 60, timeout: 40)]
+        canary.steps = [
+            CanaryStep(weight: 20, bake: firstBake, minRequests: 30, timeout: 60), CanaryStep(weight: 50, bake: 6, minRequests: 60, timeout: 40),
+        ]
         let kind: MetricQuery.Kind = judge == .kayenta ? .range : .instant
-        canary.metrics = judge == .sequential ? [MetricCheck(metric: .errorRate, maxIncrease: 0.05)] : [MetricCheck(metric: .errorRate, maxIncrease: 0.05), MetricCheck(metric: .latencyP95, maxRatio: 2), MetricCheck(metric: .tokensPerRequest, maxRatio: 1.6)]
+        canary.metrics =
+            judge == .sequential
+            ? [MetricCheck(metric: .errorRate, maxIncrease: 0.05)]
+            : [
+                MetricCheck(metric: .errorRate, maxIncrease: 0.05), MetricCheck(metric: .latencyP95, maxRatio: 2),
+                MetricCheck(metric: .tokensPerRequest, maxRatio: 1.6),
+            ]
             .map { c in
                 var c = c
                 guard judge != .sequential else { return c }
@@ -112,7 +123,8 @@ import Testing
         let share = Double(at20.candidate) / Double(at20.baseline + at20.candidate)
         #expect(at20.candidate >= 10 && abs(share - 0.2) < 0.1, "candidate \(at20.candidate) of \(at20.baseline + at20.candidate) at 20%")
         #expect(r.routerReports.map(\.weight) == [20, 50, 100] && r.routerReports.allSatisfy(\.ok))
-        #expect(r.upstreamFile.contains("candidate at 100%") && r.upstreamFile.contains("\n    server 127.0.0.1:") && r.upstreamFile.contains(" down;"))
+        #expect(
+            r.upstreamFile.contains("candidate at 100%") && r.upstreamFile.contains("\n    server 127.0.0.1:") && r.upstreamFile.contains(" down;"))
     }
 
     @Test func aFailingCandidateIsRolledBackByKayentaOnPrometheusSeries() async throws {
@@ -138,7 +150,9 @@ import Testing
         // to an interval (fewer), and requests finishing after the engine's last tick reach
         // Prometheus but no recorded batch (a few more).
         let served = r.observed(at: 20)
-        #expect(e.nCandidate > 0 && e.nCandidate <= served.candidate + max(10, served.candidate / 4), "\(e.nCandidate) counted, \(served.candidate) served")
+        #expect(
+            e.nCandidate > 0 && e.nCandidate <= served.candidate + max(10, served.candidate / 4),
+            "\(e.nCandidate) counted, \(served.candidate) served")
         #expect(e.nBaseline <= served.baseline + max(20, served.baseline / 4), "\(e.nBaseline) counted, \(served.baseline) served")
         #expect(r.upstreamFile.contains("candidate at 0%"))
     }

@@ -1,9 +1,10 @@
 import Foundation
 import RampartCore
-@testable import RampartEngine
 import RampartNet
 import RampartTestSupport
 import Testing
+
+@testable import RampartEngine
 
 /// The nginx router against a real nginx on loopback (installed by `make test`): it renders the
 /// upstream block, nginx checks and reloads it, and traffic through nginx follows the weight.
@@ -21,7 +22,8 @@ import Testing
     @Test func aRealNginxSplitsTrafficByTheRoutersWeight() async throws {
         let b = try await HTTPServer.start(.tcp(host: "127.0.0.1", port: 0)) { _ in .plain(200, "baseline") }
         let c = try await HTTPServer.start(.tcp(host: "127.0.0.1", port: 0)) { _ in .plain(200, "candidate") }
-        let initial = NginxRouter.render(upstream: "app", baseline: "127.0.0.1:\(b.port!)", candidate: "127.0.0.1:\(c.port!)", percent: 0, at: "start")
+        let initial = NginxRouter.render(
+            upstream: "app", baseline: "127.0.0.1:\(b.port!)", candidate: "127.0.0.1:\(c.port!)", percent: 0, at: "start")
         let nginx = try await NginxDaemon.start(upstream: initial, proxyTo: "app")
         defer { nginx.stop() }
         let dir = nginx.dir, port = nginx.port, ctl = nginx.control

@@ -1,9 +1,10 @@
 import Foundation
-import Testing
+import RampartTestSupport
 import Synchronization
+import Testing
+
 @testable import RampartCore
 @testable import RampartEngine
-import RampartTestSupport
 
 @Suite(.serialized)
 struct OpenAICompatibleTests {
@@ -16,7 +17,9 @@ struct OpenAICompatibleTests {
     @Test func theJudgeScoresAndExplains() async throws {
         let s = try await server()
         let judge = LLMJudge(client: client(s), model: "judge-good", rubric: "Correct and polite.")
-        #expect(await judge.judge(question: "Return window?", reference: "30 days", answer: "30 days.") == .scored(score: 0.9, reason: "Accurate and courteous."))
+        #expect(
+            await judge.judge(question: "Return window?", reference: "30 days", answer: "30 days.")
+                == .scored(score: 0.9, reason: "Accurate and courteous."))
         let fenced = LLMJudge(client: client(s), model: "judge-fenced", rubric: "r")
         #expect(await fenced.judge(question: "q", reference: nil, answer: "a") == .scored(score: 0.4, reason: "Misses the refund window."))
     }
@@ -57,8 +60,12 @@ struct OpenAICompatibleTests {
 
     func judgeInputs(_ s: LiteLLMServer, model: String, maxCalls: Int = 1000) throws -> PipelineInputs {
         var inputs = try Harness().inputs
-        inputs.spec.judge = JudgeSpec(endpoint: EndpointSpec(baseURL: s.baseURL.absoluteString, model: model, apiKeyEnv: LiteLLMServer.keyVariable, timeout: 30), rubric: "Correct, complete and polite.", maxCalls: maxCalls)
-        var gate = GateSpec(name: "judged", kind: .golden, dataset: inputs.spec.gates[0].dataset, metric: .llmJudge, samples: 1, thresholds: GateThresholds(minScore: 0.8))
+        inputs.spec.judge = JudgeSpec(
+            endpoint: EndpointSpec(baseURL: s.baseURL.absoluteString, model: model, apiKeyEnv: LiteLLMServer.keyVariable, timeout: 30),
+            rubric: "Correct, complete and polite.", maxCalls: maxCalls)
+        var gate = GateSpec(
+            name: "judged", kind: .golden, dataset: inputs.spec.gates[0].dataset, metric: .llmJudge, samples: 1,
+            thresholds: GateThresholds(minScore: 0.8))
         gate.concurrency = 4
         inputs.spec.gates = [gate]
         return inputs
@@ -86,7 +93,8 @@ struct OpenAICompatibleTests {
 
     @Test func theJudgeBudgetCapsCallsAndJudgedVerdictsAreCached() async throws {
         let s = try await server()
-        let capped = Engine(inputs: try judgeInputs(s, model: "judge-good", maxCalls: 10), clock: VirtualClock(), options: RunOptions(seed: 42, operator: "t"))
+        let capped = Engine(
+            inputs: try judgeInputs(s, model: "judge-good", maxCalls: 10), clock: VirtualClock(), options: RunOptions(seed: 42, operator: "t"))
         let report = try #require(await capped.evaluateGates().first)
         #expect(capped.judgeCallsLeft.withLock { $0 } == 0)
         #expect(report.result.verdict == .error)
@@ -94,9 +102,13 @@ struct OpenAICompatibleTests {
         #expect(report.result.errors?.first.message.contains("the judge's budget is spent (judge.max_calls 10)") == true)
         // With a cache, a second run spends no judge calls at all.
         let cache = Paths.temporaryDirectory() + "/cache.jsonl"
-        let first = Engine(inputs: try judgeInputs(s, model: "judge-good"), clock: VirtualClock(), options: RunOptions(seed: 42, operator: "t", cache: ResponseCache(path: cache)))
+        let first = Engine(
+            inputs: try judgeInputs(s, model: "judge-good"), clock: VirtualClock(),
+            options: RunOptions(seed: 42, operator: "t", cache: ResponseCache(path: cache)))
         _ = await first.evaluateGates()
-        let second = Engine(inputs: try judgeInputs(s, model: "judge-good", maxCalls: 1), clock: VirtualClock(), options: RunOptions(seed: 42, operator: "t", cache: ResponseCache(path: cache)))
+        let second = Engine(
+            inputs: try judgeInputs(s, model: "judge-good", maxCalls: 1), clock: VirtualClock(),
+            options: RunOptions(seed: 42, operator: "t", cache: ResponseCache(path: cache)))
         let again = try #require(await second.evaluateGates().first)
         #expect(again.result.verdict == .pass)
         #expect(second.judgeCallsLeft.withLock { $0 } == 1)
@@ -109,8 +121,12 @@ struct OpenAICompatibleTests {
 struct OpenAIProviderTests {
     func provider(_ model: String, retries: Int = 2, calls: CallCounter? = nil) async throws -> OpenAIProvider {
         let s = try await LiteLLMServer.running()
-        let spec = OpenAIVariantSpec(endpoint: EndpointSpec(baseURL: s.baseURL.absoluteString, model: model, apiKeyEnv: LiteLLMServer.keyVariable, timeout: 30), temperature: 0, maxTokens: 200, seed: 7)
-        let client = OpenAIClient(baseURL: s.baseURL, apiKeyVariable: LiteLLMServer.keyVariable, timeout: 30, retries: retries, sleep: { seconds in calls?.record(seconds) })
+        let spec = OpenAIVariantSpec(
+            endpoint: EndpointSpec(baseURL: s.baseURL.absoluteString, model: model, apiKeyEnv: LiteLLMServer.keyVariable, timeout: 30),
+            temperature: 0, maxTokens: 200, seed: 7)
+        let client = OpenAIClient(
+            baseURL: s.baseURL, apiKeyVariable: LiteLLMServer.keyVariable, timeout: 30, retries: retries, sleep: { seconds in calls?.record(seconds) }
+        )
         return OpenAIProvider(spec: spec, client: client)
     }
 
@@ -146,7 +162,8 @@ struct OpenAIProviderTests {
         inputs.spec.notify = []
         inputs.spec.gates = inputs.spec.gates.filter { $0.kind == .golden }
         inputs.spec.candidate.provider = .openai
-        inputs.spec.candidate.openai = OpenAIVariantSpec(endpoint: EndpointSpec(baseURL: s.baseURL.absoluteString, model: "support-bot-2025-09-14", apiKeyEnv: LiteLLMServer.keyVariable))
+        inputs.spec.candidate.openai = OpenAIVariantSpec(
+            endpoint: EndpointSpec(baseURL: s.baseURL.absoluteString, model: "support-bot-2025-09-14", apiKeyEnv: LiteLLMServer.keyVariable))
         let engine = Engine(inputs: inputs, clock: VirtualClock(), options: RunOptions(seed: 1, operator: "t"))
         let reports = await engine.evaluateGates()
         let golden = try #require(reports.first)

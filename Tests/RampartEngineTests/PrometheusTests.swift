@@ -1,10 +1,11 @@
 import Foundation
+import RampartTestSupport
+import Synchronization
+import Testing
+
 @testable import RampartCore
 @testable import RampartEngine
 @testable import RampartNet
-import Synchronization
-import RampartTestSupport
-import Testing
 
 /// The Prometheus metric source against a real Prometheus (Debian package, started by the test
 /// on loopback) that scrapes Rampart's meter listeners: the judge's numbers went through a real
@@ -17,7 +18,10 @@ import Testing
         return try await HTTPServer.start(.tcp(host: "127.0.0.1", port: 0)) { _ in
             let i = n.add(1, ordering: .relaxed).newValue
             if failEvery > 0 && i % failEvery == 0 { return .error(500, "boom") }
-            return .json(200, #"{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":10,"completion_tokens":20,"total_tokens":30}}"#)
+            return .json(
+                200,
+                #"{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":10,"completion_tokens":20,"total_tokens":30}}"#
+            )
         }
     }
 
@@ -26,7 +30,9 @@ import Testing
         defer { pool.shutdown() }
         let body = Array(#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#.utf8)
         for _ in 0..<n {
-            _ = try await pool.send(HTTPRequestMessage(method: "POST", uri: "/v1/chat/completions", headers: [("content-type", "application/json")], body: body), timeout: 5)
+            _ = try await pool.send(
+                HTTPRequestMessage(method: "POST", uri: "/v1/chat/completions", headers: [("content-type", "application/json")], body: body),
+                timeout: 5)
         }
     }
 
@@ -43,7 +49,8 @@ import Testing
         let latencies = Mutex<[Double]>([])
         let proxy = WeightedProxy(
             baseline: ProxyUpstream(pool: HTTPClientPool(host: "127.0.0.1", port: b.port!)),
-            candidate: ProxyUpstream(pool: HTTPClientPool(host: "127.0.0.1", port: c.port!))) { exchange in
+            candidate: ProxyUpstream(pool: HTTPClientPool(host: "127.0.0.1", port: c.port!))
+        ) { exchange in
             if exchange.observation.variant == .baseline { latencies.withLock { $0.append(exchange.observation.latencyMs / 1000) } }
         }
         let bm = try await proxy.serve(host: "127.0.0.1", port: 0, pinned: .baseline)
@@ -73,7 +80,9 @@ import Testing
         let r = await instant.read(stepStart: stepStart, now: Date())
         #expect(r.errors.isEmpty, "\(r.errors)")
         // Counter deltas since the step began: exact, where increase() would extrapolate.
-        #expect(r.baselineRequests == 100 && r.candidateRequests == 100, "\(String(describing: r.baselineRequests))/\(String(describing: r.candidateRequests))")
+        #expect(
+            r.baselineRequests == 100 && r.candidateRequests == 100,
+            "\(String(describing: r.baselineRequests))/\(String(describing: r.candidateRequests))")
         let errors = try #require(r.reading(.errorRate))
         #expect(errors.baseline == [0])
         let candidateErrors = try #require(errors.candidate.first)
@@ -91,7 +100,9 @@ import Testing
         #expect(p95 >= lower - 1e-9 && p95 <= upper + 1e-9, "Prometheus p95 \(p95) s; the 95th latency \(sorted[94]) s is in (\(lower), \(upper)]")
 
         // The threshold judge on these readings: 20% errors against 0% breaches max_ratio 2.
-        var spec = CanarySpec(traffic: TrafficSpec(source: .external, rate: 0, dataset: "d"), steps: [CanaryStep(weight: 10, bake: 1)], metrics: checks(.instant), failureLimit: 1, minSamples: 50)
+        var spec = CanarySpec(
+            traffic: TrafficSpec(source: .external, rate: 0, dataset: "d"), steps: [CanaryStep(weight: 10, bake: 1)], metrics: checks(.instant),
+            failureLimit: 1, minSamples: 50)
         spec.judge.kind = .threshold
         var judge = ThresholdJudge(spec: spec)
         let a = judge.analyze(step: 0, at: 5, readings: r)
@@ -112,7 +123,8 @@ import Testing
         #expect(!series.isEmpty && series.allSatisfy { abs($0 - 30) < 1e-6 }, "\(series)")
         var clock = MetricCheck(metric: .quality, min: 0)
         clock.query = MetricQuery(expr: "vector(0.9)", kind: .range)
-        let points = await PrometheusMetrics(spec: rangeSpec, checks: [clock], versions: versions, interval: 2, environment: [:])
+        let points =
+            await PrometheusMetrics(spec: rangeSpec, checks: [clock], versions: versions, interval: 2, environment: [:])
             .read(stepStart: Date().addingTimeInterval(-10), now: Date()).reading(.quality)?.baseline ?? []
         #expect((10...11).contains(points.count) && points.allSatisfy { $0 == 0.9 }, "10 s at 1 s resolution: \(points.count) points")
 
@@ -132,7 +144,9 @@ import Testing
 
         let port = try await Daemons.freePort()
         let down = PrometheusClient(baseURL: "http://127.0.0.1:\(port)", timeout: 2, token: nil)
-        await #expect { try await down.instant("up") } throws: { ($0 as! PrometheusResponse.Failure).message.hasPrefix("cannot reach http://127.0.0.1:\(port)") }
+        await #expect { try await down.instant("up") } throws: {
+            ($0 as! PrometheusResponse.Failure).message.hasPrefix("cannot reach http://127.0.0.1:\(port)")
+        }
 
         // Through the source: a failed query is an error on its metric, the others still read.
         var good = MetricCheck(metric: .errorRate, maxIncrease: 0.1)
@@ -216,7 +230,8 @@ import Testing
         inputs.spec.canary = canary
         let plane = try await DataPlane.start(inputs: inputs, seed: 1)
         let rollback = ScheduledCommand(at: 3, command: OperatorCommand(.rollback, operator: "ops", reason: "hung metrics"))
-        let engine = Engine(inputs: inputs, clock: WallClock(speed: 1), options: RunOptions(seed: 1, operator: "t", schedule: [rollback]), dataPlane: plane)
+        let engine = Engine(
+            inputs: inputs, clock: WallClock(speed: 1), options: RunOptions(seed: 1, operator: "t", schedule: [rollback]), dataPlane: plane)
         let outcome = await engine.run()
         await plane.stop()
         await silent.stop()

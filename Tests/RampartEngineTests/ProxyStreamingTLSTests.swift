@@ -1,9 +1,10 @@
 import Foundation
+import RampartTestSupport
 import Synchronization
 import Testing
+
 @testable import RampartCore
 @testable import RampartNet
-import RampartTestSupport
 
 /// The proxy in front of what real gateways are: streamed answers (LiteLLM's server-sent
 /// events) relayed chunk by chunk and measured, and https upstreams verified against a CA.
@@ -23,7 +24,8 @@ struct ProxyStreamingTLSTests {
     func chat(stream: Bool, usage: Bool = true) -> HTTPRequestMessage {
         let options = usage ? #","stream_options":{"include_usage":true}"# : ""
         let body = #"{"model":"rampart-load","messages":[{"role":"user","content":"How long do I have?"}],"stream":\#(stream)\#(options)}"#
-        return HTTPRequestMessage(method: "POST", uri: "/v1/chat/completions", headers: [("Content-Type", "application/json")], body: Array(body.utf8))
+        return HTTPRequestMessage(
+            method: "POST", uri: "/v1/chat/completions", headers: [("Content-Type", "application/json")], body: Array(body.utf8))
     }
 
     @Test func aStreamedAnswerIsRelayedChunkByChunkAndMeasured() async throws {
@@ -118,7 +120,8 @@ struct ProxyStreamingTLSTests {
     @Test func anHTTPSUpstreamIsReachedAndVerifiedAgainstItsCA() async throws {
         let (cert, key) = try await certificate()
         let tls = try HTTPServer.tlsContext(certificateFile: cert, keyFile: key)
-        let answer = #"{"choices":[{"index":0,"message":{"role":"assistant","content":"Over TLS."}}],"usage":{"prompt_tokens":3,"completion_tokens":2}}"#
+        let answer =
+            #"{"choices":[{"index":0,"message":{"role":"assistant","content":"Over TLS."}}],"usage":{"prompt_tokens":3,"completion_tokens":2}}"#
         let upstreamServer = try await HTTPServer.start(.tcp(host: "127.0.0.1", port: 0), tls: tls) { _ in .json(200, answer) }
         let url = "https://127.0.0.1:\(upstreamServer.port ?? 0)/v1"
 

@@ -24,7 +24,10 @@ final class FakeUpstream: Sendable {
     }
 
     static func chat(_ text: String = "ok", prompt: Int = 10, completion: Int = 20) -> HTTPResponseMessage {
-        .json(200, #"{"choices":[{"message":{"role":"assistant","content":\#(JSONText.quote(text))}}],"usage":{"prompt_tokens":\#(prompt),"completion_tokens":\#(completion)}}"#)
+        .json(
+            200,
+            #"{"choices":[{"message":{"role":"assistant","content":\#(JSONText.quote(text))}}],"usage":{"prompt_tokens":\#(prompt),"completion_tokens":\#(completion)}}"#
+        )
     }
 
     var pool: HTTPClientPool { HTTPClientPool(host: "127.0.0.1", port: port) }
@@ -40,11 +43,15 @@ final class Observed: Sendable {
 func chatRequest(user: String? = nil) -> HTTPRequestMessage {
     var headers: [(name: String, value: String)] = [("Content-Type", "application/json")]
     if let user { headers.append(("x-user-id", user)) }
-    return HTTPRequestMessage(method: "POST", uri: "/v1/chat/completions", headers: headers, body: Array(#"{"messages":[{"role":"user","content":"hi"}]}"#.utf8))
+    return HTTPRequestMessage(
+        method: "POST", uri: "/v1/chat/completions", headers: headers, body: Array(#"{"messages":[{"role":"user","content":"hi"}]}"#.utf8))
 }
 
 /// Sends `count` requests with at most `concurrency` in flight; returns the responses in order.
-func fire(_ count: Int, at pool: HTTPClientPool, concurrency: Int = 32, timeout: Double = 10, make: @escaping @Sendable (Int) -> HTTPRequestMessage = { _ in chatRequest() }) async -> [HTTPResponseMessage?] {
+func fire(
+    _ count: Int, at pool: HTTPClientPool, concurrency: Int = 32, timeout: Double = 10,
+    make: @escaping @Sendable (Int) -> HTTPRequestMessage = { _ in chatRequest() }
+) async -> [HTTPResponseMessage?] {
     var out = [HTTPResponseMessage?](repeating: nil, count: count)
     await withTaskGroup(of: (Int, HTTPResponseMessage?).self) { group in
         var next = 0
@@ -63,10 +70,14 @@ func fire(_ count: Int, at pool: HTTPClientPool, concurrency: Int = 32, timeout:
 }
 
 @Suite(.serialized) struct ProxyTests {
-    func proxy(_ b: FakeUpstream, _ c: FakeUpstream, sticky: String? = nil, timeout: Double = 10, pricing: Pricing = Pricing(), observed: Observed = Observed()) async throws -> (WeightedProxy, HTTPServer) {
+    func proxy(
+        _ b: FakeUpstream, _ c: FakeUpstream, sticky: String? = nil, timeout: Double = 10, pricing: Pricing = Pricing(),
+        observed: Observed = Observed()
+    ) async throws -> (WeightedProxy, HTTPServer) {
         let p = WeightedProxy(
             baseline: ProxyUpstream(pool: b.pool, pricing: pricing), candidate: ProxyUpstream(pool: c.pool, pricing: pricing),
-            stickyHeader: sticky, timeout: timeout) { observed.add($0) }
+            stickyHeader: sticky, timeout: timeout
+        ) { observed.add($0) }
         let server = try await p.serve(host: "127.0.0.1", port: 0)
         return (p, server)
     }
@@ -109,8 +120,12 @@ func fire(_ count: Int, at pool: HTTPClientPool, concurrency: Int = 32, timeout:
     }
 
     @Test func changingTheWeightUnderLoadDropsNoRequest() async throws {
-        let b = try await FakeUpstream { _ in try? await Task.sleep(for: .milliseconds(30)); return FakeUpstream.chat() }
-        let c = try await FakeUpstream { _ in try? await Task.sleep(for: .milliseconds(30)); return FakeUpstream.chat() }
+        let b = try await FakeUpstream { _ in
+            try? await Task.sleep(for: .milliseconds(30)); return FakeUpstream.chat()
+        }
+        let c = try await FakeUpstream { _ in
+            try? await Task.sleep(for: .milliseconds(30)); return FakeUpstream.chat()
+        }
         let observed = Observed()
         let (p, server) = try await proxy(b, c, observed: observed)
         let flipper = Task {
@@ -168,7 +183,9 @@ func fire(_ count: Int, at pool: HTTPClientPool, concurrency: Int = 32, timeout:
     }
 
     @Test func upstreamFaultsAreErrorsForTheirArmAndClientErrorsPassThrough() async throws {
-        let hung = try await FakeUpstream { _ in try? await Task.sleep(for: .seconds(5)); return FakeUpstream.chat() }
+        let hung = try await FakeUpstream { _ in
+            try? await Task.sleep(for: .seconds(5)); return FakeUpstream.chat()
+        }
         let malformed = try await FakeUpstream { _ in .plain(200, "<html>not json</html>") }
         let clientError = try await FakeUpstream { _ in .error(400, "bad request", type: "invalid_request_error") }
         let healthy = try await FakeUpstream { _ in FakeUpstream.chat() }

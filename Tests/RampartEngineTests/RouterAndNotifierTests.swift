@@ -1,9 +1,10 @@
 import Foundation
 import RampartCore
-@testable import RampartEngine
 import RampartNet
 import Synchronization
 import Testing
+
+@testable import RampartEngine
 
 @Suite struct RouterTests {
     @Test func theFileRouterWritesAWholeFlagDocumentEachTime() async throws {
@@ -96,7 +97,9 @@ final class WebhookReceiver: Sendable {
         #expect((object["text"] as? String)?.contains("[support-bot] rolled back: latency_p95 over its limit") == true)
         #expect(object["event"] as? String == "rolled_back")
         #expect(object["outcome"] as? String == "rolled_back")
-        #expect(WebhookNotifier(url: receiver.url).channel == "webhook:http://127.0.0.1:\(receiver.server.port!)", "the path, often a secret, stays out of the log")
+        #expect(
+            WebhookNotifier(url: receiver.url).channel == "webhook:http://127.0.0.1:\(receiver.server.port!)",
+            "the path, often a secret, stays out of the log")
     }
 
     @Test func aWebhookRetriesServerErrorsButNotClientErrors() async throws {
@@ -176,7 +179,9 @@ final class WebhookReceiver: Sendable {
             await withCheckedContinuation { c in
                 // Generous: the answer waits for the engine's next tick, and CPU-bound suites
                 // running beside this one can hold both cooperative threads for seconds.
-                DispatchQueue.global().async { c.resume(returning: try? ControlClient.request(socket: socket, method: "POST", path: "/command", body: body, timeout: 90)) }
+                DispatchQueue.global().async {
+                    c.resume(returning: try? ControlClient.request(socket: socket, method: "POST", path: "/command", body: body, timeout: 90))
+                }
             }
         }
         // Wait for the canary, on the engine's own status.
@@ -225,7 +230,10 @@ struct ControlSocketIdleTests {
                 withUnsafeMutableBytes(of: &addr.sun_path) { raw in
                     for (i, b) in path.utf8.enumerated() where i < raw.count - 1 { raw[i] = b }
                 }
-                let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } } == 0
+                let ok =
+                    withUnsafePointer(to: &addr) {
+                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+                    } == 0
                 guard ok else { c.resume(returning: false); return }
                 // Send nothing; the server closes, and the read sees the end (0), not a timeout.
                 var tv = timeval(tv_sec: 30, tv_usec: 0)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RampartCore
 @testable import RampartTUI
 
@@ -52,7 +53,8 @@ struct ReducerEventTests {
 
     @Test func stalenessIsMeasuredInWallTime() {
         var s = DashboardState(operatorName: "ada", now: 100)
-        _ = DashboardReducer.reduce(&s, .engine(RunEvent(t: 0, .runStarted(RunStarted(pipeline: "p", baseline: "b", candidate: "c", stages: [], seed: 1, operator: "ada")))))
+        _ = DashboardReducer.reduce(
+            &s, .engine(RunEvent(t: 0, .runStarted(RunStarted(pipeline: "p", baseline: "b", candidate: "c", stages: [], seed: 1, operator: "ada")))))
         _ = DashboardReducer.reduce(&s, .tick(130))
         #expect(s.silence == 30)
         let screen = DashboardView.render(s, width: 80, height: 24, theme: .builtinDefault)

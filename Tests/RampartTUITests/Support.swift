@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RampartCore
 @testable import RampartEngine
 @testable import RampartTUI
@@ -66,9 +67,14 @@ func assertSnapshot(_ actual: String, named name: String, sourceLocation: Source
         return
     }
     if actual != existing! {
-        let a = actual.split(separator: "\n", omittingEmptySubsequences: false), e = existing!.split(separator: "\n", omittingEmptySubsequences: false)
+        let a = actual.split(separator: "\n", omittingEmptySubsequences: false),
+            e = existing!.split(separator: "\n", omittingEmptySubsequences: false)
         let firstDiff = zip(a, e).enumerated().first { $0.element.0 != $0.element.1 }
-        let where_ = firstDiff.map { "line \($0.offset + 1):\n  expected: \($0.element.1)\n  actual:   \($0.element.0)" } ?? "line counts differ (\(e.count) vs \(a.count))"
-        Issue.record("snapshot \(name) differs at \(where_)\n(re-record with RECORD_SNAPSHOTS=1 if the change is intended)", sourceLocation: sourceLocation)
+        let difference =
+            firstDiff.map { "line \($0.offset + 1):\n  expected: \($0.element.1)\n  actual:   \($0.element.0)" }
+            ?? "line counts differ (\(e.count) vs \(a.count))"
+        Issue.record(
+            "snapshot \(name) differs at \(difference)\n(re-record with RECORD_SNAPSHOTS=1 if the change is intended)", sourceLocation: sourceLocation
+        )
     }
 }

@@ -28,7 +28,9 @@ public final class LiteLLMServer: Sendable {
     }
 
     static let shared: Result<LiteLLMServer, LiteLLMError> = {
-        do { return .success(try LiteLLMServer()) } catch let e as LiteLLMError { return .failure(e) } catch { return .failure(LiteLLMError(message: "\(error)")) }
+        do { return .success(try LiteLLMServer()) } catch let e as LiteLLMError { return .failure(e) } catch {
+            return .failure(LiteLLMError(message: "\(error)"))
+        }
     }()
 
     public struct LiteLLMError: Error, CustomStringConvertible { var message: String; public var description: String { message } }

@@ -78,20 +78,23 @@ public final class PrometheusDaemon {
         let dir = TestPaths.temporaryDirectory()
         let list = targets.map { "\"\($0)\"" }.joined(separator: ", ")
         try """
-            global:
-              scrape_interval: 1s
-              evaluation_interval: 1s
-            scrape_configs:
-              - job_name: rampart
-                static_configs:
-                  - targets: [\(list)]
-            """.write(toFile: dir + "/prometheus.yml", atomically: true, encoding: .utf8)
+        global:
+          scrape_interval: 1s
+          evaluation_interval: 1s
+        scrape_configs:
+          - job_name: rampart
+            static_configs:
+              - targets: [\(list)]
+        """.write(toFile: dir + "/prometheus.yml", atomically: true, encoding: .utf8)
         for _ in 0..<5 {
             let port = try await Daemons.freePort()
-            guard let pid = Daemons.spawn([
-                binary, "--config.file=\(dir)/prometheus.yml", "--storage.tsdb.path=\(dir)/data",
-                "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
-            ], log: dir + "/prometheus.log") else { continue }
+            guard
+                let pid = Daemons.spawn(
+                    [
+                        binary, "--config.file=\(dir)/prometheus.yml", "--storage.tsdb.path=\(dir)/data",
+                        "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
+                    ], log: dir + "/prometheus.log")
+            else { continue }
             var reaped = false
             for _ in 0..<150 {
                 if let r = await Daemons.get(port, "/-/ready"), r.status == 200 { return PrometheusDaemon(port: port, pid: pid, dir: dir) }

@@ -26,7 +26,10 @@ public struct ThresholdAnalyzer: Sendable, Equatable {
         for check in checks {
             let b = baseline.value(check.metric), c = candidate.value(check.metric)
             guard enough, let b, let c else {
-                results.append(MetricResult(metric: check.metric, baseline: b, candidate: c, limit: nil, status: .noData, consecutiveFailures: consecutive[check.metric] ?? 0))
+                results.append(
+                    MetricResult(
+                        metric: check.metric, baseline: b, candidate: c, limit: nil, status: .noData,
+                        consecutiveFailures: consecutive[check.metric] ?? 0))
                 continue
             }
             let limit = ThresholdAnalyzer.limit(check, baseline: b)

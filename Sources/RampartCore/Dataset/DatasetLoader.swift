@@ -89,7 +89,8 @@ public enum DatasetLoader {
             diagnostics += row.diagnostics
             if let id = object["id"] as? String {
                 if let first = ids[id] {
-                    diagnostics.append(Diagnostic(file: file, line: number, column: 1, path: "id", message: "duplicate id '\(id)' (first on line \(first))"))
+                    diagnostics.append(
+                        Diagnostic(file: file, line: number, column: 1, path: "id", message: "duplicate id '\(id)' (first on line \(first))"))
                 } else {
                     ids[id] = number
                 }

@@ -26,7 +26,8 @@ public enum EventLine {
     static func rawText(_ body: RunEvent.Body) -> String {
         switch body {
         case .runStarted(let s):
-            return pad("run") + "\(s.pipeline): candidate \(s.candidate) vs baseline \(s.baseline) (seed \(s.seed), operator \(s.operator))" + (s.controlSocket.map { "; control socket \($0)" } ?? "")
+            return pad("run") + "\(s.pipeline): candidate \(s.candidate) vs baseline \(s.baseline) (seed \(s.seed), operator \(s.operator))"
+                + (s.controlSocket.map { "; control socket \($0)" } ?? "")
         case .stage(let s):
             let reason = s.reason.map { ": \($0)" } ?? ""
             return pad("stage") + "\(s.stage) \(s.state.rawValue)\(reason)"
@@ -38,7 +39,8 @@ public enum EventLine {
         case .gate(let g):
             let checks = g.checks.map { c in
                 let mark = c.verdict == .pass ? "pass" : c.verdict.rawValue.uppercased()
-                var text = "\(c.threshold) \(fmt(c.candidate)) \(c.comparison.rawValue) \(fmt(c.limit)) [95% CI \(fmt(c.interval.low))–\(fmt(c.interval.high))"
+                var text =
+                    "\(c.threshold) \(fmt(c.candidate)) \(c.comparison.rawValue) \(fmt(c.limit)) [95% CI \(fmt(c.interval.low))–\(fmt(c.interval.high))"
                 text += (c.baseline.map { "; baseline \(fmt($0))" } ?? "") + "]"
                 if let t = c.test { text += " \(t.method) p=\(String(format: "%.3g", t.pValue))" }
                 return text + " \(mark)"
@@ -46,13 +48,16 @@ public enum EventLine {
             if g.verdict == .error, let e = g.errors {
                 return pad("gate") + "\(g.name) ERROR: \(e.summary)"
             }
-            let errors = g.errors.map { " (\($0.items) of \($0.of) items errored and were left out; first: \($0.variant.rawValue) \($0.first.description))" } ?? ""
+            let errors =
+                g.errors.map { " (\($0.items) of \($0.of) items errored and were left out; first: \($0.variant.rawValue) \($0.first.description))" }
+                ?? ""
             let verdict = g.verdict == .pass ? "passed" : (g.verdict == .fail ? "FAILED" : (g.passed ? "INCONCLUSIVE (allowed)" : "INCONCLUSIVE"))
             let answered = g.errors.map { $0.of - $0.items } ?? g.items
             return pad("gate") + "\(g.name) \(verdict) on \(answered) items × \(g.samples)\(errors): \(checks)"
         case .canaryStep(let s):
             let need = s.step.minRequests > 0 ? ", at least \(s.step.minRequests) candidate requests" : ""
-            return pad("canary") + "step \(s.index + 1)/\(s.count): weight \(MetricFormat.percent(s.step.weight)) for \(DurationText.format(s.step.bake))\(need)"
+            return pad("canary")
+                + "step \(s.index + 1)/\(s.count): weight \(MetricFormat.percent(s.step.weight)) for \(DurationText.format(s.step.bake))\(need)"
         case .weight(let w):
             return pad("weight") + "\(MetricFormat.percent(w.from)) → \(MetricFormat.percent(w.to)): \(w.reason)"
         case .metrics(let m):

@@ -36,7 +36,9 @@ public enum EvalReports {
         return out
     }
 
-    public static func json(pipeline: String, candidate: String, baseline: String, seed: UInt64, gates: [GateSpec], reports: [GateReport]) throws -> Data {
+    public static func json(pipeline: String, candidate: String, baseline: String, seed: UInt64, gates: [GateSpec], reports: [GateReport]) throws
+        -> Data
+    {
         let ok = reports.allSatisfy(\.result.passed)
         let errored = reports.contains { $0.result.verdict == .error }
         let doc = Document(
@@ -94,9 +96,11 @@ public enum EvalReports {
             }
             failures += suiteFailures
             errors += suiteErrors
-            suites += "  <testsuite name=\"\(xml(g.name))\" tests=\"\(1 + r.items.count)\" failures=\"\(suiteFailures)\" errors=\"\(suiteErrors)\">\n\(cases)  </testsuite>\n"
+            suites +=
+                "  <testsuite name=\"\(xml(g.name))\" tests=\"\(1 + r.items.count)\" failures=\"\(suiteFailures)\" errors=\"\(suiteErrors)\">\n\(cases)  </testsuite>\n"
         }
-        out += "<testsuites name=\"rampart eval \(xml(pipeline))\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"\(errors)\">\n\(suites)</testsuites>\n"
+        out +=
+            "<testsuites name=\"rampart eval \(xml(pipeline))\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"\(errors)\">\n\(suites)</testsuites>\n"
         return out
     }
 

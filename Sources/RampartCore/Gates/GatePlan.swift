@@ -44,7 +44,9 @@ public enum GatePlan {
                         toDecide = max(n + 1, needed * needed)
                     }
                 }
-                return Line(gate: r.result.name, threshold: c.threshold, n: c.n, estimate: c.candidate, halfWidth: half, detectable: detectable, itemsToDecide: toDecide, verdict: c.verdict)
+                return Line(
+                    gate: r.result.name, threshold: c.threshold, n: c.n, estimate: c.candidate, halfWidth: half, detectable: detectable,
+                    itemsToDecide: toDecide, verdict: c.verdict)
             }
         }
     }

@@ -39,7 +39,6 @@ public struct GateReport: Sendable, Equatable {
     }
 }
 
-
 extension GateReport {
     /// The gates' reports from a run's events, in the order they ran; each item outcome the
     /// event carried moves from the verdict into `items`.

@@ -32,7 +32,8 @@ public struct ThresholdJudge: CanaryJudge {
     public var looksContinuously: Bool { false }
 
     public init(spec: CanarySpec) {
-        analyzer = ThresholdAnalyzer(checks: spec.metrics.filter { $0.effectiveRole != .critical }, failureLimit: spec.failureLimit, minSamples: spec.minSamples)
+        analyzer = ThresholdAnalyzer(
+            checks: spec.metrics.filter { $0.effectiveRole != .critical }, failureLimit: spec.failureLimit, minSamples: spec.minSamples)
         criticalChecks = spec.metrics.filter { $0.effectiveRole == .critical }
     }
 

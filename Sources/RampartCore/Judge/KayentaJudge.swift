@@ -52,7 +52,9 @@ public struct KayentaJudge: CanaryJudge {
     }
 
     /// NetflixACAJudge's per-metric classification.
-    public static func classify(control x: [Double], experiment y: [Double], higherIsWorse: Bool, allowedIncrease: Double = 1, allowedDecrease: Double = 1)
+    public static func classify(
+        control x: [Double], experiment y: [Double], higherIsWorse: Bool, allowedIncrease: Double = 1, allowedDecrease: Double = 1
+    )
         -> (Classification, MannWhitney.Shift?, Double)
     {
         guard !x.isEmpty, !y.isEmpty else { return (.noData, nil, .nan) }
@@ -74,7 +76,9 @@ public struct KayentaJudge: CanaryJudge {
 
     public mutating func analyze(step: Int, at t: Double, baseline: ArmMetrics, candidate: ArmMetrics) -> CanaryAnalysis {
         let buckets = checks.map { (series($0.metric, arm: 0, before: t), series($0.metric, arm: 1, before: t)) }
-        return judge(step: step, series: buckets, shown: checks.map { (baseline.value($0.metric), candidate.value($0.metric)) }, critical: critical, source: nil)
+        return judge(
+            step: step, series: buckets, shown: checks.map { (baseline.value($0.metric), candidate.value($0.metric)) }, critical: critical,
+            source: nil)
     }
 
     /// Kayenta as it is usually deployed: the series are what range queries over the step
@@ -101,21 +105,26 @@ public struct KayentaJudge: CanaryJudge {
             let shown = shown[i]
             if x.count < KayentaJudge.minBuckets || y.count < KayentaJudge.minBuckets {
                 gathering = true
-                results.append(MetricResult(metric: check.metric, baseline: shown.0, candidate: shown.1, limit: nil, status: .noData, consecutiveFailures: 0))
+                results.append(
+                    MetricResult(metric: check.metric, baseline: shown.0, candidate: shown.1, limit: nil, status: .noData, consecutiveFailures: 0))
                 continue
             }
             let mx = x.reduce(0, +) / Double(x.count)
             let allowedDown = check.maxDecrease.map { mx > 0 ? (mx - $0) / mx : 1 } ?? 1
             let (cls, shift, effect) = KayentaJudge.classify(
-                control: x, experiment: y, higherIsWorse: check.metric.higherIsWorse, allowedIncrease: check.maxRatio ?? 1, allowedDecrease: allowedDown)
+                control: x, experiment: y, higherIsWorse: check.metric.higherIsWorse, allowedIncrease: check.maxRatio ?? 1,
+                allowedDecrease: allowedDown)
             counts[cls, default: 0] += 1
-            let status: MetricResult.Status = switch cls {
-            case .pass: .ok
-            case .noData: .noData
-            case .high, .low: .breach
-            }
+            let status: MetricResult.Status =
+                switch cls {
+                case .pass: .ok
+                case .noData: .noData
+                case .high, .low: .breach
+                }
             if cls == .high || cls == .low {
-                failing.append("\(check.metric.rawValue) \(cls.rawValue) (shift \(String(format: "%.4g", shift?.estimate ?? 0)), ratio \(String(format: "%.3f", effect)))")
+                failing.append(
+                    "\(check.metric.rawValue) \(cls.rawValue) (shift \(String(format: "%.4g", shift?.estimate ?? 0)), ratio \(String(format: "%.3f", effect)))"
+                )
             }
             let e = shift.map {
                 MetricEvidence(
@@ -124,24 +133,33 @@ public struct KayentaJudge: CanaryJudge {
                     margin: KayentaJudge.tolerance * abs($0.estimate), evidence: 0, boundary: 0, nBaseline: x.count, nCandidate: y.count, eta: nil,
                     leaning: status == .breach ? "harm" : "safe")
             }
-            results.append(MetricResult(metric: check.metric, baseline: shown.0, candidate: shown.1, limit: nil, status: status, consecutiveFailures: 0, evidence: e))
+            results.append(
+                MetricResult(
+                    metric: check.metric, baseline: shown.0, candidate: shown.1, limit: nil, status: status, consecutiveFailures: 0, evidence: e))
         }
         if critical > 0 {
-            return CanaryAnalysis(step: step, results: results, decision: .rollback, reason: "critical metric failed: \(critical) critical event(s); score 0", judge: name, ready: false, score: 0, source: source)
+            return CanaryAnalysis(
+                step: step, results: results, decision: .rollback, reason: "critical metric failed: \(critical) critical event(s); score 0",
+                judge: name, ready: false, score: 0, source: source)
         }
         if gathering {
             let unit = source == nil ? "buckets of \(DurationText.format(policy.bucket))" : "points with data in each range series"
-            return CanaryAnalysis(step: step, results: results, decision: .continue, reason: "gathering (need \(KayentaJudge.minBuckets) \(unit) per arm)", judge: name, ready: false, source: source)
+            return CanaryAnalysis(
+                step: step, results: results, decision: .continue, reason: "gathering (need \(KayentaJudge.minBuckets) \(unit) per arm)", judge: name,
+                ready: false, source: source)
         }
         let judged = (counts[.pass] ?? 0) + (counts[.high] ?? 0) + (counts[.low] ?? 0)
         let score = judged == 0 ? 100 : (100 * Double(counts[.pass] ?? 0) / Double(judged) * 100).rounded() / 100
         let detail = failing.isEmpty ? "" : ": " + failing.joined(separator: "; ")
         if score < policy.marginal {
-            return CanaryAnalysis(step: step, results: results, decision: .rollback, reason: "score \(score) below marginal \(policy.marginal)\(detail)", judge: name, ready: false, score: score, source: source)
+            return CanaryAnalysis(
+                step: step, results: results, decision: .rollback, reason: "score \(score) below marginal \(policy.marginal)\(detail)", judge: name,
+                ready: false, score: score, source: source)
         }
         let ready = score >= policy.pass
         return CanaryAnalysis(
             step: step, results: results, decision: .continue,
-            reason: ready ? "score \(score) ≥ pass \(policy.pass)" : "score \(score) marginal (pass \(policy.pass))\(detail)", judge: name, ready: ready, score: score, source: source)
+            reason: ready ? "score \(score) ≥ pass \(policy.pass)" : "score \(score) marginal (pass \(policy.pass))\(detail)", judge: name,
+            ready: ready, score: score, source: source)
     }
 }

@@ -187,7 +187,8 @@ public struct SequentialJudge: CanaryJudge {
             if let n, let e, n > 0 { m.errorRate = Double(e) / Double(n) }
             return m
         }
-        var a = analyze(step: step, at: t, baseline: shown(r.baselineRequests, r.baselineErrors), candidate: shown(r.candidateRequests, r.candidateErrors))
+        var a = analyze(
+            step: step, at: t, baseline: shown(r.baselineRequests, r.baselineErrors), candidate: shown(r.candidateRequests, r.candidateErrors))
         a.source = r.source
         if a.decision == .continue, let failed = r.errorSummary {
             a.reason = "query failed: \(failed); " + a.reason
@@ -207,7 +208,10 @@ public struct SequentialJudge: CanaryJudge {
             let shown = (baseline.value(metric), candidate.value(metric))
             let limit = ThresholdAnalyzer.limit(k.check, baseline: shown.0 ?? .nan)
             guard let (z, v, margin) = harm(k) else {
-                results.append(MetricResult(metric: metric, baseline: shown.0, candidate: shown.1, limit: limit.isFinite ? limit : nil, status: .noData, consecutiveFailures: 0))
+                results.append(
+                    MetricResult(
+                        metric: metric, baseline: shown.0, candidate: shown.1, limit: limit.isFinite ? limit : nil, status: .noData,
+                        consecutiveFailures: 0))
                 pending.append("\(metric.rawValue) (gathering \(minSamples) per arm)")
                 continue
             }
@@ -221,7 +225,9 @@ public struct SequentialJudge: CanaryJudge {
             var status: MetricResult.Status
             if let counts = k.counts, counts.rejects(alpha: rollbackAlpha) {
                 status = .breach
-                harmful.append("\(metric.rawValue): \(counts.candidateEvents) of \(counts.events) errors came from the candidate, more than ×\(String(format: "%g", counts.theta0)) its share of traffic explains")
+                harmful.append(
+                    "\(metric.rawValue): \(counts.candidateEvents) of \(counts.events) errors came from the candidate, more than ×\(String(format: "%g", counts.theta0)) its share of traffic explains"
+                )
             } else if lower > margin {
                 status = .breach
                 harmful.append(describe(k, z, lower, margin))
@@ -241,24 +247,33 @@ public struct SequentialJudge: CanaryJudge {
             }
             let needed = role == .guardrail || (role == .success && (k.check.require ?? .nonInferior) != .none)
             if needed && status == .undecided { pending.append(why) }
-            let eta = status == .undecided
-                ? SequentialJudge.eta(z: z, v: v, tau: tau, margin: margin, alpha: leansHarm ? rollbackAlpha : policy.alphaPromote, nCandidate: k.arms[1].n, rate: candidateRate)
+            let eta =
+                status == .undecided
+                ? SequentialJudge.eta(
+                    z: z, v: v, tau: tau, margin: margin, alpha: leansHarm ? rollbackAlpha : policy.alphaPromote, nCandidate: k.arms[1].n,
+                    rate: candidateRate)
                 : nil
             let e = MetricEvidence(
                 scale: k.scale.rawValue, estimate: z, lower: lower, upper: upper, margin: margin, evidence: max(0, evidence),
                 boundary: boundary, nBaseline: k.arms[0].n, nCandidate: k.arms[1].n, eta: eta, leaning: leansHarm ? "harm" : "safe")
-            results.append(MetricResult(
-                metric: metric, baseline: shown.0, candidate: shown.1, limit: limit.isFinite ? limit : nil, status: status,
-                consecutiveFailures: 0, evidence: e))
+            results.append(
+                MetricResult(
+                    metric: metric, baseline: shown.0, candidate: shown.1, limit: limit.isFinite ? limit : nil, status: status,
+                    consecutiveFailures: 0, evidence: e))
         }
         if criticalEvents > 0 {
-            return CanaryAnalysis(step: step, results: results, decision: .rollback, reason: "\(criticalEvents) critical event(s) in the candidate's answers", judge: name, ready: false)
+            return CanaryAnalysis(
+                step: step, results: results, decision: .rollback, reason: "\(criticalEvents) critical event(s) in the candidate's answers",
+                judge: name, ready: false)
         }
         if !harmful.isEmpty {
-            return CanaryAnalysis(step: step, results: results, decision: .rollback, reason: "evidence of harm: " + harmful.joined(separator: "; "), judge: name, ready: false)
+            return CanaryAnalysis(
+                step: step, results: results, decision: .rollback, reason: "evidence of harm: " + harmful.joined(separator: "; "), judge: name,
+                ready: false)
         }
         let ready = pending.isEmpty && !results.isEmpty
-        let reason = ready
+        let reason =
+            ready
             ? "every guardrail within its margin (α_promote \(policy.alphaPromote)), no harm (α_rollback \(policy.alphaRollback) over \(tracks.count))"
             : "no harm shown; awaiting evidence on " + pending.joined(separator: ", ")
         return CanaryAnalysis(step: step, results: results, decision: .continue, reason: reason, judge: name, ready: ready)
@@ -268,11 +283,13 @@ public struct SequentialJudge: CanaryJudge {
         let m = k.check.metric.rawValue
         switch k.scale {
         case .logRatio:
-            return "\(m) candidate/baseline ×\(String(format: "%.3f", Foundation.exp(z))) (at least ×\(String(format: "%.3f", Foundation.exp(lower)))) > margin ×\(String(format: "%.3f", Foundation.exp(margin)))"
+            return
+                "\(m) candidate/baseline ×\(String(format: "%.3f", Foundation.exp(z))) (at least ×\(String(format: "%.3f", Foundation.exp(lower)))) > margin ×\(String(format: "%.3f", Foundation.exp(margin)))"
         case .difference:
             return "\(m) worse by \(String(format: "%.4f", z)) (at least \(String(format: "%.4f", lower))) > margin \(String(format: "%.4f", margin))"
         case .tail:
-            return "\(m): \(String(format: "%.1f", (z + 0.05) * 100))% of candidate requests slower than ×\(String(format: "%g", k.check.maxRatio ?? 1)) the baseline's p95 (at least \(String(format: "%.1f", (lower + 0.05) * 100))%, limit 5%)"
+            return
+                "\(m): \(String(format: "%.1f", (z + 0.05) * 100))% of candidate requests slower than ×\(String(format: "%g", k.check.maxRatio ?? 1)) the baseline's p95 (at least \(String(format: "%.1f", (lower + 0.05) * 100))%, limit 5%)"
         case .absolute:
             return "\(m) past its limit by \(String(format: "%.4g", z)) (at least \(String(format: "%.4g", lower)))"
         }

@@ -39,7 +39,8 @@ public enum PromQLDefaults {
         case .errorRate: "\(sumDelta(errorsSeries)) / \(sumDelta(requestsSeries))"
         case .tokensPerRequest: "\(sumDelta("rampart_proxy_tokens_total{variant=\"{{variant}}\"}")) / \(successes)"
         case .costPerRequest: "\(sumDelta("rampart_proxy_cost_dollars_total{variant=\"{{variant}}\"}")) / \(successes)"
-        case .quality: "\(sumDelta("rampart_proxy_quality_score_sum{variant=\"{{variant}}\"}")) / \(sumDelta("rampart_proxy_quality_scored_total{variant=\"{{variant}}\"}"))"
+        case .quality:
+            "\(sumDelta("rampart_proxy_quality_score_sum{variant=\"{{variant}}\"}")) / \(sumDelta("rampart_proxy_quality_scored_total{variant=\"{{variant}}\"}"))"
         case .criticalEvents: nil
         }
     }

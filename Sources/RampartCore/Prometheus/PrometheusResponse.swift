@@ -56,7 +56,9 @@ public enum PrometheusResponse {
             let m = s["metric"] as? [String: String] ?? [:]
             return "{" + m.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" }.joined(separator: ",") + "}"
         }
-        throw Failure("query returned \(series.count) series (\(labels.joined(separator: ", "))\(series.count > 3 ? ", ..." : "")); aggregate it to one, e.g. with sum(...) or avg(...)")
+        throw Failure(
+            "query returned \(series.count) series (\(labels.joined(separator: ", "))\(series.count > 3 ? ", ..." : "")); aggregate it to one, e.g. with sum(...) or avg(...)"
+        )
     }
 
     /// `[timestamp, "value"]`: Prometheus sends values as strings, NaN and ±Inf included.

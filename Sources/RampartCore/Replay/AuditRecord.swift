@@ -41,7 +41,9 @@ public enum AuditRecord {
                 weights.append("  \(when(h, e.t))  \(MetricFormat.percent(w.from)) → \(MetricFormat.percent(w.to))  \(w.reason)")
             case .operatorAction(let a):
                 let why = a.command.reason.map { " because \"\($0)\"" } ?? ""
-                actions.append("  \(when(h, e.t))  \(a.command.operator) asked to \(a.command.kind.rawValue)\(why): \(a.accepted ? "accepted" : "REFUSED"), \(a.note)")
+                actions.append(
+                    "  \(when(h, e.t))  \(a.command.operator) asked to \(a.command.kind.rawValue)\(why): \(a.accepted ? "accepted" : "REFUSED"), \(a.note)"
+                )
             case .router(let x) where !x.ok:
                 faults.append("  \(when(h, e.t))  router \(x.router) failed at \(MetricFormat.percent(x.weight)): \(x.error ?? "")")
             case .metricSource(let m) where !m.ok:

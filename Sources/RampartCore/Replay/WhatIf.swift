@@ -58,7 +58,10 @@ public enum WhatIf {
             switch e.body {
             case .observations(let b): served += b.variants.filter { $0 == "c" }.count
             case .canaryStep(let c):
-                if c.index > 0 { recorded.append(Decision(kind: .advance, t: e.t, step: c.index - 1, candidateRequests: served, reason: "advanced to step \(c.index + 1)")) }
+                if c.index > 0 {
+                    recorded.append(
+                        Decision(kind: .advance, t: e.t, step: c.index - 1, candidateRequests: served, reason: "advanced to step \(c.index + 1)"))
+                }
                 step = c.index
             case .finished(let f):
                 let kind: Decision.Kind = f.outcome == .rolledBack ? .rollback : (f.outcome == .promoted ? .promote : .end)
@@ -103,7 +106,8 @@ public enum WhatIf {
                     // Only a difference worth reporting ends the scan: readiness the recording also had.
                     let recordedAdvance = recorded.first { $0.step == step && ($0.kind == .advance || $0.kind == .promote) }
                     if recordedAdvance == nil {
-                        alternative = Decision(kind: step + 1 < steps.count ? .advance : .promote, t: e.t, step: step, candidateRequests: served, reason: a.reason)
+                        alternative = Decision(
+                            kind: step + 1 < steps.count ? .advance : .promote, t: e.t, step: step, candidateRequests: served, reason: a.reason)
                         break scan
                     }
                 }
@@ -131,10 +135,12 @@ public enum WhatIf {
                     ? "would have rolled back at \(at(alt)): \(diff) candidate requests and \(DurationText.format(end.t - alt.t)) earlier than recorded"
                     : "would have rolled back at \(at(alt)): \(-diff) candidate requests later than recorded"
             }
-            return "would have rolled back at \(at(alt)) — the recording \(end.map { "ended \($0.kind.rawValue == "promote" ? "promoted" : $0.kind.rawValue) at \(EventLine.clock($0.t))" } ?? "did not finish"): \(alt.reason)"
+            return
+                "would have rolled back at \(at(alt)) — the recording \(end.map { "ended \($0.kind.rawValue == "promote" ? "promoted" : $0.kind.rawValue) at \(EventLine.clock($0.t))" } ?? "did not finish"): \(alt.reason)"
         case .advance, .promote:
             let verb = alt.kind == .promote ? "promote" : "advance past"
-            return "would have been ready to \(verb) step \(alt.step + 1) at \(at(alt)), where the recording \(end.map { $0.kind == .rollback ? "rolled back at \(EventLine.clock($0.t))" : "did not" } ?? "did not finish")"
+            return
+                "would have been ready to \(verb) step \(alt.step + 1) at \(at(alt)), where the recording \(end.map { $0.kind == .rollback ? "rolled back at \(EventLine.clock($0.t))" : "did not" } ?? "did not finish")"
         case .end:
             return "ends the same way"
         }

@@ -77,7 +77,11 @@ public enum RunFileCodec {
                     guard header == nil, number == 1 else { fail("a header is only allowed on the first line"); continue }
                     let h = try decoder.decode(RunHeader.self, from: data)
                     if h.format > RunHeader.currentFormat {
-                        throw InvalidInput([Diagnostic(file: file, line: number, column: 1, path: "format", message: "run file format \(h.format) is newer than this Rampart reads (\(RunHeader.currentFormat)); upgrade Rampart")])
+                        throw InvalidInput([
+                            Diagnostic(
+                                file: file, line: number, column: 1, path: "format",
+                                message: "run file format \(h.format) is newer than this Rampart reads (\(RunHeader.currentFormat)); upgrade Rampart")
+                        ])
                     }
                     header = h
                 case "event":

@@ -38,7 +38,8 @@ public enum Bleu {
         for c in chars {
             let v = c.value
             if (0x7B...0x7E).contains(v) || (0x5B...0x60).contains(v) || (0x20...0x26).contains(v) || (0x28...0x2B).contains(v)
-                || (0x3A...0x40).contains(v) || v == 0x2F {
+                || (0x3A...0x40).contains(v) || v == 0x2F
+            {
                 out += [space, c, space]
             } else {
                 out.append(c)
@@ -162,7 +163,9 @@ public enum Bleu {
         let logs = precisions[..<order].map { $0 == 0 ? -9_999_999_999 : log($0) }
         let score = bp * exp(logs.reduce(0, +) / Double(order))
         // Clamped: exp(log(100)) comes back as 100.00000000000004, and a similarity above 1 reads as a bug.
-        return Result(score: min(1, score / 100), precisions: precisions.map { $0 / 100 }, brevityPenalty: bp, hypothesisLength: sysLen, referenceLength: refLen)
+        return Result(
+            score: min(1, score / 100), precisions: precisions.map { $0 / 100 }, brevityPenalty: bp, hypothesisLength: sysLen, referenceLength: refLen
+        )
     }
 
     /// An n-gram as its order and its tokens joined by U+0001, which whitespace tokens never hold.

@@ -77,7 +77,8 @@ public enum JSONSchemaSubset {
 
     static func equal(_ a: Any, _ b: Any) -> Bool {
         guard let x = try? JSONSerialization.data(withJSONObject: [a], options: .sortedKeys),
-              let y = try? JSONSerialization.data(withJSONObject: [b], options: .sortedKeys) else { return false }
+            let y = try? JSONSerialization.data(withJSONObject: [b], options: .sortedKeys)
+        else { return false }
         return x == y
     }
 

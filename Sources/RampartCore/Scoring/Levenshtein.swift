@@ -38,7 +38,9 @@ public enum Levenshtein {
             endY -= 1
         }
         let n = endX - start, m = endY - start
-        guard n == 0 || m == 0 || n.multipliedReportingOverflow(by: m).partialValue <= maxCells, !n.multipliedReportingOverflow(by: m).overflow else { return nil }
+        guard n == 0 || m == 0 || n.multipliedReportingOverflow(by: m).partialValue <= maxCells, !n.multipliedReportingOverflow(by: m).overflow else {
+            return nil
+        }
         let d = distance(String(String.UnicodeScalarView(x[start..<endX])), String(String.UnicodeScalarView(y[start..<endY])))
         return 1 - Double(d) / Double(longest)
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The metrics `rampart score` and the gates can compute, each a pure function of its inputs.
 /// Every result carries a signature (metric, tokenizer, options, version) so scores from
 /// different runs are only compared when they were computed the same way.
@@ -84,10 +86,13 @@ public enum ScoreMetric: String, CaseIterable, Sendable, Codable {
             }
             return Result(score: found ? 1 : 0, signature: "regex|icu|search|v1")
         case .json:
-            guard let value = JSONSchemaSubset.parse(candidate) else { return Result(score: 0, signature: "json|parse|v1", extras: ["valid_json": 0]) }
+            guard let value = JSONSchemaSubset.parse(candidate) else {
+                return Result(score: 0, signature: "json|parse|v1", extras: ["valid_json": 0])
+            }
             guard let schema = parameters.schema else { return Result(score: 1, signature: "json|parse|v1", extras: ["valid_json": 1]) }
             let errors = JSONSchemaSubset.validate(value, schema: schema)
-            return Result(score: errors.isEmpty ? 1 : 0, signature: "json|schema-subset|v1", extras: ["valid_json": 1, "schema_errors": Double(errors.count)])
+            return Result(
+                score: errors.isEmpty ? 1 : 0, signature: "json|schema-subset|v1", extras: ["valid_json": 1, "schema_errors": Double(errors.count)])
         case .exact:
             return Result(score: TokenF1.exactMatch(candidate, references: references), signature: "exact|squad-normalize|v1")
         case .tokenF1:
@@ -98,7 +103,8 @@ public enum ScoreMetric: String, CaseIterable, Sendable, Codable {
             for reference in references {
                 guard let s = Levenshtein.boundedSimilarity(c, reference.precomposedStringWithCanonicalMapping) else {
                     var r = Result(score: 0, signature: "levenshtein|scalars|nfc|1-d/max|v1")
-                    r.error = "too long for edit distance: the strings differ over more than \(Levenshtein.maxCells) cells (length × length after their common ends)"
+                    r.error =
+                        "too long for edit distance: the strings differ over more than \(Levenshtein.maxCells) cells (length × length after their common ends)"
                     return r
                 }
                 best = max(best, s)
@@ -123,5 +129,3 @@ public enum ScoreMetric: String, CaseIterable, Sendable, Codable {
         }
     }
 }
-
-import Foundation

@@ -141,7 +141,8 @@ public enum Vader {
         var v = base
         if lower[i] == "no", i != words.count - 1, lexicon[lower[i + 1]] != nil { v = 0 }
         if (i > 0 && lower[i - 1] == "no") || (i > 1 && lower[i - 2] == "no")
-            || (i > 2 && lower[i - 3] == "no" && ["or", "nor"].contains(lower[i - 1])) {
+            || (i > 2 && lower[i - 3] == "no" && ["or", "nor"].contains(lower[i - 1]))
+        {
             v = base * nScalar
         }
         if isUpper(item) && capDifferential { v += v > 0 ? cIncr : -cIncr }

@@ -67,7 +67,10 @@ public struct NginxRouterSpec: Sendable, Equatable {
     public var reload: String
     public var timeout: Double
 
-    public init(path: String, upstream: String, baseline: String, candidate: String, test: String = "nginx -t", reload: String = "nginx -s reload", timeout: Double = 30) {
+    public init(
+        path: String, upstream: String, baseline: String, candidate: String, test: String = "nginx -t", reload: String = "nginx -s reload",
+        timeout: Double = 30
+    ) {
         self.path = path
         self.upstream = upstream
         self.baseline = baseline

@@ -38,21 +38,33 @@ public struct PipelineInputs: Sendable {
         for gate in spec.gates {
             switch gate.kind {
             case .golden, .tone:
-                if inputs.golden[gate.dataset] == nil, let items = collect({ () throws(InvalidInput) in try DatasetLoader.golden(file: gate.dataset) }) {
+                if inputs.golden[gate.dataset] == nil,
+                    let items = collect({ () throws(InvalidInput) in try DatasetLoader.golden(file: gate.dataset) })
+                {
                     inputs.golden[gate.dataset] = items
                 }
             case .guardrail:
-                if inputs.guardrail[gate.dataset] == nil, let items = collect({ () throws(InvalidInput) in try DatasetLoader.guardrail(file: gate.dataset) }) {
+                if inputs.guardrail[gate.dataset] == nil,
+                    let items = collect({ () throws(InvalidInput) in try DatasetLoader.guardrail(file: gate.dataset) })
+                {
                     inputs.guardrail[gate.dataset] = items
                     if gate.thresholds.minRefusalRate != nil, !items.contains(where: { $0.expected == .refuse }) {
-                        problems.append(Diagnostic(file: gate.dataset, line: 1, column: 1, path: "", message: "gate '\(gate.name)' sets min_refusal_rate but the dataset has no case expecting 'refuse'"))
+                        problems.append(
+                            Diagnostic(
+                                file: gate.dataset, line: 1, column: 1, path: "",
+                                message: "gate '\(gate.name)' sets min_refusal_rate but the dataset has no case expecting 'refuse'"))
                     }
                     if gate.thresholds.maxOverRefusal != nil, !items.contains(where: { $0.expected != .refuse }) {
-                        problems.append(Diagnostic(file: gate.dataset, line: 1, column: 1, path: "", message: "gate '\(gate.name)' sets max_over_refusal but the dataset has no benign case (expected 'comply')"))
+                        problems.append(
+                            Diagnostic(
+                                file: gate.dataset, line: 1, column: 1, path: "",
+                                message: "gate '\(gate.name)' sets max_over_refusal but the dataset has no benign case (expected 'comply')"))
                     }
                 }
             case .injection:
-                if inputs.injection[gate.dataset] == nil, let items = collect({ () throws(InvalidInput) in try DatasetLoader.injection(file: gate.dataset) }) {
+                if inputs.injection[gate.dataset] == nil,
+                    let items = collect({ () throws(InvalidInput) in try DatasetLoader.injection(file: gate.dataset) })
+                {
                     inputs.injection[gate.dataset] = items
                 }
             }
@@ -62,7 +74,9 @@ public struct PipelineInputs: Sendable {
                 inputs.golden[canary.traffic.dataset] = items
             }
         }
-        for path in [spec.baseline.promptTemplate, spec.candidate.promptTemplate, spec.baseline.guardrails, spec.candidate.guardrails].compactMap({ $0 }) {
+        for path in [spec.baseline.promptTemplate, spec.candidate.promptTemplate, spec.baseline.guardrails, spec.candidate.guardrails].compactMap({
+            $0
+        }) {
             if let text = collect({ () throws(InvalidInput) in try InputFile.read(path, what: "the file") }) {
                 inputs.files[path] = text
             }

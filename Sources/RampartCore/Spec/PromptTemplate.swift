@@ -1,3 +1,5 @@
+import Foundation
+
 /// `{{name}}` substitution for prompt templates. Unknown names are left in place, visibly, rather
 /// than silently becoming empty strings in a production prompt.
 public enum PromptTemplate {
@@ -17,5 +19,3 @@ public enum PromptTemplate {
         return out + rest
     }
 }
-
-import Foundation

@@ -73,7 +73,8 @@ public enum SpecLoader {
             let indent = line.count - body.count
             guard body.hasPrefix(key), body.dropFirst(key.count).drop(while: { $0 == " " }).first == ":" else { continue }
             if let first = seen, first.indent == indent {
-                return Diagnostic(file: file, line: index + 1, column: indent + 1, path: key, message: "duplicate key '\(key)' (first on line \(first.line))")
+                return Diagnostic(
+                    file: file, line: index + 1, column: indent + 1, path: key, message: "duplicate key '\(key)' (first on line \(first.line))")
             }
             if seen == nil { seen = (indent, index + 1) }
         }
@@ -182,10 +183,13 @@ struct SpecParser {
         let sim = provider == .openai ? SimProfile() : (m["options"].flatMap { simProfile($0) } ?? SimProfile())
         var openai: OpenAIVariantSpec?
         if provider == .openai {
-            if let f = m["options"] { reader.error(f.node, f.path, "sim options do not apply to an openai version; sampling settings go under 'openai'") }
+            if let f = m["options"] {
+                reader.error(f.node, f.path, "sim options do not apply to an openai version; sampling settings go under 'openai'")
+            }
             if let f = m["openai"] {
                 let extra = ["temperature", "max_tokens", "seed"]
-                if let o = reader.mapping(f, allowed: ["base_url", "model", "api_key_env", "timeout", "headers"] + extra, required: ["base_url", "model"]),
+                if let o = reader.mapping(
+                    f, allowed: ["base_url", "model", "api_key_env", "timeout", "headers"] + extra, required: ["base_url", "model"]),
                     let endpoint = endpoint(f, extra: extra, map: o)
                 {
                     var spec = OpenAIVariantSpec(endpoint: endpoint)
@@ -195,7 +199,8 @@ struct SpecParser {
                     openai = spec
                 }
             } else {
-                reader.error(field.node, field.child("openai"), "required for provider openai: base_url, model (the id the server knows) and api_key_env")
+                reader.error(
+                    field.node, field.child("openai"), "required for provider openai: base_url, model (the id the server knows) and api_key_env")
             }
         } else if let f = m["openai"] {
             reader.error(f.node, f.path, "applies to provider openai only")
@@ -418,7 +423,8 @@ struct SpecParser {
                 guard case .mapping(let map) = item else { continue }
                 for key in ["query", "query_type", "aggregate"] {
                     if let node = map[key] {
-                        reader.error(node, "\(f.index(i)).\(key)", "applies with metrics_source prometheus only (the judge reads the observed requests)")
+                        reader.error(
+                            node, "\(f.index(i)).\(key)", "applies with metrics_source prometheus only (the judge reads the observed requests)")
                     }
                 }
             }
@@ -455,13 +461,16 @@ struct SpecParser {
                 reader.error(f.node, f.path, "has no effect with traffic source 'sim' (in-process); use source 'load' or 'external'")
             }
             if prometheus, let f = m["metrics_source"] {
-                reader.error(f.node, f.path, "Prometheus cannot see traffic source 'sim' (answered inside the engine); use source 'load' or 'external'")
+                reader.error(
+                    f.node, f.path, "Prometheus cannot see traffic source 'sim' (answered inside the engine); use source 'load' or 'external'")
             }
             return
         }
         if router == .builtin {
             if proxy.meter != nil, let f = m["proxy"] {
-                reader.error(f.node, YAMLField(node: f.node, path: f.path).child("meter"), "is for an external router (nginx, file, command); the builtin router splits traffic in the proxy itself")
+                reader.error(
+                    f.node, YAMLField(node: f.node, path: f.path).child("meter"),
+                    "is for an external router (nginx, file, command); the builtin router splits traffic in the proxy itself")
             }
             if traffic.target != nil, let f = m["traffic"] {
                 reader.error(f.node, f.child("target"), "is for an external router; with the builtin router the load goes to Rampart's proxy")
@@ -469,16 +478,25 @@ struct SpecParser {
             return
         }
         if proxy.meter == nil && source == .observations, let f = m["router"] {
-            reader.error(f.node, f.path, "with traffic source '\(traffic.source.rawValue)' and the \(router.name) router nothing would observe the canary: add proxy.meter (one listener per version for your router's upstream) or metrics_source prometheus")
+            reader.error(
+                f.node, f.path,
+                "with traffic source '\(traffic.source.rawValue)' and the \(router.name) router nothing would observe the canary: add proxy.meter (one listener per version for your router's upstream) or metrics_source prometheus"
+            )
         }
         if traffic.source == .load && traffic.target == nil, let f = m["traffic"] {
-            reader.error(f.node, f.child("target"), "required field is missing: the URL of your router (such as http://127.0.0.1:8080) that the load is sent to")
+            reader.error(
+                f.node, f.child("target"),
+                "required field is missing: the URL of your router (such as http://127.0.0.1:8080) that the load is sent to")
         }
         if case .nginx(let n) = router, let meter = proxy.meter, let f = m["router"] {
-            for (key, up, listener) in [("baseline", n.baseline, meter.baseline), ("candidate", n.candidate, meter.candidate)] where up != listener.description {
+            for (key, up, listener) in [("baseline", n.baseline, meter.baseline), ("candidate", n.candidate, meter.candidate)]
+            where up != listener.description {
                 var node = f.node
                 if case .mapping(let map) = f.node, let n = map[key] { node = n }
-                reader.error(node, f.child(key), "is \(up) but proxy.meter.\(key) listens on \(listener); the upstream must name the meter, or the meter sees none of that version's traffic")
+                reader.error(
+                    node, f.child(key),
+                    "is \(up) but proxy.meter.\(key) listens on \(listener); the upstream must name the meter, or the meter sees none of that version's traffic"
+                )
             }
         }
     }
@@ -488,9 +506,11 @@ struct SpecParser {
         if case .scalar = field.node {
             guard let name = reader.string(field) else { return nil }
             if name == "observations" { return .observations }
-            reader.error(field.node, field.path, name == "prometheus"
-                ? "prometheus needs settings: write it as a mapping with kind: prometheus and url"
-                : "must be one of: observations, prometheus; got '\(name)'")
+            reader.error(
+                field.node, field.path,
+                name == "prometheus"
+                    ? "prometheus needs settings: write it as a mapping with kind: prometheus and url"
+                    : "must be one of: observations, prometheus; got '\(name)'")
             return nil
         }
         let keys = ["kind", "url", "timeout", "token_env", "resolution", "requests_query", "errors_query"]
@@ -538,13 +558,16 @@ struct SpecParser {
 
     private func checkPlaceholders(_ query: String, _ f: YAMLField) {
         for name in PromQLTemplate.unknownPlaceholders(in: query) {
-            reader.error(f.node, f.path, "unknown placeholder {{\(name)}} (known: \(PromQLTemplate.placeholders.map { "{{\($0)}}" }.joined(separator: ", ")))")
+            reader.error(
+                f.node, f.path, "unknown placeholder {{\(name)}} (known: \(PromQLTemplate.placeholders.map { "{{\($0)}}" }.joined(separator: ", ")))")
         }
     }
 
     /// Fills the built-in queries and the judge's query type, and refuses what cannot be judged
     /// from aggregates.
-    private func prometheusChecks(_ m: [String: YAMLField], _ checks: [MetricCheck], judge: JudgePolicy, explicitTypes: Set<CanaryMetric>) -> [MetricCheck] {
+    private func prometheusChecks(_ m: [String: YAMLField], _ checks: [MetricCheck], judge: JudgePolicy, explicitTypes: Set<CanaryMetric>)
+        -> [MetricCheck]
+    {
         let field = m["metrics"]!
         var items: [YAMLField] = []
         if case .sequence(let seq) = field.node { items = seq.enumerated().map { YAMLField(node: $0.element, path: field.index($0.offset)) } }
@@ -555,13 +578,19 @@ struct SpecParser {
                 // Counts are all an error rate's statistics need; every other metric needs each
                 // request's value, which Prometheus does not keep.
                 if c.metric != .errorRate {
-                    reader.error(item.node, item.path, "the sequential judge reads only error counts from Prometheus; \(c.metric.rawValue) needs each request's value: judge it with threshold or kayenta, or read the observations")
+                    reader.error(
+                        item.node, item.path,
+                        "the sequential judge reads only error counts from Prometheus; \(c.metric.rawValue) needs each request's value: judge it with threshold or kayenta, or read the observations"
+                    )
                 } else if c.query != nil {
-                    let key = ["query", "query_type", "aggregate"].first { k in
-                        if case .mapping(let map) = item.node { return map[k] != nil }
-                        return false
-                    } ?? "query"
-                    reader.error(item.node, item.child(key), "the sequential judge counts errors with metrics_source's errors_query and requests_query, not a per-metric query")
+                    let key =
+                        ["query", "query_type", "aggregate"].first { k in
+                            if case .mapping(let map) = item.node { return map[k] != nil }
+                            return false
+                        } ?? "query"
+                    reader.error(
+                        item.node, item.child(key),
+                        "the sequential judge counts errors with metrics_source's errors_query and requests_query, not a per-metric query")
                 }
                 return c
             }
@@ -570,7 +599,9 @@ struct SpecParser {
             if !explicitTypes.contains(c.metric) { query.kind = wanted }
             if query.expr.isEmpty {
                 guard let q = PromQLDefaults.query(for: c.metric, kind: query.kind) else {
-                    reader.error(item.node, item.child("query"), "required with metrics_source prometheus: Rampart's proxy exports nothing for \(c.metric.rawValue)")
+                    reader.error(
+                        item.node, item.child("query"),
+                        "required with metrics_source prometheus: Rampart's proxy exports nothing for \(c.metric.rawValue)")
                     return c
                 }
                 query.expr = q
@@ -618,13 +649,17 @@ struct SpecParser {
             guard let name = reader.string(field) else { return nil }
             if name == "builtin" { return .builtin }
             if name == "file" || name == "command" {
-                reader.error(field.node, field.path, "router '\(name)' needs settings: write it as a mapping with kind: \(name) and \(name == "file" ? "path" : "run")")
+                reader.error(
+                    field.node, field.path,
+                    "router '\(name)' needs settings: write it as a mapping with kind: \(name) and \(name == "file" ? "path" : "run")")
             } else {
                 reader.error(field.node, field.path, "must be one of: builtin, file, command, nginx; got '\(name)'")
             }
             return nil
         }
-        guard let m = reader.mapping(field, allowed: ["kind", "path", "run", "timeout", "upstream", "baseline", "candidate", "test", "reload"], required: ["kind"]),
+        guard
+            let m = reader.mapping(
+                field, allowed: ["kind", "path", "run", "timeout", "upstream", "baseline", "candidate", "test", "reload"], required: ["kind"]),
             let kindField = m["kind"], let kind = reader.string(kindField)
         else { return nil }
         switch kind {
@@ -661,7 +696,8 @@ struct SpecParser {
                 reader.error(m[key]!.node, m[key]!.path, "must be host:port as nginx's server directive takes it (no scheme), got '\(value)'")
             }
             var spec = NginxRouterSpec(
-                path: raw.hasPrefix("/") ? raw : (reader.directory as NSString).appendingPathComponent(raw), upstream: upstream, baseline: b, candidate: c)
+                path: raw.hasPrefix("/") ? raw : (reader.directory as NSString).appendingPathComponent(raw), upstream: upstream, baseline: b,
+                candidate: c)
             if let f = m["test"], let t = reader.string(f) { spec.test = t }
             if let f = m["reload"], let r = reader.string(f) { spec.reload = r }
             if let f = m["timeout"], let t = reader.duration(f, minimum: 0.001) { spec.timeout = t }
@@ -846,7 +882,8 @@ struct SpecParser {
     func notifyList(_ field: YAMLField) -> [NotifySpec] {
         guard let items = reader.sequence(field) else { return [] }
         return items.compactMap { item in
-            guard let m = reader.mapping(item, allowed: ["kind", "path", "run", "url", "url_env", "retries", "timeout", "on"], required: ["kind"]) else {
+            guard let m = reader.mapping(item, allowed: ["kind", "path", "run", "url", "url_env", "retries", "timeout", "on"], required: ["kind"])
+            else {
                 return nil
             }
             guard let kindField = m["kind"], let kindName = reader.string(kindField) else { return nil }

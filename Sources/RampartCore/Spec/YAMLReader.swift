@@ -33,7 +33,9 @@ final class YAMLReader {
     var report: [Diagnostic] {
         let sorted = diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) }
         guard saturated else { return sorted }
-        return sorted + [Diagnostic(file: file, line: 1, column: 1, path: "", message: "stopped after \(Self.maxDiagnostics) problems; fix these first")]
+        return sorted + [
+            Diagnostic(file: file, line: 1, column: 1, path: "", message: "stopped after \(Self.maxDiagnostics) problems; fix these first")
+        ]
     }
 
     func error(_ node: Node?, _ path: String, _ message: String) {

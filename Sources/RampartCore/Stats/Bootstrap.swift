@@ -6,14 +6,17 @@ public enum Bootstrap {
     public static let defaultSeed: UInt64 = 12345
 
     /// Interval for the mean of `values`.
-    public static func mean(_ values: [Double], resamples: Int = defaultResamples, seed: UInt64 = defaultSeed, confidence: Double = 0.95) -> Interval {
+    public static func mean(_ values: [Double], resamples: Int = defaultResamples, seed: UInt64 = defaultSeed, confidence: Double = 0.95) -> Interval
+    {
         interval(count: values.count, resamples: resamples, seed: seed, confidence: confidence) { indices in
             indices.reduce(0.0) { $0 + values[$1] } / Double(indices.count)
         }
     }
 
     /// Interval for the mean paired difference `candidate[i] − baseline[i]`.
-    public static func pairedDifference(candidate: [Double], baseline: [Double], resamples: Int = defaultResamples, seed: UInt64 = defaultSeed, confidence: Double = 0.95) -> Interval {
+    public static func pairedDifference(
+        candidate: [Double], baseline: [Double], resamples: Int = defaultResamples, seed: UInt64 = defaultSeed, confidence: Double = 0.95
+    ) -> Interval {
         precondition(candidate.count == baseline.count, "paired samples must have the same items")
         let d = zip(candidate, baseline).map { $0 - $1 }
         return mean(d, resamples: resamples, seed: seed, confidence: confidence)

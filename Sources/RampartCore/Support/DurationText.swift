@@ -1,3 +1,5 @@
+import Foundation
+
 /// Parses the human durations used in specs: `250ms`, `30s`, `5m`, `1h`, `1m30s`, or a bare number of seconds.
 ///
 /// Seconds as `Double` keep the engine's arithmetic simple; the spec never needs sub-millisecond precision.
@@ -57,5 +59,3 @@ public enum DurationText {
         return out
     }
 }
-
-import Foundation

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reads an input file as UTF-8 text, or fails with a diagnostic that names the file and says
@@ -46,15 +47,19 @@ public enum InputFile {
     public static func decode(_ data: Data, file: String, what: String) throws(InvalidInput) -> String {
         if let long = longLine(in: data) {
             let size = String(format: "%.1f", Double(long.bytes) / 1_048_576)
-            throw InvalidInput([Diagnostic(
-                file: file, line: long.line, column: 1, path: "",
-                message: "line \(long.line) of \(what) is \(size) MB long; lines over \(maxLineBytes >> 20) MB are refused")])
+            throw InvalidInput([
+                Diagnostic(
+                    file: file, line: long.line, column: 1, path: "",
+                    message: "line \(long.line) of \(what) is \(size) MB long; lines over \(maxLineBytes >> 20) MB are refused")
+            ])
         }
         if let text = String(validating: data, as: UTF8.self) { return text }
         let at = firstInvalidUTF8(in: data)
-        throw InvalidInput([Diagnostic(
-            file: file, line: at.line, column: at.column, path: "",
-            message: "\(what) is not valid UTF-8 (byte 0x\(String(at.byte, radix: 16, uppercase: true)) at line \(at.line), column \(at.column))")])
+        throw InvalidInput([
+            Diagnostic(
+                file: file, line: at.line, column: at.column, path: "",
+                message: "\(what) is not valid UTF-8 (byte 0x\(String(at.byte, radix: 16, uppercase: true)) at line \(at.line), column \(at.column))")
+        ])
     }
 
     /// The first line longer than `maxLineBytes`, with its number and length.

@@ -52,7 +52,10 @@ extension PipelineSpec {
         }
         var prometheusToken: String?
         if case .prometheus(let p) = canary?.metricsSource { prometheusToken = p.tokenEnv }
-        return [judge?.endpoint.apiKeyEnv, embeddings?.apiKeyEnv, baseline.openai?.endpoint.apiKeyEnv, candidate.openai?.endpoint.apiKeyEnv, prometheusToken, canary?.traffic.apiKeyEnv]
-            .compactMap { $0 } + webhooks
+        return [
+            judge?.endpoint.apiKeyEnv, embeddings?.apiKeyEnv, baseline.openai?.endpoint.apiKeyEnv, candidate.openai?.endpoint.apiKeyEnv,
+            prometheusToken, canary?.traffic.apiKeyEnv,
+        ]
+        .compactMap { $0 } + webhooks
     }
 }

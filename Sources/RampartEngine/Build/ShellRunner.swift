@@ -18,7 +18,8 @@ public enum ShellRunner {
     ) async -> Result {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(returning: runBlocking(command, directory: directory, timeout: timeout, environment: environment, keepLines: keepLines))
+                continuation.resume(
+                    returning: runBlocking(command, directory: directory, timeout: timeout, environment: environment, keepLines: keepLines))
             }
         }
     }

@@ -77,9 +77,11 @@ final class CanaryRun {
         do {
             try await router.settle(weight)
         } catch {
-            publish(.router(RouterReport(
-                router: router.name, weight: weight, ok: false,
-                error: "\(error.message); traffic still flows through Rampart's meters, which stop with this run", detail: router.detail)))
+            publish(
+                .router(
+                    RouterReport(
+                        router: router.name, weight: weight, ok: false,
+                        error: "\(error.message); traffic still flows through Rampart's meters, which stop with this run", detail: router.detail)))
         }
     }
 
@@ -91,9 +93,11 @@ final class CanaryRun {
             publish(.weight(WeightChange(from: weight, to: 0, reason: "router failed: forced to the baseline")))
             weight = 0
         } catch {
-            publish(.router(RouterReport(
-                router: router.name, weight: 0, ok: false,
-                error: "\(error.message); TRAFFIC STATE UNKNOWN, check \(router.detail) by hand", detail: router.detail)))
+            publish(
+                .router(
+                    RouterReport(
+                        router: router.name, weight: 0, ok: false,
+                        error: "\(error.message); TRAFFIC STATE UNKNOWN, check \(router.detail) by hand", detail: router.detail)))
         }
     }
 
@@ -104,9 +108,12 @@ final class CanaryRun {
     }
 
     func execute() async -> (RunOutcome, String) {
-        publish(.dataPlane(engine.dataPlane?.info ?? DataPlaneStarted(
-            proxy: nil, baseline: "sim \(engine.inputs.spec.baseline.label)", candidate: "sim \(engine.inputs.spec.candidate.label)",
-            source: TrafficSpec.Source.sim.rawValue, rate: spec.traffic.rate, note: engine.options.trafficNote)))
+        publish(
+            .dataPlane(
+                engine.dataPlane?.info
+                    ?? DataPlaneStarted(
+                        proxy: nil, baseline: "sim \(engine.inputs.spec.baseline.label)", candidate: "sim \(engine.inputs.spec.candidate.label)",
+                        source: TrafficSpec.Source.sim.rawValue, rate: spec.traffic.rate, note: engine.options.trafficNote)))
         engine.dataPlane?.startLoad()
         publish(.stage(StageChange(stage: StageName.canary, state: .running)))
         var index = 0
@@ -114,7 +121,9 @@ final class CanaryRun {
             switch await runStep(index) {
             case .advance:
                 index += 1
-                engine.notifyMidRun(.stepAdvanced, reason: "canary advanced to step \(index + 1) of \(spec.steps.count) (\(MetricFormat.percent(spec.steps[index].weight)))")
+                engine.notifyMidRun(
+                    .stepAdvanced,
+                    reason: "canary advanced to step \(index + 1) of \(spec.steps.count) (\(MetricFormat.percent(spec.steps[index].weight)))")
             case .promoteNow(let reason):
                 publish(.stage(StageChange(stage: StageName.canary, state: .passed, reason: reason)))
                 return await promote(reason)
@@ -227,7 +236,9 @@ final class CanaryRun {
                         readBox.value.withLock { $0 = r }
                     }
                 }
-                if let readings = readBox.value.withLock({ b in defer { b = nil }; return b }) {
+                if let readings = readBox.value.withLock({ b in
+                    defer { b = nil }; return b
+                }) {
                     readInFlight = false
                     reportSource(readings)
                     countFromSource(readings)
@@ -248,7 +259,9 @@ final class CanaryRun {
                     lastPublished = analysis
                 }
                 if analysis.decision == .rollback {
-                    return .stop(.rolledBack, "automatic rollback at step \(index + 1) (\(MetricFormat.percent(weight))) by the \(judge.name) judge: \(analysis.reason)")
+                    return .stop(
+                        .rolledBack,
+                        "automatic rollback at step \(index + 1) (\(MetricFormat.percent(weight))) by the \(judge.name) judge: \(analysis.reason)")
                 }
                 ready = analysis.ready ?? false
             }
@@ -258,7 +271,8 @@ final class CanaryRun {
                     holdUntil = nil
                     resume(reason: "the evidence arrived while waiting: \(lastPublished?.reason ?? "ready")")
                 } else if t >= until - 1e-9 {
-                    return .stop(.inconclusive, "step \(index + 1) was inconclusive and no one decided within \(DurationText.format(spec.judge.hold))")
+                    return .stop(
+                        .inconclusive, "step \(index + 1) was inconclusive and no one decided within \(DurationText.format(spec.judge.hold))")
                 } else {
                     continue
                 }
@@ -270,7 +284,8 @@ final class CanaryRun {
                 return index + 1 < spec.steps.count ? .advance : .promoteNow("all \(spec.steps.count) canary steps held")
             }
             if baked >= timeoutAt - 1e-9 {
-                let need = candidateRequests < step.minRequests
+                let need =
+                    candidateRequests < step.minRequests
                     ? "only \(candidateRequests) of \(step.minRequests) candidate requests"
                     : (lastPublished.map { "the \(judge.name) judge: \($0.reason)" } ?? "no analysis yet")
                 let reason = "step \(index + 1) reached its \(DurationText.format(step.timeout)) limit without a decision: \(need)"
@@ -279,9 +294,13 @@ final class CanaryRun {
                 }
                 paused = true
                 holdUntil = t + spec.judge.hold
-                publish(.stage(StageChange(
-                    stage: StageName.canary, state: .paused,
-                    reason: "\(reason); holding at \(MetricFormat.percent(weight)) for a human for up to \(DurationText.format(spec.judge.hold)) (promote or roll back; automatic rollback stays armed)")))
+                publish(
+                    .stage(
+                        StageChange(
+                            stage: StageName.canary, state: .paused,
+                            reason:
+                                "\(reason); holding at \(MetricFormat.percent(weight)) for a human for up to \(DurationText.format(spec.judge.hold)) (promote or roll back; automatic rollback stays armed)"
+                        )))
                 engine.notifyMidRun(.paused, reason: "\(reason); waiting for a human")
             }
         }
@@ -297,19 +316,28 @@ final class CanaryRun {
         case .healthy:
             if holding {
                 holding = false
-                publish(.stage(StageChange(stage: StageName.canary, state: .running, reason: "evidence sound again: both arms answering; the ramp goes on")))
+                publish(
+                    .stage(
+                        StageChange(stage: StageName.canary, state: .running, reason: "evidence sound again: both arms answering; the ramp goes on")))
             }
             return nil
         case .broken(let reason, let intervals):
             if intervals >= spec.failureLimit {
-                return .stop(.rolledBack, "EVIDENCE BROKEN at step \(index + 1) (\(MetricFormat.percent(weight))): \(reason), \(intervals) analysis intervals in a row; the comparison cannot be trusted")
+                return .stop(
+                    .rolledBack,
+                    "EVIDENCE BROKEN at step \(index + 1) (\(MetricFormat.percent(weight))): \(reason), \(intervals) analysis intervals in a row; the comparison cannot be trusted"
+                )
             }
             if !holding {
                 holding = true
                 let left = spec.failureLimit - intervals
-                publish(.stage(StageChange(
-                    stage: StageName.canary, state: .paused,
-                    reason: "EVIDENCE BROKEN: \(reason); ramp held at \(MetricFormat.percent(weight)), rolling back after \(left) more broken interval\(left == 1 ? "" : "s")")))
+                publish(
+                    .stage(
+                        StageChange(
+                            stage: StageName.canary, state: .paused,
+                            reason:
+                                "EVIDENCE BROKEN: \(reason); ramp held at \(MetricFormat.percent(weight)), rolling back after \(left) more broken interval\(left == 1 ? "" : "s")"
+                        )))
                 engine.notifyMidRun(.paused, reason: "canary evidence broken: \(reason)")
             }
             return nil

@@ -129,4 +129,3 @@ struct Trial: Sendable {
         duration = endAt - start
     }
 }
-

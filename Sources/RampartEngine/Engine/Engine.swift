@@ -98,10 +98,11 @@ public final class Engine: Sendable {
             s.removeFirst(ready.count)
             return ready.map(\.command)
         }
-        return due + inbox.withLock { i in
-            defer { i.removeAll() }
-            return i
-        }
+        return due
+            + inbox.withLock { i in
+                defer { i.removeAll() }
+                return i
+            }
     }
 
     func publish(_ body: RunEvent.Body) {
@@ -127,10 +128,12 @@ public final class Engine: Sendable {
             case .gates: spec.gates.map { StageName.gate($0.name) }
             case .canary: [StageName.canary, StageName.promote]
             }
-        publish(.runStarted(RunStarted(
-            pipeline: spec.name, baseline: spec.baseline.label, candidate: spec.candidate.label,
-            stages: stageNames, seed: options.seed, operator: options.operator,
-            canarySteps: spec.canary?.steps, canaryMetrics: spec.canary?.metrics, controlSocket: options.controlSocket)))
+        publish(
+            .runStarted(
+                RunStarted(
+                    pipeline: spec.name, baseline: spec.baseline.label, candidate: spec.candidate.label,
+                    stages: stageNames, seed: options.seed, operator: options.operator,
+                    canarySteps: spec.canary?.steps, canaryMetrics: spec.canary?.metrics, controlSocket: options.controlSocket)))
         let (outcome, reason): (RunOutcome, String)
         switch plan {
         case .pipeline:
@@ -253,7 +256,11 @@ public final class Engine: Sendable {
                 if !unsure.isEmpty { why.append("inconclusive on \(unsure.joined(separator: ", ")) (more items or repeats would decide)") }
             }
             if result.passed {
-                publish(.stage(StageChange(stage: stage, state: .passed, reason: why.isEmpty ? nil : why.joined(separator: "; ") + "; allowed by on_inconclusive: pass")))
+                publish(
+                    .stage(
+                        StageChange(
+                            stage: stage, state: .passed,
+                            reason: why.isEmpty ? nil : why.joined(separator: "; ") + "; allowed by on_inconclusive: pass")))
             } else {
                 publish(.stage(StageChange(stage: stage, state: .failed, reason: why.joined(separator: "; "))))
                 failed.append(gate.name)
@@ -284,7 +291,9 @@ public final class Engine: Sendable {
         for channel in parts.notifiers where channel.spec.on.contains(event) || (channel.spec.on.isEmpty && !midRun) {
             let notifier = channel.notifier
             let error = await notifier.send(payload)
-            publish(.notification(NotificationSent(channel: notifier.channel, trigger: event, delivered: error == nil, error: error.map(redactor.redact))))
+            publish(
+                .notification(NotificationSent(channel: notifier.channel, trigger: event, delivered: error == nil, error: error.map(redactor.redact)))
+            )
         }
     }
 

@@ -88,7 +88,9 @@ public final class EngineControl: Sendable {
                 for c in shared.take(a.command) { c.resume(returning: a) }
             }
             if case .finished = event.body {
-                for (_, c) in shared.waiters.withLock({ w in defer { w.removeAll() }; return w }) { c.resume(returning: nil) }
+                for (_, c) in shared.waiters.withLock({ w in
+                    defer { w.removeAll() }; return w
+                }) { c.resume(returning: nil) }
             }
         }
         let umask0 = umask(0o077)
@@ -98,7 +100,7 @@ public final class EngineControl: Sendable {
             server = try await HTTPServer.start(.unix(path: path), idleTimeout: EngineControl.idleTimeout) { request in
                 await EngineControl.handle(request, engine: engine, shared: shared)
             }
-        } catch where FileManager.default.fileExists(atPath: path) {
+        } catch  where FileManager.default.fileExists(atPath: path) {
             throw Busy(path: path)
         }
         return EngineControl(path: path, server: server, shared: shared)

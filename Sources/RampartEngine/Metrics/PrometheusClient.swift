@@ -1,8 +1,9 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import RampartCore
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// Instant and range queries over Prometheus's HTTP API (`/api/v1/query`, `/api/v1/query_range`).
 /// Queries go out as form-encoded POSTs, so long PromQL never meets a URL length limit.

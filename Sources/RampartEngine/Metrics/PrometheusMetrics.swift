@@ -37,26 +37,34 @@ public struct PrometheusMetrics: MetricSource {
         enum Key: Hashable { case requests(Variant), errors(Variant), metric(Int, Variant) }
         let results = await withTaskGroup(of: (Key, Result<[Double], PrometheusResponse.Failure>).self) { group in
             func context(_ v: Variant) -> PromQLTemplate.Context {
-                PromQLTemplate.Context(variant: v, version: versions[v] ?? v.rawValue, interval: interval, elapsed: elapsed, resolution: spec.resolution)
+                PromQLTemplate.Context(
+                    variant: v, version: versions[v] ?? v.rawValue, interval: interval, elapsed: elapsed, resolution: spec.resolution)
             }
             for v in Variant.allCases {
                 let q = PromQLTemplate.render(spec.requestsQuery, context(v))
-                group.addTask { (.requests(v), await Self.capture { () async throws(PrometheusResponse.Failure) in try await client.instant(q, at: now) }) }
+                group.addTask {
+                    (.requests(v), await Self.capture { () async throws(PrometheusResponse.Failure) in try await client.instant(q, at: now) })
+                }
                 if errorCounts {
                     let eq = PromQLTemplate.render(spec.errorsQuery, context(v))
-                    group.addTask { (.errors(v), await Self.capture { () async throws(PrometheusResponse.Failure) in try await client.instant(eq, at: now) }) }
+                    group.addTask {
+                        (.errors(v), await Self.capture { () async throws(PrometheusResponse.Failure) in try await client.instant(eq, at: now) })
+                    }
                 }
                 for (i, check) in checks.enumerated() {
                     guard let query = check.query else { continue }
                     let q = PromQLTemplate.render(query.expr, context(v))
                     let step = spec.resolution
                     group.addTask {
-                        (.metric(i, v), await Self.capture { () async throws(PrometheusResponse.Failure) in
-                            switch query.kind {
-                            case .instant: try await client.instant(q, at: now)
-                            case .range: try await client.range(q, start: stepStart, end: now, step: step)
+                        (
+                            .metric(i, v),
+                            await Self.capture { () async throws(PrometheusResponse.Failure) in
+                                switch query.kind {
+                                case .instant: try await client.instant(q, at: now)
+                                case .range: try await client.range(q, start: stepStart, end: now, step: step)
+                                }
                             }
-                        })
+                        )
                     }
                 }
             }
@@ -103,7 +111,8 @@ public struct PrometheusMetrics: MetricSource {
         return Variant.allCases.compactMap { v in errors[v].map { "\(v.rawValue): \($0)" } }.joined(separator: "; ")
     }
 
-    private static func capture(_ body: () async throws(PrometheusResponse.Failure) -> [Double]) async -> Result<[Double], PrometheusResponse.Failure> {
+    private static func capture(_ body: () async throws(PrometheusResponse.Failure) -> [Double]) async -> Result<[Double], PrometheusResponse.Failure>
+    {
         do { return .success(try await body()) } catch { return .failure(error) }
     }
 }

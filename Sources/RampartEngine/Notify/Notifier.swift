@@ -23,7 +23,8 @@ public struct NotificationPayload: Sendable, Codable, Equatable {
         case .inconclusive, .paused: mark = "⏸"
         case .stepAdvanced: mark = "➡️"
         }
-        return "\(mark) [\(pipeline)] \(event.rawValue.replacingOccurrences(of: "_", with: " ")): \(reason) (candidate \(candidate), baseline \(baseline))"
+        return
+            "\(mark) [\(pipeline)] \(event.rawValue.replacingOccurrences(of: "_", with: " ")): \(reason) (candidate \(candidate), baseline \(baseline))"
     }
 
     enum CodingKeys: String, CodingKey {
@@ -125,7 +126,8 @@ public struct CommandNotifier: Notifier {
     public func send(_ payload: NotificationPayload) async -> String? {
         let json = (try? RunFileCodec.encoder().encode(payload)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         let env = [
-            "RAMPART_PIPELINE": payload.pipeline, "RAMPART_EVENT": payload.event.rawValue, "RAMPART_OUTCOME": payload.outcome?.rawValue ?? "", "RAMPART_REASON": payload.reason,
+            "RAMPART_PIPELINE": payload.pipeline, "RAMPART_EVENT": payload.event.rawValue, "RAMPART_OUTCOME": payload.outcome?.rawValue ?? "",
+            "RAMPART_REASON": payload.reason,
             "RAMPART_CANDIDATE": payload.candidate, "RAMPART_BASELINE": payload.baseline, "RAMPART_RUN_FILE": payload.runFile ?? "",
             "RAMPART_NOTIFICATION": json,
         ]

@@ -1,8 +1,9 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import RampartCore
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// POSTs the notification as JSON. The body carries a Slack-compatible `text` line plus the
 /// structured fields, so one webhook serves Slack, Mattermost, Teams connectors and custom
@@ -57,7 +58,8 @@ public struct WebhookNotifier: Notifier {
                 lastError = "HTTP \(status)" + (snippet.isEmpty ? "" : ": \(snippet)")
                 if status != 429 && status < 500 { return lastError + " (not retried)" }
             } catch {
-                lastError = (error as? URLError).map { "\($0.code == .timedOut ? "timed out after \(timeout) s" : $0.localizedDescription)" } ?? "\(error)"
+                lastError =
+                    (error as? URLError).map { "\($0.code == .timedOut ? "timed out after \(timeout) s" : $0.localizedDescription)" } ?? "\(error)"
             }
         }
         return "\(lastError) after \(retries + 1) attempt\(retries == 0 ? "" : "s")"

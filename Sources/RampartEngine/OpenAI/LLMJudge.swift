@@ -44,7 +44,8 @@ public struct LLMJudge: Sendable {
     /// score on a 1–5 or 1–10 scale is refused rather than guessed at: the rubric asks for 0–1.
     public static func parse(_ text: String) -> Verdict {
         guard let open = text.firstIndex(of: "{"), let close = text.lastIndex(of: "}"), open < close,
-              let object = try? JSONSerialization.jsonObject(with: Data(text[open...close].utf8)) as? [String: Any] else {
+            let object = try? JSONSerialization.jsonObject(with: Data(text[open...close].utf8)) as? [String: Any]
+        else {
             return .error(RequestFailure(.malformed, message: "the judge did not answer with a JSON object: \(String(text.prefix(120)))"))
         }
         guard let score = (object["score"] as? NSNumber)?.doubleValue, score.isFinite else {

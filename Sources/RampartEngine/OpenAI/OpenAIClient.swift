@@ -1,7 +1,8 @@
 import Foundation
 import RampartCore
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// A small client for OpenAI-compatible servers (vLLM, llama.cpp, Ollama, LiteLLM, OpenAI):
@@ -19,8 +20,10 @@ public struct OpenAIClient: Sendable {
     /// Waits between attempts; injected so tests never sleep.
     public var sleep: @Sendable (Double) async -> Void
 
-    public init(baseURL: URL, apiKeyVariable: String? = nil, timeout: Double = 60, retries: Int = 3, headers: [String: String] = [:],
-                sleep: @escaping @Sendable (Double) async -> Void = { try? await Task.sleep(for: .seconds($0)) }) {
+    public init(
+        baseURL: URL, apiKeyVariable: String? = nil, timeout: Double = 60, retries: Int = 3, headers: [String: String] = [:],
+        sleep: @escaping @Sendable (Double) async -> Void = { try? await Task.sleep(for: .seconds($0)) }
+    ) {
         self.baseURL = baseURL
         self.apiKeyVariable = apiKeyVariable
         self.timeout = timeout
@@ -38,7 +41,9 @@ public struct OpenAIClient: Sendable {
         public var finishReason: String?
     }
 
-    public func chat(model: String, system: String?, user: String, temperature: Double? = nil, maxTokens: Int? = nil, seed: Int? = nil) async throws(Failure) -> Chat {
+    public func chat(model: String, system: String?, user: String, temperature: Double? = nil, maxTokens: Int? = nil, seed: Int? = nil)
+        async throws(Failure) -> Chat
+    {
         var messages: [[String: String]] = []
         if let system, !system.isEmpty { messages.append(["role": "system", "content": system]) }
         messages.append(["role": "user", "content": user])
@@ -48,7 +53,8 @@ public struct OpenAIClient: Sendable {
         if let seed { body["seed"] = seed }
         let json = try await post("chat/completions", body)
         guard let choices = json["choices"] as? [[String: Any]], let first = choices.first,
-              let message = first["message"] as? [String: Any] else {
+            let message = first["message"] as? [String: Any]
+        else {
             throw Failure(.malformed, message: "the response has no choices[0].message")
         }
         let usage = json["usage"] as? [String: Any]
@@ -136,7 +142,7 @@ public struct OpenAIClient: Sendable {
         case .cannotConnectToHost: return Failure(.unreachable, message: "cannot reach \(host): connection refused (nothing is listening)")
         case .cannotFindHost, .dnsLookupFailed: return Failure(.unreachable, message: "cannot reach \(host): unknown host")
         case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate, .serverCertificateNotYetValid,
-             .serverCertificateHasUnknownRoot, .clientCertificateRejected:
+            .serverCertificateHasUnknownRoot, .clientCertificateRejected:
             return Failure(.unreachable, message: "cannot reach \(host): TLS failed (\(e.localizedDescription))")
         case .networkConnectionLost: return Failure(.server, message: "\(host) closed the connection before answering")
         default: return Failure(.unreachable, message: "cannot reach \(host): \(e.localizedDescription)")
@@ -145,7 +151,8 @@ public struct OpenAIClient: Sendable {
 
     static func errorMessage(_ data: Data) -> String {
         if let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-           let error = json["error"] as? [String: Any], let message = error["message"] as? String {
+            let error = json["error"] as? [String: Any], let message = error["message"] as? String
+        {
             return String(message.prefix(300))
         }
         return String(decoding: data.prefix(300), as: UTF8.self)

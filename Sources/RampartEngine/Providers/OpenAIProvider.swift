@@ -14,9 +14,11 @@ public struct OpenAIProvider: ModelProvider {
 
     public init(spec: OpenAIVariantSpec, client: OpenAIClient? = nil) {
         self.spec = spec
-        self.client = client ?? OpenAIClient(
-            baseURL: URL(string: spec.endpoint.baseURL)!, apiKeyVariable: spec.endpoint.apiKeyEnv, timeout: spec.endpoint.timeout, retries: 0,
-            headers: spec.endpoint.headers)
+        self.client =
+            client
+            ?? OpenAIClient(
+                baseURL: URL(string: spec.endpoint.baseURL)!, apiKeyVariable: spec.endpoint.apiKeyEnv, timeout: spec.endpoint.timeout, retries: 0,
+                headers: spec.endpoint.headers)
     }
 
     public var identity: String {
@@ -33,8 +35,11 @@ public struct OpenAIProvider: ModelProvider {
         }
         do {
             let chat = try await client.chat(
-                model: spec.endpoint.model, system: request.system, user: user, temperature: spec.temperature, maxTokens: spec.maxTokens, seed: spec.seed)
-            return ModelResponse(text: chat.text, latencyMs: Self.ms(since: started), promptTokens: chat.promptTokens, completionTokens: chat.completionTokens, failed: false)
+                model: spec.endpoint.model, system: request.system, user: user, temperature: spec.temperature, maxTokens: spec.maxTokens,
+                seed: spec.seed)
+            return ModelResponse(
+                text: chat.text, latencyMs: Self.ms(since: started), promptTokens: chat.promptTokens, completionTokens: chat.completionTokens,
+                failed: false)
         } catch {
             return .failed(error, latencyMs: Self.ms(since: started))
         }

@@ -23,7 +23,8 @@ public enum Recovery {
         do {
             inputs = try PipelineInputs.load(file: lock.specFile)
         } catch {
-            report.error = "cannot read the run's spec \(lock.specFile) to rebuild its router: \(error.diagnostics.first.map { "\($0)" } ?? "invalid")"
+            report.error =
+                "cannot read the run's spec \(lock.specFile) to rebuild its router: \(error.diagnostics.first.map { "\($0)" } ?? "invalid")"
             return report
         }
         let spec = inputs.spec
@@ -43,17 +44,24 @@ public enum Recovery {
                 try await router.settle(target)
                 report.weight = target
             } catch {
-                report.error = "the \(router.name) router (\(router.detail)) could not be set to \(MetricFormat.percent(target)): \(error.message); TRAFFIC STATE UNKNOWN"
+                report.error =
+                    "the \(router.name) router (\(router.detail)) could not be set to \(MetricFormat.percent(target)): \(error.message); TRAFFIC STATE UNKNOWN"
                 return report
             }
         }
         let changed = lock.specSHA256 == inputs.specSHA256 ? "" : " (the spec changed since the run started; its router as it is now was used)"
-        let moved = report.weight.map { promoted ? "the promotion was recorded, so the candidate keeps \(MetricFormat.percent($0))" : "traffic set back to the baseline (\(MetricFormat.percent($0)) to the candidate)" }
+        let moved =
+            report.weight.map {
+                promoted
+                    ? "the promotion was recorded, so the candidate keeps \(MetricFormat.percent($0))"
+                    : "traffic set back to the baseline (\(MetricFormat.percent($0)) to the candidate)"
+            }
             ?? "its builtin proxy ended with the process; nothing outside it to reset"
         report.reason = "recovered after crash by \(name): pid \(lock.pid) ended without an outcome; \(moved)\(changed)"
         let t = recording?.events.last?.t ?? 0
         do {
-            try RunRecorder.appendOutcome(RunOutcomeRecord(t: t, outcome: .aborted, reason: report.reason, finishedAt: Timestamp.now()), to: lock.runFile)
+            try RunRecorder.appendOutcome(
+                RunOutcomeRecord(t: t, outcome: .aborted, reason: report.reason, finishedAt: Timestamp.now()), to: lock.runFile)
         } catch {
             report.error = "traffic is safe, but the run file could not be completed: \(error)"
             return report

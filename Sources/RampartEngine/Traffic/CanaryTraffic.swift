@@ -62,11 +62,12 @@ final class InProcessTraffic: CanaryTraffic {
             let request = ModelRequest(system: engine.systemPrompt(for: variant, vars: vars), user: item.input, ask: .golden(item), stream: "canary")
             let r = await engine.provider(variant).complete(request)
             let pricing = variant == .candidate ? engine.inputs.spec.candidate.pricing : engine.inputs.spec.baseline.pricing
-            out.append(Observation(
-                variant: variant, latencyMs: r.latencyMs, status: r.failed ? 500 : 200, failed: r.failed,
-                promptTokens: r.promptTokens, completionTokens: r.completionTokens,
-                cost: r.failed ? 0 : pricing.cost(promptTokens: r.promptTokens, completionTokens: r.completionTokens),
-                quality: r.failed ? nil : TokenF1.score(r.text, references: item.references), synthetic: true))
+            out.append(
+                Observation(
+                    variant: variant, latencyMs: r.latencyMs, status: r.failed ? 500 : 200, failed: r.failed,
+                    promptTokens: r.promptTokens, completionTokens: r.completionTokens,
+                    cost: r.failed ? 0 : pricing.cost(promptTokens: r.promptTokens, completionTokens: r.completionTokens),
+                    quality: r.failed ? nil : TokenF1.score(r.text, references: item.references), synthetic: true))
         }
         return out
     }

@@ -61,7 +61,9 @@ public final class DataPlane: Sendable {
                 return (u, url)
             }
             let prompt = v.promptTemplate.flatMap { inputs.files[$0] } ?? ""
-            let sim = SimUpstream(model: SimModel(profile: v.sim, systemPrompt: prompt), name: "\(v.model)@\(v.version)", items: items, seed: seed &+ (variant == .candidate ? 1 : 0))
+            let sim = SimUpstream(
+                model: SimModel(profile: v.sim, systemPrompt: prompt), name: "\(v.model)@\(v.version)", items: items,
+                seed: seed &+ (variant == .candidate ? 1 : 0))
             let server = try await sim.serve()
             servers.append(server)
             let port = server.port ?? 0
@@ -75,7 +77,8 @@ public final class DataPlane: Sendable {
             let sample = proxySpec.qualitySample
             let scorer = Mutex(SeededRandom(seed: seed, stream: "quality-sample"))
             let proxyBox = Mutex<WeightedProxy?>(nil)
-            let proxy = WeightedProxy(baseline: b, candidate: c, stickyHeader: proxySpec.stickyHeader, timeout: proxySpec.upstreamTimeout) { exchange in
+            let proxy = WeightedProxy(baseline: b, candidate: c, stickyHeader: proxySpec.stickyHeader, timeout: proxySpec.upstreamTimeout) {
+                exchange in
                 var o = exchange.observation
                 if !o.failed, let answer = exchange.answer, let id = exchange.itemID, let refs = references[id],
                     scorer.withLock({ $0.chance(sample) })

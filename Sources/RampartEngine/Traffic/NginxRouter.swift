@@ -22,7 +22,10 @@ public struct NginxRouter: TrafficRouter {
     /// would answer 502 to everyone once Rampart exits.
     public var settled: (baseline: String, candidate: String)?
 
-    public init(path: String, upstream: String, baseline: String, candidate: String, test: String = "nginx -t", reload: String = "nginx -s reload", directory: String = ".", timeout: Double = 30) {
+    public init(
+        path: String, upstream: String, baseline: String, candidate: String, test: String = "nginx -t", reload: String = "nginx -s reload",
+        directory: String = ".", timeout: Double = 30
+    ) {
         self.path = path
         self.upstream = upstream
         self.baseline = baseline
@@ -71,7 +74,9 @@ public struct NginxRouter: TrafficRouter {
     /// judge as the other's traffic.
     public static func render(upstream: String, baseline: String, candidate: String, percent: Double, at time: String) -> String {
         let (b, c) = weights(percent)
-        func server(_ address: String, _ w: Int) -> String { w == 0 ? "    server \(address) down;" : "    server \(address) weight=\(w) max_fails=0;" }
+        func server(_ address: String, _ w: Int) -> String {
+            w == 0 ? "    server \(address) down;" : "    server \(address) weight=\(w) max_fails=0;"
+        }
         return """
             # Written by Rampart at \(time): candidate at \(WeightText.format(percent))%. Rewritten at every step; do not edit.
             upstream \(upstream) {
@@ -100,7 +105,10 @@ public struct NginxRouter: TrafficRouter {
         let checked = await ShellRunner.run(test, directory: directory, timeout: timeout)
         guard checked.exitCode == 0, !checked.timedOut else {
             if let previous { try? FileRouter.atomicWrite(Array(previous), to: path) } else { unlink(path) }
-            let why = checked.timedOut ? "timed out" : (checked.tail.last(where: { $0.contains("emerg") || $0.contains("error") }) ?? checked.tail.last ?? "exit \(checked.exitCode)")
+            let why =
+                checked.timedOut
+                ? "timed out"
+                : (checked.tail.last(where: { $0.contains("emerg") || $0.contains("error") }) ?? checked.tail.last ?? "exit \(checked.exitCode)")
             throw RouterError("`\(test)` rejected the config (previous \(path) restored): \(why)")
         }
         let reloaded = await ShellRunner.run(reload, directory: directory, timeout: timeout)

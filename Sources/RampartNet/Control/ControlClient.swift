@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Talks to a running engine over its control socket: one HTTP/1.1 request, `Connection:
@@ -29,7 +29,9 @@ public enum ControlClient {
         return true
     }
 
-    public static func request(socket path: String, method: String, path uri: String, body: String = "", timeout: Double = 15) throws(Failure) -> (status: Int, body: String) {
+    public static func request(socket path: String, method: String, path uri: String, body: String = "", timeout: Double = 15) throws(Failure) -> (
+        status: Int, body: String
+    ) {
         let fd = try connected(path)
         defer { close(fd) }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: 0)
@@ -63,9 +65,11 @@ public enum ControlClient {
         return fd
     }
 
-    private static func exchange(_ fd: Int32, path: String, method: String, uri: String, body: String) throws(Failure) -> (status: Int, body: String) {
+    private static func exchange(_ fd: Int32, path: String, method: String, uri: String, body: String) throws(Failure) -> (status: Int, body: String)
+    {
         let payload = Array(body.utf8)
-        let head = "\(method) \(uri) HTTP/1.1\r\nHost: rampart\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: \(payload.count)\r\n\r\n"
+        let head =
+            "\(method) \(uri) HTTP/1.1\r\nHost: rampart\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: \(payload.count)\r\n\r\n"
         let message = Array(head.utf8) + payload
         var sent = 0
         while sent < message.count {

@@ -134,7 +134,9 @@ public final class HTTPClientPool: Sendable {
 
     /// Closes the idle connections.
     public func shutdown() {
-        for channel in idle.withLock({ c in defer { c.removeAll() }; return c }) { channel.close(promise: nil) }
+        for channel in idle.withLock({ c in
+            defer { c.removeAll() }; return c
+        }) { channel.close(promise: nil) }
     }
 
     private func takeIdle() -> (any Channel)? {
@@ -252,7 +254,9 @@ private final class HandshakeWaiter: ChannelInboundHandler, RemovableChannelHand
     /// BoringSSL's errors carry source paths; the reason is the part after the last colon.
     static func plain(_ error: any Error) -> String {
         let text = String(describing: error)
-        if text.contains("CERTIFICATE_VERIFY_FAILED") { return "the server's certificate is not trusted (CERTIFICATE_VERIFY_FAILED); give its CA with ca_file" }
+        if text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "the server's certificate is not trusted (CERTIFICATE_VERIFY_FAILED); give its CA with ca_file"
+        }
         return text
     }
 }
@@ -346,7 +350,8 @@ private final class ClientHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        let failure: NetError = error is NIOSSLError || error is BoringSSLError
+        let failure: NetError =
+            error is NIOSSLError || error is BoringSSLError
             ? .tls(address, String(describing: error)) : .badResponse(address, String(describing: error))
         pending?.fail(failure)
         pending = nil

@@ -77,7 +77,8 @@ public final class HTTPServer: Sendable {
                 connections.add(channel)
                 do {
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
-                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .milliseconds(Int64(min(idleTimeout, 86_400) * 1000))))
+                    try channel.pipeline.syncOperations.addHandler(
+                        IdleStateHandler(readTimeout: .milliseconds(Int64(min(idleTimeout, 86_400) * 1000))))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(ServerHandler(handler: handler))
                     return channel.eventLoop.makeSucceededVoidFuture()

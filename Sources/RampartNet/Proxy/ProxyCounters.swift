@@ -6,7 +6,9 @@ struct ProxyCounters: Sendable {
     /// Upper bounds of the latency histogram, in seconds.
     /// Fine enough between 0.1 and 3 s (where model latency lives) that `histogram_quantile`'s
     /// linear interpolation inside a bucket stays within about 10% of the true percentile.
-    static let buckets: [Double] = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 7.5, 10, 20, 30, 60]
+    static let buckets: [Double] = [
+        0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 7.5, 10, 20, 30, 60,
+    ]
 
     struct Arm: Sendable {
         var byStatus: [Int: Int] = [:]

@@ -123,7 +123,10 @@ public final class WeightedProxy: Sendable {
         case ("POST", "/v1/chat/completions"), ("POST", "/v1/embeddings"), ("GET", "/v1/models"):
             return await forward(request, to: pinned ?? route(request))
         default:
-            return .error(404, "no route for \(request.method) \(request.path); the proxy serves /v1/chat/completions, /v1/embeddings, /v1/models, /healthz and /metrics", type: "not_found")
+            return .error(
+                404,
+                "no route for \(request.method) \(request.path); the proxy serves /v1/chat/completions, /v1/embeddings, /v1/models, /healthz and /metrics",
+                type: "not_found")
         }
     }
 
@@ -142,7 +145,8 @@ public final class WeightedProxy: Sendable {
         let upstream = variant == .candidate ? candidate : baseline
         // The body is parsed only when something in it matters: a model to replace, or a
         // request that may ask for a stream. The common request passes through untouched.
-        let json = request.method == "POST" && (upstream.model != nil || Self.mentionsStream(request.body))
+        let json =
+            request.method == "POST" && (upstream.model != nil || Self.mentionsStream(request.body))
             ? (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] : nil
         let outgoing = upstream.prepare(request, json: json)
         if request.path.hasSuffix("/chat/completions"), (json?["stream"] as? Bool) == true {
@@ -158,7 +162,8 @@ public final class WeightedProxy: Sendable {
                 usage = OpenAIUsage.parse(response.body, path: request.path)
                 if usage == nil && request.method == "POST" {
                     failed = true
-                    response = .error(502, "the \(variant.rawValue) upstream sent a malformed answer (not OpenAI-compatible JSON)", type: "bad_gateway")
+                    response = .error(
+                        502, "the \(variant.rawValue) upstream sent a malformed answer (not OpenAI-compatible JSON)", type: "bad_gateway")
                 }
             } else if response.status >= 500 {
                 failed = true
@@ -167,8 +172,9 @@ public final class WeightedProxy: Sendable {
             failed = true
             response = gatewayError(error, variant)
         }
-        record(request, variant: variant, upstream: upstream, status: response.status, failed: failed, started: started, ttft: nil,
-               prompt: usage?.promptTokens ?? 0, completion: usage?.completionTokens ?? 0, answer: usage?.text)
+        record(
+            request, variant: variant, upstream: upstream, status: response.status, failed: failed, started: started, ttft: nil,
+            prompt: usage?.promptTokens ?? 0, completion: usage?.completionTokens ?? 0, answer: usage?.text)
         return tagged(response, variant)
     }
 
@@ -185,7 +191,9 @@ public final class WeightedProxy: Sendable {
             answer = try await upstream.pool.stream(outgoing, timeout: timeout)
         } catch {
             let response = gatewayError(error, variant)
-            record(request, variant: variant, upstream: upstream, status: response.status, failed: true, started: started, ttft: nil, prompt: 0, completion: 0, answer: nil)
+            record(
+                request, variant: variant, upstream: upstream, status: response.status, failed: true, started: started, ttft: nil, prompt: 0,
+                completion: 0, answer: nil)
             return tagged(response, variant)
         }
         guard (200..<300).contains(answer.status) else {
@@ -193,8 +201,9 @@ public final class WeightedProxy: Sendable {
             var body: [UInt8] = []
             var broken = false
             do { for try await part in answer.parts where body.count < HTTPServer.maxBodyBytes { body += part } } catch { broken = true }
-            record(request, variant: variant, upstream: upstream, status: answer.status, failed: answer.status >= 500 || broken, started: started,
-                   ttft: nil, prompt: 0, completion: 0, answer: nil)
+            record(
+                request, variant: variant, upstream: upstream, status: answer.status, failed: answer.status >= 500 || broken, started: started,
+                ttft: nil, prompt: 0, completion: 0, answer: nil)
             return tagged(HTTPResponseMessage(status: answer.status, headers: answer.headers, body: body), variant)
         }
         let (relay, continuation) = AsyncThrowingStream<[UInt8], any Error>.makeStream()
@@ -214,8 +223,9 @@ public final class WeightedProxy: Sendable {
                 continuation.finish(throwing: error)
             }
             let failed = broken || !sse.isValidAnswer
-            record(request, variant: variant, upstream: upstream, status: failed ? 502 : answer.status, failed: failed, started: started,
-                   ttft: ttft, prompt: sse.promptTokens, completion: sse.completionTokens, answer: failed ? nil : sse.text)
+            record(
+                request, variant: variant, upstream: upstream, status: failed ? 502 : answer.status, failed: failed, started: started,
+                ttft: ttft, prompt: sse.promptTokens, completion: sse.completionTokens, answer: failed ? nil : sse.text)
         }
         var response = tagged(HTTPResponseMessage(status: answer.status, headers: answer.headers), variant)
         response.stream = relay

@@ -77,7 +77,10 @@ public final class SimUpstream: Sendable {
             let numbers = v.map { String($0 / norm) }.joined(separator: ",")
             data.append(#"{"object":"embedding","index":\#(i),"embedding":[\#(numbers)]}"#)
         }
-        return .json(200, #"{"object":"list","data":[\#(data.joined(separator: ","))],"model":\#(JSONText.quote(name)),"usage":{"prompt_tokens":\#(tokens),"total_tokens":\#(tokens)}}"#)
+        return .json(
+            200,
+            #"{"object":"list","data":[\#(data.joined(separator: ","))],"model":\#(JSONText.quote(name)),"usage":{"prompt_tokens":\#(tokens),"total_tokens":\#(tokens)}}"#
+        )
     }
 
     static let genericAnswer = "Thanks for reaching out. I can help with that: could you share a few more details so I can look into it?"

@@ -13,7 +13,9 @@ public struct CellStyle: Hashable, Sendable {
     public var underline: Bool
     public var reverse: Bool
 
-    public init(fg: TermColor = .terminalDefault, bg: TermColor = .terminalDefault, bold: Bool = false, underline: Bool = false, reverse: Bool = false) {
+    public init(
+        fg: TermColor = .terminalDefault, bg: TermColor = .terminalDefault, bold: Bool = false, underline: Bool = false, reverse: Bool = false
+    ) {
         self.fg = fg
         self.bg = bg
         self.bold = bold
@@ -24,7 +26,8 @@ public struct CellStyle: Hashable, Sendable {
     public static let plain = CellStyle()
 
     public func with(fg: TermColor? = nil, bg: TermColor? = nil, bold: Bool? = nil, underline: Bool? = nil, reverse: Bool? = nil) -> CellStyle {
-        CellStyle(fg: fg ?? self.fg, bg: bg ?? self.bg, bold: bold ?? self.bold, underline: underline ?? self.underline, reverse: reverse ?? self.reverse)
+        CellStyle(
+            fg: fg ?? self.fg, bg: bg ?? self.bg, bold: bold ?? self.bold, underline: underline ?? self.underline, reverse: reverse ?? self.reverse)
     }
 }
 

@@ -30,7 +30,11 @@ extension Screen {
         func color(_ c: TermColor) -> String {
             switch c {
             case .terminalDefault: "default"
-            case .rgb(let r, let g, let b): "#" + [r, g, b].map { v in let h = String(v, radix: 16); return h.count == 1 ? "0" + h : h }.joined()
+            case .rgb(let r, let g, let b):
+                "#"
+                    + [r, g, b].map { v in
+                        let h = String(v, radix: 16); return h.count == 1 ? "0" + h : h
+                    }.joined()
             }
         }
         var parts = ["fg \(color(s.fg))", "bg \(color(s.bg))"]

@@ -1,3 +1,4 @@
+import Foundation
 import RampartCore
 
 /// What reaches the dashboard: engine events, keys, and the passage of wall time.
@@ -212,9 +213,17 @@ public enum DashboardReducer {
             let all = DashboardState.Focus.allCases
             s.focus = all[(all.firstIndex(of: s.focus)! + 1) % all.count]
         case .scrollUp:
-            if s.focus == .log { s.logScroll = min(s.logScroll + 1, max(0, s.log.count - 1)) } else { s.selectedMetric = max(0, s.selectedMetric - 1) }
+            if s.focus == .log {
+                s.logScroll = min(s.logScroll + 1, max(0, s.log.count - 1))
+            } else {
+                s.selectedMetric = max(0, s.selectedMetric - 1)
+            }
         case .scrollDown:
-            if s.focus == .log { s.logScroll = max(0, s.logScroll - 1) } else { s.selectedMetric = min(max(0, metricRows(s).count - 1), s.selectedMetric + 1) }
+            if s.focus == .log {
+                s.logScroll = max(0, s.logScroll - 1)
+            } else {
+                s.selectedMetric = min(max(0, metricRows(s).count - 1), s.selectedMetric + 1)
+            }
         case .pageUp:
             s.logScroll = min(s.logScroll + visibleLog, max(0, s.log.count - 1))
         case .pageDown:
@@ -265,5 +274,3 @@ public enum DashboardReducer {
         return watched.isEmpty ? (s.latest == nil ? [] : CanaryMetric.allCases) : watched
     }
 }
-
-import Foundation

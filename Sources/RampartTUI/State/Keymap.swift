@@ -38,9 +38,12 @@ public enum Keymap {
         KeyBinding(keys: [.pageDown], action: .pageDown, help: "scroll the log a page down", unavailable: always),
         KeyBinding(keys: [.char("g"), .home], action: .top, help: "oldest log line", unavailable: always),
         KeyBinding(keys: [.char("G"), .end], action: .bottom, help: "follow the newest log line", unavailable: always),
-        KeyBinding(keys: [.char("t")], action: .cycleTheme, help: "next theme", unavailable: { s in s.themeNames.count > 1 ? nil : "one theme loaded" }),
+        KeyBinding(
+            keys: [.char("t")], action: .cycleTheme, help: "next theme", unavailable: { s in s.themeNames.count > 1 ? nil : "one theme loaded" }),
         KeyBinding(keys: [.char("q")], action: .quit, help: "quit (asks first while the canary is live)", unavailable: always),
-        KeyBinding(keys: [.char("+"), .char("-")], action: .replaySpeed, help: "replay: faster / slower (1×, 2×, 10×, max); space pauses", unavailable: replayOnly),
+        KeyBinding(
+            keys: [.char("+"), .char("-")], action: .replaySpeed, help: "replay: faster / slower (1×, 2×, 10×, max); space pauses",
+            unavailable: replayOnly),
         KeyBinding(keys: [.char("n"), .char("N")], action: .replayJump, help: "replay: next / previous decision", unavailable: replayOnly),
         KeyBinding(keys: [.left, .right], action: .replaySeek, help: "replay: seek 10 s back / forward", unavailable: replayOnly),
     ]

@@ -72,7 +72,8 @@ public final class DashboardApp: Sendable {
         let colors = !configuration.noColor
         let terminal = NcursesTerminal(colors: colors)
         let glyphs: Glyphs = terminal.utf8 ? .unicode : .ascii
-        var state = DashboardState(operatorName: configuration.operatorName, themeNames: themes.map(\.name), themeIndex: configuration.themeIndex, now: Self.wallNow())
+        var state = DashboardState(
+            operatorName: configuration.operatorName, themeNames: themes.map(\.name), themeIndex: configuration.themeIndex, now: Self.wallNow())
         var player = replayEvents.map { ReplayPlayer(events: $0, speed: replaySpeed) }
         var lastWall = Self.wallNow()
         /// A fresh state for the replay at position 0, keeping what the operator chose on screen.

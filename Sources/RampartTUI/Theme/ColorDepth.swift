@@ -17,7 +17,9 @@ public enum ColorDepth: Equatable, Sendable {
     public static func index8(_ r: UInt8, _ g: UInt8, _ b: UInt8) -> Int {
         let hi = max(r, g, b), lo = min(r, g, b)
         if Int(hi) - Int(lo) < 48 { return (Int(r) + Int(g) + Int(b)) / 3 >= 80 ? 7 : 0 }
-        let palette: [(Int, Int, Int)] = [(0, 0, 0), (205, 49, 49), (13, 188, 121), (229, 229, 16), (36, 114, 200), (188, 63, 188), (17, 168, 205), (229, 229, 229)]
+        let palette: [(Int, Int, Int)] = [
+            (0, 0, 0), (205, 49, 49), (13, 188, 121), (229, 229, 16), (36, 114, 200), (188, 63, 188), (17, 168, 205), (229, 229, 229),
+        ]
         var best = 0
         var bestDistance = Int.max
         for (i, p) in palette.enumerated() {

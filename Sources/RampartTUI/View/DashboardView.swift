@@ -136,7 +136,9 @@ struct Painter {
     mutating func pipelineStrip() {
         var x = 1
         let names = s.stages.isEmpty ? [StageName.build, StageName.canary, StageName.promote] : s.stages
-        let full = names.reduce(0) { $0 + CharWidth.of($1.hasPrefix("gate:") ? String($1.dropFirst(5)) : $1) + 2 } + (names.count - 1) * (CharWidth.of(g.arrow) + 2)
+        let full =
+            names.reduce(0) { $0 + CharWidth.of($1.hasPrefix("gate:") ? String($1.dropFirst(5)) : $1) + 2 } + (names.count - 1)
+            * (CharWidth.of(g.arrow) + 2)
         let budget = full <= width - 2 ? Int.max / 2 : max(8, (width - 2) / max(1, names.count) - CharWidth.of(g.arrow) - 2)
         for (i, stage) in names.enumerated() {
             let state = s.stageStates[stage] ?? .pending
@@ -185,7 +187,8 @@ struct Painter {
             screen.put(CharWidth.truncate("ERROR " + errors.summary, to: width - x - 1), x: x, y: y, style: p.stage(.failed))
         } else if let result = s.gates[name] {
             let text = result.checks.map { c in
-                var t = "\(shortMeasure(c)) \(fmt(c.candidate)) \(c.comparison == .atLeast ? "≥" : "≤") \(fmt(c.limit)) [\(fmt(c.interval.low))–\(fmt(c.interval.high))]"
+                var t =
+                    "\(shortMeasure(c)) \(fmt(c.candidate)) \(c.comparison == .atLeast ? "≥" : "≤") \(fmt(c.limit)) [\(fmt(c.interval.low))–\(fmt(c.interval.high))]"
                 if wide, let b = c.baseline { t += " base \(fmt(b))" }
                 switch c.verdict {
                 case .pass: return t
@@ -247,7 +250,9 @@ struct Painter {
             }
         }
         let focused = s.focus == .metrics
-        Widgets.box(&screen, x: 0, y: top, width: width, height: total, title: title, style: focused ? p.focusedBorder : p.border, titleStyle: focused ? p.focusedBorder : p.title, glyphs: g)
+        Widgets.box(
+            &screen, x: 0, y: top, width: width, height: total, title: title, style: focused ? p.focusedBorder : p.border,
+            titleStyle: focused ? p.focusedBorder : p.title, glyphs: g)
         y = top + 1
         weightLine()
         metricTable(bottom: top + total - 1)
@@ -286,7 +291,9 @@ struct Painter {
         // Left border and margin, the fixed columns, two gaps around the trends, the right border.
         let sparkTotal = max(9, width - 2 - nameW - 2 * valW - diffW - limitW - 2 - 1 - stateW - 1)
         let sparkW = (sparkTotal - 1) / 2
-        var header = CharWidth.pad("metric", to: nameW) + CharWidth.padLeft("baseline", to: valW) + CharWidth.padLeft("canary", to: valW) + CharWidth.padLeft("diff", to: diffW)
+        var header =
+            CharWidth.pad("metric", to: nameW) + CharWidth.padLeft("baseline", to: valW) + CharWidth.padLeft("canary", to: valW)
+            + CharWidth.padLeft("diff", to: diffW)
         if wide { header += CharWidth.padLeft("limit", to: limitW) }
         header += "  " + CharWidth.pad(sparkW >= 12 ? "trend: baseline | canary" : "base | canary", to: sparkTotal) + " " + "state"
         screen.put(CharWidth.truncate(header, to: inner - 1), x: 2, y: y, style: p.inactive)
@@ -307,8 +314,12 @@ struct Painter {
             let rowStyle = selected ? p.selected : p.base
             if selected { screen.fill(x: 1, y: y, width: inner, height: 1, style: rowStyle) }
             var x = screen.put(CharWidth.pad(Self.label(metric), to: nameW), x: 2, y: y, style: rowStyle)
-            x = screen.put(CharWidth.padLeft(b.map { MetricFormat.value(metric, $0) } ?? "no data", to: valW), x: x, y: y, style: b == nil ? p.inactive : (selected ? rowStyle : p.baseline))
-            x = screen.put(CharWidth.padLeft(c.map { MetricFormat.value(metric, $0) } ?? "no data", to: valW), x: x, y: y, style: c == nil ? p.inactive : (selected ? rowStyle : p.canary))
+            x = screen.put(
+                CharWidth.padLeft(b.map { MetricFormat.value(metric, $0) } ?? "no data", to: valW), x: x, y: y,
+                style: b == nil ? p.inactive : (selected ? rowStyle : p.baseline))
+            x = screen.put(
+                CharWidth.padLeft(c.map { MetricFormat.value(metric, $0) } ?? "no data", to: valW), x: x, y: y,
+                style: c == nil ? p.inactive : (selected ? rowStyle : p.canary))
             x = screen.put(CharWidth.padLeft(diff(metric, b, c), to: diffW), x: x, y: y, style: rowStyle)
             if wide {
                 let limit = results[metric]?.limit.map { MetricFormat.value(metric, $0) } ?? "-"
@@ -380,7 +391,8 @@ struct Painter {
             let f = { (v: Double) in String(format: "%+.3f", v) }
             let eta = e.eta.map { " · decision in ~\(Widgets.clock($0))" } ?? ""
             let bounds = e.lower.isFinite && e.upper.isFinite ? "[\(f(e.lower)), \(f(e.upper))]" : "[gathering]"
-            return "\(name): harm \(e.scale) \(f(e.estimate)) \(bounds) vs margin \(f(e.margin)) · evidence \(String(format: "%.1f/%.1f", e.evidence, e.boundary)) toward \(e.leaning) · n \(e.nCandidate)/\(e.nBaseline)\(eta)"
+            return
+                "\(name): harm \(e.scale) \(f(e.estimate)) \(bounds) vs margin \(f(e.margin)) · evidence \(String(format: "%.1f/%.1f", e.evidence, e.boundary)) toward \(e.leaning) · n \(e.nCandidate)/\(e.nBaseline)\(eta)"
         }
         let n = "n \(s.latest?.candidate.requests ?? 0) canary / \(s.latest?.baseline.requests ?? 0) baseline this step"
         guard let limit = r.limit else { return "\(name): not judged yet (\(n))" }
@@ -398,7 +410,9 @@ struct Painter {
         let start = max(0, end - visible)
         var title = "Events"
         if s.logScroll > 0 { title += "  \(s.logScroll) newer below (G to follow)" }
-        Widgets.box(&screen, x: 0, y: y, width: width, height: rows, title: title, style: focused ? p.focusedBorder : p.border, titleStyle: focused ? p.focusedBorder : p.title, glyphs: g)
+        Widgets.box(
+            &screen, x: 0, y: y, width: width, height: rows, title: title, style: focused ? p.focusedBorder : p.border,
+            titleStyle: focused ? p.focusedBorder : p.title, glyphs: g)
         for (i, line) in s.log[start..<end].enumerated() {
             screen.put(CharWidth.truncate(line.text, to: width - 4), x: 2, y: y + 1 + i, style: p.tone(line.tone))
         }
@@ -413,7 +427,8 @@ struct Painter {
         }
         var x = 1
         let hints: [(String, String, DashboardAction)] = [
-            ("p", "promote", .promote), ("P", "full", .promoteFully), ("r", "rollback", .rollback), ("space", s.paused ? "resume" : "pause", .pauseResume),
+            ("p", "promote", .promote), ("P", "full", .promoteFully), ("r", "rollback", .rollback),
+            ("space", s.paused ? "resume" : "pause", .pauseResume),
             ("tab", "focus", .cycleFocus), ("t", "theme", .cycleTheme), ("?", "help", .help), ("q", "quit", .quit),
         ]
         for (key, label, action) in hints {

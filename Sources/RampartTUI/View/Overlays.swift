@@ -2,7 +2,9 @@ import RampartCore
 
 /// The help overlay (generated from the keymap) and the confirmation dialog.
 enum Overlays {
-    static func centeredBox(_ screen: inout Screen, width w: Int, height h: Int, title: String, _ p: Palette, _ g: Glyphs, style: CellStyle? = nil) -> (x: Int, y: Int) {
+    static func centeredBox(_ screen: inout Screen, width w: Int, height h: Int, title: String, _ p: Palette, _ g: Glyphs, style: CellStyle? = nil)
+        -> (x: Int, y: Int)
+    {
         let x = max(0, (screen.width - w) / 2), y = max(0, (screen.height - h) / 2)
         screen.fill(x: x, y: y, width: w, height: h, style: p.base)
         Widgets.box(&screen, x: x, y: y, width: w, height: h, title: title, style: style ?? p.focusedBorder, titleStyle: style ?? p.title, glyphs: g)
@@ -27,29 +29,40 @@ enum Overlays {
     }
 
     static func confirm(_ screen: inout Screen, _ s: DashboardState, _ c: DashboardState.Confirmation, _ p: Palette, _ g: Glyphs) {
-        let (title, action, lines): (String, String, [String]) = switch c.action {
-        case .rollback:
-            ("Roll back?", "Roll back", [
-                "All traffic goes back to the baseline, \(s.baseline).",
-                "Blast radius so far: the candidate serves \(MetricFormat.percent(s.weight)) of traffic",
-                "and has served \(s.candidateTotal) requests.",
-            ])
-        case .promoteFully:
-            ("Promote fully?", "Promote to 100%", [
-                "All traffic goes to the candidate, \(s.candidate), skipping the",
-                "remaining steps. It serves \(MetricFormat.percent(s.weight)) now (\(s.candidateTotal) requests so far).",
-                "Later degradation will no longer be caught by this canary.",
-            ])
-        case .quitAbort:
-            ("Quit while the canary is live?", "Abort and quit", [
-                "Quitting aborts the run: traffic goes back to the baseline",
-                "(the candidate serves \(MetricFormat.percent(s.weight)) now, \(s.candidateTotal) requests so far),",
-                "and the outcome is recorded as aborted.",
-            ])
-        }
+        let (title, action, lines): (String, String, [String]) =
+            switch c.action {
+            case .rollback:
+                (
+                    "Roll back?", "Roll back",
+                    [
+                        "All traffic goes back to the baseline, \(s.baseline).",
+                        "Blast radius so far: the candidate serves \(MetricFormat.percent(s.weight)) of traffic",
+                        "and has served \(s.candidateTotal) requests.",
+                    ]
+                )
+            case .promoteFully:
+                (
+                    "Promote fully?", "Promote to 100%",
+                    [
+                        "All traffic goes to the candidate, \(s.candidate), skipping the",
+                        "remaining steps. It serves \(MetricFormat.percent(s.weight)) now (\(s.candidateTotal) requests so far).",
+                        "Later degradation will no longer be caught by this canary.",
+                    ]
+                )
+            case .quitAbort:
+                (
+                    "Quit while the canary is live?", "Abort and quit",
+                    [
+                        "Quitting aborts the run: traffic goes back to the baseline",
+                        "(the candidate serves \(MetricFormat.percent(s.weight)) now, \(s.candidateTotal) requests so far),",
+                        "and the outcome is recorded as aborted.",
+                    ]
+                )
+            }
         let w = min(screen.width - 4, 72), h = 11
         let danger = p.verdict(c.action == .promoteFully ? .promote : .rollback)
-        let (x0, y0) = centeredBox(&screen, width: w, height: h, title: title, p, g, style: p.mono ? p.base.with(bold: true) : p.fg(.failFg, bold: true))
+        let (x0, y0) = centeredBox(
+            &screen, width: w, height: h, title: title, p, g, style: p.mono ? p.base.with(bold: true) : p.fg(.failFg, bold: true))
         var y = y0 + 1
         for line in lines {
             screen.put(line, x: x0 + 2, y: y, style: p.base, limit: w - 4)

@@ -47,12 +47,13 @@ struct Palette {
 
     func verdict(_ v: Verdict) -> CellStyle {
         if mono { return base.with(bold: true, reverse: v != .neutral) }
-        let bg: ThemeKey = switch v {
-        case .promote: .promoteBg
-        case .hold: .holdBg
-        case .rollback: .rollbackBg
-        case .neutral: .selectedBg
-        }
+        let bg: ThemeKey =
+            switch v {
+            case .promote: .promoteBg
+            case .hold: .holdBg
+            case .rollback: .rollbackBg
+            case .neutral: .selectedBg
+            }
         return CellStyle(fg: theme[.verdictFg], bg: theme[bg], bold: true)
     }
 

@@ -1,6 +1,10 @@
+import Foundation
+
 /// Small drawing helpers shared by the dashboard's panels.
 enum Widgets {
-    static func box(_ s: inout Screen, x: Int, y: Int, width: Int, height: Int, title: String, style: CellStyle, titleStyle: CellStyle, glyphs g: Glyphs) {
+    static func box(
+        _ s: inout Screen, x: Int, y: Int, width: Int, height: Int, title: String, style: CellStyle, titleStyle: CellStyle, glyphs g: Glyphs
+    ) {
         guard width >= 2, height >= 2 else { return }
         let inner = String(repeating: g.horizontal, count: width - 2)
         s.put(g.topLeft + inner + g.topRight, x: x, y: y, style: style)
@@ -40,5 +44,3 @@ enum Widgets {
         return t >= 3600 ? String(format: "%d:%02d:%02d", t / 3600, (t % 3600) / 60, t % 60) : String(format: "%d:%02d", t / 60, t % 60)
     }
 }
-
-import Foundation
