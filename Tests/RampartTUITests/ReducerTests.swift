@@ -22,6 +22,20 @@ struct ReducerEventTests {
         #expect(s.log.last?.text.contains("finished PROMOTED") == true)
     }
 
+    /// The dashboard reads the run through the shared fold: after any prefix of a recording it
+    /// holds exactly what `RunState` makes of the same events, as status, summary and audit do.
+    @Test(arguments: ["clean-promotion", "operator-rollback", "nginx-prometheus"])
+    func theDashboardHoldsTheSharedRunState(_ name: String) throws {
+        let events = try RunFileCodec.read(file: Paths.repository + "/sample-runs/\(name).jsonl").events
+        var s = DashboardState(operatorName: "ada", now: 0)
+        for (i, e) in events.enumerated() {
+            _ = DashboardReducer.reduce(&s, .engine(e))
+            if i % 97 == 0 || i == events.count - 1 {
+                #expect(s.run == RunState(events: events[...i]), "after event \(i)")
+            }
+        }
+    }
+
     @Test func midCanaryTheStepEtaAndVerdictFollowTheEvents() async throws {
         let events = try await DemoRun.events()
         let s = DemoRun.state(events, upTo: DemoRun.stepStart(events, 1) + 15)
@@ -97,7 +111,7 @@ struct ReducerKeyTests {
         var s = try await liveState()
         #expect(DashboardReducer.reduce(&s, .key(.char("p"))) == [.send(OperatorCommand(.promote, operator: "ada"))])
         #expect(DashboardReducer.reduce(&s, .key(.char(" "))) == [.send(OperatorCommand(.pause, operator: "ada"))])
-        s.stageStates[StageName.canary] = .paused
+        s.run.stageStates[StageName.canary] = .paused
         #expect(DashboardReducer.reduce(&s, .key(.char(" "))) == [.send(OperatorCommand(.resume, operator: "ada"))])
     }
 

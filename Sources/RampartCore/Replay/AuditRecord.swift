@@ -29,14 +29,13 @@ public enum AuditRecord {
         out.append("baseline   \(variant(h.baseline))")
         out.append("git        " + (h.git.map { "\($0.commit)\($0.dirty ? " (uncommitted changes)" : "")" } ?? "not a git work tree"))
         out.append("started    \(h.startedAt) by \(h.operator) on \(h.host), seed \(h.seed), rampart \(h.rampartVersion)")
-        var gates: [String] = []
+        let run = RunState(events: r.events)
+        let gates = run.gateOrder.compactMap { run.gates[$0] }.map { "  " + EventLine.text(.gate($0)).dropFirst(9) }
         var weights: [String] = []
         var actions: [String] = []
         var faults: [String] = []
         for e in r.events {
             switch e.body {
-            case .gate:
-                gates.append("  " + EventLine.text(e.body).dropFirst(9))
             case .weight(let w):
                 weights.append("  \(when(h, e.t))  \(MetricFormat.percent(w.from)) → \(MetricFormat.percent(w.to))  \(w.reason)")
             case .operatorAction(let a):

@@ -16,7 +16,7 @@ public final class EngineControl: Sendable {
 
     /// What the bus sink and the socket handler share.
     final class Shared: Sendable {
-        let state = Mutex(Status())
+        let state = Mutex(RunState())
         let waiters = Mutex<[(OperatorCommand, CheckedContinuation<OperatorAction?, Never>)]>([])
 
         /// Removes and returns the continuations waiting for `command`.
@@ -50,6 +50,25 @@ public final class EngineControl: Sendable {
             case candidateRequests = "candidate_requests"
             case lastDecision = "last_decision"
             case stageOrder = "stage_order"
+        }
+
+        public init() {}
+
+        /// What `rampart status` reports, read from the run's state.
+        public init(_ run: RunState) {
+            pipeline = run.pipeline
+            candidate = run.candidate
+            baseline = run.baseline
+            stageOrder = run.stages
+            stages = run.stageStates.mapValues(\.rawValue)
+            step = run.currentStep.map { $0 + 1 }
+            steps = run.currentStep == nil ? nil : run.stepCount
+            weight = run.weight
+            proxy = run.dataPlane?.proxy
+            candidateRequests = run.candidateTotal
+            lastDecision = run.lastDecision
+            outcome = run.finished?.outcome.rawValue
+            reason = run.finished?.reason
         }
 
         /// Each stage with its state, in pipeline order; a stage the announcement missed comes last.
@@ -121,28 +140,7 @@ public final class EngineControl: Sendable {
     }
 
     static func observe(_ event: RunEvent, shared: Shared) {
-        shared.state.withLock { s in
-            switch event.body {
-            case .runStarted(let r):
-                s.pipeline = r.pipeline
-                s.candidate = r.candidate
-                s.baseline = r.baseline
-                s.stageOrder = r.stages
-                for stage in r.stages { s.stages[stage] = StageState.pending.rawValue }
-            case .stage(let c): s.stages[c.stage] = c.state.rawValue
-            case .canaryStep(let c):
-                s.step = c.index + 1
-                s.steps = c.count
-            case .weight(let w): s.weight = w.to
-            case .dataPlane(let d): s.proxy = d.proxy
-            case .metrics(let m): s.candidateRequests = m.candidateTotal
-            case .analysis(let a): s.lastDecision = a.reason
-            case .finished(let f):
-                s.outcome = f.outcome.rawValue
-                s.reason = f.reason
-            default: break
-            }
-        }
+        shared.state.withLock { $0.apply(event) }
     }
 
     /// A connection that opens and sends nothing is closed after this many seconds.
@@ -153,7 +151,7 @@ public final class EngineControl: Sendable {
     ) async -> HTTPResponseMessage {
         switch (request.method, request.path) {
         case ("GET", "/status"):
-            let s = shared.state.withLock { $0 }
+            let s = Status(shared.state.withLock { $0 })
             let data = (try? RunFileCodec.encoder().encode(s)) ?? Data("{}".utf8)
             return .json(200, String(decoding: data, as: UTF8.self))
         case ("POST", "/command"):
@@ -162,7 +160,7 @@ public final class EngineControl: Sendable {
             case .success(let r): asked = r
             case .failure(let refusal): return .error(400, refusal.description)
             }
-            if shared.state.withLock({ $0.outcome }) != nil { return .error(409, "the run has finished") }
+            if shared.state.withLock({ $0.finished }) != nil { return .error(409, "the run has finished") }
             let command = asked.command(peerUID: request.peerUID)
             let action: OperatorAction? = await withTaskGroup(of: OperatorAction?.self) { group in
                 group.addTask {

@@ -54,67 +54,34 @@ public enum DashboardReducer {
         }
     }
 
+    /// The run's own fold (`RunState`) first, then what only a screen needs: metric trends,
+    /// feedback that a command arrived, banners for failures, the log.
     static func apply(_ e: RunEvent, to s: inout DashboardState) {
-        s.engineTime = e.t
+        s.run.apply(e)
         s.lastEventWall = s.now
         switch e.body {
         case .runStarted(let r):
-            s.pipeline = r.pipeline
-            s.baseline = r.baseline
-            s.candidate = r.candidate
-            s.stages = r.stages
-            for stage in r.stages where s.stageStates[stage] == nil { s.stageStates[stage] = .pending }
-            s.steps = r.canarySteps ?? []
-            s.stepCount = s.steps.count
             for m in r.canaryMetrics ?? [] { s.history[m.metric] = .init() }
-        case .stage(let c):
-            let before = s.stageStates[c.stage]
-            s.stageStates[c.stage] = c.state
-            s.stageReasons[c.stage] = c.reason
-            if c.stage == StageName.canary {
-                if c.state == .paused { s.pausedAt = e.t }
-                if before == .paused, c.state != .paused, let at = s.pausedAt {
-                    s.pausedTotal += e.t - at
-                    s.pausedAt = nil
-                }
-            }
-        case .gate(let g):
-            s.gates[g.name] = g
-        case .canaryStep(let c):
-            s.currentStep = c.index
-            s.stepCount = c.count
-            if s.steps.count <= c.index { s.steps.append(c.step) }
-            s.stepStartedAt = e.t
-            s.pausedTotal = 0
-            s.pausedAt = s.paused ? e.t : nil
-            s.analysis = nil
-        case .weight(let w):
-            s.weight = w.to
         case .metrics(let m):
-            s.latest = m
             let watched = s.history.keys.isEmpty ? CanaryMetric.allCases : Array(s.history.keys)
             for metric in watched {
                 // Trends show the sliding window where there is one, so a change shows as a change
                 // instead of being averaged into the whole step.
-                let b = m.recentBaseline ?? m.baseline, c = m.recentCandidate ?? m.candidate
+                let b = m.recentBaseline ?? m.baseline
+                let c = m.recentCandidate ?? m.candidate
                 s.history[metric, default: .init()].append(baseline: b.value(metric), candidate: c.value(metric))
             }
-        case .analysis(let a):
-            s.analysis = a
         case .operatorAction:
             s.pending = nil
-        case .finished(let f):
-            s.finished = f
+        case .finished:
             s.finishedWall = s.now
             s.pending = nil
             if case .confirm = s.overlay { s.overlay = nil }
-        case .dataPlane(let d):
-            s.dataPlane = d
         case .router(let r):
             if !r.ok { s.flash = .init(text: "ROUTER FAILED: \(r.error ?? "unknown error")", until: s.now + 10) }
         case .metricSource(let m):
             if !m.ok { s.flash = .init(text: "METRICS QUERY FAILED: \(m.error ?? "unknown error")", until: s.now + 10) }
-        case .buildStep, .notification, .observations:
+        case .stage, .gate, .canaryStep, .weight, .analysis, .dataPlane, .buildStep, .notification, .observations:
             break
         }
         if case .metrics = e.body { return }

@@ -3,27 +3,10 @@ import RampartCore
 /// Everything the dashboard shows, derived from engine events, key presses and the wall clock.
 /// A value: the reducer makes a new one, `render` draws it, tests compare them.
 public struct DashboardState: Equatable, Sendable {
-    // What the engine has told us.
-    public var pipeline = ""
-    public var baseline = ""
-    public var candidate = ""
-    public var operatorName = ""
-    public var stages: [String] = []
-    public var stageStates: [String: StageState] = [:]
-    public var stageReasons: [String: String] = [:]
-    public var gates: [String: GateResult] = [:]
-    public var steps: [CanaryStep] = []
-    public var stepCount = 0
-    public var currentStep: Int?
-    public var stepStartedAt = 0.0
-    public var pausedAt: Double?
-    public var pausedTotal = 0.0
-    public var weight = 0.0
-    public var latest: MetricsSnapshot?
+    /// What the engine has told us: the fold every front end shares.
+    public var run = RunState()
     public var history: [CanaryMetric: MetricHistory] = [:]
-    public var analysis: CanaryAnalysis?
-    /// Where the canary's traffic flows (proxy address, upstreams), once the data plane is up.
-    public var dataPlane: DataPlaneStarted?
+    public var operatorName = ""
     /// The terminal bell on notable events; off in replays and tests that do not want it.
     public var bellEnabled = true
     /// Set when the dashboard plays a recording: the clock, speed and decision marks.
@@ -36,10 +19,7 @@ public struct DashboardState: Equatable, Sendable {
         public var duration: Double
         public var decisions: [Double]
     }
-    public var finished: RunFinished?
     public var log: [LogLine] = []
-    /// The engine clock at the last event.
-    public var engineTime = 0.0
 
     // Wall clock, for elapsed time and staleness.
     public var startedWall: Double
@@ -116,31 +96,34 @@ public struct DashboardState: Equatable, Sendable {
 
     public var themeName: String { themeNames[themeIndex] }
 
-    /// The canary is live: traffic is split and a decision is still to come.
-    public var canaryLive: Bool {
-        finished == nil && (stageStates[StageName.canary] == .running || stageStates[StageName.canary] == .paused)
-    }
-
-    public var paused: Bool { stageStates[StageName.canary] == .paused }
-
-    /// Seconds the current step has baked on the engine clock (paused time excluded).
-    public var baked: Double {
-        let pausedNow = pausedAt.map { engineTime - $0 } ?? 0
-        return max(0, engineTime - stepStartedAt - pausedTotal - pausedNow)
-    }
-
-    /// Seconds until the current step may advance, and until the last step ends (bake times only).
-    public var eta: (step: Double, total: Double)? {
-        guard let i = currentStep, i < steps.count, canaryLive else { return nil }
-        let step = max(0, steps[i].bake - baked)
-        return (step, step + steps[(i + 1)...].reduce(0) { $0 + $1.bake })
-    }
-
     /// Wall seconds the run has been on screen, frozen once it has finished.
     public var elapsed: Double { (finishedWall ?? now) - startedWall }
 
     /// Wall seconds since the last event.
     public var silence: Double { now - lastEventWall }
+}
 
-    public var candidateTotal: Int { latest?.candidateTotal ?? 0 }
+/// The engine's side of the state, read through `run` so the view code reads as before.
+extension DashboardState {
+    public var pipeline: String { run.pipeline }
+    public var baseline: String { run.baseline }
+    public var candidate: String { run.candidate }
+    public var stages: [String] { run.stages }
+    public var stageStates: [String: StageState] { run.stageStates }
+    public var stageReasons: [String: String] { run.stageReasons }
+    public var gates: [String: GateResult] { run.gates }
+    public var steps: [CanaryStep] { run.steps }
+    public var stepCount: Int { run.stepCount }
+    public var currentStep: Int? { run.currentStep }
+    public var weight: Double { run.weight }
+    public var latest: MetricsSnapshot? { run.latest }
+    public var analysis: CanaryAnalysis? { run.analysis }
+    public var dataPlane: DataPlaneStarted? { run.dataPlane }
+    public var finished: RunFinished? { run.finished }
+    public var engineTime: Double { run.engineTime }
+    public var canaryLive: Bool { run.canaryLive }
+    public var paused: Bool { run.paused }
+    public var baked: Double { run.baked }
+    public var eta: (step: Double, total: Double)? { run.eta }
+    public var candidateTotal: Int { run.candidateTotal }
 }
