@@ -20,6 +20,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         // TLS to https upstreams (gateways, hosted models) from the proxy, the load generator and tests.
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // The one client for requests to other services: model gateways, judges, webhooks,
+        // Prometheus (and AWS next): pooled connections, TLS, timeouts, streaming bodies.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         // Bounded-memory latency percentiles for live canary metrics.
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
@@ -53,7 +56,7 @@ let package = Package(
         // Edges: engine, clocks, build runner, providers, routers, notifiers, recorder.
         .target(
             name: "RampartEngine",
-            dependencies: ["RampartCore", "RampartNet"],
+            dependencies: ["RampartCore", "RampartNet", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: strict
         ),
         // ncursesw as a system library: module map and a shim only (libncurses-dev).

@@ -1,10 +1,6 @@
 import Foundation
 import RampartCore
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// Instant and range queries over Prometheus's HTTP API (`/api/v1/query`, `/api/v1/query_range`).
 /// Queries go out as form-encoded POSTs, so long PromQL never meets a URL length limit.
 public struct PrometheusClient: Sendable {
@@ -38,29 +34,25 @@ public struct PrometheusClient: Sendable {
     }
 
     private func post(_ path: String, _ form: [String: String]) async throws(PrometheusResponse.Failure) -> [Double] {
-        guard let url = URL(string: baseURL + path) else { throw .init("not a URL: \(baseURL)\(path)") }
-        var request = URLRequest(url: url, timeoutInterval: timeout)
-        request.httpMethod = "POST"
-        request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        request.httpBody = Data(form.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.formEscape($0.value))" }.joined(separator: "&").utf8)
+        var headers = [("Content-Type", "application/x-www-form-urlencoded")]
+        if let token { headers.append(("Authorization", "Bearer \(token)")) }
+        let body = Array(form.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.formEscape($0.value))" }.joined(separator: "&").utf8)
         let data: Data
         let status: Int
         do {
-            let (d, response) = try await HTTPDeadline.data(for: request, within: timeout)
-            data = d
-            status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        } catch let e as URLError {
-            // Stable wording per cause, so a failure that persists is reported once.
-            switch e.code {
-            case .timedOut: throw .init("no answer from \(baseURL) within \(DurationText.format(timeout))")
-            case .cannotConnectToHost: throw .init("cannot reach \(baseURL): connection refused")
-            case .cannotFindHost, .dnsLookupFailed: throw .init("cannot reach \(baseURL): host not found")
-            case .networkConnectionLost: throw .init("cannot reach \(baseURL): connection lost")
-            default: throw .init("cannot reach \(baseURL): \(e.localizedDescription)")
-            }
+            let response = try await ServiceHTTP.send("POST", baseURL + path, headers: headers, body: body, timeout: timeout)
+            data = Data(response.body)
+            status = response.status
         } catch {
-            throw .init("cannot reach \(baseURL): \(error)")
+            // Stable wording per cause, so a failure that persists is reported once.
+            switch error {
+            case .timedOut: throw .init("no answer from \(baseURL) within \(DurationText.format(timeout))")
+            case .refused: throw .init("cannot reach \(baseURL): connection refused")
+            case .unknownHost: throw .init("cannot reach \(baseURL): host not found")
+            case .connectionLost: throw .init("cannot reach \(baseURL): connection lost")
+            case .invalidURL: throw .init("not a URL: \(baseURL)\(path)")
+            default: throw .init(error.message(host: baseURL, timeout: timeout))
+            }
         }
         // Prometheus answers bad PromQL with 400 and a JSON body that says why; keep that message.
         do {

@@ -1,13 +1,10 @@
 import Foundation
 import RampartCore
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// POSTs the notification as JSON. The body carries a Slack-compatible `text` line plus the
 /// structured fields, so one webhook serves Slack, Mattermost, Teams connectors and custom
-/// receivers. Retries with backoff on network errors and 5xx/429; each try has a timeout.
+/// receivers. Retries follow the one `RetryPolicy` (network errors, 408, 429 and 5xx, with
+/// backoff and `Retry-After`); each try has a timeout.
 ///
 /// The channel name shows only the host: webhook URLs are often secrets themselves.
 public struct WebhookNotifier: Notifier {
@@ -35,33 +32,28 @@ public struct WebhookNotifier: Notifier {
         }
         let body: Data
         do { body = try RunFileCodec.encoder().encode(payload) } catch { return "cannot encode the notification: \(error)" }
-        var request = URLRequest(url: target, timeoutInterval: timeout)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue("rampart", forHTTPHeaderField: "User-Agent")
-        request.httpBody = body
-        let configuration = URLSessionConfiguration.ephemeral
-        // The deadline below enforces `timeout`; the session's own limits are a backstop only,
-        // kept above a second because below one it failed at once (a 0.5 s timeout in 11 ms).
-        configuration.timeoutIntervalForRequest = max(timeout, 1) + 1
-        configuration.timeoutIntervalForResource = max(timeout, 1) + 1
-        let session = URLSession(configuration: configuration)
-        defer { session.finishTasksAndInvalidate() }
+        let headers = [("Content-Type", "application/json"), ("User-Agent", "rampart")]
+        let policy = RetryPolicy(retries: retries, base: backoff)
         var lastError = "not sent"
-        for attempt in 0...retries {
-            if attempt > 0 { try? await Task.sleep(for: .seconds(backoff * pow(2, Double(attempt - 1)))) }
+        var attempt = 0
+        while true {
+            let failure: RequestFailure
             do {
-                let (data, response) = try await HTTPDeadline.data(for: request, within: timeout, session: session)
-                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                if (200..<300).contains(status) { return nil }
-                let snippet = String(decoding: data.prefix(200), as: UTF8.self)
-                lastError = "HTTP \(status)" + (snippet.isEmpty ? "" : ": \(snippet)")
-                if status != 429 && status < 500 { return lastError + " (not retried)" }
+                let response = try await ServiceHTTP.send("POST", url, headers: headers, body: Array(body), timeout: timeout)
+                if (200..<300).contains(response.status) { return nil }
+                let snippet = String(response.text.prefix(200))
+                lastError = "HTTP \(response.status)" + (snippet.isEmpty ? "" : ": \(snippet)")
+                failure = .http(status: response.status, message: snippet, retryAfter: RetryPolicy.retryAfter(response.header("Retry-After")))
             } catch {
-                lastError =
-                    (error as? URLError).map { "\($0.code == .timedOut ? "timed out after \(timeout) s" : $0.localizedDescription)" } ?? "\(error)"
+                lastError = error == .timedOut ? "timed out after \(String(format: "%g", timeout)) s" : error.message(host: channel, timeout: timeout)
+                failure = OpenAIClient.transportFailure(error, timeout: timeout, url: target)
             }
+            guard let wait = policy.delay(after: failure, attempt: attempt, jitter: Double.random(in: 0..<1)) else {
+                if !failure.retryable { return lastError + (failure.status != nil ? " (not retried)" : "") }
+                return "\(lastError) after \(attempt + 1) attempt\(attempt == 0 ? "" : "s")"
+            }
+            try? await Task.sleep(for: .seconds(wait))
+            attempt += 1
         }
-        return "\(lastError) after \(retries + 1) attempt\(retries == 0 ? "" : "s")"
     }
 }

@@ -1,10 +1,6 @@
 import Foundation
 import RampartCore
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// A small client for OpenAI-compatible servers (vLLM, llama.cpp, Ollama, LiteLLM, OpenAI):
 /// chat completions and embeddings, with a deadline per attempt and the one `RetryPolicy`
 /// (408, 409, 429, 5xx and lost connections are retried, `Retry-After` is honoured; a 400, 401
@@ -91,13 +87,13 @@ public struct OpenAIClient: Sendable {
     }
 
     func post(_ path: String, _ body: [String: Any]) async throws(Failure) -> [String: Any] {
-        var request = URLRequest(url: baseURL.appendingPathComponent(path), timeoutInterval: timeout)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        if let key = try Self.key(apiKeyVariable) { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
+        let url = baseURL.appendingPathComponent(path)
+        var headers: [(String, String)] = [("Content-Type", "application/json")]
+        for (name, value) in self.headers { headers.append((name, value)) }
+        if let key = try Self.key(apiKeyVariable) { headers.append(("Authorization", "Bearer \(key)")) }
+        let encoded: [UInt8]
         do {
-            request.httpBody = try JSONSerialization.data(withJSONObject: body)
+            encoded = Array(try JSONSerialization.data(withJSONObject: body))
         } catch {
             throw Failure(.badRequest, message: "cannot encode the request")
         }
@@ -105,7 +101,7 @@ public struct OpenAIClient: Sendable {
         var attempt = 0
         while true {
             let failure: Failure
-            switch await once(request) {
+            switch await once(url, headers: headers, body: encoded) {
             case .success(let json): return json
             case .failure(let f): failure = f
             }
@@ -116,36 +112,32 @@ public struct OpenAIClient: Sendable {
     }
 
     /// One attempt against the deadline.
-    private func once(_ request: URLRequest) async -> Result<[String: Any], Failure> {
+    private func once(_ url: URL, headers: [(String, String)], body: [UInt8]) async -> Result<[String: Any], Failure> {
+        let response: ServiceHTTP.Response
         do {
-            let (data, response) = try await HTTPDeadline.data(for: request, within: timeout)
-            let http = response as? HTTPURLResponse
-            let status = http?.statusCode ?? 0
-            if (200..<300).contains(status) {
-                guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                    return .failure(Failure(.malformed, status: status, message: "the response is not a JSON object"))
-                }
-                return .success(json)
-            }
-            let retryAfter = RetryPolicy.retryAfter(http?.value(forHTTPHeaderField: "Retry-After"))
-            return .failure(.http(status: status, message: Self.errorMessage(data), retryAfter: retryAfter))
+            response = try await ServiceHTTP.send("POST", url.absoluteString, headers: headers, body: body, timeout: timeout)
         } catch {
-            return .failure(Self.transportFailure(error, timeout: timeout, url: request.url))
+            return .failure(Self.transportFailure(error, timeout: timeout, url: url))
         }
+        if (200..<300).contains(response.status) {
+            guard let json = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] else {
+                return .failure(Failure(.malformed, status: response.status, message: "the response is not a JSON object"))
+            }
+            return .success(json)
+        }
+        let retryAfter = RetryPolicy.retryAfter(response.header("Retry-After"))
+        return .failure(.http(status: response.status, message: Self.errorMessage(Data(response.body)), retryAfter: retryAfter))
     }
 
-    static func transportFailure(_ error: any Error, timeout: Double, url: URL?) -> Failure {
+    static func transportFailure(_ error: ServiceHTTP.TransportError, timeout: Double, url: URL?) -> Failure {
         let host = url.map { "\($0.host ?? "?")\($0.port.map { ":\($0)" } ?? "")" } ?? "the server"
-        guard let e = error as? URLError else { return Failure(.unreachable, message: "cannot reach \(host): \(error.localizedDescription)") }
-        switch e.code {
-        case .timedOut: return Failure(.timeout, message: "no answer within \(String(format: "%g", timeout)) s")
-        case .cannotConnectToHost: return Failure(.unreachable, message: "cannot reach \(host): connection refused (nothing is listening)")
-        case .cannotFindHost, .dnsLookupFailed: return Failure(.unreachable, message: "cannot reach \(host): unknown host")
-        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate, .serverCertificateNotYetValid,
-            .serverCertificateHasUnknownRoot, .clientCertificateRejected:
-            return Failure(.unreachable, message: "cannot reach \(host): TLS failed (\(e.localizedDescription))")
-        case .networkConnectionLost: return Failure(.server, message: "\(host) closed the connection before answering")
-        default: return Failure(.unreachable, message: "cannot reach \(host): \(e.localizedDescription)")
+        let message = error.message(host: host, timeout: timeout)
+        switch error {
+        case .timedOut: return Failure(.timeout, message: message)
+        case .connectionLost: return Failure(.server, message: message)
+        case .bodyTooLarge: return Failure(.malformed, message: message)
+        case .invalidURL: return Failure(.badRequest, message: message)
+        case .refused, .unknownHost, .tls, .other: return Failure(.unreachable, message: message)
         }
     }
 
