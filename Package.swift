@@ -23,6 +23,8 @@ let package = Package(
         // The one client for requests to other services: model gateways, judges, webhooks,
         // Prometheus (and AWS next): pooled connections, TLS, timeouts, streaming bodies.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // SHA-256 fingerprints now; HMAC for AWS request signing next.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // Bounded-memory latency percentiles for live canary metrics.
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
@@ -33,6 +35,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["Resources/VADER-LICENSE.txt"],
             // VADER's lexicons, compiled into the binary: no bundle to find at run time.
