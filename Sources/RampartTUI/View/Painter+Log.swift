@@ -1,0 +1,42 @@
+import RampartCore
+
+/// The event log and the key footer.
+extension Painter {
+    mutating func eventLog(rows: Int) {
+        guard rows >= 3 else { return }
+        let focused = s.focus == .log
+        let visible = rows - 2
+        let end = max(0, s.log.count - s.logScroll)
+        let start = max(0, end - visible)
+        var title = "Events"
+        if s.logScroll > 0 { title += "  \(s.logScroll) newer below (G to follow)" }
+        Widgets.box(
+            &screen, x: 0, y: y, width: width, height: rows, title: title, style: focused ? p.focusedBorder : p.border,
+            titleStyle: focused ? p.focusedBorder : p.title, glyphs: g)
+        for (i, line) in s.log[start..<end].enumerated() {
+            screen.put(CharWidth.truncate(line.text, to: width - 4), x: 2, y: y + 1 + i, style: p.tone(line.tone))
+        }
+        y += rows
+    }
+
+    mutating func footer() {
+        let row = height - 1
+        if let f = s.flash {
+            screen.put(" " + CharWidth.truncate(f.text, to: width - 2), x: 0, y: row, style: p.stale)
+            return
+        }
+        var x = 1
+        let hints: [(String, String, DashboardAction)] = [
+            ("p", "promote", .promote), ("P", "full", .promoteFully), ("r", "rollback", .rollback),
+            ("space", s.paused ? "resume" : "pause", .pauseResume),
+            ("tab", "focus", .cycleFocus), ("t", "theme", .cycleTheme), ("?", "help", .help), ("q", "quit", .quit),
+        ]
+        for (key, label, action) in hints {
+            let available = Keymap.bindings.first { $0.action == action }.map { $0.unavailable(s) == nil } ?? true
+            let text = "\(key) \(label)"
+            guard x + CharWidth.of(text) <= width - 1 else { break }
+            x = screen.put(key, x: x, y: row, style: available ? p.hint.with(bold: true) : p.inactive)
+            x = screen.put(" \(label)  ", x: x, y: row, style: available ? p.base : p.inactive)
+        }
+    }
+}
