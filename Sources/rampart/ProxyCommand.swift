@@ -130,6 +130,7 @@ struct ProxyCommand: AsyncParsableCommand {
                 throw Exit.invalidInput
             }
         }
+        // `validate()` refused an unreadable --listen before `run()`.
         let (host, port) = parseListen()!
         let server: HTTPServer
         do {

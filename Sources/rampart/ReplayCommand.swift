@@ -59,7 +59,7 @@ struct ReplayCommand: ParsableCommand {
                 configuration: .init(
                     operatorName: recording.header.operator, themes: themes.themes, themeIndex: themes.index,
                     noColor: !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty, stderrLog: ".rampart/dashboard-stderr.log"),
-                replaying: recording.events, speed: speed == "max" ? .infinity : Double(speed)!)
+                replaying: recording.events, speed: speed == "max" ? .infinity : Double(speed) ?? 1)
             app.runLoop()
         } else {
             for e in recording.events {
@@ -73,7 +73,7 @@ struct ReplayCommand: ParsableCommand {
             say(unfinished)
             throw ExitCode(RunOutcome.aborted.exitCode)
         }
-        throw ExitCode(recording.outcome!.exitCode)
+        throw ExitCode(recording.outcome?.exitCode ?? RunOutcome.aborted.exitCode)
     }
 
     func whatIf(_ recording: RunFileCodec.Recording, policyFile: String, path: String) throws {

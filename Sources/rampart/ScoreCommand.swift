@@ -30,6 +30,7 @@ struct ScoreCommand: ParsableCommand {
     }
 
     func run() throws {
+        // `validate()` refused any other name before `run()`.
         let metric = ScoreMetric(rawValue: self.metric)!
         let name = file ?? "<stdin>"
         let text: String

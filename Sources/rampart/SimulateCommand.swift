@@ -65,7 +65,7 @@ struct SimulateCommand: AsyncParsableCommand {
             throw Exit.usage
         }
         let parsed = effects.isEmpty ? [SimulationEffect(target: .latency, amount: 0.5)] : effects.compactMap(SimulationEffect.parse)
-        let judges = judge == "all" ? JudgePolicy.Kind.allCases : [JudgePolicy.Kind(rawValue: judge)!]
+        let judges = judge == "all" ? JudgePolicy.Kind.allCases : JudgePolicy.Kind(rawValue: judge).map { [$0] } ?? []
         let sim = CanarySimulation(inputs: inputs, trials: trials, seed: seed)
         var rows: [CanarySimulation.Row] = []
         for j in judges {
@@ -78,7 +78,7 @@ struct SimulateCommand: AsyncParsableCommand {
             print(String(decoding: try encoder.encode(rows), as: UTF8.self))
             return
         }
-        let c = inputs.spec.canary!.judge
+        guard let c = inputs.spec.canary?.judge else { return }
         print("\(trials) simulated canaries per row; sequential budgets: α_rollback \(c.alphaRollback), α_promote \(c.alphaPromote)")
         print("")
         let header = [

@@ -41,14 +41,13 @@ public struct KayentaJudge: CanaryJudge {
     public mutating func observe(_ o: Observation, weight: Double, at t: Double) {
         if o.critical && o.variant == .candidate { critical += 1 }
         let b = Int(saturating: ((t - stepStart) / policy.bucket).rounded(.down))
-        if buckets[b] == nil { buckets[b] = [.coarse(), .coarse()] }
-        buckets[b]![o.variant == .baseline ? 0 : 1].record(o)
+        buckets[b, default: [.coarse(), .coarse()]][o.variant == .baseline ? 0 : 1].record(o)
     }
 
     /// Complete buckets' values of one metric for one arm, in time order; NaN-free ("remove").
     func series(_ metric: CanaryMetric, arm: Int, before t: Double) -> [Double] {
         let complete = Int(saturating: ((t - stepStart) / policy.bucket + 1e-9).rounded(.down))
-        return buckets.keys.sorted().filter { $0 < complete }.compactMap { buckets[$0]![arm].metrics().value(metric) }
+        return buckets.keys.sorted().filter { $0 < complete }.compactMap { buckets[$0]?[arm].metrics().value(metric) }
     }
 
     /// NetflixACAJudge's per-metric classification.

@@ -68,7 +68,9 @@ public enum MannWhitney {
             guard sigma > 0 else { return nil }
             return (dz - correction) / sigma - zq
         }
-        let lo = x.min()! - y.max()!, hi = x.max()! - y.min()!
+        guard let xMin = x.min(), let xMax = x.max(), let yMin = y.min(), let yMax = y.max() else { return nil }
+        let lo = xMin - yMax
+        let hi = xMax - yMin
         func root(_ zq: Double) -> Double? {
             guard let fl = w(lo, zq), let fh = w(hi, zq) else { return nil }
             if fl <= 0 { return lo }

@@ -59,7 +59,7 @@ public struct MetricReadings: Sendable, Equatable, Codable {
         guard !order.isEmpty else { return nil }
         let total = readings.count + 1
         return order.map { m in
-            let who = names[m]!
+            let who = names[m, default: []]
             return who.count == total ? "\(m) (every query)" : "\(m) (\(who.joined(separator: ", ")))"
         }.joined(separator: "; ")
     }

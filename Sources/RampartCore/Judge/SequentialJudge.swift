@@ -105,11 +105,11 @@ public struct SequentialJudge: CanaryJudge {
         if !o.failed && !o.isClientError {
             for i in tracks.indices { tracks[i].successes[arm] += 1 }
         }
-        for i in tracks.indices where o.failed && tracks[i].counts != nil {
-            tracks[i].counts!.observe(fromCandidate: o.variant == .candidate, share: weight / 100)
+        for i in tracks.indices where o.failed {
+            tracks[i].counts?.observe(fromCandidate: o.variant == .candidate, share: weight / 100)
         }
         for i in tracks.indices where tracks[i].histograms != nil && !o.isClientError {
-            tracks[i].histograms![arm].record(o)
+            tracks[i].histograms?[arm].record(o)
             tracks[i].arms[arm].add(0)  // counts per arm
         }
         for i in tracks.indices where tracks[i].histograms == nil {
@@ -174,9 +174,7 @@ public struct SequentialJudge: CanaryJudge {
                 tracks[i].successes[arm] += dn - de
                 tracks[i].arms[arm].add(1, count: de)
                 tracks[i].arms[arm].add(0, count: dn - de)
-                if tracks[i].counts != nil {
-                    for _ in 0..<de { tracks[i].counts!.observe(fromCandidate: variant == .candidate, share: weight / 100) }
-                }
+                for _ in 0..<de { tracks[i].counts?.observe(fromCandidate: variant == .candidate, share: weight / 100) }
             }
         }
         if let events = r.reading(.criticalEvents).flatMap({ MetricReadings.reduce($0.candidate, .max) }), events > 0 {

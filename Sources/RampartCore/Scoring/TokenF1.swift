@@ -26,7 +26,7 @@ public enum TokenF1 {
         for t in g { counts[t, default: 0] += 1 }
         var same = 0
         for t in p where (counts[t] ?? 0) > 0 {
-            counts[t]! -= 1
+            counts[t, default: 0] -= 1
             same += 1
         }
         if same == 0 { return 0 }

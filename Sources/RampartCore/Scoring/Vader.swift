@@ -72,7 +72,7 @@ public enum Vader {
         for line in emojiText.split(separator: "\n") {
             let parts = line.split(separator: "\t", omittingEmptySubsequences: false)
             // Python iterates text by code point, so only single-code-point keys can ever match.
-            if parts.count >= 2, parts[0].unicodeScalars.count == 1 { d[parts[0].unicodeScalars.first!] = String(parts[1]) }
+            if parts.count >= 2, parts[0].unicodeScalars.count == 1, let scalar = parts[0].unicodeScalars.first { d[scalar] = String(parts[1]) }
         }
         return d
     }()
@@ -223,7 +223,8 @@ public enum Vader {
         guard let bi = lower.firstIndex(of: "but") else { return }
         for k in sentiments.indices {
             let s = sentiments[k]
-            let si = sentiments.firstIndex(of: s)!
+            // `s` was read from `sentiments` just above, so the search finds it (at `k` or before).
+            let si = sentiments.firstIndex(of: s) ?? k
             if si < bi { sentiments[si] = s * 0.5 } else if si > bi { sentiments[si] = s * 1.5 }
         }
     }

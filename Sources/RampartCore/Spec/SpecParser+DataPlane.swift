@@ -44,16 +44,15 @@ extension SpecParser {
             let timeout = m["timeout"].flatMap { reader.duration($0, minimum: 0.001) } ?? 30
             return .command(run: run, timeout: timeout)
         case "nginx":
-            var missing = false
             for key in ["path", "upstream", "baseline", "candidate"] where m[key] == nil {
                 reader.error(field.node, field.child(key), "required field is missing")
-                missing = true
             }
-            guard !missing, let raw = reader.string(m["path"]!), let upstream = reader.string(m["upstream"]!),
-                let b = reader.string(m["baseline"]!), let c = reader.string(m["candidate"]!)
+            guard let pathField = m["path"], let upstreamField = m["upstream"], let baselineField = m["baseline"],
+                let candidateField = m["candidate"], let raw = reader.string(pathField), let upstream = reader.string(upstreamField),
+                let b = reader.string(baselineField), let c = reader.string(candidateField)
             else { return nil }
-            for (key, value) in [("baseline", b), ("candidate", c)] where value.contains("://") || !value.contains(":") {
-                reader.error(m[key]!.node, m[key]!.path, "must be host:port as nginx's server directive takes it (no scheme), got '\(value)'")
+            for (f, value) in [(baselineField, b), (candidateField, c)] where value.contains("://") || !value.contains(":") {
+                reader.error(f.node, f.path, "must be host:port as nginx's server directive takes it (no scheme), got '\(value)'")
             }
             var spec = NginxRouterSpec(
                 path: raw.hasPrefix("/") ? raw : (reader.directory as NSString).appendingPathComponent(raw), upstream: upstream, baseline: b,
@@ -77,9 +76,10 @@ extension SpecParser {
             p.port = hp.port
         }
         if let f = m["meter"], let mm = reader.mapping(f, allowed: ["baseline", "candidate"], required: ["baseline", "candidate"]),
-            let b = mm["baseline"].flatMap({ hostPort($0, allowZero: false) }), let c = mm["candidate"].flatMap({ hostPort($0, allowZero: false) })
+            let candidateField = mm["candidate"], let b = mm["baseline"].flatMap({ hostPort($0, allowZero: false) }),
+            let c = hostPort(candidateField, allowZero: false)
         {
-            if b == c { reader.error(mm["candidate"]!.node, mm["candidate"]!.path, "must differ from the baseline's listener (\(b))") }
+            if b == c { reader.error(candidateField.node, candidateField.path, "must differ from the baseline's listener (\(b))") }
             p.meter = ProxySpec.Meter(baseline: b, candidate: c)
         }
         if let f = m["sticky_header"] {

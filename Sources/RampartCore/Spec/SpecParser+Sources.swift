@@ -71,7 +71,7 @@ extension SpecParser {
     func prometheusChecks(_ m: [String: YAMLField], _ checks: [MetricCheck], judge: JudgePolicy, explicitTypes: Set<CanaryMetric>)
         -> [MetricCheck]
     {
-        let field = m["metrics"]!
+        guard let field = m["metrics"] else { return checks }
         var items: [YAMLField] = []
         if case .sequence(let seq) = field.node { items = seq.enumerated().map { YAMLField(node: $0.element, path: field.index($0.offset)) } }
         return checks.enumerated().map { i, c in

@@ -33,6 +33,7 @@ public enum InputFile {
         var data = Data(count: Int(info.st_size))
         var filled = 0
         while filled < data.count {
+            // The loop runs only while `data` is not empty, so its storage has an address.
             let n = data.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
             if n < 0 && errno == EINTR { continue }
             guard n >= 0 else { throw fail(String(cString: strerror(errno))) }

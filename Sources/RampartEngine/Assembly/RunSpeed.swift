@@ -17,7 +17,11 @@ public struct RunSpeed: Sendable, Equatable, CustomStringConvertible {
         factor = x
     }
 
-    public static let realTime = RunSpeed("1")!
+    public static let realTime = RunSpeed(factor: 1)
+
+    private init(factor: Double?) {
+        self.factor = factor
+    }
 
     public var isRealTime: Bool { factor == 1 }
 

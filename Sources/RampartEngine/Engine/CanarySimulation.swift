@@ -51,10 +51,10 @@ public struct CanarySimulation: Sendable {
         candidate.version = i.spec.candidate.version
         if let effect { candidate.sim = effect.apply(to: candidate.sim) }
         i.spec.candidate = candidate
-        i.spec.canary!.judge.kind = judge
-        i.spec.canary!.judge.hold = 0
-        i.spec.canary!.traffic.source = .sim
-        i.spec.canary!.router = .builtin
+        i.spec.canary?.judge.kind = judge
+        i.spec.canary?.judge.hold = 0
+        i.spec.canary?.traffic.source = .sim
+        i.spec.canary?.router = .builtin
         i.spec.notify = []
         return i
     }

@@ -377,7 +377,8 @@ enum Concurrently {
                     next += 1
                 }
             }
-            return results.map { $0! }
+            // Every index was filled: each task returns its own index once, and all were awaited.
+            return results.compactMap { $0 }
         }
     }
 }

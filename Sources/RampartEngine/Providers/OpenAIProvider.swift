@@ -17,7 +17,10 @@ public struct OpenAIProvider: ModelProvider {
         self.client =
             client
             ?? OpenAIClient(
-                baseURL: URL(string: spec.endpoint.baseURL)!, apiKeyVariable: spec.endpoint.apiKeyEnv, timeout: spec.endpoint.timeout, retries: 0,
+                // The spec loader accepts only http(s) URLs for base_url; a placeholder that
+                // cannot be reached fails the request, it never crashes.
+                baseURL: URL(string: spec.endpoint.baseURL) ?? URL(fileURLWithPath: "/"), apiKeyVariable: spec.endpoint.apiKeyEnv,
+                timeout: spec.endpoint.timeout, retries: 0,
                 headers: spec.endpoint.headers)
     }
 

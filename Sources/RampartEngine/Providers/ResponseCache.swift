@@ -53,6 +53,7 @@ public final class ResponseCache: Sendable {
         guard fd >= 0 else { return }
         defer { close(fd) }
         var bytes = Array(data) + [0x0A]
+        // Never empty (it ends in a newline), so its storage has an address.
         _ = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress!, $0.count) }
     }
 

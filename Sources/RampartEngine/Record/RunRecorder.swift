@@ -46,6 +46,7 @@ public final class RunRecorder: Sendable {
         var bytes = Array((line + "\n").utf8)
         var offset = 0
         while offset < bytes.count {
+            // A non-empty array's storage always has an address (the line ends in "\n").
             let n = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
             if n < 0 {
                 if errno == EINTR { continue }

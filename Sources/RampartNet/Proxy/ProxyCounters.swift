@@ -23,10 +23,10 @@ struct ProxyCounters: Sendable {
         var qualityCount = 0
     }
 
-    var arms: [Variant: Arm] = [.baseline: Arm(), .candidate: Arm()]
+    var arms = PerVariant { _ in Arm() }
 
     mutating func record(_ o: Observation) {
-        var a = arms[o.variant]!
+        var a = arms[o.variant]
         a.byStatus[o.status, default: 0] += 1
         if o.failed { a.errors += 1 }
         let seconds = o.latencyMs / 1000
@@ -58,15 +58,15 @@ struct ProxyCounters: Sendable {
         }
         family("rampart_proxy_requests_total", "counter", "Requests proxied, by variant and HTTP status returned.")
         for v in variants {
-            for (status, n) in arms[v]!.byStatus.sorted(by: { $0.key < $1.key }) {
+            for (status, n) in arms[v].byStatus.sorted(by: { $0.key < $1.key }) {
                 out += "rampart_proxy_requests_total{variant=\"\(v.rawValue)\",status=\"\(status)\"} \(n)\n"
             }
         }
         family("rampart_proxy_upstream_errors_total", "counter", "Requests that failed for the version: unreachable, timed out, 5xx or malformed.")
-        for v in variants { out += "rampart_proxy_upstream_errors_total{variant=\"\(v.rawValue)\"} \(arms[v]!.errors)\n" }
+        for v in variants { out += "rampart_proxy_upstream_errors_total{variant=\"\(v.rawValue)\"} \(arms[v].errors)\n" }
         family("rampart_proxy_request_duration_seconds", "histogram", "Time from receiving a request to having the upstream's whole answer.")
         for v in variants {
-            let a = arms[v]!
+            let a = arms[v]
             for (i, le) in ProxyCounters.buckets.enumerated() {
                 out += "rampart_proxy_request_duration_seconds_bucket{variant=\"\(v.rawValue)\",le=\"\(le)\"} \(a.bucketCounts[i])\n"
             }
@@ -76,15 +76,15 @@ struct ProxyCounters: Sendable {
         }
         family("rampart_proxy_tokens_total", "counter", "Tokens reported in the upstreams' usage, by kind.")
         for v in variants {
-            out += "rampart_proxy_tokens_total{variant=\"\(v.rawValue)\",kind=\"prompt\"} \(arms[v]!.promptTokens)\n"
-            out += "rampart_proxy_tokens_total{variant=\"\(v.rawValue)\",kind=\"completion\"} \(arms[v]!.completionTokens)\n"
+            out += "rampart_proxy_tokens_total{variant=\"\(v.rawValue)\",kind=\"prompt\"} \(arms[v].promptTokens)\n"
+            out += "rampart_proxy_tokens_total{variant=\"\(v.rawValue)\",kind=\"completion\"} \(arms[v].completionTokens)\n"
         }
         family("rampart_proxy_cost_dollars_total", "counter", "Cost of the proxied requests from the spec's price table.")
-        for v in variants { out += "rampart_proxy_cost_dollars_total{variant=\"\(v.rawValue)\"} \(arms[v]!.cost)\n" }
+        for v in variants { out += "rampart_proxy_cost_dollars_total{variant=\"\(v.rawValue)\"} \(arms[v].cost)\n" }
         family("rampart_proxy_quality_score_sum", "counter", "Sum of online quality scores of the sampled responses.")
-        for v in variants { out += "rampart_proxy_quality_score_sum{variant=\"\(v.rawValue)\"} \(arms[v]!.qualitySum)\n" }
+        for v in variants { out += "rampart_proxy_quality_score_sum{variant=\"\(v.rawValue)\"} \(arms[v].qualitySum)\n" }
         family("rampart_proxy_quality_scored_total", "counter", "Responses scored online for quality.")
-        for v in variants { out += "rampart_proxy_quality_scored_total{variant=\"\(v.rawValue)\"} \(arms[v]!.qualityCount)\n" }
+        for v in variants { out += "rampart_proxy_quality_scored_total{variant=\"\(v.rawValue)\"} \(arms[v].qualityCount)\n" }
         return out
     }
 }

@@ -276,8 +276,8 @@ public final class WeightedProxy: Sendable {
     /// Records an online quality score in `/metrics` (scoring happens after the answer is sent).
     public func recordQuality(_ variant: Variant, _ score: Double) {
         counters.withLock { c in
-            c.arms[variant]!.qualitySum += score
-            c.arms[variant]!.qualityCount += 1
+            c.arms[variant].qualitySum += score
+            c.arms[variant].qualityCount += 1
         }
     }
 }

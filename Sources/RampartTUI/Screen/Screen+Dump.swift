@@ -14,15 +14,16 @@ extension Screen {
             var row = ""
             for x in 0..<width {
                 let style = self[x, y].style
+                let letter = letters[style] ?? (order.count < alphabet.count ? alphabet[order.count] : "?")
                 if letters[style] == nil {
-                    letters[style] = order.count < alphabet.count ? alphabet[order.count] : "?"
+                    letters[style] = letter
                     order.append(style)
                 }
-                row.append(letters[style]!)
+                row.append(letter)
             }
             rows.append(row)
         }
-        let legend = order.map { style in "\(letters[style]!) = \(Self.describe(style))" }
+        let legend = order.map { style in "\(letters[style] ?? "?") = \(Self.describe(style))" }
         return rows.joined(separator: "\n") + "\n--\n" + legend.joined(separator: "\n") + "\n"
     }
 

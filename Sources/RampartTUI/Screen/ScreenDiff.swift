@@ -11,12 +11,13 @@ public enum ScreenDiff {
 
     /// With no previous frame (or a different size) every cell is written.
     public static func runs(from previous: Screen?, to next: Screen) -> [Run] {
-        let full = previous == nil || previous!.width != next.width || previous!.height != next.height
+        // The previous frame is only compared with when it has the same size.
+        let prior = previous.flatMap { $0.width == next.width && $0.height == next.height ? $0 : nil }
         var out: [Run] = []
         for y in 0..<next.height {
             var x = 0
             while x < next.width {
-                if !full, previous![x, y] == next[x, y] {
+                if let prior, prior[x, y] == next[x, y] {
                     x += 1
                     continue
                 }
@@ -28,7 +29,7 @@ public enum ScreenDiff {
                 while end < next.width {
                     let cell = next[end, y]
                     if cell.style != style { break }
-                    if !full && end > x && previous![end, y] == cell && !cell.text.isEmpty { break }
+                    if let prior, end > x, prior[end, y] == cell, !cell.text.isEmpty { break }
                     text += cell.text
                     end += 1
                 }

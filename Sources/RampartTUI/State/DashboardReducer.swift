@@ -178,7 +178,7 @@ public enum DashboardReducer {
             s.overlay = .help
         case .cycleFocus:
             let all = DashboardState.Focus.allCases
-            s.focus = all[(all.firstIndex(of: s.focus)! + 1) % all.count]
+            s.focus = all[((all.firstIndex(of: s.focus) ?? 0) + 1) % all.count]
         case .scrollUp:
             if s.focus == .log {
                 s.logScroll = min(s.logScroll + 1, max(0, s.log.count - 1))

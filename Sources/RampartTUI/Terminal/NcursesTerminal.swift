@@ -100,7 +100,7 @@ final class NcursesTerminal {
     }
 
     func draw(_ screen: Screen) {
-        if previous == nil || previous!.width != screen.width || previous!.height != screen.height { _ = erase() }
+        if !(previous.map { $0.width == screen.width && $0.height == screen.height } ?? false) { _ = erase() }
         for run in ScreenDiff.runs(from: previous, to: screen) {
             apply(run.style)
             _ = mvaddstr(Int32(run.y), Int32(run.x), run.text)

@@ -31,7 +31,9 @@ public struct Theme: Equatable, Sendable {
     public var withoutColor: Theme { Theme(name: name, colors: [:], monochrome: true) }
 
     public static let builtinDefault: Theme = {
-        func hex(_ s: String) -> TermColor { ThemeLoader.parseColor(s)! ?? .terminalDefault }
+        // The literals below are valid colours (the theme tests parse each); an unreadable one
+        // would fall back to the terminal's default rather than stop the dashboard.
+        func hex(_ s: String) -> TermColor { (ThemeLoader.parseColor(s) ?? nil) ?? .terminalDefault }
         let values: [ThemeKey: String] = [
             .mainBg: "", .mainFg: "#d0d0d0", .title: "#eeeeee", .hiFg: "#5fafff", .selectedBg: "#303a4a", .selectedFg: "#eeeeee",
             .inactiveFg: "#6c6c6c", .divLine: "#444444", .boxFg: "#5f7f9f",

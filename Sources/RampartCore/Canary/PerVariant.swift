@@ -1,0 +1,33 @@
+/// One value for each version, baseline and candidate. A dictionary keyed by `Variant` can miss
+/// (and was read with `!` everywhere); this cannot.
+public struct PerVariant<Value> {
+    public var baseline: Value
+    public var candidate: Value
+
+    public init(baseline: Value, candidate: Value) {
+        self.baseline = baseline
+        self.candidate = candidate
+    }
+
+    /// Both built the same way, for instance `PerVariant { _ in Counter() }`.
+    public init(_ make: (Variant) -> Value) {
+        self.init(baseline: make(.baseline), candidate: make(.candidate))
+    }
+
+    public subscript(_ variant: Variant) -> Value {
+        get { variant == .baseline ? baseline : candidate }
+        set {
+            switch variant {
+            case .baseline: baseline = newValue
+            case .candidate: candidate = newValue
+            }
+        }
+    }
+
+    public func map<T>(_ transform: (Value) throws -> T) rethrows -> PerVariant<T> {
+        PerVariant<T>(baseline: try transform(baseline), candidate: try transform(candidate))
+    }
+}
+
+extension PerVariant: Sendable where Value: Sendable {}
+extension PerVariant: Equatable where Value: Equatable {}
