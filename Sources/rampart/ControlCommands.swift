@@ -25,8 +25,7 @@ struct ControlOptions: ParsableArguments {
 
     /// Sends the command and prints the engine's answer. Exit 0 accepted, 1 refused, 69 no engine.
     func send(_ kind: OperatorCommand.Kind) throws {
-        var body: [String: String] = ["command": kind.rawValue, "operator": operatorName]
-        if let reason { body["reason"] = reason }
+        let body = ControlCommandRequest.Body(command: kind.rawValue, operator: operatorName, reason: reason)
         let json = String(decoding: (try? JSONEncoder().encode(body)) ?? Data(), as: UTF8.self)
         let answer: (status: Int, body: String)
         do {
@@ -35,8 +34,7 @@ struct ControlOptions: ParsableArguments {
             Console.error("error: \(error)")
             throw Exit.unavailable
         }
-        let object = (try? JSONSerialization.jsonObject(with: Data(answer.body.utf8))) as? [String: Any]
-        let note = (object?["note"] as? String) ?? ((object?["error"] as? [String: Any])?["message"] as? String) ?? answer.body
+        let note = ControlCommandAnswer.note(from: answer.body)
         switch answer.status {
         case 200: say("\(kind.rawValue): accepted: \(note)")
         case 202: say("\(kind.rawValue): \(note)")

@@ -60,6 +60,17 @@ struct EvalCommand: AsyncParsableCommand {
         let engine = Engine(inputs: inputs, clock: VirtualClock(), options: options)
         _ = await engine.run(.gates)
         let reports = GateReport.collect(engine.bus.events)
+        printVerdicts(reports)
+        if plan { printPlan(reports) }
+        if let responseCache {
+            print("cache: \(responseCache.hits) responses reused, \(responseCache.misses) requested (\(responseCache.path))")
+        }
+        try writeReports(s, reports)
+        try exit(for: reports)
+    }
+
+    /// Each gate's verdict line, and the first few items below their mark.
+    private func printVerdicts(_ reports: [GateReport]) {
         for r in reports {
             print(EventLine.text(.gate(r.result)).trimmingCharacters(in: .whitespaces))
             if r.result.verdict == .error { continue }
@@ -69,10 +80,9 @@ struct EvalCommand: AsyncParsableCommand {
             let missed = r.items.filter { !$0.passed }.count
             if missed > 5 { print("    … and \(missed - 5) more items below their mark (see --json)") }
         }
-        if plan { printPlan(reports) }
-        if let responseCache {
-            print("cache: \(responseCache.hits) responses reused, \(responseCache.misses) requested (\(responseCache.path))")
-        }
+    }
+
+    private func writeReports(_ s: PipelineSpec, _ reports: [GateReport]) throws {
         do {
             if let json {
                 try EvalReports.json(
@@ -87,6 +97,12 @@ struct EvalCommand: AsyncParsableCommand {
             Console.error("error: cannot write the report: \(error.localizedDescription)")
             throw Exit.cannotWrite
         }
+    }
+
+    /// 0 when every gate passed; 69 when an endpoint cannot be used (not a verdict on the
+    /// candidate); 65 when every failure is a request the endpoint rejects (the spec is what to
+    /// fix); 1 otherwise.
+    private func exit(for reports: [GateReport]) throws {
         let blocking = reports.filter { !$0.result.passed }
         if blocking.isEmpty {
             print("PASS: all \(reports.count) gates passed")

@@ -103,23 +103,7 @@ struct ProxyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let live = LiveBox()
-        // A meter has one upstream; the other arm is never routed to.
-        let only = (meter == .baseline ? baseline : candidate) ?? baseline ?? candidate ?? ""
-        var upstreams: (ProxyUpstream, ProxyUpstream)
-        do {
-            upstreams = (try ProxyUpstream(baseURL: baseline ?? only, caFile: caFile), try ProxyUpstream(baseURL: candidate ?? only, caFile: caFile))
-        } catch {
-            Console.error("error: \(error)")
-            throw Exit.usage
-        }
-        upstreams.0.model = baselineModel
-        upstreams.1.model = candidateModel
-        upstreams.0.authorization = OpenAIClient.bearer(baselineKeyEnv)
-        upstreams.1.authorization = OpenAIClient.bearer(candidateKeyEnv)
-        let proxy = WeightedProxy(
-            baseline: upstreams.0, candidate: upstreams.1, stickyHeader: stickyHeader.isEmpty ? nil : stickyHeader, timeout: timeout
-        ) { live.record($0.observation) }
-        try? proxy.setWeight(weight)
+        let proxy = try makeProxy(live)
         // The file is read before the first connection is accepted: a proxy restarted after a
         // promotion must not send everyone back to the old version while it catches up.
         if let weightFile {
@@ -139,19 +123,7 @@ struct ProxyCommand: AsyncParsableCommand {
             Console.error("error: \(error)")
             throw Exit.unavailable
         }
-        if let meter {
-            print(
-                "rampart proxy (meter) on http://\(host):\(server.port ?? port) → \(meter.rawValue) \(only); /metrics reports variant=\"\(meter.rawValue)\""
-            )
-        } else {
-            print(
-                "rampart proxy on http://\(host):\(server.port ?? port) → baseline \(baseline ?? ""), candidate \(candidate ?? "") at \(MetricFormat.percent(proxy.weight))"
-            )
-        }
-        if let weightFile { print("weight from \(weightFile) (re-read every second)") }
-        // A long-running service whose output usually goes to a file or a journal: flushed at
-        // every report, not when a 4 KB buffer fills (fflush(nil): all streams).
-        fflush(nil)
+        announce(proxy, at: "http://\(host):\(server.port ?? port)")
         let stop = StopFlag()
         let interrupts = InterruptHandler(operator: "proxy", quiet: true) { _ in stop.set() }
         defer { interrupts.cancel() }
@@ -159,42 +131,85 @@ struct ProxyCommand: AsyncParsableCommand {
         var flagProblem: FlagDocument.Problem?
         while !stop.fired {
             try? await Task.sleep(for: .seconds(1))
-            if let weightFile {
-                switch FlagDocument.weight(inFile: weightFile) {
-                case .success(let w):
-                    if flagProblem != nil {
-                        flagProblem = nil
-                        Console.error("\(weightFile) is readable again")
-                    }
-                    if w != proxy.weight {
-                        let before = proxy.weight
-                        try? proxy.setWeight(w)
-                        print("weight \(MetricFormat.percent(before)) → \(MetricFormat.percent(w)) (from \(weightFile))")
-                    }
-                case .failure(let e):
-                    // Loud, once per problem: the last good weight stays, and says so.
-                    if e != flagProblem {
-                        flagProblem = e
-                        Console.error("warning: \(e); keeping the last weight, \(MetricFormat.percent(proxy.weight))")
-                    }
-                }
-                fflush(nil)
-            }
+            if let weightFile { follow(weightFile, proxy, problem: &flagProblem) }
             if reportEvery > 0, ContinuousClock.now - lastReport >= .seconds(reportEvery) {
                 lastReport = ContinuousClock.now
-                for v in Variant.allCases where meter == nil || meter == v {
-                    let m = live.take(v)
-                    let p95 = m.latencyP95.map { String(format: "%.0f ms", $0) } ?? "-"
-                    let err = m.errorRate.map { String(format: "%.2f%%", $0 * 100) } ?? "-"
-                    print(
-                        "\(Timestamp.now())  \(v.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) n \(m.requests)  p95 \(p95)  errors \(err)"
-                    )
-                }
-                fflush(nil)
+                report(live)
             }
         }
         print("rampart proxy: stopping")
         await server.stop()
+    }
+
+    /// A meter has one upstream; the other arm is never routed to.
+    private var onlyUpstream: String { (meter == .baseline ? baseline : candidate) ?? baseline ?? candidate ?? "" }
+
+    private func makeProxy(_ live: LiveBox) throws -> WeightedProxy {
+        let only = onlyUpstream
+        var upstreams: (ProxyUpstream, ProxyUpstream)
+        do {
+            upstreams = (try ProxyUpstream(baseURL: baseline ?? only, caFile: caFile), try ProxyUpstream(baseURL: candidate ?? only, caFile: caFile))
+        } catch {
+            Console.error("error: \(error)")
+            throw Exit.usage
+        }
+        upstreams.0.model = baselineModel
+        upstreams.1.model = candidateModel
+        upstreams.0.authorization = OpenAIClient.bearer(baselineKeyEnv)
+        upstreams.1.authorization = OpenAIClient.bearer(candidateKeyEnv)
+        let proxy = WeightedProxy(
+            baseline: upstreams.0, candidate: upstreams.1, stickyHeader: stickyHeader.isEmpty ? nil : stickyHeader, timeout: timeout
+        ) { live.record($0.observation) }
+        try? proxy.setWeight(weight)
+        return proxy
+    }
+
+    /// The first lines: where the proxy listens and what it fronts. A long-running service's
+    /// output usually goes to a file or a journal, so every report is flushed at once
+    /// (fflush(nil): all streams), not when a 4 KB buffer fills.
+    private func announce(_ proxy: WeightedProxy, at url: String) {
+        if let meter {
+            print("rampart proxy (meter) on \(url) → \(meter.rawValue) \(onlyUpstream); /metrics reports variant=\"\(meter.rawValue)\"")
+        } else {
+            print(
+                "rampart proxy on \(url) → baseline \(baseline ?? ""), candidate \(candidate ?? "") at \(MetricFormat.percent(proxy.weight))")
+        }
+        if let weightFile { print("weight from \(weightFile) (re-read every second)") }
+        fflush(nil)
+    }
+
+    /// Applies the weight file's current weight; a file that becomes unreadable keeps the last
+    /// good weight and says so, loudly, once per problem.
+    private func follow(_ weightFile: String, _ proxy: WeightedProxy, problem: inout FlagDocument.Problem?) {
+        switch FlagDocument.weight(inFile: weightFile) {
+        case .success(let w):
+            if problem != nil {
+                problem = nil
+                Console.error("\(weightFile) is readable again")
+            }
+            if w != proxy.weight {
+                let before = proxy.weight
+                try? proxy.setWeight(w)
+                print("weight \(MetricFormat.percent(before)) → \(MetricFormat.percent(w)) (from \(weightFile))")
+            }
+        case .failure(let e):
+            if e != problem {
+                problem = e
+                Console.error("warning: \(e); keeping the last weight, \(MetricFormat.percent(proxy.weight))")
+            }
+        }
+        fflush(nil)
+    }
+
+    /// One line per version fronted: requests, p95 and error rate since the last report.
+    private func report(_ live: LiveBox) {
+        for v in Variant.allCases where meter == nil || meter == v {
+            let m = live.take(v)
+            let p95 = m.latencyP95.map { String(format: "%.0f ms", $0) } ?? "-"
+            let err = m.errorRate.map { String(format: "%.2f%%", $0 * 100) } ?? "-"
+            print("\(Timestamp.now())  \(v.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) n \(m.requests)  p95 \(p95)  errors \(err)")
+        }
+        fflush(nil)
     }
 }
 

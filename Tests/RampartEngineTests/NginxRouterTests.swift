@@ -39,7 +39,7 @@ import Testing
             defer { pool.shutdown() }
             var candidate = 0
             for _ in 0..<n {
-                let r = try await pool.send(HTTPRequestMessage(method: "GET", uri: "/"), timeout: 5)
+                let r = try await pool.send(HTTPRequestMessage(method: "GET", uri: "/"), timeout: 60)
                 if r.text == "candidate" { candidate += 1 }
             }
             return candidate

@@ -142,8 +142,9 @@ import Testing
             return m.hasPrefix("HTTP 400: bad_data:") && m.contains("parse error")
         }
 
-        let port = try await Daemons.freePort()
-        let down = PrometheusClient(baseURL: "http://127.0.0.1:\(port)", timeout: 2, token: nil)
+        let (closedFD, port) = try #require(LoopbackSocket.refusingPort())
+        defer { close(closedFD) }
+        let down = PrometheusClient(baseURL: "http://127.0.0.1:\(port)", timeout: 30, token: nil)
         await #expect { try await down.instant("up") } throws: {
             ($0 as! PrometheusResponse.Failure).message.hasPrefix("cannot reach http://127.0.0.1:\(port)")
         }
@@ -182,7 +183,8 @@ import Testing
     /// once, and the step ends inconclusive with traffic back on the baseline, never promoted.
     @Test func anUnreachablePrometheusNeverPromotes() async throws {
         let dir = Paths.temporaryDirectory()
-        let port = try await Daemons.freePort()
+        let (closedFD, port) = try #require(LoopbackSocket.refusingPort())
+        defer { close(closedFD) }
         var inputs = try PipelineInputs.load(file: Paths.example("prometheus-nginx.yaml"))
         inputs.spec.notify = []
         var canary = try #require(inputs.spec.canary)

@@ -48,8 +48,10 @@ func chatRequest(user: String? = nil) -> HTTPRequestMessage {
 }
 
 /// Sends `count` requests with at most `concurrency` in flight; returns the responses in order.
+/// The timeout only bounds a failure: on a machine starved by other work a correct proxy's
+/// answer can take seconds, and a test must not count that as a wrong answer.
 func fire(
-    _ count: Int, at pool: HTTPClientPool, concurrency: Int = 32, timeout: Double = 10,
+    _ count: Int, at pool: HTTPClientPool, concurrency: Int = 32, timeout: Double = 120,
     make: @escaping @Sendable (Int) -> HTTPRequestMessage = { _ in chatRequest() }
 ) async -> [HTTPResponseMessage?] {
     var out = [HTTPResponseMessage?](repeating: nil, count: count)

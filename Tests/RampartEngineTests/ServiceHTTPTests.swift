@@ -21,7 +21,8 @@ struct ServiceHTTPTests {
     }
 
     @Test func aRefusedConnectionIsReportedAsRefusedNotRetriedUntilTheDeadline() async throws {
-        let port = try await Daemons.freePort()
+        let (fd, port) = try #require(LoopbackSocket.refusingPort())
+        defer { close(fd) }
         await #expect(throws: ServiceHTTP.TransportError.refused) {
             try await ServiceHTTP.send("GET", "http://127.0.0.1:\(port)/", timeout: 600)
         }

@@ -56,7 +56,7 @@ public enum Daemons {
     public static func get(_ port: Int, _ path: String) async -> HTTPResponseMessage? {
         let pool = HTTPClientPool(host: "127.0.0.1", port: port)
         defer { pool.shutdown() }
-        return try? await pool.send(HTTPRequestMessage(method: "GET", uri: path), timeout: 2)
+        return try? await pool.send(HTTPRequestMessage(method: "GET", uri: path), timeout: 30)
     }
 }
 

@@ -17,10 +17,17 @@ public struct ControlCommandRequest: Sendable, Equatable {
         public var description: String
     }
 
-    private struct Body: Decodable {
-        var command: String
-        var `operator`: String?
-        var reason: String?
+    /// The body on the wire, as a client sends it.
+    public struct Body: Codable, Sendable, Equatable {
+        public var command: String
+        public var `operator`: String?
+        public var reason: String?
+
+        public init(command: String, operator: String?, reason: String?) {
+            self.command = command
+            self.operator = `operator`
+            self.reason = reason
+        }
     }
 
     public static func decode(_ body: [UInt8]) -> Result<ControlCommandRequest, Refusal> {
@@ -48,5 +55,30 @@ public struct ControlCommandRequest: Sendable, Equatable {
         let uid = peerUID.map { ", uid \($0)" } ?? ""
         let who = (claimedOperator.isEmpty ? "unknown" : claimedOperator) + " (cli\(uid))"
         return OperatorCommand(kind, operator: who, reason: reason)
+    }
+}
+
+/// The engine's answer to a command: accepted, refused (with why), or sent but not yet recorded
+/// (`accepted` absent). Errors come as an OpenAI-style `{"error": {"message": …}}` document.
+public struct ControlCommandAnswer: Codable, Sendable, Equatable {
+    public var accepted: Bool?
+    public var note: String
+
+    public init(accepted: Bool?, note: String) {
+        self.accepted = accepted
+        self.note = note
+    }
+
+    /// What a client shows from any answer body: the note, or the error's message, or the text.
+    public static func note(from body: String) -> String {
+        let data = Data(body.utf8)
+        if let answer = try? JSONDecoder().decode(ControlCommandAnswer.self, from: data) { return answer.note }
+        if let error = try? JSONDecoder().decode(ErrorDocument.self, from: data) { return error.error.message }
+        return body
+    }
+
+    struct ErrorDocument: Decodable {
+        struct Inner: Decodable { var message: String }
+        var error: Inner
     }
 }

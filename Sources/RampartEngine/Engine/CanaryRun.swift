@@ -160,13 +160,25 @@ final class CanaryRun {
         return (outcome, reason)
     }
 
-    private func runStep(_ index: Int) async -> StepEnd {
-        let step = spec.steps[index]
-        publish(.canaryStep(CanaryStepStarted(index: index, count: spec.steps.count, step: step)))
-        if let error = await setWeight(step.weight, reason: "step \(index + 1) of \(spec.steps.count)") {
-            return .stop(.rolledBack, "the \(router.name) router failed at step \(index + 1): \(error.message)")
-        }
-        live.startStep(index)
+    /// One step's loop state, on the engine clock.
+    private struct StepProgress {
+        let index: Int
+        let step: CanaryStep
+        let start: Double
+        var t: Double
+        /// Active (unpaused, evidence sound) seconds in the step.
+        var baked = 0.0
+        var nextAnalysis: Double
+        var nextMetrics: Double
+        /// The judge has what it needs for the step to advance.
+        var ready = false
+        var lastPublished: CanaryAnalysis?
+        /// Set while an inconclusive step waits for a human: when the wait ends.
+        var holdUntil: Double?
+        /// Active time at which the step is inconclusive; a resume from a hold extends it.
+        var timeoutAt: Double
+        /// Set while the evidence guard holds the ramp.
+        var brokenEvidence = false
         /// Candidate requests in the step as the metrics source counted them.
         var sourceCandidate = 0
         /// A metrics source is read in the background, so a slow or hung server never holds up
@@ -174,136 +186,157 @@ final class CanaryRun {
         /// step has its own box, so a read that finishes after its step ends is dropped.
         let readBox = ReadingsBox()
         var readInFlight = false
-        let tick = engine.options.tick
-        var t = engine.clock.now()
-        let stepStart = t
-        judge.startStep(index, weight: weight, at: t)
-        var baked = 0.0
-        var nextAnalysis = t + spec.analysisInterval
-        var nextMetrics = t + engine.options.metricsEvery
-        var ready = false
-        var lastPublished: CanaryAnalysis?
-        /// Set while an inconclusive step waits for a human: when the wait ends.
-        var holdUntil: Double?
-        /// Active (unpaused) time at which the step is inconclusive; a resume from a hold extends it.
-        var timeoutAt = step.timeout
-        /// Set while the evidence guard holds the ramp.
-        var brokenEvidence = false
-        sourceCounts = [:]
+    }
 
+    /// Sets the step's weight, then ticks until the step advances, promotes or stops: commands,
+    /// traffic, analysis, then whether the step is done.
+    private func runStep(_ index: Int) async -> StepEnd {
+        let step = spec.steps[index]
+        publish(.canaryStep(CanaryStepStarted(index: index, count: spec.steps.count, step: step)))
+        if let error = await setWeight(step.weight, reason: "step \(index + 1) of \(spec.steps.count)") {
+            return .stop(.rolledBack, "the \(router.name) router failed at step \(index + 1): \(error.message)")
+        }
+        live.startStep(index)
+        let now = engine.clock.now()
+        var p = StepProgress(
+            index: index, step: step, start: now, t: now, nextAnalysis: now + spec.analysisInterval,
+            nextMetrics: now + engine.options.metricsEvery, timeoutAt: step.timeout)
+        judge.startStep(index, weight: weight, at: now)
+        sourceCounts = [:]
         while true {
-            for command in engine.takeCommands(now: t) {
-                if let end = apply(command, step: index) { return end }
-                if holdUntil != nil && !paused {
-                    holdUntil = nil
-                    timeoutAt = baked + step.timeout
-                }
-            }
-            let observations = await traffic.collect(over: tick, weight: weight)
-            t += tick
-            do {
-                try await engine.clock.sleep(until: t)
-            } catch {
-                let op = OperatorCommand(.abort, operator: engine.options.operator, reason: "the engine was cancelled")
-                return apply(op, step: index) ?? .stop(.aborted, "cancelled")
-            }
-            if !observations.isEmpty { publish(.observations(ObservationBatch(weight: weight, observations: observations))) }
-            for o in observations {
-                live.record(o, at: t)
-                // A judge reading Prometheus decides on its readings alone: the meter's requests
-                // are the same requests, and counting both would count them twice.
-                if metricSource == nil {
-                    judge.observe(o, weight: weight, at: t)
-                    evidence.observe(o)
-                }
-            }
-            if !paused && !brokenEvidence { baked += tick }
-            if t >= nextMetrics - 1e-9 {
-                publish(.metrics(live.snapshot(weight: weight, at: t)))
-                nextMetrics += engine.options.metricsEvery
-            }
-            let due = t >= nextAnalysis - 1e-9
-            if due { nextAnalysis += spec.analysisInterval }
-            if due && metricSource == nil, let end = checkEvidence(step: index, holding: &brokenEvidence) { return end }
-            var next: CanaryAnalysis?
-            var scheduled = due
-            if let metricSource {
-                if due && !readInFlight {
-                    readInFlight = true
-                    let clock = engine.clock
-                    Task { [readBox, stepStart, t] in
-                        let r = await metricSource.read(stepStart: stepStart, now: t, clock: clock)
-                        readBox.value.withLock { $0 = r }
-                    }
-                }
-                if let readings = readBox.value.withLock({ b in
-                    defer { b = nil }; return b
-                }) {
-                    readInFlight = false
-                    reportSource(readings)
-                    countFromSource(readings)
-                    if let end = checkEvidence(step: index, holding: &brokenEvidence) { return end }
-                    sourceCandidate = readings.candidateRequests ?? sourceCandidate
-                    next = judge.analyze(step: index, at: t, readings: readings)
-                    scheduled = true
-                }
-            } else if due || judge.looksContinuously {
-                next = judge.analyze(step: index, at: t, baseline: live.arm(.baseline), candidate: live.arm(.candidate))
-            }
-            if let analysis = next {
-                // An anytime-valid judge looks every tick; the log gets its view at each interval
-                // and whenever its call changes.
-                let changed = analysis.decision != lastPublished?.decision || analysis.ready != lastPublished?.ready
-                if scheduled || changed {
-                    publish(.analysis(analysis))
-                    lastPublished = analysis
-                }
-                if analysis.decision == .rollback {
-                    return .stop(
-                        .rolledBack,
-                        "automatic rollback at step \(index + 1) (\(MetricFormat.percent(weight))) by the \(judge.name) judge: \(analysis.reason)")
-                }
-                ready = analysis.ready ?? false
-            }
-            if let until = holdUntil {
-                // Evidence that arrives during the wait settles it, if evidence was what was missing.
-                if ready && live.arm(.candidate).requests >= step.minRequests {
-                    holdUntil = nil
-                    resume(reason: "the evidence arrived while waiting: \(lastPublished?.reason ?? "ready")")
-                } else if t >= until - 1e-9 {
-                    return .stop(
-                        .inconclusive, "step \(index + 1) was inconclusive and no one decided within \(DurationText.format(spec.judge.hold))")
-                } else {
-                    continue
-                }
-            }
-            if paused { continue }
-            let candidateRequests = max(live.arm(.candidate).requests, sourceCandidate)
-            if brokenEvidence { continue }
-            if baked >= step.bake - 1e-9 && candidateRequests >= step.minRequests && (ready || spec.metrics.isEmpty) {
-                return index + 1 < spec.steps.count ? .advance : .promoteNow("all \(spec.steps.count) canary steps held")
-            }
-            if baked >= timeoutAt - 1e-9 {
-                let need =
-                    candidateRequests < step.minRequests
-                    ? "only \(candidateRequests) of \(step.minRequests) candidate requests"
-                    : (lastPublished.map { "the \(judge.name) judge: \($0.reason)" } ?? "no analysis yet")
-                let reason = "step \(index + 1) reached its \(DurationText.format(step.timeout)) limit without a decision: \(need)"
-                if spec.judge.onInconclusive == .rollback || spec.judge.hold <= 0 {
-                    return .stop(.inconclusive, reason)
-                }
-                paused = true
-                holdUntil = t + spec.judge.hold
-                publish(
-                    .stage(
-                        StageChange(
-                            stage: StageName.canary, state: .paused,
-                            reason:
-                                "\(reason); holding at \(MetricFormat.percent(weight)) for a human for up to \(DurationText.format(spec.judge.hold)) (promote or roll back; automatic rollback stays armed)"
-                        )))
-                engine.notifyMidRun(.paused, reason: "\(reason); waiting for a human")
+            if let end = takeCommands(&p) { return end }
+            if let end = await tick(&p) { return end }
+            if let end = analyze(&p) { return end }
+            if let end = endOfStep(&p) { return end }
+        }
+    }
+
+    private func takeCommands(_ p: inout StepProgress) -> StepEnd? {
+        for command in engine.takeCommands(now: p.t) {
+            if let end = apply(command, step: p.index) { return end }
+            if p.holdUntil != nil && !paused {
+                p.holdUntil = nil
+                p.timeoutAt = p.baked + p.step.timeout
             }
         }
+        return nil
+    }
+
+    /// One tick of traffic on the engine clock: observations recorded (and judged, unless a
+    /// metrics source is the judge's evidence), bake time counted, snapshots published.
+    private func tick(_ p: inout StepProgress) async -> StepEnd? {
+        let observations = await traffic.collect(over: engine.options.tick, weight: weight)
+        p.t += engine.options.tick
+        do {
+            try await engine.clock.sleep(until: p.t)
+        } catch {
+            let op = OperatorCommand(.abort, operator: engine.options.operator, reason: "the engine was cancelled")
+            return apply(op, step: p.index) ?? .stop(.aborted, "cancelled")
+        }
+        if !observations.isEmpty { publish(.observations(ObservationBatch(weight: weight, observations: observations))) }
+        for o in observations {
+            live.record(o, at: p.t)
+            // A judge reading Prometheus decides on its readings alone: the meter's requests
+            // are the same requests, and counting both would count them twice.
+            if metricSource == nil {
+                judge.observe(o, weight: weight, at: p.t)
+                evidence.observe(o)
+            }
+        }
+        if !paused && !p.brokenEvidence { p.baked += engine.options.tick }
+        if p.t >= p.nextMetrics - 1e-9 {
+            publish(.metrics(live.snapshot(weight: weight, at: p.t)))
+            p.nextMetrics += engine.options.metricsEvery
+        }
+        return nil
+    }
+
+    /// The judge's view: at each analysis interval, every tick for an anytime-valid judge, or
+    /// when a metrics source's reading arrives. A rollback decision ends the step.
+    private func analyze(_ p: inout StepProgress) -> StepEnd? {
+        let due = p.t >= p.nextAnalysis - 1e-9
+        if due { p.nextAnalysis += spec.analysisInterval }
+        if due && metricSource == nil, let end = checkEvidence(step: p.index, holding: &p.brokenEvidence) { return end }
+        var next: CanaryAnalysis?
+        var scheduled = due
+        if let metricSource {
+            if due && !p.readInFlight {
+                p.readInFlight = true
+                let clock = engine.clock
+                Task { [readBox = p.readBox, stepStart = p.start, t = p.t] in
+                    let r = await metricSource.read(stepStart: stepStart, now: t, clock: clock)
+                    readBox.value.withLock { $0 = r }
+                }
+            }
+            if let readings = p.readBox.take() {
+                p.readInFlight = false
+                reportSource(readings)
+                countFromSource(readings)
+                if let end = checkEvidence(step: p.index, holding: &p.brokenEvidence) { return end }
+                p.sourceCandidate = readings.candidateRequests ?? p.sourceCandidate
+                next = judge.analyze(step: p.index, at: p.t, readings: readings)
+                scheduled = true
+            }
+        } else if due || judge.looksContinuously {
+            next = judge.analyze(step: p.index, at: p.t, baseline: live.arm(.baseline), candidate: live.arm(.candidate))
+        }
+        guard let analysis = next else { return nil }
+        // An anytime-valid judge looks every tick; the log gets its view at each interval and
+        // whenever its call changes.
+        let changed = analysis.decision != p.lastPublished?.decision || analysis.ready != p.lastPublished?.ready
+        if scheduled || changed {
+            publish(.analysis(analysis))
+            p.lastPublished = analysis
+        }
+        if analysis.decision == .rollback {
+            return .stop(
+                .rolledBack,
+                "automatic rollback at step \(p.index + 1) (\(MetricFormat.percent(weight))) by the \(judge.name) judge: \(analysis.reason)")
+        }
+        p.ready = analysis.ready ?? false
+        return nil
+    }
+
+    /// Whether the step is done: a hold for a human settled or expired, the step baked with
+    /// enough evidence, or its time limit reached (inconclusive, or a hold when the spec wants one).
+    private func endOfStep(_ p: inout StepProgress) -> StepEnd? {
+        if let until = p.holdUntil {
+            // Evidence that arrives during the wait settles it, if evidence was what was missing.
+            if p.ready && live.arm(.candidate).requests >= p.step.minRequests {
+                p.holdUntil = nil
+                resume(reason: "the evidence arrived while waiting: \(p.lastPublished?.reason ?? "ready")")
+            } else if p.t >= until - 1e-9 {
+                return .stop(
+                    .inconclusive, "step \(p.index + 1) was inconclusive and no one decided within \(DurationText.format(spec.judge.hold))")
+            } else {
+                return nil
+            }
+        }
+        if paused || p.brokenEvidence { return nil }
+        let candidateRequests = max(live.arm(.candidate).requests, p.sourceCandidate)
+        if p.baked >= p.step.bake - 1e-9 && candidateRequests >= p.step.minRequests && (p.ready || spec.metrics.isEmpty) {
+            return p.index + 1 < spec.steps.count ? .advance : .promoteNow("all \(spec.steps.count) canary steps held")
+        }
+        guard p.baked >= p.timeoutAt - 1e-9 else { return nil }
+        let need =
+            candidateRequests < p.step.minRequests
+            ? "only \(candidateRequests) of \(p.step.minRequests) candidate requests"
+            : (p.lastPublished.map { "the \(judge.name) judge: \($0.reason)" } ?? "no analysis yet")
+        let reason = "step \(p.index + 1) reached its \(DurationText.format(p.step.timeout)) limit without a decision: \(need)"
+        if spec.judge.onInconclusive == .rollback || spec.judge.hold <= 0 {
+            return .stop(.inconclusive, reason)
+        }
+        paused = true
+        p.holdUntil = p.t + spec.judge.hold
+        publish(
+            .stage(
+                StageChange(
+                    stage: StageName.canary, state: .paused,
+                    reason:
+                        "\(reason); holding at \(MetricFormat.percent(weight)) for a human for up to \(DurationText.format(spec.judge.hold)) (promote or roll back; automatic rollback stays armed)"
+                )))
+        engine.notifyMidRun(.paused, reason: "\(reason); waiting for a human")
+        return nil
     }
 
     /// Closes the guard's interval. Broken evidence holds the ramp (the step neither bakes nor
@@ -412,4 +445,12 @@ final class CanaryRun {
 /// Where a background read of the metrics source leaves its answer for the tick loop.
 private final class ReadingsBox: Sendable {
     let value = Mutex<MetricReadings?>(nil)
+
+    /// The reading that arrived, if one did, leaving the box empty.
+    func take() -> MetricReadings? {
+        value.withLock { v in
+            defer { v = nil }
+            return v
+        }
+    }
 }

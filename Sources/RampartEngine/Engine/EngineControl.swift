@@ -143,6 +143,11 @@ public final class EngineControl: Sendable {
         shared.state.withLock { $0.apply(event) }
     }
 
+    static func answer(_ status: Int, _ answer: ControlCommandAnswer) -> HTTPResponseMessage {
+        let data = (try? JSONEncoder().encode(answer)) ?? Data(#"{"note":"cannot encode the answer"}"#.utf8)
+        return .json(status, String(decoding: data, as: UTF8.self))
+    }
+
     /// A connection that opens and sends nothing is closed after this many seconds.
     static let idleTimeout = 10.0
 
@@ -182,9 +187,9 @@ public final class EngineControl: Sendable {
                 return first
             }
             guard let action else {
-                return .json(202, #"{"accepted":null,"note":"sent; the engine has not recorded it yet (it may be finishing)"}"#)
+                return answer(202, ControlCommandAnswer(accepted: nil, note: "sent; the engine has not recorded it yet (it may be finishing)"))
             }
-            return .json(action.accepted ? 200 : 409, #"{"accepted":\#(action.accepted),"note":\#(JSONText.quote(action.note))}"#)
+            return answer(action.accepted ? 200 : 409, ControlCommandAnswer(accepted: action.accepted, note: action.note))
         default:
             return .error(404, "control routes: GET /status, POST /command")
         }

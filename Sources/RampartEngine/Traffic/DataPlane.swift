@@ -21,7 +21,7 @@ public final class DataPlane: Sendable {
     public var traffic: ProxyTraffic { ProxyTraffic(inbox: inbox) }
     public var loadStats: LoadGenerator.Stats? { load?.stats }
 
-    private init(
+    fileprivate init(
         proxy: WeightedProxy, inbox: ObservationInbox, info: DataPlaneStarted, address: String, servers: [HTTPServer],
         load: LoadGenerator?
     ) {
@@ -35,117 +35,15 @@ public final class DataPlane: Sendable {
     }
 
     /// Starts the upstreams and the proxy; the load starts with `startLoad()` when the canary
-    /// begins. Throws with a clear message for a port in use or a bad upstream URL.
+    /// begins. Throws with a clear message for a port in use or a bad upstream URL, having
+    /// stopped whatever it had started.
     public static func start(inputs: PipelineInputs, seed: UInt64) async throws -> DataPlane {
-        let spec = inputs.spec
-        guard let canary = spec.canary else { throw RouterError("the spec has no canary") }
-        let proxySpec = canary.proxy
-        var servers: [HTTPServer] = []
-        let items = inputs.golden[canary.traffic.dataset] ?? []
-        func upstream(_ v: VariantSpec, _ variant: Variant, _ given: String?) async throws -> (ProxyUpstream, String) {
-            // An openai version is its own upstream unless the spec points the proxy elsewhere;
-            // either way the proxy speaks for it with its model id, key and headers.
-            let url = given ?? (v.provider == .openai ? v.openai?.endpoint.baseURL : nil)
-            if let url {
-                var u: ProxyUpstream
-                do {
-                    u = try ProxyUpstream(baseURL: url, pricing: v.pricing, caFile: proxySpec.caFile)
-                } catch {
-                    throw RouterError("the \(variant.rawValue) upstream \(url): \(error)")
-                }
-                if let endpoint = v.openai?.endpoint {
-                    u.model = endpoint.model
-                    u.authorization = OpenAIClient.bearer(endpoint.apiKeyEnv)
-                    u.headers = endpoint.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-                }
-                return (u, url)
-            }
-            let prompt = v.promptTemplate.flatMap { inputs.files[$0] } ?? ""
-            let sim = SimUpstream(
-                model: SimModel(profile: v.sim, systemPrompt: prompt), name: "\(v.model)@\(v.version)", items: items,
-                seed: seed &+ (variant == .candidate ? 1 : 0))
-            let server = try await sim.serve()
-            servers.append(server)
-            let port = server.port ?? 0
-            return (ProxyUpstream(pool: HTTPClientPool(host: "127.0.0.1", port: port), pricing: v.pricing), "sim \(v.label) at 127.0.0.1:\(port)")
-        }
+        guard let canary = inputs.spec.canary else { throw RouterError("the spec has no canary") }
+        let startup = Startup(inputs: inputs, canary: canary, seed: seed)
         do {
-            let (b, bName) = try await upstream(spec.baseline, .baseline, proxySpec.baselineURL)
-            let (c, cName) = try await upstream(spec.candidate, .candidate, proxySpec.candidateURL)
-            let inbox = ObservationInbox()
-            let references = Dictionary(items.map { ($0.id, $0.references) }, uniquingKeysWith: { a, _ in a })
-            let sample = proxySpec.qualitySample
-            let scorer = Mutex(SeededRandom(seed: seed, stream: "quality-sample"))
-            let proxyBox = Mutex<WeightedProxy?>(nil)
-            let proxy = WeightedProxy(baseline: b, candidate: c, stickyHeader: proxySpec.stickyHeader, timeout: proxySpec.upstreamTimeout) {
-                exchange in
-                var o = exchange.observation
-                if !o.failed, let answer = exchange.answer, let id = exchange.itemID, let refs = references[id],
-                    scorer.withLock({ $0.chance(sample) })
-                {
-                    let q = TokenF1.score(answer, references: refs)
-                    o.quality = q
-                    proxyBox.withLock { $0 }?.recordQuality(o.variant, q)
-                }
-                inbox.post(o)
-            }
-            proxyBox.withLock { $0 = proxy }
-            /// The splitting listener's address; none behind an external router.
-            let address: String
-            var meterText: String?
-            let proxyTarget: HTTPClientPool?
-            if canary.router != .builtin {
-                // Behind an external router the proxy only meters: one listener per version,
-                // named by the router's upstream; no listener splits.
-                var listeners: [String] = []
-                if let meter = proxySpec.meter {
-                    for (variant, at) in [(Variant.baseline, meter.baseline), (.candidate, meter.candidate)] {
-                        do {
-                            servers.append(try await proxy.serve(host: at.host, port: at.port, pinned: variant))
-                        } catch {
-                            throw RouterError("cannot listen on \(at) for the \(variant.rawValue) meter: \(error)")
-                        }
-                        listeners.append("\(variant.rawValue) \(at)")
-                    }
-                }
-                address = ""
-                meterText = listeners.isEmpty ? nil : listeners.joined(separator: ", ")
-                proxyTarget = nil
-            } else {
-                let server = try await proxy.serve(host: proxySpec.host, port: proxySpec.port)
-                servers.append(server)
-                address = "\(proxySpec.host):\(server.port ?? proxySpec.port)"
-                proxyTarget = HTTPClientPool(host: proxySpec.host == "0.0.0.0" ? "127.0.0.1" : proxySpec.host, port: server.port ?? 0)
-            }
-            var load: LoadGenerator?
-            if canary.traffic.source == .load {
-                var target = proxyTarget
-                var prefix = ""
-                if let url = canary.traffic.target {
-                    do {
-                        let u = try ProxyUpstream(baseURL: url, caFile: proxySpec.caFile)
-                        target = u.pool
-                        prefix = u.pathPrefix
-                    } catch {
-                        throw RouterError("the traffic target \(url): \(error)")
-                    }
-                }
-                if let target {
-                    let traffic = canary.traffic
-                    var headers = traffic.headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
-                    if let bearer = OpenAIClient.bearer(traffic.apiKeyEnv) { headers.append(("Authorization", bearer)) }
-                    load = LoadGenerator(
-                        target: target, pathPrefix: prefix, items: items, rate: traffic.rate, seed: seed, timeout: proxySpec.upstreamTimeout + 5,
-                        model: traffic.model, headers: headers, stream: traffic.stream)
-                }
-            }
-            let info = DataPlaneStarted(
-                proxy: canary.router == .builtin ? address : nil, baseline: bName, candidate: cName, source: canary.traffic.source.rawValue,
-                rate: load == nil ? nil : canary.traffic.rate, meter: meterText, target: canary.traffic.target,
-                router: canary.router == .builtin ? nil : canary.router.name)
-            return DataPlane(proxy: proxy, inbox: inbox, info: info, address: address, servers: servers, load: load)
+            return try await startup.run()
         } catch {
-            for s in servers { await s.stop() }
+            for s in startup.servers { await s.stop() }
             throw error
         }
     }
@@ -168,5 +66,137 @@ public final class DataPlane: Sendable {
     public func stop() async {
         stopLoad()
         for s in servers { await s.stop() }
+    }
+}
+
+/// The steps of `DataPlane.start`, each keeping the servers it started so a failure later on
+/// stops them all.
+private final class Startup {
+    let inputs: PipelineInputs
+    let canary: CanarySpec
+    let seed: UInt64
+    let items: [GoldenItem]
+    var servers: [HTTPServer] = []
+
+    init(inputs: PipelineInputs, canary: CanarySpec, seed: UInt64) {
+        self.inputs = inputs
+        self.canary = canary
+        self.seed = seed
+        self.items = inputs.golden[canary.traffic.dataset] ?? []
+    }
+
+    var proxySpec: ProxySpec { canary.proxy }
+
+    func run() async throws -> DataPlane {
+        let spec = inputs.spec
+        let (b, bName) = try await upstream(spec.baseline, .baseline, proxySpec.baselineURL)
+        let (c, cName) = try await upstream(spec.candidate, .candidate, proxySpec.candidateURL)
+        let inbox = ObservationInbox()
+        let proxy = makeProxy(baseline: b, candidate: c, inbox: inbox)
+        let (address, meterText, proxyTarget) = try await listen(proxy)
+        let load = try loadGenerator(target: proxyTarget)
+        let info = DataPlaneStarted(
+            proxy: canary.router == .builtin ? address : nil, baseline: bName, candidate: cName, source: canary.traffic.source.rawValue,
+            rate: load == nil ? nil : canary.traffic.rate, meter: meterText, target: canary.traffic.target,
+            router: canary.router == .builtin ? nil : canary.router.name)
+        return DataPlane(proxy: proxy, inbox: inbox, info: info, address: address, servers: servers, load: load)
+    }
+
+    /// A version's upstream: an openai version is its own upstream unless the spec points the
+    /// proxy elsewhere (either way the proxy speaks for it with its model id, key and headers);
+    /// a sim version gets a simulated server on loopback.
+    func upstream(_ v: VariantSpec, _ variant: Variant, _ given: String?) async throws -> (ProxyUpstream, String) {
+        if let url = given ?? (v.provider == .openai ? v.openai?.endpoint.baseURL : nil) {
+            var u: ProxyUpstream
+            do {
+                u = try ProxyUpstream(baseURL: url, pricing: v.pricing, caFile: proxySpec.caFile)
+            } catch {
+                throw RouterError("the \(variant.rawValue) upstream \(url): \(error)")
+            }
+            if let endpoint = v.openai?.endpoint {
+                u.model = endpoint.model
+                u.authorization = OpenAIClient.bearer(endpoint.apiKeyEnv)
+                u.headers = endpoint.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            }
+            return (u, url)
+        }
+        let prompt = v.promptTemplate.flatMap { inputs.files[$0] } ?? ""
+        let sim = SimUpstream(
+            model: SimModel(profile: v.sim, systemPrompt: prompt), name: "\(v.model)@\(v.version)", items: items,
+            seed: seed &+ (variant == .candidate ? 1 : 0))
+        let server = try await sim.serve()
+        servers.append(server)
+        let port = server.port ?? 0
+        return (ProxyUpstream(pool: HTTPClientPool(host: "127.0.0.1", port: port), pricing: v.pricing), "sim \(v.label) at 127.0.0.1:\(port)")
+    }
+
+    /// The proxy, with a sampled quality score (token F1 against the item's references) on
+    /// answers it can match to a dataset item.
+    func makeProxy(baseline: ProxyUpstream, candidate: ProxyUpstream, inbox: ObservationInbox) -> WeightedProxy {
+        let references = Dictionary(items.map { ($0.id, $0.references) }, uniquingKeysWith: { a, _ in a })
+        let sample = proxySpec.qualitySample
+        let scorer = Mutex(SeededRandom(seed: seed, stream: "quality-sample"))
+        let proxyBox = Mutex<WeightedProxy?>(nil)
+        let proxy = WeightedProxy(baseline: baseline, candidate: candidate, stickyHeader: proxySpec.stickyHeader, timeout: proxySpec.upstreamTimeout)
+        {
+            exchange in
+            var o = exchange.observation
+            if !o.failed, let answer = exchange.answer, let id = exchange.itemID, let refs = references[id], scorer.withLock({ $0.chance(sample) }) {
+                let q = TokenF1.score(answer, references: refs)
+                o.quality = q
+                proxyBox.withLock { $0 }?.recordQuality(o.variant, q)
+            }
+            inbox.post(o)
+        }
+        proxyBox.withLock { $0 = proxy }
+        return proxy
+    }
+
+    /// The proxy's listeners: one that splits (builtin router), or behind an external router one
+    /// meter per version, named by the router's upstream. Returns the splitting listener's
+    /// address (none behind a router), the meters' description, and where load should go.
+    func listen(_ proxy: WeightedProxy) async throws -> (address: String, meters: String?, target: HTTPClientPool?) {
+        guard canary.router != .builtin else {
+            let server = try await proxy.serve(host: proxySpec.host, port: proxySpec.port)
+            servers.append(server)
+            let address = "\(proxySpec.host):\(server.port ?? proxySpec.port)"
+            return (address, nil, HTTPClientPool(host: proxySpec.host == "0.0.0.0" ? "127.0.0.1" : proxySpec.host, port: server.port ?? 0))
+        }
+        var listeners: [String] = []
+        if let meter = proxySpec.meter {
+            for (variant, at) in [(Variant.baseline, meter.baseline), (.candidate, meter.candidate)] {
+                do {
+                    servers.append(try await proxy.serve(host: at.host, port: at.port, pinned: variant))
+                } catch {
+                    throw RouterError("cannot listen on \(at) for the \(variant.rawValue) meter: \(error)")
+                }
+                listeners.append("\(variant.rawValue) \(at)")
+            }
+        }
+        return ("", listeners.isEmpty ? nil : listeners.joined(separator: ", "), nil)
+    }
+
+    /// The load generator for `traffic: { source: load }`: to the splitting listener, or to the
+    /// spec's target (the user's router) when it names one.
+    func loadGenerator(target proxyTarget: HTTPClientPool?) throws -> LoadGenerator? {
+        guard canary.traffic.source == .load else { return nil }
+        var target = proxyTarget
+        var prefix = ""
+        if let url = canary.traffic.target {
+            do {
+                let u = try ProxyUpstream(baseURL: url, caFile: proxySpec.caFile)
+                target = u.pool
+                prefix = u.pathPrefix
+            } catch {
+                throw RouterError("the traffic target \(url): \(error)")
+            }
+        }
+        guard let target else { return nil }
+        let traffic = canary.traffic
+        var headers = traffic.headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
+        if let bearer = OpenAIClient.bearer(traffic.apiKeyEnv) { headers.append(("Authorization", bearer)) }
+        return LoadGenerator(
+            target: target, pathPrefix: prefix, items: items, rate: traffic.rate, seed: seed, timeout: proxySpec.upstreamTimeout + 5,
+            model: traffic.model, headers: headers, stream: traffic.stream)
     }
 }

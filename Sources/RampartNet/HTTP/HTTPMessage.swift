@@ -56,7 +56,7 @@ public struct HTTPResponseMessage: Sendable {
 
     /// An OpenAI-style error document, so clients that parse `error.message` show ours.
     public static func error(_ status: Int, _ message: String, type: String = "rampart_error") -> HTTPResponseMessage {
-        json(status, #"{"error":{"message":\#(JSONText.quote(message)),"type":"\#(type)"}}"#)
+        json(status, #"{"error":{"message":\#(JSONText.quote(message)),"type":\#(JSONText.quote(type))}}"#)
     }
 }
 

@@ -7,6 +7,10 @@ public enum DashboardMsg: Sendable {
     case key(Key)
     /// Wall-clock seconds, so elapsed time and staleness move even when no event arrives.
     case tick(Double)
+    /// Ctrl-C or SIGTERM reached the process; `engineRunning` when there is a run to abort.
+    case interrupted(engineRunning: Bool)
+    /// Where a replay stands (position, speed, pause), after the player moved.
+    case replayStatus(DashboardState.ReplayStatus)
 }
 
 /// What the reducer asks the outside world to do.
@@ -36,6 +40,13 @@ public enum DashboardReducer {
             return s.bellEnabled && rings(event.body) ? [.bell] : []
         case .key(let key):
             return press(key, &s)
+        case .interrupted(let engineRunning):
+            s.quitting = true
+            s.pending = "interrupted: aborting, traffic back to the baseline"
+            return engineRunning ? [.send(OperatorCommand(.abort, operator: s.operatorName, reason: "interrupted (SIGINT/SIGTERM)"))] : []
+        case .replayStatus(let status):
+            s.replay = status
+            return []
         }
     }
 
@@ -107,52 +118,62 @@ public enum DashboardReducer {
 
     // MARK: keys
 
+    /// A key goes to the open dialog if there is one, then to the replay's controls in a
+    /// replay, then to the keymap.
     static func press(_ key: Key, _ s: inout DashboardState) -> [DashboardEffect] {
-        switch s.overlay {
-        case .help:
+        if s.overlay != nil { return pressInOverlay(key, &s) }
+        if s.replay != nil, let effects = pressInReplay(key, &s) { return effects }
+        return pressBound(key, &s)
+    }
+
+    /// Help closes on any key; a confirmation dialog takes its reason, focus moves and Enter.
+    static func pressInOverlay(_ key: Key, _ s: inout DashboardState) -> [DashboardEffect] {
+        guard case .confirm(var c) = s.overlay else {
             s.overlay = nil
             return []
-        case .confirm(var c):
-            switch key {
-            case .escape:
-                s.overlay = nil
-            case .tab, .backTab, .left, .right:
-                c.confirmFocused.toggle()
-                s.overlay = .confirm(c)
-            case .enter:
-                s.overlay = nil
-                return c.confirmFocused ? confirmed(c, &s) : []
-            case .backspace:
-                if !c.reason.isEmpty { c.reason.removeLast() }
-                s.overlay = .confirm(c)
-            case .char(let ch) where !ch.isNewline && c.reason.count < 200:
-                c.reason.append(ch)
-                s.overlay = .confirm(c)
-            default:
-                break
-            }
-            return []
-        case nil:
+        }
+        switch key {
+        case .escape:
+            s.overlay = nil
+        case .tab, .backTab, .left, .right:
+            c.confirmFocused.toggle()
+            s.overlay = .confirm(c)
+        case .enter:
+            s.overlay = nil
+            return c.confirmFocused ? confirmed(c, &s) : []
+        case .backspace:
+            if !c.reason.isEmpty { c.reason.removeLast() }
+            s.overlay = .confirm(c)
+        case .char(let ch) where !ch.isNewline && c.reason.count < 200:
+            c.reason.append(ch)
+            s.overlay = .confirm(c)
+        default:
             break
         }
-        if s.replay != nil {
-            switch key {
-            case .char(" "): return [.replay(.togglePause)]
-            case .char("+"), .char("="): return [.replay(.faster)]
-            case .char("-"): return [.replay(.slower)]
-            case .char("n"): return [.replay(.nextDecision)]
-            case .char("N"): return [.replay(.previousDecision)]
-            case .right: return [.replay(.seek(10))]
-            case .left: return [.replay(.seek(-10))]
-            case .char("p"), .char("P"), .char("r"):
-                flash("\(key.label): disabled in a replay: this is a recording, nothing to steer", &s)
-                return []
-            case .char("q"):
-                s.quitting = true
-                return [.quit]
-            default: break
-            }
+        return []
+    }
+
+    /// The replay's own keys; nil for a key the keymap handles.
+    static func pressInReplay(_ key: Key, _ s: inout DashboardState) -> [DashboardEffect]? {
+        switch key {
+        case .char(" "): return [.replay(.togglePause)]
+        case .char("+"), .char("="): return [.replay(.faster)]
+        case .char("-"): return [.replay(.slower)]
+        case .char("n"): return [.replay(.nextDecision)]
+        case .char("N"): return [.replay(.previousDecision)]
+        case .right: return [.replay(.seek(10))]
+        case .left: return [.replay(.seek(-10))]
+        case .char("p"), .char("P"), .char("r"):
+            flash("\(key.label): disabled in a replay: this is a recording, nothing to steer", &s)
+            return []
+        case .char("q"):
+            s.quitting = true
+            return [.quit]
+        default: return nil
         }
+    }
+
+    static func pressBound(_ key: Key, _ s: inout DashboardState) -> [DashboardEffect] {
         guard let binding = Keymap.binding(for: key) else {
             flash("\(key.label): no such key; press ? for help", &s)
             return []

@@ -68,114 +68,9 @@ public final class DashboardApp: Sendable {
     /// Runs the UI loop on the calling thread until the operator quits and the engine is done.
     public func runLoop() {
         let stderrCopy = redirectStderr()
-        let themes = configuration.themes.map { configuration.noColor ? $0.withoutColor : $0 }
-        let colors = !configuration.noColor
-        let terminal = NcursesTerminal(colors: colors)
-        let glyphs: Glyphs = terminal.utf8 ? .unicode : .ascii
-        var state = DashboardState(
-            operatorName: configuration.operatorName, themeNames: themes.map(\.name), themeIndex: configuration.themeIndex, now: Self.wallNow())
-        var player = replayEvents.map { ReplayPlayer(events: $0, speed: replaySpeed) }
-        var lastWall = Self.wallNow()
-        /// A fresh state for the replay at position 0, keeping what the operator chose on screen.
-        func fresh(_ old: DashboardState) -> DashboardState {
-            var s = DashboardState(operatorName: old.operatorName, themeNames: old.themeNames, themeIndex: old.themeIndex, now: 0)
-            s.focus = old.focus
-            s.selectedMetric = old.selectedMetric
-            s.bellEnabled = false
-            return s
-        }
-        if player != nil { state = fresh(state) }
-        var engineDone = player != nil
-        var dirty = true
-        var lastFrame = 0.0
-        var lastSecond = Int(state.now)
-
-        while true {
-            let now = Self.wallNow()
-            var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0), pollfd(fd: inbox.wakeFD, events: Int16(POLLIN), revents: 0)]
-            let untilFrame = max(0, lastFrame + Self.frameInterval - now)
-            let untilSecond = Double(lastSecond + 1) - now
-            // Capped at 250 ms: SIGWINCH may land on another thread and only getch reports it.
-            var timeout = dirty ? untilFrame : min(0.25, max(0, untilSecond))
-            if let p = player, !p.paused, !p.atEnd { timeout = min(timeout, Self.frameInterval) }
-            _ = poll(&fds, 2, Int32((timeout * 1000).rounded(.up)))
-
-            var effects: [DashboardEffect] = []
-            let flashBefore = state.flash
-            if var p = player {
-                let wall = Self.wallNow()
-                p.advance(by: wall - lastWall)
-                lastWall = wall
-                let due = p.due()
-                for e in due { _ = DashboardReducer.reduce(&state, .engine(e)) }
-                _ = DashboardReducer.reduce(&state, .tick(p.position))
-                if !due.isEmpty || state.replay != p.status { dirty = true }
-                state.replay = p.status
-                player = p
-            } else {
-                _ = DashboardReducer.reduce(&state, .tick(Self.wallNow()))
-            }
-            if state.flash != flashBefore { dirty = true }
-            for input in terminal.readInput() {
-                switch input {
-                case .resize:
-                    terminal.invalidate()
-                case .key(let key):
-                    effects += DashboardReducer.reduce(&state, .key(key))
-                }
-                dirty = true
-            }
-            for message in inbox.drain() {
-                switch message {
-                case .engine(let event):
-                    effects += DashboardReducer.reduce(&state, .engine(event))
-                case .engineFinished:
-                    engineDone = true
-                case .interrupt:
-                    if !engineDone { send(OperatorCommand(.abort, operator: configuration.operatorName, reason: "interrupted (SIGINT/SIGTERM)")) }
-                    state.quitting = true
-                    state.pending = "interrupted: aborting, traffic back to the baseline"
-                }
-                dirty = true
-            }
-            for effect in effects {
-                switch effect {
-                case .send(let command):
-                    send(command)
-                case .bell:
-                    terminal.bell()
-                case .replay(let control):
-                    guard var p = player else { break }
-                    if p.control(control) { state = fresh(state) }
-                    for e in p.due() { _ = DashboardReducer.reduce(&state, .engine(e)) }
-                    _ = DashboardReducer.reduce(&state, .tick(p.position))
-                    state.replay = p.status
-                    player = p
-                    dirty = true
-                case .quit:
-                    // Before the canary there is no traffic to protect; still stop the run cleanly.
-                    if !engineDone && state.finished == nil && !state.canaryLive {
-                        send(OperatorCommand(.abort, operator: configuration.operatorName, reason: "operator quit the dashboard"))
-                    }
-                }
-            }
-            if state.quitting && engineDone { break }
-            let second = Int(state.now)
-            if second != lastSecond {
-                lastSecond = second
-                // The elapsed clock and the staleness mark move each second while the run is live;
-                // a finished run's screen is still, and so is the process.
-                if state.finished == nil { dirty = true }
-            }
-            if dirty && Self.wallNow() - lastFrame >= Self.frameInterval {
-                let (w, h) = terminal.size
-                let screen = DashboardView.render(state, width: w, height: h, theme: themes[state.themeIndex], glyphs: glyphs)
-                terminal.draw(screen)
-                lastFrame = Self.wallNow()
-                dirty = false
-            }
-        }
-        terminal.end()
+        var loop = UILoop(app: self)
+        while !loop.finished { loop.turn() }
+        loop.terminal.end()
         restoreStderr(stderrCopy)
     }
 
@@ -200,5 +95,160 @@ public final class DashboardApp: Sendable {
         if let text = try? String(contentsOfFile: configuration.stderrLog, encoding: .utf8), !text.isEmpty {
             FileHandle.standardError.write(Data(text.utf8))
         }
+    }
+}
+
+/// The UI thread's state between turns: the terminal, the dashboard's state (changed only by
+/// the reducer), the replay player, and when the screen was last drawn. One turn waits for
+/// input, an engine message or the next frame, feeds what came to the reducer, performs the
+/// effects, and draws if anything changed.
+private struct UILoop {
+    let app: DashboardApp
+    let terminal: NcursesTerminal
+    let themes: [Theme]
+    let glyphs: Glyphs
+    var state: DashboardState
+    var player: ReplayPlayer?
+    var lastWall: Double
+    var engineDone: Bool
+    var dirty = true
+    var lastFrame = 0.0
+    var lastSecond: Int
+
+    init(app: DashboardApp) {
+        self.app = app
+        let configuration = app.configuration
+        themes = configuration.themes.map { configuration.noColor ? $0.withoutColor : $0 }
+        terminal = NcursesTerminal(colors: !configuration.noColor)
+        glyphs = terminal.utf8 ? .unicode : .ascii
+        state = DashboardState(
+            operatorName: configuration.operatorName, themeNames: themes.map(\.name), themeIndex: configuration.themeIndex,
+            now: DashboardApp.wallNow())
+        player = app.replayEvents.map { ReplayPlayer(events: $0, speed: app.replaySpeed) }
+        lastWall = DashboardApp.wallNow()
+        if player != nil { state = Self.fresh(state) }
+        engineDone = player != nil
+        lastSecond = Int(state.now)
+    }
+
+    var finished: Bool { state.quitting && engineDone }
+
+    /// A fresh state for the replay at position 0, keeping what the operator chose on screen.
+    static func fresh(_ old: DashboardState) -> DashboardState {
+        var s = DashboardState(operatorName: old.operatorName, themeNames: old.themeNames, themeIndex: old.themeIndex, now: 0)
+        s.focus = old.focus
+        s.selectedMetric = old.selectedMetric
+        s.bellEnabled = false
+        return s
+    }
+
+    mutating func turn() {
+        waitForSomething()
+        let flashBefore = state.flash
+        advanceClock()
+        if state.flash != flashBefore { dirty = true }
+        var effects = readTerminal()
+        effects += drainInbox()
+        perform(effects)
+        tickSecond()
+        drawIfDue()
+    }
+
+    /// Sleeps in poll until a key, an engine message, the next frame or the next second.
+    private func waitForSomething() {
+        let now = DashboardApp.wallNow()
+        var fds = [
+            pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0), pollfd(fd: app.inbox.wakeFD, events: Int16(POLLIN), revents: 0),
+        ]
+        let untilFrame = max(0, lastFrame + DashboardApp.frameInterval - now)
+        let untilSecond = Double(lastSecond + 1) - now
+        // Capped at 250 ms: SIGWINCH may land on another thread and only getch reports it.
+        var timeout = dirty ? untilFrame : min(0.25, max(0, untilSecond))
+        if let p = player, !p.paused, !p.atEnd { timeout = min(timeout, DashboardApp.frameInterval) }
+        _ = poll(&fds, 2, Int32((timeout * 1000).rounded(.up)))
+    }
+
+    /// Wall time for a live run; for a replay, the player moves on and its due events arrive.
+    private mutating func advanceClock() {
+        guard var p = player else {
+            _ = DashboardReducer.reduce(&state, .tick(DashboardApp.wallNow()))
+            return
+        }
+        let wall = DashboardApp.wallNow()
+        p.advance(by: wall - lastWall)
+        lastWall = wall
+        let due = p.due()
+        for e in due { _ = DashboardReducer.reduce(&state, .engine(e)) }
+        _ = DashboardReducer.reduce(&state, .tick(p.position))
+        if !due.isEmpty || state.replay != p.status { dirty = true }
+        _ = DashboardReducer.reduce(&state, .replayStatus(p.status))
+        player = p
+    }
+
+    private mutating func readTerminal() -> [DashboardEffect] {
+        var effects: [DashboardEffect] = []
+        for input in terminal.readInput() {
+            switch input {
+            case .resize: terminal.invalidate()
+            case .key(let key): effects += DashboardReducer.reduce(&state, .key(key))
+            }
+            dirty = true
+        }
+        return effects
+    }
+
+    private mutating func drainInbox() -> [DashboardEffect] {
+        var effects: [DashboardEffect] = []
+        for message in app.inbox.drain() {
+            switch message {
+            case .engine(let event): effects += DashboardReducer.reduce(&state, .engine(event))
+            case .engineFinished: engineDone = true
+            case .interrupt: effects += DashboardReducer.reduce(&state, .interrupted(engineRunning: !engineDone))
+            }
+            dirty = true
+        }
+        return effects
+    }
+
+    private mutating func perform(_ effects: [DashboardEffect]) {
+        for effect in effects {
+            switch effect {
+            case .send(let command):
+                app.send(command)
+            case .bell:
+                terminal.bell()
+            case .replay(let control):
+                guard var p = player else { break }
+                if p.control(control) { state = Self.fresh(state) }
+                for e in p.due() { _ = DashboardReducer.reduce(&state, .engine(e)) }
+                _ = DashboardReducer.reduce(&state, .tick(p.position))
+                _ = DashboardReducer.reduce(&state, .replayStatus(p.status))
+                player = p
+                dirty = true
+            case .quit:
+                // Before the canary there is no traffic to protect; still stop the run cleanly.
+                if !engineDone && state.finished == nil && !state.canaryLive {
+                    app.send(OperatorCommand(.abort, operator: app.configuration.operatorName, reason: "operator quit the dashboard"))
+                }
+            }
+        }
+    }
+
+    /// The elapsed clock and the staleness mark move each second while the run is live; a
+    /// finished run's screen is still, and so is the process.
+    private mutating func tickSecond() {
+        let second = Int(state.now)
+        guard second != lastSecond else { return }
+        lastSecond = second
+        if state.finished == nil { dirty = true }
+    }
+
+    private mutating func drawIfDue() {
+        guard dirty, !finished, DashboardApp.wallNow() - lastFrame >= DashboardApp.frameInterval else { return }
+        let (w, h) = terminal.size
+        let screen = DashboardView.render(state, width: w, height: h, theme: themes[state.themeIndex], glyphs: glyphs)
+        terminal.draw(screen)
+        lastFrame = DashboardApp.wallNow()
+        dirty = false
     }
 }
