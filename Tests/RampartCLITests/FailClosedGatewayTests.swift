@@ -240,7 +240,9 @@ struct FailClosedGatewayTests {
         #expect(!r.stdout.contains("PROMOTED"))
         #expect(r.stdout.contains("EVIDENCE BROKEN: not one successful request"))
         #expect(r.stdout.contains("finished ROLLED_BACK"))
-        #expect(g.front.total > 0 && Set(g.front.byStatus.keys) == [401], "\(g.diagnosis)")
+        // Every answer the gateway gave was a refusal. On a starved machine LiteLLM may not have
+        // answered any before the evidence guard ended the canary; the outcome must be the same.
+        #expect(g.front.total > 0 && Set(g.front.byStatus.keys).isSubset(of: [401]), "\(g.diagnosis)")
         #expect(!r.stdout.contains("sk-wrong-gateway-key-456"))
         await g.front.stop()
     }

@@ -171,9 +171,11 @@ func fire(
         #expect(cand.errors == errorsSent.withLock { $0 }, "every injected 500 is one candidate error, no more")
         #expect(base.errors == 0)
         #expect(cand.errorRate! > 0.1 && cand.errorRate! < 0.3)
-        // Latency includes the injected sleep and a little loopback and scheduling on top.
-        #expect(base.latencyP50! >= 20 && base.latencyP50! < 90, "baseline p50 \(base.latencyP50!)")
-        #expect(cand.latencyP50! >= 120 && cand.latencyP50! < 200, "candidate p50 \(cand.latencyP50!)")
+        // Latency includes the injected sleep, and loopback and scheduling on top: how much on top
+        // depends on the machine, so only the floor is checked here (the overhead itself is
+        // measured by `rampart-bench proxy`).
+        #expect(base.latencyP50! >= 20, "baseline p50 \(base.latencyP50!)")
+        #expect(cand.latencyP50! >= 120, "candidate p50 \(cand.latencyP50!)")
         #expect(base.tokensPerRequest == 150)
         #expect(abs(base.costPerRequest! - (0.1 * 0.5 + 0.05 * 1.5)) < 1e-12)
         let metrics = await p.handle(HTTPRequestMessage(method: "GET", uri: "/metrics")).text

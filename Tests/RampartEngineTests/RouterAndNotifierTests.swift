@@ -180,7 +180,13 @@ final class WebhookReceiver: Sendable {
                 // Generous: the answer waits for the engine's next tick, and CPU-bound suites
                 // running beside this one can hold both cooperative threads for seconds.
                 DispatchQueue.global().async {
-                    c.resume(returning: try? ControlClient.request(socket: socket, method: "POST", path: "/command", body: body, timeout: 90))
+                    // A client failure is kept as status 0 and its description, so an assertion
+                    // below says what went wrong.
+                    do {
+                        c.resume(returning: try ControlClient.request(socket: socket, method: "POST", path: "/command", body: body, timeout: 90))
+                    } catch {
+                        c.resume(returning: (0, "client error: \(error)"))
+                    }
                 }
             }
         }
@@ -201,7 +207,9 @@ final class WebhookReceiver: Sendable {
         let bad = await post(#"{"command":"explode"}"#)
         #expect(bad?.0 == 400)
         let long = await post(#"{"command":"pause","operator":"ops-bot","reason":"\#(String(repeating: "x", count: 200_000))"}"#)
-        #expect(long?.0 == 400 && long?.1.contains("at most 2000") == true, "a 200 kB reason is refused, not written twice")
+        #expect(
+            long?.0 == 400 && long?.1.contains("at most 2000") == true,
+            "a 200 kB reason is refused, not written twice; got \(long.map { "\($0.0) \($0.1.prefix(200))" } ?? "no answer (a client error)")")
         let rolled = await post(#"{"command":"rollback","operator":"ops-bot","reason":"freeze extended"}"#)
         #expect(rolled?.0 == 200)
         #expect(await run.value == .rolledBack)
