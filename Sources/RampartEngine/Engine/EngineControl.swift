@@ -94,7 +94,9 @@ public final class EngineControl: Sendable {
     /// Listens on `path`; refuses if a live engine already answers there (a stale file is replaced).
     /// The bind itself is the claim: of two engines starting together, the second fails to bind
     /// and is told `Busy`, rather than both binding and one silently losing the path.
-    public static func start(engine: Engine, path: String) async throws -> EngineControl {
+    /// `answerWithin`: how long a command waits for the engine to record it before the client
+    /// is told it was sent but not yet recorded (202).
+    public static func start(engine: Engine, path: String, answerWithin: Double = 30) async throws -> EngineControl {
         if FileManager.default.fileExists(atPath: path) {
             if await EngineControl.answers(path) { throw Busy(path: path) }
             unlink(path)
@@ -117,7 +119,7 @@ public final class EngineControl: Sendable {
         let server: HTTPServer
         do {
             server = try await HTTPServer.start(.unix(path: path), idleTimeout: EngineControl.idleTimeout) { request in
-                await EngineControl.handle(request, engine: engine, shared: shared)
+                await EngineControl.handle(request, engine: engine, shared: shared, answerWithin: answerWithin)
             }
         } catch  where FileManager.default.fileExists(atPath: path) {
             throw Busy(path: path)
@@ -152,7 +154,7 @@ public final class EngineControl: Sendable {
     static let idleTimeout = 10.0
 
     static func handle(
-        _ request: HTTPRequestMessage, engine: Engine, shared: Shared
+        _ request: HTTPRequestMessage, engine: Engine, shared: Shared, answerWithin: Double
     ) async -> HTTPResponseMessage {
         switch (request.method, request.path) {
         case ("GET", "/status"):
@@ -175,7 +177,7 @@ public final class EngineControl: Sendable {
                     }
                 }
                 group.addTask {
-                    try? await Task.sleep(for: .seconds(30))
+                    try? await Task.sleep(for: .seconds(answerWithin))
                     return nil
                 }
                 let first = await group.next() ?? nil
