@@ -23,10 +23,6 @@ public struct PerVariant<Value> {
             }
         }
     }
-
-    public func map<T>(_ transform: (Value) throws -> T) rethrows -> PerVariant<T> {
-        PerVariant<T>(baseline: try transform(baseline), candidate: try transform(candidate))
-    }
 }
 
 extension PerVariant: Sendable where Value: Sendable {}

@@ -174,7 +174,10 @@ public struct SequentialJudge: CanaryJudge {
                 tracks[i].successes[arm] += dn - de
                 tracks[i].arms[arm].add(1, count: de)
                 tracks[i].arms[arm].add(0, count: dn - de)
-                for _ in 0..<de { tracks[i].counts?.observe(fromCandidate: variant == .candidate, share: weight / 100) }
+                if var counts = tracks[i].counts {
+                    for _ in 0..<de { counts.observe(fromCandidate: variant == .candidate, share: weight / 100) }
+                    tracks[i].counts = counts
+                }
             }
         }
         if let events = r.reading(.criticalEvents).flatMap({ MetricReadings.reduce($0.candidate, .max) }), events > 0 {

@@ -100,11 +100,13 @@ extension RunAssembly {
         } catch {
             throw LaunchFailure(kind: .cannotWrite, lines: ["error: \(error)"])
         }
-        let lock = try claimLock(inputs, request, runFile: runFile)
         var options = RunOptions(
             seed: seed, operator: request.operatorName, schedule: request.schedule, runFile: runFile, cache: request.cache,
             trafficNote: request.speed.trafficNote(for: spec))
         options.environment = request.environment
+        // Built before anything listens: building starts nothing, and the lock names the router.
+        var parts = RunAssembly.parts(inputs: inputs, options: options)
+        let lock = try claimLock(inputs, request, runFile: runFile, router: parts.router)
         let dataPlane: DataPlane?
         do {
             dataPlane = try await startDataPlane(inputs, speed: request.speed, seed: seed)
@@ -113,7 +115,7 @@ extension RunAssembly {
             throw LaunchFailure(kind: .unavailable, lines: ["error: cannot start the canary data plane: \(error)"])
         }
         let clock = request.speed.clock()
-        let parts = RunAssembly.parts(inputs: inputs, options: options, dataPlane: dataPlane)
+        parts.dataPlane = dataPlane
         do {
             let (engine, control) = try await controlled(inputs, clock: clock, options: options, parts: parts, request: request)
             engine.bus.addSink { recorder.record($0) }
@@ -143,11 +145,11 @@ extension RunAssembly {
 
     /// Held while the run can move traffic; released once the outcome is on disk. A kill -9
     /// leaves it behind for `rampart recover`. Only a canary moves traffic.
-    static func claimLock(_ inputs: PipelineInputs, _ request: RunRequest, runFile: String) throws(LaunchFailure) -> RunLock? {
-        let spec = inputs.spec
-        guard let canary = spec.canary else { return nil }
+    static func claimLock(
+        _ inputs: PipelineInputs, _ request: RunRequest, runFile: String, router external: (any TrafficRouter)?
+    ) throws(LaunchFailure) -> RunLock? {
+        guard inputs.spec.canary != nil else { return nil }
         func absolute(_ p: String) -> String { p.hasPrefix("/") ? p : FileManager.default.currentDirectoryPath + "/" + p }
-        let external = router(canary.router, pipeline: spec, redactor: Redactor(environment: [:], named: []))
         let claim = RunLock(
             pid: getpid(), host: ProcessInfo.processInfo.hostName, runFile: absolute(runFile), specFile: absolute(request.specFile),
             specSHA256: inputs.specSHA256, router: external.map { "\($0.name) \($0.detail)" } ?? "builtin", startedAt: Timestamp.now())

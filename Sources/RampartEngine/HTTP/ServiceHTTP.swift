@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import RampartCore
 
 /// Requests to other services (model gateways, the LLM judge, embeddings, webhooks,
 /// Prometheus) through one client: async-http-client, with its connection pool, TLS against the
@@ -129,7 +130,28 @@ public enum ServiceHTTP {
     }
 }
 
+extension ServiceHTTP {
+    /// `host:port` of a URL, for messages.
+    static func hostName(_ url: URL?) -> String {
+        url.map { "\($0.host ?? "?")\($0.port.map { ":\($0)" } ?? "")" } ?? "the server"
+    }
+}
+
 extension ServiceHTTP.TransportError {
+    /// The failure a request had, in the one vocabulary `RetryPolicy` and the gates use: a
+    /// timeout or a lost connection is worth another attempt, an unreachable server is
+    /// unreachable, a bad URL is the caller's mistake.
+    public func requestFailure(host: String, timeout: Double) -> RequestFailure {
+        let message = message(host: host, timeout: timeout)
+        switch self {
+        case .timedOut: return RequestFailure(.timeout, message: message)
+        case .connectionLost: return RequestFailure(.server, message: message)
+        case .bodyTooLarge: return RequestFailure(.malformed, message: message)
+        case .invalidURL: return RequestFailure(.badRequest, message: message)
+        case .refused, .unknownHost, .tls, .other: return RequestFailure(.unreachable, message: message)
+        }
+    }
+
     /// "cannot reach HOST: …" or the like, worded the same whichever service was asked.
     public func message(host: String, timeout: Double) -> String {
         switch self {

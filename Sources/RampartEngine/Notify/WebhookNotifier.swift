@@ -46,7 +46,7 @@ public struct WebhookNotifier: Notifier {
                 failure = .http(status: response.status, message: snippet, retryAfter: RetryPolicy.retryAfter(response.header("Retry-After")))
             } catch {
                 lastError = error == .timedOut ? "timed out after \(String(format: "%g", timeout)) s" : error.message(host: channel, timeout: timeout)
-                failure = OpenAIClient.transportFailure(error, timeout: timeout, url: target)
+                failure = error.requestFailure(host: channel, timeout: timeout)
             }
             guard let wait = policy.delay(after: failure, attempt: attempt, jitter: Double.random(in: 0..<1)) else {
                 if !failure.retryable { return lastError + (failure.status != nil ? " (not retried)" : "") }

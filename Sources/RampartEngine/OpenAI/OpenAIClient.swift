@@ -117,7 +117,7 @@ public struct OpenAIClient: Sendable {
         do {
             response = try await ServiceHTTP.send("POST", url.absoluteString, headers: headers, body: body, timeout: timeout)
         } catch {
-            return .failure(Self.transportFailure(error, timeout: timeout, url: url))
+            return .failure(error.requestFailure(host: ServiceHTTP.hostName(url), timeout: timeout))
         }
         if (200..<300).contains(response.status) {
             guard let json = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] else {
@@ -127,18 +127,6 @@ public struct OpenAIClient: Sendable {
         }
         let retryAfter = RetryPolicy.retryAfter(response.header("Retry-After"))
         return .failure(.http(status: response.status, message: Self.errorMessage(Data(response.body)), retryAfter: retryAfter))
-    }
-
-    static func transportFailure(_ error: ServiceHTTP.TransportError, timeout: Double, url: URL?) -> Failure {
-        let host = url.map { "\($0.host ?? "?")\($0.port.map { ":\($0)" } ?? "")" } ?? "the server"
-        let message = error.message(host: host, timeout: timeout)
-        switch error {
-        case .timedOut: return Failure(.timeout, message: message)
-        case .connectionLost: return Failure(.server, message: message)
-        case .bodyTooLarge: return Failure(.malformed, message: message)
-        case .invalidURL: return Failure(.badRequest, message: message)
-        case .refused, .unknownHost, .tls, .other: return Failure(.unreachable, message: message)
-        }
     }
 
     static func errorMessage(_ data: Data) -> String {
