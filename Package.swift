@@ -25,6 +25,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         // SHA-256 fingerprints now; HMAC for AWS request signing next.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // Build steps, command routers and notifiers, git: processes in their own group, killed
+        // on timeout, output streamed (a flooding command keeps only its tail).
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         // Bounded-memory latency percentiles for live canary metrics.
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
@@ -42,8 +45,9 @@ let package = Package(
             resources: [.embedInCode("Resources/vader_lexicon.tsv"), .embedInCode("Resources/vader_emoji.tsv")],
             swiftSettings: strict
         ),
-        // HTTP edges on SwiftNIO: a small server and pooled client, the weighted proxy, the sim
-        // upstreams, the load generator and the control socket. Knows nothing of the engine.
+        // HTTP edges: a small NIO server; async-http-client for every request Rampart sends (the
+        // proxy's upstreams, the load generator, services, the control socket); the weighted
+        // proxy and the sim upstreams. Knows nothing of the engine.
         .target(
             name: "RampartNet",
             dependencies: [
@@ -53,13 +57,14 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict
         ),
         // Edges: engine, clocks, build runner, providers, routers, notifiers, recorder.
         .target(
             name: "RampartEngine",
-            dependencies: ["RampartCore", "RampartNet", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: ["RampartCore", "RampartNet", .product(name: "Subprocess", package: "swift-subprocess")],
             swiftSettings: strict
         ),
         // ncursesw as a system library: module map and a shim only (libncurses-dev).

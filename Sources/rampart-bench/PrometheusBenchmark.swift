@@ -19,7 +19,7 @@ func prometheusBenchmark() async throws {
             #"{"choices":[{"message":{"role":"assistant","content":"Your order ships tomorrow."}}],"usage":{"prompt_tokens":42,"completion_tokens":7}}"#
         )
     }
-    let up = ProxyUpstream(pool: HTTPClientPool(host: "127.0.0.1", port: upstream.port!), pricing: Pricing(promptPer1K: 0.5, completionPer1K: 1.5))
+    let up = ProxyUpstream(endpoint: HTTPEndpoint(host: "127.0.0.1", port: upstream.port!), pricing: Pricing(promptPer1K: 0.5, completionPer1K: 1.5))
     let proxy = WeightedProxy(baseline: up, candidate: up)
     let meters = [
         try await proxy.serve(host: "127.0.0.1", port: 0, pinned: .baseline), try await proxy.serve(host: "127.0.0.1", port: 0, pinned: .candidate),
@@ -49,7 +49,7 @@ func prometheusBenchmark() async throws {
 
     // Traffic through both meters for the whole run: 20 requests/s, one in five to the candidate.
     let load = Task {
-        let pools = meters.map { HTTPClientPool(host: "127.0.0.1", port: $0.port!) }
+        let pools = meters.map { HTTPEndpoint(host: "127.0.0.1", port: $0.port!) }
         let body = Array(#"{"model":"m","messages":[{"role":"user","content":"Where is my order?"}]}"#.utf8)
         var i = 0
         while !Task.isCancelled {

@@ -14,7 +14,7 @@ func proxyBenchmark() async throws {
             #"{"choices":[{"message":{"role":"assistant","content":"Your order ships tomorrow."}}],"usage":{"prompt_tokens":42,"completion_tokens":7}}"#
         )
     }
-    let up = ProxyUpstream(pool: HTTPClientPool(host: "127.0.0.1", port: upstream.port!), pricing: Pricing(promptPer1K: 0.5, completionPer1K: 1.5))
+    let up = ProxyUpstream(endpoint: HTTPEndpoint(host: "127.0.0.1", port: upstream.port!), pricing: Pricing(promptPer1K: 0.5, completionPer1K: 1.5))
     let inbox = ObservationInbox()
     let proxy = WeightedProxy(baseline: up, candidate: up, stickyHeader: "x-user-id", timeout: 10) { inbox.post($0.observation) }
     try proxy.setWeight(20)
@@ -26,7 +26,7 @@ func proxyBenchmark() async throws {
     }
 
     /// Open loop at `rate` for `duration` seconds; per-request latency in ms as the client saw it.
-    func openLoop(_ pool: HTTPClientPool, rate: Double, duration: Double) async -> [Double] {
+    func openLoop(_ pool: HTTPEndpoint, rate: Double, duration: Double) async -> [Double] {
         let clock = ContinuousClock()
         let start = clock.now
         let latencies = Tally()
@@ -48,7 +48,7 @@ func proxyBenchmark() async throws {
     }
 
     /// Closed loop with `concurrency` clients for `duration` seconds: requests per second.
-    func closedLoop(_ pool: HTTPClientPool, concurrency: Int, duration: Double) async -> Double {
+    func closedLoop(_ pool: HTTPEndpoint, concurrency: Int, duration: Double) async -> Double {
         let clock = ContinuousClock()
         let end = clock.now.advanced(by: .seconds(duration))
         let done = Tally()
@@ -66,8 +66,8 @@ func proxyBenchmark() async throws {
         return Double(done.count.withLock { $0 }) / duration
     }
 
-    let direct = HTTPClientPool(host: "127.0.0.1", port: upstream.port!)
-    let proxied = HTTPClientPool(host: "127.0.0.1", port: server.port!)
+    let direct = HTTPEndpoint(host: "127.0.0.1", port: upstream.port!)
+    let proxied = HTTPEndpoint(host: "127.0.0.1", port: server.port!)
     let rate = 500.0
     _ = await openLoop(direct, rate: rate, duration: 1)  // warm both paths
     _ = await openLoop(proxied, rate: rate, duration: 1)

@@ -24,12 +24,12 @@ struct ControlOptions: ParsableArguments {
     }
 
     /// Sends the command and prints the engine's answer. Exit 0 accepted, 1 refused, 69 no engine.
-    func send(_ kind: OperatorCommand.Kind) throws {
+    func send(_ kind: OperatorCommand.Kind) async throws {
         let body = ControlCommandRequest.Body(command: kind.rawValue, operator: operatorName, reason: reason)
         let json = String(decoding: (try? JSONEncoder().encode(body)) ?? Data(), as: UTF8.self)
         let answer: (status: Int, body: String)
         do {
-            answer = try ControlClient.request(socket: socket, method: "POST", path: "/command", body: json, timeout: 40)
+            answer = try await ControlClient.request(socket: socket, method: "POST", path: "/command", body: json, timeout: 40)
         } catch {
             Console.error("error: \(error)")
             throw Exit.unavailable
@@ -45,7 +45,7 @@ struct ControlOptions: ParsableArguments {
     }
 }
 
-struct StatusCommand: ParsableCommand {
+struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status", abstract: "Show the state of the engine running on the control socket (JSON with --json).")
 
@@ -55,10 +55,10 @@ struct StatusCommand: ParsableCommand {
     @Flag(help: "Print the raw JSON.")
     var json = false
 
-    func run() throws {
+    func run() async throws {
         let answer: (status: Int, body: String)
         do {
-            answer = try ControlClient.request(socket: socket, method: "GET", path: "/status")
+            answer = try await ControlClient.request(socket: socket, method: "GET", path: "/status")
         } catch {
             Console.error("error: \(error)")
             Console.warnCrashedRuns()
@@ -87,31 +87,31 @@ struct StatusCommand: ParsableCommand {
     }
 }
 
-struct PromoteCommand: ParsableCommand {
+struct PromoteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "promote", abstract: "Advance the running canary to its next step (--fully: straight to 100%).")
     @OptionGroup var control: ControlOptions
     @Flag(help: "Send all traffic to the candidate and finish as promoted.")
     var fully = false
-    func run() throws { try control.send(fully ? .promoteFully : .promote) }
+    func run() async throws { try await control.send(fully ? .promoteFully : .promote) }
 }
 
-struct RollbackCommand: ParsableCommand {
+struct RollbackCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollback", abstract: "Send all traffic back to the baseline and end the run as rolled back.")
     @OptionGroup var control: ControlOptions
-    func run() throws { try control.send(.rollback) }
+    func run() async throws { try await control.send(.rollback) }
 }
 
-struct PauseCommand: ParsableCommand {
+struct PauseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pause", abstract: "Hold the canary at its weight; bake time stops, automatic rollback stays armed.")
     @OptionGroup var control: ControlOptions
-    func run() throws { try control.send(.pause) }
+    func run() async throws { try await control.send(.pause) }
 }
 
-struct ResumeCommand: ParsableCommand {
+struct ResumeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "resume", abstract: "Resume a paused canary.")
     @OptionGroup var control: ControlOptions
-    func run() throws { try control.send(.resume) }
+    func run() async throws { try await control.send(.resume) }
 }

@@ -17,8 +17,7 @@ struct ProxyCommandTests {
             "proxy", "--meter", "candidate", "--candidate", "http://127.0.0.1:\(upstream.port!)/v1", "--listen", "127.0.0.1:0", "--report-every", "1",
         ])
         let port = try #require(await meter.listeningPort(), "the meter never said it was listening: \(meter.output)")
-        let pool = HTTPClientPool(host: "127.0.0.1", port: port)
-        defer { pool.shutdown() }
+        let pool = HTTPEndpoint(host: "127.0.0.1", port: port)
         let body = Array(#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#.utf8)
         for _ in 0..<5 {
             let r = try await pool.send(
@@ -94,8 +93,7 @@ struct ProxyWeightFileTests {
             ["proxy", "--baseline", url, "--candidate", url, "--weight-file", dir + "/flags.json", "--listen", "127.0.0.1:0", "--report-every", "0"],
             in: dir)
         let port = try #require(await proxy.listeningPort(), "the proxy never said it was listening: \(proxy.output)")
-        let pool = HTTPClientPool(host: "127.0.0.1", port: port)
-        defer { pool.shutdown() }
+        let pool = HTTPEndpoint(host: "127.0.0.1", port: port)
         // The very first request, with no wait for the file to be polled.
         let body = Array(#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#.utf8)
         let first = try await pool.send(

@@ -35,8 +35,7 @@ import Testing
 
         func split(_ n: Int) async throws -> Int {
             // New connections after a reload, so no keep-alive connection to an old worker.
-            let pool = HTTPClientPool(host: "127.0.0.1", port: port)
-            defer { pool.shutdown() }
+            let pool = HTTPEndpoint(host: "127.0.0.1", port: port)
             var candidate = 0
             for _ in 0..<n {
                 let r = try await pool.send(HTTPRequestMessage(method: "GET", uri: "/"), timeout: 60)

@@ -63,8 +63,7 @@ import Testing
             let outcome = await engine.run()
             await plane.stop()
             // The meters are gone now; ask nginx.
-            let pool = HTTPClientPool(host: "127.0.0.1", port: nginx.port)
-            defer { pool.shutdown() }
+            let pool = HTTPEndpoint(host: "127.0.0.1", port: nginx.port)
             let body = Array(#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#.utf8)
             func ask() async -> String {
                 guard

@@ -26,8 +26,7 @@ import Testing
     }
 
     static func send(_ n: Int, to port: Int) async throws {
-        let pool = HTTPClientPool(host: "127.0.0.1", port: port)
-        defer { pool.shutdown() }
+        let pool = HTTPEndpoint(host: "127.0.0.1", port: port)
         let body = Array(#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#.utf8)
         for _ in 0..<n {
             _ = try await pool.send(
@@ -48,8 +47,8 @@ import Testing
         let b = try await Self.upstream(), c = try await Self.upstream(failEvery: 5)
         let latencies = Mutex<[Double]>([])
         let proxy = WeightedProxy(
-            baseline: ProxyUpstream(pool: HTTPClientPool(host: "127.0.0.1", port: b.port!)),
-            candidate: ProxyUpstream(pool: HTTPClientPool(host: "127.0.0.1", port: c.port!))
+            baseline: ProxyUpstream(endpoint: HTTPEndpoint(host: "127.0.0.1", port: b.port!)),
+            candidate: ProxyUpstream(endpoint: HTTPEndpoint(host: "127.0.0.1", port: c.port!))
         ) { exchange in
             if exchange.observation.variant == .baseline { latencies.withLock { $0.append(exchange.observation.latencyMs / 1000) } }
         }

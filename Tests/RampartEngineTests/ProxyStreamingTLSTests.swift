@@ -37,7 +37,7 @@ struct ProxyStreamingTLSTests {
         let proxy = WeightedProxy(baseline: upstream, candidate: upstream, stickyHeader: nil, timeout: 30) { seen.add($0) }
         try proxy.setWeight(100)
         let listener = try await proxy.serve(host: "127.0.0.1", port: 0)
-        let client = HTTPClientPool(host: "127.0.0.1", port: listener.port ?? 0)
+        let client = HTTPEndpoint(host: "127.0.0.1", port: listener.port ?? 0)
 
         let answer = try await client.stream(chat(stream: true), timeout: 30)
         #expect(answer.status == 200)
@@ -82,7 +82,7 @@ struct ProxyStreamingTLSTests {
         let seen = Seen()
         let proxy = WeightedProxy(baseline: upstream, candidate: upstream, stickyHeader: nil, timeout: 10) { seen.add($0) }
         let listener = try await proxy.serve(host: "127.0.0.1", port: 0)
-        let client = HTTPClientPool(host: "127.0.0.1", port: listener.port ?? 0)
+        let client = HTTPEndpoint(host: "127.0.0.1", port: listener.port ?? 0)
         let answer = try await client.stream(chat(stream: true), timeout: 10)
         var broke = false
         do { for try await _ in answer.parts {} } catch { broke = true }

@@ -30,7 +30,7 @@ final class FakeUpstream: Sendable {
         )
     }
 
-    var pool: HTTPClientPool { HTTPClientPool(host: "127.0.0.1", port: port) }
+    var pool: HTTPEndpoint { HTTPEndpoint(host: "127.0.0.1", port: port) }
 }
 
 /// Collects what the proxy observed.
@@ -51,7 +51,7 @@ func chatRequest(user: String? = nil) -> HTTPRequestMessage {
 /// The timeout only bounds a failure: on a machine starved by other work a correct proxy's
 /// answer can take seconds, and a test must not count that as a wrong answer.
 func fire(
-    _ count: Int, at pool: HTTPClientPool, concurrency: Int = 32, timeout: Double = 120,
+    _ count: Int, at pool: HTTPEndpoint, concurrency: Int = 32, timeout: Double = 120,
     make: @escaping @Sendable (Int) -> HTTPRequestMessage = { _ in chatRequest() }
 ) async -> [HTTPResponseMessage?] {
     var out = [HTTPResponseMessage?](repeating: nil, count: count)
@@ -77,7 +77,7 @@ func fire(
         observed: Observed = Observed()
     ) async throws -> (WeightedProxy, HTTPServer) {
         let p = WeightedProxy(
-            baseline: ProxyUpstream(pool: b.pool, pricing: pricing), candidate: ProxyUpstream(pool: c.pool, pricing: pricing),
+            baseline: ProxyUpstream(endpoint: b.pool, pricing: pricing), candidate: ProxyUpstream(endpoint: c.pool, pricing: pricing),
             stickyHeader: sticky, timeout: timeout
         ) { observed.add($0) }
         let server = try await p.serve(host: "127.0.0.1", port: 0)
@@ -90,14 +90,14 @@ func fire(
         let (p, server) = try await proxy(b, c)
         try p.setWeight(20)
         let n = 2000
-        let responses = await fire(n, at: HTTPClientPool(host: "127.0.0.1", port: server.port!))
+        let responses = await fire(n, at: HTTPEndpoint(host: "127.0.0.1", port: server.port!))
         #expect(responses.allSatisfy { $0?.status == 200 })
         let toCandidate = responses.filter { $0?.header("x-rampart-variant") == "candidate" }.count
         // Binomial(2000, 0.2): mean 400, sd 17.9; 5 sd either side fails a correct proxy once in 3.5 million runs.
         #expect((311...489).contains(toCandidate), "candidate got \(toCandidate) of \(n) at 20%")
         for (w, expected) in [(0.0, 0), (100.0, 200)] {
             try p.setWeight(w)
-            let r = await fire(200, at: HTTPClientPool(host: "127.0.0.1", port: server.port!))
+            let r = await fire(200, at: HTTPEndpoint(host: "127.0.0.1", port: server.port!))
             #expect(r.filter { $0?.header("x-rampart-variant") == "candidate" }.count == expected)
         }
     }
@@ -106,7 +106,7 @@ func fire(
         let b = try await FakeUpstream { _ in FakeUpstream.chat() }
         let c = try await FakeUpstream { _ in FakeUpstream.chat() }
         let (p, server) = try await proxy(b, c, sticky: "x-user-id")
-        let pool = HTTPClientPool(host: "127.0.0.1", port: server.port!)
+        let pool = HTTPEndpoint(host: "127.0.0.1", port: server.port!)
         try p.setWeight(30)
         let users = 400
         let first = await fire(users * 3, at: pool) { chatRequest(user: "u\($0 % users)") }
@@ -136,7 +136,7 @@ func fire(
                 try? await Task.sleep(for: .milliseconds(60))
             }
         }
-        let responses = await fire(800, at: HTTPClientPool(host: "127.0.0.1", port: server.port!), concurrency: 64)
+        let responses = await fire(800, at: HTTPEndpoint(host: "127.0.0.1", port: server.port!), concurrency: 64)
         await flipper.value
         #expect(responses.allSatisfy { $0?.status == 200 }, "\(responses.filter { $0?.status != 200 }.count) requests failed")
         #expect(observed.observations.count == 800)
@@ -163,7 +163,7 @@ func fire(
         let pricing = Pricing(promptPer1K: 0.5, completionPer1K: 1.5)
         let (p, server) = try await proxy(b, c, pricing: pricing, observed: observed)
         try p.setWeight(50)
-        _ = await fire(400, at: HTTPClientPool(host: "127.0.0.1", port: server.port!), concurrency: 40)
+        _ = await fire(400, at: HTTPEndpoint(host: "127.0.0.1", port: server.port!), concurrency: 40)
         var live = LiveMetrics()
         for o in observed.observations { live.record(o, at: 1) }
         let base = live.arm(.baseline), cand = live.arm(.candidate)
@@ -200,20 +200,20 @@ func fire(
 
         func one(_ candidate: ProxyUpstream) async throws -> (HTTPResponseMessage, Observation) {
             let observed = Observed()
-            let p = WeightedProxy(baseline: ProxyUpstream(pool: healthy.pool), candidate: candidate, timeout: 0.3) { observed.add($0) }
+            let p = WeightedProxy(baseline: ProxyUpstream(endpoint: healthy.pool), candidate: candidate, timeout: 0.3) { observed.add($0) }
             try p.setWeight(100)
             let r = await p.handle(chatRequest())
             return (r, observed.observations[0])
         }
-        let (down, o1) = try await one(ProxyUpstream(pool: HTTPClientPool(host: "127.0.0.1", port: downPort)))
+        let (down, o1) = try await one(ProxyUpstream(endpoint: HTTPEndpoint(host: "127.0.0.1", port: downPort)))
         #expect(down.status == 502 && o1.failed && o1.variant == .candidate)
         #expect(down.text.contains("connection refused"))
-        let (slow, o2) = try await one(ProxyUpstream(pool: hung.pool))
+        let (slow, o2) = try await one(ProxyUpstream(endpoint: hung.pool))
         #expect(slow.status == 504 && o2.failed)
         #expect(o2.latencyMs >= 300 && o2.latencyMs < 2000)
-        let (bad, o3) = try await one(ProxyUpstream(pool: malformed.pool))
+        let (bad, o3) = try await one(ProxyUpstream(endpoint: malformed.pool))
         #expect(bad.status == 502 && o3.failed && bad.text.contains("malformed"))
-        let (client, o4) = try await one(ProxyUpstream(pool: clientError.pool))
+        let (client, o4) = try await one(ProxyUpstream(endpoint: clientError.pool))
         #expect(client.status == 400 && !o4.failed && o4.isClientError)
         #expect(client.text.contains("bad request"))
     }

@@ -179,26 +179,20 @@ final class WebhookReceiver: Sendable {
         await #expect(throws: EngineControl.Busy.self) { try await EngineControl.start(engine: engine, path: socket) }
         let run = Task { await engine.run() }
         func post(_ body: String) async -> (Int, String)? {
-            await withCheckedContinuation { c in
-                // Generous: the answer waits for the engine's next tick, and CPU-bound suites
-                // running beside this one can hold both cooperative threads for seconds.
-                DispatchQueue.global().async {
-                    // A client failure is kept as status 0 and its description, so an assertion
-                    // below says what went wrong.
-                    do {
-                        c.resume(returning: try ControlClient.request(socket: socket, method: "POST", path: "/command", body: body, timeout: 90))
-                    } catch {
-                        c.resume(returning: (0, "client error: \(error)"))
-                    }
-                }
+            // Generous: the answer waits for the engine's next tick, and CPU-bound suites
+            // running beside this one can hold both cooperative threads for seconds. A client
+            // failure is kept as status 0 and its description, so an assertion below says what
+            // went wrong.
+            do {
+                return try await ControlClient.request(socket: socket, method: "POST", path: "/command", body: body, timeout: 90)
+            } catch {
+                return (0, "client error: \(error)")
             }
         }
         // Wait for the canary, on the engine's own status.
         let deadline = Date().addingTimeInterval(180)
         while Date() < deadline {
-            let status: (Int, String)? = await withCheckedContinuation { c in
-                DispatchQueue.global().async { c.resume(returning: try? ControlClient.request(socket: socket, method: "GET", path: "/status")) }
-            }
+            let status = try? await ControlClient.request(socket: socket, method: "GET", path: "/status")
             if status?.1.contains(#""canary":"running""#) == true { break }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -221,7 +215,7 @@ final class WebhookReceiver: Sendable {
         #expect(actions.first?.command.reason == "deploy freeze")
         #expect(actions.last?.command.kind == .rollback)
         await control.stop()
-        #expect(throws: ControlClient.Failure.self) { try ControlClient.request(socket: socket, method: "GET", path: "/status") }
+        await #expect(throws: ControlClient.Failure.self) { try await ControlClient.request(socket: socket, method: "GET", path: "/status") }
     }
 }
 

@@ -27,16 +27,16 @@ public final class CountingFront: Sendable {
     /// Why the front could not reach the server, the first few times: a failing test says so.
     public var failures: [String] { tally.failures.withLock { $0 } }
 
-    private let pool: HTTPClientPool
+    private let pool: HTTPEndpoint
 
-    private init(server: HTTPServer, tally: Tally, pool: HTTPClientPool) {
+    private init(server: HTTPServer, tally: Tally, pool: HTTPEndpoint) {
         self.server = server
         self.tally = tally
         self.pool = pool
     }
 
     public static func start(forwardingTo target: URL) async throws -> CountingFront {
-        let pool = HTTPClientPool(host: target.host ?? "127.0.0.1", port: target.port ?? 80)
+        let pool = HTTPEndpoint(host: target.host ?? "127.0.0.1", port: target.port ?? 80)
         let tally = Tally()
         let server = try await HTTPServer.start(.tcp(host: "127.0.0.1", port: 0)) { request in
             let model = (try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any])?["model"] as? String ?? "-"
@@ -60,6 +60,5 @@ public final class CountingFront: Sendable {
 
     public func stop() async {
         await server.stop()
-        pool.shutdown()
     }
 }

@@ -54,8 +54,7 @@ public enum Daemons {
 
     /// GET over loopback; nil when nothing answers.
     public static func get(_ port: Int, _ path: String) async -> HTTPResponseMessage? {
-        let pool = HTTPClientPool(host: "127.0.0.1", port: port)
-        defer { pool.shutdown() }
+        let pool = HTTPEndpoint(host: "127.0.0.1", port: port)
         return try? await pool.send(HTTPRequestMessage(method: "GET", uri: path), timeout: 30)
     }
 }

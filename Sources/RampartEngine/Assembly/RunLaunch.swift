@@ -96,7 +96,7 @@ extension RunAssembly {
         let runFile = request.runFile ?? ".rampart/runs/\(Timestamp.compact())-\(spec.name).jsonl"
         let recorder: RunRecorder
         do {
-            recorder = try RunRecorder(path: runFile, header: header(inputs, request, seed: seed))
+            recorder = try RunRecorder(path: runFile, header: await header(inputs, request, seed: seed))
         } catch {
             throw LaunchFailure(kind: .cannotWrite, lines: ["error: \(error)"])
         }
@@ -128,7 +128,7 @@ extension RunAssembly {
     }
 
     /// The audit record's first line: what is going out, from which commit, by whom.
-    static func header(_ inputs: PipelineInputs, _ request: RunRequest, seed: UInt64) -> RunHeader {
+    static func header(_ inputs: PipelineInputs, _ request: RunRequest, seed: UInt64) async -> RunHeader {
         let spec = inputs.spec
         func record(_ v: VariantSpec) -> VariantRecord {
             func hash(_ path: String?) -> String? { path.flatMap { inputs.files[$0] }.map { SHA256.hex(Array($0.utf8)) } }
@@ -139,7 +139,7 @@ extension RunAssembly {
         return RunHeader(
             pipeline: spec.name, specFile: request.specFile, specSHA256: inputs.specSHA256,
             baseline: record(spec.baseline), candidate: record(spec.candidate),
-            git: GitProbe.info(directory: spec.directory), operator: request.operatorName, host: ProcessInfo.processInfo.hostName,
+            git: await GitProbe.info(directory: spec.directory), operator: request.operatorName, host: ProcessInfo.processInfo.hostName,
             startedAt: Timestamp.now(), seed: seed, rampartVersion: request.rampartVersion)
     }
 

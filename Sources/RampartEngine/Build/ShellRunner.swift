@@ -1,10 +1,19 @@
 import Foundation
+import Subprocess
 import Synchronization
+
+#if canImport(System)
+    import System
+#else
+    import SystemPackage
+#endif
 
 /// Runs `/bin/sh -c COMMAND` with a timeout, capturing combined stdout and stderr.
 ///
-/// Builds and notification hooks are user commands: they may hang or flood output, so the
-/// runner kills on timeout (TERM, then KILL after two seconds) and keeps only the tail.
+/// Builds, command routers and notification hooks are user commands: they may hang, flood
+/// output or leave children behind. The shell runs in its own process group, so a timeout
+/// (TERM, then KILL two seconds later) reaches a child that would otherwise hold the output
+/// pipe open; output is streamed and only its tail is kept, so a flood costs no memory.
 public enum ShellRunner {
     public struct Result: Sendable, Equatable {
         public var exitCode: Int32
@@ -13,57 +22,98 @@ public enum ShellRunner {
         public var tail: [String]
     }
 
+    /// How much trailing output is held while a command runs; the kept lines come from it.
+    static let tailBytes = 64 << 10
+
     public static func run(
         _ command: String, directory: String, timeout: Double, environment: [String: String] = [:], keepLines: Int = 20
     ) async -> Result {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(
-                    returning: runBlocking(command, directory: directory, timeout: timeout, environment: environment, keepLines: keepLines))
+        var options = PlatformOptions()
+        // 0: a new group whose id is the shell's pid, as `setpgid(0, 0)` makes.
+        options.processGroupID = 0
+        let updates = Dictionary(uniqueKeysWithValues: environment.map { (Environment.Key(stringLiteral: $0.key), Optional($0.value)) })
+        let started = ContinuousClock.now
+        let running = RunningShell()
+        let platformOptions = options
+        do {
+            let result = try await withThrowingTaskGroup(of: ExecutionResult<[UInt8], SequenceOutput, CombinedErrorOutput>?.self) { group in
+                group.addTask {
+                    defer { running.exited() }
+                    return try await Subprocess.run(
+                        .path("/bin/sh"), arguments: ["-c", command], environment: .inherit.updating(updates),
+                        workingDirectory: FilePath(directory), platformOptions: platformOptions, input: .none, output: .sequence,
+                        error: .combinedWithOutput
+                    ) { execution in
+                        running.started(execution.processIdentifier.value)
+                        var tail = OutputTail(limit: tailBytes)
+                        for try await buffer in execution.standardOutput { buffer.withUnsafeBytes { tail.append($0) } }
+                        return tail.bytes
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(min(timeout, 86_400 * 365)))
+                    running.timeOut()
+                    try await Task.sleep(for: .seconds(2))
+                    running.signal(SIGKILL)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                while let next = try await group.next() {
+                    if let finished = next { return finished }
+                }
+                throw CancellationError()
             }
+            let code: Int32 =
+                switch result.terminationStatus {
+                case .exited(let c): c
+                case .signaled(let s): 128 + s
+                }
+            return Result(
+                exitCode: code, timedOut: running.timedOut, duration: seconds(since: started), tail: lines(result.closureResult, keep: keepLines))
+        } catch {
+            return Result(exitCode: 127, timedOut: false, duration: seconds(since: started), tail: ["cannot start /bin/sh in \(directory): \(error)"])
         }
     }
 
-    static func runBlocking(_ command: String, directory: String, timeout: Double, environment: [String: String], keepLines: Int) -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        process.environment = env
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        let started = ContinuousClock.now
-        do {
-            try process.run()
-        } catch {
-            return Result(exitCode: 127, timedOut: false, duration: 0, tail: ["cannot start /bin/sh: \(error.localizedDescription)"])
-        }
-        let timedOut = Mutex(false)
-        let pid = process.processIdentifier
-        let timer = DispatchWorkItem {
-            guard process.isRunning else { return }
-            timedOut.withLock { $0 = true }
-            // Foundation starts the shell as a process group leader: signal the whole group, so a
-            // child left behind (a `sleep`) cannot hold the output pipe open past the timeout.
-            let grouped = getpgid(pid) == pid
-            kill(grouped ? -pid : pid, SIGTERM)
-            DispatchQueue.global().asyncAfter(deadline: .now() + 2) { kill(grouped ? -pid : pid, SIGKILL) }
-        }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: timer)
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        timer.cancel()
-        let elapsed = ContinuousClock.now - started
-        let text = String(decoding: data, as: UTF8.self)
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-        if lines.count > keepLines { lines = Array(lines.suffix(keepLines)) }
-        let code: Int32 = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-        return Result(
-            exitCode: code, timedOut: timedOut.withLock { $0 },
-            duration: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18, tail: lines)
+    static func lines(_ bytes: [UInt8], keep: Int) -> [String] {
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        return lines.count > keep ? Array(lines.suffix(keep)) : lines
+    }
+
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    }
+}
+
+/// The shell's pid (its group's id) while it may still run, cleared as soon as it has been
+/// waited for, so a timeout never signals a group id the system has since handed on.
+private final class RunningShell: Sendable {
+    private let state = Mutex<(pid: pid_t?, timedOut: Bool)>((nil, false))
+
+    func started(_ pid: pid_t) { state.withLock { $0.pid = pid } }
+    func exited() { state.withLock { $0.pid = nil } }
+    var timedOut: Bool { state.withLock { $0.timedOut } }
+
+    func timeOut() {
+        state.withLock { $0.timedOut = true }
+        signal(SIGTERM)
+    }
+
+    func signal(_ number: Int32) {
+        state.withLock { s in if let pid = s.pid { kill(-pid, number) } }
+    }
+}
+
+/// The last `limit` bytes of a stream, held in at most twice that.
+struct OutputTail {
+    let limit: Int
+    private(set) var bytes: [UInt8] = []
+
+    init(limit: Int) { self.limit = limit }
+
+    mutating func append(_ chunk: UnsafeRawBufferPointer) {
+        bytes.append(contentsOf: chunk.suffix(limit))
+        if bytes.count > 2 * limit { bytes.removeFirst(bytes.count - limit) }
     }
 }

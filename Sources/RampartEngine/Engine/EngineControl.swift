@@ -129,11 +129,9 @@ public final class EngineControl: Sendable {
 
     /// Whether a live engine listens on `path` (it accepts a connection). Only connecting, not
     /// waiting for an answer: an engine slowed by a loaded machine is still live, and taking its
-    /// socket for a stale file would let two runs share one path. Blocking, so off the pool.
+    /// socket for a stale file would let two runs share one path.
     public static func answers(_ path: String) async -> Bool {
-        await withCheckedContinuation { c in
-            DispatchQueue.global().async { c.resume(returning: ControlClient.listening(socket: path)) }
-        }
+        await ControlClient.listening(socket: path)
     }
 
     public func stop() async {

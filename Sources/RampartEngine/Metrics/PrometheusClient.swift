@@ -1,5 +1,6 @@
 import Foundation
 import RampartCore
+import RampartNet
 
 /// Instant and range queries over Prometheus's HTTP API (`/api/v1/query`, `/api/v1/query_range`).
 /// Queries go out as form-encoded POSTs, so long PromQL never meets a URL length limit.

@@ -1,5 +1,6 @@
 import Foundation
 import RampartCore
+import RampartNet
 
 /// POSTs the notification as JSON. The body carries a Slack-compatible `text` line plus the
 /// structured fields, so one webhook serves Slack, Mattermost, Teams connectors and custom

@@ -1,5 +1,6 @@
 import Foundation
 import RampartCore
+import RampartNet
 
 /// A small client for OpenAI-compatible servers (vLLM, llama.cpp, Ollama, LiteLLM, OpenAI):
 /// chat completions and embeddings, with a deadline per attempt and the one `RetryPolicy`

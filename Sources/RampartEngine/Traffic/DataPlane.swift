@@ -127,7 +127,7 @@ private final class Startup {
         let server = try await sim.serve()
         servers.append(server)
         let port = server.port ?? 0
-        return (ProxyUpstream(pool: HTTPClientPool(host: "127.0.0.1", port: port), pricing: v.pricing), "sim \(v.label) at 127.0.0.1:\(port)")
+        return (ProxyUpstream(endpoint: HTTPEndpoint(host: "127.0.0.1", port: port), pricing: v.pricing), "sim \(v.label) at 127.0.0.1:\(port)")
     }
 
     /// The proxy, with a sampled quality score (token F1 against the item's references) on
@@ -155,12 +155,12 @@ private final class Startup {
     /// The proxy's listeners: one that splits (builtin router), or behind an external router one
     /// meter per version, named by the router's upstream. Returns the splitting listener's
     /// address (none behind a router), the meters' description, and where load should go.
-    func listen(_ proxy: WeightedProxy) async throws -> (address: String, meters: String?, target: HTTPClientPool?) {
+    func listen(_ proxy: WeightedProxy) async throws -> (address: String, meters: String?, target: HTTPEndpoint?) {
         guard canary.router != .builtin else {
             let server = try await proxy.serve(host: proxySpec.host, port: proxySpec.port)
             servers.append(server)
             let address = "\(proxySpec.host):\(server.port ?? proxySpec.port)"
-            return (address, nil, HTTPClientPool(host: proxySpec.host == "0.0.0.0" ? "127.0.0.1" : proxySpec.host, port: server.port ?? 0))
+            return (address, nil, HTTPEndpoint(host: proxySpec.host == "0.0.0.0" ? "127.0.0.1" : proxySpec.host, port: server.port ?? 0))
         }
         var listeners: [String] = []
         if let meter = proxySpec.meter {
@@ -178,14 +178,14 @@ private final class Startup {
 
     /// The load generator for `traffic: { source: load }`: to the splitting listener, or to the
     /// spec's target (the user's router) when it names one.
-    func loadGenerator(target proxyTarget: HTTPClientPool?) throws -> LoadGenerator? {
+    func loadGenerator(target proxyTarget: HTTPEndpoint?) throws -> LoadGenerator? {
         guard canary.traffic.source == .load else { return nil }
         var target = proxyTarget
         var prefix = ""
         if let url = canary.traffic.target {
             do {
                 let u = try ProxyUpstream(baseURL: url, caFile: proxySpec.caFile)
-                target = u.pool
+                target = u.endpoint
                 prefix = u.pathPrefix
             } catch {
                 throw RouterError("the traffic target \(url): \(error)")

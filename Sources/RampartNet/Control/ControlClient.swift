@@ -1,20 +1,24 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
 
-/// Talks to a running engine over its control socket: one HTTP/1.1 request, `Connection:
-/// close`, whole response. Blocking and dependency-free on purpose: `rampart rollback` must work
-/// when everything else is on fire.
+/// Talks to a running engine over its control socket (HTTP over a Unix socket), with the same
+/// client as every other request Rampart sends. A fresh connection per command and
+/// `Connection: close`: commands are rare, and a pooled connection to an engine that has since
+/// stopped must never be what `rampart rollback` tries first.
 public enum ControlClient {
     public enum Failure: Error, CustomStringConvertible, Equatable {
         case noEngine(String, String)
+        case noAnswer(String, Double)
         case protocolError(String)
 
         public var description: String {
             switch self {
             case .noEngine(let path, let why): "no running engine at \(path) (\(why)); start one with `rampart run` or pass --socket"
+            case .noAnswer(let path, let seconds):
+                "the engine at \(path) did not answer within \(String(format: "%g", seconds)) s (it may be stuck; `rampart recover` restores traffic from a dead one)"
             case .protocolError(let why): "the engine's answer was not understood: \(why)"
             }
         }
@@ -23,73 +27,40 @@ public enum ControlClient {
     /// Whether a process listens on the socket: a connection is accepted. A file left by a dead
     /// engine refuses; a live engine too busy to answer quickly still accepts (the kernel queues
     /// the connection), so it is never mistaken for a stale file and replaced.
-    public static func listening(socket path: String) -> Bool {
-        guard let fd = try? connected(path) else { return false }
-        close(fd)
+    public static func listening(socket path: String) async -> Bool {
+        guard let channel = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(unixDomainSocketPath: path).get()
+        else { return false }
+        try? await channel.close().get()
         return true
     }
 
-    public static func request(socket path: String, method: String, path uri: String, body: String = "", timeout: Double = 15) throws(Failure) -> (
-        status: Int, body: String
-    ) {
-        let fd = try connected(path)
-        defer { close(fd) }
-        var tv = timeval(tv_sec: Int(timeout), tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        return try exchange(fd, path: path, method: method, uri: uri, body: body)
-    }
-
-    /// A descriptor connected to the socket at `path`; the caller closes it.
-    private static func connected(_ path: String) throws(Failure) -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw .noEngine(path, String(cString: strerror(errno))) }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
-            close(fd)
-            throw .noEngine(path, "socket path too long")
-        }
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-            for (i, b) in bytes.enumerated() { raw[i] = b }
-            raw[bytes.count] = 0
-        }
-        let connected = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard connected == 0 else {
-            let why = String(cString: strerror(errno))
-            close(fd)
-            throw .noEngine(path, why)
-        }
-        return fd
-    }
-
-    private static func exchange(_ fd: Int32, path: String, method: String, uri: String, body: String) throws(Failure) -> (status: Int, body: String)
+    /// One command and the engine's whole answer, within `timeout` seconds.
+    public static func request(socket path: String, method: String, path uri: String, body: String = "", timeout: Double = 15) async throws(Failure)
+        -> (
+            status: Int, body: String
+        )
     {
-        let payload = Array(body.utf8)
-        let head =
-            "\(method) \(uri) HTTP/1.1\r\nHost: rampart\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: \(payload.count)\r\n\r\n"
-        let message = Array(head.utf8) + payload
-        var sent = 0
-        while sent < message.count {
-            let n = message[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-            guard n > 0 else { throw .noEngine(path, "write failed: \(String(cString: strerror(errno)))") }
-            sent += n
+        guard let url = URL(httpURLWithSocketPath: path, uri: uri) else { throw .noEngine(path, "not a usable socket path") }
+        guard FileManager.default.fileExists(atPath: path) else { throw .noEngine(path, "no such file") }
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = HTTPMethod(rawValue: method)
+        request.headers.add(name: "Connection", value: "close")
+        if method != "GET" {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
         }
-        var response: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 { throw .protocolError("read failed: \(String(cString: strerror(errno)))") }
-            if n == 0 { break }
-            response += buffer[0..<n]
+        let seconds = max(0.001, min(timeout, 86_400))
+        do {
+            let response = try await ServiceHTTP.client.execute(request, timeout: .milliseconds(Int64(seconds * 1000)))
+            let answer = try await response.body.collect(upTo: 1 << 20)
+            return (Int(response.status.code), String(buffer: answer))
+        } catch {
+            switch ServiceHTTP.classify(error) {
+            case .timedOut: throw .noAnswer(path, seconds)
+            case .refused: throw .noEngine(path, "connection refused: the engine that made it is gone")
+            case .connectionLost: throw .protocolError("the engine closed the connection before answering")
+            case let other: throw .noEngine(path, other.message(host: path, timeout: seconds))
+            }
         }
-        let text = String(decoding: response, as: UTF8.self)
-        guard let split = text.range(of: "\r\n\r\n") else { throw .protocolError("no HTTP header in \(response.count) bytes") }
-        let statusLine = text[..<split.lowerBound].split(separator: "\r\n").first ?? ""
-        let parts = statusLine.split(separator: " ")
-        guard parts.count >= 2, let status = Int(parts[1]) else { throw .protocolError("bad status line '\(statusLine)'") }
-        return (status, String(text[split.upperBound...]))
     }
 }

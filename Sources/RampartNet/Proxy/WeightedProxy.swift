@@ -5,7 +5,7 @@ import Synchronization
 /// One version's OpenAI-compatible server, as the proxy reaches it, and what a real gateway
 /// needs to hear from it: the version's model name, its key, extra headers.
 public struct ProxyUpstream: Sendable {
-    public let pool: HTTPClientPool
+    public let endpoint: HTTPEndpoint
     /// Prepended to the request path: `/openai` for a base URL of `http://host/openai/v1`.
     public let pathPrefix: String
     public let pricing: Pricing
@@ -18,8 +18,8 @@ public struct ProxyUpstream: Sendable {
     /// Added to every request to this version (tenant, routing headers).
     public var headers: [(name: String, value: String)] = []
 
-    public init(pool: HTTPClientPool, pathPrefix: String = "", pricing: Pricing = Pricing()) {
-        self.pool = pool
+    public init(endpoint: HTTPEndpoint, pathPrefix: String = "", pricing: Pricing = Pricing()) {
+        self.endpoint = endpoint
         self.pathPrefix = pathPrefix
         self.pricing = pricing
     }
@@ -33,9 +33,9 @@ public struct ProxyUpstream: Sendable {
         var prefix = url.path
         while prefix.hasSuffix("/") { prefix.removeLast() }
         if prefix.hasSuffix("/v1") { prefix.removeLast(3) }
-        let tls = scheme == "https" ? try HTTPClientPool.tlsContext(caFile: caFile) : nil
-        let pool = HTTPClientPool(host: host, port: url.port ?? (scheme == "https" ? 443 : 80), tls: tls)
-        self.init(pool: pool, pathPrefix: prefix, pricing: pricing)
+        let tls = scheme == "https" ? try HTTPEndpoint.tlsConfiguration(caFile: caFile) : nil
+        let endpoint = HTTPEndpoint(host: host, port: url.port ?? (scheme == "https" ? 443 : 80), tls: tls)
+        self.init(endpoint: endpoint, pathPrefix: prefix, pricing: pricing)
     }
 
     /// The request as this version's server should get it; `json` is its body, already parsed
@@ -157,7 +157,7 @@ public final class WeightedProxy: Sendable {
         var failed = false
         var usage: OpenAIUsage?
         do {
-            response = try await upstream.pool.send(outgoing, timeout: timeout)
+            response = try await upstream.endpoint.send(outgoing, timeout: timeout)
             if (200..<300).contains(response.status) {
                 usage = OpenAIUsage.parse(response.body, path: request.path)
                 if usage == nil && request.method == "POST" {
@@ -170,7 +170,7 @@ public final class WeightedProxy: Sendable {
             }
         } catch {
             failed = true
-            response = gatewayError(error, variant)
+            response = gatewayError(ServiceHTTP.classify(error), variant)
         }
         record(
             request, variant: variant, upstream: upstream, status: response.status, failed: failed, started: started, ttft: nil,
@@ -186,11 +186,11 @@ public final class WeightedProxy: Sendable {
         _ request: HTTPRequestMessage, _ outgoing: HTTPRequestMessage, upstream: ProxyUpstream, variant: Variant
     ) async -> HTTPResponseMessage {
         let started = ContinuousClock.now
-        let answer: HTTPClientPool.Streaming
+        let answer: HTTPEndpoint.Streaming
         do {
-            answer = try await upstream.pool.stream(outgoing, timeout: timeout)
+            answer = try await upstream.endpoint.stream(outgoing, timeout: timeout)
         } catch {
-            let response = gatewayError(error, variant)
+            let response = gatewayError(ServiceHTTP.classify(error), variant)
             record(
                 request, variant: variant, upstream: upstream, status: response.status, failed: true, started: started, ttft: nil, prompt: 0,
                 completion: 0, answer: nil)
@@ -241,11 +241,13 @@ public final class WeightedProxy: Sendable {
         return r
     }
 
-    private func gatewayError(_ error: any Error, _ variant: Variant) -> HTTPResponseMessage {
-        if case NetError.timeout = error {
+    private func gatewayError(_ error: ServiceHTTP.TransportError, _ variant: Variant) -> HTTPResponseMessage {
+        if error == .timedOut {
             return .error(504, "the \(variant.rawValue) upstream did not answer within \(timeout) s", type: "gateway_timeout")
         }
-        return .error(502, "the \(variant.rawValue) upstream failed: \(error)", type: "bad_gateway")
+        let upstream = variant == .candidate ? candidate : baseline
+        return .error(
+            502, "the \(variant.rawValue) upstream failed: \(error.message(host: upstream.endpoint.address, timeout: timeout))", type: "bad_gateway")
     }
 
     private func record(

@@ -18,7 +18,7 @@ public final class LoadGenerator: Sendable {
         public var shed = 0
     }
 
-    private let target: HTTPClientPool
+    private let target: HTTPEndpoint
     /// Path prefix of the target (`/openai` for `http://host/openai/v1`).
     private let pathPrefix: String
     private let items: [GoldenItem]
@@ -35,7 +35,7 @@ public final class LoadGenerator: Sendable {
     private let stream: Bool
 
     public init(
-        target: HTTPClientPool, pathPrefix: String = "", items: [GoldenItem], rate: Double, seed: UInt64, users: Int = 2000, maxInFlight: Int = 4096,
+        target: HTTPEndpoint, pathPrefix: String = "", items: [GoldenItem], rate: Double, seed: UInt64, users: Int = 2000, maxInFlight: Int = 4096,
         timeout: Double = 60, model: String = "rampart-load", headers: [(name: String, value: String)] = [], stream: Bool = false
     ) {
         self.model = model

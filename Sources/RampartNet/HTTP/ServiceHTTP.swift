@@ -53,6 +53,18 @@ public enum ServiceHTTP {
         return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
     }()
 
+    /// The client that relays traffic (the proxy's upstreams, the load generator): redirects are
+    /// passed back to the caller, as a proxy must; up to 512 connections per upstream (a canary
+    /// at full rate keeps hundreds of requests in flight; more would only queue at the server);
+    /// a refused connection fails the request at once (a 502, not a wait).
+    public static let relay: HTTPClient = {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 512)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout = .init(connect: .seconds(5))
+        return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+    }()
+
     /// One request and its whole answer within `timeout` seconds.
     public static func send(
         _ method: String, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil, timeout: Double
@@ -90,7 +102,7 @@ public enum ServiceHTTP {
     }
 
     /// async-http-client and NIO report causes as several types; each becomes one stable case.
-    static func classify(_ error: any Error) -> TransportError {
+    public static func classify(_ error: any Error) -> TransportError {
         if let e = error as? TransportError { return e }
         if let e = error as? HTTPClientError {
             switch e {
@@ -101,8 +113,8 @@ public enum ServiceHTTP {
             }
         }
         if error is CancellationError { return .timedOut }
-        if let e = error as? NIOSSLError { return .tls("\(e)") }
-        if let e = error as? BoringSSLError { return .tls("\(e)") }
+        if let e = error as? NIOSSLError { return .tls(plainTLS(e)) }
+        if let e = error as? BoringSSLError { return .tls(plainTLS(e)) }
         if let e = error as? IOError {
             switch e.errnoCode {
             case ECONNREFUSED: return .refused
@@ -131,8 +143,18 @@ public enum ServiceHTTP {
 }
 
 extension ServiceHTTP {
+    /// BoringSSL's errors carry source paths and codes; a certificate that does not verify is
+    /// the common case, and its fix is a CA file.
+    static func plainTLS(_ error: any Error) -> String {
+        let text = String(describing: error)
+        if text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "the server's certificate is not trusted (CERTIFICATE_VERIFY_FAILED); give its CA with ca_file"
+        }
+        return text
+    }
+
     /// `host:port` of a URL, for messages.
-    static func hostName(_ url: URL?) -> String {
+    public static func hostName(_ url: URL?) -> String {
         url.map { "\($0.host ?? "?")\($0.port.map { ":\($0)" } ?? "")" } ?? "the server"
     }
 }
