@@ -28,6 +28,8 @@ let package = Package(
         // Build steps, command routers and notifiers, git: processes in their own group, killed
         // on timeout, output streamed (a flooding command keeps only its tail).
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        // The proxy's /metrics exposition (counters and the latency histogram).
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // Bounded-memory latency percentiles for live canary metrics.
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
@@ -58,6 +60,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict
         ),

@@ -1,8 +1,9 @@
 import Foundation
 import RampartCore
-import RampartNet
 import Synchronization
 import Testing
+
+@testable import RampartNet
 
 /// A programmable upstream on loopback: our own HTTP server with a handler per test, so each
 /// test can inject exact latencies, errors and malformed answers and count what it sent.
@@ -247,5 +248,33 @@ func fire(
             }
             #expect(was)
         }
+    }
+}
+
+/// `/metrics` as swift-prometheus renders it, fed what a misbehaving upstream can report.
+struct ProxyCountersTests {
+    @Test func countersOnlyGrowWhateverTheUpstreamReports() {
+        let counters = ProxyCounters()
+        counters.setWeight(25)
+        counters.record(
+            Observation(variant: .candidate, latencyMs: 120, status: 200, failed: false, promptTokens: 10, completionTokens: 5, cost: 0.5))
+        counters.record(
+            Observation(variant: .candidate, latencyMs: 80, status: 200, failed: false, promptTokens: -7, completionTokens: 3, cost: .nan))
+        counters.record(Observation(variant: .baseline, latencyMs: 5000, status: 502, failed: true, promptTokens: 0, completionTokens: 0, cost: -1))
+        counters.recordQuality(.candidate, .infinity)
+        let all = counters.render()
+        #expect(all.contains("rampart_canary_weight_percent 25"))
+        #expect(all.contains(#"rampart_proxy_tokens_total{variant="candidate",kind="prompt"} 10"#))
+        #expect(all.contains(#"rampart_proxy_tokens_total{variant="candidate",kind="completion"} 8"#))
+        #expect(all.contains(#"rampart_proxy_cost_dollars_total{variant="candidate"} 0.5"#))
+        #expect(all.contains(#"rampart_proxy_quality_scored_total{variant="candidate"} 1"#))
+        #expect(all.contains(#"rampart_proxy_requests_total{variant="baseline",status="502"} 1"#))
+        #expect(all.contains(#"rampart_proxy_request_duration_seconds_bucket{variant="baseline",le="5.0"} 1"#))
+        #expect(all.contains(#"rampart_proxy_request_duration_seconds_bucket{variant="baseline",le="4.0"} 0"#))
+        // A meter's view: one version, no weight, every family's HELP and TYPE kept.
+        let meter = counters.render(only: .baseline)
+        #expect(!meter.contains(#"variant="candidate""#) && !meter.contains("rampart_canary_weight_percent"))
+        #expect(meter.contains("# TYPE rampart_proxy_request_duration_seconds histogram"))
+        #expect(meter.contains(#"rampart_proxy_upstream_errors_total{variant="baseline"} 1"#))
     }
 }

@@ -80,7 +80,7 @@ public final class WeightedProxy: Sendable {
     public let stickyHeader: String?
     public let timeout: Double
     private let weightBits = Atomic<UInt64>(0.0.bitPattern)
-    private let counters = Mutex(ProxyCounters())
+    private let counters = ProxyCounters()
     private let onExchange: @Sendable (ProxyExchange) -> Void
 
     public init(
@@ -104,6 +104,7 @@ public final class WeightedProxy: Sendable {
     public func setWeight(_ percent: Double) throws(WeightOutOfRange) {
         guard percent.isFinite, (0...100).contains(percent) else { throw WeightOutOfRange(value: percent) }
         weightBits.store(percent.bitPattern, ordering: .relaxed)
+        counters.setWeight(percent)
     }
 
     /// Starts serving on `host:port` (0 picks a free port). With `pinned`, the listener is a
@@ -118,7 +119,7 @@ public final class WeightedProxy: Sendable {
         case ("GET", "/healthz"):
             return .json(200, #"{"status":"ok","weight":\#(weight)}"#)
         case ("GET", "/metrics"):
-            let text = counters.withLock { $0.render(weight: weight, only: pinned) }
+            let text = counters.render(only: pinned)
             return .plain(200, text, contentType: "text/plain; version=0.0.4; charset=utf-8")
         case ("POST", "/v1/chat/completions"), ("POST", "/v1/embeddings"), ("GET", "/v1/models"):
             return await forward(request, to: pinned ?? route(request))
@@ -259,7 +260,7 @@ public final class WeightedProxy: Sendable {
             completionTokens: completion, cost: upstream.pricing.cost(promptTokens: prompt, completionTokens: completion),
             synthetic: request.header("x-rampart-synthetic") != nil)
         observation.ttftMs = ttft
-        counters.withLock { $0.record(observation) }
+        counters.record(observation)
         onExchange(ProxyExchange(observation: observation, itemID: request.header("x-rampart-item"), answer: answer))
     }
 
@@ -277,9 +278,6 @@ public final class WeightedProxy: Sendable {
 
     /// Records an online quality score in `/metrics` (scoring happens after the answer is sent).
     public func recordQuality(_ variant: Variant, _ score: Double) {
-        counters.withLock { c in
-            c.arms[variant].qualitySum += score
-            c.arms[variant].qualityCount += 1
-        }
+        counters.recordQuality(variant, score)
     }
 }
