@@ -27,8 +27,9 @@ final class FakeUpstream: Sendable {
     static func chat(_ text: String = "ok", prompt: Int = 10, completion: Int = 20) -> HTTPResponseMessage {
         .json(
             200,
-            #"{"choices":[{"message":{"role":"assistant","content":\#(JSONText.quote(text))}}],"usage":{"prompt_tokens":\#(prompt),"completion_tokens":\#(completion)}}"#
-        )
+            OpenAIWire.ChatCompletion(
+                model: "fake", choices: [.init(index: 0, message: .init(role: "assistant", content: text), finishReason: "stop")],
+                usage: .init(promptTokens: prompt, completionTokens: completion, totalTokens: prompt + completion)))
     }
 
     var pool: HTTPEndpoint { HTTPEndpoint(host: "127.0.0.1", port: port) }

@@ -80,12 +80,7 @@ public struct HTTPEndpoint: Sendable {
     public func stream(_ request: HTTPRequestMessage, timeout: Double) async throws(ServiceHTTP.TransportError) -> Streaming {
         let seconds = max(0.001, min(timeout, 86_400 * 365))
         let deadline = NIODeadline.now() + .nanoseconds(Int64(seconds * 1e9))
-        let response: HTTPClientResponse
-        do {
-            response = try await ServiceHTTP.relay.execute(outgoing(request), deadline: deadline)
-        } catch {
-            throw ServiceHTTP.classify(error)
-        }
+        let response = try await head(outgoing(request), deadline: deadline)
         let (parts, continuation) = AsyncThrowingStream<[UInt8], any Error>.makeStream()
         let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(deadline: deadline) {
             continuation.finish(throwing: ServiceHTTP.TransportError.timedOut)
@@ -106,6 +101,23 @@ public struct HTTPEndpoint: Sendable {
             }
         }
         return Streaming(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, parts: parts)
+    }
+
+    /// The response head. A kept-alive connection the server closed while idle can take a
+    /// request and answer nothing: that one is sent again, once, on a new connection (as nginx
+    /// does for its cached upstream connections). Anything that got an answer is never resent.
+    private func head(_ request: HTTPClientRequest, deadline: NIODeadline) async throws(ServiceHTTP.TransportError) -> HTTPClientResponse {
+        do {
+            return try await ServiceHTTP.relay.execute(request, deadline: deadline)
+        } catch {
+            let failure = ServiceHTTP.classify(error)
+            guard failure == .connectionLost, NIODeadline.now() < deadline else { throw failure }
+        }
+        do {
+            return try await ServiceHTTP.relay.execute(request, deadline: deadline)
+        } catch {
+            throw ServiceHTTP.classify(error)
+        }
     }
 
     /// The request as async-http-client takes it: the URL built from this endpoint, the

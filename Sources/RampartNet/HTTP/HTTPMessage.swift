@@ -56,31 +56,6 @@ public struct HTTPResponseMessage: Sendable {
 
     /// An OpenAI-style error document, so clients that parse `error.message` show ours.
     public static func error(_ status: Int, _ message: String, type: String = "rampart_error") -> HTTPResponseMessage {
-        json(status, #"{"error":{"message":\#(JSONText.quote(message)),"type":\#(JSONText.quote(type))}}"#)
-    }
-}
-
-/// JSON string quoting without Foundation's encoder, for hand-written documents on hot paths.
-public enum JSONText {
-    public static func quote(_ s: String) -> String {
-        var out = "\""
-        out.reserveCapacity(s.utf8.count + 2)
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        json(status, OpenAIWire.ErrorBody(error: .init(message: message, type: type)))
     }
 }

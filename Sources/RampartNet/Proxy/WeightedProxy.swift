@@ -60,6 +60,12 @@ public struct ProxyUpstream: Sendable {
     }
 }
 
+/// `/healthz`: alive, and where the split stands.
+struct Health: Encodable {
+    var status: String
+    var weight: Double
+}
+
 /// What the proxy saw of one exchange, for whoever records it: the observation, plus what an
 /// online scorer needs (the dataset item a synthetic request came from, and the answer).
 public struct ProxyExchange: Sendable {
@@ -117,7 +123,7 @@ public final class WeightedProxy: Sendable {
     public func handle(_ request: HTTPRequestMessage, pinned: Variant? = nil) async -> HTTPResponseMessage {
         switch (request.method, request.path) {
         case ("GET", "/healthz"):
-            return .json(200, #"{"status":"ok","weight":\#(weight)}"#)
+            return .json(200, Health(status: "ok", weight: weight))
         case ("GET", "/metrics"):
             let text = counters.render(only: pinned)
             return .plain(200, text, contentType: "text/plain; version=0.0.4; charset=utf-8")

@@ -22,6 +22,8 @@ public final class LoadGenerator: Sendable {
     /// Path prefix of the target (`/openai` for `http://host/openai/v1`).
     private let pathPrefix: String
     private let items: [GoldenItem]
+    /// Each item's request body, encoded once: the prompt does not change between sends.
+    private let bodies: [[UInt8]]
     private let rate: Double
     private let users: Int
     private let maxInFlight: Int
@@ -44,6 +46,9 @@ public final class LoadGenerator: Sendable {
         self.target = target
         self.pathPrefix = pathPrefix
         self.items = items
+        self.bodies = items.map { item in
+            OpenAIWire.encode(OpenAIWire.ChatRequest(model: model, messages: [.init(role: "user", content: item.input)], stream: stream ? true : nil))
+        }
         self.rate = rate
         self.users = users
         self.maxInFlight = maxInFlight
@@ -61,8 +66,8 @@ public final class LoadGenerator: Sendable {
         var next = clock.now
         await withTaskGroup(of: Void.self) { group in
             while !Task.isCancelled {
-                let (gap, item, user) = rng.withLock { r -> (Double, GoldenItem, Int) in
-                    (r.exponential(rate: rate), items[r.index(below: items.count)], r.index(below: users))
+                let (gap, index, user) = rng.withLock { r -> (Double, Int, Int) in
+                    (r.exponential(rate: rate), r.index(below: items.count), r.index(below: users))
                 }
                 next = next.advanced(by: .microseconds(Int64(gap * 1e6)))
                 if next > clock.now {
@@ -75,22 +80,21 @@ public final class LoadGenerator: Sendable {
                     return true
                 }
                 guard admitted else { continue }
-                group.addTask { [self] in await self.send(item, user: user) }
+                group.addTask { [self] in await self.send(index, user: user) }
             }
             group.cancelAll()
         }
     }
 
-    private func send(_ item: GoldenItem, user: Int) async {
-        let streaming = stream ? #","stream":true"# : ""
-        let body = #"{"model":\#(JSONText.quote(model)),"messages":[{"role":"user","content":\#(JSONText.quote(item.input))}]\#(streaming)}"#
+    private func send(_ index: Int, user: Int) async {
+        let item = items[index]
         let request = HTTPRequestMessage(
             method: "POST", uri: pathPrefix + "/v1/chat/completions",
             headers: [
                 ("Content-Type", "application/json"), ("x-rampart-synthetic", "1"), ("x-rampart-item", item.id),
                 ("x-user-id", "user-\(user)"),
             ] + headers,
-            body: Array(body.utf8))
+            body: bodies[index])
         var ok: Bool
         if stream {
             do {

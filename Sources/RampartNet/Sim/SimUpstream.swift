@@ -31,7 +31,7 @@ public final class SimUpstream: Sendable {
         switch (request.method, request.path) {
         case ("POST", "/v1/chat/completions"): return await chat(request)
         case ("POST", "/v1/embeddings"): return embeddings(request)
-        case ("GET", "/v1/models"): return .json(200, #"{"object":"list","data":[{"id":\#(JSONText.quote(name)),"object":"model"}]}"#)
+        case ("GET", "/v1/models"): return .json(200, OpenAIWire.List(data: [OpenAIWire.Model(id: name)]))
         case ("GET", "/healthz"): return .json(200, #"{"status":"ok"}"#)
         default: return .error(404, "no route for \(request.method) \(request.path)", type: "not_found")
         }
@@ -50,13 +50,11 @@ public final class SimUpstream: Sendable {
         if reply.failed {
             return .error(500, "simulated upstream failure", type: "server_error")
         }
-        let body = """
-            {"id":"chatcmpl-sim","object":"chat.completion","model":\(JSONText.quote(name)),\
-            "choices":[{"index":0,"message":{"role":"assistant","content":\(JSONText.quote(reply.text))},"finish_reason":"stop"}],\
-            "usage":{"prompt_tokens":\(reply.promptTokens),"completion_tokens":\(reply.completionTokens),\
-            "total_tokens":\(reply.promptTokens + reply.completionTokens)}}
-            """
-        return .json(200, body)
+        let usage = OpenAIWire.Usage(
+            promptTokens: reply.promptTokens, completionTokens: reply.completionTokens, totalTokens: reply.promptTokens + reply.completionTokens)
+        let answer = OpenAIWire.ChatCompletion(
+            model: name, choices: [.init(index: 0, message: .init(role: "assistant", content: reply.text), finishReason: "stop")], usage: usage)
+        return .json(200, answer)
     }
 
     /// A bag-of-words hash embedding: deterministic, and similar texts get similar vectors.
@@ -65,7 +63,7 @@ public final class SimUpstream: Sendable {
             return .error(400, "body must be a JSON object with 'input'", type: "invalid_request_error")
         }
         let inputs: [String] = (object["input"] as? [String]) ?? ((object["input"] as? String).map { [$0] } ?? [])
-        var data: [String] = []
+        var data: [OpenAIWire.Embedding] = []
         var tokens = 0
         for (i, text) in inputs.enumerated() {
             var v = [Double](repeating: 0, count: 64)
@@ -74,13 +72,9 @@ public final class SimUpstream: Sendable {
                 tokens += 1
             }
             let norm = max(1e-12, v.reduce(0) { $0 + $1 * $1 }.squareRoot())
-            let numbers = v.map { String($0 / norm) }.joined(separator: ",")
-            data.append(#"{"object":"embedding","index":\#(i),"embedding":[\#(numbers)]}"#)
+            data.append(OpenAIWire.Embedding(index: i, embedding: v.map { $0 / norm }))
         }
-        return .json(
-            200,
-            #"{"object":"list","data":[\#(data.joined(separator: ","))],"model":\#(JSONText.quote(name)),"usage":{"prompt_tokens":\#(tokens),"total_tokens":\#(tokens)}}"#
-        )
+        return .json(200, OpenAIWire.List(data: data, model: name, usage: .init(promptTokens: tokens, totalTokens: tokens)))
     }
 
     static let genericAnswer = "Thanks for reaching out. I can help with that: could you share a few more details so I can look into it?"
