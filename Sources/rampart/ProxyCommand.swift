@@ -82,7 +82,7 @@ struct ProxyCommand: AsyncParsableCommand {
         }
         for (name, variable) in [("baseline", baselineKeyEnv), ("candidate", candidateKeyEnv)] {
             guard let variable else { continue }
-            guard (try? OpenAIClient.key(variable)) != nil else {
+            guard (try? OpenAIClient.key(variable, environment: ProcessInfo.processInfo.environment)) != nil else {
                 throw ValidationError("--\(name)-key-env names \(variable), which is not set in the environment")
             }
         }
@@ -155,8 +155,8 @@ struct ProxyCommand: AsyncParsableCommand {
         }
         upstreams.0.model = baselineModel
         upstreams.1.model = candidateModel
-        upstreams.0.authorization = OpenAIClient.bearer(baselineKeyEnv)
-        upstreams.1.authorization = OpenAIClient.bearer(candidateKeyEnv)
+        upstreams.0.authorization = OpenAIClient.bearer(baselineKeyEnv, environment: ProcessInfo.processInfo.environment)
+        upstreams.1.authorization = OpenAIClient.bearer(candidateKeyEnv, environment: ProcessInfo.processInfo.environment)
         let proxy = WeightedProxy(
             baseline: upstreams.0, candidate: upstreams.1, stickyHeader: stickyHeader.isEmpty ? nil : stickyHeader, timeout: timeout
         ) { live.record($0.observation) }

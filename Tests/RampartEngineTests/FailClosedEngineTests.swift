@@ -143,7 +143,6 @@ struct FailClosedEngineTests {
 struct EchoedSecretTests {
     @Test func anEchoedKeyIsMaskedInTheCacheAndTheReports() async throws {
         let key = "sk-echo-abcdefghijklmnopqrstu"
-        setenv("RAMPART_TEST_ECHO_KEY", key, 1)
         let server = try await HTTPServer.start(.tcp(host: "127.0.0.1", port: 0)) { request in
             let auth = request.header("Authorization") ?? ""
             let bare = auth.replacingOccurrences(of: "Bearer sk-echo-", with: "")
@@ -160,7 +159,7 @@ struct EchoedSecretTests {
             endpoint: EndpointSpec(baseURL: "http://127.0.0.1:\(server.port ?? 0)/v1", model: "m", apiKeyEnv: "RAMPART_TEST_ECHO_KEY"))
         let cachePath = Paths.temporaryDirectory() + "/cache.jsonl"
         var options = RunOptions(seed: 42, operator: "t", cache: ResponseCache(path: cachePath))
-        options.environment = ProcessInfo.processInfo.environment
+        options.environment = ["RAMPART_TEST_ECHO_KEY": key]
         let engine = Engine(inputs: inputs, clock: VirtualClock(), options: options)
         let report = try #require(await engine.evaluateGates().first)
         #expect(report.result.errors == nil)

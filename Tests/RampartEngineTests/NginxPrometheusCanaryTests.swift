@@ -98,7 +98,7 @@ import Testing
             }
         inputs.spec.canary = canary
 
-        let plane = try await DataPlane.start(inputs: inputs, seed: 42)
+        let plane = try await DataPlane.start(inputs: inputs, seed: 42, environment: [:])
         let engine = Engine(inputs: inputs, clock: WallClock(speed: 1), options: RunOptions(seed: 42, operator: "tester"), dataPlane: plane)
         let outcome = await engine.run()
         await plane.stop()

@@ -53,7 +53,7 @@ import Testing
             inputs.spec.canary = canary
             let plane: DataPlane
             do {
-                plane = try await DataPlane.start(inputs: inputs, seed: 42)
+                plane = try await DataPlane.start(inputs: inputs, seed: 42, environment: [:])
             } catch let e as RouterError where e.message.contains("address already in use") && attempt < 4 {
                 continue
             }

@@ -11,7 +11,9 @@ struct OpenAICompatibleTests {
     func server() async throws -> LiteLLMServer { try await LiteLLMServer.running() }
 
     func client(_ s: LiteLLMServer, key: String? = LiteLLMServer.keyVariable) -> OpenAIClient {
-        OpenAIClient(baseURL: s.baseURL, apiKeyVariable: key, timeout: 30, retries: 1, sleep: { _ in })
+        OpenAIClient(
+            baseURL: s.baseURL, apiKeyVariable: key, timeout: 30, retries: 1,
+            environment: LiteLLMServer.environment.merging(["RAMPART_TEST_WRONG_KEY": "sk-not-the-key-12345"]) { a, _ in a }, sleep: { _ in })
     }
 
     @Test func theJudgeScoresAndExplains() async throws {
@@ -34,7 +36,6 @@ struct OpenAICompatibleTests {
 
     @Test func aWrongOrMissingKeyFailsWithoutShowingTheKey() async throws {
         let s = try await server()
-        setenv("RAMPART_TEST_WRONG_KEY", "sk-not-the-key-12345", 1)
         do {
             _ = try await client(s, key: "RAMPART_TEST_WRONG_KEY").chat(model: "judge-good", system: nil, user: "hi")
             Issue.record("expected a 401")
@@ -73,7 +74,9 @@ struct OpenAICompatibleTests {
 
     @Test func aJudgedGatePassesOnTheJudgesScores() async throws {
         let s = try await server()
-        let engine = Engine(inputs: try judgeInputs(s, model: "judge-good"), clock: VirtualClock(), options: RunOptions(seed: 42, operator: "t"))
+        let engine = Engine(
+            inputs: try judgeInputs(s, model: "judge-good"), clock: VirtualClock(),
+            options: RunOptions(seed: 42, operator: "t", environment: LiteLLMServer.environment))
         let report = try #require(await engine.evaluateGates().first)
         #expect(report.result.verdict == .pass)
         #expect(abs(report.result.checks[0].candidate - 0.9) < 1e-9)
@@ -82,7 +85,9 @@ struct OpenAICompatibleTests {
 
     @Test func aBrokenJudgeMakesTheGateErrorNeverAVerdict() async throws {
         let s = try await server()
-        let engine = Engine(inputs: try judgeInputs(s, model: "judge-garbled"), clock: VirtualClock(), options: RunOptions(seed: 42, operator: "t"))
+        let engine = Engine(
+            inputs: try judgeInputs(s, model: "judge-garbled"), clock: VirtualClock(),
+            options: RunOptions(seed: 42, operator: "t", environment: LiteLLMServer.environment))
         let report = try #require(await engine.evaluateGates().first)
         #expect(report.result.verdict == .error)
         #expect(report.result.scoringErrors == report.result.items)
@@ -94,7 +99,8 @@ struct OpenAICompatibleTests {
     @Test func theJudgeBudgetCapsCallsAndJudgedVerdictsAreCached() async throws {
         let s = try await server()
         let capped = Engine(
-            inputs: try judgeInputs(s, model: "judge-good", maxCalls: 10), clock: VirtualClock(), options: RunOptions(seed: 42, operator: "t"))
+            inputs: try judgeInputs(s, model: "judge-good", maxCalls: 10), clock: VirtualClock(),
+            options: RunOptions(seed: 42, operator: "t", environment: LiteLLMServer.environment))
         let report = try #require(await capped.evaluateGates().first)
         #expect(capped.judgeCallsLeft.withLock { $0 } == 0)
         #expect(report.result.verdict == .error)
@@ -104,11 +110,11 @@ struct OpenAICompatibleTests {
         let cache = Paths.temporaryDirectory() + "/cache.jsonl"
         let first = Engine(
             inputs: try judgeInputs(s, model: "judge-good"), clock: VirtualClock(),
-            options: RunOptions(seed: 42, operator: "t", cache: ResponseCache(path: cache)))
+            options: RunOptions(seed: 42, operator: "t", cache: ResponseCache(path: cache), environment: LiteLLMServer.environment))
         _ = await first.evaluateGates()
         let second = Engine(
             inputs: try judgeInputs(s, model: "judge-good", maxCalls: 1), clock: VirtualClock(),
-            options: RunOptions(seed: 42, operator: "t", cache: ResponseCache(path: cache)))
+            options: RunOptions(seed: 42, operator: "t", cache: ResponseCache(path: cache), environment: LiteLLMServer.environment))
         let again = try #require(await second.evaluateGates().first)
         #expect(again.result.verdict == .pass)
         #expect(second.judgeCallsLeft.withLock { $0 } == 1)
@@ -125,8 +131,8 @@ struct OpenAIProviderTests {
             endpoint: EndpointSpec(baseURL: s.baseURL.absoluteString, model: model, apiKeyEnv: LiteLLMServer.keyVariable, timeout: 30),
             temperature: 0, maxTokens: 200, seed: 7)
         let client = OpenAIClient(
-            baseURL: s.baseURL, apiKeyVariable: LiteLLMServer.keyVariable, timeout: 30, retries: retries, sleep: { seconds in calls?.record(seconds) }
-        )
+            baseURL: s.baseURL, apiKeyVariable: LiteLLMServer.keyVariable, timeout: 30, retries: retries, environment: LiteLLMServer.environment,
+            sleep: { seconds in calls?.record(seconds) })
         return OpenAIProvider(spec: spec, client: client)
     }
 
@@ -164,7 +170,8 @@ struct OpenAIProviderTests {
         inputs.spec.candidate.provider = .openai
         inputs.spec.candidate.openai = OpenAIVariantSpec(
             endpoint: EndpointSpec(baseURL: s.baseURL.absoluteString, model: "support-bot-2025-09-14", apiKeyEnv: LiteLLMServer.keyVariable))
-        let engine = Engine(inputs: inputs, clock: VirtualClock(), options: RunOptions(seed: 1, operator: "t"))
+        let engine = Engine(
+            inputs: inputs, clock: VirtualClock(), options: RunOptions(seed: 1, operator: "t", environment: LiteLLMServer.environment))
         let reports = await engine.evaluateGates()
         let golden = try #require(reports.first)
         // The mock gives one answer to every question: token F1 against 60 different references is low.

@@ -196,7 +196,7 @@ import Testing
         canary.judge.onInconclusive = .rollback
         canary.steps = [CanaryStep(weight: 10, bake: 2, timeout: 4)]
         inputs.spec.canary = canary
-        let plane = try await DataPlane.start(inputs: inputs, seed: 1)
+        let plane = try await DataPlane.start(inputs: inputs, seed: 1, environment: [:])
         let engine = Engine(inputs: inputs, clock: WallClock(speed: 1), options: RunOptions(seed: 1, operator: "t"), dataPlane: plane)
         let outcome = await engine.run()
         await plane.stop()
@@ -229,7 +229,7 @@ import Testing
         canary.analysisInterval = 1
         canary.steps = [CanaryStep(weight: 10, bake: 300)]
         inputs.spec.canary = canary
-        let plane = try await DataPlane.start(inputs: inputs, seed: 1)
+        let plane = try await DataPlane.start(inputs: inputs, seed: 1, environment: [:])
         let rollback = ScheduledCommand(at: 3, command: OperatorCommand(.rollback, operator: "ops", reason: "hung metrics"))
         let engine = Engine(
             inputs: inputs, clock: WallClock(speed: 1), options: RunOptions(seed: 1, operator: "t", schedule: [rollback]), dataPlane: plane)

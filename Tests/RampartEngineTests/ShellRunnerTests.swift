@@ -54,3 +54,13 @@ struct ShellRunnerTests {
         #expect(tail.bytes.count <= 8)
     }
 }
+
+extension ShellRunnerTests {
+    @Test func aChildLeftHoldingTheOutputIsStoppedAtTheDeadline() async {
+        // The shell exits at once and in time; its background child keeps the pipe open.
+        let r = await ShellRunner.run("echo bye; sleep 300 &", directory: directory, timeout: 0.5)
+        #expect(r.exitCode == 0 && !r.timedOut, "the shell itself finished within its time")
+        #expect(r.tail == ["bye"])
+        #expect(r.duration < 200, "the runner waited for the 300 s child: \(r.duration) s")
+    }
+}

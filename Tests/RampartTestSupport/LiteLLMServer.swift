@@ -8,6 +8,8 @@ nonisolated(unsafe) var liteLLMPID: pid_t = 0
 public final class LiteLLMServer: Sendable {
     public static let keyVariable = "RAMPART_TEST_LITELLM_KEY"
     public static let key = "sk-rampart-test-master"
+    /// The environment a client or a run is given to reach this server with its key.
+    public static var environment: [String: String] { [keyVariable: key] }
     public let baseURL: URL
     let process: Process
     let logPath: String

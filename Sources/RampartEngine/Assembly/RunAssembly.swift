@@ -13,26 +13,26 @@ public enum RunAssembly {
         let spec = inputs.spec
         let redactor = Redactor(environment: options.environment, named: spec.secretVariables)
         return RunParts(
-            baseline: provider(spec.baseline, .baseline, inputs: inputs, seed: options.seed),
-            candidate: provider(spec.candidate, .candidate, inputs: inputs, seed: options.seed),
+            baseline: provider(spec.baseline, .baseline, inputs: inputs, options: options),
+            candidate: provider(spec.candidate, .candidate, inputs: inputs, options: options),
             notifiers: notifiers(spec, environment: options.environment),
-            judge: spec.judge.flatMap { j in client(j.endpoint).map { LLMJudge(client: $0, model: j.endpoint.model, rubric: j.rubric) } },
-            embedder: spec.embeddings.flatMap { e in client(e).map { EmbeddingSimilarity(client: $0, model: e.model) } },
+            judge: spec.judge.flatMap { j in client(j.endpoint, options).map { LLMJudge(client: $0, model: j.endpoint.model, rubric: j.rubric) } },
+            embedder: spec.embeddings.flatMap { e in client(e, options).map { EmbeddingSimilarity(client: $0, model: e.model) } },
             router: spec.canary.flatMap { router($0.router, pipeline: spec, redactor: redactor) },
             metricSource: spec.canary.flatMap { metricSource($0, pipeline: spec, environment: options.environment) },
             dataPlane: dataPlane)
     }
 
     /// The model behind one version.
-    public static func provider(_ v: VariantSpec, _ variant: Variant, inputs: PipelineInputs, seed: UInt64) -> any ModelProvider {
+    public static func provider(_ v: VariantSpec, _ variant: Variant, inputs: PipelineInputs, options: RunOptions) -> any ModelProvider {
         switch v.provider {
         case .openai:
-            if let o = v.openai { return OpenAIProvider(spec: o) }
+            if let o = v.openai { return OpenAIProvider(spec: o, environment: options.environment) }
         case .sim:
             break
         }
         return SimProvider(
-            profile: v.sim, systemPrompt: v.promptTemplate.flatMap { inputs.files[$0] } ?? "", seed: seed, variant: variant,
+            profile: v.sim, systemPrompt: v.promptTemplate.flatMap { inputs.files[$0] } ?? "", seed: options.seed, variant: variant,
             model: v.model, version: v.version)
     }
 
@@ -79,8 +79,10 @@ public enum RunAssembly {
         }
     }
 
-    private static func client(_ e: EndpointSpec) -> OpenAIClient? {
-        URL(string: e.baseURL).map { OpenAIClient(baseURL: $0, apiKeyVariable: e.apiKeyEnv, timeout: e.timeout, headers: e.headers) }
+    private static func client(_ e: EndpointSpec, _ options: RunOptions) -> OpenAIClient? {
+        URL(string: e.baseURL).map {
+            OpenAIClient(baseURL: $0, apiKeyVariable: e.apiKeyEnv, timeout: e.timeout, headers: e.headers, environment: options.environment)
+        }
     }
 }
 

@@ -109,7 +109,7 @@ extension RunAssembly {
         let lock = try claimLock(inputs, request, runFile: runFile, router: parts.router)
         let dataPlane: DataPlane?
         do {
-            dataPlane = try await startDataPlane(inputs, speed: request.speed, seed: seed)
+            dataPlane = try await startDataPlane(inputs, speed: request.speed, seed: seed, environment: request.environment)
         } catch {
             lock?.remove()
             throw LaunchFailure(kind: .unavailable, lines: ["error: cannot start the canary data plane: \(error)"])
@@ -163,9 +163,9 @@ extension RunAssembly {
 
     /// The HTTP data plane, when the spec sends canary traffic over the network and the clock is
     /// real time; a faster clock simulates that traffic in process (`RunSpeed.trafficNote`).
-    static func startDataPlane(_ inputs: PipelineInputs, speed: RunSpeed, seed: UInt64) async throws -> DataPlane? {
+    static func startDataPlane(_ inputs: PipelineInputs, speed: RunSpeed, seed: UInt64, environment: [String: String]) async throws -> DataPlane? {
         guard speed.isRealTime, let canary = inputs.spec.canary, canary.traffic.source != .sim else { return nil }
-        return try await DataPlane.start(inputs: inputs, seed: seed)
+        return try await DataPlane.start(inputs: inputs, seed: seed, environment: environment)
     }
 
     /// The engine listening on its control socket. A second run in the same directory gets a

@@ -35,34 +35,24 @@ public enum ShellRunner {
         let started = ContinuousClock.now
         let running = RunningShell()
         let platformOptions = options
+        // The deadline is kept by a Dispatch timer, not a task: when CPU-bound work holds every
+        // cooperative thread, a command that finished in time is not called timed out, and one
+        // that did not is still stopped on time.
+        let deadline = DispatchWorkItem { running.deadlinePassed() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + min(timeout, 86_400 * 365), execute: deadline)
+        defer { deadline.cancel() }
         do {
-            let result = try await withThrowingTaskGroup(of: ExecutionResult<[UInt8], SequenceOutput, CombinedErrorOutput>?.self) { group in
-                group.addTask {
-                    defer { running.exited() }
-                    return try await Subprocess.run(
-                        .path("/bin/sh"), arguments: ["-c", command], environment: .inherit.updating(updates),
-                        workingDirectory: FilePath(directory), platformOptions: platformOptions, input: .none, output: .sequence,
-                        error: .combinedWithOutput
-                    ) { execution in
-                        running.started(execution.processIdentifier.value)
-                        var tail = OutputTail(limit: tailBytes)
-                        for try await buffer in execution.standardOutput { buffer.withUnsafeBytes { tail.append($0) } }
-                        return tail.bytes
-                    }
-                }
-                group.addTask {
-                    try await Task.sleep(for: .seconds(min(timeout, 86_400 * 365)))
-                    running.timeOut()
-                    try await Task.sleep(for: .seconds(2))
-                    running.signal(SIGKILL)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                while let next = try await group.next() {
-                    if let finished = next { return finished }
-                }
-                throw CancellationError()
+            let result = try await Subprocess.run(
+                .path("/bin/sh"), arguments: ["-c", command], environment: .inherit.updating(updates),
+                workingDirectory: FilePath(directory), platformOptions: platformOptions, input: .none, output: .sequence,
+                error: .combinedWithOutput
+            ) { execution in
+                running.started(execution.processIdentifier.value)
+                var tail = OutputTail(limit: tailBytes)
+                for try await buffer in execution.standardOutput { buffer.withUnsafeBytes { tail.append($0) } }
+                return tail.bytes
             }
+            running.exited()
             let code: Int32 =
                 switch result.terminationStatus {
                 case .exited(let c): c
@@ -71,6 +61,7 @@ public enum ShellRunner {
             return Result(
                 exitCode: code, timedOut: running.timedOut, duration: seconds(since: started), tail: lines(result.closureResult, keep: keepLines))
         } catch {
+            running.exited()
             return Result(exitCode: 127, timedOut: false, duration: seconds(since: started), tail: ["cannot start /bin/sh in \(directory): \(error)"])
         }
     }
@@ -86,22 +77,47 @@ public enum ShellRunner {
     }
 }
 
-/// The shell's pid (its group's id) while it may still run, cleared as soon as it has been
-/// waited for, so a timeout never signals a group id the system has since handed on.
+/// The shell's pid (its group's id) while it may still run, and whether its deadline passed.
+/// The pid is cleared as soon as the shell has been waited for, so a timeout never signals a
+/// group id the system has since handed on.
 private final class RunningShell: Sendable {
-    private let state = Mutex<(pid: pid_t?, timedOut: Bool)>((nil, false))
+    private let state = Mutex<(pid: pid_t?, late: Bool, timedOut: Bool)>((nil, false, false))
 
-    func started(_ pid: pid_t) { state.withLock { $0.pid = pid } }
-    func exited() { state.withLock { $0.pid = nil } }
     var timedOut: Bool { state.withLock { $0.timedOut } }
 
-    func timeOut() {
-        state.withLock { $0.timedOut = true }
-        signal(SIGTERM)
+    /// A deadline that passed before the shell was known stops it as soon as it is.
+    func started(_ pid: pid_t) {
+        let late = state.withLock { s in
+            s.pid = pid
+            return s.late
+        }
+        if late { deadlinePassed() }
     }
 
-    func signal(_ number: Int32) {
-        state.withLock { s in if let pid = s.pid { kill(-pid, number) } }
+    func exited() { state.withLock { $0.pid = nil } }
+
+    /// TERM to the whole group, KILL two seconds later. The command timed out if the shell was
+    /// still running; one that had exited (even if not yet waited for, on a busy machine) ran
+    /// within its time, and the signals only reach children it left holding the output open.
+    func deadlinePassed() {
+        let signalled = state.withLock { s -> Bool in
+            s.late = true
+            guard let pid = s.pid else { return false }
+            if Self.isRunning(pid) { s.timedOut = true }
+            kill(-pid, SIGTERM)
+            return true
+        }
+        guard signalled else { return }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 2) { [self] in
+            state.withLock { s in if let pid = s.pid { kill(-pid, SIGKILL) } }
+        }
+    }
+
+    /// Whether the child has not exited, without reaping it (the runner waits for it).
+    static func isRunning(_ pid: pid_t) -> Bool {
+        var info = siginfo_t()
+        guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 else { return false }
+        return info._sifields._sigchld.si_pid == 0
     }
 }
 

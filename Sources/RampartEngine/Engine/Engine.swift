@@ -20,8 +20,8 @@ public struct RunOptions: Sendable {
     public var trafficNote: String?
     /// The control socket this run listens on, announced in its first event.
     public var controlSocket: String?
-    /// The environment the run may read: secret values to mask, a metrics backend's token. The
-    /// CLI passes the process's; the engine never reads it on its own.
+    /// The environment the run may read: API keys, secret values to mask, a metrics backend's
+    /// token. The CLI passes the process's; the engine never reads it on its own.
     public var environment: [String: String] = [:]
     /// Waits between retries of a real endpoint, in real seconds whatever the engine's clock
     /// (a virtual clock must not turn a server's `Retry-After` into a hammering). Injected in tests.
@@ -29,8 +29,9 @@ public struct RunOptions: Sendable {
 
     public init(
         seed: UInt64, operator: String, schedule: [ScheduledCommand] = [], runFile: String? = nil, tick: Double = 1,
-        metricsEvery: Double = 5, cache: ResponseCache? = nil, trafficNote: String? = nil
+        metricsEvery: Double = 5, cache: ResponseCache? = nil, trafficNote: String? = nil, environment: [String: String] = [:]
     ) {
+        self.environment = environment
         self.trafficNote = trafficNote
         self.cache = cache
         self.seed = seed

@@ -5,8 +5,8 @@ import RampartNet
 /// A small client for OpenAI-compatible servers (vLLM, llama.cpp, Ollama, LiteLLM, OpenAI):
 /// chat completions and embeddings, with a deadline per attempt and the one `RetryPolicy`
 /// (408, 409, 429, 5xx and lost connections are retried, `Retry-After` is honoured; a 400, 401
-/// or 404 is final at once). The API key is read from the environment variable the spec names
-/// and never leaves this type: errors and logs name the variable only.
+/// or 404 is final at once). The API key is the value of the variable the spec names in the
+/// environment it was given, and never leaves this type: errors and logs name the variable only.
 public struct OpenAIClient: Sendable {
     public var baseURL: URL
     public var apiKeyVariable: String?
@@ -14,13 +14,17 @@ public struct OpenAIClient: Sendable {
     public var retries: Int
     /// Sent with every request (a gateway's routing or tenant headers); never logged.
     public var headers: [String: String]
+    /// Where the key is looked up: the run's environment, handed over by whoever built the client.
+    var environment: [String: String]
     /// Waits between attempts; injected so tests never sleep.
     public var sleep: @Sendable (Double) async -> Void
 
     public init(
         baseURL: URL, apiKeyVariable: String? = nil, timeout: Double = 60, retries: Int = 3, headers: [String: String] = [:],
+        environment: [String: String] = ProcessInfo.processInfo.environment,
         sleep: @escaping @Sendable (Double) async -> Void = { try? await Task.sleep(for: .seconds($0)) }
     ) {
+        self.environment = environment
         self.baseURL = baseURL
         self.apiKeyVariable = apiKeyVariable
         self.timeout = timeout
@@ -73,7 +77,7 @@ public struct OpenAIClient: Sendable {
     }
 
     /// The key from the environment, or the failure that says which variable to set.
-    public static func key(_ variable: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws(Failure) -> String? {
+    public static func key(_ variable: String?, environment: [String: String]) throws(Failure) -> String? {
         guard let variable else { return nil }
         guard let key = environment[variable], !key.isEmpty else {
             throw Failure(.missingKey, message: "the API key variable \(variable) is not set")
@@ -83,15 +87,15 @@ public struct OpenAIClient: Sendable {
 
     /// `Bearer KEY` for the variable, nil when it names none or is unset (the preflight has
     /// already said so for a spec's variables).
-    public static func bearer(_ variable: String?) -> String? {
-        (try? key(variable))?.map { "Bearer \($0)" }
+    public static func bearer(_ variable: String?, environment: [String: String]) -> String? {
+        (try? key(variable, environment: environment))?.map { "Bearer \($0)" }
     }
 
     func post(_ path: String, _ body: [String: Any]) async throws(Failure) -> [String: Any] {
         let url = baseURL.appendingPathComponent(path)
         var headers: [(String, String)] = [("Content-Type", "application/json")]
         for (name, value) in self.headers { headers.append((name, value)) }
-        if let key = try Self.key(apiKeyVariable) { headers.append(("Authorization", "Bearer \(key)")) }
+        if let key = try Self.key(apiKeyVariable, environment: environment) { headers.append(("Authorization", "Bearer \(key)")) }
         let encoded: [UInt8]
         do {
             encoded = Array(try JSONSerialization.data(withJSONObject: body))

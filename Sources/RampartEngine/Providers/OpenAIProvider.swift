@@ -12,7 +12,7 @@ public struct OpenAIProvider: ModelProvider {
     public let client: OpenAIClient
     public let spec: OpenAIVariantSpec
 
-    public init(spec: OpenAIVariantSpec, client: OpenAIClient? = nil) {
+    public init(spec: OpenAIVariantSpec, client: OpenAIClient? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.spec = spec
         self.client =
             client
@@ -21,7 +21,7 @@ public struct OpenAIProvider: ModelProvider {
                 // cannot be reached fails the request, it never crashes.
                 baseURL: URL(string: spec.endpoint.baseURL) ?? URL(fileURLWithPath: "/"), apiKeyVariable: spec.endpoint.apiKeyEnv,
                 timeout: spec.endpoint.timeout, retries: 0,
-                headers: spec.endpoint.headers)
+                headers: spec.endpoint.headers, environment: environment)
     }
 
     public var identity: String {

@@ -37,9 +37,10 @@ public final class DataPlane: Sendable {
     /// Starts the upstreams and the proxy; the load starts with `startLoad()` when the canary
     /// begins. Throws with a clear message for a port in use or a bad upstream URL, having
     /// stopped whatever it had started.
-    public static func start(inputs: PipelineInputs, seed: UInt64) async throws -> DataPlane {
+    /// `environment` holds the API keys the proxy and the load generator send for each version.
+    public static func start(inputs: PipelineInputs, seed: UInt64, environment: [String: String]) async throws -> DataPlane {
         guard let canary = inputs.spec.canary else { throw RouterError("the spec has no canary") }
-        let startup = Startup(inputs: inputs, canary: canary, seed: seed)
+        let startup = Startup(inputs: inputs, canary: canary, seed: seed, environment: environment)
         do {
             return try await startup.run()
         } catch {
@@ -78,7 +79,10 @@ private final class Startup {
     let items: [GoldenItem]
     var servers: [HTTPServer] = []
 
-    init(inputs: PipelineInputs, canary: CanarySpec, seed: UInt64) {
+    let environment: [String: String]
+
+    init(inputs: PipelineInputs, canary: CanarySpec, seed: UInt64, environment: [String: String]) {
+        self.environment = environment
         self.inputs = inputs
         self.canary = canary
         self.seed = seed
@@ -115,7 +119,7 @@ private final class Startup {
             }
             if let endpoint = v.openai?.endpoint {
                 u.model = endpoint.model
-                u.authorization = OpenAIClient.bearer(endpoint.apiKeyEnv)
+                u.authorization = OpenAIClient.bearer(endpoint.apiKeyEnv, environment: environment)
                 u.headers = endpoint.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
             }
             return (u, url)
@@ -194,7 +198,7 @@ private final class Startup {
         guard let target else { return nil }
         let traffic = canary.traffic
         var headers = traffic.headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
-        if let bearer = OpenAIClient.bearer(traffic.apiKeyEnv) { headers.append(("Authorization", bearer)) }
+        if let bearer = OpenAIClient.bearer(traffic.apiKeyEnv, environment: environment) { headers.append(("Authorization", bearer)) }
         return LoadGenerator(
             target: target, pathPrefix: prefix, items: items, rate: traffic.rate, seed: seed, timeout: proxySpec.upstreamTimeout + 5,
             model: traffic.model, headers: headers, stream: traffic.stream)
