@@ -53,18 +53,6 @@ public enum ServiceHTTP {
         return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
     }()
 
-    /// The client that relays traffic (the proxy's upstreams, the load generator): redirects are
-    /// passed back to the caller, as a proxy must; up to 512 connections per upstream (a canary
-    /// at full rate keeps hundreds of requests in flight; more would only queue at the server);
-    /// a refused connection fails the request at once (a 502, not a wait).
-    public static let relay: HTTPClient = {
-        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 512)
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.timeout = .init(connect: .seconds(5))
-        return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
-    }()
-
     /// One request and its whole answer within `timeout` seconds.
     public static func send(
         _ method: String, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil, timeout: Double
@@ -104,6 +92,7 @@ public enum ServiceHTTP {
     /// async-http-client and NIO report causes as several types; each becomes one stable case.
     public static func classify(_ error: any Error) -> TransportError {
         if let e = error as? TransportError { return e }
+        if let e = error as? NetError { return classify(e) }
         if let e = error as? HTTPClientError {
             switch e {
             case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout: return .timedOut
@@ -143,6 +132,17 @@ public enum ServiceHTTP {
 }
 
 extension ServiceHTTP {
+    /// The relay pool's errors (`HTTPEndpoint`) in the same vocabulary.
+    static func classify(_ error: NetError) -> TransportError {
+        switch error {
+        case .timeout: .timedOut
+        case .closed: .connectionLost
+        case .tls(_, let why): .tls(why)
+        case .connect(_, let why): why.contains("Connection refused") ? .refused : .other(NetError.plain(why))
+        case .bind(_, let why), .badResponse(_, let why): .other(why)
+        }
+    }
+
     /// BoringSSL's errors carry source paths and codes; a certificate that does not verify is
     /// the common case, and its fix is a CA file.
     static func plainTLS(_ error: any Error) -> String {

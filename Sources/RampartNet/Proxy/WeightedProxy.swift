@@ -33,7 +33,7 @@ public struct ProxyUpstream: Sendable {
         var prefix = url.path
         while prefix.hasSuffix("/") { prefix.removeLast() }
         if prefix.hasSuffix("/v1") { prefix.removeLast(3) }
-        let tls = scheme == "https" ? try HTTPEndpoint.tlsConfiguration(caFile: caFile) : nil
+        let tls = scheme == "https" ? try HTTPEndpoint.tlsContext(caFile: caFile) : nil
         let endpoint = HTTPEndpoint(host: host, port: url.port ?? (scheme == "https" ? 443 : 80), tls: tls)
         self.init(endpoint: endpoint, pathPrefix: prefix, pricing: pricing)
     }
