@@ -6,6 +6,7 @@ import RampartEngine
 /// sequential judge may), and the `simulate` table for the three on the demo's traffic.
 func judgeBenchmark() async throws {
     let inputs = try PipelineInputs.load(file: repository + "/examples/demo.yaml")
+    // Why `!`: examples/demo.yaml has a canary section (SpecTests.demoSpecLoadsWithEveryField).
     let canary = inputs.spec.canary!
     var rng = SeededRandom(seed: 5, stream: "judge-bench")
     let latency = LogNormal(median: 850, p99: 2600)

@@ -19,7 +19,8 @@ func prometheusBenchmark() async throws {
             #"{"choices":[{"message":{"role":"assistant","content":"Your order ships tomorrow."}}],"usage":{"prompt_tokens":42,"completion_tokens":7}}"#
         )
     }
-    let up = ProxyUpstream(endpoint: HTTPEndpoint(host: "127.0.0.1", port: upstream.port!), pricing: Pricing(promptPer1K: 0.5, completionPer1K: 1.5))
+    let up = ProxyUpstream(
+        endpoint: HTTPEndpoint(host: "127.0.0.1", port: upstream.port ?? 0), pricing: Pricing(promptPer1K: 0.5, completionPer1K: 1.5))
     let proxy = WeightedProxy(baseline: up, candidate: up)
     let meters = [
         try await proxy.serve(host: "127.0.0.1", port: 0, pinned: .baseline), try await proxy.serve(host: "127.0.0.1", port: 0, pinned: .candidate),
@@ -29,13 +30,13 @@ func prometheusBenchmark() async throws {
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let probe = try await HTTPServer.start(.tcp(host: "127.0.0.1", port: 0)) { _ in .plain(200, "") }
-    let port = probe.port!
+    let port = probe.port ?? 0
     await probe.stop()
     try """
     global: { scrape_interval: 1s }
     scrape_configs:
       - job_name: meters
-        static_configs: [ { targets: [\(meters.map { "\"127.0.0.1:\($0.port!)\"" }.joined(separator: ", "))] } ]
+        static_configs: [ { targets: [\(meters.map { "\"127.0.0.1:\($0.port ?? 0)\"" }.joined(separator: ", "))] } ]
     """.write(toFile: dir + "/prometheus.yml", atomically: true, encoding: .utf8)
     let prom = Process()
     prom.executableURL = URL(fileURLWithPath: binary)
@@ -49,7 +50,7 @@ func prometheusBenchmark() async throws {
 
     // Traffic through both meters for the whole run: 20 requests/s, one in five to the candidate.
     let load = Task {
-        let pools = meters.map { HTTPEndpoint(host: "127.0.0.1", port: $0.port!) }
+        let pools = meters.map { HTTPEndpoint(host: "127.0.0.1", port: $0.port ?? 0) }
         let body = Array(#"{"model":"m","messages":[{"role":"user","content":"Where is my order?"}]}"#.utf8)
         var i = 0
         while !Task.isCancelled {
@@ -72,6 +73,7 @@ func prometheusBenchmark() async throws {
     func checks(_ kind: MetricQuery.Kind) -> [MetricCheck] {
         metrics.map { m in
             var c = MetricCheck(metric: m, maxRatio: 2)
+            // Why `!`: PromQLDefaults has a query for each of these three metrics (PrometheusSourceTests).
             c.query = MetricQuery(expr: PromQLDefaults.query(for: m, kind: kind)!, kind: kind)
             return c
         }
@@ -87,7 +89,7 @@ func prometheusBenchmark() async throws {
         for v in Variant.allCases {
             let c = PromQLTemplate.Context(variant: v, version: v.rawValue, interval: 10, elapsed: elapsed, resolution: 1)
             _ = try await client.instant(PromQLTemplate.render(spec.requestsQuery, c))
-            for check in checks(.instant) { _ = try await client.instant(PromQLTemplate.render(check.query!.expr, c)) }
+            for query in checks(.instant).compactMap(\.query) { _ = try await client.instant(PromQLTemplate.render(query.expr, c)) }
         }
     }
     var floor: [Double] = [], sequential: [Double] = [], instantReads: [Double] = [], rangeReads: [Double] = []

@@ -14,7 +14,8 @@ func proxyBenchmark() async throws {
             #"{"choices":[{"message":{"role":"assistant","content":"Your order ships tomorrow."}}],"usage":{"prompt_tokens":42,"completion_tokens":7}}"#
         )
     }
-    let up = ProxyUpstream(endpoint: HTTPEndpoint(host: "127.0.0.1", port: upstream.port!), pricing: Pricing(promptPer1K: 0.5, completionPer1K: 1.5))
+    let up = ProxyUpstream(
+        endpoint: HTTPEndpoint(host: "127.0.0.1", port: upstream.port ?? 0), pricing: Pricing(promptPer1K: 0.5, completionPer1K: 1.5))
     let inbox = ObservationInbox()
     let proxy = WeightedProxy(baseline: up, candidate: up, stickyHeader: "x-user-id", timeout: 10) { inbox.post($0.observation) }
     try proxy.setWeight(20)
@@ -66,8 +67,8 @@ func proxyBenchmark() async throws {
         return Double(done.count.withLock { $0 }) / duration
     }
 
-    let direct = HTTPEndpoint(host: "127.0.0.1", port: upstream.port!)
-    let proxied = HTTPEndpoint(host: "127.0.0.1", port: server.port!)
+    let direct = HTTPEndpoint(host: "127.0.0.1", port: upstream.port ?? 0)
+    let proxied = HTTPEndpoint(host: "127.0.0.1", port: server.port ?? 0)
     let rate = 500.0
     _ = await openLoop(direct, rate: rate, duration: 1)  // warm both paths
     _ = await openLoop(proxied, rate: rate, duration: 1)

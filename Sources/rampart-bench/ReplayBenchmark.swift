@@ -31,6 +31,7 @@ func replayBenchmark() throws {
             FileHandle(forWritingAtPath: path)
             ?? {
                 _ = FileManager.default.createFile(atPath: path, contents: nil)
+                // Why `!`: the file was created on the line above, in a directory of our own.
                 return FileHandle(forWritingAtPath: path)!
             }()
         handle.write(Data(text.utf8))

@@ -146,6 +146,8 @@ func findProcess(containing needle: String) -> Int32? {
 
 func cpuTicks(_ pid: Int32) throws -> Int {
     let text = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+    // Why `!`: /proc/self/stat is "pid (comm) state …" with utime and stime as fields 14 and 15
+    // (proc(5)); the kernel writes it, and a benchmark may stop on a kernel that does not.
     let fields = text[text.range(of: ")")!.upperBound...].split(separator: " ")
     // After the command name: state is field 3; utime and stime are fields 14 and 15.
     return Int(fields[11])! + Int(fields[12])!
@@ -167,6 +169,7 @@ func scorersBenchmark() throws {
         pairs.append((cand.joined(separator: " "), ref))
     }
     let file = NSTemporaryDirectory() + "/rampart-bench-pairs-\(getpid()).jsonl"
+    // Why `try!`: a dictionary of two strings always serializes.
     let lines = pairs.map { p in String(decoding: try! JSONSerialization.data(withJSONObject: ["candidate": p.0, "reference": p.1]), as: UTF8.self) }
     try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(atPath: file) }

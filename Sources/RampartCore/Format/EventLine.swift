@@ -37,23 +37,7 @@ public enum EventLine {
             if !b.succeeded, let last = b.output.last { line += " — \(last)" }
             return line
         case .gate(let g):
-            let checks = g.checks.map { c in
-                let mark = c.verdict == .pass ? "pass" : c.verdict.rawValue.uppercased()
-                var text =
-                    "\(c.threshold) \(fmt(c.candidate)) \(c.comparison.rawValue) \(fmt(c.limit)) [95% CI \(fmt(c.interval.low))–\(fmt(c.interval.high))"
-                text += (c.baseline.map { "; baseline \(fmt($0))" } ?? "") + "]"
-                if let t = c.test { text += " \(t.method) p=\(String(format: "%.3g", t.pValue))" }
-                return text + " \(mark)"
-            }.joined(separator: "; ")
-            if g.verdict == .error, let e = g.errors {
-                return pad("gate") + "\(g.name) ERROR: \(e.summary)"
-            }
-            let errors =
-                g.errors.map { " (\($0.items) of \($0.of) items errored and were left out; first: \($0.variant.rawValue) \($0.first.description))" }
-                ?? ""
-            let verdict = g.verdict == .pass ? "passed" : (g.verdict == .fail ? "FAILED" : (g.passed ? "INCONCLUSIVE (allowed)" : "INCONCLUSIVE"))
-            let answered = g.errors.map { $0.of - $0.items } ?? g.items
-            return pad("gate") + "\(g.name) \(verdict) on \(answered) items × \(g.samples)\(errors): \(checks)"
+            return gate(g)
         case .canaryStep(let s):
             let need = s.step.minRequests > 0 ? ", at least \(s.step.minRequests) candidate requests" : ""
             return pad("canary")
@@ -61,18 +45,7 @@ public enum EventLine {
         case .weight(let w):
             return pad("weight") + "\(MetricFormat.percent(w.from)) → \(MetricFormat.percent(w.to)): \(w.reason)"
         case .metrics(let m):
-            let c = m.candidate, b = m.baseline
-            func pair(_ label: String, _ metric: CanaryMetric, _ f: (Double) -> String, unit: String) -> String {
-                let cv = c.value(metric).map(f) ?? "-", bv = b.value(metric).map(f) ?? "-"
-                return "\(label) \(cv)/\(bv)\(unit)"
-            }
-            let parts = [
-                "n \(c.requests)/\(b.requests)",
-                pair("p95", .latencyP95, { String(format: "%.0f", $0) }, unit: "ms"),
-                pair("errors", .errorRate, { String(format: "%.2f", $0 * 100) }, unit: "%"),
-                pair("quality", .quality, { String(format: "%.3f", $0) }, unit: ""),
-            ]
-            return pad("metrics") + "step \(m.step + 1) @\(MetricFormat.percent(m.weight)) canary/baseline: " + parts.joined(separator: ", ")
+            return metrics(m)
         case .analysis(let a):
             let from = a.source.map { " [\($0)]" } ?? ""
             return pad("analysis") + "step \(a.step + 1): \(a.decision == .rollback ? "ROLLBACK" : "continue") — \(a.reason)\(from)"
@@ -89,18 +62,60 @@ public enum EventLine {
         case .metricSource(let m):
             return pad("metrics") + (m.ok ? "\(m.source) answering again" : "QUERY FAILED \(m.source): \(m.error ?? "unknown error")")
         case .dataPlane(let d):
-            let rate = d.rate.map { ", \(String(format: "%g", $0)) req/s synthetic load" } ?? ""
-            var proxy = d.proxy.map { "proxy http://\($0) → " } ?? "in-process: "
-            if let router = d.router {
-                proxy = (d.target.map { "\($0) → " } ?? "") + "\(router) → " + (d.meter.map { "meter (\($0)) → " } ?? "")
-            }
-            let note = d.note.map { " (\($0))" } ?? ""
-            return pad("traffic") + "\(proxy)baseline \(d.baseline), candidate \(d.candidate) [\(d.source)\(rate)]\(note)"
+            return dataPlane(d)
         case .observations(let o):
             return pad("requests") + "\(o.count) at \(MetricFormat.percent(o.weight)) (\(o.variants.filter { $0 == "c" }.count) to the candidate)"
         case .finished(let f):
             return pad("finished") + "\(f.outcome.rawValue.uppercased()): \(f.reason)"
         }
+    }
+
+    /// A gate's verdict with every check's value, limit and interval.
+    static func gate(_ g: GateResult) -> String {
+        let checks = g.checks.map { c in
+            let mark = c.verdict == .pass ? "pass" : c.verdict.rawValue.uppercased()
+            var text =
+                "\(c.threshold) \(fmt(c.candidate)) \(c.comparison.rawValue) \(fmt(c.limit)) [95% CI \(fmt(c.interval.low))–\(fmt(c.interval.high))"
+            text += (c.baseline.map { "; baseline \(fmt($0))" } ?? "") + "]"
+            if let t = c.test { text += " \(t.method) p=\(String(format: "%.3g", t.pValue))" }
+            return text + " \(mark)"
+        }.joined(separator: "; ")
+        if g.verdict == .error, let e = g.errors {
+            return pad("gate") + "\(g.name) ERROR: \(e.summary)"
+        }
+        let errors =
+            g.errors.map { " (\($0.items) of \($0.of) items errored and were left out; first: \($0.variant.rawValue) \($0.first.description))" }
+            ?? ""
+        let verdict = g.verdict == .pass ? "passed" : (g.verdict == .fail ? "FAILED" : (g.passed ? "INCONCLUSIVE (allowed)" : "INCONCLUSIVE"))
+        let answered = g.errors.map { $0.of - $0.items } ?? g.items
+        return pad("gate") + "\(g.name) \(verdict) on \(answered) items × \(g.samples)\(errors): \(checks)"
+    }
+
+    /// A step's live metrics, candidate/baseline side by side.
+    static func metrics(_ m: MetricsSnapshot) -> String {
+        let c = m.candidate, b = m.baseline
+        func pair(_ label: String, _ metric: CanaryMetric, _ f: (Double) -> String, unit: String) -> String {
+            let cv = c.value(metric).map(f) ?? "-", bv = b.value(metric).map(f) ?? "-"
+            return "\(label) \(cv)/\(bv)\(unit)"
+        }
+        let parts = [
+            "n \(c.requests)/\(b.requests)",
+            pair("p95", .latencyP95, { String(format: "%.0f", $0) }, unit: "ms"),
+            pair("errors", .errorRate, { String(format: "%.2f", $0 * 100) }, unit: "%"),
+            pair("quality", .quality, { String(format: "%.3f", $0) }, unit: ""),
+        ]
+        return pad("metrics") + "step \(m.step + 1) @\(MetricFormat.percent(m.weight)) canary/baseline: " + parts.joined(separator: ", ")
+    }
+
+    /// Where the canary's traffic flows: proxy or router, meters, the two versions, the source.
+    static func dataPlane(_ d: DataPlaneStarted) -> String {
+        let rate = d.rate.map { ", \(String(format: "%g", $0)) req/s synthetic load" } ?? ""
+        var proxy = d.proxy.map { "proxy http://\($0) → " } ?? "in-process: "
+        if let router = d.router {
+            proxy = (d.target.map { "\($0) → " } ?? "") + "\(router) → " + (d.meter.map { "meter (\($0)) → " } ?? "")
+        }
+        let note = d.note.map { " (\($0))" } ?? ""
+        return pad("traffic") + "\(proxy)baseline \(d.baseline), candidate \(d.candidate) [\(d.source)\(rate)]\(note)"
     }
 
     static func fmt(_ v: Double) -> String { String(format: "%.3f", v) }

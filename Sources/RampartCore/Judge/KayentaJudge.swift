@@ -94,6 +94,37 @@ public struct KayentaJudge: CanaryJudge {
         return a
     }
 
+    /// One metric's Mann-Whitney classification, its result row, and what it says when it fails.
+    static func classify(
+        _ check: MetricCheck, control x: [Double], experiment y: [Double], shown: (Double?, Double?)
+    ) -> (result: MetricResult, classification: Classification, failure: String?) {
+        let mx = x.reduce(0, +) / Double(x.count)
+        let allowedDown = check.maxDecrease.map { mx > 0 ? (mx - $0) / mx : 1 } ?? 1
+        let (cls, shift, effect) = KayentaJudge.classify(
+            control: x, experiment: y, higherIsWorse: check.metric.higherIsWorse, allowedIncrease: check.maxRatio ?? 1,
+            allowedDecrease: allowedDown)
+        let status: MetricResult.Status =
+            switch cls {
+            case .pass: .ok
+            case .noData: .noData
+            case .high, .low: .breach
+            }
+        let failure =
+            cls == .high || cls == .low
+            ? "\(check.metric.rawValue) \(cls.rawValue) (shift \(String(format: "%.4g", shift?.estimate ?? 0)), ratio \(String(format: "%.3f", effect)))"
+            : nil
+        let e = shift.map {
+            MetricEvidence(
+                scale: "mann-whitney", estimate: check.metric.higherIsWorse ? $0.estimate : -$0.estimate,
+                lower: check.metric.higherIsWorse ? $0.lower : -$0.upper, upper: check.metric.higherIsWorse ? $0.upper : -$0.lower,
+                margin: KayentaJudge.tolerance * abs($0.estimate), evidence: 0, boundary: 0, nBaseline: x.count, nCandidate: y.count, eta: nil,
+                leaning: status == .breach ? "harm" : "safe")
+        }
+        let result = MetricResult(
+            metric: check.metric, baseline: shown.0, candidate: shown.1, limit: nil, status: status, consecutiveFailures: 0, evidence: e)
+        return (result, cls, failure)
+    }
+
     private func judge(step: Int, series: [([Double], [Double])], shown: [(Double?, Double?)], critical: Int, source: String?) -> CanaryAnalysis {
         var results: [MetricResult] = []
         var counts: [Classification: Int] = [:]
@@ -101,40 +132,17 @@ public struct KayentaJudge: CanaryJudge {
         var gathering = false
         for (i, check) in checks.enumerated() {
             let (x, y) = series[i]
-            let shown = shown[i]
-            if x.count < KayentaJudge.minBuckets || y.count < KayentaJudge.minBuckets {
+            guard x.count >= KayentaJudge.minBuckets && y.count >= KayentaJudge.minBuckets else {
                 gathering = true
                 results.append(
-                    MetricResult(metric: check.metric, baseline: shown.0, candidate: shown.1, limit: nil, status: .noData, consecutiveFailures: 0))
+                    MetricResult(
+                        metric: check.metric, baseline: shown[i].0, candidate: shown[i].1, limit: nil, status: .noData, consecutiveFailures: 0))
                 continue
             }
-            let mx = x.reduce(0, +) / Double(x.count)
-            let allowedDown = check.maxDecrease.map { mx > 0 ? (mx - $0) / mx : 1 } ?? 1
-            let (cls, shift, effect) = KayentaJudge.classify(
-                control: x, experiment: y, higherIsWorse: check.metric.higherIsWorse, allowedIncrease: check.maxRatio ?? 1,
-                allowedDecrease: allowedDown)
+            let (result, cls, failure) = Self.classify(check, control: x, experiment: y, shown: shown[i])
             counts[cls, default: 0] += 1
-            let status: MetricResult.Status =
-                switch cls {
-                case .pass: .ok
-                case .noData: .noData
-                case .high, .low: .breach
-                }
-            if cls == .high || cls == .low {
-                failing.append(
-                    "\(check.metric.rawValue) \(cls.rawValue) (shift \(String(format: "%.4g", shift?.estimate ?? 0)), ratio \(String(format: "%.3f", effect)))"
-                )
-            }
-            let e = shift.map {
-                MetricEvidence(
-                    scale: "mann-whitney", estimate: check.metric.higherIsWorse ? $0.estimate : -$0.estimate,
-                    lower: check.metric.higherIsWorse ? $0.lower : -$0.upper, upper: check.metric.higherIsWorse ? $0.upper : -$0.lower,
-                    margin: KayentaJudge.tolerance * abs($0.estimate), evidence: 0, boundary: 0, nBaseline: x.count, nCandidate: y.count, eta: nil,
-                    leaning: status == .breach ? "harm" : "safe")
-            }
-            results.append(
-                MetricResult(
-                    metric: check.metric, baseline: shown.0, candidate: shown.1, limit: nil, status: status, consecutiveFailures: 0, evidence: e))
+            if let failure { failing.append(failure) }
+            results.append(result)
         }
         if critical > 0 {
             return CanaryAnalysis(

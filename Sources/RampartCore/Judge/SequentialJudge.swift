@@ -205,62 +205,10 @@ public struct SequentialJudge: CanaryJudge {
         let elapsed = max(t - stepStarted, 1e-9)
         let candidateRate = Double(stepCandidateRequests) / elapsed
         for k in tracks {
-            let metric = k.check.metric
-            let shown = (baseline.value(metric), candidate.value(metric))
-            let limit = ThresholdAnalyzer.limit(k.check, baseline: shown.0 ?? .nan)
-            guard let (z, v, margin) = harm(k) else {
-                results.append(
-                    MetricResult(
-                        metric: metric, baseline: shown.0, candidate: shown.1, limit: limit.isFinite ? limit : nil, status: .noData,
-                        consecutiveFailures: 0))
-                pending.append("\(metric.rawValue) (gathering \(minSamples) per arm)")
-                continue
-            }
-            let tau = k.limit == -1 ? max(margin, 1e-4) : k.tau
-            let down = ConfidenceSequence.halfWidth(variance: v, tau: tau, alpha: rollbackAlpha)
-            let up = ConfidenceSequence.halfWidth(variance: v, tau: tau, alpha: policy.alphaPromote)
-            let lower = z - down, upper = z + up
-            let leansHarm = z > margin
-            let evidence = ConfidenceSequence.logEvidence(z: z, theta0: margin, variance: v, tau: tau)
-            let boundary = Foundation.log(1 / (leansHarm ? rollbackAlpha : policy.alphaPromote))
-            var status: MetricResult.Status
-            if let counts = k.counts, counts.rejects(alpha: rollbackAlpha) {
-                status = .breach
-                harmful.append(
-                    "\(metric.rawValue): \(counts.candidateEvents) of \(counts.events) errors came from the candidate, more than ×\(String(format: "%g", counts.theta0)) its share of traffic explains"
-                )
-            } else if lower > margin {
-                status = .breach
-                harmful.append(describe(k, z, lower, margin))
-            } else if upper < margin {
-                status = .nonInferior
-            } else {
-                status = .undecided
-            }
-            var why = metric.rawValue
-            if status == .nonInferior, let silent = [(0, "baseline"), (1, "candidate")].first(where: { k.successes[$0.0] == 0 }) {
-                status = .undecided
-                why += " (no successful request from the \(silent.1))"
-            }
-            let role = k.check.effectiveRole
-            if role == .success, status == .nonInferior, (k.check.require ?? .nonInferior) == .superior, upper >= 0 {
-                status = .undecided
-            }
-            let needed = role == .guardrail || (role == .success && (k.check.require ?? .nonInferior) != .none)
-            if needed && status == .undecided { pending.append(why) }
-            let eta =
-                status == .undecided
-                ? SequentialJudge.eta(
-                    z: z, v: v, tau: tau, margin: margin, alpha: leansHarm ? rollbackAlpha : policy.alphaPromote, nCandidate: k.arms[1].n,
-                    rate: candidateRate)
-                : nil
-            let e = MetricEvidence(
-                scale: k.scale.rawValue, estimate: z, lower: lower, upper: upper, margin: margin, evidence: max(0, evidence),
-                boundary: boundary, nBaseline: k.arms[0].n, nCandidate: k.arms[1].n, eta: eta, leaning: leansHarm ? "harm" : "safe")
-            results.append(
-                MetricResult(
-                    metric: metric, baseline: shown.0, candidate: shown.1, limit: limit.isFinite ? limit : nil, status: status,
-                    consecutiveFailures: 0, evidence: e))
+            let assessed = assess(k, shown: (baseline.value(k.check.metric), candidate.value(k.check.metric)), candidateRate: candidateRate)
+            results.append(assessed.result)
+            if let harm = assessed.harm { harmful.append(harm) }
+            if let wait = assessed.pending { pending.append(wait) }
         }
         if criticalEvents > 0 {
             return CanaryAnalysis(
@@ -278,6 +226,62 @@ public struct SequentialJudge: CanaryJudge {
             ? "every guardrail within its margin (α_promote \(policy.alphaPromote)), no harm (α_rollback \(policy.alphaRollback) over \(tracks.count))"
             : "no harm shown; awaiting evidence on " + pending.joined(separator: ", ")
         return CanaryAnalysis(step: step, results: results, decision: .continue, reason: reason, judge: name, ready: ready)
+    }
+
+    /// One metric's verdict: its result row, the harm it shows (a reason to roll back) and
+    /// what it still waits for (a reason not to advance yet).
+    func assess(_ k: Track, shown: (Double?, Double?), candidateRate: Double) -> (result: MetricResult, harm: String?, pending: String?) {
+        let metric = k.check.metric
+        let limit = ThresholdAnalyzer.limit(k.check, baseline: shown.0 ?? .nan)
+        guard let (z, v, margin) = harm(k) else {
+            let result = MetricResult(
+                metric: metric, baseline: shown.0, candidate: shown.1, limit: limit.isFinite ? limit : nil, status: .noData, consecutiveFailures: 0)
+            return (result, nil, "\(metric.rawValue) (gathering \(minSamples) per arm)")
+        }
+        let tau = k.limit == -1 ? max(margin, 1e-4) : k.tau
+        let down = ConfidenceSequence.halfWidth(variance: v, tau: tau, alpha: rollbackAlpha)
+        let up = ConfidenceSequence.halfWidth(variance: v, tau: tau, alpha: policy.alphaPromote)
+        let lower = z - down, upper = z + up
+        let leansHarm = z > margin
+        let evidence = ConfidenceSequence.logEvidence(z: z, theta0: margin, variance: v, tau: tau)
+        let boundary = Foundation.log(1 / (leansHarm ? rollbackAlpha : policy.alphaPromote))
+        var status: MetricResult.Status
+        var harmText: String?
+        if let counts = k.counts, counts.rejects(alpha: rollbackAlpha) {
+            status = .breach
+            harmText =
+                "\(metric.rawValue): \(counts.candidateEvents) of \(counts.events) errors came from the candidate, more than ×\(String(format: "%g", counts.theta0)) its share of traffic explains"
+        } else if lower > margin {
+            status = .breach
+            harmText = describe(k, z, lower, margin)
+        } else if upper < margin {
+            status = .nonInferior
+        } else {
+            status = .undecided
+        }
+        var why = metric.rawValue
+        if status == .nonInferior, let silent = [(0, "baseline"), (1, "candidate")].first(where: { k.successes[$0.0] == 0 }) {
+            status = .undecided
+            why += " (no successful request from the \(silent.1))"
+        }
+        let role = k.check.effectiveRole
+        if role == .success, status == .nonInferior, (k.check.require ?? .nonInferior) == .superior, upper >= 0 {
+            status = .undecided
+        }
+        let needed = role == .guardrail || (role == .success && (k.check.require ?? .nonInferior) != .none)
+        let eta =
+            status == .undecided
+            ? SequentialJudge.eta(
+                z: z, v: v, tau: tau, margin: margin, alpha: leansHarm ? rollbackAlpha : policy.alphaPromote, nCandidate: k.arms[1].n,
+                rate: candidateRate)
+            : nil
+        let e = MetricEvidence(
+            scale: k.scale.rawValue, estimate: z, lower: lower, upper: upper, margin: margin, evidence: max(0, evidence),
+            boundary: boundary, nBaseline: k.arms[0].n, nCandidate: k.arms[1].n, eta: eta, leaning: leansHarm ? "harm" : "safe")
+        let result = MetricResult(
+            metric: metric, baseline: shown.0, candidate: shown.1, limit: limit.isFinite ? limit : nil, status: status,
+            consecutiveFailures: 0, evidence: e)
+        return (result, harmText, needed && status == .undecided ? why : nil)
     }
 
     func describe(_ k: Track, _ z: Double, _ lower: Double, _ margin: Double) -> String {

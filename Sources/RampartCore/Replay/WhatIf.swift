@@ -40,6 +40,14 @@ public enum WhatIf {
         guard let started = events.compactMap({ if case .runStarted(let r) = $0.body { r } else { nil } }).first,
             let steps = started.canarySteps, !steps.isEmpty
         else { return nil }
+        let spec = canary(started, steps: steps, policy: policy, defaults: defaults)
+        let recorded = recordedDecisions(events)
+        let alternative = firstDifference(events, spec: spec, recorded: recorded)
+        return Report(judge: spec.judge.kind.rawValue, recorded: recorded, alternative: alternative, summary: summarize(recorded, alternative))
+    }
+
+    /// The canary as the recording ran it, with the policy's changes.
+    static func canary(_ started: RunStarted, steps: [CanaryStep], policy: JudgingPolicy, defaults: CanarySpec?) -> CanarySpec {
         var spec = defaults ?? CanarySpec(traffic: TrafficSpec(rate: 0, dataset: ""), steps: steps, metrics: started.canaryMetrics ?? [])
         spec.steps = steps
         if defaults == nil { spec.metrics = started.canaryMetrics ?? [] }
@@ -48,9 +56,11 @@ public enum WhatIf {
         if let n = policy.minSamples { spec.minSamples = n }
         if let f = policy.failureLimit { spec.failureLimit = f }
         spec.judge = policy.judge
-        var judge = Judges.make(spec)
+        return spec
+    }
 
-        // The recorded decisions, with the candidate requests served by each.
+    /// The recorded run's decisions, with the candidate requests served by each.
+    static func recordedDecisions(_ events: [RunEvent]) -> [Decision] {
         var recorded: [Decision] = []
         var served = 0
         var step = 0
@@ -69,16 +79,20 @@ public enum WhatIf {
             default: break
             }
         }
+        return recorded
+    }
 
-        // The new judge over the same requests, looking at the same cadence it would live.
+    /// The new judge over the same requests, looking at the same cadence it would live: its
+    /// first rollback, or its first readiness to move on that the recording did not have.
+    static func firstDifference(_ events: [RunEvent], spec: CanarySpec, recorded: [Decision]) -> Decision? {
+        var judge = Judges.make(spec)
         var live = LiveMetrics()
-        served = 0
-        step = 0
+        var served = 0
+        var step = 0
         var stepStart = 0.0
         var nextAnalysis = Double.infinity
         var readySeen: Set<Int> = []
-        var alternative: Decision?
-        scan: for e in events {
+        for e in events {
             switch e.body {
             case .canaryStep(let c):
                 step = c.index
@@ -97,24 +111,22 @@ public enum WhatIf {
                 guard due || judge.looksContinuously else { continue }
                 let a = judge.analyze(step: step, at: e.t, baseline: live.arm(.baseline), candidate: live.arm(.candidate))
                 if a.decision == .rollback {
-                    alternative = Decision(kind: .rollback, t: e.t, step: step, candidateRequests: served, reason: a.reason)
-                    break scan
+                    return Decision(kind: .rollback, t: e.t, step: step, candidateRequests: served, reason: a.reason)
                 }
-                let bake = steps[min(step, steps.count - 1)].bake
+                let bake = spec.steps[min(step, spec.steps.count - 1)].bake
                 if a.ready == true, !readySeen.contains(step), e.t - stepStart >= bake - 1e-9 {
                     readySeen.insert(step)
                     // Only a difference worth reporting ends the scan: readiness the recording also had.
                     let recordedAdvance = recorded.first { $0.step == step && ($0.kind == .advance || $0.kind == .promote) }
                     if recordedAdvance == nil {
-                        alternative = Decision(
-                            kind: step + 1 < steps.count ? .advance : .promote, t: e.t, step: step, candidateRequests: served, reason: a.reason)
-                        break scan
+                        return Decision(
+                            kind: step + 1 < spec.steps.count ? .advance : .promote, t: e.t, step: step, candidateRequests: served, reason: a.reason)
                     }
                 }
             default: break
             }
         }
-        return Report(judge: spec.judge.kind.rawValue, recorded: recorded, alternative: alternative, summary: summarize(recorded, alternative))
+        return nil
     }
 
     static func summarize(_ recorded: [Decision], _ alt: Decision?) -> String {

@@ -59,57 +59,15 @@ public enum ScoreMetric: String, CaseIterable, Sendable, Codable {
             let c = candidate.lowercased()
             return Result(score: references.contains { c.contains($0.lowercased()) } ? 1 : 0, signature: "icontains|lowercase|v1")
         case .regex:
-            guard let pattern = parameters.pattern, let re = try? NSRegularExpression(pattern: pattern) else {
-                return Result(score: 0, signature: "regex|icu|invalid-pattern|v1")
-            }
-            var found = false
-            var calls = 0
-            var gaveUp = false
-            let range = NSRange(candidate.startIndex..., in: candidate)
-            let budget = ScoreMetric.regexProgressBudget(length: range.length)
-            re.enumerateMatches(in: candidate, options: [.reportProgress], range: range) { match, _, stop in
-                if match != nil {
-                    found = true
-                    stop.pointee = true
-                    return
-                }
-                calls += 1
-                if calls > budget {
-                    gaveUp = true
-                    stop.pointee = true
-                }
-            }
-            if gaveUp && !found {
-                var r = Result(score: 0, signature: "regex|icu|search|v1")
-                r.error = "the pattern backtracks beyond the search budget (catastrophic backtracking); simplify it"
-                return r
-            }
-            return Result(score: found ? 1 : 0, signature: "regex|icu|search|v1")
+            return Self.regex(candidate, pattern: parameters.pattern)
         case .json:
-            guard let value = JSONSchemaSubset.parse(candidate) else {
-                return Result(score: 0, signature: "json|parse|v1", extras: ["valid_json": 0])
-            }
-            guard let schema = parameters.schema else { return Result(score: 1, signature: "json|parse|v1", extras: ["valid_json": 1]) }
-            let errors = JSONSchemaSubset.validate(value, schema: schema)
-            return Result(
-                score: errors.isEmpty ? 1 : 0, signature: "json|schema-subset|v1", extras: ["valid_json": 1, "schema_errors": Double(errors.count)])
+            return Self.json(candidate, schema: parameters.schema)
         case .exact:
             return Result(score: TokenF1.exactMatch(candidate, references: references), signature: "exact|squad-normalize|v1")
         case .tokenF1:
             return Result(score: TokenF1.score(candidate, references: references), signature: TokenF1.signature)
         case .levenshtein:
-            let c = candidate.precomposedStringWithCanonicalMapping
-            var best = 0.0
-            for reference in references {
-                guard let s = Levenshtein.boundedSimilarity(c, reference.precomposedStringWithCanonicalMapping) else {
-                    var r = Result(score: 0, signature: "levenshtein|scalars|nfc|1-d/max|v1")
-                    r.error =
-                        "too long for edit distance: the strings differ over more than \(Levenshtein.maxCells) cells (length × length after their common ends)"
-                    return r
-                }
-                best = max(best, s)
-            }
-            return Result(score: best, signature: "levenshtein|scalars|nfc|1-d/max|v1")
+            return Self.levenshtein(candidate, references: references)
         case .rouge1, .rouge2, .rougeL:
             let s = Rouge.best(references) { ref in
                 switch self {
@@ -127,5 +85,66 @@ public enum ScoreMetric: String, CaseIterable, Sendable, Codable {
         case .refusal:
             return Result(score: RefusalDetector.isRefusal(candidate) ? 1 : 0, signature: "refusal|lexical|v1")
         }
+    }
+}
+
+extension ScoreMetric {
+    /// A search under a progress budget: a pattern that backtracks catastrophically is an error
+    /// with a reason, never minutes of CPU.
+    static func regex(_ candidate: String, pattern: String?) -> Result {
+        guard let pattern, let re = try? NSRegularExpression(pattern: pattern) else {
+            return Result(score: 0, signature: "regex|icu|invalid-pattern|v1")
+        }
+        var found = false
+        var calls = 0
+        var gaveUp = false
+        let range = NSRange(candidate.startIndex..., in: candidate)
+        let budget = ScoreMetric.regexProgressBudget(length: range.length)
+        re.enumerateMatches(in: candidate, options: [.reportProgress], range: range) { match, _, stop in
+            if match != nil {
+                found = true
+                stop.pointee = true
+                return
+            }
+            calls += 1
+            if calls > budget {
+                gaveUp = true
+                stop.pointee = true
+            }
+        }
+        if gaveUp && !found {
+            var r = Result(score: 0, signature: "regex|icu|search|v1")
+            r.error = "the pattern backtracks beyond the search budget (catastrophic backtracking); simplify it"
+            return r
+        }
+        return Result(score: found ? 1 : 0, signature: "regex|icu|search|v1")
+    }
+
+    /// Valid JSON, and when a schema is given, valid against it (the subset Rampart checks).
+    static func json(_ candidate: String, schema: Any?) -> Result {
+        guard let value = JSONSchemaSubset.parse(candidate) else {
+            return Result(score: 0, signature: "json|parse|v1", extras: ["valid_json": 0])
+        }
+        guard let schema else { return Result(score: 1, signature: "json|parse|v1", extras: ["valid_json": 1]) }
+        let errors = JSONSchemaSubset.validate(value, schema: schema)
+        return Result(
+            score: errors.isEmpty ? 1 : 0, signature: "json|schema-subset|v1", extras: ["valid_json": 1, "schema_errors": Double(errors.count)])
+    }
+
+    /// The best similarity to any reference, on NFC scalars; strings too long to compare within
+    /// the cell budget are an error, not a score.
+    static func levenshtein(_ candidate: String, references: [String]) -> Result {
+        let c = candidate.precomposedStringWithCanonicalMapping
+        var best = 0.0
+        for reference in references {
+            guard let s = Levenshtein.boundedSimilarity(c, reference.precomposedStringWithCanonicalMapping) else {
+                var r = Result(score: 0, signature: "levenshtein|scalars|nfc|1-d/max|v1")
+                r.error =
+                    "too long for edit distance: the strings differ over more than \(Levenshtein.maxCells) cells (length × length after their common ends)"
+                return r
+            }
+            best = max(best, s)
+        }
+        return Result(score: best, signature: "levenshtein|scalars|nfc|1-d/max|v1")
     }
 }

@@ -22,6 +22,9 @@ public enum ShellRunner {
         public var tail: [String]
     }
 
+    /// Where deadlines fire: a queue of its own gets a thread even when the global ones are busy.
+    static let deadlines = DispatchQueue(label: "rampart.shell-deadlines")
+
     /// How much trailing output is held while a command runs; the kept lines come from it.
     static let tailBytes = 64 << 10
 
@@ -35,11 +38,12 @@ public enum ShellRunner {
         let started = ContinuousClock.now
         let running = RunningShell()
         let platformOptions = options
-        // The deadline is kept by a Dispatch timer, not a task: when CPU-bound work holds every
-        // cooperative thread, a command that finished in time is not called timed out, and one
+        // The deadline is kept by a timer on a queue of its own, not a task: when CPU-bound work
+        // holds every cooperative thread, or blocking calls every global-queue thread (there are
+        // as many as cores), a command that finished in time is not called timed out, and one
         // that did not is still stopped on time.
         let deadline = DispatchWorkItem { running.deadlinePassed() }
-        DispatchQueue.global().asyncAfter(deadline: .now() + min(timeout, 86_400 * 365), execute: deadline)
+        Self.deadlines.asyncAfter(deadline: .now() + min(timeout, 86_400 * 365), execute: deadline)
         defer { deadline.cancel() }
         do {
             let result = try await Subprocess.run(
@@ -108,7 +112,7 @@ private final class RunningShell: Sendable {
             return true
         }
         guard signalled else { return }
-        DispatchQueue.global().asyncAfter(deadline: .now() + 2) { [self] in
+        ShellRunner.deadlines.asyncAfter(deadline: .now() + 2) { [self] in
             state.withLock { s in if let pid = s.pid { kill(-pid, SIGKILL) } }
         }
     }

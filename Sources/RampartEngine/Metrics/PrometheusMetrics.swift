@@ -30,12 +30,20 @@ public struct PrometheusMetrics: MetricSource {
         await read(stepStart: clock.date(at: stepStart), now: clock.date(at: now))
     }
 
+    /// Which query an answer belongs to.
+    enum QueryKey: Hashable { case requests(Variant), errors(Variant), metric(Int, Variant) }
+    typealias Answers = [QueryKey: Result<[Double], PrometheusResponse.Failure>]
+
     /// Reads the step that started at `stepStart`, as of `now` (wall-clock times, as Prometheus
     /// keeps them).
     public func read(stepStart: Date, now: Date) async -> MetricReadings {
+        readings(from: await query(stepStart: stepStart, now: now))
+    }
+
+    /// Every query of the step, per arm, at once.
+    func query(stepStart: Date, now: Date) async -> Answers {
         let elapsed = max(1, now.timeIntervalSince(stepStart))
-        enum Key: Hashable { case requests(Variant), errors(Variant), metric(Int, Variant) }
-        let results = await withTaskGroup(of: (Key, Result<[Double], PrometheusResponse.Failure>).self) { group in
+        return await withTaskGroup(of: (QueryKey, Result<[Double], PrometheusResponse.Failure>).self) { group in
             func context(_ v: Variant) -> PromQLTemplate.Context {
                 PromQLTemplate.Context(
                     variant: v, version: versions[v] ?? v.rawValue, interval: interval, elapsed: elapsed, resolution: spec.resolution)
@@ -68,15 +76,19 @@ public struct PrometheusMetrics: MetricSource {
                     }
                 }
             }
-            var out: [Key: Result<[Double], PrometheusResponse.Failure>] = [:]
+            var out: Answers = [:]
             for await (k, r) in group { out[k] = r }
             return out
         }
-        func count(_ key: Key) -> Int? {
+    }
+
+    /// The answers as readings: counts from the last value, each metric's series per arm, and
+    /// every failure named (one message when both arms failed alike).
+    func readings(from results: Answers) -> MetricReadings {
+        func count(_ key: QueryKey) -> Int? {
             guard case .success(let values) = results[key], let last = values.last else { return nil }
             return Int(saturating: last.rounded())
         }
-        func requests(_ v: Variant) -> Int? { count(.requests(v)) }
         let readings = checks.enumerated().compactMap { i, check -> MetricReadings.Reading? in
             guard check.query != nil else { return nil }
             var r = MetricReadings.Reading(metric: check.metric, baseline: [], candidate: [])
@@ -91,12 +103,13 @@ public struct PrometheusMetrics: MetricSource {
             r.error = Self.describe(errors)
             return r
         }
-        var out = MetricReadings(baselineRequests: requests(.baseline), candidateRequests: requests(.candidate), readings: readings, source: name)
+        var out = MetricReadings(
+            baselineRequests: count(.requests(.baseline)), candidateRequests: count(.requests(.candidate)), readings: readings, source: name)
         out.baselineErrors = count(.errors(.baseline))
         out.candidateErrors = count(.errors(.candidate))
         var requestErrors: [Variant: String] = [:]
         for v in Variant.allCases {
-            for key in [Key.requests(v), .errors(v)] {
+            for key in [QueryKey.requests(v), .errors(v)] {
                 if case .failure(let e)? = results[key] { requestErrors[v] = e.message }
             }
         }
