@@ -11,9 +11,11 @@ import Synchronization
 /// Runs `/bin/sh -c COMMAND` with a timeout, capturing combined stdout and stderr.
 ///
 /// Builds, command routers and notification hooks are user commands: they may hang, flood
-/// output or leave children behind. The shell runs in its own process group, so a timeout
-/// (TERM, then KILL two seconds later) reaches a child that would otherwise hold the output
-/// pipe open; output is streamed and only its tail is kept, so a flood costs no memory.
+/// output or leave children behind. The shell runs under coreutils' `timeout` in a process group
+/// of its own: the deadline (TERM, then KILL two seconds later, to the whole group) is kept by a
+/// process, so it holds however busy this one is. A timer here also signals the group at the
+/// deadline, for children left holding the output pipe after the shell has exited. Output is
+/// streamed and only its tail is kept, so a flood costs no memory.
 public enum ShellRunner {
     public struct Result: Sendable, Equatable {
         public var exitCode: Int32
@@ -42,12 +44,14 @@ public enum ShellRunner {
         // holds every cooperative thread, or blocking calls every global-queue thread (there are
         // as many as cores), a command that finished in time is not called timed out, and one
         // that did not is still stopped on time.
+        let seconds = min(max(timeout, 0.001), 86_400 * 365)
         let deadline = DispatchWorkItem { running.deadlinePassed() }
-        Self.deadlines.asyncAfter(deadline: .now() + min(timeout, 86_400 * 365), execute: deadline)
+        Self.deadlines.asyncAfter(deadline: .now() + seconds, execute: deadline)
+        let (executable, arguments) = Self.watched(command, seconds: seconds)
         defer { deadline.cancel() }
         do {
             let result = try await Subprocess.run(
-                .path("/bin/sh"), arguments: ["-c", command], environment: .inherit.updating(updates),
+                executable, arguments: arguments, environment: .inherit.updating(updates),
                 workingDirectory: FilePath(directory), platformOptions: platformOptions, input: .none, output: .sequence,
                 error: .combinedWithOutput
             ) { execution in
@@ -57,17 +61,31 @@ public enum ShellRunner {
                 return tail.bytes
             }
             running.exited()
-            let code: Int32 =
+            let duration = Self.seconds(since: started)
+            var code: Int32 =
                 switch result.terminationStatus {
                 case .exited(let c): c
                 case .signaled(let s): 128 + s
                 }
+            // `timeout` exits 124 when its TERM ended the command, 137 when KILL had to.
+            let watchdog = Self.hasWatchdog && duration >= seconds * 0.99 && (code == 124 || code == 128 + SIGKILL)
+            if watchdog && code == 124 { code = 128 + SIGTERM }
             return Result(
-                exitCode: code, timedOut: running.timedOut, duration: seconds(since: started), tail: lines(result.closureResult, keep: keepLines))
+                exitCode: code, timedOut: watchdog || running.timedOut, duration: duration, tail: lines(result.closureResult, keep: keepLines))
         } catch {
             running.exited()
-            return Result(exitCode: 127, timedOut: false, duration: seconds(since: started), tail: ["cannot start /bin/sh in \(directory): \(error)"])
+            return Result(
+                exitCode: 127, timedOut: false, duration: Self.seconds(since: started), tail: ["cannot start /bin/sh in \(directory): \(error)"])
         }
+    }
+
+    static let hasWatchdog = FileManager.default.isExecutableFile(atPath: "/usr/bin/timeout")
+
+    /// `timeout -s TERM -k 2 SECONDS /bin/sh -c COMMAND`, or the shell alone where coreutils'
+    /// `timeout` is missing (the timer here then keeps the deadline by itself).
+    static func watched(_ command: String, seconds: Double) -> (Executable, Arguments) {
+        guard hasWatchdog else { return (.path("/bin/sh"), ["-c", command]) }
+        return (.path("/usr/bin/timeout"), ["-s", "TERM", "-k", "2", String(format: "%.3f", seconds), "/bin/sh", "-c", command])
     }
 
     static func lines(_ bytes: [UInt8], keep: Int) -> [String] {
