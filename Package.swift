@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "rampart", targets: ["rampart"]),
         .library(name: "RampartCore", targets: ["RampartCore"]),
         .library(name: "RampartEngine", targets: ["RampartEngine"]),
+        .library(name: "RampartAWS", targets: ["RampartAWS"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -70,6 +71,9 @@ let package = Package(
             dependencies: ["RampartCore", "RampartNet", .product(name: "Subprocess", package: "swift-subprocess")],
             swiftSettings: strict
         ),
+        // AWS: Signature Version 4 and credentials (no AWS SDK for Swift here: Rampart signs its
+        // own requests, checked against botocore).
+        .target(name: "RampartAWS", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         // ncursesw as a system library: module map and a shim only (libncurses-dev).
         .systemLibrary(name: "CNcursesw", providers: [.apt(["libncurses-dev"])]),
         // Restores the terminal from a fatal signal; C because the handler must be async-signal-safe.
@@ -97,6 +101,7 @@ let package = Package(
         ),
         // Real servers the test targets share: LiteLLM, nginx and Prometheus on loopback, a request-counting front.
         .target(name: "RampartTestSupport", dependencies: ["RampartNet", "RampartEngine"], path: "Tests/RampartTestSupport", swiftSettings: strict),
+        .testTarget(name: "RampartAWSTests", dependencies: ["RampartAWS"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "RampartCoreTests", dependencies: ["RampartCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
             name: "RampartEngineTests", dependencies: ["RampartEngine", "RampartCore", "RampartNet", "RampartTestSupport"], swiftSettings: strict),
