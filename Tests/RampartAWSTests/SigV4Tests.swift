@@ -15,17 +15,17 @@ struct SigV4Tests {
             var method: String
             var url: String
             var headers: [[String]]
-            var body_base64: String
-            var session_token: Bool
-            var canonical_request: String
-            var string_to_sign: String
-            var added_headers: [String: String]
+            var bodyBase64: String
+            var sessionToken: Bool
+            var canonicalRequest: String
+            var stringToSign: String
+            var addedHeaders: [String: String]
         }
 
         var provenance: String
-        var access_key: String
-        var secret_key: String
-        var session_token: String
+        var accessKey: String
+        var secretKey: String
+        var sessionToken: String
         var timestamp: String
         var cases: [Case]
     }
@@ -33,7 +33,9 @@ struct SigV4Tests {
     static let fixtures: Fixtures = {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/sigv4.json").path
         // Why `try!`: a missing or broken fixture file is a broken checkout, not a test result.
-        return try! JSONDecoder().decode(Fixtures.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try! decoder.decode(Fixtures.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
     }()
 
     /// 2026-11-30T23:59:58Z, the generator's frozen clock.
@@ -58,16 +60,16 @@ struct SigV4Tests {
         let f = Self.fixtures
         let c = try #require(f.cases.first { $0.name == name })
         let credentials = AWSCredentials(
-            accessKeyID: f.access_key, secretAccessKey: f.secret_key, sessionToken: c.session_token ? f.session_token : nil)
+            accessKeyID: f.accessKey, secretAccessKey: f.secretKey, sessionToken: c.sessionToken ? f.sessionToken : nil)
         let request = SigV4.Request(
-            method: c.method, url: c.url, headers: c.headers.map { ($0[0], $0[1]) }, body: Array(Data(base64Encoded: c.body_base64) ?? Data()))
+            method: c.method, url: c.url, headers: c.headers.map { ($0[0], $0[1]) }, body: Array(Data(base64Encoded: c.bodyBase64) ?? Data()))
         let signed = try SigV4.sign(request, credentials: credentials, service: c.service, region: c.region, date: Self.date)
-        #expect(signed.canonicalRequest == c.canonical_request)
-        #expect(signed.stringToSign == c.string_to_sign)
-        for (name, value) in c.added_headers {
+        #expect(signed.canonicalRequest == c.canonicalRequest)
+        #expect(signed.stringToSign == c.stringToSign)
+        for (name, value) in c.addedHeaders {
             #expect(signed.headers.filter { $0.name == name }.map(\.value) == [value], "\(name)")
         }
-        #expect(signed.headers.contains { $0.name == "X-Amz-Security-Token" } == c.session_token)
+        #expect(signed.headers.contains { $0.name == "X-Amz-Security-Token" } == c.sessionToken)
     }
 
     @Test func signingAgainReplacesTheOldSignatureAndDate() throws {
