@@ -1,4 +1,5 @@
 import Foundation
+import RampartTestSupport
 import Testing
 
 @testable import RampartCore
@@ -27,11 +28,7 @@ enum CLI {
     /// cooperative pool while the binary ran starved every async test beside it (timeouts and
     /// sleeps elsewhere then took tens of seconds).
     static func run(_ args: [String], in directory: String = repository, environment: [String: String] = [:]) async throws -> Result {
-        try await withCheckedThrowingContinuation { c in
-            DispatchQueue.global().async {
-                c.resume(with: Swift.Result<CLI.Result, any Error> { try runBlocking(args, in: directory, environment: environment) })
-            }
-        }
+        try await OwnThread.run { try runBlocking(args, in: directory, environment: environment) }
     }
 
     /// The binary, set up to run in `directory` with the test's environment plus `environment`
@@ -59,7 +56,7 @@ enum CLI {
         nonisolated(unsafe) var errData = Data()
         let group = DispatchGroup()
         group.enter()
-        DispatchQueue.global().async {
+        Thread.detachNewThread {
             errData = err.fileHandleForReading.readDataToEndOfFile()
             group.leave()
         }
@@ -79,13 +76,10 @@ enum CLI {
         return p
     }
 
-    /// Waits for a started process on a dispatch thread, not on the cooperative pool.
+    /// Waits for a started process on a thread of its own, not on the cooperative pool.
     static func exit(of p: Process) async {
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                p.waitUntilExit(); c.resume()
-            }
-        }
+        nonisolated(unsafe) let process = p
+        await OwnThread.run { process.waitUntilExit() }
     }
 
     static func temporaryDirectory() -> String {

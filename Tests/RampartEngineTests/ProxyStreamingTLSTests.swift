@@ -96,9 +96,7 @@ struct ProxyStreamingTLSTests {
     /// A certificate for 127.0.0.1 and localhost, made by openssl for this test (on a dispatch
     /// thread: waiting for a process must not hold one of the cooperative pool's threads).
     func certificate() async throws -> (cert: String, key: String) {
-        try await withCheckedThrowingContinuation { c in
-            DispatchQueue.global().async { c.resume(with: Result { try Self.makeCertificate() }) }
-        }
+        try await OwnThread.run { try Self.makeCertificate() }
     }
 
     static func makeCertificate() throws -> (cert: String, key: String) {

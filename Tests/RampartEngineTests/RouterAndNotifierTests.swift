@@ -1,6 +1,7 @@
 import Foundation
 import RampartCore
 import RampartNet
+import RampartTestSupport
 import Synchronization
 import Testing
 
@@ -225,26 +226,24 @@ struct ControlSocketIdleTests {
     @Test func aSilentConnectionIsClosed() async throws {
         let path = (Paths.temporaryDirectory() as NSString).appendingPathComponent("idle.sock")
         let server = try await HTTPServer.start(.unix(path: path), idleTimeout: 0.3) { _ in .plain(200, "ok") }
-        let closed: Bool = await withCheckedContinuation { c in
-            DispatchQueue.global().async {
-                let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-                defer { close(fd) }
-                var addr = sockaddr_un()
-                addr.sun_family = sa_family_t(AF_UNIX)
-                withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-                    for (i, b) in path.utf8.enumerated() where i < raw.count - 1 { raw[i] = b }
-                }
-                let ok =
-                    withUnsafePointer(to: &addr) {
-                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-                    } == 0
-                guard ok else { c.resume(returning: false); return }
-                // Send nothing; the server closes, and the read sees the end (0), not a timeout.
-                var tv = timeval(tv_sec: 30, tv_usec: 0)
-                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-                var byte: UInt8 = 0
-                c.resume(returning: recv(fd, &byte, 1, 0) == 0)
+        let closed: Bool = await OwnThread.run {
+            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var addr = sockaddr_un()
+            addr.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+                for (i, b) in path.utf8.enumerated() where i < raw.count - 1 { raw[i] = b }
             }
+            let ok =
+                withUnsafePointer(to: &addr) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+                } == 0
+            guard ok else { return false }
+            // Send nothing; the server closes, and the read sees the end (0), not a timeout.
+            var tv = timeval(tv_sec: 30, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+            var byte: UInt8 = 0
+            return recv(fd, &byte, 1, 0) == 0
         }
         #expect(closed)
         await server.stop()

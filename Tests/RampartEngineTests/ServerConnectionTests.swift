@@ -28,12 +28,10 @@ struct ServerConnectionTests {
 
     /// One blocking read, off the cooperative pool: the text, "" at the end of the stream, nil on error.
     static func receive(_ fd: Int32) async -> String? {
-        await withCheckedContinuation { c in
-            DispatchQueue.global().async {
-                var buffer = [UInt8](repeating: 0, count: 4096)
-                let n = recv(fd, &buffer, buffer.count, 0)
-                c.resume(returning: n < 0 ? nil : String(decoding: buffer[0..<n], as: UTF8.self))
-            }
+        await OwnThread.run {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let n = recv(fd, &buffer, buffer.count, 0)
+            return n < 0 ? nil : String(decoding: buffer[0..<n], as: UTF8.self)
         }
     }
 

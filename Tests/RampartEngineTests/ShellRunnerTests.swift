@@ -64,17 +64,3 @@ extension ShellRunnerTests {
         #expect(r.duration < 200, "the runner waited for the 300 s child: \(r.duration) s")
     }
 }
-
-extension ShellRunnerTests {
-    /// Every global-queue thread blocked (tests and libraries park blocking calls there): the
-    /// process starts late (swift-subprocess needs that queue), after its deadline has passed,
-    /// and is stopped as soon as it exists instead of running its full 300 s.
-    @Test func theDeadlineFiresWhenTheGlobalQueueIsBlocked() async {
-        let release = DispatchSemaphore(value: 0)
-        let blockers = ProcessInfo.processInfo.activeProcessorCount * 2 + 2
-        for _ in 0..<blockers { DispatchQueue.global().async { release.wait() } }
-        defer { for _ in 0..<blockers { release.signal() } }
-        let r = await ShellRunner.run("exec sleep 300", directory: directory, timeout: 0.3)
-        #expect(r.timedOut && r.exitCode == 128 + SIGTERM, "\(r)")
-    }
-}

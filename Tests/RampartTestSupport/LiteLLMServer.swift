@@ -24,9 +24,7 @@ public final class LiteLLMServer: Sendable {
     /// process: it runs on a dispatch thread, never on one of the cooperative pool's two threads
     /// (blocking those stalled every async test beside it on this 2-core machine).
     public static func running() async throws -> LiteLLMServer {
-        try await withCheckedThrowingContinuation { c in
-            DispatchQueue.global().async { c.resume(with: shared.mapError { $0 as any Error }) }
-        }
+        try await OwnThread.run { try shared.get() }
     }
 
     static let shared: Result<LiteLLMServer, LiteLLMError> = {

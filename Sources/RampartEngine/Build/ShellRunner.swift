@@ -67,9 +67,10 @@ public enum ShellRunner {
                 case .exited(let c): c
                 case .signaled(let s): 128 + s
                 }
-            // `timeout` exits 124 when its TERM ended the command, 137 when KILL had to.
-            let watchdog = Self.hasWatchdog && duration >= seconds * 0.99 && (code == 124 || code == 128 + SIGKILL)
-            if watchdog && code == 124 { code = 128 + SIGTERM }
+            // `timeout` exits 124 when its TERM ended the command (a command that kept running
+            // after TERM until KILL is seen by the timer here, which finds it still running).
+            let watchdog = Self.hasWatchdog && code == 124 && duration >= seconds * 0.99
+            if watchdog { code = 128 + SIGTERM }
             return Result(
                 exitCode: code, timedOut: watchdog || running.timedOut, duration: duration, tail: lines(result.closureResult, keep: keepLines))
         } catch {
