@@ -25,13 +25,15 @@ import Testing
         }
     }
 
+    /// `n` requests, one after another. The timeout only bounds a failure: a loaded machine
+    /// once took more than 5 s to answer one of them.
     static func send(_ n: Int, to port: Int) async throws {
         let pool = HTTPEndpoint(host: "127.0.0.1", port: port)
         let body = Array(#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#.utf8)
         for _ in 0..<n {
             _ = try await pool.send(
                 HTTPRequestMessage(method: "POST", uri: "/v1/chat/completions", headers: [("content-type", "application/json")], body: body),
-                timeout: 5)
+                timeout: 60)
         }
     }
 
@@ -65,7 +67,7 @@ import Testing
         try await Self.send(100, to: bm.port!)
         try await Self.send(100, to: cm.port!)
         // Until a scrape after the last request is in the TSDB (a loaded machine scrapes late).
-        let counter = PrometheusClient(baseURL: prom.url, timeout: 5, token: nil)
+        let counter = PrometheusClient(baseURL: prom.url, timeout: 60, token: nil)
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             let now = try await counter.instant("min(rampart_proxy_request_duration_seconds_count)")
@@ -133,7 +135,7 @@ import Testing
     @Test func noDataBadPromQLAndAnUnreachableServerAreToldApart() async throws {
         let prom = try await PrometheusDaemon.start(scraping: [])
         defer { prom.stop() }
-        let client = PrometheusClient(baseURL: prom.url + "/", timeout: 5, token: nil)
+        let client = PrometheusClient(baseURL: prom.url + "/", timeout: 60, token: nil)
         #expect(try await client.instant(#"sum(no_such_metric{variant="candidate"})"#) == [], "no data is an empty answer, not an error")
         #expect(try await client.instant("vector(3) * 2") == [6])
         await #expect { try await client.instant("sum(rate(x[5m])") } throws: { e in
@@ -194,7 +196,9 @@ import Testing
         canary.metricsSource = .prometheus(PrometheusSourceSpec(url: "http://127.0.0.1:\(port)"))
         canary.analysisInterval = 1
         canary.judge.onInconclusive = .rollback
-        canary.steps = [CanaryStep(weight: 10, bake: 2, timeout: 4)]
+        // Real time: the reads are real requests. A loaded machine once answered none of them
+        // within a 4 s step, so the step has 20 s to fail every read; it ends at its timeout.
+        canary.steps = [CanaryStep(weight: 10, bake: 2, timeout: 20)]
         inputs.spec.canary = canary
         let plane = try await DataPlane.start(inputs: inputs, seed: 1, environment: [:])
         let engine = Engine(inputs: inputs, clock: WallClock(speed: 1), options: RunOptions(seed: 1, operator: "t"), dataPlane: plane)
