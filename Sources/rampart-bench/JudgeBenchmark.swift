@@ -5,7 +5,7 @@ import RampartEngine
 /// The judges' cost per observation (observe, and analyze after every observation as the
 /// sequential judge may), and the `simulate` table for the three on the demo's traffic.
 func judgeBenchmark() async throws {
-    let inputs = try PipelineInputs.load(file: repository + "/examples/demo.yaml")
+    let inputs = try RunAssembly.load(file: repository + "/examples/demo.yaml")
     // Why `!`: examples/demo.yaml has a canary section (SpecTests.demoSpecLoadsWithEveryField).
     let canary = inputs.spec.canary!
     var rng = SeededRandom(seed: 5, stream: "judge-bench")

@@ -22,7 +22,7 @@ func percentile(_ xs: [Double], _ q: Double) -> Double {
 
 /// Render plus diff of a full 200×60 dashboard, frame after frame as a live canary updates.
 func renderBenchmark() async throws {
-    var inputs = try PipelineInputs.load(file: repository + "/examples/demo.yaml")
+    var inputs = try RunAssembly.load(file: repository + "/examples/demo.yaml")
     inputs.spec.notify = []
     let engine = Engine(inputs: inputs, clock: VirtualClock(), options: RunOptions(seed: 42, operator: "bench"))
     _ = await engine.run()
@@ -243,7 +243,7 @@ struct SlowProvider: ModelProvider {
 
 /// Gate wall time against its floor: items × repeats × versions × latency ÷ concurrency.
 func gateWallBenchmark() async throws {
-    var inputs = try PipelineInputs.load(file: repository + "/examples/demo.yaml")
+    var inputs = try RunAssembly.load(file: repository + "/examples/demo.yaml")
     inputs.spec.notify = []
     let latency = 0.02
     print("gate wall time vs its floor (golden gate: 60 items x 3 repeats x 2 versions, \(Int(latency * 1000)) ms per request, no sim errors):")

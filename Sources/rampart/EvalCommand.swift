@@ -43,7 +43,7 @@ struct EvalCommand: AsyncParsableCommand {
     func run() async throws {
         let inputs: PipelineInputs
         do {
-            inputs = try PipelineInputs.load(file: spec)
+            inputs = try RunAssembly.load(file: spec)
         } catch {
             Console.report(error)
             throw Exit.invalidInput

@@ -14,7 +14,7 @@ struct PipelineRunner {
     func run() async throws {
         let inputs: PipelineInputs
         do {
-            inputs = try PipelineInputs.load(file: specFile)
+            inputs = try RunAssembly.load(file: specFile)
         } catch {
             Console.report(error)
             throw Exit.invalidInput

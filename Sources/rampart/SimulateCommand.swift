@@ -48,7 +48,7 @@ struct SimulateCommand: AsyncParsableCommand {
     func run() async throws {
         let inputs: PipelineInputs
         do {
-            inputs = try PipelineInputs.load(file: spec)
+            inputs = try RunAssembly.load(file: spec)
         } catch {
             Console.report(error)
             throw Exit.invalidInput

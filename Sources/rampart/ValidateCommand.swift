@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RampartCore
+import RampartEngine
 
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,7 +21,7 @@ struct ValidateCommand: ParsableCommand {
         var unset = false
         for file in specs {
             do {
-                let inputs = try PipelineInputs.load(file: file)
+                let inputs = try RunAssembly.load(file: file)
                 if Console.reportMissingSecrets(inputs.spec, file: file) {
                     unset = true
                 } else {
@@ -44,7 +45,12 @@ enum SpecDescription {
                 var text = "\(c.steps.count) canary steps (" + c.steps.map { MetricFormat.percent($0.weight) }.joined(separator: " → ") + ")"
                 text += ", \(c.judge.kind.rawValue) judge"
                 if case .prometheus(let p) = c.metricsSource { text += " on prometheus \(p.url)" }
-                if c.router != .builtin { text += ", split by \(c.router.name)" }
+                if case .kind(let k) = c.metricsSource { text += " on \(k.summary)" }
+                if case .kind(let k) = c.router {
+                    text += ", split by \(type(of: k).kind) (\(k.summary))"
+                } else if c.router != .builtin {
+                    text += ", split by \(c.router.name)"
+                }
                 return text
             } ?? "no canary"
         return

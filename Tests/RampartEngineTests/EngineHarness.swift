@@ -21,7 +21,7 @@ struct Harness {
     var schedule: [ScheduledCommand] = []
 
     init(example: String = "demo.yaml", edit: (inout PipelineSpec) -> Void = { _ in }) throws {
-        inputs = try PipelineInputs.load(file: Paths.example(example))
+        inputs = try RunAssembly.load(file: Paths.example(example))
         // Tests must not write into the examples folder.
         inputs.spec.notify = []
         edit(&inputs.spec)

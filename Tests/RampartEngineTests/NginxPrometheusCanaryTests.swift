@@ -56,7 +56,7 @@ import Testing
         let prometheus = try await PrometheusDaemon.start(scraping: [baselineMeter, candidateMeter])
         defer { prometheus.stop() }
 
-        var inputs = try PipelineInputs.load(file: Paths.example("prometheus-nginx.yaml"))
+        var inputs = try RunAssembly.load(file: Paths.example("prometheus-nginx.yaml"))
         inputs.spec.notify = []
         if let e = candidateErrors { inputs.spec.candidate.sim.errorRate = e }
         var canary = try #require(inputs.spec.canary)

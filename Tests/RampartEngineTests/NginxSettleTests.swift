@@ -29,7 +29,7 @@ import Testing
             let nginx = try await NginxDaemon.start(
                 upstream: NginxRouter.render(upstream: "app", baseline: bm, candidate: cm, percent: 0, at: "start"), proxyTo: "app")
             defer { nginx.stop() }
-            var inputs = try PipelineInputs.load(file: Paths.example("prometheus-nginx.yaml"))
+            var inputs = try RunAssembly.load(file: Paths.example("prometheus-nginx.yaml"))
             inputs.spec.notify = []
             inputs.spec.gates = []
             inputs.spec.build = []

@@ -164,7 +164,7 @@ struct OpenAIProviderTests {
 
     @Test func aGoldenGateRunsOnAnOpenAICompatibleCandidate() async throws {
         let s = try await LiteLLMServer.running()
-        var inputs = try PipelineInputs.load(file: Paths.example("demo.yaml"))
+        var inputs = try RunAssembly.load(file: Paths.example("demo.yaml"))
         inputs.spec.notify = []
         inputs.spec.gates = inputs.spec.gates.filter { $0.kind == .golden }
         inputs.spec.candidate.provider = .openai

@@ -186,7 +186,7 @@ import Testing
         let dir = Paths.temporaryDirectory()
         let (closedFD, port) = try #require(LoopbackSocket.refusingPort())
         defer { close(closedFD) }
-        var inputs = try PipelineInputs.load(file: Paths.example("prometheus-nginx.yaml"))
+        var inputs = try RunAssembly.load(file: Paths.example("prometheus-nginx.yaml"))
         inputs.spec.notify = []
         var canary = try #require(inputs.spec.canary)
         canary.router = .file(path: dir + "/flags.json")
@@ -220,7 +220,7 @@ import Testing
     @Test func aHungPrometheusNeverDelaysAnOperatorsRollback() async throws {
         let silent = try await SilentServer.start()
         let dir = Paths.temporaryDirectory()
-        var inputs = try PipelineInputs.load(file: Paths.example("prometheus-nginx.yaml"))
+        var inputs = try RunAssembly.load(file: Paths.example("prometheus-nginx.yaml"))
         inputs.spec.notify = []
         var canary = try #require(inputs.spec.canary)
         canary.router = .file(path: dir + "/flags.json")

@@ -17,7 +17,7 @@ enum Paths {
 /// every time. Build-step wall durations are zeroed, the only field that depends on the machine.
 enum DemoRun {
     static func events(_ example: String = "demo.yaml", schedule: [ScheduledCommand] = []) async throws -> [RunEvent] {
-        var inputs = try PipelineInputs.load(file: Paths.example(example))
+        var inputs = try RunAssembly.load(file: Paths.example(example))
         inputs.spec.notify = []
         let engine = Engine(inputs: inputs, clock: VirtualClock(), options: RunOptions(seed: 42, operator: "ada", schedule: schedule))
         _ = await engine.run()

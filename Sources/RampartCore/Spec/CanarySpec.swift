@@ -35,7 +35,7 @@ public struct CanarySpec: Sendable, Equatable {
 }
 
 /// How the candidate's share of traffic is set.
-public enum RouterSpec: Sendable, Equatable {
+public enum RouterSpec: Sendable {
     /// Rampart's weighted proxy (or, for in-process sim traffic, the engine's own split).
     case builtin
     /// Atomically rewrites a feature-flag JSON document that the app reads.
@@ -44,6 +44,8 @@ public enum RouterSpec: Sendable, Equatable {
     case command(run: String, timeout: Double)
     /// Renders an nginx upstream block with both versions' weights, checks it, reloads.
     case nginx(NginxRouterSpec)
+    /// A kind defined in a file of its own and listed in the engine's `RunAssembly`.
+    case kind(any RouterSettings)
 
     public var name: String {
         switch self {
@@ -51,6 +53,20 @@ public enum RouterSpec: Sendable, Equatable {
         case .file: "file"
         case .command: "command"
         case .nginx: "nginx"
+        case .kind(let settings): type(of: settings).kind
+        }
+    }
+}
+
+extension RouterSpec: Equatable {
+    public static func == (a: RouterSpec, b: RouterSpec) -> Bool {
+        switch (a, b) {
+        case (.builtin, .builtin): true
+        case (.file(let x), .file(let y)): x == y
+        case (.command(let x, let t), .command(let y, let u)): x == y && t == u
+        case (.nginx(let x), .nginx(let y)): x == y
+        case (.kind(let x), .kind(let y)): x.isEqual(to: y)
+        default: false
         }
     }
 }

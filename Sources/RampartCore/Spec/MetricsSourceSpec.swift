@@ -1,14 +1,28 @@
 /// Where the canary judge reads its metrics.
-public enum MetricsSourceSpec: Sendable, Equatable {
+public enum MetricsSourceSpec: Sendable {
     /// The requests Rampart's data plane observed itself (proxy, meter or in-process traffic).
     case observations
     /// PromQL over a Prometheus server's HTTP API, at each analysis interval.
     case prometheus(PrometheusSourceSpec)
+    /// A kind defined in a file of its own and listed in the engine's `RunAssembly`.
+    case kind(any MetricSourceSettings)
 
     public var name: String {
         switch self {
         case .observations: "observations"
         case .prometheus: "prometheus"
+        case .kind(let settings): type(of: settings).kind
+        }
+    }
+}
+
+extension MetricsSourceSpec: Equatable {
+    public static func == (a: MetricsSourceSpec, b: MetricsSourceSpec) -> Bool {
+        switch (a, b) {
+        case (.observations, .observations): true
+        case (.prometheus(let x), .prometheus(let y)): x == y
+        case (.kind(let x), .kind(let y)): x.isEqual(to: y)
+        default: false
         }
     }
 }

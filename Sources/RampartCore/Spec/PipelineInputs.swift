@@ -25,11 +25,13 @@ public struct PipelineInputs: Sendable {
     }
 
     /// Loads the spec and every file it names, failing with all problems across all files.
-    public static func load(file: String) throws(InvalidInput) -> PipelineInputs {
+    /// `kinds`: the routers and metrics sources defined outside the parser; front ends pass
+    /// `RunAssembly.kinds` (through `RunAssembly.load`), so every kind the engine can build parses.
+    public static func load(file: String, kinds: SpecKinds) throws(InvalidInput) -> PipelineInputs {
         // Read once: the same bytes are parsed and fingerprinted.
         let text = try InputFile.read(file, what: "the spec")
         let directory = (file as NSString).deletingLastPathComponent
-        let spec = try SpecLoader.parse(text, file: file, directory: directory.isEmpty ? "." : directory)
+        let spec = try SpecLoader.parse(text, file: file, directory: directory.isEmpty ? "." : directory, kinds: kinds)
         var inputs = PipelineInputs(spec: spec, specSHA256: SHA256.hex(Array(text.utf8)))
         var problems: [Diagnostic] = []
         func collect<T>(_ body: () throws(InvalidInput) -> T) -> T? {

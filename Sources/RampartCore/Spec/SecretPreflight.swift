@@ -24,6 +24,8 @@ public enum SecretPreflight {
         }
         if !gatesOnly, let canary = spec.canary {
             if case .prometheus(let p) = canary.metricsSource { wanted.append(("canary.metrics_source.token_env", p.tokenEnv)) }
+            if case .kind(let k) = canary.metricsSource { wanted += k.secretVariables.map { ("canary.metrics_source", $0) } }
+            if case .kind(let k) = canary.router { wanted += k.secretVariables.map { ("canary.router", $0) } }
             if let key = canary.traffic.apiKeyEnv { wanted.append(("canary.traffic.api_key_env", key)) }
         }
         if !gatesOnly {
@@ -33,7 +35,7 @@ public enum SecretPreflight {
         }
         var seen: Set<String> = []
         return wanted.compactMap { field, variable in
-            guard let variable, (environment[variable] ?? "").isEmpty, seen.insert(field).inserted else { return nil }
+            guard let variable, (environment[variable] ?? "").isEmpty, seen.insert("\(field) \(variable)").inserted else { return nil }
             return Missing(field: field, variable: variable)
         }
     }

@@ -10,16 +10,17 @@ public enum SpecLoader {
     /// Model versions that float: shipping against one of these means shipping an untested model.
     public static let floatingVersions: Set<String> = ["", "latest", "*", "default", "stable", "current", "newest"]
 
-    public static func load(file: String) throws(InvalidInput) -> PipelineSpec {
+    /// `kinds`: the routers and metrics sources defined outside the parser (`RunAssembly.kinds`).
+    public static func load(file: String, kinds: SpecKinds = .builtIn) throws(InvalidInput) -> PipelineSpec {
         let text = try InputFile.read(file, what: "the spec")
         let directory = (file as NSString).deletingLastPathComponent
-        return try parse(text, file: file, directory: directory.isEmpty ? "." : directory)
+        return try parse(text, file: file, directory: directory.isEmpty ? "." : directory, kinds: kinds)
     }
 
-    public static func parse(_ text: String, file: String, directory: String) throws(InvalidInput) -> PipelineSpec {
+    public static func parse(_ text: String, file: String, directory: String, kinds: SpecKinds = .builtIn) throws(InvalidInput) -> PipelineSpec {
         let root = try compose(text, file: file, what: "the spec")
         let reader = YAMLReader(file: file, directory: directory)
-        let spec = SpecParser(reader: reader).pipeline(YAMLField(node: root, path: ""), file: file, directory: directory)
+        let spec = SpecParser(reader: reader, kinds: kinds).pipeline(YAMLField(node: root, path: ""), file: file, directory: directory)
         if let spec, reader.diagnostics.isEmpty { return spec }
         throw InvalidInput(reader.report)
     }
@@ -118,6 +119,7 @@ enum InconclusivePolicy: String, CaseIterable {
 /// The field-by-field walk of a spec document. Each method reads one section of the format.
 struct SpecParser {
     let reader: YAMLReader
+    var kinds: SpecKinds = .builtIn
 
     func pipeline(_ root: YAMLField, file: String, directory: String) -> PipelineSpec? {
         let keys = ["format", "name", "seed", "baseline", "candidate", "build", "gates", "canary", "notify", "judge", "embeddings"]

@@ -10,7 +10,8 @@ extension SpecParser {
             "evidence_guard",
         ]
         guard let m = reader.mapping(field, allowed: keys, required: ["traffic", "steps", "metrics"]) else { return nil }
-        let router = m["router"].flatMap { routerSpec($0) } ?? .builtin
+        let parsedRouter = m["router"].flatMap { routerSpec($0) }
+        let router = parsedRouter ?? .builtin
         let traffic = m["traffic"].flatMap { trafficSpec($0) }
         let proxy = m["proxy"].map { proxySpec($0) } ?? ProxySpec()
         let steps = m["steps"].map { canarySteps($0) }
@@ -19,13 +20,13 @@ extension SpecParser {
         let interval = m["analysis_interval"].flatMap { reader.duration($0, minimum: 1) } ?? 10
         let failureLimit = m["failure_limit"].flatMap { reader.int($0, in: 1...100) } ?? 2
         let minSamples = m["min_samples"].flatMap { reader.int($0, in: 1...1_000_000) } ?? 20
-        let parsedSource = m["metrics_source"].flatMap { metricsSource($0) }
+        let parsedSource = m["metrics_source"].flatMap { metricsSource($0, checks: metrics ?? []) }
         let source = parsedSource ?? .observations
         let judge = m["judge"].map { judgePolicy($0) } ?? JudgePolicy()
         let evidenceGuard = m["evidence_guard"].map { evidenceGuardSettings($0) } ?? EvidenceGuard.Settings()
         // A source that failed to parse has been reported; checks that depend on it would only echo it.
         let sourceKnown = m["metrics_source"] == nil || parsedSource != nil
-        if let traffic {
+        if let traffic, m["router"] == nil || parsedRouter != nil {
             checkDataPlane(m, router: router, traffic: traffic, proxy: proxy, source: sourceKnown ? source : nil)
         }
         guard let traffic, var metrics, let steps, !steps.isEmpty else { return nil }
@@ -75,7 +76,9 @@ extension SpecParser {
             }
             if prometheus, let f = m["metrics_source"] {
                 reader.error(
-                    f.node, f.path, "Prometheus cannot see traffic source 'sim' (answered inside the engine); use source 'load' or 'external'")
+                    f.node, f.path,
+                    "\(source?.name == "prometheus" ? "Prometheus" : source?.name ?? "the metrics source") cannot see traffic source 'sim' (answered inside the engine); use source 'load' or 'external'"
+                )
             }
             return
         }
@@ -93,7 +96,7 @@ extension SpecParser {
         if proxy.meter == nil && source == .observations, let f = m["router"] {
             reader.error(
                 f.node, f.path,
-                "with traffic source '\(traffic.source.rawValue)' and the \(router.name) router nothing would observe the canary: add proxy.meter (one listener per version for your router's upstream) or metrics_source prometheus"
+                "with traffic source '\(traffic.source.rawValue)' and the \(router.name) router nothing would observe the canary: add proxy.meter (one listener per version for your router's upstream) or metrics_source \((["prometheus"] + kinds.metricSources.map { $0.kind }).joined(separator: " or "))"
             )
         }
         if traffic.source == .load && traffic.target == nil, let f = m["traffic"] {

@@ -3,19 +3,22 @@ import Yams
 
 /// How canary traffic is split and carried: the router, the proxy, the traffic source.
 extension SpecParser {
-    /// `router: builtin`, or a mapping with `kind: file | command`.
+    /// `router: builtin`, or a mapping with `kind: file | command | nginx` or a registered kind.
     func routerSpec(_ field: YAMLField) -> RouterSpec? {
+        let names = ["builtin", "file", "command", "nginx"] + kinds.routers.map { $0.kind }
         if case .scalar = field.node {
             guard let name = reader.string(field) else { return nil }
             if name == "builtin" { return .builtin }
-            if name == "file" || name == "command" {
-                reader.error(
-                    field.node, field.path,
-                    "router '\(name)' needs settings: write it as a mapping with kind: \(name) and \(name == "file" ? "path" : "run")")
+            if names.contains(name) {
+                let hint = ["file": " and path", "command": " and run", "nginx": ", path and upstream"][name] ?? ""
+                reader.error(field.node, field.path, "router '\(name)' needs settings: write it as a mapping with kind: \(name)\(hint)")
             } else {
-                reader.error(field.node, field.path, "must be one of: builtin, file, command, nginx; got '\(name)'")
+                reader.error(field.node, field.path, "must be one of: \(names.joined(separator: ", ")); got '\(name)'")
             }
             return nil
+        }
+        if let kind = kindName(field), let type = kinds.router(named: kind) {
+            return registered(field, keys: type.keys) { settings in type.init(settings) }.map { .kind($0) }
         }
         guard
             let m = reader.mapping(
@@ -62,7 +65,7 @@ extension SpecParser {
             if let f = m["timeout"], let t = reader.duration(f, minimum: 0.001) { spec.timeout = t }
             return .nginx(spec)
         default:
-            reader.error(kindField.node, kindField.path, "must be one of: builtin, file, command, nginx; got '\(kind)'")
+            reader.error(kindField.node, kindField.path, "must be one of: \(names.joined(separator: ", ")); got '\(kind)'")
             return nil
         }
     }

@@ -5,16 +5,20 @@ import Yams
 /// queries and their placeholders.
 extension SpecParser {
     /// `metrics_source: observations`, or a mapping with `kind: prometheus` and its settings.
-    func metricsSource(_ field: YAMLField) -> MetricsSourceSpec? {
+    func metricsSource(_ field: YAMLField, checks: [MetricCheck]) -> MetricsSourceSpec? {
+        let names = ["observations", "prometheus"] + kinds.metricSources.map { $0.kind }
         if case .scalar = field.node {
             guard let name = reader.string(field) else { return nil }
             if name == "observations" { return .observations }
             reader.error(
                 field.node, field.path,
-                name == "prometheus"
-                    ? "prometheus needs settings: write it as a mapping with kind: prometheus and url"
-                    : "must be one of: observations, prometheus; got '\(name)'")
+                names.contains(name)
+                    ? "\(name) needs settings: write it as a mapping with kind: \(name)\(name == "prometheus" ? " and url" : "")"
+                    : "must be one of: \(names.joined(separator: ", ")); got '\(name)'")
             return nil
+        }
+        if let kind = kindName(field), let type = kinds.metricSource(named: kind) {
+            return registered(field, keys: type.keys) { settings in type.init(settings, checks: checks) }.map { .kind($0) }
         }
         let keys = ["kind", "url", "timeout", "token_env", "resolution", "requests_query", "errors_query"]
         guard let m = reader.mapping(field, allowed: keys, required: ["kind"]), let k = m["kind"], let kind = reader.string(k) else { return nil }
@@ -54,7 +58,7 @@ extension SpecParser {
             }
             return .prometheus(p)
         default:
-            reader.error(k.node, k.path, "must be one of: observations, prometheus; got '\(kind)'")
+            reader.error(k.node, k.path, "must be one of: \(names.joined(separator: ", ")); got '\(kind)'")
             return nil
         }
     }

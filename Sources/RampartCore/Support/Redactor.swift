@@ -51,11 +51,14 @@ extension PipelineSpec {
             return nil
         }
         var prometheusToken: String?
+        var kinds: [String] = []
         if case .prometheus(let p) = canary?.metricsSource { prometheusToken = p.tokenEnv }
+        if case .kind(let k) = canary?.metricsSource { kinds += k.secretVariables }
+        if case .kind(let k) = canary?.router { kinds += k.secretVariables }
         return [
             judge?.endpoint.apiKeyEnv, embeddings?.apiKeyEnv, baseline.openai?.endpoint.apiKeyEnv, candidate.openai?.endpoint.apiKeyEnv,
             prometheusToken, canary?.traffic.apiKeyEnv,
         ]
-        .compactMap { $0 } + webhooks
+        .compactMap { $0 } + webhooks + kinds
     }
 }

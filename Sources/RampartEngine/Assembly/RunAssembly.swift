@@ -4,9 +4,20 @@ import RampartCore
 /// Builds a run's parts from the spec, the options and the environment, and is the only place
 /// that knows which concrete provider, router, metrics source or notifier a spec names.
 ///
-/// A new kind is a file with its conforming type plus one case in the matching builder here;
-/// the engine, the canary loop and the CLI stay as they are.
+/// A new router or metrics source is a file with a type conforming to `RouterKind` or
+/// `MetricSourceKind`, plus its line in `kinds`; the parser, the engine, the canary loop and the
+/// CLI stay as they are.
 public enum RunAssembly {
+    /// The router and metrics-source kinds defined in files of their own, one line each.
+    public static let kinds = SpecKinds(
+        routers: [],
+        metricSources: [])
+
+    /// The spec and every file it names, with every kind above understood.
+    public static func load(file: String) throws(InvalidInput) -> PipelineInputs {
+        try PipelineInputs.load(file: file, kinds: kinds)
+    }
+
     /// Every part of a run. `dataPlane` is started by the caller (it listens on ports); the
     /// rest is built here and starts nothing.
     public static func parts(inputs: PipelineInputs, options: RunOptions, dataPlane: DataPlane? = nil) -> RunParts {
@@ -18,8 +29,8 @@ public enum RunAssembly {
             notifiers: notifiers(spec, environment: options.environment),
             judge: spec.judge.flatMap { j in client(j.endpoint, options).map { LLMJudge(client: $0, model: j.endpoint.model, rubric: j.rubric) } },
             embedder: spec.embeddings.flatMap { e in client(e, options).map { EmbeddingSimilarity(client: $0, model: e.model) } },
-            router: spec.canary.flatMap { router($0.router, pipeline: spec, redactor: redactor) },
-            metricSource: spec.canary.flatMap { metricSource($0, pipeline: spec, environment: options.environment) },
+            router: spec.canary.flatMap { router($0.router, pipeline: spec, environment: options.environment, redactor: redactor) },
+            metricSource: spec.canary.flatMap { metricSource($0, pipeline: spec, environment: options.environment, redactor: redactor) },
             dataPlane: dataPlane)
     }
 
@@ -39,7 +50,9 @@ public enum RunAssembly {
     /// The router that moves traffic outside this process; nil for `builtin`, whose split lives
     /// in this process and ends with it. `rampart recover` builds the same router from the same
     /// spec after a crash.
-    public static func router(_ router: RouterSpec, pipeline: PipelineSpec, redactor: Redactor) -> (any TrafficRouter)? {
+    public static func router(
+        _ router: RouterSpec, pipeline: PipelineSpec, environment: [String: String], redactor: Redactor
+    ) -> (any TrafficRouter)? {
         switch router {
         case .builtin:
             return nil
@@ -49,11 +62,17 @@ public enum RunAssembly {
             return CommandRouter(command: run, directory: pipeline.directory, timeout: timeout, redactor: redactor)
         case .nginx(let n):
             return NginxRouter(n, pipeline: pipeline)
+        case .kind(let settings):
+            // Only the types in `kinds` parse, and each of them is a `RouterKind`.
+            let context = KindContext(pipeline: pipeline, environment: environment, redactor: redactor)
+            return (settings as? any RouterKind)?.router(context) ?? UnbuildableRouter(name: router.name)
         }
     }
 
     /// The metrics backend the judge reads; nil: the data plane's own observations.
-    public static func metricSource(_ canary: CanarySpec, pipeline: PipelineSpec, environment: [String: String]) -> (any MetricSource)? {
+    public static func metricSource(
+        _ canary: CanarySpec, pipeline: PipelineSpec, environment: [String: String], redactor: Redactor
+    ) -> (any MetricSource)? {
         switch canary.metricsSource {
         case .observations:
             return nil
@@ -61,6 +80,9 @@ public enum RunAssembly {
             return PrometheusMetrics(
                 spec: p, checks: canary.metrics, versions: [.baseline: pipeline.baseline.version, .candidate: pipeline.candidate.version],
                 interval: canary.analysisInterval, environment: environment, errorCounts: canary.judge.kind == .sequential)
+        case .kind(let settings):
+            let context = KindContext(pipeline: pipeline, environment: environment, redactor: redactor)
+            return (settings as? any MetricSourceKind)?.source(context) ?? UnbuildableSource(name: canary.metricsSource.name)
         }
     }
 

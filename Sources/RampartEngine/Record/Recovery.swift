@@ -21,7 +21,7 @@ public enum Recovery {
         var report = Report(lock: lock, weight: nil, reason: "")
         let inputs: PipelineInputs
         do {
-            inputs = try PipelineInputs.load(file: lock.specFile)
+            inputs = try RunAssembly.load(file: lock.specFile)
         } catch {
             report.error =
                 "cannot read the run's spec \(lock.specFile) to rebuild its router: \(error.diagnostics.first.map { "\($0)" } ?? "invalid")"
@@ -38,7 +38,7 @@ public enum Recovery {
         let promoted = recording.map(Self.promotionRecorded) ?? false
         let target = promoted ? 100.0 : 0.0
         let redactor = Redactor(environment: environment, named: spec.secretVariables)
-        if let canary = spec.canary, let router = RunAssembly.router(canary.router, pipeline: spec, redactor: redactor) {
+        if let canary = spec.canary, let router = RunAssembly.router(canary.router, pipeline: spec, environment: environment, redactor: redactor) {
             do {
                 try await router.setWeight(target)
                 try await router.settle(target)
