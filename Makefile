@@ -11,10 +11,13 @@ LITELLM_VENV := .build/litellm-venv
 LITELLM_SPEC := litellm[proxy]>=1.108,<1.109
 # LiteLLM's key-check error path imports prisma's client; without it a refused key is a 500, not a 401.
 LITELLM_EXTRA := prisma
+# moto's server from PyPI: AWS (IAM, STS, SNS, SQS) on loopback with signature checking, for the AWS tests.
+MOTO_VENV := .build/moto-venv
+MOTO_SPEC := moto[server]==5.2.1
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SPEED ?= 1
 
-.PHONY: all deps test-deps apt swift-check build demo test clean litellm sample-runs fuzz fuzz-short fuzz-build fuzz-one lint format
+.PHONY: all deps test-deps apt swift-check build demo test clean litellm moto sample-runs fuzz fuzz-short fuzz-build fuzz-one lint format
 
 all: build
 
@@ -45,9 +48,13 @@ litellm:
 	@{ [ -x $(LITELLM_VENV)/bin/litellm ] && $(LITELLM_VENV)/bin/python -c 'import prisma' 2>/dev/null; } || { echo "make: installing LiteLLM into $(LITELLM_VENV) (test server only)"; \
 	  python3 -m venv $(LITELLM_VENV) && $(LITELLM_VENV)/bin/pip install -q "$(LITELLM_SPEC)" $(LITELLM_EXTRA); }
 
+moto:
+	@[ -x $(MOTO_VENV)/bin/moto_server ] || { echo "make: installing moto into $(MOTO_VENV) (test server only)"; \
+	  python3 -m venv $(MOTO_VENV) && $(MOTO_VENV)/bin/pip install -q "$(MOTO_SPEC)"; }
+
 # The tests run many servers at once in one process: the soft open-file limit goes up to the hard
 # one (shells often start at 1,024, which a full run came close to).
-test: test-deps litellm lint
+test: test-deps litellm moto lint
 	$(SWIFT) build --build-tests
 	ulimit -n "$$(ulimit -Hn)" 2>/dev/null || true; $(SWIFT) test --skip-build
 	@$(MAKE) --no-print-directory fuzz-short

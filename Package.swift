@@ -22,7 +22,7 @@ let package = Package(
         // TLS to https upstreams (gateways, hosted models) from the proxy, the load generator and tests.
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // The one client for requests to other services: model gateways, judges, webhooks,
-        // Prometheus (and AWS next): pooled connections, TLS, timeouts, streaming bodies.
+        // Prometheus and AWS: pooled connections, TLS, timeouts, streaming bodies.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         // SHA-256 fingerprints now; HMAC for AWS request signing next.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
@@ -68,12 +68,14 @@ let package = Package(
         // Edges: engine, clocks, build runner, providers, routers, notifiers, recorder.
         .target(
             name: "RampartEngine",
-            dependencies: ["RampartCore", "RampartNet", .product(name: "Subprocess", package: "swift-subprocess")],
+            dependencies: ["RampartCore", "RampartNet", "RampartAWS", .product(name: "Subprocess", package: "swift-subprocess")],
             swiftSettings: strict
         ),
         // AWS: Signature Version 4 and credentials (no AWS SDK for Swift here: Rampart signs its
         // own requests, checked against botocore).
-        .target(name: "RampartAWS", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .target(
+            name: "RampartAWS", dependencies: ["RampartCore", "RampartNet", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         // ncursesw as a system library: module map and a shim only (libncurses-dev).
         .systemLibrary(name: "CNcursesw", providers: [.apt(["libncurses-dev"])]),
         // Restores the terminal from a fatal signal; C because the handler must be async-signal-safe.
@@ -100,11 +102,14 @@ let package = Package(
             swiftSettings: strict
         ),
         // Real servers the test targets share: LiteLLM, nginx and Prometheus on loopback, a request-counting front.
-        .target(name: "RampartTestSupport", dependencies: ["RampartNet", "RampartEngine"], path: "Tests/RampartTestSupport", swiftSettings: strict),
+        .target(
+            name: "RampartTestSupport", dependencies: ["RampartNet", "RampartEngine", "RampartAWS"], path: "Tests/RampartTestSupport",
+            swiftSettings: strict),
         .testTarget(name: "RampartAWSTests", dependencies: ["RampartAWS"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "RampartCoreTests", dependencies: ["RampartCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
-            name: "RampartEngineTests", dependencies: ["RampartEngine", "RampartCore", "RampartNet", "RampartTestSupport"], swiftSettings: strict),
+            name: "RampartEngineTests", dependencies: ["RampartEngine", "RampartCore", "RampartNet", "RampartAWS", "RampartTestSupport"],
+            swiftSettings: strict),
         .testTarget(
             name: "RampartTUITests", dependencies: ["RampartTUI", "RampartEngine", "RampartCore"], exclude: ["Snapshots"], swiftSettings: strict),
         .testTarget(

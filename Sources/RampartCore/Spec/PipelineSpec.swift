@@ -143,6 +143,8 @@ public struct NotifySpec: Sendable, Equatable {
         /// POSTs the notification as JSON (with a Slack-compatible `text` field). With
         /// `fromEnvironment`, `url` names the variable holding the URL (webhook URLs are secrets).
         case webhook(url: String, fromEnvironment: Bool, timeout: Double, retries: Int)
+        /// Publishes the notification to an Amazon SNS topic (email, chat, SQS, Lambda subscribers).
+        case sns(SNSTopicSpec)
     }
 
     public var kind: Kind
@@ -152,6 +154,25 @@ public struct NotifySpec: Sendable, Equatable {
     public init(kind: Kind, on: Set<NotificationTrigger>) {
         self.kind = kind
         self.on = on
+    }
+}
+
+/// An SNS topic to publish notifications to. The region is the topic's (from its ARN); the
+/// endpoint, when set, replaces the one `AWS_ENDPOINT_URL_SNS` or the public one would give
+/// (a local emulator).
+public struct SNSTopicSpec: Sendable, Equatable {
+    public var topicARN: String
+    public var region: String
+    /// At most 100 characters on one line; when nil, `Rampart: PIPELINE EVENT`.
+    public var subject: String?
+    public var endpoint: String?
+    public var timeout: Double = 10
+
+    public init(topicARN: String, region: String, subject: String? = nil, endpoint: String? = nil) {
+        self.topicARN = topicARN
+        self.region = region
+        self.subject = subject
+        self.endpoint = endpoint
     }
 }
 

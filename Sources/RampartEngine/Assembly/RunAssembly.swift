@@ -1,4 +1,5 @@
 import Foundation
+import RampartAWS
 import RampartCore
 
 /// Builds a run's parts from the spec, the options and the environment, and is the only place
@@ -88,7 +89,9 @@ public enum RunAssembly {
 
     /// The spec's notification channels, for the engine and for `rampart recover`.
     public static func notifiers(_ spec: PipelineSpec, environment: [String: String]) -> [RunParts.Channel] {
-        spec.notify.map { n in
+        let usesAWS = spec.notify.contains { if case .sns = $0.kind { true } else { false } }
+        let aws = usesAWS ? AWSRuntime(environment: environment) : nil
+        return spec.notify.map { n in
             switch n.kind {
             case .file(let path):
                 RunParts.Channel(spec: n, notifier: FileNotifier(path: path))
@@ -97,6 +100,13 @@ public enum RunAssembly {
             case .webhook(let url, let fromEnvironment, let timeout, let retries):
                 RunParts.Channel(
                     spec: n, notifier: WebhookNotifier(url: fromEnvironment ? environment[url] ?? "" : url, timeout: timeout, retries: retries))
+            case .sns(let topic):
+                RunParts.Channel(
+                    spec: n,
+                    notifier: SNSNotifier(
+                        topic: topic,
+                        client: (aws ?? AWSRuntime(environment: environment)).client(
+                            .sns, region: topic.region, endpoint: topic.endpoint, timeout: topic.timeout)))
             }
         }
     }

@@ -1,0 +1,133 @@
+import Foundation
+import RampartAWS
+import RampartNet
+
+/// The server's pid, for the exit hook.
+nonisolated(unsafe) var motoPID: pid_t = 0
+
+/// moto's server from PyPI (installed by `make test` in .build/moto-venv), started once per test
+/// process on a loopback port **with signature checking on**: its first three actions are free
+/// and make an IAM user with a policy allowing everything and an access key; every request
+/// after that must be signed with that key, as on AWS.
+public final class MotoServer: Sendable {
+    public let endpoint: String
+    public let port: Int
+    /// The IAM user's key, made on this server.
+    public let credentials: AWSCredentials
+    /// A role the user (and any web identity) may assume, with the same permissions.
+    public let roleARN: String
+    public let region = "eu-west-1"
+    let logPath: String
+
+    public static func running() async throws -> MotoServer {
+        if let ready = await Holder.shared.server { return ready }
+        return try await Holder.shared.start()
+    }
+
+    /// One start at a time; every test then shares the server.
+    actor Holder {
+        static let shared = Holder()
+        var server: MotoServer?
+        var failure: String?
+
+        func start() async throws -> MotoServer {
+            if let server { return server }
+            if let failure { throw MotoError(message: failure) }
+            do {
+                let s = try await MotoServer.launch()
+                server = s
+                return s
+            } catch {
+                failure = "\(error)"
+                throw error
+            }
+        }
+    }
+
+    public struct MotoError: Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+
+    private init(port: Int, credentials: AWSCredentials, roleARN: String, logPath: String) {
+        self.port = port
+        endpoint = "http://127.0.0.1:\(port)"
+        self.credentials = credentials
+        self.roleARN = roleARN
+        self.logPath = logPath
+    }
+
+    public var diagnosis: String {
+        (try? String(contentsOfFile: logPath, encoding: .utf8)).map { "moto log tail:\n" + String($0.suffix(1500)) } ?? "(no moto log)"
+    }
+
+    static func launch() async throws -> MotoServer {
+        let binary = ProcessInfo.processInfo.environment["RAMPART_MOTO"] ?? (TestPaths.repository + "/.build/moto-venv/bin/moto_server")
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw MotoError(message: "moto is required for these tests and was not found at \(binary); `make test` installs it")
+        }
+        let dir = TestPaths.temporaryDirectory()
+        let log = dir + "/moto.log"
+        for _ in 0..<3 {
+            let port = try await Daemons.freePort()
+            let argv = ["/usr/bin/env", "INITIAL_NO_AUTH_ACTION_COUNT=3", binary, "-H", "127.0.0.1", "-p", String(port)]
+            guard let pid = Daemons.spawn(argv, log: log) else {
+                throw MotoError(message: "cannot start \(binary)")
+            }
+            motoPID = pid
+            atexit { if motoPID > 0 { kill(motoPID, SIGKILL) } }
+            // Readiness: moto's own API answers once the server listens (it is not an action).
+            for _ in 0..<600 {
+                if let r = await Daemons.get(port, "/moto-api/"), r.status == 200 { return try await bootstrap(port: port, log: log) }
+                if kill(pid, 0) != 0 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            kill(pid, SIGKILL)
+        }
+        let tail = (try? String(contentsOfFile: log, encoding: .utf8)).map { String($0.suffix(800)) } ?? ""
+        throw MotoError(message: "moto did not start:\n\(tail)")
+    }
+
+    /// The three free actions: an IAM user, its policy, its key; then a role, with that key.
+    static func bootstrap(port: Int, log: String) async throws -> MotoServer {
+        let endpoint = "http://127.0.0.1:\(port)"
+        let anyone = AWSCredentialProvider(credentials: AWSCredentials(accessKeyID: "AKIABOOTSTRAP", secretAccessKey: "bootstrap"))
+        let iam = AWSClient(service: .iam, region: "us-east-1", endpoint: endpoint, credentials: anyone)
+        let everything = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
+        _ = try await iam.query("CreateUser", version: "2010-05-08", [("UserName", "rampart")])
+        _ = try await iam.query(
+            "PutUserPolicy", version: "2010-05-08", [("UserName", "rampart"), ("PolicyName", "all"), ("PolicyDocument", everything)])
+        let key = try await iam.query("CreateAccessKey", version: "2010-05-08", [("UserName", "rampart")])
+        guard let id = key.first("AccessKeyId"), let secret = key.first("SecretAccessKey") else {
+            throw MotoError(message: "moto's CreateAccessKey answered without a key: \(key.text.prefix(300))")
+        }
+        let credentials = AWSCredentials(accessKeyID: id, secretAccessKey: secret)
+        let signed = AWSClient(service: .iam, region: "us-east-1", endpoint: endpoint, credentials: AWSCredentialProvider(credentials: credentials))
+        let trust =
+            #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*","Federated":"*"},"Action":["sts:AssumeRole","sts:AssumeRoleWithWebIdentity"]}]}"#
+        let role = try await signed.query(
+            "CreateRole", version: "2010-05-08", [("RoleName", "deployer"), ("AssumeRolePolicyDocument", trust)])
+        _ = try await signed.query(
+            "PutRolePolicy", version: "2010-05-08", [("RoleName", "deployer"), ("PolicyName", "all"), ("PolicyDocument", everything)])
+        guard let arn = role.first("Arn") else { throw MotoError(message: "moto's CreateRole answered without an Arn") }
+        return MotoServer(port: port, credentials: credentials, roleARN: arn, logPath: log)
+    }
+
+    /// A client for `service` signed with `credentials` (the IAM user's when nil).
+    public func client(_ service: AWSService, credentials: AWSCredentials? = nil, transport: AWSTransport = .live) -> AWSClient {
+        AWSClient(
+            service: service, region: service == .iam ? "us-east-1" : region, endpoint: endpoint,
+            credentials: AWSCredentialProvider(credentials: credentials ?? self.credentials), transport: transport, timeout: 30)
+    }
+
+    /// The next `count` actions skip the signature check: moto 5.2.1 cannot route an unsigned
+    /// request (STS `AssumeRoleWithWebIdentity`) while checking is on (a KeyError on the
+    /// missing Authorization header). Tests that use it run one at a time.
+    public func allowUnsigned(_ count: Int) async throws {
+        let pool = HTTPEndpoint(host: "127.0.0.1", port: port)
+        let request = HTTPRequestMessage(
+            method: "POST", uri: "/moto-api/reset-auth", headers: [("Content-Type", "text/plain")], body: Array(String(count).utf8))
+        let r = try await pool.send(request, timeout: 30)
+        guard r.status == 200 else { throw MotoError(message: "reset-auth answered \(r.status)") }
+    }
+}
