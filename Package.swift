@@ -105,7 +105,8 @@ let package = Package(
         .target(
             name: "RampartTestSupport", dependencies: ["RampartNet", "RampartEngine", "RampartAWS"], path: "Tests/RampartTestSupport",
             swiftSettings: strict),
-        .testTarget(name: "RampartAWSTests", dependencies: ["RampartAWS"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(
+            name: "RampartAWSTests", dependencies: ["RampartAWS", "RampartCore", "RampartNet"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "RampartCoreTests", dependencies: ["RampartCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
             name: "RampartEngineTests", dependencies: ["RampartEngine", "RampartCore", "RampartNet", "RampartAWS", "RampartTestSupport"],

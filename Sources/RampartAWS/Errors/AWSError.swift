@@ -21,17 +21,20 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
         "\(code)\(message.isEmpty ? "" : ": \(message)") (HTTP \(status)\(requestID.map { ", request id \($0)" } ?? ""))"
     }
 
-    /// Decodes an error response. The code is looked for where botocore looks: the
-    /// `x-amzn-query-error` header (JSON services compatible with the query protocol), the JSON
-    /// body's `__type` or `code`, the `x-amzn-ErrorType` header (rest-json), then XML `<Code>`
-    /// (query and rest-xml). A body in none of these shapes still gives an error, named by status.
+    /// Decodes an error response. The code is looked for where botocore's parsers look: the
+    /// `x-amzn-query-error` header (JSON services compatible with the query protocol), the
+    /// `x-amzn-ErrorType` header (rest-json), the JSON body's `code` or `__type`, then XML
+    /// `<Code>` (query). A body in none of these shapes still gives an error, named by status
+    /// (botocore names it by the bare number). Checked against botocore on
+    /// `Tests/RampartAWSTests/Fixtures/errors.json`.
     public static func decode(status: Int, headers: [(String, String)], body: [UInt8]) -> AWSError {
         func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name }?.1 }
         var code: String?
         var message: String?
         var requestID = header("x-amzn-requestid") ?? header("x-amz-request-id")
         if let json = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] {
-            code = (json["__type"] as? String) ?? (json["code"] as? String) ?? (json["Code"] as? String)
+            // rest-json names the code in `code`, JSON 1.0/1.1 in `__type`; the header beats both.
+            code = (json["code"] as? String) ?? (json["Code"] as? String) ?? (json["__type"] as? String)
             message = (json["message"] as? String) ?? (json["Message"] as? String) ?? (json["errorMessage"] as? String)
         } else if body.first(where: { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }) == UInt8(ascii: "<") {
             let xml = XMLText(body)
@@ -39,7 +42,7 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
             message = xml.first("Message")
             requestID = requestID ?? xml.first("RequestId") ?? xml.first("RequestID")
         }
-        if let typed = header("x-amzn-errortype"), code == nil || code?.isEmpty == true { code = typed }
+        if let typed = header("x-amzn-errortype"), !typed.isEmpty { code = typed }
         if let query = header("x-amzn-query-error"), let first = query.split(separator: ";").first, !first.isEmpty { code = String(first) }
         let name = code.map(shortCode).flatMap { $0.isEmpty ? nil : $0 } ?? fallbackCode(status)
         return AWSError(code: name, message: String((message ?? "").prefix(400)), requestID: requestID, status: status)

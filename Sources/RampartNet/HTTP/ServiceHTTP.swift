@@ -18,6 +18,12 @@ public enum ServiceHTTP {
         public var headers: [(name: String, value: String)]
         public var body: [UInt8]
 
+        public init(status: Int, headers: [(name: String, value: String)], body: [UInt8]) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+        }
+
         public func header(_ name: String) -> String? {
             headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
         }
