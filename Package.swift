@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(name: "RampartCoreTests", dependencies: ["RampartCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
             name: "RampartEngineTests", dependencies: ["RampartEngine", "RampartCore", "RampartNet", "RampartAWS", "RampartTestSupport"],
-            swiftSettings: strict),
+            exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
             name: "RampartTUITests", dependencies: ["RampartTUI", "RampartEngine", "RampartCore"], exclude: ["Snapshots"], swiftSettings: strict),
         .testTarget(

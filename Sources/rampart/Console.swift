@@ -15,7 +15,7 @@ enum Console {
 
     /// One line per secret variable the spec names that the environment lacks; true if any.
     static func reportMissingSecrets(_ spec: PipelineSpec, file: String, gatesOnly: Bool = false) -> Bool {
-        let missing = SecretPreflight.missing(spec, environment: ProcessInfo.processInfo.environment, gatesOnly: gatesOnly)
+        let missing = RunAssembly.preflight(spec, environment: ProcessInfo.processInfo.environment, gatesOnly: gatesOnly)
         for m in missing { error("error: \(file): \(m)") }
         return !missing.isEmpty
     }

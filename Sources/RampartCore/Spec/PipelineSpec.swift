@@ -52,6 +52,56 @@ public enum ProviderKind: String, Sendable, Equatable, CaseIterable {
     case sim
     /// Any OpenAI-compatible server: OpenAI, vLLM, llama.cpp, Ollama, LiteLLM.
     case openai
+    /// A model on Amazon Bedrock, through the Converse API, signed with the run's AWS credentials.
+    case bedrock
+}
+
+/// How a `bedrock` version is called: the model (pinned), where, the inference settings and an
+/// optional Bedrock guardrail.
+public struct BedrockVariantSpec: Sendable, Equatable {
+    /// A versioned foundation model id (`anthropic.claude-3-5-sonnet-20240620-v1:0`), an
+    /// inference profile or provisioned-throughput ARN.
+    public var modelID: String
+    /// Nil: `AWS_REGION`, `AWS_DEFAULT_REGION`, then the profile's.
+    public var region: String?
+    /// Replaces the endpoint the environment or the public one would give (a local emulator).
+    public var endpoint: String?
+    public var timeout: Double = 60
+    public var temperature: Double?
+    public var maxTokens: Int?
+    public var topP: Double?
+    public var stopSequences: [String] = []
+    public var guardrail: Guardrail?
+
+    public struct Guardrail: Sendable, Equatable {
+        public var identifier: String
+        public var version: String
+
+        public init(identifier: String, version: String) {
+            self.identifier = identifier
+            self.version = version
+        }
+    }
+
+    public init(modelID: String) { self.modelID = modelID }
+
+    /// Whether the id names one fixed model: a `:N` version suffix, or the ARN of something
+    /// that pins its model (a provisioned throughput, an inference profile, a custom or
+    /// imported model). `anthropic.claude-v2` may move under you; `anthropic.claude-v2:1` cannot.
+    public static func isPinned(_ id: String) -> Bool {
+        if id.hasPrefix("arn:") {
+            let resource = id.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).last.map(String.init) ?? ""
+            for pinned in ["provisioned-model/", "inference-profile/", "application-inference-profile/", "custom-model/", "imported-model/"]
+            where resource.hasPrefix(pinned) {
+                return true
+            }
+            if resource.hasPrefix("foundation-model/") { return isPinned(String(resource.dropFirst("foundation-model/".count))) }
+            return false
+        }
+        guard let colon = id.lastIndex(of: ":") else { return false }
+        let suffix = id[id.index(after: colon)...]
+        return !suffix.isEmpty && suffix.allSatisfy(\.isNumber)
+    }
 }
 
 /// How an `openai` version is called: the endpoint (with the model id the server knows) and the
@@ -86,6 +136,8 @@ public struct VariantSpec: Sendable, Equatable {
     public var sim: SimProfile
     /// The server and sampling settings; set when `provider` is `openai`.
     public var openai: OpenAIVariantSpec?
+    /// The model, region and inference settings; set when `provider` is `bedrock`.
+    public var bedrock: BedrockVariantSpec?
 
     public init(
         provider: ProviderKind, model: String, version: String, allowUnpinned: Bool = false,

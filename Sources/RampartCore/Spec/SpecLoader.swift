@@ -152,6 +152,7 @@ struct SpecParser {
                 }
             }
         }
+        if let c = top["canary"], let canary, let baseline, let candidate { checkBedrockCanary(c, canary, baseline, candidate) }
         guard let name, let baseline, let candidate else { return nil }
         var spec = PipelineSpec(
             name: name, baseline: baseline, candidate: candidate, build: build, gates: gates, canary: canary,

@@ -72,7 +72,8 @@ extension SpecParser {
         }
         guard let arn = reader.string(f) else { return nil }
         let parts = arn.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 6, parts[0] == "arn", parts[1].hasPrefix("aws"), parts[2] == "sns", !parts[3].isEmpty, !parts[5].isEmpty else {
+        guard parts.count == 6, parts[0] == "arn", parts[1].hasPrefix("aws"), parts[2] == "sns", AWSRegionName.valid(parts[3]), !parts[5].isEmpty
+        else {
             reader.error(f.node, f.path, "must be an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:releases, got '\(arn)'")
             return nil
         }

@@ -5,7 +5,7 @@ import Yams
 /// the simulator's profile, pricing; and the judge and embeddings endpoints.
 extension SpecParser {
     func variant(_ field: YAMLField) -> VariantSpec? {
-        let keys = ["provider", "model", "version", "allow_unpinned", "prompt_template", "guardrails", "pricing", "options", "openai"]
+        let keys = ["provider", "model", "version", "allow_unpinned", "prompt_template", "guardrails", "pricing", "options", "openai", "bedrock"]
         guard let m = reader.mapping(field, allowed: keys, required: ["provider", "model", "version"]) else { return nil }
         let provider = m["provider"].flatMap { reader.choice($0, ProviderKind.self) }
         let model = m["model"].flatMap { reader.string($0) }
@@ -25,7 +25,7 @@ extension SpecParser {
         let template = m["prompt_template"].flatMap { reader.file($0) }
         let guardrails = m["guardrails"].flatMap { reader.file($0) }
         let pricing = m["pricing"].flatMap { pricingSpec($0) } ?? Pricing()
-        let sim = provider == .openai ? SimProfile() : (m["options"].flatMap { simProfile($0) } ?? SimProfile())
+        let sim = provider != .sim ? SimProfile() : (m["options"].flatMap { simProfile($0) } ?? SimProfile())
         var openai: OpenAIVariantSpec?
         if provider == .openai {
             if let f = m["options"] {
@@ -50,11 +50,28 @@ extension SpecParser {
         } else if let f = m["openai"] {
             reader.error(f.node, f.path, "applies to provider openai only")
         }
+        var bedrock: BedrockVariantSpec?
+        if provider == .bedrock {
+            if let f = m["options"] {
+                reader.error(f.node, f.path, "sim options do not apply to a bedrock version; inference settings go under 'bedrock'")
+            }
+            if let f = m["bedrock"] {
+                bedrock = bedrockSpec(f, allowUnpinned: allowUnpinned)
+            } else {
+                reader.error(
+                    field.node, field.child("bedrock"),
+                    "required for provider bedrock: model_id (such as anthropic.claude-3-5-sonnet-20240620-v1:0) and, unless AWS_REGION is set, region"
+                )
+            }
+        } else if let f = m["bedrock"] {
+            reader.error(f.node, f.path, "applies to provider bedrock only")
+        }
         guard let provider, let model, let version else { return nil }
         var v = VariantSpec(
             provider: provider, model: model, version: version, allowUnpinned: allowUnpinned,
             promptTemplate: template, guardrails: guardrails, pricing: pricing, sim: sim)
         v.openai = openai
+        v.bedrock = bedrock
         return v
     }
 

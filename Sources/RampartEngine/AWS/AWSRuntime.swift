@@ -34,3 +34,27 @@ public struct AWSRuntime: Sendable {
         }
     }
 }
+
+extension AWSRuntime {
+    /// No region anywhere for a Bedrock model: the request would have no host to go to.
+    static func noRegion(_ model: String) -> RequestFailure {
+        RequestFailure(
+            .missingKey,
+            message: "no AWS region for Bedrock model \(model): set bedrock.region in the spec, AWS_REGION, or region in the AWS profile")
+    }
+}
+
+extension PipelineSpec {
+    /// Whether any part of the run talks to AWS (and so needs credentials and a region).
+    public var usesAWS: Bool {
+        baseline.provider == .bedrock || candidate.provider == .bedrock || notify.contains { if case .sns = $0.kind { true } else { false } }
+    }
+}
+
+/// A provider that could not be built (no region for a Bedrock model): every request fails
+/// with the reason, before anything is sent, and the gate ends as an error that refuses service.
+struct UnavailableProvider: ModelProvider {
+    var failure: RequestFailure
+    var identity: String { "unavailable|\(failure.message)" }
+    func complete(_ request: ModelRequest) async -> ModelResponse { .failed(failure) }
+}

@@ -24,10 +24,11 @@ public enum RunAssembly {
     public static func parts(inputs: PipelineInputs, options: RunOptions, dataPlane: DataPlane? = nil) -> RunParts {
         let spec = inputs.spec
         let redactor = Redactor(environment: options.environment, named: spec.secretVariables)
+        let aws = spec.usesAWS ? AWSRuntime(environment: options.environment) : nil
         return RunParts(
-            baseline: provider(spec.baseline, .baseline, inputs: inputs, options: options),
-            candidate: provider(spec.candidate, .candidate, inputs: inputs, options: options),
-            notifiers: notifiers(spec, environment: options.environment),
+            baseline: provider(spec.baseline, .baseline, inputs: inputs, options: options, aws: aws),
+            candidate: provider(spec.candidate, .candidate, inputs: inputs, options: options, aws: aws),
+            notifiers: notifiers(spec, environment: options.environment, aws: aws),
             judge: spec.judge.flatMap { j in client(j.endpoint, options).map { LLMJudge(client: $0, model: j.endpoint.model, rubric: j.rubric) } },
             embedder: spec.embeddings.flatMap { e in client(e, options).map { EmbeddingSimilarity(client: $0, model: e.model) } },
             router: spec.canary.flatMap { router($0.router, pipeline: spec, environment: options.environment, redactor: redactor) },
@@ -36,10 +37,18 @@ public enum RunAssembly {
     }
 
     /// The model behind one version.
-    public static func provider(_ v: VariantSpec, _ variant: Variant, inputs: PipelineInputs, options: RunOptions) -> any ModelProvider {
+    public static func provider(
+        _ v: VariantSpec, _ variant: Variant, inputs: PipelineInputs, options: RunOptions, aws: AWSRuntime? = nil
+    ) -> any ModelProvider {
         switch v.provider {
         case .openai:
             if let o = v.openai { return OpenAIProvider(spec: o, environment: options.environment) }
+        case .bedrock:
+            if let b = v.bedrock {
+                let runtime = aws ?? AWSRuntime(environment: options.environment)
+                guard let region = runtime.setup.region(b.region) else { return UnavailableProvider(failure: AWSRuntime.noRegion(b.modelID)) }
+                return BedrockProvider(spec: b, client: runtime.client(.bedrockRuntime, region: region, endpoint: b.endpoint, timeout: b.timeout))
+            }
         case .sim:
             break
         }
@@ -88,9 +97,8 @@ public enum RunAssembly {
     }
 
     /// The spec's notification channels, for the engine and for `rampart recover`.
-    public static func notifiers(_ spec: PipelineSpec, environment: [String: String]) -> [RunParts.Channel] {
-        let usesAWS = spec.notify.contains { if case .sns = $0.kind { true } else { false } }
-        let aws = usesAWS ? AWSRuntime(environment: environment) : nil
+    public static func notifiers(_ spec: PipelineSpec, environment: [String: String], aws given: AWSRuntime? = nil) -> [RunParts.Channel] {
+        let aws = given ?? (spec.usesAWS ? AWSRuntime(environment: environment) : nil)
         return spec.notify.map { n in
             switch n.kind {
             case .file(let path):

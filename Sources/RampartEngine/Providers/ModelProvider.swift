@@ -28,6 +28,9 @@ public struct ModelResponse: Sendable, Equatable, Codable {
     public var failed: Bool
     /// Why it failed, when the provider knows; the simulator's failures are server errors.
     public var failure: RequestFailure?
+    /// The provider's own guardrail blocked the exchange (Bedrock's `guardrail_intervened`): a
+    /// refusal whatever words the guardrail's message uses. Nil when the provider has none.
+    public var guardrailIntervened: Bool?
 
     public init(text: String, latencyMs: Double, promptTokens: Int, completionTokens: Int, failed: Bool, failure: RequestFailure? = nil) {
         self.text = text
