@@ -114,7 +114,7 @@ let package = Package(
         .testTarget(
             name: "RampartTUITests", dependencies: ["RampartTUI", "RampartEngine", "RampartCore"], exclude: ["Snapshots"], swiftSettings: strict),
         .testTarget(
-            name: "RampartCLITests", dependencies: ["RampartCore", "RampartNet", "RampartEngine", "RampartTestSupport", "rampart"],
+            name: "RampartCLITests", dependencies: ["RampartCore", "RampartNet", "RampartEngine", "RampartAWS", "RampartTestSupport", "rampart"],
             swiftSettings: strict),
     ]
 )

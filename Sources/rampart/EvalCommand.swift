@@ -66,7 +66,7 @@ struct EvalCommand: AsyncParsableCommand {
             print("cache: \(responseCache.hits) responses reused, \(responseCache.misses) requested (\(responseCache.path))")
         }
         try writeReports(s, reports)
-        try exit(for: reports)
+        try exit(for: reports, spec: inputs.spec)
     }
 
     /// Each gate's verdict line, and the first few items below their mark.
@@ -102,7 +102,7 @@ struct EvalCommand: AsyncParsableCommand {
     /// 0 when every gate passed; 69 when an endpoint cannot be used (not a verdict on the
     /// candidate); 65 when every failure is a request the endpoint rejects (the spec is what to
     /// fix); 1 otherwise.
-    private func exit(for reports: [GateReport]) throws {
+    private func exit(for reports: [GateReport], spec s: PipelineSpec) throws {
         let blocking = reports.filter { !$0.result.passed }
         if blocking.isEmpty {
             print("PASS: all \(reports.count) gates passed")
@@ -120,7 +120,7 @@ struct EvalCommand: AsyncParsableCommand {
         // Every request refused as malformed or for an unknown model: the spec is what to fix.
         if !causes.isEmpty, causes.allSatisfy(\.rejectsRequest), let first = causes.first {
             Console.error(
-                "error: \(first.variant.rawValue) endpoint rejects the requests: \(first.first.description) (check the model id and base_url in the spec)"
+                "error: \(first.variant.rawValue) endpoint rejects the requests: \(first.first.description) (check \((first.variant == .candidate ? s.candidate : s.baseline).provider == .bedrock ? "bedrock.model_id and the region" : "the model id and base_url") in the spec)"
             )
             throw Exit.invalidInput
         }

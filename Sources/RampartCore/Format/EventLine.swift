@@ -88,7 +88,8 @@ public enum EventLine {
             ?? ""
         let verdict = g.verdict == .pass ? "passed" : (g.verdict == .fail ? "FAILED" : (g.passed ? "INCONCLUSIVE (allowed)" : "INCONCLUSIVE"))
         let answered = g.errors.map { $0.of - $0.items } ?? g.items
-        return pad("gate") + "\(g.name) \(verdict) on \(answered) items × \(g.samples)\(errors): \(checks)"
+        let retried = g.retries.map { " (\($0) retr\($0 == 1 ? "y" : "ies"))" } ?? ""
+        return pad("gate") + "\(g.name) \(verdict) on \(answered) items × \(g.samples)\(errors)\(retried): \(checks)"
     }
 
     /// A step's live metrics, candidate/baseline side by side.

@@ -34,6 +34,9 @@ public struct GateResult: Sendable, Equatable, Codable {
     /// Items whose requests failed after their retries, and the first failure; nil when every
     /// request was answered.
     public var errors: GateErrors?
+    /// Attempts beyond the first that requests needed (throttling, server errors, lost
+    /// connections), in both versions; nil when none was retried.
+    public var retries: Int?
     /// Each item's outcome, carried only when a front end asked for them (`rampart eval`'s
     /// reports); a pipeline run's recording holds the verdict alone.
     public var outcomes: [ItemOutcome]?

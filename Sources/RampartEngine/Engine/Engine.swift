@@ -60,6 +60,8 @@ public final class Engine: Sendable {
     var dataPlane: DataPlane? { parts.dataPlane }
     /// Per version: stops sending to an endpoint that refused its first requests the same way.
     let earlyStops = Mutex<[Variant: EarlyStop]>([.baseline: EarlyStop(), .candidate: EarlyStop()])
+    /// Retries each gate's requests needed so far, by gate name, for its result.
+    let gateRetries = Mutex<[String: Int]>([:])
     private let inbox = Mutex<[OperatorCommand]>([])
     /// Mid-run notifications in flight; the run waits for them before it reports its end.
     private let notifying = Mutex<[Task<Void, Never>]>([])

@@ -57,6 +57,7 @@ struct GateRunner {
         case .injection: report = await injection(gate)
         case .tone: report = await tone(gate)
         }
+        report.result.retries = engine.gateRetries.withLock { $0.removeValue(forKey: gate.name) }
         if report.result.errors != nil && report.result.checks.allSatisfy({ $0.n == 0 }) {
             for i in report.result.checks.indices {
                 report.result.checks[i].verdict = .inconclusive
@@ -122,6 +123,7 @@ struct GateRunner {
             let wait = failure.flatMap { policy.delay(after: $0, attempt: attempt, jitter: jitter.unit()) }
             guard let wait else {
                 engine.earlyStops.withLock { $0[variant]?.record(failure) }
+                if attempt > 0 { engine.gateRetries.withLock { $0[gate.name, default: 0] += attempt } }
                 return response
             }
             if provider.isSimulated {
