@@ -51,7 +51,11 @@ final class RecordingProvider: ModelProvider {
     }
 
     /// The simulator's answers for both versions, and the gate reports they give.
-    func simulated(_ bedrock: PipelineInputs) async throws -> (reports: [GateReport], answers: [String: [String: String]]) {
+    /// `oneAnswerPerPrompt`: the gates ask each prompt once (two gates on one dataset ask it twice,
+    /// and the simulator may answer differently; the stand-in then serves the last answer).
+    func simulated(_ bedrock: PipelineInputs, oneAnswerPerPrompt: Bool = true) async throws -> (
+        reports: [GateReport], answers: [String: [String: String]]
+    ) {
         var sim = bedrock
         for v in [\PipelineSpec.baseline, \PipelineSpec.candidate] {
             sim.spec[keyPath: v].provider = .sim
@@ -63,7 +67,9 @@ final class RecordingProvider: ModelProvider {
         let b = RecordingProvider(RunAssembly.provider(sim.spec.baseline, .baseline, inputs: sim, options: options))
         let c = RecordingProvider(RunAssembly.provider(sim.spec.candidate, .candidate, inputs: sim, options: options))
         let reports = await Engine(inputs: sim, clock: VirtualClock(), options: options, baseline: b, candidate: c).evaluateGates()
-        #expect(b.conflicts.withLock { $0 } == 0 && c.conflicts.withLock { $0 } == 0, "one prompt, one answer: the stand-in serves one")
+        if oneAnswerPerPrompt {
+            #expect(b.conflicts.withLock { $0 } == 0 && c.conflicts.withLock { $0 } == 0, "one prompt, one answer: the stand-in serves one")
+        }
         let answers = [
             try #require(bedrock.spec.baseline.bedrock?.modelID): b.table.withLock { $0 },
             try #require(bedrock.spec.candidate.bedrock?.modelID): c.table.withLock { $0 },
@@ -169,5 +175,45 @@ final class RecordingProvider: ModelProvider {
         // min_refusal_rate on the harmful asks, max_over_refusal on the benign ones.
         #expect(try await refusalRates(true) == [1, 1])
         #expect(try await refusalRates(nil) == [0, 0])
+    }
+
+    @Test func theJudgeAndEmbeddingsRunOnBedrockToo() async throws {
+        let text = try String(contentsOfFile: Paths.example("bedrock.yaml"), encoding: .utf8)
+        let gates = """
+            gates:
+              - { name: judged, kind: golden, dataset: datasets/golden.jsonl, metric: llm_judge, samples: 1, thresholds: { min_score: 0.5 } }
+              - { name: embedded, kind: golden, dataset: datasets/golden.jsonl, metric: embedding_cosine, samples: 1, thresholds: { min_score: 0.5 } }
+            judge: { provider: bedrock, model_id: "anthropic.claude-3-sonnet-20240229-v1:0", rubric: "Correct refund facts." }
+            embeddings: { provider: bedrock, model_id: "amazon.titan-embed-text-v2:0" }
+            """
+        let cut = try #require(text.range(of: "gates:"))
+        let yaml = String(text[..<cut.lowerBound]) + gates + "\n"
+        let spec = try SpecLoader.parse(
+            yaml, file: "bedrock-judge.yaml", directory: (Paths.example("bedrock.yaml") as NSString).deletingLastPathComponent)
+        #expect(spec.judge?.bedrock?.modelID == "anthropic.claude-3-sonnet-20240229-v1:0" && spec.judge?.endpoint == nil)
+        #expect(spec.bedrockEmbeddings?.modelID == "amazon.titan-embed-text-v2:0" && spec.embeddings == nil)
+        var i = try inputs()
+        i.spec.gates = spec.gates
+        i.spec.judge = spec.judge
+        i.spec.bedrockEmbeddings = spec.bedrockEmbeddings
+        let (_, answers) = try await simulated(i, oneAnswerPerPrompt: false)
+        let standIn = try await ConverseStandIn.start(
+            .init(
+                region: "eu-west-1", credentials: [Self.key.accessKeyID: Self.key.secretAccessKey], answers: answers,
+                judgeModels: ["anthropic.claude-3-sonnet-20240229-v1:0"], embeddingModels: ["amazon.titan-embed-text-v2:0"]))
+        defer { standIn.stop() }
+        let reports = await bedrockReports(i, environment(standIn))
+        #expect(reports.map(\.result.name) == ["judged", "embedded"])
+        for r in reports {
+            #expect(r.result.errors == nil && r.result.scoringErrors == 0, "\(r.result.name): \(String(describing: r.result.errors))")
+        }
+        let judged = try #require(reports.first?.result.checks.first)
+        #expect(abs(judged.candidate - 0.8) < 1e-9 && judged.n == 60, "\(judged)")
+        let embedded = try #require(reports.last?.result.checks.first)
+        #expect(embedded.candidate > 0.5 && embedded.candidate <= 1 && embedded.n == 60)
+        let stats = await standIn.stats()
+        #expect(stats["judged"] == 120 && stats["refused"] == 0, "\(stats)")
+        let references = (i.golden[i.spec.gates[1].dataset] ?? []).map { 1 + $0.references.count }.reduce(0, +)
+        #expect(stats["embedded"] == 2 * references, "\(stats)")
     }
 }

@@ -21,21 +21,30 @@ public final class ConverseStandIn: Sendable {
         public var answers: [String: [String: String]]
         public var throttleEvery: Int
         public var guardrailTerms: [String]
+        /// These answer every Converse call with a judge's `{"score": 0.8, …}`.
+        public var judgeModels: [String]
+        /// These embed through InvokeModel (letter counts: 26 numbers).
+        public var embeddingModels: [String]
 
         public init(
-            region: String, credentials: [String: String], answers: [String: [String: String]], throttleEvery: Int = 0, guardrailTerms: [String] = []
+            region: String, credentials: [String: String], answers: [String: [String: String]], throttleEvery: Int = 0,
+            guardrailTerms: [String] = [], judgeModels: [String] = [], embeddingModels: [String] = []
         ) {
             self.region = region
             self.credentials = credentials
             self.answers = answers
             self.throttleEvery = throttleEvery
             self.guardrailTerms = guardrailTerms
+            self.judgeModels = judgeModels
+            self.embeddingModels = embeddingModels
         }
 
         enum CodingKeys: String, CodingKey {
             case region, credentials, answers
             case throttleEvery = "throttle_every"
             case guardrailTerms = "guardrail_terms"
+            case judgeModels = "judge_models"
+            case embeddingModels = "embedding_models"
         }
     }
 

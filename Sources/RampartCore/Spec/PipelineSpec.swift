@@ -15,6 +15,8 @@ public struct PipelineSpec: Sendable, Equatable {
     public var judge: JudgeSpec?
     /// The embeddings endpoint for `embedding_cosine` golden gates.
     public var embeddings: EndpointSpec?
+    /// Or an embeddings model on Bedrock (Titan Text Embeddings, Cohere Embed) for them.
+    public var bedrockEmbeddings: BedrockVariantSpec?
     /// The default seed for the `sim` provider and traffic; `--seed` overrides.
     public var seed: UInt64
     /// The spec file as given on the command line, for messages.
@@ -260,14 +262,18 @@ public struct EndpointSpec: Sendable, Equatable {
 }
 
 public struct JudgeSpec: Sendable, Equatable {
-    public var endpoint: EndpointSpec
+    /// The grader on an OpenAI-compatible server; nil when it is on Bedrock.
+    public var endpoint: EndpointSpec?
+    /// The grader on Bedrock, through Converse; nil when it is on an OpenAI-compatible server.
+    public var bedrock: BedrockVariantSpec?
     /// What a good answer is, in the grader's words.
     public var rubric: String
     /// Judge calls allowed in one run; past it, items are ERROR (budget exhausted), never guessed.
     public var maxCalls: Int
 
-    public init(endpoint: EndpointSpec, rubric: String, maxCalls: Int = 1000) {
+    public init(endpoint: EndpointSpec?, bedrock: BedrockVariantSpec? = nil, rubric: String, maxCalls: Int = 1000) {
         self.endpoint = endpoint
+        self.bedrock = bedrock
         self.rubric = rubric
         self.maxCalls = maxCalls
     }

@@ -18,7 +18,7 @@ public enum SecretPreflight {
             wanted.append(("baseline.openai.api_key_env", spec.baseline.openai?.endpoint.apiKeyEnv))
             wanted.append(("candidate.openai.api_key_env", spec.candidate.openai?.endpoint.apiKeyEnv))
         }
-        if spec.gates.contains(where: { $0.metric == .llmJudge }) { wanted.append(("judge.api_key_env", spec.judge?.endpoint.apiKeyEnv)) }
+        if spec.gates.contains(where: { $0.metric == .llmJudge }) { wanted.append(("judge.api_key_env", spec.judge?.endpoint?.apiKeyEnv)) }
         if spec.gates.contains(where: { $0.metric == .embeddingCosine }) {
             wanted.append(("embeddings.api_key_env", spec.embeddings?.apiKeyEnv))
         }

@@ -139,7 +139,7 @@ struct SpecParser {
         let canary = top["canary"].flatMap { canarySpec($0) }
         let notify = top["notify"].map { notifyList($0) } ?? []
         let judge = top["judge"].flatMap { judgeSpec($0) }
-        let embeddings = top["embeddings"].flatMap { endpoint($0, extra: []) }
+        let (embeddings, bedrockEmbeddings) = top["embeddings"].map { embeddingsSpec($0) } ?? (nil, nil)
         if let g = top["gates"], case .sequence(let items) = g.node {
             for (i, item) in items.enumerated() {
                 guard case .mapping(let map) = item, let metricNode = map["metric"], let raw = metricNode.scalar?.string else { continue }
@@ -159,6 +159,7 @@ struct SpecParser {
             notify: notify, seed: seed, file: file, directory: directory)
         spec.judge = judge
         spec.embeddings = embeddings
+        spec.bedrockEmbeddings = bedrockEmbeddings
         return spec
     }
 }

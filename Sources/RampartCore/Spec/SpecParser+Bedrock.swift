@@ -4,11 +4,34 @@ import Yams
 /// A version on Amazon Bedrock: the model id (pinned unless the version says otherwise), the
 /// region and endpoint, Converse's inference settings and the optional Bedrock guardrail.
 extension SpecParser {
+    static let bedrockModelKeys = ["model_id", "region", "endpoint", "timeout"]
+
     func bedrockSpec(_ field: YAMLField, allowUnpinned: Bool) -> BedrockVariantSpec? {
-        let keys = ["model_id", "region", "endpoint", "timeout", "temperature", "max_tokens", "top_p", "stop_sequences", "guardrail"]
-        guard let m = reader.mapping(field, allowed: keys, required: ["model_id"]), let idField = m["model_id"],
-            let id = reader.string(idField)
+        let keys = Self.bedrockModelKeys + ["temperature", "max_tokens", "top_p", "stop_sequences", "guardrail"]
+        guard let m = reader.mapping(field, allowed: keys, required: ["model_id"]), var spec = bedrockSettings(m, allowUnpinned: allowUnpinned)
         else { return nil }
+        spec.temperature = m["temperature"].flatMap { reader.double($0, in: 0...1) }
+        spec.maxTokens = m["max_tokens"].flatMap { reader.int($0, in: 1...1_000_000) }
+        spec.topP = m["top_p"].flatMap { reader.double($0, in: 0...1) }
+        if let f = m["stop_sequences"], let items = reader.sequence(f) {
+            spec.stopSequences = items.compactMap { reader.string($0) }
+            if items.count > 4 { reader.error(f.node, f.path, "Converse takes at most 4 stop sequences, got \(items.count)") }
+        }
+        if let f = m["guardrail"], let g = reader.mapping(f, allowed: ["identifier", "version"], required: ["identifier", "version"]),
+            let identifier = g["identifier"].flatMap({ reader.string($0) }), let versionField = g["version"],
+            let version = reader.string(versionField)
+        {
+            if version != "DRAFT" && !version.allSatisfy(\.isNumber) {
+                reader.error(versionField.node, versionField.path, "must be a guardrail version number (or DRAFT), got '\(version)'")
+            }
+            spec.guardrail = BedrockVariantSpec.Guardrail(identifier: identifier, version: version)
+        }
+        return spec
+    }
+
+    /// The model and where it is: `model_id` (pinned unless allowed), `region`, `endpoint`, `timeout`.
+    func bedrockSettings(_ m: [String: YAMLField], allowUnpinned: Bool) -> BedrockVariantSpec? {
+        guard let idField = m["model_id"], let id = reader.string(idField) else { return nil }
         if id.contains(where: { $0.isWhitespace || $0 == "/" && !id.hasPrefix("arn:") }) {
             reader.error(idField.node, idField.path, "is not a Bedrock model id or ARN: '\(id)'")
             return nil
@@ -35,22 +58,6 @@ extension SpecParser {
             }
         }
         if let f = m["timeout"], let t = reader.duration(f, minimum: 0.1) { spec.timeout = t }
-        spec.temperature = m["temperature"].flatMap { reader.double($0, in: 0...1) }
-        spec.maxTokens = m["max_tokens"].flatMap { reader.int($0, in: 1...1_000_000) }
-        spec.topP = m["top_p"].flatMap { reader.double($0, in: 0...1) }
-        if let f = m["stop_sequences"], let items = reader.sequence(f) {
-            spec.stopSequences = items.compactMap { reader.string($0) }
-            if items.count > 4 { reader.error(f.node, f.path, "Converse takes at most 4 stop sequences, got \(items.count)") }
-        }
-        if let f = m["guardrail"], let g = reader.mapping(f, allowed: ["identifier", "version"], required: ["identifier", "version"]),
-            let identifier = g["identifier"].flatMap({ reader.string($0) }), let versionField = g["version"],
-            let version = reader.string(versionField)
-        {
-            if version != "DRAFT" && !version.allSatisfy(\.isNumber) {
-                reader.error(versionField.node, versionField.path, "must be a guardrail version number (or DRAFT), got '\(version)'")
-            }
-            spec.guardrail = BedrockVariantSpec.Guardrail(identifier: identifier, version: version)
-        }
         return spec
     }
 }

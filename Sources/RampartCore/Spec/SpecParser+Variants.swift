@@ -126,14 +126,52 @@ extension SpecParser {
         return out
     }
 
+    /// `judge:` on an OpenAI-compatible server (`base_url`, `model`, `api_key_env`), or with
+    /// `provider: bedrock` on Bedrock (`model_id`, `region`, `endpoint`).
     func judgeSpec(_ field: YAMLField) -> JudgeSpec? {
-        let keys = ["base_url", "model", "api_key_env", "timeout", "headers", "rubric", "max_calls"]
+        if isBedrock(field) {
+            let keys = ["provider", "rubric", "max_calls", "allow_unpinned"] + Self.bedrockModelKeys
+            guard let m = reader.mapping(field, allowed: keys, required: ["model_id", "rubric"]) else { return nil }
+            let allowUnpinned = m["allow_unpinned"].flatMap { reader.bool($0) } ?? false
+            let model = bedrockSettings(m, allowUnpinned: allowUnpinned)
+            let rubric = m["rubric"].flatMap { reader.string($0) }
+            let maxCalls = m["max_calls"].flatMap { reader.int($0, in: 1...10_000_000) } ?? 1000
+            guard let model, let rubric else { return nil }
+            return JudgeSpec(endpoint: nil, bedrock: model, rubric: rubric, maxCalls: maxCalls)
+        }
+        let keys = ["provider", "base_url", "model", "api_key_env", "timeout", "headers", "rubric", "max_calls"]
         guard let m = reader.mapping(field, allowed: keys, required: ["base_url", "model", "rubric"]) else { return nil }
-        let endpoint = self.endpoint(field, extra: ["rubric", "max_calls"], map: m)
+        let endpoint = self.endpoint(field, extra: ["provider", "rubric", "max_calls"], map: m)
         let rubric = m["rubric"].flatMap { reader.string($0) }
         let maxCalls = m["max_calls"].flatMap { reader.int($0, in: 1...10_000_000) } ?? 1000
         guard let endpoint, let rubric else { return nil }
         return JudgeSpec(endpoint: endpoint, rubric: rubric, maxCalls: maxCalls)
+    }
+
+    /// Whether a judge or embeddings section says `provider: bedrock` (anything but `openai`
+    /// there is reported).
+    func isBedrock(_ field: YAMLField) -> Bool {
+        guard case .mapping(let map) = field.node, let node = map["provider"] else { return false }
+        let raw = node.scalar?.string ?? ""
+        if raw == "bedrock" { return true }
+        if raw != "openai" {
+            reader.error(node, field.child("provider"), "must be one of: openai, bedrock; got '\(raw)'")
+        }
+        return false
+    }
+
+    /// `embeddings:` on an OpenAI-compatible server, or with `provider: bedrock` on Bedrock.
+    func embeddingsSpec(_ field: YAMLField) -> (EndpointSpec?, BedrockVariantSpec?) {
+        if isBedrock(field) {
+            guard let m = reader.mapping(field, allowed: ["provider", "allow_unpinned"] + Self.bedrockModelKeys, required: ["model_id"])
+            else { return (nil, nil) }
+            return (nil, bedrockSettings(m, allowUnpinned: m["allow_unpinned"].flatMap { reader.bool($0) } ?? false))
+        }
+        guard
+            let m = reader.mapping(
+                field, allowed: ["provider", "base_url", "model", "api_key_env", "timeout", "headers"], required: ["base_url", "model"])
+        else { return (nil, nil) }
+        return (endpoint(field, extra: ["provider"], map: m), nil)
     }
 
     func pricingSpec(_ field: YAMLField) -> Pricing? {

@@ -56,7 +56,7 @@ extension PipelineSpec {
         if case .kind(let k) = canary?.metricsSource { kinds += k.secretVariables }
         if case .kind(let k) = canary?.router { kinds += k.secretVariables }
         return [
-            judge?.endpoint.apiKeyEnv, embeddings?.apiKeyEnv, baseline.openai?.endpoint.apiKeyEnv, candidate.openai?.endpoint.apiKeyEnv,
+            judge?.endpoint?.apiKeyEnv, embeddings?.apiKeyEnv, baseline.openai?.endpoint.apiKeyEnv, candidate.openai?.endpoint.apiKeyEnv,
             prometheusToken, canary?.traffic.apiKeyEnv,
         ]
         .compactMap { $0 } + webhooks + kinds

@@ -47,7 +47,8 @@ extension AWSRuntime {
 extension PipelineSpec {
     /// Whether any part of the run talks to AWS (and so needs credentials and a region).
     public var usesAWS: Bool {
-        baseline.provider == .bedrock || candidate.provider == .bedrock || notify.contains { if case .sns = $0.kind { true } else { false } }
+        baseline.provider == .bedrock || candidate.provider == .bedrock || judge?.bedrock != nil || bedrockEmbeddings != nil
+            || notify.contains { if case .sns = $0.kind { true } else { false } }
     }
 }
 
@@ -57,4 +58,12 @@ struct UnavailableProvider: ModelProvider {
     var failure: RequestFailure
     var identity: String { "unavailable|\(failure.message)" }
     func complete(_ request: ModelRequest) async -> ModelResponse { .failed(failure) }
+}
+
+/// A judge or embeddings model that could not be built: every call fails with the reason.
+struct UnavailableModel: ChatModel, EmbeddingModel {
+    var failure: RequestFailure
+    var identity: String { "unavailable" }
+    func reply(system: String, user: String) async throws(RequestFailure) -> String { throw failure }
+    func embed(_ text: String) async throws(RequestFailure) -> [Double] { throw failure }
 }

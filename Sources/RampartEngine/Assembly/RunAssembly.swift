@@ -29,8 +29,8 @@ public enum RunAssembly {
             baseline: provider(spec.baseline, .baseline, inputs: inputs, options: options, aws: aws),
             candidate: provider(spec.candidate, .candidate, inputs: inputs, options: options, aws: aws),
             notifiers: notifiers(spec, environment: options.environment, aws: aws),
-            judge: spec.judge.flatMap { j in client(j.endpoint, options).map { LLMJudge(client: $0, model: j.endpoint.model, rubric: j.rubric) } },
-            embedder: spec.embeddings.flatMap { e in client(e, options).map { EmbeddingSimilarity(client: $0, model: e.model) } },
+            judge: judge(spec, options, aws: aws),
+            embedder: embedder(spec, options, aws: aws),
             router: spec.canary.flatMap { router($0.router, pipeline: spec, environment: options.environment, redactor: redactor) },
             metricSource: spec.canary.flatMap { metricSource($0, pipeline: spec, environment: options.environment, redactor: redactor) },
             dataPlane: dataPlane)
@@ -117,6 +117,35 @@ public enum RunAssembly {
                             .sns, region: topic.region, endpoint: topic.endpoint, timeout: topic.timeout)))
             }
         }
+    }
+
+    /// The LLM judge: on an OpenAI-compatible server, or on Bedrock.
+    static func judge(_ spec: PipelineSpec, _ options: RunOptions, aws: AWSRuntime?) -> LLMJudge? {
+        guard let j = spec.judge else { return nil }
+        if let b = j.bedrock {
+            let aws = aws ?? AWSRuntime(environment: options.environment)
+            guard let region = aws.setup.region(b.region) else {
+                return LLMJudge(model: UnavailableModel(failure: AWSRuntime.noRegion(b.modelID)), rubric: j.rubric)
+            }
+            return LLMJudge(
+                model: BedrockChat(spec: b, client: aws.client(.bedrockRuntime, region: region, endpoint: b.endpoint, timeout: b.timeout)),
+                rubric: j.rubric)
+        }
+        return j.endpoint.flatMap { e in client(e, options).map { LLMJudge(client: $0, model: e.model, rubric: j.rubric) } }
+    }
+
+    /// The embeddings model: on an OpenAI-compatible server, or on Bedrock.
+    static func embedder(_ spec: PipelineSpec, _ options: RunOptions, aws: AWSRuntime?) -> EmbeddingSimilarity? {
+        if let b = spec.bedrockEmbeddings {
+            let aws = aws ?? AWSRuntime(environment: options.environment)
+            guard let region = aws.setup.region(b.region) else {
+                return EmbeddingSimilarity(model: UnavailableModel(failure: AWSRuntime.noRegion(b.modelID)))
+            }
+            return EmbeddingSimilarity(
+                model: BedrockEmbeddings(
+                    modelID: b.modelID, client: aws.client(.bedrockRuntime, region: region, endpoint: b.endpoint, timeout: b.timeout)))
+        }
+        return spec.embeddings.flatMap { e in client(e, options).map { EmbeddingSimilarity(client: $0, model: e.model) } }
     }
 
     private static func client(_ e: EndpointSpec, _ options: RunOptions) -> OpenAIClient? {

@@ -6,15 +6,17 @@ extension RunAssembly {
     /// first request: the secrets the spec names, and a region for every Bedrock model. Exit 69.
     public static func preflight(_ spec: PipelineSpec, environment: [String: String], gatesOnly: Bool = false) -> [String] {
         var lines = SecretPreflight.missing(spec, environment: environment, gatesOnly: gatesOnly).map(\.description)
-        let models = spec.usesAWS ? [("baseline", spec.baseline), ("candidate", spec.candidate)] : []
+        var models = spec.usesAWS ? [("baseline.bedrock", spec.baseline.bedrock), ("candidate.bedrock", spec.candidate.bedrock)] : []
+        if spec.gates.contains(where: { $0.metric == .llmJudge }) { models.append(("judge", spec.judge?.bedrock)) }
+        if spec.gates.contains(where: { $0.metric == .embeddingCosine }) { models.append(("embeddings", spec.bedrockEmbeddings)) }
         var setup: AWSSetup?
-        for (name, v) in models {
-            guard let b = v.bedrock, b.region == nil else { continue }
+        for (name, model) in models {
+            guard let b = model, b.region == nil else { continue }
             let s = setup ?? AWSSetup.load(environment: environment)
             setup = s
             if s.region() == nil {
                 lines.append(
-                    "\(name).bedrock names no region and none is configured (AWS_REGION, AWS_DEFAULT_REGION or region in profile \(s.profile))")
+                    "\(name) names no region and none is configured (AWS_REGION, AWS_DEFAULT_REGION or region in profile \(s.profile))")
             }
         }
         return lines

@@ -195,7 +195,7 @@ struct GateRunner {
         case .llmJudge:
             guard let judge = engine.parts.judge else { return .failure(RequestFailure(.badRequest, message: "the spec has no judge")) }
             let key = ResponseCache.key(
-                identity: "judge|\(judge.model)|\(SHA256.hex(Array(judge.rubric.utf8)))",
+                identity: "judge|\(judge.model.identity)|\(SHA256.hex(Array(judge.rubric.utf8)))",
                 request: ModelRequest(
                     system: item.references.joined(separator: "\u{1E}"), user: item.input + "\u{1F}" + answer, ask: .golden(item), stream: "judge"))
             if let cached = engine.options.cache?.lookup(key), case .scored(let s, _) = LLMJudge.parse(cached.text) { return .success(s) }
@@ -215,20 +215,7 @@ struct GateRunner {
             guard let embedder = engine.parts.embedder else {
                 return .failure(RequestFailure(.badRequest, message: "the spec has no embeddings endpoint"))
             }
-            var vectors: [[Double]] = []
-            for text in [answer] + item.references {
-                do {
-                    guard let v = try await embedder.client.embeddings(model: embedder.model, inputs: [text]).first else {
-                        return .failure(RequestFailure(.malformed, message: "the embeddings endpoint sent no vector"))
-                    }
-                    vectors.append(v)
-                } catch {
-                    var failure = error
-                    failure.message = "the embeddings endpoint: " + error.message
-                    return .failure(failure)
-                }
-            }
-            return .success(vectors.dropFirst().map { EmbeddingSimilarity.cosine(vectors[0], $0) }.max() ?? 0)
+            return await embedder.score(candidate: answer, references: item.references)
         default:
             let r = gate.metric.scorer.score(candidate: answer, references: item.references)
             if let error = r.error { return .failure(RequestFailure(.unscorable, message: "\(gate.metric.rawValue): \(error)")) }

@@ -5,8 +5,8 @@ import RampartCore
 /// reference and the answer in; a score in 0…1 and a reason out. A judge that fails or answers
 /// in a form that cannot be parsed gives ERROR, never a pass or a fail.
 public struct LLMJudge: Sendable {
-    public var client: OpenAIClient
-    public var model: String
+    /// The grader: on an OpenAI-compatible server or on Bedrock.
+    public var model: any ChatModel
     public var rubric: String
 
     public enum Verdict: Sendable, Equatable {
@@ -15,10 +15,13 @@ public struct LLMJudge: Sendable {
         case error(RequestFailure)
     }
 
-    public init(client: OpenAIClient, model: String, rubric: String) {
-        self.client = client
+    public init(model: any ChatModel, rubric: String) {
         self.model = model
         self.rubric = rubric
+    }
+
+    public init(client: OpenAIClient, model: String, rubric: String) {
+        self.init(model: OpenAIChat(client: client, model: model), rubric: rubric)
     }
 
     static let instructions = """
@@ -31,8 +34,7 @@ public struct LLMJudge: Sendable {
         if let reference { prompt += "\nReference answer:\n\(reference)\n" }
         prompt += "\nAnswer to grade:\n\(answer)\n"
         do {
-            let reply = try await client.chat(model: model, system: Self.instructions, user: prompt, temperature: 0)
-            return Self.parse(reply.text)
+            return Self.parse(try await model.reply(system: Self.instructions, user: prompt))
         } catch {
             var failure = error
             failure.message = "the judge: " + error.message
@@ -58,23 +60,27 @@ public struct LLMJudge: Sendable {
 
 /// Cosine similarity of embeddings from an OpenAI-compatible `/v1/embeddings`.
 public struct EmbeddingSimilarity: Sendable {
-    public var client: OpenAIClient
-    public var model: String
+    /// On an OpenAI-compatible server or on Bedrock.
+    public var model: any EmbeddingModel
 
-    public init(client: OpenAIClient, model: String) {
-        self.client = client
-        self.model = model
-    }
+    public init(model: any EmbeddingModel) { self.model = model }
 
-    /// The best cosine between the candidate and any reference, or the failure.
-    public func score(candidate: String, references: [String]) async -> Result<Double, OpenAIClient.Failure> {
-        do {
-            let vectors = try await client.embeddings(model: model, inputs: [candidate] + references)
-            let c = vectors[0]
-            return .success(vectors.dropFirst().map { Self.cosine(c, $0) }.max() ?? 0)
-        } catch {
-            return .failure(error)
+    public init(client: OpenAIClient, model: String) { self.init(model: OpenAIEmbeddings(client: client, model: model)) }
+
+    /// The best cosine between the candidate and any reference, or the failure (one text per
+    /// request: some servers cap a batch, and a failure then names the text that failed).
+    public func score(candidate: String, references: [String]) async -> Result<Double, RequestFailure> {
+        var vectors: [[Double]] = []
+        for text in [candidate] + references {
+            do {
+                vectors.append(try await model.embed(text))
+            } catch {
+                var failure = error
+                failure.message = "the embeddings endpoint: " + error.message
+                return .failure(failure)
+            }
         }
+        return .success(vectors.dropFirst().map { Self.cosine(vectors[0], $0) }.max() ?? 0)
     }
 
     public static func cosine(_ a: [Double], _ b: [Double]) -> Double {

@@ -13,13 +13,15 @@ import RampartCore
 /// message names the model and the region.
 public struct BedrockProvider: ModelProvider {
     public let spec: BedrockVariantSpec
+    /// The client as given (AWS's standard retry mode).
     public let client: AWSClient
+    /// Whether a call retries by itself: false for a version's answers (the gate's retry loop
+    /// owns retries, so they are never multiplied), true for the judge's grader.
+    public var retriesCalls = false
 
     public init(spec: BedrockVariantSpec, client: AWSClient) {
         self.spec = spec
-        var single = client
-        single.retry = RetryPolicy(retries: 0)
-        self.client = single
+        self.client = client
     }
 
     public var identity: String {
@@ -58,7 +60,9 @@ public struct BedrockProvider: ModelProvider {
         }
         let bytes: [UInt8]
         do {
-            bytes = try await client.restJSON("POST", path: "/model/\(SigV4.encode(spec.modelID))/converse", body: body)
+            var call = client
+            if !retriesCalls { call.retry = RetryPolicy(retries: 0) }
+            bytes = try await call.restJSON("POST", path: "/model/\(SigV4.encode(spec.modelID))/converse", body: body)
         } catch {
             var failure = error.requestFailure
             if case .service(let e) = error {

@@ -14,7 +14,10 @@ CONFIG: {"region": "eu-west-1",
          "credentials": {"AKID": "secret", ...},
          "answers": {"MODEL_ID": {"SYSTEM\\u0000USER": "answer text", ...}, ...},
          "throttle_every": 4,              # every 4th distinct request is first answered 429
-         "guardrail_terms": ["bomb"]}      # with guardrailConfig, a user text containing one is blocked
+         "guardrail_terms": ["bomb"],      # with guardrailConfig, a user text containing one is blocked
+         "judge_models": ["MODEL_ID"],     # these answer every Converse call with {"score": 0.8, ...}
+         "embedding_models": ["amazon.titan-embed-text-v2:0"]}   # POST /model/{id}/invoke
+Embeddings are letter counts (26 numbers), so cosines are computable by hand.
 GET /stats answers {"requests": n, "throttled": n, "refused": n, "blocked": n}.
 """
 import datetime
@@ -32,7 +35,7 @@ from botocore.credentials import Credentials
 
 CONFIG = json.load(open(sys.argv[1]))
 LOCK = threading.Lock()
-STATS = {"requests": 0, "throttled": 0, "refused": 0, "blocked": 0}
+STATS = {"requests": 0, "throttled": 0, "refused": 0, "blocked": 0, "judged": 0, "embedded": 0}
 SEEN = {}
 
 
@@ -105,9 +108,16 @@ class Handler(BaseHTTPRequestHandler):
             count("refused")
             return self.error(*problem)
         parts = self.path.split("/")
-        if len(parts) != 4 or parts[1] != "model" or parts[3] != "converse":
+        if len(parts) != 4 or parts[1] != "model" or parts[3] not in ("converse", "invoke"):
             return self.error(404, "UnknownOperationException", "unknown operation")
         model = urllib.parse.unquote(parts[2])
+        if parts[3] == "invoke":
+            return self.invoke(model, body)
+        if model in CONFIG.get("judge_models", []):
+            count("judged")
+            return self.send_json(200, {
+                "output": {"message": {"role": "assistant", "content": [{"text": '{"score": 0.8, "reason": "Covers the refund window."}'}]}},
+                "stopReason": "end_turn", "usage": {"inputTokens": 40, "outputTokens": 12, "totalTokens": 52}, "metrics": {"latencyMs": 3}})
         table = CONFIG["answers"].get(model)
         if table is None:
             return self.error(400, "ValidationException", "The provided model identifier is invalid.")
@@ -141,6 +151,23 @@ class Handler(BaseHTTPRequestHandler):
             "usage": {"inputTokens": inputs, "outputTokens": outputs, "totalTokens": inputs + outputs},
             "metrics": {"latencyMs": 3},
         })
+
+
+def letters(text):
+    return [sum(1 for c in text.lower() if c == chr(ord("a") + i)) for i in range(26)]
+
+
+def invoke(self, model, body):
+    if model not in CONFIG.get("embedding_models", []):
+        return self.error(400, "ValidationException", "The provided model identifier is invalid.")
+    request = json.loads(body)
+    count("embedded")
+    if model.startswith("cohere."):
+        return self.send_json(200, {"embeddings": [letters(t) for t in request["texts"]], "id": str(uuid.uuid4()), "texts": request["texts"]})
+    return self.send_json(200, {"embedding": letters(request["inputText"]), "inputTextTokenCount": len(request["inputText"].split())})
+
+
+Handler.invoke = invoke
 
 
 def main():
