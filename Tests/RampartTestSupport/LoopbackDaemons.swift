@@ -13,8 +13,11 @@ public enum Daemons {
     public static let nginx = binary(["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"])
     public static let prometheus = binary(["/usr/bin/prometheus", "/usr/local/bin/prometheus"])
 
-    /// Starts a process with its output in `log` (or /dev/null). Daemons keep inherited
-    /// descriptors, so they get files rather than pipes that would never close.
+    /// Starts a process with its output in `log` (or /dev/null), and nothing else of this
+    /// process's: every other descriptor is closed in the child. A daemon that inherited them
+    /// held copies of whatever the suite had open at that moment (a server's accepted sockets,
+    /// which then never closed; another test's pipes to the binary, whose reader then never saw
+    /// the end and hung the run).
     public static func spawn(_ args: [String], log: String? = nil) -> pid_t? {
         var pid = pid_t()
         var actions = posix_spawn_file_actions_t()
@@ -23,6 +26,7 @@ public enum Daemons {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, log ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, log ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        guard let closeFrom = Self.addCloseFrom, closeFrom(&actions, 3) == 0 else { return nil }
         let argv = args.map { strdup($0) } + [nil]
         defer { for a in argv { free(a) } }
         // A copy of the environment, not `environ`, which another test's setenv can move.
@@ -31,6 +35,13 @@ public enum Daemons {
         guard posix_spawn(&pid, args[0], &actions, nil, argv, envp) == 0 else { return nil }
         return pid
     }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc
+    /// module does not export: looked up once by name.
+    static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
 
     public static func wait(_ pid: pid_t) -> Int32 {
         var status: Int32 = 0
