@@ -181,4 +181,32 @@ private struct CountsOnlySource: MetricSourceKind, Equatable {
         let readings = await source.read(stepStart: 0, now: 10, clock: VirtualClock())
         #expect(readings.requestsError?.contains("not built into this Rampart") == true)
     }
+
+    /// A router whose checks refuse the start, and that records every weight it is asked for.
+    final class RefusingRouter: TrafficRouter, @unchecked Sendable {
+        private let lock = NSLock()
+        private var asked: [Double] = []
+        var weights: [Double] { lock.withLock { asked } }
+        var name: String { "refusing" }
+        var detail: String { "a router that will not start" }
+        func prepare() async throws(RouterError) { throw RouterError("alias live points at version 9, not the baseline 1") }
+        func setWeight(_ percent: Double) async throws(RouterError) { lock.withLock { asked.append(percent) } }
+    }
+
+    @Test func aRouterThatRefusesToStartEndsTheCanaryBeforeAnyTrafficMoves() async throws {
+        var inputs = try RunAssembly.load(file: Paths.example("demo.yaml"))
+        inputs.spec.notify = []
+        let options = RunOptions(seed: 42, operator: "t")
+        var parts = RunAssembly.parts(inputs: inputs, options: options)
+        let router = RefusingRouter()
+        parts.router = router
+        let engine = Engine(inputs: inputs, clock: VirtualClock(), options: options, parts: parts)
+        let outcome = await engine.run()
+        #expect(outcome == .aborted)
+        #expect(router.weights.isEmpty, "no weight was set: \(router.weights)")
+        let failed = engine.bus.events.compactMap { if case .router(let r) = $0.body, !r.ok { r } else { nil } }
+        #expect(failed.first?.error == "alias live points at version 9, not the baseline 1")
+        let finished = engine.bus.events.compactMap { if case .finished(let f) = $0.body { f } else { nil } }.last
+        #expect(finished?.reason.contains("the refusing router cannot start the canary") == true, "\(String(describing: finished))")
+    }
 }

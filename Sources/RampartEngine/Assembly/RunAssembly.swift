@@ -11,7 +11,7 @@ import RampartCore
 public enum RunAssembly {
     /// The router and metrics-source kinds defined in files of their own, one line each.
     public static let kinds = SpecKinds(
-        routers: [],
+        routers: [LambdaAliasRouter.self],
         metricSources: [])
 
     /// The spec and every file it names, with every kind above understood.

@@ -1,15 +1,19 @@
 import RampartCore
 
-/// Stands in for a kind whose settings parsed but that this build cannot make (its type was read
-/// with kinds other than `RunAssembly.kinds`). It fails every call, so the canary holds at 0 %
+/// Stands in for a kind whose settings parsed but that could not be made (its type was read
+/// with kinds other than `RunAssembly.kinds`, or it has no region to work in). It fails every call, so the canary holds at 0 %
 /// and says why; it never pretends traffic moved or metrics were read.
 struct UnbuildableRouter: TrafficRouter {
     var name: String
-    var detail: String { "not built into this Rampart" }
+    /// Why it could not be built.
+    var why = "not listed in RunAssembly.kinds"
+    var detail: String { "not built: \(why)" }
 
     func setWeight(_ percent: Double) async throws(RouterError) {
-        throw RouterError("the \(name) router is not built into this Rampart (not listed in RunAssembly.kinds)")
+        throw RouterError("the \(name) router could not be built: \(why)")
     }
+
+    func prepare() async throws(RouterError) { try await setWeight(0) }
 }
 
 /// The metrics-source counterpart of `UnbuildableRouter`: every read is an error, never no data.

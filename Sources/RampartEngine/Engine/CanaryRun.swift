@@ -116,6 +116,12 @@ final class CanaryRun {
                         source: TrafficSpec.Source.sim.rawValue, rate: spec.traffic.rate, note: engine.options.trafficNote)))
         engine.dataPlane?.startLoad()
         publish(.stage(StageChange(stage: StageName.canary, state: .running)))
+        do {
+            try await router.prepare()
+        } catch {
+            publish(.router(RouterReport(router: router.name, weight: 0, ok: false, error: error.message, detail: router.detail)))
+            return await stop(.aborted, "the \(router.name) router cannot start the canary: \(error.message)")
+        }
         var index = 0
         while index < spec.steps.count {
             switch await runStep(index) {

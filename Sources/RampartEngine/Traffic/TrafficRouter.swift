@@ -14,10 +14,15 @@ public protocol TrafficRouter: Sendable {
     /// the outcome, or in `rampart recover`). Nothing to do for most routers; one that sent
     /// traffic through Rampart's meters hands it to the versions' own servers.
     func settle(_ percent: Double) async throws(RouterError)
+    /// Checks, before the canary's first weight, that the router can do its job from where
+    /// things are (a Lambda alias on the baseline, both versions published). A failure stops
+    /// the canary before any traffic moves.
+    func prepare() async throws(RouterError)
 }
 
 extension TrafficRouter {
     public func settle(_ percent: Double) async throws(RouterError) {}
+    public func prepare() async throws(RouterError) {}
 }
 
 public struct RouterError: Error, Equatable, CustomStringConvertible {
