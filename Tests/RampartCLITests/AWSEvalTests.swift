@@ -106,4 +106,42 @@ import Testing
         #expect(!all.contains(keys.secretAccessKey) && !all.contains(keys.sessionToken ?? "-") && !all.contains("wrong-secret-0123456789abcdef"))
         #expect(leaks(in: dir, of: [keys.secretAccessKey, keys.sessionToken ?? "-", "wrong-secret-0123456789abcdef"]).isEmpty)
     }
+
+    @Test func aRollbackNotifiesThroughSNS() async throws {
+        let moto = try await MotoServer.running()
+        let sns = moto.client(.sns), sqs = moto.client(.sqs)
+        let name = "rollbacks-\(UInt32.random(in: 0...UInt32.max))"
+        let topic = try #require(try await sns.query("CreateTopic", version: "2010-03-31", [("Name", name)]).first("TopicArn"))
+        let created = try await sqs.json(target: "AmazonSQS.CreateQueue", body: Array(#"{"QueueName":"\#(name)"}"#.utf8))
+        let queueURL = try #require((try JSONSerialization.jsonObject(with: Data(created)) as? [String: Any])?["QueueUrl"] as? String)
+        _ = try await sns.query(
+            "Subscribe", version: "2010-03-31",
+            [("TopicArn", topic), ("Protocol", "sqs"), ("Endpoint", "arn:aws:sqs:eu-west-1:123456789012:\(name)")])
+        // examples/degraded.yaml (a slower candidate the canary rolls back), told through SNS.
+        let dir = TestPaths.temporaryDirectory()
+        for folder in ["prompts", "datasets", "guardrails"] {
+            try FileManager.default.copyItem(atPath: CLI.repository + "/examples/" + folder, toPath: dir + "/" + folder)
+        }
+        let original = try String(contentsOfFile: CLI.repository + "/examples/degraded.yaml", encoding: .utf8)
+        let cut = try #require(original.range(of: "\nnotify:"))
+        let spec = String(original[..<cut.lowerBound]) + "\nnotify:\n  - { kind: sns, topic_arn: \"\(topic)\", on: [rolled_back] }\n"
+        try spec.write(toFile: dir + "/degraded.yaml", atomically: true, encoding: .utf8)
+        let r = try await CLI.run(
+            ["run", dir + "/degraded.yaml", "--headless", "--speed", "max", "--record", dir + "/run.jsonl"], in: dir,
+            environment: [
+                "AWS_ACCESS_KEY_ID": moto.credentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": moto.credentials.secretAccessKey,
+                "AWS_ENDPOINT_URL_SNS": moto.endpoint, "AWS_EC2_METADATA_DISABLED": "true", "HOME": dir,
+            ])
+        #expect(r.status == 2, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("sns:\(topic) (rolled_back) sent"), "\(r.stdout)")
+        let answer = try await sqs.json(
+            target: "AmazonSQS.ReceiveMessage", body: Array(#"{"QueueUrl":"\#(queueURL)","MaxNumberOfMessages":10}"#.utf8))
+        let messages = (try JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any])?["Messages"] as? [[String: Any]] ?? []
+        let envelope = try #require(
+            messages.first.flatMap { ($0["Body"] as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] } })
+        #expect(messages.count == 1 && envelope["Subject"] as? String == "Rampart: support-bot-slow rolled back")
+        let body = try #require((envelope["Message"] as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+        #expect(body["outcome"] as? String == "rolled_back" && (body["reason"] as? String)?.contains("automatic rollback") == true, "\(body)")
+        #expect(leaks(in: dir, of: [moto.credentials.secretAccessKey]).isEmpty)
+    }
 }
