@@ -29,6 +29,8 @@ public struct MetricReadings: Sendable, Equatable, Codable {
     public var requestsError: String?
     /// Where the readings came from, for the log (`prometheus http://host:9090`).
     public var source: String
+    /// Guarding alarms in ALARM, as "NAME: reason"; any one rolls the canary back at once.
+    public var alarms: [String]?
 
     public init(baselineRequests: Int?, candidateRequests: Int?, readings: [Reading], source: String) {
         self.baselineRequests = baselineRequests

@@ -12,7 +12,7 @@ public enum RunAssembly {
     /// The router and metrics-source kinds defined in files of their own, one line each.
     public static let kinds = SpecKinds(
         routers: [LambdaAliasRouter.self],
-        metricSources: [])
+        metricSources: [CloudWatchSource.self])
 
     /// The spec and every file it names, with every kind above understood.
     public static func load(file: String) throws(InvalidInput) -> PipelineInputs {

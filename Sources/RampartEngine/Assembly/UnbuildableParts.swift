@@ -19,10 +19,11 @@ struct UnbuildableRouter: TrafficRouter {
 /// The metrics-source counterpart of `UnbuildableRouter`: every read is an error, never no data.
 struct UnbuildableSource: MetricSource {
     var name: String
+    var why = "not built into this Rampart (not listed in RunAssembly.kinds)"
 
     func read(stepStart: Double, now: Double, clock: any EngineClock) async -> MetricReadings {
         var readings = MetricReadings(baselineRequests: nil, candidateRequests: nil, readings: [], source: name)
-        readings.requestsError = "the \(name) metrics source is not built into this Rampart (not listed in RunAssembly.kinds)"
+        readings.requestsError = "the \(name) metrics source is \(why)"
         return readings
     }
 }

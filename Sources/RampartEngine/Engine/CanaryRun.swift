@@ -277,6 +277,9 @@ final class CanaryRun {
             if let readings = p.readBox.take() {
                 p.readInFlight = false
                 reportSource(readings)
+                if let alarm = readings.alarms?.first {
+                    return .stop(.rolledBack, "automatic rollback at step \(p.index + 1) (\(MetricFormat.percent(weight))): alarm \(alarm)")
+                }
                 countFromSource(readings)
                 if let end = checkEvidence(step: p.index, holding: &p.brokenEvidence) { return end }
                 p.sourceCandidate = readings.candidateRequests ?? p.sourceCandidate

@@ -1,0 +1,171 @@
+import Foundation
+import RampartAWS
+import RampartTestSupport
+import Testing
+
+@testable import RampartCore
+@testable import RampartEngine
+
+/// `metrics_source: { kind: cloudwatch }` against CloudWatch on moto (signature checking on):
+/// each arm's counts and metrics read back as they were put, the error rate from the counts,
+/// alarms in ALARM reported with their reason, a missing alarm an error; and the canary rolls
+/// back at once on an alarm.
+@Suite(.serialized) struct CloudWatchSourceTests {
+    let directory = Paths.repository + "/Tests/RampartCoreTests/Fixtures/specs"
+
+    func spec(_ source: String, metrics: String = "- { metric: error_rate, max_increase: 0.02 }\n    - { metric: latency_p95, max_ratio: 1.2 }")
+        throws -> PipelineSpec
+    {
+        try SpecLoader.parse(
+            """
+            format: 1
+            name: cw
+            baseline: { provider: sim, model: m, version: "1" }
+            candidate: { provider: sim, model: m, version: "2" }
+            canary:
+              router: { kind: file, path: flags.json }
+              traffic: { source: external, dataset: data/golden.jsonl }
+              metrics_source: \(source)
+              judge: threshold
+              steps: [ { weight: 10, bake: 60s } ]
+              metrics:
+                \(metrics)
+
+            """, file: "s.yaml", directory: directory, kinds: RunAssembly.kinds)
+    }
+
+    func put(_ moto: MotoServer, namespace: String, _ data: [(String, String, Double, Date)]) async throws {
+        let items = data.map { name, version, value, when -> [String: Any] in
+            [
+                "MetricName": name, "Dimensions": [["Name": "Resource", "Value": "bot:\(version)"]], "Value": value,
+                "Timestamp": when.timeIntervalSince1970,
+            ]
+        }
+        let body = Array(try JSONSerialization.data(withJSONObject: ["Namespace": namespace, "MetricData": items]))
+        _ = try await moto.client(.cloudWatch).send(
+            "POST", path: "/",
+            headers: [
+                ("Content-Type", "application/x-amz-json-1.0"), ("X-Amz-Target", "GraniteServiceVersion20100801.PutMetricData"),
+                ("x-amzn-query-mode", "true"),
+            ], body: body)
+    }
+
+    func source(_ moto: MotoServer, _ spec: PipelineSpec) throws -> any MetricSource {
+        let environment = [
+            "AWS_ACCESS_KEY_ID": moto.credentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": moto.credentials.secretAccessKey, "AWS_REGION": moto.region,
+            "AWS_ENDPOINT_URL_CLOUDWATCH": moto.endpoint, "AWS_EC2_METADATA_DISABLED": "true", "HOME": TestPaths.temporaryDirectory(),
+        ]
+        let canary = try #require(spec.canary)
+        return try #require(
+            RunAssembly.metricSource(canary, pipeline: spec, environment: environment, redactor: Redactor(environment: [:], named: [])))
+    }
+
+    @Test func eachArmsCountsAndMetricsComeBackAsPut() async throws {
+        let moto = try await MotoServer.running()
+        let namespace = "Rampart/Test\(UInt32.random(in: 0...UInt32.max))"
+        let clock = VirtualClock(epoch: Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 60).rounded(.down) * 60 - 600))
+        let at = { (t: Double) in clock.date(at: t) }
+        try await put(
+            moto, namespace: namespace,
+            [
+                ("Invocations", "1", 900, at(20)), ("Invocations", "1", 100, at(40)), ("Errors", "1", 10, at(20)),
+                ("Invocations", "2", 200, at(30)), ("Errors", "2", 8, at(30)),
+                ("Duration", "1", 800, at(20)), ("Duration", "2", 1200, at(30)),
+            ])
+        let s = try spec(
+            """
+            { kind: cloudwatch, namespace: "\(namespace)", dimensions: { Resource: "bot:{{version}}" }, period: 60,
+                                requests: { metric: Invocations, stat: Sum }, errors: { metric: Errors, stat: Sum },
+                                metrics: { latency_p95: { metric: Duration, stat: Average } } }
+            """)
+        let readings = try await source(moto, s).read(stepStart: 0, now: 60, clock: clock)
+        #expect(readings.requestsError == nil, "\(readings.requestsError ?? "")")
+        #expect(readings.baselineRequests == 1000 && readings.candidateRequests == 200)
+        #expect(readings.baselineErrors == 10 && readings.candidateErrors == 8)
+        #expect(readings.reading(.latencyP95)?.baseline == [800] && readings.reading(.latencyP95)?.candidate == [1200])
+        #expect(readings.reading(.errorRate)?.baseline == [0.01] && readings.reading(.errorRate)?.candidate == [0.04])
+        #expect(readings.source == "cloudwatch \(namespace) in eu-west-1")
+        // A window with nothing in it is no data, never zero.
+        let empty = try await source(moto, s).read(stepStart: 3000, now: 3060, clock: clock)
+        #expect(empty.baselineRequests == nil && empty.reading(.latencyP95)?.candidate == [])
+    }
+
+    @Test func anAlarmInAlarmIsReportedAndAMissingOneIsAnError() async throws {
+        let moto = try await MotoServer.running()
+        let name = "bot-5xx-\(UInt32.random(in: 0...UInt32.max))"
+        func call(_ operation: String, _ body: [String: Any]) async throws {
+            _ = try await moto.client(.cloudWatch).send(
+                "POST", path: "/",
+                headers: [
+                    ("Content-Type", "application/x-amz-json-1.0"), ("X-Amz-Target", "GraniteServiceVersion20100801.\(operation)"),
+                    ("x-amzn-query-mode", "true"),
+                ], body: Array(try JSONSerialization.data(withJSONObject: body)))
+        }
+        try await call(
+            "PutMetricAlarm",
+            [
+                "AlarmName": name, "Namespace": "AWS/Lambda", "MetricName": "Errors", "Statistic": "Sum", "Period": 60, "EvaluationPeriods": 1,
+                "Threshold": 5, "ComparisonOperator": "GreaterThanThreshold",
+            ])
+        let settings = """
+            { kind: cloudwatch, namespace: N, dimensions: { Resource: "bot:{{version}}" }, requests: { metric: Invocations, stat: Sum },
+                                errors: { metric: Errors, stat: Sum }, alarms: [\(name)] }
+            """
+        let s = try spec(settings, metrics: "- { metric: error_rate, max_increase: 0.02 }")
+        let quiet = try await source(moto, s).read(stepStart: 0, now: 60, clock: VirtualClock())
+        #expect(quiet.alarms == [] && quiet.requestsError == nil, "\(String(describing: quiet.alarms)) \(quiet.requestsError ?? "")")
+        try await call("SetAlarmState", ["AlarmName": name, "StateValue": "ALARM", "StateReason": "Threshold Crossed: 1 datapoint [12.0] > 5.0"])
+        let firing = try await source(moto, s).read(stepStart: 0, now: 60, clock: VirtualClock())
+        #expect(firing.alarms == ["\(name): Threshold Crossed: 1 datapoint [12.0] > 5.0"])
+        let missing = try spec(
+            settings.replacingOccurrences(of: "[\(name)]", with: "[no-such-alarm]"), metrics: "- { metric: error_rate, max_increase: 0.02 }")
+        let unknown = try await source(moto, missing).read(stepStart: 0, now: 60, clock: VirtualClock())
+        #expect(unknown.requestsError?.contains("alarm no-such-alarm does not exist") == true, "\(unknown.requestsError ?? "")")
+    }
+
+    @Test func theSpecSaysWhatCloudWatchCannotBeAskedFor() {
+        func problems(_ source: String) -> [String] {
+            do {
+                _ = try spec(source)
+                return []
+            } catch { return (error as? InvalidInput)?.diagnostics.map(\.description) ?? ["\(error)"] }
+        }
+        let base = "kind: cloudwatch, namespace: N, requests: { metric: Invocations, stat: Sum }"
+        let p = problems("{ \(base), dimensions: { FunctionName: bot } }")
+        #expect(p.contains { $0.contains("must tell the versions apart") })
+        #expect(p.contains { $0.contains("the canary checks latency_p95, which CloudWatch is not told how to read") })
+        #expect(p.contains { $0.contains("the canary checks error_rate") && $0.contains("or errors:") })
+        let stat = problems(
+            "{ \(base), dimensions: { R: \"{{version}}\" }, errors: { metric: E, stat: Total }, metrics: { latency_p95: { metric: D, stat: p101 } } }"
+        )
+        #expect(stat.filter { $0.contains("must be Sum, SampleCount, Average") }.count == 2)
+        #expect(problems("{ \(base), dimensions: { R: \"{{version}}\" }, period: 45 }").contains { $0.contains("CloudWatch periods are") })
+    }
+
+    /// A metrics source whose readings are fine but for one alarm.
+    struct AlarmingSource: MetricSource {
+        var name: String { "cloudwatch test" }
+        func read(stepStart: Double, now: Double, clock: any EngineClock) async -> MetricReadings {
+            var r = MetricReadings(baselineRequests: 500, candidateRequests: 60, readings: [], source: name)
+            r.baselineErrors = 1
+            r.candidateErrors = 0
+            r.alarms = ["bot-5xx: Threshold Crossed: 1 datapoint [12.0] > 5.0"]
+            return r
+        }
+    }
+
+    @Test func anAlarmRollsTheCanaryBackAtOnce() async throws {
+        var inputs = try RunAssembly.load(file: Paths.example("demo.yaml"))
+        inputs.spec.notify = []
+        inputs.spec.gates = []
+        let options = RunOptions(seed: 42, operator: "t")
+        var parts = RunAssembly.parts(inputs: inputs, options: options)
+        parts.metricSource = AlarmingSource()
+        let engine = Engine(inputs: inputs, clock: VirtualClock(), options: options, parts: parts)
+        #expect(await engine.run() == .rolledBack)
+        let finished = engine.bus.events.compactMap { if case .finished(let f) = $0.body { f } else { nil } }.last
+        #expect(finished?.reason.contains("alarm bot-5xx: Threshold Crossed") == true, "\(String(describing: finished))")
+        let steps = engine.bus.events.filter { if case .canaryStep = $0.body { true } else { false } }
+        #expect(steps.count == 1, "rolled back in the first step")
+    }
+}
