@@ -160,3 +160,18 @@ final class Counter: @unchecked Sendable {
     func add() { lock.withLock { n += 1 } }
     var value: Int { lock.withLock { n } }
 }
+
+/// `credential_process` through the engine's process runner: standard output is the JSON,
+/// standard error (the helper's own chatter) is not read.
+@Suite struct CredentialProcessRunnerTests {
+    @Test func theHelpersOutputIsReadAndItsErrorsAreNot() async throws {
+        let run = AWSRuntime.runner(environment: ["HELPER_SECRET": "from-the-run-environment"])
+        let command =
+            #"echo "logging in as ci" >&2; printf '{"Version": 1, "AccessKeyId": "ASIAHELPER", "SecretAccessKey": "%s", "SessionToken": "t"}' "$HELPER_SECRET""#
+        let keys = try await ProcessCredentials(command: command, profile: "ci", run: run).fetch()
+        #expect(keys?.accessKeyID == "ASIAHELPER" && keys?.secretAccessKey == "from-the-run-environment")
+        await #expect(throws: CredentialError("credential_process exited with status 3")) {
+            try await ProcessCredentials(command: "exit 3", profile: "ci", run: run).fetch()
+        }
+    }
+}
