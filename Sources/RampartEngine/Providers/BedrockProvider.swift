@@ -32,12 +32,8 @@ public struct BedrockProvider: ModelProvider {
 
     public func complete(_ request: ModelRequest) async -> ModelResponse {
         let started = ContinuousClock.now
-        let user: String
-        switch request.ask {
-        case .golden(let item): user = item.input
-        case .guardrail(let c): user = c.input
-        case .injection(let c): user = c.attack
-        }
+        // The case's input (an injection case's attack), as the gate or the traffic put it.
+        let user = request.user
         do {
             let answer = try await converse(system: request.system, user: user)
             var response = ModelResponse(

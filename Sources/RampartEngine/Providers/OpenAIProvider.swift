@@ -30,12 +30,8 @@ public struct OpenAIProvider: ModelProvider {
 
     public func complete(_ request: ModelRequest) async -> ModelResponse {
         let started = ContinuousClock.now
-        let user: String
-        switch request.ask {
-        case .golden(let item): user = item.input
-        case .guardrail(let c): user = c.input
-        case .injection(let c): user = c.attack
-        }
+        // The case's input (an injection case's attack), as the gate or the traffic put it.
+        let user = request.user
         do {
             let chat = try await client.chat(
                 model: spec.endpoint.model, system: request.system, user: user, temperature: spec.temperature, maxTokens: spec.maxTokens,
