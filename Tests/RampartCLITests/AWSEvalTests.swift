@@ -144,4 +144,15 @@ import Testing
         #expect(body["outcome"] as? String == "rolled_back" && (body["reason"] as? String)?.contains("automatic rollback") == true, "\(body)")
         #expect(leaks(in: dir, of: [moto.credentials.secretAccessKey]).isEmpty)
     }
+
+    @Test func theAWSExamplesValidate() async throws {
+        let r = try await CLI.run(
+            ["validate", "examples/aws.yaml", "examples/bedrock.yaml"],
+            environment: ["AWS_REGION": "eu-west-1", "HOME": TestPaths.temporaryDirectory()])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(
+            r.stdout.contains(
+                "threshold judge on CloudWatch AWS/Lambda, guarded by 2 alarm(s), split by lambda_alias (alias live of support-bot, versions 3 → 4)"))
+        #expect(r.stdout.contains("examples/bedrock.yaml: ok"))
+    }
 }

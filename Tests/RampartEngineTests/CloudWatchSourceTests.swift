@@ -13,9 +13,10 @@ import Testing
 @Suite(.serialized) struct CloudWatchSourceTests {
     let directory = Paths.repository + "/Tests/RampartCoreTests/Fixtures/specs"
 
-    func spec(_ source: String, metrics: String = "- { metric: error_rate, max_increase: 0.02 }\n    - { metric: latency_p95, max_ratio: 1.2 }")
-        throws -> PipelineSpec
-    {
+    func spec(
+        _ source: String, metrics: String = "- { metric: error_rate, max_increase: 0.02 }\n    - { metric: latency_p95, max_ratio: 1.2 }",
+        judge: String = "threshold"
+    ) throws -> PipelineSpec {
         try SpecLoader.parse(
             """
             format: 1
@@ -26,7 +27,7 @@ import Testing
               router: { kind: file, path: flags.json }
               traffic: { source: external, dataset: data/golden.jsonl }
               metrics_source: \(source)
-              judge: threshold
+              judge: \(judge)
               steps: [ { weight: 10, bake: 60s } ]
               metrics:
                 \(metrics)
@@ -140,6 +141,15 @@ import Testing
         )
         #expect(stat.filter { $0.contains("must be Sum, SampleCount, Average") }.count == 2)
         #expect(problems("{ \(base), dimensions: { R: \"{{version}}\" }, period: 45 }").contains { $0.contains("CloudWatch periods are") })
+        // The sequential judge cannot judge an aggregate: refused, never skipped.
+        do {
+            _ = try spec(
+                "{ \(base), dimensions: { R: \"{{version}}\" }, errors: { metric: E, stat: Sum }, metrics: { latency_p95: { metric: D, stat: p95 } } }",
+                judge: "sequential")
+            Issue.record("the sequential judge took latency_p95 from CloudWatch")
+        } catch {
+            #expect("\(error)".contains("the sequential judge reads only error counts from cloudwatch; latency_p95 needs each request's value"))
+        }
     }
 
     /// A metrics source whose readings are fine but for one alarm.

@@ -32,6 +32,15 @@ extension SpecParser {
         guard let traffic, var metrics, let steps, !steps.isEmpty else { return nil }
         if case .prometheus = source {
             metrics = prometheusChecks(m, metrics, judge: judge, explicitTypes: explicitQueryTypes)
+        } else if case .kind(let k) = source, judge.kind == .sequential, let f = m["metrics"], case .sequence(let items) = f.node {
+            // A metrics backend keeps aggregates, not each request's value: the sequential judge
+            // can use its counts (error_rate) and nothing else, and must not skip a metric quietly.
+            for (i, check) in metrics.enumerated() where check.metric != .errorRate && check.metric != .criticalEvents && i < items.count {
+                reader.error(
+                    items[i], f.index(i),
+                    "the sequential judge reads only error counts from \(type(of: k).kind); \(check.metric.rawValue) needs each request's value: judge it with threshold or kayenta"
+                )
+            }
         } else if sourceKnown, let f = m["metrics"], case .sequence(let items) = f.node {
             for (i, item) in items.enumerated() {
                 guard case .mapping(let map) = item else { continue }
