@@ -184,7 +184,7 @@ struct FailClosedGatewayTests {
               provider: openai
               model: acme-chat
               version: "\(name)"
-              openai: { base_url: "\(g.front.baseURL)", model: \(model), api_key_env: \(keyVariable), timeout: 10s }
+              openai: { base_url: "\(g.front.baseURL)", model: \(model), api_key_env: \(keyVariable), timeout: 60s }
             """
         }
         let spec = """
@@ -196,13 +196,15 @@ struct FailClosedGatewayTests {
             \(version("2025-09-14", "support-bot-2025-09-14"))
             canary:
               traffic: { source: load, rate: 20, dataset: \(Self.examples)/datasets/golden.jsonl, stream: \(stream) }
-              proxy: { listen: "127.0.0.1:0", upstream_timeout: 10s }
+              # Timeouts only bound failures: a loaded machine took LiteLLM past 8 s per answer,
+              # and a 10 s limit turned a slow gateway into a broken one.
+              proxy: { listen: "127.0.0.1:0", upstream_timeout: 60s }
               judge: { kind: threshold }
               analysis_interval: 2s
               failure_limit: 2
               min_samples: 5
               steps:
-                - { weight: 50, bake: 4s, min_requests: 5, timeout: 60s }
+                - { weight: 50, bake: 4s, min_requests: 5, timeout: 180s }
               metrics:
                 - { metric: error_rate, max_increase: 0.05 }
             """
