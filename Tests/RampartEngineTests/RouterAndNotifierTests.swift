@@ -105,14 +105,14 @@ final class WebhookReceiver: Sendable {
 
     @Test func aWebhookRetriesServerErrorsButNotClientErrors() async throws {
         let flaky = try await WebhookReceiver(statuses: [500, 503, 200])
-        #expect(await WebhookNotifier(url: flaky.url, timeout: 5, retries: 2, backoff: 0.01).send(payload) == nil)
+        #expect(await WebhookNotifier(url: flaky.url, timeout: 60, retries: 2, backoff: 0.01).send(payload) == nil)
         #expect(flaky.receivedBodies().count == 3)
         let refusing = try await WebhookReceiver(statuses: [404])
-        let error = await WebhookNotifier(url: refusing.url, timeout: 5, retries: 2, backoff: 0.01).send(payload)
+        let error = await WebhookNotifier(url: refusing.url, timeout: 60, retries: 2, backoff: 0.01).send(payload)
         #expect(error?.contains("HTTP 404") == true)
         #expect(refusing.receivedBodies().count == 1)
         let down = try await WebhookReceiver(statuses: [500])
-        let failed = await WebhookNotifier(url: down.url, timeout: 5, retries: 1, backoff: 0.01).send(payload)
+        let failed = await WebhookNotifier(url: down.url, timeout: 60, retries: 1, backoff: 0.01).send(payload)
         #expect(failed == "HTTP 500: nope after 2 attempts")
     }
 

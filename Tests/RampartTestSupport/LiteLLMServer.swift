@@ -101,7 +101,7 @@ public final class LiteLLMServer: Sendable {
         }
         baseURL = URL(string: "http://127.0.0.1:\(port)/v1")!
         setenv(Self.keyVariable, Self.key, 1)
-        let deadline = Date().addingTimeInterval(120)
+        let deadline = Date().addingTimeInterval(300)
         while Date() < deadline {
             if Self.alive(port) { return }
             guard p.isRunning else { break }
