@@ -83,7 +83,7 @@ final class TmuxSession {
 
     /// Polls the screen until `condition` holds; fails the test with the last screen if it never does.
     @discardableResult
-    func waitFor(_ what: String, timeout: Double = 30, sourceLocation: SourceLocation = #_sourceLocation, _ condition: (String) -> Bool) -> Bool {
+    func waitFor(_ what: String, timeout: Double = 120, sourceLocation: SourceLocation = #_sourceLocation, _ condition: (String) -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         var last = ""
         while Date() < deadline {
@@ -95,7 +95,7 @@ final class TmuxSession {
         return false
     }
 
-    func waitFor(text: String, timeout: Double = 30, sourceLocation: SourceLocation = #_sourceLocation) {
+    func waitFor(text: String, timeout: Double = 120, sourceLocation: SourceLocation = #_sourceLocation) {
         waitFor("'\(text)'", timeout: timeout, sourceLocation: sourceLocation) { $0.contains(text) }
     }
 }

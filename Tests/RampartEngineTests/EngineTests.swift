@@ -68,7 +68,7 @@ struct EngineTests {
 
     @Test func aFailedNotificationIsReportedButDoesNotChangeTheOutcome() async throws {
         var h = try Harness(example: "blocked.yaml")
-        h.inputs.spec.notify = [NotifySpec(kind: .command(run: "echo boom >&2; exit 7", timeout: 5), on: [])]
+        h.inputs.spec.notify = [NotifySpec(kind: .command(run: "echo boom >&2; exit 7", timeout: 60), on: [])]
         let r = await h.run()
         #expect(r.outcome == .blocked)
         let sent = r.events.compactMap { if case .notification(let n) = $0.body { n } else { nil } }
@@ -211,7 +211,7 @@ struct EngineTests {
 
     @Test func aFailingBuildBlocksBeforeAnyGate() async throws {
         let h = try Harness { spec in
-            spec.build = [BuildStepSpec(name: "compile", run: "echo compiling; echo 'syntax error' >&2; exit 3", timeout: 10)]
+            spec.build = [BuildStepSpec(name: "compile", run: "echo compiling; echo 'syntax error' >&2; exit 3", timeout: 60)]
         }
         let r = await h.run()
         #expect(r.outcome == .blocked)
@@ -260,7 +260,7 @@ struct SecretRedactionTests {
         setenv("RAMPART_TEST_DEPLOY_TOKEN", "tok-0123456789abcdef", 1)
         setenv("RAMPART_TEST_JUDGE_CREDENTIAL", "cred-abcdefgh12345678", 1)
         var h = try Harness { spec in
-            spec.build = [BuildStepSpec(name: "leaky", run: "echo token=$RAMPART_TEST_DEPLOY_TOKEN cred=$RAMPART_TEST_JUDGE_CREDENTIAL", timeout: 10)]
+            spec.build = [BuildStepSpec(name: "leaky", run: "echo token=$RAMPART_TEST_DEPLOY_TOKEN cred=$RAMPART_TEST_JUDGE_CREDENTIAL", timeout: 60)]
             spec.judge = JudgeSpec(
                 endpoint: EndpointSpec(baseURL: "http://127.0.0.1:9/v1", model: "m", apiKeyEnv: "RAMPART_TEST_JUDGE_CREDENTIAL"), rubric: "r")
             spec.canary = nil

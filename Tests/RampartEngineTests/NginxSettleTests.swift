@@ -69,7 +69,7 @@ import Testing
                 guard
                     let a = try? await pool.send(
                         HTTPRequestMessage(method: "POST", uri: "/v1/chat/completions", headers: [("Content-Type", "application/json")], body: body),
-                        timeout: 10)
+                        timeout: 60)
                 else { return "no answer" }
                 return "\(a.status) \(a.text)"
             }

@@ -12,7 +12,7 @@ struct OpenAICompatibleTests {
 
     func client(_ s: LiteLLMServer, key: String? = LiteLLMServer.keyVariable) -> OpenAIClient {
         OpenAIClient(
-            baseURL: s.baseURL, apiKeyVariable: key, timeout: 30, retries: 1,
+            baseURL: s.baseURL, apiKeyVariable: key, timeout: 120, retries: 1,
             environment: LiteLLMServer.environment.merging(["RAMPART_TEST_WRONG_KEY": "sk-not-the-key-12345"]) { a, _ in a }, sleep: { _ in })
     }
 
@@ -62,7 +62,7 @@ struct OpenAICompatibleTests {
     func judgeInputs(_ s: LiteLLMServer, model: String, maxCalls: Int = 1000) throws -> PipelineInputs {
         var inputs = try Harness().inputs
         inputs.spec.judge = JudgeSpec(
-            endpoint: EndpointSpec(baseURL: s.baseURL.absoluteString, model: model, apiKeyEnv: LiteLLMServer.keyVariable, timeout: 30),
+            endpoint: EndpointSpec(baseURL: s.baseURL.absoluteString, model: model, apiKeyEnv: LiteLLMServer.keyVariable, timeout: 120),
             rubric: "Correct, complete and polite.", maxCalls: maxCalls)
         var gate = GateSpec(
             name: "judged", kind: .golden, dataset: inputs.spec.gates[0].dataset, metric: .llmJudge, samples: 1,
@@ -128,10 +128,10 @@ struct OpenAIProviderTests {
     func provider(_ model: String, retries: Int = 2, calls: CallCounter? = nil) async throws -> OpenAIProvider {
         let s = try await LiteLLMServer.running()
         let spec = OpenAIVariantSpec(
-            endpoint: EndpointSpec(baseURL: s.baseURL.absoluteString, model: model, apiKeyEnv: LiteLLMServer.keyVariable, timeout: 30),
+            endpoint: EndpointSpec(baseURL: s.baseURL.absoluteString, model: model, apiKeyEnv: LiteLLMServer.keyVariable, timeout: 120),
             temperature: 0, maxTokens: 200, seed: 7)
         let client = OpenAIClient(
-            baseURL: s.baseURL, apiKeyVariable: LiteLLMServer.keyVariable, timeout: 30, retries: retries, environment: LiteLLMServer.environment,
+            baseURL: s.baseURL, apiKeyVariable: LiteLLMServer.keyVariable, timeout: 120, retries: retries, environment: LiteLLMServer.environment,
             sleep: { seconds in calls?.record(seconds) })
         return OpenAIProvider(spec: spec, client: client)
     }

@@ -80,10 +80,10 @@ struct ProxyStreamingTLSTests {
         }
         let upstream = try ProxyUpstream(baseURL: "http://127.0.0.1:\(upstreamServer.port ?? 0)/v1", caFile: nil)
         let seen = Seen()
-        let proxy = WeightedProxy(baseline: upstream, candidate: upstream, stickyHeader: nil, timeout: 10) { seen.add($0) }
+        let proxy = WeightedProxy(baseline: upstream, candidate: upstream, stickyHeader: nil, timeout: 60) { seen.add($0) }
         let listener = try await proxy.serve(host: "127.0.0.1", port: 0)
         let client = HTTPEndpoint(host: "127.0.0.1", port: listener.port ?? 0)
-        let answer = try await client.stream(chat(stream: true), timeout: 10)
+        let answer = try await client.stream(chat(stream: true), timeout: 60)
         var broke = false
         do { for try await _ in answer.parts {} } catch { broke = true }
         #expect(broke, "the client sees the stream break off, not a made-up ending")
@@ -125,7 +125,7 @@ struct ProxyStreamingTLSTests {
 
         let trusted = try ProxyUpstream(baseURL: url, caFile: cert)
         let seen = Seen()
-        let proxy = WeightedProxy(baseline: trusted, candidate: trusted, stickyHeader: nil, timeout: 10) { seen.add($0) }
+        let proxy = WeightedProxy(baseline: trusted, candidate: trusted, stickyHeader: nil, timeout: 60) { seen.add($0) }
         let ok = await proxy.handle(chat(stream: false))
         #expect(ok.status == 200 && ok.text.contains("Over TLS."))
         #expect(seen.all.first?.observation.failed == false && seen.all.first?.observation.completionTokens == 2)
@@ -133,7 +133,7 @@ struct ProxyStreamingTLSTests {
         // Without the CA, the self-made certificate is not trusted: a 502 and an error, never
         // a silent downgrade.
         let untrusted = try ProxyUpstream(baseURL: url, caFile: nil)
-        let strict = WeightedProxy(baseline: untrusted, candidate: untrusted, stickyHeader: nil, timeout: 10)
+        let strict = WeightedProxy(baseline: untrusted, candidate: untrusted, stickyHeader: nil, timeout: 60)
         let refused = await strict.handle(chat(stream: false))
         #expect(refused.status == 502)
         #expect(refused.text.contains("TLS") && refused.text.contains("certificate is not trusted"), "\(refused.text)")

@@ -27,11 +27,11 @@ import Testing
 
     @Test func theCommandRouterSubstitutesTheWeightAndReportsFailures() async throws {
         let dir = Paths.temporaryDirectory()
-        let router = CommandRouter(command: "echo {weight} >> weights.txt", directory: dir, timeout: 5)
+        let router = CommandRouter(command: "echo {weight} >> weights.txt", directory: dir, timeout: 60)
         try await router.setWeight(5)
         try await router.setWeight(12.5)
         #expect(try String(contentsOfFile: dir + "/weights.txt", encoding: .utf8) == "5\n12.5\n")
-        let failing = CommandRouter(command: "echo 'alias not found' >&2; exit 3 # {weight}", directory: dir, timeout: 5)
+        let failing = CommandRouter(command: "echo 'alias not found' >&2; exit 3 # {weight}", directory: dir, timeout: 60)
         await #expect { try await failing.setWeight(20) } throws: { "\($0)".contains("exited 3: alias not found") }
         let hanging = CommandRouter(command: "sleep 5 # {weight}", directory: dir, timeout: 0.2)
         await #expect { try await hanging.setWeight(20) } throws: { "\($0)".contains("timed out") }
@@ -42,7 +42,7 @@ import Testing
         // Accepts 10% and 0%, fails at 25% (the second step), like a cloud API rejecting a change.
         let command = "test {weight} -lt 20 && echo {weight} >> \(dir)/applied.txt || { echo 'throttled by the API' >&2; exit 1; }"
         let h = try Harness { spec in
-            spec.canary!.router = .command(run: command, timeout: 5)
+            spec.canary!.router = .command(run: command, timeout: 60)
             spec.canary!.traffic.source = .sim
         }
         let engine = Engine(inputs: h.inputs, clock: VirtualClock(), options: RunOptions(seed: 42, operator: "tester"))
@@ -90,7 +90,7 @@ final class WebhookReceiver: Sendable {
 
     @Test func aWebhookPostsSlackCompatibleJSON() async throws {
         let receiver = try await WebhookReceiver(statuses: [200])
-        let error = await WebhookNotifier(url: receiver.url, timeout: 5, retries: 0).send(payload)
+        let error = await WebhookNotifier(url: receiver.url, timeout: 60, retries: 0).send(payload)
         #expect(error == nil)
         let bodies = receiver.receivedBodies()
         #expect(bodies.count == 1)
@@ -133,8 +133,8 @@ final class WebhookReceiver: Sendable {
         let quiet = try await WebhookReceiver(statuses: [200])
         var h = try Harness()
         h.inputs.spec.notify = [
-            NotifySpec(kind: .webhook(url: receiver.url, fromEnvironment: false, timeout: 5, retries: 0), on: [.stepAdvanced, .promoted]),
-            NotifySpec(kind: .webhook(url: quiet.url, fromEnvironment: false, timeout: 5, retries: 0), on: []),
+            NotifySpec(kind: .webhook(url: receiver.url, fromEnvironment: false, timeout: 60, retries: 0), on: [.stepAdvanced, .promoted]),
+            NotifySpec(kind: .webhook(url: quiet.url, fromEnvironment: false, timeout: 60, retries: 0), on: []),
         ]
         let r = await h.run()
         #expect(r.outcome == .promoted)

@@ -28,7 +28,7 @@ struct ShellRunnerTests {
     @Test func aTimeoutReachesChildrenThatHoldTheOutputOpen() async {
         // The background sleep inherits the pipe: without signalling the whole group the runner
         // would wait for it long after the shell was killed.
-        let r = await ShellRunner.run("echo started; sleep 300 & sleep 300", directory: directory, timeout: 0.5)
+        let r = await ShellRunner.run("echo started; sleep 300 & sleep 300", directory: directory, timeout: 10)
         #expect(r.timedOut)
         #expect(r.exitCode == 128 + SIGTERM)
         #expect(r.tail == ["started"])
@@ -58,7 +58,7 @@ struct ShellRunnerTests {
 extension ShellRunnerTests {
     @Test func aChildLeftHoldingTheOutputIsStoppedAtTheDeadline() async {
         // The shell exits at once and in time; its background child keeps the pipe open.
-        let r = await ShellRunner.run("echo bye; sleep 300 &", directory: directory, timeout: 0.5)
+        let r = await ShellRunner.run("echo bye; sleep 300 &", directory: directory, timeout: 10)
         #expect(r.exitCode == 0 && !r.timedOut, "the shell itself finished within its time")
         #expect(r.tail == ["bye"])
         #expect(r.duration < 200, "the runner waited for the 300 s child: \(r.duration) s")

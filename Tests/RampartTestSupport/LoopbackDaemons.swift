@@ -125,8 +125,8 @@ public final class PrometheusDaemon {
 
     /// Waits until Prometheus holds at least `n` samples of `metric` for every target, so a
     /// delta since "before" has a sample before to start from.
-    public func waitForScrapes(of metric: String, atLeast n: Int = 2, timeout: Double = 20) async throws {
-        let client = PrometheusClient(baseURL: url, timeout: 5, token: nil)
+    public func waitForScrapes(of metric: String, atLeast n: Int = 2, timeout: Double = 120) async throws {
+        let client = PrometheusClient(baseURL: url, timeout: 60, token: nil)
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if let count = try? await client.instant("min(count_over_time(\(metric)[1m]))").first, count >= Double(n) { return }
