@@ -60,7 +60,9 @@ public final class ConverseStandIn: Sendable {
         guard let pid = Daemons.spawn([python, script, dir + "/config.json"], log: log) else {
             throw MotoServer.MotoError(message: "cannot start the Converse stand-in")
         }
-        for _ in 0..<600 {
+        // The deadline only bounds a failure (botocore imports slowly on a slow machine).
+        let deadline = Date().addingTimeInterval(300)
+        while Date() < deadline {
             if let text = try? String(contentsOfFile: log, encoding: .utf8), let line = text.split(separator: "\n").first, let port = Int(line) {
                 if let r = await Daemons.get(port, "/stats"), r.status == 200 { return ConverseStandIn(port: port, pid: pid) }
             }

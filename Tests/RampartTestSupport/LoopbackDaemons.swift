@@ -106,7 +106,8 @@ public final class PrometheusDaemon {
                     ], log: dir + "/prometheus.log")
             else { continue }
             var reaped = false
-            for _ in 0..<150 {
+            let deadline = Date().addingTimeInterval(120)  // bounds a failure only
+            while Date() < deadline {
                 if let r = await Daemons.get(port, "/-/ready"), r.status == 200 { return PrometheusDaemon(port: port, pid: pid, dir: dir) }
                 var status: Int32 = 0
                 if waitpid(pid, &status, WNOHANG) == pid { reaped = true; break }  // exited: the port was taken, try another

@@ -87,10 +87,14 @@ public final class MotoServer: Sendable {
             guard let pid = Daemons.spawn(argv, log: log) else {
                 throw MotoError(message: "cannot start \(binary)")
             }
-            motoPIDs.withLock { $0.append(pid) }
-            atexit { for pid in motoPIDs.withLock({ $0 }) { kill(pid, SIGKILL) } }
+            motoPIDs.withLock { pids in
+                if pids.isEmpty { atexit { for pid in motoPIDs.withLock({ $0 }) { kill(pid, SIGKILL) } } }
+                pids.append(pid)
+            }
             // Readiness: moto's own API answers once the server listens (it is not an action).
-            for _ in 0..<600 {
+            // The deadline only bounds a failure (a slow machine imports moto slowly).
+            let deadline = Date().addingTimeInterval(300)
+            while Date() < deadline {
                 if let r = await Daemons.get(port, "/moto-api/"), r.status == 200 { return try await bootstrap(port: port, log: log) }
                 if kill(pid, 0) != 0 { break }
                 try await Task.sleep(for: .milliseconds(100))
