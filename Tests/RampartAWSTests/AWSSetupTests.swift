@@ -1,4 +1,5 @@
 import Foundation
+import RampartCore
 import Testing
 
 @testable import RampartAWS
@@ -51,7 +52,10 @@ import Testing
         let both = AWSSetup(environment: ["AWS_REGION": "eu-north-1", "AWS_DEFAULT_REGION": "sa-east-1"], files: files)
         #expect(both.region() == "eu-north-1" && both.region("ca-central-1") == "ca-central-1")
         #expect(AWSSetup(environment: [:], files: AWSConfigFile()).region() == nil)
-        #expect(AWSSetup.validRegion("eu-west-1") && !AWSSetup.validRegion("eu-west-1.evil.com/") && !AWSSetup.validRegion(""))
+        #expect(AWSRegionName.valid("eu-west-1") && !AWSRegionName.valid("eu-west-1.evil.com/") && !AWSRegionName.valid(""))
+        // A region from the environment becomes a host name too: one that is not a region is none.
+        let hostile = AWSSetup(environment: ["AWS_REGION": "evil.example/x?"], files: files)
+        #expect(hostile.region() == nil && hostile.configuredRegion() == "evil.example/x?")
     }
 
     @Test func endpointsInTheSDKsOrder() {

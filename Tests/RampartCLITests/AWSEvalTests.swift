@@ -102,7 +102,10 @@ import Testing
         // No region anywhere: one line before any request, exit 69.
         let none = try await eval(["AWS_REGION": ""])
         #expect(none.status == 69 && none.stderr.contains("names no region and none is configured"), "\(none.stderr)")
-        let all = [model, secret, region, none].map { $0.stdout + $0.stderr }.joined()
+        // A region that is not a region name never becomes a host name: one line, exit 69.
+        let hostile = try await eval(["AWS_REGION": "evil.example/x"])
+        #expect(hostile.status == 69 && hostile.stderr.contains("('evil.example/x', from AWS_REGION"), "\(hostile.stderr)")
+        let all = [model, secret, region, none, hostile].map { $0.stdout + $0.stderr }.joined()
         #expect(!all.contains(keys.secretAccessKey) && !all.contains(keys.sessionToken ?? "-") && !all.contains("wrong-secret-0123456789abcdef"))
         #expect(leaks(in: dir, of: [keys.secretAccessKey, keys.sessionToken ?? "-", "wrong-secret-0123456789abcdef"]).isEmpty)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import RampartCore
 
 /// Where Rampart finds AWS: the run's environment and the shared config files of the profile it
 /// names. Region and endpoints are resolved here, in the order the AWS SDKs use, so the same
@@ -38,15 +39,16 @@ public struct AWSSetup: Sendable {
 
     public func setting(_ key: String, profile: String? = nil) -> String? { files.value(key, profile: profile ?? self.profile) }
 
-    /// The spec's region, else `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's `region`.
+    /// The spec's region, else `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's `region`; nil
+    /// when the first one set is not a region name (it would become part of a host name).
     public func region(_ fromSpec: String? = nil) -> String? {
-        [fromSpec, environment["AWS_REGION"], environment["AWS_DEFAULT_REGION"], setting("region")]
-            .compactMap { $0 }.first { !$0.isEmpty }
+        configuredRegion(fromSpec).flatMap { AWSRegionName.valid($0) ? $0 : nil }
     }
 
-    /// A region is a host name label: anything else would be put into a URL.
-    public static func validRegion(_ region: String) -> Bool {
-        !region.isEmpty && region.count <= 64 && region.allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" }
+    /// The first region set, valid or not, for saying what is wrong with it.
+    public func configuredRegion(_ fromSpec: String? = nil) -> String? {
+        [fromSpec, environment["AWS_REGION"], environment["AWS_DEFAULT_REGION"], setting("region")]
+            .compactMap { $0 }.first { !$0.isEmpty }
     }
 
     /// The base URL for `service`: the spec's, else `AWS_ENDPOINT_URL_<SERVICE>`, the profile's

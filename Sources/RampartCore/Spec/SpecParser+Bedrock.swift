@@ -76,10 +76,3 @@ extension SpecParser {
         }
     }
 }
-
-/// AWS region names as they may appear in a spec: they become part of a host name.
-enum AWSRegionName {
-    static func valid(_ region: String) -> Bool {
-        !region.isEmpty && region.count <= 64 && region.allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" }
-    }
-}

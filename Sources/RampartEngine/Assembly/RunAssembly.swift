@@ -24,28 +24,30 @@ public enum RunAssembly {
     public static func parts(inputs: PipelineInputs, options: RunOptions, dataPlane: DataPlane? = nil) -> RunParts {
         let spec = inputs.spec
         let redactor = Redactor(environment: options.environment, named: spec.secretVariables)
-        let aws = spec.usesAWS ? AWSRuntime(environment: options.environment) : nil
+        let aws = SharedAWS(environment: options.environment)
         return RunParts(
             baseline: provider(spec.baseline, .baseline, inputs: inputs, options: options, aws: aws),
             candidate: provider(spec.candidate, .candidate, inputs: inputs, options: options, aws: aws),
             notifiers: notifiers(spec, environment: options.environment, aws: aws),
             judge: judge(spec, options, aws: aws),
             embedder: embedder(spec, options, aws: aws),
-            router: spec.canary.flatMap { router($0.router, pipeline: spec, environment: options.environment, redactor: redactor) },
-            metricSource: spec.canary.flatMap { metricSource($0, pipeline: spec, environment: options.environment, redactor: redactor) },
+            router: spec.canary.flatMap { router($0.router, pipeline: spec, environment: options.environment, redactor: redactor, aws: aws) },
+            metricSource: spec.canary.flatMap {
+                metricSource($0, pipeline: spec, environment: options.environment, redactor: redactor, aws: aws)
+            },
             dataPlane: dataPlane)
     }
 
     /// The model behind one version.
     public static func provider(
-        _ v: VariantSpec, _ variant: Variant, inputs: PipelineInputs, options: RunOptions, aws: AWSRuntime? = nil
+        _ v: VariantSpec, _ variant: Variant, inputs: PipelineInputs, options: RunOptions, aws: SharedAWS? = nil
     ) -> any ModelProvider {
         switch v.provider {
         case .openai:
             if let o = v.openai { return OpenAIProvider(spec: o, environment: options.environment) }
         case .bedrock:
             if let b = v.bedrock {
-                let runtime = aws ?? AWSRuntime(environment: options.environment)
+                let runtime = (aws ?? SharedAWS(environment: options.environment)).runtime
                 guard let region = runtime.setup.region(b.region) else { return UnavailableProvider(failure: AWSRuntime.noRegion(b.modelID)) }
                 return BedrockProvider(spec: b, client: runtime.client(.bedrockRuntime, region: region, endpoint: b.endpoint, timeout: b.timeout))
             }
@@ -61,7 +63,7 @@ public enum RunAssembly {
     /// in this process and ends with it. `rampart recover` builds the same router from the same
     /// spec after a crash.
     public static func router(
-        _ router: RouterSpec, pipeline: PipelineSpec, environment: [String: String], redactor: Redactor
+        _ router: RouterSpec, pipeline: PipelineSpec, environment: [String: String], redactor: Redactor, aws: SharedAWS? = nil
     ) -> (any TrafficRouter)? {
         switch router {
         case .builtin:
@@ -74,14 +76,14 @@ public enum RunAssembly {
             return NginxRouter(n, pipeline: pipeline)
         case .kind(let settings):
             // Only the types in `kinds` parse, and each of them is a `RouterKind`.
-            let context = KindContext(pipeline: pipeline, environment: environment, redactor: redactor)
+            let context = KindContext(pipeline: pipeline, environment: environment, redactor: redactor, aws: aws)
             return (settings as? any RouterKind)?.router(context) ?? UnbuildableRouter(name: router.name)
         }
     }
 
     /// The metrics backend the judge reads; nil: the data plane's own observations.
     public static func metricSource(
-        _ canary: CanarySpec, pipeline: PipelineSpec, environment: [String: String], redactor: Redactor
+        _ canary: CanarySpec, pipeline: PipelineSpec, environment: [String: String], redactor: Redactor, aws: SharedAWS? = nil
     ) -> (any MetricSource)? {
         switch canary.metricsSource {
         case .observations:
@@ -91,14 +93,14 @@ public enum RunAssembly {
                 spec: p, checks: canary.metrics, versions: [.baseline: pipeline.baseline.version, .candidate: pipeline.candidate.version],
                 interval: canary.analysisInterval, environment: environment, errorCounts: canary.judge.kind == .sequential)
         case .kind(let settings):
-            let context = KindContext(pipeline: pipeline, environment: environment, redactor: redactor)
+            let context = KindContext(pipeline: pipeline, environment: environment, redactor: redactor, aws: aws)
             return (settings as? any MetricSourceKind)?.source(context) ?? UnbuildableSource(name: canary.metricsSource.name)
         }
     }
 
     /// The spec's notification channels, for the engine and for `rampart recover`.
-    public static func notifiers(_ spec: PipelineSpec, environment: [String: String], aws given: AWSRuntime? = nil) -> [RunParts.Channel] {
-        let aws = given ?? (spec.usesAWS ? AWSRuntime(environment: environment) : nil)
+    public static func notifiers(_ spec: PipelineSpec, environment: [String: String], aws given: SharedAWS? = nil) -> [RunParts.Channel] {
+        let aws = given ?? SharedAWS(environment: environment)
         return spec.notify.map { n in
             switch n.kind {
             case .file(let path):
@@ -113,17 +115,17 @@ public enum RunAssembly {
                     spec: n,
                     notifier: SNSNotifier(
                         topic: topic,
-                        client: (aws ?? AWSRuntime(environment: environment)).client(
+                        client: aws.runtime.client(
                             .sns, region: topic.region, endpoint: topic.endpoint, timeout: topic.timeout)))
             }
         }
     }
 
     /// The LLM judge: on an OpenAI-compatible server, or on Bedrock.
-    static func judge(_ spec: PipelineSpec, _ options: RunOptions, aws: AWSRuntime?) -> LLMJudge? {
+    static func judge(_ spec: PipelineSpec, _ options: RunOptions, aws: SharedAWS) -> LLMJudge? {
         guard let j = spec.judge else { return nil }
         if let b = j.bedrock {
-            let aws = aws ?? AWSRuntime(environment: options.environment)
+            let aws = aws.runtime
             guard let region = aws.setup.region(b.region) else {
                 return LLMJudge(model: UnavailableModel(failure: AWSRuntime.noRegion(b.modelID)), rubric: j.rubric)
             }
@@ -135,9 +137,9 @@ public enum RunAssembly {
     }
 
     /// The embeddings model: on an OpenAI-compatible server, or on Bedrock.
-    static func embedder(_ spec: PipelineSpec, _ options: RunOptions, aws: AWSRuntime?) -> EmbeddingSimilarity? {
+    static func embedder(_ spec: PipelineSpec, _ options: RunOptions, aws: SharedAWS) -> EmbeddingSimilarity? {
         if let b = spec.bedrockEmbeddings {
-            let aws = aws ?? AWSRuntime(environment: options.environment)
+            let aws = aws.runtime
             guard let region = aws.setup.region(b.region) else {
                 return EmbeddingSimilarity(model: UnavailableModel(failure: AWSRuntime.noRegion(b.modelID)))
             }

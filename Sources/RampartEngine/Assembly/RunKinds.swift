@@ -11,19 +11,23 @@ public protocol MetricSourceKind: MetricSourceSettings {
     func source(_ context: KindContext) -> any MetricSource
 }
 
-/// What a kind may use to build its part: the whole spec and the run's environment (credentials,
-/// endpoints). A part reads nothing else: no process environment, no wall clock.
+/// What a kind may use to build its part: the whole spec, the run's environment (credentials,
+/// endpoints) and the run's AWS runtime, shared with its other AWS parts. A part reads nothing
+/// else: no process environment, no wall clock.
 public struct KindContext: Sendable {
     public var pipeline: PipelineSpec
     public var environment: [String: String]
     public var redactor: Redactor
+    private let sharedAWS: SharedAWS
 
-    public init(pipeline: PipelineSpec, environment: [String: String], redactor: Redactor) {
+    /// `aws` is the run's; without it (a part built on its own) the part gets one of its own.
+    public init(pipeline: PipelineSpec, environment: [String: String], redactor: Redactor, aws: SharedAWS? = nil) {
         self.pipeline = pipeline
         self.environment = environment
         self.redactor = redactor
+        sharedAWS = aws ?? SharedAWS(environment: environment)
     }
 
-    /// The canary the part serves (a kind is only ever read inside `canary:`).
-    public var canary: CanarySpec? { pipeline.canary }
+    /// The run's AWS configuration and credentials, made on first use.
+    public var aws: AWSRuntime { sharedAWS.runtime }
 }

@@ -15,8 +15,10 @@ extension RunAssembly {
             let s = setup ?? AWSSetup.load(environment: environment)
             setup = s
             if s.region() == nil {
+                let sources = "AWS_REGION, AWS_DEFAULT_REGION or region in profile \(s.profile)"
                 lines.append(
-                    "\(name) names no region and none is configured (AWS_REGION, AWS_DEFAULT_REGION or region in profile \(s.profile))")
+                    s.configuredRegion().map { "\(name) names no region and the configured one ('\($0)', from \(sources)) is not an AWS region name" }
+                        ?? "\(name) names no region and none is configured (\(sources))")
             }
         }
         return lines

@@ -71,7 +71,7 @@ public struct CloudWatchSource: MetricSourceKind, Equatable {
         }
         alarms = s.strings("alarms") ?? []
         region = s.string("region")
-        if let region, !AWSSetup.validRegion(region) { s.error("region", "must be an AWS region such as eu-west-1, got '\(region)'") }
+        if let region, !AWSRegionName.valid(region) { s.error("region", "must be an AWS region such as eu-west-1, got '\(region)'") }
         endpoint = s.string("endpoint")
         timeout = s.duration("timeout", minimum: 0.1) ?? 10
     }
@@ -99,7 +99,7 @@ public struct CloudWatchSource: MetricSourceKind, Equatable {
     }
 
     public func source(_ context: KindContext) -> any MetricSource {
-        let aws = AWSRuntime(environment: context.environment)
+        let aws = context.aws
         guard let region = aws.setup.region(region) else {
             return UnbuildableSource(name: "cloudwatch", why: "no AWS region: set region in metrics_source, or AWS_REGION")
         }

@@ -5,19 +5,19 @@ import RampartCore
 /// The LLM judge's grader on Bedrock: one Converse call at temperature 0, retried like every
 /// AWS call (the standard mode: throttling and server errors, three attempts).
 public struct BedrockChat: ChatModel {
-    public var provider: BedrockProvider
+    public var spec: BedrockVariantSpec
+    public var client: AWSClient
 
     public init(spec: BedrockVariantSpec, client: AWSClient) {
-        var s = spec
-        s.temperature = 0
-        provider = BedrockProvider(spec: s, client: client)
-        provider.retriesCalls = true
+        self.spec = spec
+        self.spec.temperature = 0
+        self.client = client
     }
 
-    public var identity: String { "bedrock|\(provider.client.region)|\(provider.spec.modelID)" }
+    public var identity: String { "bedrock|\(client.region)|\(spec.modelID)" }
 
     public func reply(system: String, user: String) async throws(RequestFailure) -> String {
-        try await provider.converse(system: system, user: user).text
+        try await BedrockProvider.converse(spec, client: client, system: system, user: user).text
     }
 }
 

@@ -13,15 +13,15 @@ import RampartCore
 /// message names the model and the region.
 public struct BedrockProvider: ModelProvider {
     public let spec: BedrockVariantSpec
-    /// The client as given (AWS's standard retry mode).
+    /// The client given, without retries of its own: the gate's retry loop owns them, so they
+    /// are never multiplied.
     public let client: AWSClient
-    /// Whether a call retries by itself: false for a version's answers (the gate's retry loop
-    /// owns retries, so they are never multiplied), true for the judge's grader.
-    public var retriesCalls = false
 
     public init(spec: BedrockVariantSpec, client: AWSClient) {
         self.spec = spec
-        self.client = client
+        var once = client
+        once.retry = RetryPolicy(retries: 0)
+        self.client = once
     }
 
     public var identity: String {
@@ -35,7 +35,7 @@ public struct BedrockProvider: ModelProvider {
         // The case's input (an injection case's attack), as the gate or the traffic put it.
         let user = request.user
         do {
-            let answer = try await converse(system: request.system, user: user)
+            let answer = try await Self.converse(spec, client: client, system: request.system, user: user)
             var response = ModelResponse(
                 text: answer.text, latencyMs: OpenAIProvider.ms(since: started), promptTokens: answer.inputTokens,
                 completionTokens: answer.outputTokens, failed: false)
@@ -46,8 +46,11 @@ public struct BedrockProvider: ModelProvider {
         }
     }
 
-    /// One Converse call; a failure says which model in which region refused.
-    public func converse(system: String, user: String) async throws(RequestFailure) -> ConverseWire.Answer {
+    /// One Converse call, retried as `client` retries; a failure says which model in which
+    /// region refused.
+    public static func converse(
+        _ spec: BedrockVariantSpec, client: AWSClient, system: String, user: String
+    ) async throws(RequestFailure) -> ConverseWire.Answer {
         let body: [UInt8]
         do {
             body = try ConverseWire.request(spec, system: system, user: user)
@@ -56,9 +59,7 @@ public struct BedrockProvider: ModelProvider {
         }
         let bytes: [UInt8]
         do {
-            var call = client
-            if !retriesCalls { call.retry = RetryPolicy(retries: 0) }
-            bytes = try await call.restJSON("POST", path: "/model/\(SigV4.encode(spec.modelID))/converse", body: body)
+            bytes = try await client.restJSON("POST", path: "/model/\(SigV4.encode(spec.modelID))/converse", body: body)
         } catch {
             var failure = error.requestFailure
             if case .service(let e) = error {

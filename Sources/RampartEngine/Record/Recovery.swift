@@ -38,7 +38,10 @@ public enum Recovery {
         let promoted = recording.map(Self.promotionRecorded) ?? false
         let target = promoted ? 100.0 : 0.0
         let redactor = Redactor(environment: environment, named: spec.secretVariables)
-        if let canary = spec.canary, let router = RunAssembly.router(canary.router, pipeline: spec, environment: environment, redactor: redactor) {
+        let aws = SharedAWS(environment: environment)
+        if let canary = spec.canary,
+            let router = RunAssembly.router(canary.router, pipeline: spec, environment: environment, redactor: redactor, aws: aws)
+        {
             do {
                 try await router.setWeight(target)
                 try await router.settle(target)
@@ -69,7 +72,8 @@ public enum Recovery {
         let payload = NotificationPayload(
             pipeline: spec.name, event: .aborted, outcome: .aborted, reason: report.reason, candidate: spec.candidate.label,
             baseline: spec.baseline.label, runFile: lock.runFile, time: Timestamp.now())
-        for channel in RunAssembly.notifiers(spec, environment: environment) where channel.spec.on.isEmpty || channel.spec.on.contains(.aborted) {
+        for channel in RunAssembly.notifiers(spec, environment: environment, aws: aws)
+        where channel.spec.on.isEmpty || channel.spec.on.contains(.aborted) {
             let error = await channel.notifier.send(payload)
             report.notifications.append("\(channel.notifier.channel): " + (error.map { "FAILED: \(redactor.redact($0))" } ?? "sent"))
         }

@@ -38,7 +38,7 @@ public struct LambdaAliasRouter: RouterKind, Equatable {
         baselineVersion = b
         candidateVersion = c
         region = s.string("region")
-        if let region, !AWSSetup.validRegion(region) { s.error("region", "must be an AWS region such as eu-west-1, got '\(region)'") }
+        if let region, !AWSRegionName.valid(region) { s.error("region", "must be an AWS region such as eu-west-1, got '\(region)'") }
         endpoint = s.string("endpoint")
         timeout = s.duration("timeout", minimum: 0.1) ?? 10
     }
@@ -46,7 +46,7 @@ public struct LambdaAliasRouter: RouterKind, Equatable {
     public var summary: String { "alias \(alias) of \(function), versions \(baselineVersion) → \(candidateVersion)" }
 
     public func router(_ context: KindContext) -> any TrafficRouter {
-        let aws = AWSRuntime(environment: context.environment)
+        let aws = context.aws
         // A function ARN names its region; otherwise the spec's or the environment's.
         let fromARN = function.hasPrefix("arn:") ? function.split(separator: ":").dropFirst(3).first.map(String.init) : nil
         guard let region = aws.setup.region(region ?? fromARN) else {
