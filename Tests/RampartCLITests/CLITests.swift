@@ -68,8 +68,8 @@ enum CLI {
 
     /// Starts the binary in the background (for tests that signal it or talk to it while it
     /// runs); output goes to `stdout` when given, else nowhere.
-    static func start(_ args: [String], in directory: String, stdout: Pipe? = nil) throws -> Process {
-        let p = process(args, in: directory)
+    static func start(_ args: [String], in directory: String, stdout: Pipe? = nil, environment: [String: String] = [:]) throws -> Process {
+        let p = process(args, in: directory, environment: environment)
         if let stdout { p.standardOutput = stdout } else { p.standardOutput = FileHandle.nullDevice }
         p.standardError = FileHandle.nullDevice
         try p.run()

@@ -12,38 +12,10 @@ import Testing
 /// on the baseline or a version that does not exist. moto 5.2.1 refuses correctly signed
 /// body-less requests (GetAlias) while checking signatures, so this runs on the unchecked server.
 @Suite(.serialized) struct LambdaAliasRouterTests {
-    /// index.py returning {"ok": True} (the baseline) and {"ok": 2} (the candidate), zipped: Lambda
-    /// publishes a new version only when the code changed.
-    static let code = [
-        "UEsDBBQAAAAAAAAAgV2sKm9YNQAAADUAAAAIAAAAaW5kZXgucHlkZWYgaGFuZGxlcihldmVudCwgY29udGV4dCk6CiAgICByZXR1cm4geyJvayI6IFRydWV9ClBLAQIUAxQAAAAAAAAAgV2sKm9YNQAAADUAAAAIAAAAAAAAAAAAAACAAQAAAABpbmRleC5weVBLBQYAAAAAAQABADYAAABbAAAAAAA=",
-        "UEsDBBQAAAAAAAAAgV0kRlj1MgAAADIAAAAIAAAAaW5kZXgucHlkZWYgaGFuZGxlcihldmVudCwgY29udGV4dCk6CiAgICByZXR1cm4geyJvayI6IDJ9ClBLAQIUAxQAAAAAAAAAgV0kRlj1MgAAADIAAAAIAAAAAAAAAAAAAACAAQAAAABpbmRleC5weVBLBQYAAAAAAQABADYAAABYAAAAAAA=",
-    ]
-
     func json(_ bytes: [UInt8]) -> [String: Any] { (try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]) ?? [:] }
 
     /// A function with versions 1 and 2 and an alias `live` on 1.
-    func function(_ moto: MotoServer) async throws -> String {
-        let lambda = moto.client(.lambda)
-        let name = "support-bot-\(UInt32.random(in: 0...UInt32.max))"
-        let create: [String: Any] = [
-            "FunctionName": name, "Runtime": "python3.12", "Role": moto.roleARN, "Handler": "index.handler", "Code": ["ZipFile": Self.code[0]],
-        ]
-        _ = try await lambda.restJSON("POST", path: "/2015-03-31/functions", body: Array(try JSONSerialization.data(withJSONObject: create)))
-        var versions: [String] = []
-        for (i, description) in ["2025-06-01", "2025-09-14"].enumerated() {
-            if i > 0 {
-                let update = Array(try JSONSerialization.data(withJSONObject: ["ZipFile": Self.code[i]]))
-                _ = try await lambda.restJSON("PUT", path: "/2015-03-31/functions/\(name)/code", body: update)
-            }
-            let body = Array(try JSONSerialization.data(withJSONObject: ["Description": description]))
-            versions.append(
-                json(try await lambda.restJSON("POST", path: "/2015-03-31/functions/\(name)/versions", body: body))["Version"] as? String ?? "?")
-        }
-        #expect(versions == ["1", "2"])
-        let alias = Array(try JSONSerialization.data(withJSONObject: ["Name": "live", "FunctionVersion": "1"]))
-        _ = try await lambda.restJSON("POST", path: "/2015-03-31/functions/\(name)/aliases", body: alias)
-        return name
-    }
+    func function(_ moto: MotoServer) async throws -> String { try await MotoLambda.create(on: moto).function }
 
     func router(_ moto: MotoServer, function: String, baseline: String = "1", candidate: String = "2") throws -> any TrafficRouter {
         let yaml = """
@@ -62,19 +34,14 @@ import Testing
         let spec = try SpecLoader.parse(
             yaml, file: "s.yaml", directory: Paths.repository + "/Tests/RampartCoreTests/Fixtures/specs", kinds: RunAssembly.kinds)
         let canary = try #require(spec.canary)
-        let environment = [
-            "AWS_ACCESS_KEY_ID": moto.credentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": moto.credentials.secretAccessKey, "AWS_REGION": moto.region,
-            "AWS_EC2_METADATA_DISABLED": "true", "HOME": TestPaths.temporaryDirectory(),
-        ]
+        let environment = moto.processEnvironment
         return try #require(
             RunAssembly.router(canary.router, pipeline: spec, environment: environment, redactor: Redactor(environment: [:], named: [])))
     }
 
     /// The alias as GetAlias shows it: its version and the extra weights.
     func alias(_ moto: MotoServer, _ function: String) async throws -> (String, [String: Double]) {
-        let a = json(try await moto.client(.lambda).restJSON("GET", path: "/2015-03-31/functions/\(function)/aliases/live"))
-        let weights = ((a["RoutingConfig"] as? [String: Any])?["AdditionalVersionWeights"] as? [String: NSNumber] ?? [:]).mapValues(\.doubleValue)
-        return (a["FunctionVersion"] as? String ?? "?", weights)
+        try await MotoLambda(moto: moto, function: function).alias()
     }
 
     @Test func theAliasCarriesEachWeightThenThePromotion() async throws {
