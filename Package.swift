@@ -24,7 +24,8 @@ let package = Package(
         // The one client for requests to other services: model gateways, judges, webhooks,
         // Prometheus and AWS: pooled connections, TLS, timeouts, streaming bodies.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
-        // SHA-256 fingerprints now; HMAC for AWS request signing next.
+        // SHA-256 fingerprints and HMAC for AWS request signing (kept out of the core, so the
+        // fuzz build, which links only the core, compiles no BoringSSL).
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // Build steps, command routers and notifiers, git: processes in their own group, killed
         // on timeout, output streamed (a flooding command keeps only its tail).
@@ -41,7 +42,6 @@ let package = Package(
             dependencies: [
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["Resources/VADER-LICENSE.txt"],
             // VADER's lexicons, compiled into the binary: no bundle to find at run time.
@@ -68,7 +68,10 @@ let package = Package(
         // Edges: engine, clocks, build runner, providers, routers, notifiers, recorder.
         .target(
             name: "RampartEngine",
-            dependencies: ["RampartCore", "RampartNet", "RampartAWS", .product(name: "Subprocess", package: "swift-subprocess")],
+            dependencies: [
+                "RampartCore", "RampartNet", "RampartAWS", .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         // AWS: Signature Version 4 and credentials (no AWS SDK for Swift here: Rampart signs its

@@ -4,8 +4,9 @@ import Foundation
 /// discovers a broken dataset halfway through a canary.
 public struct PipelineInputs: Sendable {
     public var spec: PipelineSpec
-    /// The spec file's bytes, fingerprinted in the run file.
-    public var specSHA256: String
+    /// The spec file as read: its SHA-256 fingerprints the run file (`specSHA256`, computed
+    /// by the engine, which holds the hash functions).
+    public var specText: String
     public var golden: [String: [GoldenItem]]
     public var guardrail: [String: [GuardrailCase]]
     public var injection: [String: [InjectionCase]]
@@ -13,11 +14,11 @@ public struct PipelineInputs: Sendable {
     public var files: [String: String]
 
     public init(
-        spec: PipelineSpec, specSHA256: String, golden: [String: [GoldenItem]] = [:], guardrail: [String: [GuardrailCase]] = [:],
+        spec: PipelineSpec, specText: String, golden: [String: [GoldenItem]] = [:], guardrail: [String: [GuardrailCase]] = [:],
         injection: [String: [InjectionCase]] = [:], files: [String: String] = [:]
     ) {
         self.spec = spec
-        self.specSHA256 = specSHA256
+        self.specText = specText
         self.golden = golden
         self.guardrail = guardrail
         self.injection = injection
@@ -32,7 +33,7 @@ public struct PipelineInputs: Sendable {
         let text = try InputFile.read(file, what: "the spec")
         let directory = (file as NSString).deletingLastPathComponent
         let spec = try SpecLoader.parse(text, file: file, directory: directory.isEmpty ? "." : directory, kinds: kinds)
-        var inputs = PipelineInputs(spec: spec, specSHA256: SHA256.hex(Array(text.utf8)))
+        var inputs = PipelineInputs(spec: spec, specText: text)
         var problems: [Diagnostic] = []
         func collect<T>(_ body: () throws(InvalidInput) -> T) -> T? {
             do { return try body() } catch { problems += error.diagnostics; return nil }

@@ -1,4 +1,5 @@
 import Crypto
+import RampartCore
 
 /// SHA-256 fingerprints of specs, prompts, guardrails and cache keys, in lowercase hex, from
 /// swift-crypto.
@@ -13,4 +14,9 @@ public enum SHA256 {
     public static func digest<Bytes: Collection>(_ input: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
         Array(Crypto.SHA256.hash(data: Array(input)))
     }
+}
+
+extension PipelineInputs {
+    /// The spec file's fingerprint, recorded in the run file and the run lock.
+    public var specSHA256: String { SHA256.hex(Array(specText.utf8)) }
 }
