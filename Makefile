@@ -11,9 +11,12 @@ LITELLM_VENV := .build/litellm-venv
 LITELLM_SPEC := litellm[proxy]>=1.108,<1.109
 # LiteLLM's key-check error path imports prisma's client; without it a refused key is a 500, not a 401.
 LITELLM_EXTRA := prisma
-# moto's server from PyPI: AWS (IAM, STS, SNS, SQS) on loopback with signature checking, for the AWS tests.
+# moto's server from PyPI: AWS (IAM, STS, SNS, SQS, Lambda, CloudWatch) on loopback with signature
+# checking, for the AWS tests; cfn-lint (a dependency of moto's server, pinned) checks
+# examples/aws/pipeline.yaml.
 MOTO_VENV := .build/moto-venv
 MOTO_SPEC := moto[server]==5.2.1
+CFN_LINT_SPEC := cfn-lint==1.58.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SPEED ?= 1
 
@@ -49,8 +52,8 @@ litellm:
 	  python3 -m venv $(LITELLM_VENV) && $(LITELLM_VENV)/bin/pip install -q "$(LITELLM_SPEC)" $(LITELLM_EXTRA); }
 
 moto:
-	@[ -x $(MOTO_VENV)/bin/moto_server ] || { echo "make: installing moto into $(MOTO_VENV) (test server only)"; \
-	  python3 -m venv $(MOTO_VENV) && $(MOTO_VENV)/bin/pip install -q "$(MOTO_SPEC)"; }
+	@{ [ -x $(MOTO_VENV)/bin/moto_server ] && [ -x $(MOTO_VENV)/bin/cfn-lint ]; } || { echo "make: installing moto and cfn-lint into $(MOTO_VENV) (tests only)"; \
+	  python3 -m venv $(MOTO_VENV) && $(MOTO_VENV)/bin/pip install -q "$(MOTO_SPEC)" "$(CFN_LINT_SPEC)"; }
 
 # The tests run many servers at once in one process: the soft open-file limit goes up to the hard
 # one (shells often start at 1,024, which a full run came close to).

@@ -117,7 +117,10 @@ let package = Package(
         .testTarget(
             name: "RampartTUITests", dependencies: ["RampartTUI", "RampartEngine", "RampartCore"], exclude: ["Snapshots"], swiftSettings: strict),
         .testTarget(
-            name: "RampartCLITests", dependencies: ["RampartCore", "RampartNet", "RampartEngine", "RampartAWS", "RampartTestSupport", "rampart"],
+            name: "RampartCLITests",
+            dependencies: [
+                "RampartCore", "RampartNet", "RampartEngine", "RampartAWS", "RampartTestSupport", "rampart", .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: strict),
     ]
 )
