@@ -51,6 +51,7 @@ enum SpecDescription {
                 } else if c.router != .builtin {
                     text += ", split by \(c.router.name)"
                 }
+                if let p = c.publish { text += ", published to \(p.settings.summary)" }
                 return text
             } ?? "no canary"
         return

@@ -17,6 +17,7 @@ extension RunEvent: Codable {
         case .analysis: "analysis"
         case .operatorAction: "operator"
         case .notification: "notification"
+        case .published: "published"
         case .router: "router"
         case .metricSource: "metric_source"
         case .dataPlane: "data_plane"
@@ -40,6 +41,7 @@ extension RunEvent: Codable {
         case .analysis(let v): try c.encode(v, forKey: .data)
         case .operatorAction(let v): try c.encode(v, forKey: .data)
         case .notification(let v): try c.encode(v, forKey: .data)
+        case .published(let v): try c.encode(v, forKey: .data)
         case .router(let v): try c.encode(v, forKey: .data)
         case .metricSource(let v): try c.encode(v, forKey: .data)
         case .dataPlane(let v): try c.encode(v, forKey: .data)
@@ -63,6 +65,7 @@ extension RunEvent: Codable {
         case "analysis": body = .analysis(try c.decode(CanaryAnalysis.self, forKey: .data))
         case "operator": body = .operatorAction(try c.decode(OperatorAction.self, forKey: .data))
         case "notification": body = .notification(try c.decode(NotificationSent.self, forKey: .data))
+        case "published": body = .published(try c.decode(MetricsPublished.self, forKey: .data))
         case "router": body = .router(try c.decode(RouterReport.self, forKey: .data))
         case "metric_source": body = .metricSource(try c.decode(MetricSourceReport.self, forKey: .data))
         case "observations": body = .observations(try c.decode(ObservationBatch.self, forKey: .data))

@@ -22,6 +22,8 @@ public struct RunEvent: Sendable, Equatable {
         case analysis(CanaryAnalysis)
         case operatorAction(OperatorAction)
         case notification(NotificationSent)
+        /// One interval of Rampart's own measurements sent to a metrics backend (`canary.publish`).
+        case published(MetricsPublished)
         case router(RouterReport)
         case dataPlane(DataPlaneStarted)
         /// A metrics source (Prometheus) started failing, changed how, or recovered.
@@ -37,6 +39,7 @@ public struct RunEvent: Sendable, Equatable {
         case .stage, .gate, .canaryStep, .weight, .operatorAction, .router, .finished: true
         case .metricSource(let m): !m.ok
         case .analysis(let a): a.decision == .rollback
+        case .published(let p): !p.ok
         case .runStarted, .buildStep, .metrics, .notification, .dataPlane, .observations: false
         }
     }
@@ -151,6 +154,33 @@ public struct OperatorAction: Sendable, Equatable, Codable {
         self.command = command
         self.accepted = accepted
         self.note = note
+    }
+}
+
+/// One publishing interval's metrics sent to a backend, or why they were not. A failure never
+/// touches the canary's decision (the judge reads Rampart's own observations or its metrics
+/// source), but it is shown: a dashboard or alarm built on these metrics would be missing data.
+public struct MetricsPublished: Sendable, Equatable, Codable {
+    /// Where, such as `cloudwatch Rampart/Canary in eu-west-1`.
+    public var sink: String
+    /// Requests covered, per version.
+    public var baselineRequests: Int
+    public var candidateRequests: Int
+    public var ok: Bool
+    public var error: String?
+
+    public init(sink: String, baselineRequests: Int, candidateRequests: Int, ok: Bool, error: String? = nil) {
+        self.sink = sink
+        self.baselineRequests = baselineRequests
+        self.candidateRequests = candidateRequests
+        self.ok = ok
+        self.error = error
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case sink, ok, error
+        case baselineRequests = "baseline_requests"
+        case candidateRequests = "candidate_requests"
     }
 }
 

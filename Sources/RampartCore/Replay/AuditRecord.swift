@@ -47,6 +47,8 @@ public enum AuditRecord {
                 faults.append("  \(when(h, e.t))  router \(x.router) failed at \(MetricFormat.percent(x.weight)): \(x.error ?? "")")
             case .metricSource(let m) where !m.ok:
                 faults.append("  \(when(h, e.t))  \(m.source) queries failed: \(m.error ?? "")")
+            case .published(let p) where !p.ok:
+                faults.append("  \(when(h, e.t))  metrics to \(p.sink) not published: \(p.error ?? "")")
             case .notification(let n) where !n.delivered:
                 faults.append("  \(when(h, e.t))  notification \(n.channel) (\(n.trigger.rawValue)) failed: \(n.error ?? "")")
             default: break

@@ -16,6 +16,8 @@ public struct CanarySpec: Sendable, Equatable {
     public var judge: JudgePolicy = JudgePolicy()
     /// Where the judge reads the metrics: the observed requests, or Prometheus.
     public var metricsSource: MetricsSourceSpec = .observations
+    /// Where Rampart's own measurements of each version are published, if anywhere.
+    public var publish: PublishSpec?
     /// The absolute check that both arms' evidence is sound (on unless the spec turns it off).
     public var evidenceGuard = EvidenceGuard.Settings()
 
@@ -340,4 +342,15 @@ public struct MetricCheck: Sendable, Equatable, Codable {
         case maxIncrease = "max_increase"
         case maxDecrease = "max_decrease"
     }
+}
+
+/// `canary.publish`: a registered publisher kind's settings.
+public struct PublishSpec: Sendable, Equatable {
+    public var settings: any PublisherSettings
+
+    public init(_ settings: any PublisherSettings) { self.settings = settings }
+
+    public var name: String { type(of: settings).kind }
+
+    public static func == (a: PublishSpec, b: PublishSpec) -> Bool { a.settings.isEqual(to: b.settings) }
 }

@@ -7,7 +7,7 @@ extension SpecParser {
     func canarySpec(_ field: YAMLField) -> CanarySpec? {
         let keys = [
             "router", "traffic", "proxy", "judge", "steps", "metrics", "metrics_source", "analysis_interval", "failure_limit", "min_samples",
-            "evidence_guard",
+            "evidence_guard", "publish",
         ]
         guard let m = reader.mapping(field, allowed: keys, required: ["traffic", "steps", "metrics"]) else { return nil }
         let parsedRouter = m["router"].flatMap { routerSpec($0) }
@@ -58,6 +58,7 @@ extension SpecParser {
         spec.judge = judge
         spec.metricsSource = source
         spec.evidenceGuard = evidenceGuard
+        spec.publish = m["publish"].flatMap { publishSpec($0) }
         return spec
     }
 

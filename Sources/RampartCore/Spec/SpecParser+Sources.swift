@@ -121,3 +121,18 @@ extension SpecParser {
         }
     }
 }
+
+extension SpecParser {
+    /// `canary.publish: { kind: cloudwatch, … }`: a registered publisher kind.
+    func publishSpec(_ field: YAMLField) -> PublishSpec? {
+        let names = kinds.publishers.map { $0.kind }
+        guard let kind = kindName(field), let type = kinds.publisher(named: kind) else {
+            let got = kindName(field).map { "got '\($0)'" } ?? "the mapping has no kind"
+            reader.error(
+                field.node, kindName(field) == nil ? field.child("kind") : field.path,
+                names.isEmpty ? "no publisher kinds are built in here" : "kind must be one of: \(names.joined(separator: ", ")); \(got)")
+            return nil
+        }
+        return registered(field, keys: type.keys) { settings in type.init(settings) }.map(PublishSpec.init)
+    }
+}

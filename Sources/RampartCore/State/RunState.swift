@@ -86,7 +86,7 @@ public struct RunState: Sendable, Equatable {
             dataPlane = d
         case .finished(let f):
             finished = f
-        case .buildStep, .operatorAction, .notification, .router, .metricSource, .observations:
+        case .buildStep, .operatorAction, .notification, .published, .router, .metricSource, .observations:
             break
         }
     }

@@ -12,7 +12,8 @@ public enum RunAssembly {
     /// The router and metrics-source kinds defined in files of their own, one line each.
     public static let kinds = SpecKinds(
         routers: [LambdaAliasRouter.self],
-        metricSources: [CloudWatchSource.self])
+        metricSources: [CloudWatchSource.self],
+        publishers: [CloudWatchPublisher.self])
 
     /// The spec and every file it names, with every kind above understood.
     public static func load(file: String) throws(InvalidInput) -> PipelineInputs {
@@ -35,7 +36,17 @@ public enum RunAssembly {
             metricSource: spec.canary.flatMap {
                 metricSource($0, pipeline: spec, environment: options.environment, redactor: redactor, aws: aws)
             },
-            dataPlane: dataPlane)
+            dataPlane: dataPlane,
+            publisher: spec.canary?.publish.map { publisher($0, pipeline: spec, environment: options.environment, redactor: redactor, aws: aws) })
+    }
+
+    /// Where `canary.publish` sends each interval's measurements.
+    public static func publisher(
+        _ publish: PublishSpec, pipeline: PipelineSpec, environment: [String: String], redactor: Redactor, aws: SharedAWS? = nil
+    ) -> any MetricPublisher {
+        let context = KindContext(pipeline: pipeline, environment: environment, redactor: redactor, aws: aws)
+        return (publish.settings as? any PublisherKind)?.publisher(context)
+            ?? UnbuildablePublisher(name: publish.name, why: "publisher kind \(publish.name) is not built by this Rampart")
     }
 
     /// The model behind one version.

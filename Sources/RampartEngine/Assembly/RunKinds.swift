@@ -11,6 +11,11 @@ public protocol MetricSourceKind: MetricSourceSettings {
     func source(_ context: KindContext) -> any MetricSource
 }
 
+/// A publisher kind in a file of its own, like `RouterKind`.
+public protocol PublisherKind: PublisherSettings {
+    func publisher(_ context: KindContext) -> any MetricPublisher
+}
+
 /// What a kind may use to build its part: the whole spec, the run's environment (credentials,
 /// endpoints) and the run's AWS runtime, shared with its other AWS parts. A part reads nothing
 /// else: no process environment, no wall clock.

@@ -17,6 +17,8 @@ public struct RunParts: Sendable {
     public var metricSource: (any MetricSource)?
     /// The HTTP data plane (proxy, upstreams, load) when canary traffic goes over the network.
     public var dataPlane: DataPlane?
+    /// Where each interval's measurements are published (`canary.publish`), if anywhere.
+    public var publisher: (any MetricPublisher)?
 
     /// A notification channel and the spec entry that says when it is told.
     public struct Channel: Sendable {
@@ -32,8 +34,9 @@ public struct RunParts: Sendable {
     public init(
         baseline: any ModelProvider, candidate: any ModelProvider, notifiers: [Channel] = [], judge: LLMJudge? = nil,
         embedder: EmbeddingSimilarity? = nil, router: (any TrafficRouter)? = nil, metricSource: (any MetricSource)? = nil,
-        dataPlane: DataPlane? = nil
+        dataPlane: DataPlane? = nil, publisher: (any MetricPublisher)? = nil
     ) {
+        self.publisher = publisher
         self.baseline = baseline
         self.candidate = candidate
         self.notifiers = notifiers

@@ -24,6 +24,8 @@ final class CanaryRun {
     private var evidence: EvidenceGuard
     /// Counts a metrics backend reported in the step so far, for the guard's per-interval news.
     private var sourceCounts: [Variant: (requests: Int, errors: Int)] = [:]
+    /// Sends each interval's observations to `canary.publish`, when the spec names one.
+    private var publishing: IntervalPublisher?
 
     init(engine: Engine, spec: CanarySpec) {
         self.engine = engine
@@ -108,6 +110,24 @@ final class CanaryRun {
     }
 
     func execute() async -> (RunOutcome, String) {
+        if let publisher = engine.parts.publisher, let settings = spec.publish?.settings {
+            let engine = engine
+            publishing = IntervalPublisher(
+                publisher: publisher, interval: settings.interval, clock: engine.clock, start: engine.clock.now(),
+                report: { body in
+                    // A backend's error text is shown and recorded: no secret goes with it.
+                    guard case .published(var p) = body else { return engine.publish(body) }
+                    p.error = p.error.map(engine.redactor.redact)
+                    engine.publish(.published(p))
+                })
+        }
+        let result = await ramp()
+        // The last, partial window: the backend's view of the canary ends where the canary did.
+        await publishing?.finish(at: engine.clock.now())
+        return result
+    }
+
+    private func ramp() async -> (RunOutcome, String) {
         publish(
             .dataPlane(
                 engine.dataPlane?.info
@@ -240,6 +260,7 @@ final class CanaryRun {
             return apply(op, step: p.index) ?? .stop(.aborted, "cancelled")
         }
         if !observations.isEmpty { publish(.observations(ObservationBatch(weight: weight, observations: observations))) }
+        publishing?.observe(observations, at: p.t)
         for o in observations {
             live.record(o, at: p.t)
             // A judge reading Prometheus decides on its readings alone: the meter's requests

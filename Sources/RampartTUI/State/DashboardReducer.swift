@@ -92,7 +92,7 @@ public enum DashboardReducer {
             if !r.ok { s.flash = .init(text: "ROUTER FAILED: \(r.error ?? "unknown error")", until: s.now + 10) }
         case .metricSource(let m):
             if !m.ok { s.flash = .init(text: "METRICS QUERY FAILED: \(m.error ?? "unknown error")", until: s.now + 10) }
-        case .stage, .gate, .canaryStep, .weight, .analysis, .dataPlane, .buildStep, .notification, .observations:
+        case .stage, .gate, .canaryStep, .weight, .analysis, .dataPlane, .buildStep, .notification, .published, .observations:
             break
         }
         if case .metrics = e.body { return }
@@ -109,6 +109,7 @@ public enum DashboardReducer {
         case .analysis(let a): a.decision == .rollback ? .bad : (a.results.contains { $0.status == .watching } ? .warn : .normal)
         case .operatorAction: .operatorAction
         case .notification(let n): n.delivered ? .normal : .warn
+        case .published(let p): p.ok ? .normal : .warn
         case .router(let r): r.ok ? .normal : .bad
         case .metricSource(let m): m.ok ? .good : .bad
         case .finished(let f): f.outcome == .promoted ? .good : .bad

@@ -5,10 +5,16 @@
 public struct SpecKinds: Sendable {
     public var routers: [any RouterSettings.Type]
     public var metricSources: [any MetricSourceSettings.Type]
+    /// Where `canary.publish` may send Rampart's own measurements.
+    public var publishers: [any PublisherSettings.Type]
 
-    public init(routers: [any RouterSettings.Type] = [], metricSources: [any MetricSourceSettings.Type] = []) {
+    public init(
+        routers: [any RouterSettings.Type] = [], metricSources: [any MetricSourceSettings.Type] = [],
+        publishers: [any PublisherSettings.Type] = []
+    ) {
         self.routers = routers
         self.metricSources = metricSources
+        self.publishers = publishers
     }
 
     /// Only the kinds the parser knows itself (spec tests, tools that never run a canary).
@@ -16,6 +22,7 @@ public struct SpecKinds: Sendable {
 
     func router(named name: String) -> (any RouterSettings.Type)? { routers.first { $0.kind == name } }
     func metricSource(named name: String) -> (any MetricSourceSettings.Type)? { metricSources.first { $0.kind == name } }
+    func publisher(named name: String) -> (any PublisherSettings.Type)? { publishers.first { $0.kind == name } }
 }
 
 /// The settings of a router kind: how `canary.router` reads when its `kind` is this one.
@@ -43,6 +50,23 @@ public protocol MetricSourceSettings: Sendable {
     var summary: String { get }
     var secretVariables: [String] { get }
     func isEqual(to other: any MetricSourceSettings) -> Bool
+}
+
+/// What a publisher kind reads from `canary.publish`: a metrics backend that receives each
+/// version's latency, errors, tokens, cost and quality once per interval.
+public protocol PublisherSettings: Sendable {
+    static var kind: String { get }
+    static var keys: [String] { get }
+    init?(_ settings: SettingsReader)
+    /// Where the metrics go, for `rampart validate`, such as `CloudWatch namespace Rampart`.
+    var summary: String { get }
+    /// Seconds between two publications on the engine clock.
+    var interval: Double { get }
+    func isEqual(to other: any PublisherSettings) -> Bool
+}
+
+extension PublisherSettings where Self: Equatable {
+    public func isEqual(to other: any PublisherSettings) -> Bool { (other as? Self) == self }
 }
 
 extension RouterSettings {

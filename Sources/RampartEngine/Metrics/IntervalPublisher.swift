@@ -1,0 +1,64 @@
+import Foundation
+import RampartCore
+
+/// Collects the canary's observations into windows of `interval` seconds on the engine clock
+/// and hands each full window to the publisher, in order, without holding up the canary: a
+/// slow or failing backend delays only its own calls. Each publication is reported as an event.
+final class IntervalPublisher {
+    private let publisher: any MetricPublisher
+    private let interval: Double
+    private let clock: any EngineClock
+    private let report: @Sendable (RunEvent.Body) -> Void
+    private var window = MetricWindow()
+    private var windowEnd: Double
+    private var last: Task<Void, Never>?
+
+    init(publisher: any MetricPublisher, interval: Double, clock: any EngineClock, start: Double, report: @escaping @Sendable (RunEvent.Body) -> Void)
+    {
+        self.publisher = publisher
+        self.interval = interval
+        self.clock = clock
+        self.report = report
+        windowEnd = start + interval
+    }
+
+    /// Records the requests of one tick that ended at `t`, publishing each window that ended.
+    func observe(_ observations: [Observation], at t: Double) {
+        if t > windowEnd + 1e-9 { flush(upTo: t) }
+        for o in observations { window.add(o) }
+        if t >= windowEnd - 1e-9 { flush(upTo: t) }
+    }
+
+    /// Publishes what is left (the canary ended mid-window) and waits for every call.
+    func finish(at t: Double) async {
+        if !window.isEmpty { send(window, endingAt: t) }
+        window = MetricWindow()
+        await last?.value
+    }
+
+    private func flush(upTo t: Double) {
+        if !window.isEmpty { send(window, endingAt: min(t, windowEnd)) }
+        window = MetricWindow()
+        while windowEnd <= t + 1e-9 { windowEnd += interval }
+    }
+
+    private func send(_ window: MetricWindow, endingAt t: Double) {
+        let previous = last
+        let publisher = publisher
+        let report = report
+        let date = clock.date(at: t)
+        last = Task {
+            await previous?.value
+            let counts = (window.arms[.baseline]?.requests ?? 0, window.arms[.candidate]?.requests ?? 0)
+            do {
+                try await publisher.publish(window, at: date)
+                report(.published(MetricsPublished(sink: publisher.name, baselineRequests: counts.0, candidateRequests: counts.1, ok: true)))
+            } catch {
+                report(
+                    .published(
+                        MetricsPublished(sink: publisher.name, baselineRequests: counts.0, candidateRequests: counts.1, ok: false, error: "\(error)"))
+                )
+            }
+        }
+    }
+}
