@@ -16,15 +16,19 @@ struct CodePipelineExampleTests {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: argv[0])
         p.arguments = Array(argv.dropFirst())
-        let out = Pipe(), err = Pipe(), input = Pipe()
+        let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
-        p.standardInput = stdin == nil ? FileHandle.nullDevice : input
-        try p.run()
+        // Standard input from a file: a pipe would break (and trap Foundation's write) when the
+        // script refuses its arguments before reading.
         if let stdin {
-            input.fileHandleForWriting.write(Data(stdin.utf8))
-            try input.fileHandleForWriting.close()
+            let file = CLI.temporaryDirectory() + "/stdin"
+            try stdin.write(toFile: file, atomically: true, encoding: .utf8)
+            p.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: file))
+        } else {
+            p.standardInput = FileHandle.nullDevice
         }
+        try p.run()
         // Read both to the end before waiting: a full pipe would stop the child.
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
