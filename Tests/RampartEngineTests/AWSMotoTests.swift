@@ -135,7 +135,8 @@ import Testing
     }
 
     @Test func webIdentityFromTheEnvironmentGivesTemporaryCredentials() async throws {
-        let moto = try await MotoServer.running()
+        // A server of its own: the unsigned pass below must go to this test's request.
+        let moto = try await MotoServer.ownChecked()
         let dir = TestPaths.temporaryDirectory()
         try "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOnJhbXBhcnQifQ.c2ln".write(toFile: dir + "/token", atomically: true, encoding: .utf8)
         let setup = AWSSetup(

@@ -128,7 +128,8 @@ import Testing
         await p.finish(at: 400)
         #expect(recorder.sent.withLock { $0.map(\.1) } == [6, 6, 3])
         #expect(recorder.sent.withLock { $0.map(\.0.timeIntervalSince1970) } == [1_060, 1_120, 1_180])
-        #expect(events.withLock { $0.count } == 3)
+        let windows = events.withLock { $0 }.compactMap { e -> [Double]? in if case .published(let p) = e { [p.from, p.to] } else { nil } }
+        #expect(windows == [[0, 60], [60, 120], [120, 180]])
         let failing = IntervalPublisher(
             publisher: Recorder(failing: true), interval: 60, clock: clock, start: 0, report: { e in events.withLock { $0.append(e) } })
         failing.observe(one, at: 60)
@@ -139,6 +140,12 @@ import Testing
             return
         }
         #expect(!report.ok && report.error == "backend said no" && report.baselineRequests == 1)
+        #expect(report.from == 0 && report.to == 60)
+        // Recorded in the run file and read back as it was.
+        let event = RunEvent(t: 75, .published(report))
+        #expect(try JSONDecoder().decode(RunEvent.self, from: JSONEncoder().encode(event)) == event)
+        let line = EventLine.format(event)
+        #expect(line.contains("publish  FAILED 00:00.0–01:00.0: 1 baseline and 0 candidate requests to recorder: backend said no"), "\(line)")
     }
 
     @Test func aCanaryIsPublishedToCloudWatchAndReadsBack() async throws {

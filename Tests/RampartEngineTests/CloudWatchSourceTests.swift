@@ -1,6 +1,8 @@
 import Foundation
 import RampartAWS
+import RampartNet
 import RampartTestSupport
+import Synchronization
 import Testing
 
 @testable import RampartCore
@@ -89,6 +91,58 @@ import Testing
         // A window with nothing in it is no data, never zero.
         let empty = try await source(moto, s).read(stepStart: 3000, now: 3060, clock: clock)
         #expect(empty.baselineRequests == nil && empty.reading(.latencyP95)?.candidate == [])
+    }
+
+    /// moto answers percentile statistics with HTTP 500, so this one runs against an in-memory
+    /// endpoint that answers as CloudWatch's JSON protocol does (botocore's GetMetricDataOutput):
+    /// p95 and p50 are asked for per arm over the step so far, and read back per arm.
+    @Test func percentilesAreAskedPerArmAndReadBack() async throws {
+        let seen = Mutex<[[UInt8]]>([])
+        let transport = AWSTransport(
+            send: { (_, _, headers, body, _) async throws(ServiceHTTP.TransportError) in
+                seen.withLock { $0.append(body) }
+                let request = (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]) ?? [:]
+                #expect(headers.contains { $0.0 == "X-Amz-Target" && $0.1 == "GraniteServiceVersion20100801.GetMetricData" })
+                let values: [String: [Double]] = ["b_req": [600, 400], "c_req": [90], "b_latency_p95": [910, 870], "c_latency_p95": [1400]]
+                let results = (request["MetricDataQueries"] as? [[String: Any]] ?? []).map { q -> [String: Any] in
+                    let id = q["Id"] as? String ?? "?"
+                    let v = values[id] ?? []
+                    return [
+                        "Id": id, "Label": id, "StatusCode": "Complete", "Timestamps": v.indices.map { 1_800_000_000 + Double($0) * 60 }, "Values": v,
+                    ]
+                }
+                let answer = (try? JSONSerialization.data(withJSONObject: ["MetricDataResults": results, "Messages": []])) ?? Data()
+                return ServiceHTTP.Response(status: 200, headers: [("Content-Type", "application/x-amz-json-1.0")], body: Array(answer))
+            }, now: { Date(timeIntervalSince1970: 1_800_000_000) })
+        let s = try spec(
+            """
+            { kind: cloudwatch, namespace: AWS/Lambda, dimensions: { FunctionName: bot, ExecutedVersion: "{{version}}" }, period: 60,
+                                requests: { metric: Invocations, stat: Sum }, metrics: { latency_p95: { metric: Duration, stat: p95 } } }
+            """, metrics: "- { metric: latency_p95, max_ratio: 1.2 }")
+        let settings = try #require(
+            { if case .kind(let k) = s.canary?.metricsSource { k as? CloudWatchSource } else { nil } }())
+        let client = AWSClient(
+            service: .cloudWatch, region: "eu-west-1", endpoint: "https://monitoring.eu-west-1.amazonaws.com",
+            credentials: AWSCredentialProvider(credentials: AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "secret")),
+            transport: transport)
+        let source = CloudWatchMetrics(settings: settings, client: client, versions: [.baseline: "1", .candidate: "2"])
+        let clock = VirtualClock(epoch: Date(timeIntervalSince1970: 1_800_000_000))
+        let readings = await source.read(stepStart: 60, now: 150, clock: clock)
+        #expect(readings.requestsError == nil, "\(readings.requestsError ?? "")")
+        #expect(readings.baselineRequests == 1000 && readings.candidateRequests == 90)
+        #expect(readings.reading(.latencyP95)?.baseline == [910, 870] && readings.reading(.latencyP95)?.candidate == [1400])
+        let sent = try #require(seen.withLock { $0.first })
+        let request = try #require(try JSONSerialization.jsonObject(with: Data(sent)) as? [String: Any])
+        let queries = request["MetricDataQueries"] as? [[String: Any]] ?? []
+        let p95 = queries.filter { (($0["MetricStat"] as? [String: Any])?["Stat"] as? String) == "p95" }
+        #expect(p95.count == 2, "one p95 query per arm")
+        let versions = p95.compactMap { q -> String? in
+            let metric = (q["MetricStat"] as? [String: Any])?["Metric"] as? [String: Any]
+            return (metric?["Dimensions"] as? [[String: String]])?.first { $0["Name"] == "ExecutedVersion" }?["Value"]
+        }
+        #expect(Set(versions) == ["1", "2"])
+        // 90 s of step in whole 60 s periods: two periods, ending at the engine's now.
+        #expect(request["EndTime"] as? Double == 1_800_000_150 && request["StartTime"] as? Double == 1_800_000_030)
     }
 
     @Test func anAlarmInAlarmIsReportedAndAMissingOneIsAnError() async throws {

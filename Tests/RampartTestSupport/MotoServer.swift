@@ -33,6 +33,11 @@ public final class MotoServer: Sendable {
         return try await Holder.unsigned.start()
     }
 
+    /// A signature-checking server of the caller's own, for a test that changes its
+    /// authentication state (`allowUnsigned`): on the shared server another test's request can
+    /// take the one unsigned pass, and the unsigned request is then refused (a 500 from moto).
+    public static func ownChecked() async throws -> MotoServer { try await launch(checked: true) }
+
     /// One start at a time; every test then shares the server.
     actor Holder {
         static let signed = Holder(checked: true)
@@ -139,7 +144,7 @@ public final class MotoServer: Sendable {
 
     /// The next `count` actions skip the signature check: moto 5.2.1 cannot route an unsigned
     /// request (STS `AssumeRoleWithWebIdentity`) while checking is on (a KeyError on the
-    /// missing Authorization header). Tests that use it run one at a time.
+    /// missing Authorization header). Only on a server of the test's own (`ownChecked`).
     public func allowUnsigned(_ count: Int) async throws {
         let pool = HTTPEndpoint(host: "127.0.0.1", port: port)
         let request = HTTPRequestMessage(

@@ -163,14 +163,19 @@ public struct OperatorAction: Sendable, Equatable, Codable {
 public struct MetricsPublished: Sendable, Equatable, Codable {
     /// Where, such as `cloudwatch Rampart/Canary in eu-west-1`.
     public var sink: String
+    /// The window published, in engine seconds (a call may finish well after its window).
+    public var from: Double
+    public var to: Double
     /// Requests covered, per version.
     public var baselineRequests: Int
     public var candidateRequests: Int
     public var ok: Bool
     public var error: String?
 
-    public init(sink: String, baselineRequests: Int, candidateRequests: Int, ok: Bool, error: String? = nil) {
+    public init(sink: String, from: Double, to: Double, baselineRequests: Int, candidateRequests: Int, ok: Bool, error: String? = nil) {
         self.sink = sink
+        self.from = from
+        self.to = to
         self.baselineRequests = baselineRequests
         self.candidateRequests = candidateRequests
         self.ok = ok
@@ -178,7 +183,7 @@ public struct MetricsPublished: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case sink, ok, error
+        case sink, ok, error, from, to
         case baselineRequests = "baseline_requests"
         case candidateRequests = "candidate_requests"
     }

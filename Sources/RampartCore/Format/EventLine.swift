@@ -56,7 +56,7 @@ public enum EventLine {
             let status = n.delivered ? "sent" : "FAILED: \(n.error ?? "unknown error")"
             return pad("notify") + "\(n.channel) (\(n.trigger.rawValue)) \(status)"
         case .published(let p):
-            let covered = "\(p.baselineRequests) baseline and \(p.candidateRequests) candidate requests"
+            let covered = "\(clock(p.from))–\(clock(p.to)): \(p.baselineRequests) baseline and \(p.candidateRequests) candidate requests"
             return pad("publish") + (p.ok ? "\(covered) to \(p.sink)" : "FAILED \(covered) to \(p.sink): \(p.error ?? "unknown error")")
         case .router(let r):
             let detail = r.detail.map { " (\($0))" } ?? ""

@@ -10,6 +10,7 @@ final class IntervalPublisher {
     private let clock: any EngineClock
     private let report: @Sendable (RunEvent.Body) -> Void
     private var window = MetricWindow()
+    private var windowStart: Double
     private var windowEnd: Double
     private var last: Task<Void, Never>?
 
@@ -19,6 +20,7 @@ final class IntervalPublisher {
         self.interval = interval
         self.clock = clock
         self.report = report
+        windowStart = start
         windowEnd = start + interval
     }
 
@@ -31,18 +33,19 @@ final class IntervalPublisher {
 
     /// Publishes what is left (the canary ended mid-window) and waits for every call.
     func finish(at t: Double) async {
-        if !window.isEmpty { send(window, endingAt: t) }
+        if !window.isEmpty { send(window, from: windowStart, to: t) }
         window = MetricWindow()
         await last?.value
     }
 
     private func flush(upTo t: Double) {
-        if !window.isEmpty { send(window, endingAt: min(t, windowEnd)) }
+        if !window.isEmpty { send(window, from: windowStart, to: min(t, windowEnd)) }
         window = MetricWindow()
         while windowEnd <= t + 1e-9 { windowEnd += interval }
+        windowStart = windowEnd - interval
     }
 
-    private func send(_ window: MetricWindow, endingAt t: Double) {
+    private func send(_ window: MetricWindow, from: Double, to t: Double) {
         let previous = last
         let publisher = publisher
         let report = report
@@ -50,15 +53,14 @@ final class IntervalPublisher {
         last = Task {
             await previous?.value
             let counts = (window.arms[.baseline]?.requests ?? 0, window.arms[.candidate]?.requests ?? 0)
+            var sent = MetricsPublished(sink: publisher.name, from: from, to: t, baselineRequests: counts.0, candidateRequests: counts.1, ok: true)
             do {
                 try await publisher.publish(window, at: date)
-                report(.published(MetricsPublished(sink: publisher.name, baselineRequests: counts.0, candidateRequests: counts.1, ok: true)))
             } catch {
-                report(
-                    .published(
-                        MetricsPublished(sink: publisher.name, baselineRequests: counts.0, candidateRequests: counts.1, ok: false, error: "\(error)"))
-                )
+                sent.ok = false
+                sent.error = "\(error)"
             }
+            report(.published(sent))
         }
     }
 }
