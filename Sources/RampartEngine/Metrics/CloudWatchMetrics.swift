@@ -79,7 +79,7 @@ struct CloudWatchMetrics: MetricSource {
                     switch q {
                     case .requests(let v), .errors(let v), .metric(_, let v): v
                     }
-                let dims = settings.dimensions.map { ["Name": $0.name, "Value": render($0.value, v)] }
+                let dims = settings.dimensions.map { $0.rendered(v, versions: versions) }
                 return [
                     "Id": q.id, "ReturnData": true,
                     "MetricStat": [
@@ -91,7 +91,7 @@ struct CloudWatchMetrics: MetricSource {
             "StartTime": start.timeIntervalSince1970.rounded(.down), "EndTime": end.timeIntervalSince1970.rounded(.up),
             "ScanBy": "TimestampAscending",
         ]
-        let answer = try await call("GetMetricData", body)
+        let answer = try await client.cloudWatch("GetMetricData", body)
         var out: [String: [Double]] = [:]
         for result in answer["MetricDataResults"] as? [[String: Any]] ?? [] {
             guard let id = result["Id"] as? String else { continue }
@@ -103,7 +103,7 @@ struct CloudWatchMetrics: MetricSource {
     /// "NAME: reason" for each guarding alarm in ALARM; an alarm that does not exist is an
     /// error, never a quiet pass.
     func firingAlarms() async throws(AWSCallError) -> [String] {
-        let answer = try await call("DescribeAlarms", ["AlarmNames": settings.alarms])
+        let answer = try await client.cloudWatch("DescribeAlarms", ["AlarmNames": settings.alarms])
         let found = (answer["MetricAlarms"] as? [[String: Any]] ?? []) + (answer["CompositeAlarms"] as? [[String: Any]] ?? [])
         let names = Set(found.compactMap { $0["AlarmName"] as? String })
         if let missing = settings.alarms.first(where: { !names.contains($0) }) {
@@ -112,25 +112,5 @@ struct CloudWatchMetrics: MetricSource {
         return found.filter { $0["StateValue"] as? String == "ALARM" }.map { a in
             "\(a["AlarmName"] as? String ?? "?"): \(a["StateReason"] as? String ?? "in ALARM")"
         }
-    }
-
-    func call(_ operation: String, _ body: [String: Any]) async throws(AWSCallError) -> [String: Any] {
-        let bytes: [UInt8]
-        do {
-            bytes = Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))
-        } catch {
-            throw .transport(RequestFailure(.badRequest, message: "cannot encode the \(operation) request"))
-        }
-        let answer = try await client.send(
-            "POST", path: "/",
-            headers: [
-                ("Content-Type", "application/x-amz-json-1.0"), ("X-Amz-Target", "GraniteServiceVersion20100801.\(operation)"),
-                ("x-amzn-query-mode", "true"),
-            ], body: bytes)
-        return (try? JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any]) ?? [:]
-    }
-
-    func render(_ text: String, _ v: Variant) -> String {
-        text.replacingOccurrences(of: "{{variant}}", with: v.rawValue).replacingOccurrences(of: "{{version}}", with: versions[v] ?? v.rawValue)
     }
 }

@@ -65,19 +65,8 @@ public struct CloudWatchPublisher: PublisherKind, Equatable {
 
         func publish(_ window: MetricWindow, at date: Date) async throws(PublishFailure) {
             for body in PutMetricData.bodies(window, settings: settings, versions: versions, at: date) {
-                let bytes: [UInt8]
                 do {
-                    bytes = Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))
-                } catch {
-                    throw PublishFailure("cannot encode the PutMetricData request")
-                }
-                do {
-                    _ = try await client.send(
-                        "POST", path: "/",
-                        headers: [
-                            ("Content-Type", "application/x-amz-json-1.0"), ("X-Amz-Target", "GraniteServiceVersion20100801.PutMetricData"),
-                            ("x-amzn-query-mode", "true"),
-                        ], body: bytes)
+                    _ = try await client.cloudWatch("PutMetricData", body)
                 } catch {
                     throw PublishFailure("PutMetricData: \(error)")
                 }

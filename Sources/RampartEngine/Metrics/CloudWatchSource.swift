@@ -24,6 +24,15 @@ public struct CloudWatchSource: MetricSourceKind, Equatable {
         public var name: String
         /// With `{{variant}}` and `{{version}}` replaced per arm.
         public var value: String
+
+        /// The dimension as CloudWatch sees it for one arm.
+        func rendered(_ v: Variant, versions: [Variant: String]) -> [String: String] {
+            [
+                "Name": name,
+                "Value": value.replacingOccurrences(of: "{{variant}}", with: v.rawValue)
+                    .replacingOccurrences(of: "{{version}}", with: versions[v] ?? v.rawValue),
+            ]
+        }
     }
 
     public var namespace: String

@@ -39,13 +39,7 @@ enum PutMetricData {
         let timestamp = date.timeIntervalSince1970.rounded(.down)
         for variant in Variant.allCases {
             let arm = window.arms[variant] ?? MetricWindow.Arm()
-            let dims: [[String: String]] = settings.dimensions.map { d in
-                [
-                    "Name": d.name,
-                    "Value": d.value.replacingOccurrences(of: "{{variant}}", with: variant.rawValue)
-                        .replacingOccurrences(of: "{{version}}", with: versions[variant] ?? variant.rawValue),
-                ]
-            }
+            let dims = settings.dimensions.map { $0.rendered(variant, versions: versions) }
             func datum(_ name: Name) -> [String: Any] {
                 [
                     "MetricName": name.rawValue, "Dimensions": dims, "Timestamp": timestamp, "Unit": name.unit,
