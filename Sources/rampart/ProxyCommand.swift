@@ -68,6 +68,21 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(help: "Seconds between report lines (0: none).")
     var reportEvery: Double = 10
 
+    @Option(
+        help: ArgumentHelp(
+            "Publish each version's requests, errors, tokens, cost and latency to CloudWatch under this namespace (PutMetricData; AWS credentials and AWS_REGION as for every AWS part).",
+            valueName: "namespace"))
+    var cloudwatchNamespace: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "A CloudWatch dimension, NAME=VALUE; {{variant}} is baseline or candidate. Repeatable (default: Variant={{variant}}).",
+            valueName: "name=value"))
+    var cloudwatchDimension: [String] = []
+
+    @Option(help: "Seconds between two CloudWatch publications.")
+    var cloudwatchEvery: Double = 60
+
     func validate() throws {
         guard (0...100).contains(weight) else { throw ValidationError("--weight must be 0...100, got \(weight)") }
         guard timeout > 0, timeout <= 86_400 else { throw ValidationError("--timeout must be more than 0 and at most 86400 seconds, got \(timeout)") }
@@ -93,6 +108,39 @@ struct ProxyCommand: AsyncParsableCommand {
             throw ValidationError("--meter sends everything to one version; --weight and --weight-file do not apply")
         }
         guard parseListen() != nil else { throw ValidationError("--listen must be HOST:PORT, got '\(listen)'") }
+        try validateCloudWatch()
+    }
+
+    /// The CloudWatch settings, when `--cloudwatch-namespace` asks for them.
+    func cloudWatchSettings() -> CloudWatchPublisher? {
+        guard let cloudwatchNamespace else { return nil }
+        let dimensions = (cloudwatchDimension.isEmpty ? ["Variant={{variant}}"] : cloudwatchDimension).map { d in
+            let parts = d.split(separator: "=", maxSplits: 1).map(String.init)
+            return CloudWatchSource.Dimension(name: parts[0], value: parts.count > 1 ? parts[1] : "")
+        }
+        return CloudWatchPublisher(namespace: cloudwatchNamespace, dimensions: dimensions, interval: cloudwatchEvery)
+    }
+
+    private func validateCloudWatch() throws {
+        guard let cloudwatchNamespace else {
+            if !cloudwatchDimension.isEmpty { throw ValidationError("--cloudwatch-dimension needs --cloudwatch-namespace") }
+            return
+        }
+        if cloudwatchNamespace.isEmpty || cloudwatchNamespace.count > 255 || cloudwatchNamespace.hasPrefix("AWS/") {
+            throw ValidationError("--cloudwatch-namespace must be 1 to 255 characters and not start with AWS/, got '\(cloudwatchNamespace)'")
+        }
+        for d in cloudwatchDimension {
+            let parts = d.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw ValidationError("--cloudwatch-dimension must be NAME=VALUE, got '\(d)'")
+            }
+        }
+        if meter == nil, !cloudwatchDimension.isEmpty, !cloudwatchDimension.contains(where: { $0.contains("{{variant}}") }) {
+            throw ValidationError("--cloudwatch-dimension: a splitting proxy publishes both versions; put {{variant}} in a dimension's value")
+        }
+        guard cloudwatchEvery >= 1, cloudwatchEvery <= 86_400 else {
+            throw ValidationError("--cloudwatch-every must be 1 to 86400 seconds, got \(cloudwatchEvery)")
+        }
     }
 
     func parseListen() -> (String, Int)? {
@@ -114,6 +162,14 @@ struct ProxyCommand: AsyncParsableCommand {
                 throw Exit.invalidInput
             }
         }
+        // Before listening: a proxy that cannot publish as asked does not start.
+        let cloudWatch: ProxyPublishing?
+        do {
+            cloudWatch = try cloudWatchSettings().map { try ProxyPublishing($0, variants: meter.map { [$0] } ?? Variant.allCases) }
+        } catch {
+            Console.error("error: \(error)")
+            throw Exit.unavailable
+        }
         // `validate()` refused an unreadable --listen before `run()`.
         let (host, port) = parseListen()!
         let server: HTTPServer
@@ -124,6 +180,10 @@ struct ProxyCommand: AsyncParsableCommand {
             throw Exit.unavailable
         }
         announce(proxy, at: "http://\(host):\(server.port ?? port)")
+        if let cloudWatch {
+            print(cloudWatch.announcement)
+            fflush(nil)
+        }
         let stop = StopFlag()
         let interrupts = InterruptHandler(operator: "proxy", quiet: true) { _ in stop.set() }
         defer { interrupts.cancel() }
@@ -136,9 +196,12 @@ struct ProxyCommand: AsyncParsableCommand {
                 lastReport = ContinuousClock.now
                 report(live)
             }
+            cloudWatch?.publishIfDue(live)
         }
         print("rampart proxy: stopping")
         await server.stop()
+        // What was served since the last publication goes out before the process ends.
+        await cloudWatch?.finish(live)
     }
 
     /// A meter has one upstream; the other arm is never routed to.
@@ -213,10 +276,21 @@ struct ProxyCommand: AsyncParsableCommand {
     }
 }
 
-/// The standalone proxy's report window: observations since the last report, per variant.
+/// The standalone proxy's report window (observations since the last report, per variant) and
+/// its CloudWatch window (since the last publication).
 final class LiveBox: Sendable {
     private let arms = Mutex<[Variant: ArmAccumulator]>([:])
-    func record(_ o: Observation) { arms.withLock { $0[o.variant, default: ArmAccumulator()].record(o) } }
+    private let window = Mutex(MetricWindow())
+    func record(_ o: Observation) {
+        arms.withLock { $0[o.variant, default: ArmAccumulator()].record(o) }
+        window.withLock { $0.add(o) }
+    }
+    func takeWindow() -> MetricWindow {
+        window.withLock { w in
+            defer { w = MetricWindow() }
+            return w
+        }
+    }
     func take(_ v: Variant) -> ArmMetrics {
         arms.withLock { a in
             defer { a[v] = ArmAccumulator() }

@@ -9,8 +9,8 @@ final class RunningBinary: @unchecked Sendable {
     private let lock = NSLock()
     private var collected = ""
 
-    init(_ args: [String], in directory: String = CLI.repository) throws {
-        process = CLI.process(args, in: directory)
+    init(_ args: [String], in directory: String = CLI.repository, environment: [String: String] = [:]) throws {
+        process = CLI.process(args, in: directory, environment: environment)
         process.standardOutput = pipe
         process.standardError = pipe
         pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in

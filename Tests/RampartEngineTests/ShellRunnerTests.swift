@@ -30,7 +30,9 @@ struct ShellRunnerTests {
         // would wait for it long after the shell was killed.
         let r = await ShellRunner.run("echo started; sleep 300 & sleep 300", directory: directory, timeout: 10)
         #expect(r.timedOut)
-        #expect(r.exitCode == 128 + SIGTERM)
+        // TERM first; KILL two seconds later if the shell is still there (on a loaded machine
+        // it may not have been scheduled in between): either way it was stopped at its deadline.
+        #expect(r.exitCode == 128 + SIGTERM || r.exitCode == 128 + SIGKILL, "\(r.exitCode)")
         #expect(r.tail == ["started"])
         #expect(r.duration < 200, "the runner returned only when the 300 s children ended: \(r.duration) s")
     }

@@ -19,6 +19,15 @@ public struct CloudWatchPublisher: PublisherKind, Equatable {
     public var endpoint: String?
     public var timeout: Double
 
+    /// Settings given directly (`rampart proxy --cloudwatch-namespace`).
+    public init(namespace: String, dimensions: [CloudWatchSource.Dimension], interval: Double, storageResolution: Int = 60) {
+        self.namespace = namespace
+        self.dimensions = dimensions
+        self.interval = interval
+        self.storageResolution = storageResolution
+        timeout = 10
+    }
+
     public init?(_ s: SettingsReader) {
         guard s.require("namespace", hint: "such as Rampart/Canary"), let namespace = s.string("namespace") else { return nil }
         if namespace.isEmpty || namespace.count > 255 || namespace.hasPrefix("AWS/") || namespace.hasPrefix(":") {
@@ -52,7 +61,16 @@ public struct CloudWatchPublisher: PublisherKind, Equatable {
             return UnbuildablePublisher(name: "cloudwatch \(namespace)", why: "no AWS region: set region in canary.publish, or AWS_REGION")
         }
         let versions: [Variant: String] = [.baseline: context.pipeline.baseline.version, .candidate: context.pipeline.candidate.version]
-        return Publisher(settings: self, client: aws.client(.cloudWatch, region: region, endpoint: endpoint, timeout: timeout), versions: versions)
+        return publisher(aws: aws, region: region, versions: versions)
+    }
+
+    /// The publisher for `variants` (a meter fronts one version and publishes only its own).
+    public func publisher(
+        aws: AWSRuntime, region: String, versions: [Variant: String] = [:], variants: [Variant] = Variant.allCases
+    ) -> any MetricPublisher {
+        Publisher(
+            settings: self, client: aws.client(.cloudWatch, region: region, endpoint: endpoint, timeout: timeout), versions: versions,
+            variants: variants)
     }
 
     /// `PutMetricData` (JSON 1.0) calls for one window.
@@ -60,11 +78,12 @@ public struct CloudWatchPublisher: PublisherKind, Equatable {
         var settings: CloudWatchPublisher
         var client: AWSClient
         var versions: [Variant: String]
+        var variants: [Variant]
 
         var name: String { "cloudwatch \(settings.namespace) in \(client.region)" }
 
         func publish(_ window: MetricWindow, at date: Date) async throws(PublishFailure) {
-            for body in PutMetricData.bodies(window, settings: settings, versions: versions, at: date) {
+            for body in PutMetricData.bodies(window, settings: settings, versions: versions, variants: variants, at: date) {
                 do {
                     _ = try await client.cloudWatch("PutMetricData", body)
                 } catch {

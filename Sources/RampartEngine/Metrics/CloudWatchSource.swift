@@ -25,6 +25,11 @@ public struct CloudWatchSource: MetricSourceKind, Equatable {
         /// With `{{variant}}` and `{{version}}` replaced per arm.
         public var value: String
 
+        public init(name: String, value: String) {
+            self.name = name
+            self.value = value
+        }
+
         /// The dimension as CloudWatch sees it for one arm.
         func rendered(_ v: Variant, versions: [Variant: String]) -> [String: String] {
             [

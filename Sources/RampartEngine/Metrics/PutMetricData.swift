@@ -25,8 +25,10 @@ enum PutMetricData {
     /// CloudWatch's 1 MB limit (and its 1,000 datums).
     static let datumsPerCall = 300
 
-    static func bodies(_ window: MetricWindow, settings: CloudWatchPublisher, versions: [Variant: String], at date: Date) -> [[String: Any]] {
-        let data = datums(window, settings: settings, versions: versions, at: date)
+    static func bodies(
+        _ window: MetricWindow, settings: CloudWatchPublisher, versions: [Variant: String], variants: [Variant] = Variant.allCases, at date: Date
+    ) -> [[String: Any]] {
+        let data = datums(window, settings: settings, versions: versions, variants: variants, at: date)
         return stride(from: 0, to: data.count, by: datumsPerCall).map { i in
             ["Namespace": settings.namespace, "MetricData": Array(data[i..<min(i + datumsPerCall, data.count)])]
         }
@@ -34,10 +36,12 @@ enum PutMetricData {
 
     /// Every version's counts (zeros included, so an alarm sees data), then its distributions
     /// where it has values.
-    static func datums(_ window: MetricWindow, settings: CloudWatchPublisher, versions: [Variant: String], at date: Date) -> [[String: Any]] {
+    static func datums(
+        _ window: MetricWindow, settings: CloudWatchPublisher, versions: [Variant: String], variants: [Variant] = Variant.allCases, at date: Date
+    ) -> [[String: Any]] {
         var out: [[String: Any]] = []
         let timestamp = date.timeIntervalSince1970.rounded(.down)
-        for variant in Variant.allCases {
+        for variant in variants {
             let arm = window.arms[variant] ?? MetricWindow.Arm()
             let dims = settings.dimensions.map { $0.rendered(variant, versions: versions) }
             func datum(_ name: Name) -> [String: Any] {
