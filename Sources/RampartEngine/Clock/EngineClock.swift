@@ -11,6 +11,13 @@ public protocol EngineClock: Sendable {
     /// The wall-clock instant of engine time `t`, for a metrics backend that keeps wall time
     /// (Prometheus, CloudWatch): the engine itself never reads the wall clock.
     func date(at t: Double) -> Date
+    /// Whether time stands still while the engine waits on the network (a metrics backend's
+    /// answer): true for virtual time, where nothing would otherwise stop the clock racing past.
+    var standsStillForIO: Bool { get }
+}
+
+extension EngineClock {
+    public var standsStillForIO: Bool { false }
 }
 
 /// Virtual time: sleeping jumps the clock forward at once. Deterministic, never waits.
@@ -24,6 +31,8 @@ public final class VirtualClock: EngineClock {
     }
 
     public func date(at t: Double) -> Date { epoch.addingTimeInterval(t) }
+
+    public var standsStillForIO: Bool { true }
 
     public func now() -> Double { time.withLock { $0 } }
 

@@ -232,7 +232,7 @@ final class CanaryRun {
         while true {
             if let end = takeCommands(&p) { return end }
             if let end = await tick(&p) { return end }
-            if let end = analyze(&p) { return end }
+            if let end = await analyze(&p) { return end }
             if let end = endOfStep(&p) { return end }
         }
     }
@@ -280,7 +280,7 @@ final class CanaryRun {
 
     /// The judge's view: at each analysis interval, every tick for an anytime-valid judge, or
     /// when a metrics source's reading arrives. A rollback decision ends the step.
-    private func analyze(_ p: inout StepProgress) -> StepEnd? {
+    private func analyze(_ p: inout StepProgress) async -> StepEnd? {
         let due = p.t >= p.nextAnalysis - 1e-9
         if due { p.nextAnalysis += spec.analysisInterval }
         if due && metricSource == nil, let end = checkEvidence(step: p.index, holding: &p.brokenEvidence) { return end }
@@ -290,9 +290,17 @@ final class CanaryRun {
             if due && !p.readInFlight {
                 p.readInFlight = true
                 let clock = engine.clock
-                Task { [readBox = p.readBox, stepStart = p.start, t = p.t] in
-                    let r = await metricSource.read(stepStart: stepStart, now: t, clock: clock)
-                    readBox.value.withLock { $0 = r }
+                if clock.standsStillForIO {
+                    // Virtual time: the answer arrives at the instant it was asked for, as a
+                    // simulated run of minutes would otherwise finish before the first read.
+                    let r = await metricSource.read(stepStart: p.start, now: p.t, clock: clock)
+                    p.readBox.value.withLock { $0 = r }
+                } else {
+                    // Real time: the canary's ticks go on while the backend answers.
+                    Task { [readBox = p.readBox, stepStart = p.start, t = p.t] in
+                        let r = await metricSource.read(stepStart: stepStart, now: t, clock: clock)
+                        readBox.value.withLock { $0 = r }
+                    }
                 }
             }
             if let readings = p.readBox.take() {
