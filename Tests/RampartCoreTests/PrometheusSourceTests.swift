@@ -126,7 +126,8 @@ struct PrometheusJudgingTests {
         #expect(down.errorSummary == "cannot reach http://p:9090: connection refused (every query)", "a server that is down is one line")
         let uncounted = judge.analyze(step: 0, at: 10, readings: readings([0.01], [0.01], requests: nil))
         #expect(
-            uncounted.ready == false && uncounted.reason.contains("requests_query returned no data") && uncounted.reason.contains("counts unknown"))
+            uncounted.ready == false && uncounted.reason.contains("its request count query returned no data")
+                && uncounted.reason.contains("counts unknown"))
         let few = judge.analyze(step: 0, at: 10, readings: readings([0.01], [0.01], requests: 5))
         #expect(few.ready == false && few.reason.contains("need 20 requests per arm"))
     }

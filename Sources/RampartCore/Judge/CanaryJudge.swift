@@ -78,7 +78,7 @@ public struct ThresholdJudge: CanaryJudge {
         if a.decision == .continue && (r.baselineRequests == nil || r.candidateRequests == nil) {
             // The analyzer counted missing as zero; say unknown rather than show a false 0.
             let need = "gathering data (need \(analyzer.minSamples) requests per arm; counts unknown)"
-            a.reason = r.requestsError == nil ? "no request count from \(r.source) (requests_query returned no data); \(need)" : need
+            a.reason = r.requestsError == nil ? "no request count from \(r.source) (its request count query returned no data); \(need)" : need
         }
         if a.decision == .continue && !errors.isEmpty {
             a.reason = "query failed: \(r.errorSummary ?? ""); " + a.reason
