@@ -126,8 +126,8 @@ struct ProxyCommand: AsyncParsableCommand {
             if !cloudwatchDimension.isEmpty { throw ValidationError("--cloudwatch-dimension needs --cloudwatch-namespace") }
             return
         }
-        if cloudwatchNamespace.isEmpty || cloudwatchNamespace.count > 255 || cloudwatchNamespace.hasPrefix("AWS/") {
-            throw ValidationError("--cloudwatch-namespace must be 1 to 255 characters and not start with AWS/, got '\(cloudwatchNamespace)'")
+        if let problem = CloudWatchPublisher.namespaceProblem(cloudwatchNamespace) {
+            throw ValidationError("--cloudwatch-namespace \(problem)")
         }
         for d in cloudwatchDimension {
             let parts = d.split(separator: "=", maxSplits: 1)

@@ -119,7 +119,7 @@ import Testing
 
     @Test func windowsFollowTheEngineClockAndEndWithTheCanary() async throws {
         let clock = VirtualClock(epoch: Date(timeIntervalSince1970: 1_000))
-        let events = Mutex<[RunEvent.Body]>([])
+        let events = Mutex<[MetricsPublished]>([])
         let recorder = Recorder()
         let p = IntervalPublisher(publisher: recorder, interval: 60, clock: clock, start: 0, report: { e in events.withLock { $0.append(e) } })
         let one = [Observation(variant: .baseline, latencyMs: 1)]
@@ -128,17 +128,13 @@ import Testing
         await p.finish(at: 400)
         #expect(recorder.sent.withLock { $0.map(\.1) } == [6, 6, 3])
         #expect(recorder.sent.withLock { $0.map(\.0.timeIntervalSince1970) } == [1_060, 1_120, 1_180])
-        let windows = events.withLock { $0 }.compactMap { e -> [Double]? in if case .published(let p) = e { [p.from, p.to] } else { nil } }
+        let windows = events.withLock { $0 }.map { [$0.from, $0.to] }
         #expect(windows == [[0, 60], [60, 120], [120, 180]])
         let failing = IntervalPublisher(
             publisher: Recorder(failing: true), interval: 60, clock: clock, start: 0, report: { e in events.withLock { $0.append(e) } })
         failing.observe(one, at: 60)
         await failing.finish(at: 60)
-        let last = events.withLock { $0.last }
-        guard case .published(let report) = last else {
-            Issue.record("no report: \(String(describing: last))")
-            return
-        }
+        let report = try #require(events.withLock { $0.last }, "no report")
         #expect(!report.ok && report.error == "backend said no" && report.baselineRequests == 1)
         #expect(report.from == 0 && report.to == 60)
         // Recorded in the run file and read back as it was.

@@ -114,9 +114,9 @@ final class CanaryRun {
             let engine = engine
             publishing = IntervalPublisher(
                 publisher: publisher, interval: settings.interval, clock: engine.clock, start: engine.clock.now(),
-                report: { body in
+                report: { sent in
                     // A backend's error text is shown and recorded: no secret goes with it.
-                    guard case .published(var p) = body else { return engine.publish(body) }
+                    var p = sent
                     p.error = p.error.map(engine.redactor.redact)
                     engine.publish(.published(p))
                 })

@@ -30,9 +30,7 @@ public struct CloudWatchPublisher: PublisherKind, Equatable {
 
     public init?(_ s: SettingsReader) {
         guard s.require("namespace", hint: "such as Rampart/Canary"), let namespace = s.string("namespace") else { return nil }
-        if namespace.isEmpty || namespace.count > 255 || namespace.hasPrefix("AWS/") || namespace.hasPrefix(":") {
-            s.error("namespace", "must be 1 to 255 characters and not start with AWS/ (reserved for AWS services), got '\(namespace)'")
-        }
+        if let problem = Self.namespaceProblem(namespace) { s.error("namespace", problem) }
         self.namespace = namespace
         let dims = s.stringMap("dimensions") ?? [("Variant", "{{variant}}")]
         dimensions = dims.map { CloudWatchSource.Dimension(name: $0.key, value: $0.value) }
@@ -49,6 +47,12 @@ public struct CloudWatchPublisher: PublisherKind, Equatable {
         if let region, !AWSRegionName.valid(region) { s.error("region", "must be an AWS region such as eu-west-1, got '\(region)'") }
         endpoint = s.string("endpoint")
         timeout = s.duration("timeout", minimum: 0.1) ?? 10
+    }
+
+    /// What is wrong with a namespace CloudWatch would refuse for PutMetricData, or nil.
+    public static func namespaceProblem(_ namespace: String) -> String? {
+        guard namespace.isEmpty || namespace.count > 255 || namespace.hasPrefix("AWS/") || namespace.hasPrefix(":") else { return nil }
+        return "must be 1 to 255 characters and not start with AWS/ (reserved for AWS services), got '\(namespace)'"
     }
 
     public var summary: String {

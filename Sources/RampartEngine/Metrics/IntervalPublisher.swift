@@ -8,14 +8,16 @@ final class IntervalPublisher {
     private let publisher: any MetricPublisher
     private let interval: Double
     private let clock: any EngineClock
-    private let report: @Sendable (RunEvent.Body) -> Void
+    private let report: @Sendable (MetricsPublished) -> Void
     private var window = MetricWindow()
     private var windowStart: Double
     private var windowEnd: Double
     private var last: Task<Void, Never>?
 
-    init(publisher: any MetricPublisher, interval: Double, clock: any EngineClock, start: Double, report: @escaping @Sendable (RunEvent.Body) -> Void)
-    {
+    init(
+        publisher: any MetricPublisher, interval: Double, clock: any EngineClock, start: Double,
+        report: @escaping @Sendable (MetricsPublished) -> Void
+    ) {
         self.publisher = publisher
         self.interval = interval
         self.clock = clock
@@ -60,7 +62,7 @@ final class IntervalPublisher {
                 sent.ok = false
                 sent.error = "\(error)"
             }
-            report(.published(sent))
+            report(sent)
         }
     }
 }
