@@ -46,6 +46,15 @@ struct SignalTests {
                     """
                 return Router(yaml: yaml, weight: { await lambda.candidatePercent() }, environment: lambda.moto.processEnvironment)
             }
+            if kind == "appconfig" {
+                // AppConfig on moto, with the stand-in for the deployments moto lacks; the weight is
+                // what the app's fleet reads through AppConfig Data (0 before the first deployment).
+                let s = try await AppConfigStandIn.shared()
+                let flag = try await s.makeFlag()
+                return Router(
+                    yaml: "router: \(flag.router(endpoint: s.endpoint))", weight: { (try? await s.servedWeight(flag)).map { $0 ?? 0 } },
+                    environment: s.moto.processEnvironment)
+            }
             guard kind == "nginx" else {
                 return Router(yaml: "router: \(SignalTests.routerYAML(kind))", weight: { SignalTests.appliedWeight(dir, router: kind) })
             }
@@ -98,7 +107,7 @@ struct SignalTests {
         return Double(text[range].dropFirst("candidate at ".count).dropLast())
     }
 
-    @Test(arguments: [[SIGTERM], [SIGHUP], [SIGINT, SIGINT]], ["file", "command", "nginx", "lambda_alias"])
+    @Test(arguments: [[SIGTERM], [SIGHUP], [SIGINT, SIGINT]], ["file", "command", "nginx", "lambda_alias", "appconfig"])
     func aSignalMidCanaryPutsTrafficBackAndRecordsIt(_ signals: [Int32], _ routerKind: String) async throws {
         let dir = CLI.temporaryDirectory()
         let router = try await Router.make(routerKind, dir: dir)
@@ -187,7 +196,7 @@ struct PrivateStateTests {
 /// and `rampart recover` puts the traffic back (with the router the run used) and completes
 /// the record.
 struct CrashRecoveryTests {
-    @Test(arguments: [SIGKILL, SIGSEGV, SIGABRT], ["file", "command", "nginx", "lambda_alias"])
+    @Test(arguments: [SIGKILL, SIGSEGV, SIGABRT], ["file", "command", "nginx", "lambda_alias", "appconfig"])
     func afterACrashTheNextRunRefusesUntilRecovered(_ signal: Int32, _ routerKind: String) async throws {
         let dir = CLI.temporaryDirectory()
         let router = try await SignalTests.Router.make(routerKind, dir: dir)

@@ -49,29 +49,8 @@ public final class ConverseStandIn: Sendable {
     }
 
     public static func start(_ config: Config) async throws -> ConverseStandIn {
-        let python = ProcessInfo.processInfo.environment["RAMPART_MOTO_PYTHON"] ?? (TestPaths.repository + "/.build/moto-venv/bin/python")
-        guard FileManager.default.isExecutableFile(atPath: python) else {
-            throw MotoServer.MotoError(message: "the test virtualenv's Python (with botocore) was not found at \(python); `make test` installs it")
-        }
-        let dir = TestPaths.temporaryDirectory()
-        try JSONEncoder().encode(config).write(to: URL(fileURLWithPath: dir + "/config.json"))
-        let script = TestPaths.repository + "/Tests/RampartEngineTests/Fixtures/converse_standin.py"
-        let log = dir + "/standin.log"
-        guard let pid = Daemons.spawn([python, script, dir + "/config.json"], log: log) else {
-            throw MotoServer.MotoError(message: "cannot start the Converse stand-in")
-        }
-        // The deadline only bounds a failure (botocore imports slowly on a slow machine).
-        let deadline = Date().addingTimeInterval(300)
-        while Date() < deadline {
-            if let text = try? String(contentsOfFile: log, encoding: .utf8), let line = text.split(separator: "\n").first, let port = Int(line) {
-                if let r = await Daemons.get(port, "/stats"), r.status == 200 { return ConverseStandIn(port: port, pid: pid) }
-            }
-            if kill(pid, 0) != 0 { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        kill(pid, SIGKILL)
-        let tail = (try? String(contentsOfFile: log, encoding: .utf8)).map { String($0.suffix(800)) } ?? ""
-        throw MotoServer.MotoError(message: "the Converse stand-in did not start:\n\(tail)")
+        let (port, pid) = try await PythonStandIn.launch(script: "converse_standin.py", config: config, what: "the Converse stand-in")
+        return ConverseStandIn(port: port, pid: pid)
     }
 
     /// Requests seen, throttled, refused (signature) and blocked (guardrail).

@@ -38,27 +38,25 @@ public final class MotoServer: Sendable {
     /// take the one unsigned pass, and the unsigned request is then refused (a 500 from moto).
     public static func ownChecked() async throws -> MotoServer { try await launch(checked: true) }
 
-    /// One start at a time; every test then shares the server.
+    /// One start at a time; every test then shares the server. The start is a task of the
+    /// holder's, so a caller arriving while it runs awaits the same one (an actor method that
+    /// awaits is re-entered: checking a stored server alone would launch a second one).
     actor Holder {
         static let signed = Holder(checked: true)
         static let unsigned = Holder(checked: false)
         let checked: Bool
+        var starting: Task<MotoServer, any Error>?
         var server: MotoServer?
-        var failure: String?
 
         init(checked: Bool) { self.checked = checked }
 
         func start() async throws -> MotoServer {
             if let server { return server }
-            if let failure { throw MotoError(message: failure) }
-            do {
-                let s = try await MotoServer.launch(checked: checked)
-                server = s
-                return s
-            } catch {
-                failure = "\(error)"
-                throw error
-            }
+            let task = starting ?? Task { [checked] in try await MotoServer.launch(checked: checked) }
+            starting = task
+            let s = try await task.value
+            server = s
+            return s
         }
     }
 

@@ -42,16 +42,21 @@ public struct FlagDocument: Codable, Sendable, Equatable {
         guard let data = FileManager.default.contents(atPath: path) else {
             return .failure(Problem(message: "cannot read \(path)"))
         }
+        return weight(in: data, source: path)
+    }
+
+    /// The weight in a flag document read from `source` (a file, a stored configuration version).
+    public static func weight(in data: Data, source: String) -> Result<Double, Problem> {
         do {
             let w = try JSONDecoder().decode(FlagDocument.self, from: data).canaryWeight
-            guard w.isFinite, (0...100).contains(w) else { return .failure(Problem(message: "\(path): canary_weight must be 0...100, got \(w)")) }
+            guard w.isFinite, (0...100).contains(w) else { return .failure(Problem(message: "\(source): canary_weight must be 0...100, got \(w)")) }
             return .success(w)
         } catch DecodingError.keyNotFound(let key, _) where key.stringValue == CodingKeys.canaryWeight.rawValue {
-            return .failure(Problem(message: "\(path) has no canary_weight"))
+            return .failure(Problem(message: "\(source) has no canary_weight"))
         } catch DecodingError.typeMismatch(_, let context) where context.codingPath.first?.stringValue == CodingKeys.canaryWeight.rawValue {
-            return .failure(Problem(message: "\(path): canary_weight must be a number"))
+            return .failure(Problem(message: "\(source): canary_weight must be a number"))
         } catch {
-            return .failure(Problem(message: "\(path) is not a JSON flag document"))
+            return .failure(Problem(message: "\(source) is not a JSON flag document"))
         }
     }
 }

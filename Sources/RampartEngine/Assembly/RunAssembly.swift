@@ -11,7 +11,7 @@ import RampartCore
 public enum RunAssembly {
     /// The router and metrics-source kinds defined in files of their own, one line each.
     public static let kinds = SpecKinds(
-        routers: [LambdaAliasRouter.self],
+        routers: [LambdaAliasRouter.self, AppConfigRouter.self],
         metricSources: [CloudWatchSource.self],
         publishers: [CloudWatchPublisher.self])
 

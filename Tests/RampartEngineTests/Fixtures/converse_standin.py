@@ -20,18 +20,14 @@ CONFIG: {"region": "eu-west-1",
 Embeddings are letter counts (26 numbers), so cosines are computable by hand.
 GET /stats answers {"requests": n, "throttled": n, "refused": n, "blocked": n}.
 """
-import datetime
 import json
 import sys
 import threading
 import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from unittest import mock
 
-import botocore.auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
+from sigv4_check import signature_problem
 
 CONFIG = json.load(open(sys.argv[1]))
 LOCK = threading.Lock()
@@ -72,32 +68,7 @@ class Handler(BaseHTTPRequestHandler):
             self.error(404, "UnknownOperationException", "unknown operation")
 
     def signature_problem(self, body):
-        auth = self.headers.get("Authorization", "")
-        amz_date = self.headers.get("X-Amz-Date", "")
-        if not auth.startswith("AWS4-HMAC-SHA256 ") or not amz_date:
-            return 403, "MissingAuthenticationTokenException", "Missing Authentication Token"
-        fields = dict(part.strip().split("=", 1) for part in auth[len("AWS4-HMAC-SHA256 "):].split(","))
-        key, day, region, service, _ = fields["Credential"].split("/")
-        secret = CONFIG["credentials"].get(key)
-        if secret is None:
-            return 403, "UnrecognizedClientException", "The security token included in the request is invalid."
-        if service != "bedrock":
-            return 403, "InvalidSignatureException", f"Credential should be scoped to correct service: 'bedrock'."
-        if region != CONFIG["region"]:
-            return 403, "InvalidSignatureException", f"Credential should be scoped to a valid region."
-        signed = fields["SignedHeaders"].split(";")
-        headers = {name: self.headers.get(name) for name in signed if name not in ("host",)}
-        request = AWSRequest(method=self.command, url="http://" + self.headers["Host"] + self.path, data=body, headers=headers)
-        token = self.headers.get("X-Amz-Security-Token")
-        signer = botocore.auth.SigV4Auth(Credentials(key, secret, token), "bedrock", region)
-        when = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ")
-        with mock.patch("botocore.auth.get_current_datetime", return_value=when):
-            signer.add_auth(request)
-        if request.headers["Authorization"] != auth:
-            return 403, "InvalidSignatureException", (
-                "The request signature we calculated does not match the signature you provided. "
-                "Check your AWS Secret Access Key and signing method.")
-        return None
+        return signature_problem(self, body, "bedrock", CONFIG["region"], CONFIG["credentials"])
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length", "0"))
