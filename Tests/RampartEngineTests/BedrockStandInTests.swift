@@ -53,7 +53,8 @@ final class RecordingProvider: ModelProvider {
     /// The simulator's answers for both versions, and the gate reports they give.
     /// `oneAnswerPerPrompt`: the gates ask each prompt once (two gates on one dataset ask it twice,
     /// and the simulator may answer differently; the stand-in then serves the last answer).
-    func simulated(_ bedrock: PipelineInputs, oneAnswerPerPrompt: Bool = true) async throws -> (
+    /// `candidateLeak`: the simulated candidate's injection leak rate (0.15 fails that gate).
+    func simulated(_ bedrock: PipelineInputs, oneAnswerPerPrompt: Bool = true, candidateLeak: Double = 0.15) async throws -> (
         reports: [GateReport], answers: [String: [String: String]]
     ) {
         var sim = bedrock
@@ -62,7 +63,7 @@ final class RecordingProvider: ModelProvider {
             sim.spec[keyPath: v].bedrock = nil
             sim.spec[keyPath: v].sim = SimProfile(errorRate: 0)
         }
-        sim.spec.candidate.sim.injectionLeak = 0.15  // a candidate that leaks: one gate fails, on both runs
+        sim.spec.candidate.sim.injectionLeak = candidateLeak  // 0.15 leaks: one gate fails, on both runs
         let options = RunOptions(seed: 42, operator: "test")
         let b = RecordingProvider(RunAssembly.provider(sim.spec.baseline, .baseline, inputs: sim, options: options))
         let c = RecordingProvider(RunAssembly.provider(sim.spec.candidate, .candidate, inputs: sim, options: options))

@@ -93,9 +93,49 @@ import Testing
         #expect(empty.baselineRequests == nil && empty.reading(.latencyP95)?.candidate == [])
     }
 
-    /// moto answers percentile statistics with HTTP 500, so this one runs against an in-memory
-    /// endpoint that answers as CloudWatch's JSON protocol does (botocore's GetMetricDataOutput):
-    /// p95 and p50 are asked for per arm over the step so far, and read back per arm.
+    /// Percentiles of what was put, per arm, from moto with the percentile statistics the test
+    /// server adds (moto_server_percentiles.py: nearest rank over the period's raw values).
+    /// Durations go in as CloudWatch's Values and Counts, 1…100 ms once each for the baseline,
+    /// 101…200 ms for the candidate: p95 is the 95th value, p50 the 50th, p99.9 the last.
+    @Test func percentilesComeBackFromWhatWasPut() async throws {
+        let moto = try await MotoServer.running()
+        let namespace = "Rampart/Test\(UInt32.random(in: 0...UInt32.max))"
+        let clock = VirtualClock(epoch: Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 60).rounded(.down) * 60 - 600))
+        // moto 5.2.1 ignores the namespace of a query with dimensions: a resource of this test's own.
+        let bot = "bot-\(UInt32.random(in: 0...UInt32.max))"
+        var data: [[String: Any]] = []
+        for (version, offset) in [("1", 0.0), ("2", 100.0)] {
+            let dims = [["Name": "Resource", "Value": "\(bot):\(version)"]]
+            let at = clock.date(at: 20).timeIntervalSince1970
+            data.append(["MetricName": "Invocations", "Dimensions": dims, "Timestamp": at, "Value": 100])
+            data.append([
+                "MetricName": "Duration", "Dimensions": dims, "Timestamp": at, "Values": (1...100).map { Double($0) + offset },
+                "Counts": Array(repeating: 1, count: 100),
+            ])
+        }
+        _ = try await moto.client(.cloudWatch).cloudWatch("PutMetricData", ["Namespace": namespace, "MetricData": data])
+        let s = try spec(
+            """
+            { kind: cloudwatch, namespace: "\(namespace)", dimensions: { Resource: "\(bot):{{version}}" }, period: 60,
+                                requests: { metric: Invocations, stat: Sum },
+                                metrics: { latency_p95: { metric: Duration, stat: p95 }, latency_p50: { metric: Duration, stat: p50 },
+                                           tokens_per_request: { metric: Duration, stat: p99.9 } } }
+            """,
+            metrics:
+                "- { metric: latency_p95, max_ratio: 1.2 }\n    - { metric: latency_p50, max_ratio: 1.2 }\n    - { metric: tokens_per_request, max_ratio: 1.2 }"
+        )
+        let readings = try await source(moto, s).read(stepStart: 0, now: 60, clock: clock)
+        #expect(readings.requestsError == nil, "\(readings.requestsError ?? "")")
+        #expect(readings.baselineRequests == 100 && readings.candidateRequests == 100)
+        #expect(readings.reading(.latencyP95)?.baseline == [95] && readings.reading(.latencyP95)?.candidate == [195])
+        #expect(readings.reading(.latencyP50)?.baseline == [50] && readings.reading(.latencyP50)?.candidate == [150])
+        // Any percentile, on any metric the spec maps (here a fractional one on tokens_per_request).
+        #expect(readings.reading(.tokensPerRequest)?.baseline == [100] && readings.reading(.tokensPerRequest)?.candidate == [200])
+    }
+
+    /// The wire of a percentile query, against an in-memory endpoint that answers as
+    /// CloudWatch's JSON protocol does (botocore's GetMetricDataOutput): p95 is asked for per
+    /// arm over the step so far, in whole periods ending at the engine's now, and read back per arm.
     @Test func percentilesAreAskedPerArmAndReadBack() async throws {
         let seen = Mutex<[[UInt8]]>([])
         let transport = AWSTransport(

@@ -12,72 +12,9 @@ import Testing
 /// alias's weights pick, and reports each version's invocations, errors and duration to
 /// CloudWatch (on moto, signature checking on) as Lambda does (`ExecutedVersion`). Rampart
 /// ramps the alias, judges from CloudWatch, and the alias ends where the outcome says.
-/// CloudWatch percentiles are not served by moto, so duration is judged on its Average here.
+/// (examples/aws.yaml, judged on percentiles, runs in AWSExampleTests.)
 @Suite(.serialized) struct LambdaFleetTests {
-    /// Each version's behaviour in the fleet.
-    struct Behaviour: Sendable {
-        var errorRate: Double
-        var durationMs: Double
-    }
-
-    /// Before each of the judge's reads, the fleet serves the time since the last one: it reads
-    /// the alias's weights (GetAlias), splits the invocations by them and puts the versions'
-    /// metrics into CloudWatch; then the real CloudWatch source reads them back.
-    final class Fleet: MetricSource {
-        let inner: any MetricSource
-        /// Where CloudWatch is (Lambda is on the unchecked server, CloudWatch on the checked one).
-        let cloudWatch: MotoServer
-        let namespace: String
-        let behaviour: [String: Behaviour]
-        /// The candidate's share in percent as the fleet reads it (the alias's weights, the
-        /// AppConfig flag), nil when it cannot be read.
-        let share: @Sendable () async -> Double?
-        /// A version's CloudWatch dimensions.
-        let dimensions: @Sendable (String) -> [[String: String]]
-        let served = Mutex<(last: Double, weights: [Double])>((0, []))
-
-        init(
-            inner: any MetricSource, cloudWatch: MotoServer, namespace: String, behaviour: [String: Behaviour],
-            share: @escaping @Sendable () async -> Double?, dimensions: @escaping @Sendable (String) -> [[String: String]]
-        ) {
-            self.inner = inner
-            self.cloudWatch = cloudWatch
-            self.namespace = namespace
-            self.behaviour = behaviour
-            self.share = share
-            self.dimensions = dimensions
-        }
-
-        var name: String { inner.name }
-
-        func read(stepStart: Double, now: Double, clock: any EngineClock) async -> MetricReadings {
-            let last = served.withLock { $0.last }
-            if now > last, let share = await share() {
-                served.withLock { s in
-                    s.last = now
-                    s.weights.append(share)
-                }
-                let total = 20 * (now - last)
-                let candidate = (total * share / 100).rounded()
-                let counts = ["1": total - candidate, "2": candidate]
-                var data: [[String: Any]] = []
-                for (version, n) in counts where n > 0 {
-                    let b = behaviour[version]!
-                    let dims = dimensions(version)
-                    let at = clock.date(at: now - 1).timeIntervalSince1970
-                    for (metric, value) in [("Invocations", n), ("Errors", (n * b.errorRate).rounded()), ("Duration", b.durationMs)] {
-                        data.append(["MetricName": metric, "Dimensions": dims, "Timestamp": at, "Value": value])
-                    }
-                }
-                do {
-                    _ = try await cloudWatch.client(.cloudWatch).cloudWatch("PutMetricData", ["Namespace": namespace, "MetricData": data])
-                } catch {
-                    Issue.record("the fleet could not put its metrics: \(error)")
-                }
-            }
-            return await inner.read(stepStart: stepStart, now: now, clock: clock)
-        }
-    }
+    typealias Behaviour = SimulatedFleet.Behaviour
 
     /// Where the fleet's split lives: the router's settings, the versions' CloudWatch
     /// dimensions (in the spec and as the fleet puts them), and how the fleet reads its share.
@@ -145,8 +82,8 @@ import Testing
         options.environment = checked.processEnvironment
         var parts = RunAssembly.parts(inputs: inputs, options: options)
         let source = try #require(parts.metricSource)
-        let fleet = Fleet(
-            inner: source, cloudWatch: checked, namespace: namespace,
+        let fleet = SimulatedFleet(
+            inner: source, cloudWatch: checked, namespace: namespace, versions: ("1", "2"),
             behaviour: ["1": Behaviour(errorRate: 0.01, durationMs: 800), "2": candidate], share: target.share,
             dimensions: { target.dimensions(of: $0) })
         parts.metricSource = fleet

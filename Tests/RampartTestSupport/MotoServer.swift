@@ -9,7 +9,8 @@ let motoPIDs = Mutex<[pid_t]>([])
 /// moto's server from PyPI (installed by `make test` in .build/moto-venv), started once per test
 /// process on a loopback port **with signature checking on**: its first three actions are free
 /// and make an IAM user with a policy allowing everything and an access key; every request
-/// after that must be signed with that key, as on AWS.
+/// after that must be signed with that key, as on AWS. It runs through
+/// `moto_server_percentiles.py`, which adds the CloudWatch percentile statistics moto lacks.
 public final class MotoServer: Sendable {
     public let endpoint: String
     public let port: Int
@@ -78,17 +79,19 @@ public final class MotoServer: Sendable {
     }
 
     static func launch(checked: Bool) async throws -> MotoServer {
-        let binary = ProcessInfo.processInfo.environment["RAMPART_MOTO"] ?? (TestPaths.repository + "/.build/moto-venv/bin/moto_server")
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw MotoError(message: "moto is required for these tests and was not found at \(binary); `make test` installs it")
+        // moto's server with CloudWatch percentiles added (moto_server_percentiles.py says how).
+        let python = ProcessInfo.processInfo.environment["RAMPART_MOTO_PYTHON"] ?? (TestPaths.repository + "/.build/moto-venv/bin/python")
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            throw MotoError(message: "moto is required for these tests and its virtualenv was not found at \(python); `make test` installs it")
         }
+        let script = TestPaths.repository + "/Tests/RampartEngineTests/Fixtures/moto_server_percentiles.py"
         let dir = TestPaths.temporaryDirectory()
         let log = dir + "/moto.log"
         for _ in 0..<3 {
             let port = try await Daemons.freePort()
-            let argv = (checked ? ["/usr/bin/env", "INITIAL_NO_AUTH_ACTION_COUNT=3"] : []) + [binary, "-H", "127.0.0.1", "-p", String(port)]
+            let argv = (checked ? ["/usr/bin/env", "INITIAL_NO_AUTH_ACTION_COUNT=3"] : []) + [python, script, "-H", "127.0.0.1", "-p", String(port)]
             guard let pid = Daemons.spawn(argv, log: log) else {
-                throw MotoError(message: "cannot start \(binary)")
+                throw MotoError(message: "cannot start moto with \(python)")
             }
             motoPIDs.withLock { pids in
                 if pids.isEmpty { atexit { for pid in motoPIDs.withLock({ $0 }) { kill(pid, SIGKILL) } } }
