@@ -80,7 +80,7 @@ struct CodePipelineExampleTests {
                 shown += 1
             }
         }
-        #expect(shown == 8, "the package stage's five, the gates' two, the canary's one")
+        #expect(shown == 9, "the package stage's five, the gates' two, the canary's two (recover, run)")
         // The JUnit file `rampart eval` writes is the one the test report collects.
         let gates = try #require(
             try Yams.load(yaml: String(contentsOfFile: Self.directory + "/buildspec-gates.yml", encoding: .utf8)) as? [String: Any])

@@ -256,3 +256,58 @@ struct StatusCommandTests {
         #expect(status.stdout.contains("weight     10%, step 1 of 1"))
     }
 }
+
+/// A run whose lock went with its machine (a CodeBuild container stopped mid-canary) leaves
+/// nothing for `rampart recover` to find: `rampart recover --spec` asks the spec's router where
+/// traffic is, puts a split canary back on the baseline, and leaves a finished promotion alone.
+struct LocklessRecoveryTests {
+    @Test(arguments: ["file", "command", "lambda_alias", "appconfig"])
+    func aSplitLeftByAMachineThatIsGoneGoesBackToTheBaseline(_ routerKind: String) async throws {
+        let dir = CLI.temporaryDirectory()
+        let router = try await SignalTests.Router.make(routerKind, dir: dir)
+        let p = try await SignalTests.startHeldCanary("gone", router: router, in: dir)
+        kill(p.processIdentifier, SIGKILL)
+        await CLI.exit(of: p)
+        #expect(await router.weight() == 10)
+
+        // While the crashed run's lock is here, its own recovery is the one to use.
+        let refused = try await CLI.run(["recover", "--spec", "spec.yaml"], in: dir, environment: router.environment)
+        #expect(refused.status == 64 && refused.stderr.contains("left its lock here"), "\(refused.stderr)")
+        #expect(await router.weight() == 10, "nothing touched")
+
+        // The machine is gone: so is the lock.
+        try FileManager.default.removeItem(atPath: dir + "/.rampart/live")
+        let recovered = try await CLI.run(["recover", "--spec", "spec.yaml", "--operator", "oncall"], in: dir, environment: router.environment)
+        #expect(recovered.status == 0, "\(recovered.stdout)\(recovered.stderr)")
+        #expect(await router.weight() == 0, "traffic back on the baseline")
+        let readable = routerKind != "command"
+        let was = readable ? "it was at 10%" : "it cannot read its state back"
+        #expect(recovered.stdout.contains("recovered by oncall without a lock") && recovered.stdout.contains(was), "\(recovered.stdout)")
+
+        if readable {
+            let again = try await CLI.run(["recover", "--spec", "spec.yaml"], in: dir, environment: router.environment)
+            #expect(again.status == 0 && again.stdout.contains("nothing to recover") && again.stdout.contains("baseline"), "\(again.stdout)")
+        }
+        if routerKind == "lambda_alias" || routerKind == "appconfig" {
+            // A promotion that finished before the machine went: the candidate keeps its traffic.
+            let inputs = try RunAssembly.load(file: dir + "/spec.yaml")
+            let canary = try #require(inputs.spec.canary)
+            let r = try #require(
+                RunAssembly.router(
+                    canary.router, pipeline: inputs.spec, environment: router.environment, redactor: Redactor(environment: [:], named: [])))
+            try await r.setWeight(100)
+            let promoted = try await CLI.run(["recover", "--spec", "spec.yaml"], in: dir, environment: router.environment)
+            #expect(promoted.status == 0 && promoted.stdout.contains("a finished promotion; left as it is"), "\(promoted.stdout)")
+            #expect(await router.weight() == 100)
+        }
+    }
+
+    @Test func aSpecThatCannotBeReadIsRefusedWithItsCode() async throws {
+        let dir = CLI.temporaryDirectory()
+        try "format: 1\nname: [".write(toFile: dir + "/spec.yaml", atomically: true, encoding: .utf8)
+        let r = try await CLI.run(["recover", "--spec", "spec.yaml"], in: dir)
+        #expect(r.status == 65 && r.stderr.contains("cannot read spec.yaml"), "\(r.stderr)")
+        let both = try await CLI.run(["recover", "run.jsonl", "--spec", "spec.yaml"], in: dir)
+        #expect(both.status == 64 && both.stderr.contains("not both"), "\(both.stderr)")
+    }
+}

@@ -112,6 +112,26 @@ public struct AppConfigRouter: RouterKind, Equatable {
             }
         }
 
+        /// The weight in the newest deployment of the profile that completed or is still moving
+        /// (all at once, it will complete); 0 before any.
+        func current() async throws(RouterError) -> Double? {
+            do {
+                let deployments = try await api.deployments()
+                guard let newest = deployments.first(where: { $0.profile == settings.profile && ($0.complete || $0.inProgress) }) else { return 0 }
+                let document = try await api.content(ofVersion: newest.configurationVersion)
+                switch FlagDocument.weight(in: Data(document), source: "version \(newest.configurationVersion) of profile \(settings.profile)") {
+                case .success(let w): return w
+                case .failure(let problem): throw RouterError(problem.message)
+                }
+            } catch let e as AppConfigAPI.Failure {
+                throw RouterError(e.description)
+            } catch let e as RouterError {
+                throw e
+            } catch {
+                throw RouterError("\(error)")
+            }
+        }
+
         func setWeight(_ percent: Double) async throws(RouterError) {
             do {
                 try await deploy(percent)

@@ -116,6 +116,19 @@ public struct LambdaAliasRouter: RouterKind, Equatable {
             }
         }
 
+        /// The candidate's share as the alias routes it; an alias on neither version is not a
+        /// share Rampart can name.
+        func current() async throws(RouterError) -> Double? {
+            let now = try await read()
+            if now.version == settings.candidateVersion && now.weights.isEmpty { return 100 }
+            guard now.version == settings.baselineVersion, now.weights.keys.allSatisfy({ $0 == settings.candidateVersion }) else {
+                throw RouterError(
+                    "alias \(settings.alias) of \(settings.function) routes \(now), which is neither the baseline \(settings.baselineVersion) nor the candidate \(settings.candidateVersion)"
+                )
+            }
+            return (now.weights[settings.candidateVersion] ?? 0) * 100
+        }
+
         /// `GetAlias`, as the version and the extra weights it routes.
         func read() async throws(RouterError) -> AliasState {
             let bytes: [UInt8]

@@ -18,11 +18,16 @@ public protocol TrafficRouter: Sendable {
     /// things are (a Lambda alias on the baseline, both versions published). A failure stops
     /// the canary before any traffic moves.
     func prepare() async throws(RouterError)
+    /// The candidate's share as the router's own store says it now, for recovering a run that
+    /// left no lock behind (a CI container stopped mid-canary); nil when the router cannot read
+    /// it back (a command, a proxy that lived in the process).
+    func current() async throws(RouterError) -> Double?
 }
 
 extension TrafficRouter {
     public func settle(_ percent: Double) async throws(RouterError) {}
     public func prepare() async throws(RouterError) {}
+    public func current() async throws(RouterError) -> Double? { nil }
 }
 
 public struct RouterError: Error, Equatable, CustomStringConvertible {
@@ -85,6 +90,15 @@ public struct FileRouter: TrafficRouter {
     public func setWeight(_ percent: Double) async throws(RouterError) {
         let doc = FlagDocument(canaryWeight: percent, baseline: baseline, candidate: candidate, updatedAt: Timestamp.now())
         try FileRouter.atomicWrite(doc.encoded(), to: path)
+    }
+
+    /// The flag's weight; no file is the baseline (the app's default before any canary).
+    public func current() async throws(RouterError) -> Double? {
+        guard FileManager.default.fileExists(atPath: path) else { return 0 }
+        switch FlagDocument.weight(inFile: path) {
+        case .success(let w): return w
+        case .failure(let problem): throw RouterError(problem.message)
+        }
     }
 
     /// Writes `bytes` to `path` so a reader sees the old file or the new one, never half:
