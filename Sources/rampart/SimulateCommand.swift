@@ -13,7 +13,11 @@ struct SimulateCommand: AsyncParsableCommand {
             For each judge, N canaries with no effect (the candidate is the baseline: any rollback is a
             false rollback) and N with each --effect (a harmful candidate: any promotion is a false
             promotion). Effects: latency=+30%, error_rate=+3% (points), quality=-0.1, tokens=+50%.
-            The spec's steps, metrics, margins and alphas are used as written; traffic is the sim model's.
+            --incident adds, to every trial, a time when both versions suffer alike (30%x2@70s+15s:
+            from 70 s into the canary, for 15 s, 30 % of all requests fail and the rest take twice
+            as long): a rollback of the no-effect canary then blames the candidate for the time its
+            requests were served. The spec's steps, metrics, margins and alphas are used as written;
+            traffic is the sim model's.
             """)
 
     @Argument(help: "The pipeline spec.")
@@ -24,6 +28,9 @@ struct SimulateCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("effect"), help: "A harmful change to simulate (repeatable). Default: latency=+50%.")
     var effects: [String] = []
+
+    @Option(name: .customLong("incident"), help: "A shared incident in every trial, FAIL%[xSLOWDOWN]@START+DURATION (repeatable).")
+    var incidents: [String] = []
 
     @Option(help: "sequential, kayenta, threshold, or all.")
     var judge: String = "all"
@@ -39,6 +46,9 @@ struct SimulateCommand: AsyncParsableCommand {
         for e in effects where SimulationEffect.parse(e) == nil {
             throw ValidationError(
                 "--effect takes TARGET=AMOUNT with TARGET one of latency, error_rate, quality, tokens (e.g. latency=+30%), got '\(e)'")
+        }
+        for i in incidents where SharedIncident.parse(i) == nil {
+            throw ValidationError("--incident takes FAIL%[xSLOWDOWN]@START+DURATION (e.g. 30%x2@70s+15s), got '\(i)'")
         }
         guard judge == "all" || JudgePolicy.Kind(rawValue: judge) != nil else {
             throw ValidationError("--judge must be sequential, kayenta, threshold or all, got '\(judge)'")
@@ -66,7 +76,7 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         let parsed = effects.isEmpty ? [SimulationEffect(target: .latency, amount: 0.5)] : effects.compactMap(SimulationEffect.parse)
         let judges = judge == "all" ? JudgePolicy.Kind.allCases : JudgePolicy.Kind(rawValue: judge).map { [$0] } ?? []
-        let sim = CanarySimulation(inputs: inputs, trials: trials, seed: seed)
+        let sim = CanarySimulation(inputs: inputs, trials: trials, seed: seed, incidents: incidents.compactMap(SharedIncident.parse))
         var rows: [CanarySimulation.Row] = []
         for j in judges {
             rows.append(await sim.run(judge: j, effect: nil))
@@ -83,17 +93,18 @@ struct SimulateCommand: AsyncParsableCommand {
         print("")
         let header = [
             "judge", "scenario", "promoted", "rolled back", "inconcl.", "false rollback", "false promote", "median req. to rollback",
-            "median time to promote",
+            "median time to promote", "rollbacks blamed on",
         ]
         var table: [[String]] = [header]
         for r in rows {
-            let null = r.scenario == "none"
+            let null = r.scenario.hasPrefix("none")
             table.append([
                 r.judge, r.scenario, "\(r.promoted)", "\(r.rolledBack)", "\(r.inconclusive)",
                 null ? String(format: "%.1f%%", r.rollbackRate * 100) : "",
                 null ? "" : String(format: "%.1f%%", r.promoteRate * 100),
                 null ? "" : (r.medianRequestsBeforeRollback.map { String(Int($0)) } ?? "-"),
                 null ? (r.medianSecondsToPromote.map { DurationText.format($0) } ?? "-") : "",
+                r.rollbacksBy.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
             ])
         }
         let widths = header.indices.map { i in table.map { $0[i].count }.max() ?? 0 }

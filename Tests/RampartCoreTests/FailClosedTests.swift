@@ -180,12 +180,14 @@ struct EvidenceGuardTests {
         var g = EvidenceGuard()
         observe(&g, .baseline, ok: 5, failed: 5)
         observe(&g, .candidate, ok: 1, failed: 2)
-        guard case .broken(let reason, 1) = g.check() else { Issue.record("expected broken"); return }
+        guard case .broken(let reason, 1, false) = g.check() else { Issue.record("expected broken, in part"); return }
         #expect(reason == "both arms fail above 20% (baseline 5 of 10 failed, candidate 2 of 3 failed)")
         observe(&g, .baseline, ok: 0, failed: 4)
         observe(&g, .candidate, ok: 0, failed: 1)
         #expect(
-            g.check() == .broken(reason: "not one successful request in the interval (baseline 4 of 4 failed, candidate 1 of 1 failed)", intervals: 2)
+            g.check()
+                == .broken(
+                    reason: "not one successful request in the interval (baseline 4 of 4 failed, candidate 1 of 1 failed)", intervals: 2, total: true)
         )
         observe(&g, .baseline, ok: 9, failed: 1)
         observe(&g, .candidate, ok: 1, failed: 0)
@@ -197,7 +199,7 @@ struct EvidenceGuardTests {
         var g = EvidenceGuard()
         observe(&g, .baseline, ok: 0, failed: 6, status: 401)
         observe(&g, .candidate, ok: 0, failed: 1, status: 401)
-        guard case .broken(let reason, _) = g.check() else { Issue.record("a 401 storm is broken evidence"); return }
+        guard case .broken(let reason, _, true) = g.check() else { Issue.record("a 401 storm is broken evidence, wholly"); return }
         #expect(reason.hasPrefix("not one successful request"))
     }
 

@@ -6,8 +6,10 @@
 /// - requests but not one success (client errors included: a 401 is no evidence), or
 /// - both arms failing above `maxErrorRate`
 ///
-/// is broken evidence. The ramp holds while it lasts and the canary rolls back after
-/// `failureLimit` broken intervals in a row; one healthy interval clears it.
+/// is broken evidence. The ramp holds while it lasts. Not one success (a refused key, an
+/// endpoint that is down) rolls back after `failureLimit` broken intervals in a row; both arms
+/// failing in part is what a shared upstream incident looks like, nobody's version's fault, so
+/// it rolls back only when it outlasts `patience`. One healthy interval clears it.
 public struct EvidenceGuard: Sendable, Equatable {
     public struct Settings: Sendable, Equatable {
         public var enabled = true
@@ -15,6 +17,8 @@ public struct EvidenceGuard: Sendable, Equatable {
         public var maxErrorRate = 0.2
         /// An interval with fewer requests (both arms) says nothing about error rates.
         public var minRequests = 5
+        /// How long both arms may fail in part (a shared incident) before the canary rolls back.
+        public var patience: Double = 120
         public init() {}
     }
 
@@ -22,8 +26,9 @@ public struct EvidenceGuard: Sendable, Equatable {
         /// Nothing to say: no traffic in the interval, or the guard is off.
         case quiet
         case healthy
-        /// `intervals`: consecutive broken intervals so far, this one included.
-        case broken(reason: String, intervals: Int)
+        /// `intervals`: consecutive broken intervals so far, this one included; `total`: not one
+        /// success in this one (rather than both arms failing in part).
+        case broken(reason: String, intervals: Int, total: Bool)
     }
 
     public let settings: Settings
@@ -64,7 +69,8 @@ public struct EvidenceGuard: Sendable, Equatable {
             w.requests == 0 ? "\(name) no requests" : "\(name) \(w.failures) of \(w.requests) failed"
         }
         var reason: String?
-        if b.failures + c.failures == requests {
+        let total = b.failures + c.failures == requests
+        if total {
             reason = "not one successful request in the interval (\(show("baseline", b)), \(show("candidate", c)))"
         } else if requests >= settings.minRequests, b.requests > 0, c.requests > 0,
             rate(b) > settings.maxErrorRate, rate(c) > settings.maxErrorRate
@@ -77,6 +83,6 @@ public struct EvidenceGuard: Sendable, Equatable {
             return .healthy
         }
         consecutive += 1
-        return .broken(reason: reason, intervals: consecutive)
+        return .broken(reason: reason, intervals: consecutive, total: total)
     }
 }

@@ -10,8 +10,14 @@ import Foundation
 ///   bound on harm is below the margin, each at `alpha_promote` (an intersection test needs no
 ///   correction), plus what success metrics are required to show.
 ///
-/// Evidence accumulates over the whole canary, not per step: each arm's requests are samples of
-/// that version whatever the weight, and the sequences stay valid across the steps' looks.
+/// Evidence accumulates over the whole canary, but every comparison is between traffic served at
+/// the same time: the arms are compared within each step (where the split is constant, so a
+/// request's time says nothing about its version) and the steps' differences are then combined.
+/// Pooling the steps would confound time with version, because the candidate's requests sit in
+/// the later, heavier steps: an upstream incident, a diurnal rise or a slower shared dependency
+/// late in the canary would look like the candidate's fault. Error counts from the count
+/// martingale already condition on the share in force at each error. The sequences stay valid
+/// across the steps' looks.
 /// Scales: latency, tokens and cost as log ratios (skewed, so logs; a `max_ratio` margin is
 /// ln ratio), rates and quality as differences, `max`/`min` limits as the candidate alone.
 public struct SequentialJudge: CanaryJudge {
@@ -29,6 +35,10 @@ public struct SequentialJudge: CanaryJudge {
         let limit: Double
         let tau: Double
         var arms = [RunningStats(), RunningStats()]
+        /// Each step's `arms`: the strata the comparison is made within.
+        var strata: [[RunningStats]] = []
+        /// For the tail: each step's latency histograms per arm.
+        var tailStrata: [[ArmAccumulator]] = []
         /// Error events as a count process, for a ratio margin on the error rate: valid across
         /// weight changes, and it needs only which arm each error came from.
         var counts: CountMartingale?
@@ -40,6 +50,8 @@ public struct SequentialJudge: CanaryJudge {
     }
 
     private var tracks: [Track] = []
+    /// Index of the current step's stratum (one per `startStep`).
+    private var stratum = -1
     private let policy: JudgePolicy
     private let minSamples: Int
     private var criticalEvents = 0
@@ -81,6 +93,19 @@ public struct SequentialJudge: CanaryJudge {
         stepCandidateRequests = 0
         self.weight = weight
         seen = [:]
+        stratum += 1
+        for i in tracks.indices {
+            tracks[i].strata.append([RunningStats(), RunningStats()])
+            if tracks[i].histograms != nil { tracks[i].tailStrata.append([ArmAccumulator(), ArmAccumulator()]) }
+        }
+    }
+
+    /// Adds `count` values `x` to an arm, overall and in the current step's stratum (a judge fed
+    /// before any `startStep` gets a stratum of its own).
+    mutating func add(_ x: Double, count: Int = 1, arm: Int, track i: Int) {
+        if stratum < 0 { startStep(0, weight: weight, at: stepStarted) }
+        tracks[i].arms[arm].add(x, count: count)
+        tracks[i].strata[stratum][arm].add(x, count: count)
     }
 
     /// The value an observation contributes to a metric, on the scale's raw footing (before
@@ -109,12 +134,13 @@ public struct SequentialJudge: CanaryJudge {
             tracks[i].counts?.observe(fromCandidate: o.variant == .candidate, share: weight / 100)
         }
         for i in tracks.indices where tracks[i].histograms != nil && !o.isClientError {
+            add(0, arm: arm, track: i)  // counts per arm
             tracks[i].histograms?[arm].record(o)
-            tracks[i].arms[arm].add(0)  // counts per arm
+            tracks[i].tailStrata[stratum][arm].record(o)
         }
         for i in tracks.indices where tracks[i].histograms == nil {
             if let v = SequentialJudge.value(tracks[i].check.metric, o, log: tracks[i].scale == .logRatio) {
-                tracks[i].arms[arm].add(v)
+                add(v, arm: arm, track: i)
             }
         }
     }
@@ -125,34 +151,56 @@ public struct SequentialJudge: CanaryJudge {
         let higherIsWorse = k.check.metric.higherIsWorse
         switch k.scale {
         case .tail:
-            guard b.n >= minSamples, c.n >= minSamples, let hb = k.histograms?[0], let hc = k.histograms?[1],
-                let q = hb.latency(at: 0.95), let share = hc.fractionAbove(q * (k.check.maxRatio ?? 1))
-            else { return nil }
+            guard b.n >= minSamples, c.n >= minSamples, let r = k.check.maxRatio else { return nil }
+            // Within each step: the share of the candidate's requests slower than r × that step's
+            // baseline p95 (enough baseline requests to place it), combined over the steps by
+            // their candidate requests.
+            var slower = 0.0, counted = 0
+            for arms in k.tailStrata where arms[0].requests >= 20 && arms[1].requests > 0 {
+                guard let q = arms[0].latency(at: 0.95), let share = arms[1].fractionAbove(q * r) else { continue }
+                slower += share * Double(arms[1].requests)
+                counted += arms[1].requests
+            }
+            guard counted >= minSamples else { return nil }
+            let share = slower / Double(counted)
             // Tested against the boundary (5 % slower), so the variance is taken there too (a
             // score-type test): a short run of fast requests cannot fake certainty.
             let p = max(share, k.limit)
-            return (share - k.limit, p * (1 - p) / Double(c.n), 0)
+            return (share - k.limit, p * (1 - p) / Double(counted), 0)
         case .absolute:
             guard c.n >= minSamples else { return nil }
             let z = (higherIsWorse ? c.mean : -c.mean) - k.limit
             return (z, max(c.variance, 1e-12) / Double(c.n), 0)
         case .logRatio, .difference:
             guard b.n >= minSamples, c.n >= minSamples else { return nil }
-            var vb = b.variance, vc = c.variance
             var margin = k.margin
             if k.limit == -1 { margin = k.margin * b.mean }  // ratio margin on a rate
-            if k.check.metric == .errorRate {
-                // Rates are tested against the boundary, where the candidate errs at the
-                // baseline's rate plus the margin; the variance is taken there (a score-type
-                // test, as Farrington-Manning's), so a lucky run of successes cannot fake
-                // certainty while errors are rare.
-                let pb = (b.mean * Double(b.n) + 0.5) / Double(b.n + 1)
-                let pc = min(0.999, max(c.mean, pb + margin))
-                vb = max(vb, pb * (1 - pb))
-                vc = max(vc, pc * (1 - pc))
+            // Within each step, the difference of the arms' means; combined with the weights
+            // n_b·n_c / (n_b + n_c) (Cochran-Mantel-Haenszel's), which do not depend on the
+            // noisy variances, so a shift both arms share in a step cancels in it.
+            var weightSum = 0.0, estimate = 0.0, variance = 0.0
+            for arms in k.strata {
+                let sb = arms[0], sc = arms[1]
+                guard sb.n >= 2, sc.n >= 2 else { continue }
+                var vb = sb.variance, vc = sc.variance
+                if k.check.metric == .errorRate {
+                    // Rates are tested against the boundary, where the candidate errs at the
+                    // baseline's rate plus the margin; the variance is taken there (a score-type
+                    // test, as Farrington-Manning's), so a lucky run of successes cannot fake
+                    // certainty while errors are rare.
+                    let pb = (sb.mean * Double(sb.n) + 0.5) / Double(sb.n + 1)
+                    let pc = min(0.999, max(sc.mean, pb + margin))
+                    vb = max(vb, pb * (1 - pb))
+                    vc = max(vc, pc * (1 - pc))
+                }
+                let w = Double(sb.n) * Double(sc.n) / Double(sb.n + sc.n)
+                let d = higherIsWorse ? sc.mean - sb.mean : sb.mean - sc.mean
+                weightSum += w
+                estimate += w * d
+                variance += w * w * (vb / Double(sb.n) + vc / Double(sc.n))
             }
-            let z = higherIsWorse ? c.mean - b.mean : b.mean - c.mean
-            return (z, max(vb / Double(b.n) + vc / Double(c.n), 1e-18), margin)
+            guard weightSum > 0 else { return nil }
+            return (estimate / weightSum, max(variance / (weightSum * weightSum), 1e-18), margin)
         }
     }
 
@@ -172,8 +220,8 @@ public struct SequentialJudge: CanaryJudge {
             if variant == .candidate { stepCandidateRequests += dn }
             for i in tracks.indices where tracks[i].check.metric == .errorRate {
                 tracks[i].successes[arm] += dn - de
-                tracks[i].arms[arm].add(1, count: de)
-                tracks[i].arms[arm].add(0, count: dn - de)
+                add(1, count: de, arm: arm, track: i)
+                add(0, count: dn - de, arm: arm, track: i)
                 if var counts = tracks[i].counts {
                     for _ in 0..<de { counts.observe(fromCandidate: variant == .candidate, share: weight / 100) }
                     tracks[i].counts = counts

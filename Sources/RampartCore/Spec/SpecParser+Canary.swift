@@ -62,17 +62,18 @@ extension SpecParser {
         return spec
     }
 
-    /// `evidence_guard: off`, or a mapping with `max_error_rate` and `min_requests`.
+    /// `evidence_guard: off`, or a mapping with `max_error_rate`, `min_requests` and `patience`.
     func evidenceGuardSettings(_ field: YAMLField) -> EvidenceGuard.Settings {
         var g = EvidenceGuard.Settings()
         if case .scalar = field.node {
             if let on = reader.bool(field) { g.enabled = on }
             return g
         }
-        guard let m = reader.mapping(field, allowed: ["enabled", "max_error_rate", "min_requests"]) else { return g }
+        guard let m = reader.mapping(field, allowed: ["enabled", "max_error_rate", "min_requests", "patience"]) else { return g }
         if let f = m["enabled"], let on = reader.bool(f) { g.enabled = on }
         if let f = m["max_error_rate"], let v = reader.double(f, in: 0.01...1) { g.maxErrorRate = v }
         if let f = m["min_requests"], let v = reader.int(f, in: 1...1_000_000) { g.minRequests = v }
+        if let f = m["patience"], let v = reader.duration(f, minimum: 0, maximum: 86_400) { g.patience = v }
         return g
     }
 

@@ -392,23 +392,30 @@ final class CanaryRun {
                         StageChange(stage: StageName.canary, state: .running, reason: "evidence sound again: both arms answering; the ramp goes on")))
             }
             return nil
-        case .broken(let reason, let intervals):
-            if intervals >= spec.failureLimit {
+        case .broken(let reason, let intervals, let total):
+            let lasted = Double(intervals) * spec.analysisInterval
+            let patience = spec.evidenceGuard.patience
+            if total ? intervals >= spec.failureLimit : lasted >= patience {
+                let span =
+                    total
+                    ? "\(intervals) analysis intervals in a row" : "for \(DurationText.format(lasted)) (patience \(DurationText.format(patience)))"
                 return .stop(
                     .rolledBack,
-                    "EVIDENCE BROKEN at step \(index + 1) (\(MetricFormat.percent(weight))): \(reason), \(intervals) analysis intervals in a row; the comparison cannot be trusted"
+                    "EVIDENCE BROKEN at step \(index + 1) (\(MetricFormat.percent(weight))): \(reason), \(span); the comparison cannot be trusted"
                 )
             }
             if !holding {
                 holding = true
                 let left = spec.failureLimit - intervals
+                let then =
+                    total
+                    ? "rolling back after \(left) more broken interval\(left == 1 ? "" : "s")"
+                    : "a shared incident? rolling back if it lasts \(DurationText.format(patience))"
                 publish(
                     .stage(
                         StageChange(
                             stage: StageName.canary, state: .paused,
-                            reason:
-                                "EVIDENCE BROKEN: \(reason); ramp held at \(MetricFormat.percent(weight)), rolling back after \(left) more broken interval\(left == 1 ? "" : "s")"
-                        )))
+                            reason: "EVIDENCE BROKEN: \(reason); ramp held at \(MetricFormat.percent(weight)), \(then)")))
                 engine.notifyMidRun(.paused, reason: "canary evidence broken: \(reason)")
             }
             return nil

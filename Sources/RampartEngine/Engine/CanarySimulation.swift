@@ -18,6 +18,9 @@ public struct CanarySimulation: Sendable {
         public var medianRequestsBeforeRollback: Double?
         /// Median engine seconds to promote (no-effect scenario).
         public var medianSecondsToPromote: Double?
+        /// Rollbacks by the metric that called them (the first the reason names), so a false
+        /// rollback says what it was blamed on.
+        public var rollbacksBy: [String: Int] = [:]
 
         public var promoteRate: Double { Double(promoted) / Double(max(trials, 1)) }
         public var rollbackRate: Double { Double(rolledBack) / Double(max(trials, 1)) }
@@ -27,17 +30,21 @@ public struct CanarySimulation: Sendable {
             case rolledBack = "rolled_back"
             case medianRequestsBeforeRollback = "median_requests_before_rollback"
             case medianSecondsToPromote = "median_seconds_to_promote"
+            case rollbacksBy = "rollbacks_by"
         }
     }
 
     public let inputs: PipelineInputs
     public let trials: Int
     public let seed: UInt64
+    /// Shared incidents in every trial of every scenario: both versions hit at once.
+    public let incidents: [SharedIncident]
 
-    public init(inputs: PipelineInputs, trials: Int, seed: UInt64) {
+    public init(inputs: PipelineInputs, trials: Int, seed: UInt64, incidents: [SharedIncident] = []) {
         self.inputs = inputs
         self.trials = trials
         self.seed = seed
+        self.incidents = incidents
     }
 
     /// The spec for one scenario: the candidate is the baseline (same profile, prompt and
@@ -68,9 +75,9 @@ public struct CanarySimulation: Sendable {
                 let trial = next
                 next += 1
                 group.addTask {
-                    let engine = Engine(
-                        inputs: scenario, clock: VirtualClock(),
-                        options: RunOptions(seed: seed &+ UInt64(trial), operator: "simulate", metricsEvery: 3600))
+                    var options = RunOptions(seed: seed &+ UInt64(trial), operator: "simulate", metricsEvery: 3600)
+                    options.incidents = incidents
+                    let engine = Engine(inputs: scenario, clock: VirtualClock(), options: options)
                     _ = await engine.run(.canary)
                     return Trial(engine.bus.events)
                 }
@@ -88,12 +95,14 @@ public struct CanarySimulation: Sendable {
             return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
         }
         return Row(
-            judge: judge.rawValue, scenario: effect?.description ?? "none", trials: reports.count,
+            judge: judge.rawValue,
+            scenario: ([effect?.description ?? "none"] + incidents.map(\.description)).joined(separator: ", "), trials: reports.count,
             promoted: reports.filter { $0.outcome == .promoted }.count,
             rolledBack: reports.filter { $0.outcome == .rolledBack }.count,
             inconclusive: reports.filter { $0.outcome == .inconclusive }.count,
             medianRequestsBeforeRollback: median(reports.filter { $0.outcome == .rolledBack }.map { Double($0.candidateRequests) }),
-            medianSecondsToPromote: median(reports.filter { $0.outcome == .promoted }.map(\.duration)))
+            medianSecondsToPromote: median(reports.filter { $0.outcome == .promoted }.map(\.duration)),
+            rollbacksBy: reports.filter { $0.outcome == .rolledBack }.reduce(into: [:]) { $0[$1.blamed, default: 0] += 1 })
     }
 }
 
@@ -103,6 +112,8 @@ struct Trial: Sendable {
     var outcome: RunOutcome
     var candidateRequests: Int
     var duration: Double
+    /// The first canary metric the finishing reason names ("other" when it names none).
+    var blamed: String
 
     /// Nil when the events hold no finished canary.
     init?(_ events: [RunEvent]) {
@@ -127,5 +138,7 @@ struct Trial: Sendable {
         outcome = end.outcome
         candidateRequests = served
         duration = endAt - start
+        let named = CanaryMetric.allCases.compactMap { m in end.reason.range(of: m.rawValue).map { (m.rawValue, $0.lowerBound) } }
+        blamed = named.min { $0.1 < $1.1 }?.0 ?? "other"
     }
 }

@@ -26,6 +26,8 @@ public struct RunOptions: Sendable {
     /// Waits between retries of a real endpoint, in real seconds whatever the engine's clock
     /// (a virtual clock must not turn a server's `Retry-After` into a hammering). Injected in tests.
     public var realWait: @Sendable (Double) async -> Void = { try? await Task.sleep(for: .seconds($0)) }
+    /// What happens to both versions' in-process sim traffic at once (`rampart simulate --incident`).
+    public var incidents: [SharedIncident] = []
 
     public init(
         seed: UInt64, operator: String, schedule: [ScheduledCommand] = [], runFile: String? = nil, tick: Double = 1,

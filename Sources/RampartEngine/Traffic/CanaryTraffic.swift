@@ -40,12 +40,18 @@ final class InProcessTraffic: CanaryTraffic {
     private let rate: Double
     private let prompts: [GoldenItem]
     private let rng: Mutex<SeededRandom>
+    /// Shared incidents: the seconds of traffic so far, and the draws of their failures (a
+    /// stream of their own, so a run with an incident is the same run until it starts).
+    private let incidents: [SharedIncident]
+    private let incidentState: Mutex<(elapsed: Double, rng: SeededRandom)>
 
     init(engine: Engine, spec: CanarySpec) {
         self.engine = engine
         self.rate = spec.traffic.rate
         self.prompts = engine.inputs.golden[spec.traffic.dataset] ?? []
         self.rng = Mutex(SeededRandom(seed: engine.options.seed, stream: "canary:traffic"))
+        incidents = engine.options.incidents
+        incidentState = Mutex((0, SeededRandom(seed: engine.options.seed, stream: "canary:incident")))
     }
 
     func collect(over duration: Double, weight: Double) async -> [Observation] {
@@ -54,13 +60,26 @@ final class InProcessTraffic: CanaryTraffic {
             let n = r.poisson(mean: rate * duration)
             return (0..<n).map { _ in (r.chance(weight / 100) ? .candidate : .baseline, prompts[r.index(below: prompts.count)]) }
         }
+        let now = incidentState.withLock { s in
+            s.elapsed += duration
+            return s.elapsed
+        }
+        let incident = incidents.first { $0.covers(now) }
         var out: [Observation] = []
         out.reserveCapacity(arrivals.count)
         for (variant, item) in arrivals {
             var vars = item.vars
             vars["input"] = item.input
             let request = ModelRequest(system: engine.systemPrompt(for: variant, vars: vars), user: item.input, ask: .golden(item), stream: "canary")
-            let r = await engine.provider(variant).complete(request)
+            var r = await engine.provider(variant).complete(request)
+            if let incident {
+                r.latencyMs *= incident.slowdown
+                if !r.failed, incidentState.withLock({ $0.rng.chance(incident.failure) }) {
+                    r.failed = true
+                    r.completionTokens = 0
+                    r.text = ""
+                }
+            }
             let pricing = variant == .candidate ? engine.inputs.spec.candidate.pricing : engine.inputs.spec.baseline.pricing
             out.append(
                 Observation(
