@@ -93,6 +93,7 @@ struct SimulateCommand: AsyncParsableCommand {
         print("")
         let header = [
             "judge", "scenario", "promoted", "rolled back", "inconcl.", "false rollback", "false promote", "median req. to rollback",
+            "req. served, median (p90)",
             "median time to promote", "rollbacks blamed on",
         ]
         var table: [[String]] = [header]
@@ -103,6 +104,7 @@ struct SimulateCommand: AsyncParsableCommand {
                 null ? String(format: "%.1f%%", r.rollbackRate * 100) : "",
                 null ? "" : String(format: "%.1f%%", r.promoteRate * 100),
                 null ? "" : (r.medianRequestsBeforeRollback.map { String(Int($0)) } ?? "-"),
+                null ? "" : "\(r.medianRequestsServed.map { String(Int($0)) } ?? "-") (\(r.p90RequestsServed.map { String(Int($0)) } ?? "-"))",
                 null ? (r.medianSecondsToPromote.map { DurationText.format($0) } ?? "-") : "",
                 r.rollbacksBy.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
             ])

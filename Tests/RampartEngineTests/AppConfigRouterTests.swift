@@ -12,26 +12,33 @@ import Testing
 /// fleet reads through AppConfig Data is that weight; a deployment AppConfig rolls back or one
 /// that does not complete is a router failure, and the way back to 0 % still works after it.
 @Suite(.serialized) struct AppConfigRouterTests {
-    func router(_ s: AppConfigStandIn, _ flag: AppConfigStandIn.Flag, extra: String = "") throws -> any TrafficRouter {
-        let yaml = """
+    /// A spec whose canary uses `router` (settings in flow style).
+    static func spec(router: String) throws -> PipelineSpec {
+        try SpecLoader.parse(
+            """
             format: 1
             name: appconfig
             baseline: { provider: sim, model: m, version: "1" }
             candidate: { provider: sim, model: m, version: "2" }
             canary:
-              router: \(flag.router(endpoint: s.endpoint, extra: extra))
+              router: \(router)
               traffic: { source: external, dataset: data/golden.jsonl }
               metrics_source: { kind: prometheus, url: "http://127.0.0.1:9" }
               steps: [ { weight: 10, bake: 30s } ]
               metrics: [ { metric: error_rate, max_increase: 0.01 } ]
 
-            """
-        let spec = try SpecLoader.parse(
-            yaml, file: "s.yaml", directory: Paths.repository + "/Tests/RampartCoreTests/Fixtures/specs", kinds: RunAssembly.kinds)
+            """, file: "s.yaml", directory: Paths.repository + "/Tests/RampartCoreTests/Fixtures/specs", kinds: RunAssembly.kinds)
+    }
+
+    func router(
+        _ s: AppConfigStandIn, _ flag: AppConfigStandIn.Flag, extra: String = "", environment: [String: String]? = nil
+    ) throws -> any TrafficRouter {
+        let spec = try Self.spec(router: flag.router(endpoint: s.endpoint, extra: extra))
         let canary = try #require(spec.canary)
         return try #require(
-            RunAssembly.router(canary.router, pipeline: spec, environment: s.moto.processEnvironment, redactor: Redactor(environment: [:], named: []))
-        )
+            RunAssembly.router(
+                canary.router, pipeline: spec, environment: environment ?? s.moto.processEnvironment, redactor: Redactor(environment: [:], named: [])
+            ))
     }
 
     @Test func eachWeightIsANewVersionDeployedAndServed() async throws {
@@ -141,46 +148,15 @@ import Testing
         let flag = try await s.makeFlag()
         var environment = s.moto.processEnvironment
         environment["AWS_SECRET_ACCESS_KEY"] = "not-the-secret"
-        let yaml = """
-            format: 1
-            name: appconfig
-            baseline: { provider: sim, model: m, version: "1" }
-            candidate: { provider: sim, model: m, version: "2" }
-            canary:
-              router: \(flag.router(endpoint: s.endpoint))
-              traffic: { source: external, dataset: data/golden.jsonl }
-              metrics_source: { kind: prometheus, url: "http://127.0.0.1:9" }
-              steps: [ { weight: 10, bake: 30s } ]
-              metrics: [ { metric: error_rate, max_increase: 0.01 } ]
-
-            """
-        let spec = try SpecLoader.parse(
-            yaml, file: "s.yaml", directory: Paths.repository + "/Tests/RampartCoreTests/Fixtures/specs", kinds: RunAssembly.kinds)
-        let canary = try #require(spec.canary)
-        let r = try #require(
-            RunAssembly.router(canary.router, pipeline: spec, environment: environment, redactor: Redactor(environment: [:], named: [])))
+        let r = try router(s, flag, environment: environment)
         await #expect { try await r.setWeight(10) } throws: { "\($0)".contains("InvalidSignatureException") }
         #expect(try await s.deployments(flag).isEmpty)
     }
 
     @Test func theSpecRefusesWhatAppConfigCannotName() throws {
         func problems(_ router: String) -> String {
-            let yaml = """
-                format: 1
-                name: appconfig
-                baseline: { provider: sim, model: m, version: "1" }
-                candidate: { provider: sim, model: m, version: "2" }
-                canary:
-                  router: \(router)
-                  traffic: { source: external, dataset: data/golden.jsonl }
-                  metrics_source: { kind: prometheus, url: "http://127.0.0.1:9" }
-                  steps: [ { weight: 10, bake: 30s } ]
-                  metrics: [ { metric: error_rate, max_increase: 0.01 } ]
-
-                """
             do {
-                _ = try SpecLoader.parse(
-                    yaml, file: "s.yaml", directory: Paths.repository + "/Tests/RampartCoreTests/Fixtures/specs", kinds: RunAssembly.kinds)
+                _ = try Self.spec(router: router)
                 return ""
             } catch {
                 return "\(error)"

@@ -175,13 +175,10 @@ public final class AppConfigStandIn: Sendable {
 
     /// Requests seen, refused (signature), forwarded to moto, deployments started.
     public func stats() async -> [String: Int] {
-        guard let r = await Daemons.get(port, "/stats"), let json = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Int]
-        else { return [:] }
-        return json
+        await PythonStandIn.stats(port: port)
     }
 
     public func stop() {
-        kill(pid, SIGKILL)
-        _ = Daemons.wait(pid)
+        PythonStandIn.stop(pid)
     }
 }

@@ -55,13 +55,10 @@ public final class ConverseStandIn: Sendable {
 
     /// Requests seen, throttled, refused (signature) and blocked (guardrail).
     public func stats() async -> [String: Int] {
-        guard let r = await Daemons.get(port, "/stats"), let json = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Int]
-        else { return [:] }
-        return json
+        await PythonStandIn.stats(port: port)
     }
 
     public func stop() {
-        kill(pid, SIGKILL)
-        _ = Daemons.wait(pid)
+        PythonStandIn.stop(pid)
     }
 }

@@ -29,4 +29,16 @@ enum PythonStandIn {
         let tail = (try? String(contentsOfFile: log, encoding: .utf8)).map { String($0.suffix(800)) } ?? ""
         throw MotoServer.MotoError(message: "\(what) did not start:\n\(tail)")
     }
+
+    /// A stand-in's `GET /stats` counters; empty when it does not answer.
+    static func stats(port: Int) async -> [String: Int] {
+        guard let r = await Daemons.get(port, "/stats"), let json = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Int]
+        else { return [:] }
+        return json
+    }
+
+    static func stop(_ pid: pid_t) {
+        kill(pid, SIGKILL)
+        _ = Daemons.wait(pid)
+    }
 }

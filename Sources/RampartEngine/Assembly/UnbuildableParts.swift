@@ -14,6 +14,9 @@ struct UnbuildableRouter: TrafficRouter {
     }
 
     func prepare() async throws(RouterError) { try await setWeight(0) }
+
+    /// Nothing was built to ask (`detail` says why).
+    func current() async throws(RouterError) -> Double? { throw RouterError("it could not be built") }
 }
 
 /// The metrics-source counterpart of `UnbuildableRouter`: every read is an error, never no data.

@@ -18,6 +18,10 @@ public struct CanarySimulation: Sendable {
         public var medianRequestsBeforeRollback: Double?
         /// Median engine seconds to promote (no-effect scenario).
         public var medianSecondsToPromote: Double?
+        /// Candidate requests served in every trial, whatever its end: a canary that stalls
+        /// inconclusive exposes users as surely as one that rolls back late.
+        public var medianRequestsServed: Double?
+        public var p90RequestsServed: Double?
         /// Rollbacks by the metric that called them (the first the reason names), so a false
         /// rollback says what it was blamed on.
         public var rollbacksBy: [String: Int] = [:]
@@ -31,6 +35,8 @@ public struct CanarySimulation: Sendable {
             case medianRequestsBeforeRollback = "median_requests_before_rollback"
             case medianSecondsToPromote = "median_seconds_to_promote"
             case rollbacksBy = "rollbacks_by"
+            case medianRequestsServed = "median_requests_served"
+            case p90RequestsServed = "p90_requests_served"
         }
     }
 
@@ -94,6 +100,13 @@ public struct CanarySimulation: Sendable {
             let s = xs.sorted()
             return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
         }
+        /// The nearest-rank 90th percentile.
+        func p90(_ xs: [Double]) -> Double? {
+            guard !xs.isEmpty else { return nil }
+            let s = xs.sorted()
+            return s[max(0, Int((0.9 * Double(s.count)).rounded(.up)) - 1)]
+        }
+        let served = reports.map { Double($0.candidateRequests) }
         return Row(
             judge: judge.rawValue,
             scenario: ([effect?.description ?? "none"] + incidents.map(\.description)).joined(separator: ", "), trials: reports.count,
@@ -102,6 +115,7 @@ public struct CanarySimulation: Sendable {
             inconclusive: reports.filter { $0.outcome == .inconclusive }.count,
             medianRequestsBeforeRollback: median(reports.filter { $0.outcome == .rolledBack }.map { Double($0.candidateRequests) }),
             medianSecondsToPromote: median(reports.filter { $0.outcome == .promoted }.map(\.duration)),
+            medianRequestsServed: median(served), p90RequestsServed: p90(served),
             rollbacksBy: reports.filter { $0.outcome == .rolledBack }.reduce(into: [:]) { $0[$1.blamed, default: 0] += 1 })
     }
 }

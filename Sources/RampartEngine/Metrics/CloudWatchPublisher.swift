@@ -43,8 +43,7 @@ public struct CloudWatchPublisher: PublisherKind, Equatable {
         if storageResolution != 1 && storageResolution != 60 {
             s.error("storage_resolution", "must be 60 (standard) or 1 (high resolution), got \(storageResolution)")
         }
-        region = s.string("region")
-        if let region, !AWSRegionName.valid(region) { s.error("region", "must be an AWS region such as eu-west-1, got '\(region)'") }
+        region = s.awsRegion("region")
         endpoint = s.string("endpoint")
         timeout = s.duration("timeout", minimum: 0.1) ?? 10
     }

@@ -84,8 +84,7 @@ public struct CloudWatchSource: MetricSourceKind, Equatable {
             s.error("period", "CloudWatch periods are 1, 5, 10, 30 or a multiple of 60 seconds")
         }
         alarms = s.strings("alarms") ?? []
-        region = s.string("region")
-        if let region, !AWSRegionName.valid(region) { s.error("region", "must be an AWS region such as eu-west-1, got '\(region)'") }
+        region = s.awsRegion("region")
         endpoint = s.string("endpoint")
         timeout = s.duration("timeout", minimum: 0.1) ?? 10
     }

@@ -40,8 +40,7 @@ public struct AppConfigRouter: RouterKind, Equatable {
         environment = e
         profile = p
         strategy = d
-        region = s.string("region")
-        if let region, !AWSRegionName.valid(region) { s.error("region", "must be an AWS region such as eu-west-1, got '\(region)'") }
+        region = s.awsRegion("region")
         endpoint = s.string("endpoint")
         timeout = s.duration("timeout", minimum: 0.1) ?? 10
         deployTimeout = s.duration("deploy_timeout", minimum: 1) ?? 120
@@ -71,44 +70,45 @@ public struct AppConfigRouter: RouterKind, Equatable {
 
         func prepare() async throws(RouterError) {
             do {
-                let (location, type) = try await api.profileDetails()
-                guard location == "hosted" else {
-                    throw RouterError("configuration profile \(settings.profile) is stored at \(location); Rampart writes hosted configurations only")
-                }
-                guard type == "AWS.Freeform" else {
-                    throw RouterError("configuration profile \(settings.profile) is of type \(type); the flag document needs AWS.Freeform")
-                }
-                _ = try await api.environmentState()
-                let pace = try await api.strategy(settings.strategy)
-                guard pace.allAtOnce else {
-                    throw RouterError(
-                        "deployment strategy \(settings.strategy) deploys over \(pace.durationMinutes) min at \(WeightText.format(pace.growthFactor)) % a step and bakes \(pace.finalBakeMinutes) min; Rampart paces the canary itself and needs one that deploys at once without bake (duration 0, growth 100, final bake 0)"
-                    )
-                }
-                let deployments = try await api.deployments()
-                if let moving = deployments.first, moving.inProgress {
-                    throw RouterError(
-                        "deployment \(moving.number) on environment \(settings.environment) is \(moving.state); wait for it or stop it before a canary"
-                    )
-                }
-                if let ours = deployments.first(where: { $0.profile == settings.profile && $0.complete }) {
-                    let document = try await api.content(ofVersion: ours.configurationVersion)
-                    switch FlagDocument.weight(in: Data(document), source: "version \(ours.configurationVersion) of profile \(settings.profile)") {
-                    case .failure(let problem):
-                        throw RouterError("\(problem) (deployed on \(settings.environment)); is this profile the app's canary flag?")
-                    case .success(let w) where w > 0:
-                        throw RouterError(
-                            "environment \(settings.environment) already has canary_weight \(MetricFormat.percent(w)) deployed: another canary is live, or one crashed (`rampart recover`)"
-                        )
-                    case .success: break
-                    }
-                }
-            } catch let e as AppConfigAPI.Failure {
-                throw RouterError(e.description)
-            } catch let e as RouterError {
-                throw e
+                try await check()
             } catch {
-                throw RouterError("\(error)")
+                throw RouterError(error.description)
+            }
+        }
+
+        /// What `prepare` checks, failing with AppConfig's own words where it has them.
+        func check() async throws(AppConfigAPI.Failure) {
+            func refuse(_ why: String) -> AppConfigAPI.Failure { AppConfigAPI.Failure(description: why) }
+            let (location, type) = try await api.profileDetails()
+            guard location == "hosted" else {
+                throw refuse("configuration profile \(settings.profile) is stored at \(location); Rampart writes hosted configurations only")
+            }
+            guard type == "AWS.Freeform" else {
+                throw refuse("configuration profile \(settings.profile) is of type \(type); the flag document needs AWS.Freeform")
+            }
+            _ = try await api.environmentState()
+            let pace = try await api.strategy(settings.strategy)
+            guard pace.allAtOnce else {
+                throw refuse(
+                    "deployment strategy \(settings.strategy) deploys over \(pace.durationMinutes) min at \(WeightText.format(pace.growthFactor)) % a step and bakes \(pace.finalBakeMinutes) min; Rampart paces the canary itself and needs one that deploys at once without bake (duration 0, growth 100, final bake 0)"
+                )
+            }
+            let deployments = try await api.deployments()
+            if let moving = deployments.first, moving.inProgress {
+                throw refuse(
+                    "deployment \(moving.number) on environment \(settings.environment) is \(moving.state); wait for it or stop it before a canary")
+            }
+            guard let ours = deployments.first(where: { $0.profile == settings.profile && $0.complete }) else { return }
+            let w: Double
+            do {
+                w = try await weight(in: ours)
+            } catch {
+                throw refuse("\(error) (deployed on \(settings.environment)); is this profile the app's canary flag?")
+            }
+            if w > 0 {
+                throw refuse(
+                    "environment \(settings.environment) already has canary_weight \(MetricFormat.percent(w)) deployed: another canary is live, or one crashed (`rampart recover`)"
+                )
             }
         }
 
@@ -118,17 +118,19 @@ public struct AppConfigRouter: RouterKind, Equatable {
             do {
                 let deployments = try await api.deployments()
                 guard let newest = deployments.first(where: { $0.profile == settings.profile && ($0.complete || $0.inProgress) }) else { return 0 }
-                let document = try await api.content(ofVersion: newest.configurationVersion)
-                switch FlagDocument.weight(in: Data(document), source: "version \(newest.configurationVersion) of profile \(settings.profile)") {
-                case .success(let w): return w
-                case .failure(let problem): throw RouterError(problem.message)
-                }
-            } catch let e as AppConfigAPI.Failure {
-                throw RouterError(e.description)
-            } catch let e as RouterError {
-                throw e
+                return try await weight(in: newest)
             } catch {
-                throw RouterError("\(error)")
+                throw RouterError(error.description)
+            }
+        }
+
+        /// The flag document's weight in the version a deployment deployed.
+        func weight(in deployment: AppConfigAPI.Deployment) async throws(AppConfigAPI.Failure) -> Double {
+            let version = deployment.configurationVersion
+            let document = try await api.content(ofVersion: version)
+            switch FlagDocument.weight(in: Data(document), source: "version \(version) of profile \(settings.profile)") {
+            case .success(let w): return w
+            case .failure(let problem): throw AppConfigAPI.Failure(description: problem.message)
             }
         }
 

@@ -37,8 +37,7 @@ public struct LambdaAliasRouter: RouterKind, Equatable {
         self.alias = alias
         baselineVersion = b
         candidateVersion = c
-        region = s.string("region")
-        if let region, !AWSRegionName.valid(region) { s.error("region", "must be an AWS region such as eu-west-1, got '\(region)'") }
+        region = s.awsRegion("region")
         endpoint = s.string("endpoint")
         timeout = s.duration("timeout", minimum: 0.1) ?? 10
     }

@@ -47,6 +47,17 @@ public struct SettingsReader {
 
     public func bool(_ key: String) -> Bool? { fields[key].flatMap { reader.bool($0) } }
 
+    /// An AWS region name (`eu-west-1`), the one rule `AWSRegionName` keeps; anything else is an
+    /// error on the field and nil.
+    public func awsRegion(_ key: String) -> String? {
+        guard let region = string(key) else { return nil }
+        guard AWSRegionName.valid(region) else {
+            error(key, "must be an AWS region such as eu-west-1, got '\(region)'")
+            return nil
+        }
+        return region
+    }
+
     /// A duration such as `30s` or `5m`.
     public func duration(_ key: String, minimum: Double = 0) -> Double? { fields[key].flatMap { reader.duration($0, minimum: minimum) } }
 
