@@ -69,16 +69,27 @@ public enum Recovery {
             report.error = "traffic is safe, but the run file could not be completed: \(error)"
             return report
         }
+        report.notifications = await notifyAborted(
+            spec, reason: report.reason, runFile: lock.runFile, environment: environment, aws: aws, redactor: redactor)
+        lock.remove()
+        return report
+    }
+
+    /// Tells the spec's channels that listen for `aborted` that a recovery ended the run; one
+    /// line per channel, "sent" or the (redacted) failure.
+    static func notifyAborted(
+        _ spec: PipelineSpec, reason: String, runFile: String?, environment: [String: String], aws: SharedAWS, redactor: Redactor
+    ) async -> [String] {
         let payload = NotificationPayload(
-            pipeline: spec.name, event: .aborted, outcome: .aborted, reason: report.reason, candidate: spec.candidate.label,
-            baseline: spec.baseline.label, runFile: lock.runFile, time: Timestamp.now())
+            pipeline: spec.name, event: .aborted, outcome: .aborted, reason: reason, candidate: spec.candidate.label,
+            baseline: spec.baseline.label, runFile: runFile, time: Timestamp.now())
+        var lines: [String] = []
         for channel in RunAssembly.notifiers(spec, environment: environment, aws: aws)
         where channel.spec.on.isEmpty || channel.spec.on.contains(.aborted) {
             let error = await channel.notifier.send(payload)
-            report.notifications.append("\(channel.notifier.channel): " + (error.map { "FAILED: \(redactor.redact($0))" } ?? "sent"))
+            lines.append("\(channel.notifier.channel): " + (error.map { "FAILED: \(redactor.redact($0))" } ?? "sent"))
         }
-        lock.remove()
-        return report
+        return lines
     }
 
     /// The run had promoted: the promote stage passed, or the weight reached 100 % by promotion.

@@ -89,14 +89,8 @@ public enum UnlockedRecovery {
         }
         let was = report.found.map { "it was at \(MetricFormat.percent($0))" } ?? "it cannot read its state back"
         report.reason = "recovered by \(name) without a lock: the \(router.name) router (\(router.detail)) set back to the baseline; \(was)"
-        let payload = NotificationPayload(
-            pipeline: spec.name, event: .aborted, outcome: .aborted, reason: report.reason, candidate: spec.candidate.label,
-            baseline: spec.baseline.label, runFile: nil, time: Timestamp.now())
-        for channel in RunAssembly.notifiers(spec, environment: environment, aws: aws)
-        where channel.spec.on.isEmpty || channel.spec.on.contains(.aborted) {
-            let error = await channel.notifier.send(payload)
-            report.notifications.append("\(channel.notifier.channel): " + (error.map { "FAILED: \(redactor.redact($0))" } ?? "sent"))
-        }
+        report.notifications = await Recovery.notifyAborted(
+            spec, reason: report.reason, runFile: nil, environment: environment, aws: aws, redactor: redactor)
         return report
     }
 }

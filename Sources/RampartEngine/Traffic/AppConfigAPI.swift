@@ -90,10 +90,9 @@ struct AppConfigAPI: Sendable {
         return (p["LocationUri"] as? String ?? "", p["Type"] as? String ?? "AWS.Freeform")
     }
 
-    /// `GetEnvironment`: that it exists, and its state.
-    func environmentState() async throws(Failure) -> String {
-        let e = try await json("GET", environmentPath, what: "GetEnvironment \(environment) of application \(application)")
-        return e["State"] as? String ?? "?"
+    /// `GetEnvironment`: that it exists.
+    func requireEnvironment() async throws(Failure) {
+        _ = try await json("GET", environmentPath, what: "GetEnvironment \(environment) of application \(application)")
     }
 
     /// `GetDeploymentStrategy`.

@@ -86,7 +86,7 @@ public struct AppConfigRouter: RouterKind, Equatable {
             guard type == "AWS.Freeform" else {
                 throw refuse("configuration profile \(settings.profile) is of type \(type); the flag document needs AWS.Freeform")
             }
-            _ = try await api.environmentState()
+            try await api.requireEnvironment()
             let pace = try await api.strategy(settings.strategy)
             guard pace.allAtOnce else {
                 throw refuse(
