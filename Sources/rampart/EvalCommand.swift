@@ -130,20 +130,33 @@ struct EvalCommand: AsyncParsableCommand {
     private func printPlan(_ reports: [GateReport]) {
         print("")
         print("plan (95% intervals; detectable change at alpha 0.05 two-sided, power 0.8):")
+        let headers = ["gate", "check", "n", "estimate", "±95%", "detectable", "to decide", "blocks", "slack"]
         print(
             "  "
-                + ["gate", "check", "n", "estimate", "±95%", "detectable", "to decide"].enumerated().map { i, h in
+                + headers.enumerated().map { i, h in
                     i < 2
                         ? h.padding(toLength: i == 0 ? 20 : 18, withPad: " ", startingAt: 0) : String(repeating: " ", count: max(0, 11 - h.count)) + h
                 }.joined())
-        for l in GatePlan.lines(reports) {
+        let lines = GatePlan.lines(reports)
+        for l in lines {
             let decide = l.itemsToDecide.map { "~\($0) items" } ?? (l.verdict == .inconclusive ? "no size" : "decided")
             let cells = [
                 String(l.n), String(format: "%.3f", l.estimate), String(format: "%.3f", l.halfWidth), String(format: "%.3f", l.detectable), decide,
+                String(format: "%.1f%%", l.blockChance * 100), l.slack.map { "\($0) item\($0 == 1 ? "" : "s")" } ?? "-",
             ]
             print(
                 "  " + l.gate.padding(toLength: 20, withPad: " ", startingAt: 0) + l.threshold.padding(toLength: 18, withPad: " ", startingAt: 0)
                     + cells.map { String(repeating: " ", count: max(0, 11 - $0.count)) + $0 }.joined())
+        }
+        let pass = GatePlan.passChance(lines)
+        print("  blocks: chance a rerun blocks on the check (fails or is inconclusive) if the candidate is as good as measured;")
+        print("  slack: items that could go the other way before a passing rate check blocks (0: one more bad item blocks).")
+        print(
+            "  All gates together pass such a candidate in \(String(format: "%.1f", pass * 100)) % of runs\(pass < 0.95 ? ": below 95 %; add items to the checks that block most" : "")."
+        )
+        let fragile = lines.filter { $0.slack == 0 }.map { "\($0.gate) \($0.threshold)" }
+        if !fragile.isEmpty {
+            print("  One more bad item blocks: \(fragile.joined(separator: ", ")); a larger set gives room.")
         }
     }
 }

@@ -157,6 +157,9 @@ struct CLIRunTests {
                 if case .buildStep(var b) = e.body { b.duration = 0; e.body = .buildStep(b) }
                 // Runs in parallel take pid-named control sockets; the path is not part of the outcome.
                 if case .runStarted(var r) = e.body { r.controlSocket = nil; e.body = .runStarted(r) }
+                // The later runs read the first one's answers from the response cache, so they
+                // need none of the retries it did.
+                if case .gate(var g) = e.body { g.retries = nil; e.body = .gate(g) }
                 return try RunFileCodec.line(event: e)
             }
         }

@@ -13,7 +13,10 @@ struct DatasetLoaderTests {
     @Test func shippedDatasetsLoad() throws {
         #expect(try DatasetLoader.golden(file: Paths.example("datasets/golden.jsonl")).count >= 30)
         let guardrail = try DatasetLoader.guardrail(file: Paths.example("datasets/guardrails.jsonl"))
-        #expect(guardrail.filter { $0.expected == .refuse }.count == guardrail.filter { $0.expected == .comply }.count)
+        // Sized with `eval --plan` so a good candidate passes the guardrail gate on ≥ 95 % of seeds.
+        #expect(guardrail.filter { $0.expected == .refuse }.count == 30)
+        #expect(guardrail.filter { $0.expected == .comply }.count == 45)
+        #expect(Set(guardrail.map(\.id)).count == guardrail.count)
         #expect(try DatasetLoader.injection(file: Paths.example("datasets/injection.jsonl")).count >= 16)
     }
 

@@ -102,7 +102,7 @@ final class RecordingProvider: ModelProvider {
         }
         let stats = await standIn.stats()
         #expect((stats["throttled"] ?? 0) > 0 && stats["refused"] == 0, "\(stats)")
-        #expect(stats["requests"] == (stats["throttled"] ?? 0) + 2 * (60 + 30 + 40), "\(stats)")
+        #expect(stats["requests"] == (stats["throttled"] ?? 0) + 2 * (60 + 75 + 40), "\(stats)")
         // Each throttled request was retried once, and the gates say how many.
         #expect(reports.compactMap(\.result.retries).reduce(0, +) == stats["throttled"])
         #expect(simReports.allSatisfy { $0.result.retries == nil })

@@ -42,7 +42,27 @@ struct GateCacheTests {
         let (second, b2, c2) = engine(inputs, cache: ResponseCache(path: path))
         let r2 = await second.evaluateGates()
         #expect(b2.count == 0 && c2.count == 0)
-        #expect(r1 == r2)
+        // The same results; only the retries the first run needed are not needed again.
+        func withoutRetries(_ r: [GateReport]) -> [GateReport] {
+            r.map {
+                var g = $0; g.result.retries = nil; return g
+            }
+        }
+        #expect(withoutRetries(r1) == withoutRetries(r2))
+        #expect(r1.contains { $0.result.retries != nil } && r2.allSatisfy { $0.result.retries == nil })
+    }
+
+    @Test func aRetrysAnswerServesTheNextRunsFirstAttempt() {
+        func key(_ stream: String) -> String {
+            ResponseCache.key(
+                identity: "sim",
+                request: ModelRequest(
+                    system: "s", user: "u",
+                    ask: .injection(InjectionCase(id: "i1", attack: "u", channel: .direct, secret: "x", goal: "g", category: "c")), stream: stream))
+        }
+        #expect(key("gate:g:i1:0:retry2") == key("gate:g:i1:0"))
+        #expect(key("gate:g:i1:0") != key("gate:g:i1:1"))
+        #expect(key("gate:g:retry:0") != key("gate:g:other:0"), "only a numeric :retryN suffix is an attempt")
     }
 
     @Test func changingTheCandidateMissesOnlyTheCandidate() async throws {

@@ -164,12 +164,16 @@ public struct MetricEvidence: Sendable, Equatable, Codable {
     public var nCandidate: Int
     /// Seconds to a decision at the current traffic if the estimate holds; nil when it cannot come.
     public var eta: Double?
-    /// Where the evidence leans: "harm" or "safe".
+    /// Where the evidence leans: "harm" (toward the rollback boundary) or "safe".
     public var leaning: String
+    /// The rollback boundary on this scale when it sits inside the margin (the judge's
+    /// `rollback_tolerance`); nil when rollback and promotion share the margin. For the tail,
+    /// `lower` bounds the share slower than the tolerance's ratio.
+    public var tolerance: Double?
 
     public init(
         scale: String, estimate: Double, lower: Double, upper: Double, margin: Double, evidence: Double, boundary: Double,
-        nBaseline: Int, nCandidate: Int, eta: Double?, leaning: String
+        nBaseline: Int, nCandidate: Int, eta: Double?, leaning: String, tolerance: Double? = nil
     ) {
         self.scale = scale
         self.estimate = estimate
@@ -182,13 +186,14 @@ public struct MetricEvidence: Sendable, Equatable, Codable {
         self.nCandidate = nCandidate
         self.eta = eta
         self.leaning = leaning
+        self.tolerance = tolerance
     }
 
     /// 0...1: how far the evidence has come toward its boundary.
     public var progress: Double { boundary > 0 ? min(1, max(0, evidence / boundary)) : 0 }
 
     enum CodingKeys: String, CodingKey {
-        case scale, estimate, lower, upper, margin, evidence, boundary, eta, leaning
+        case scale, estimate, lower, upper, margin, evidence, boundary, eta, leaning, tolerance
         case nBaseline = "n_baseline"
         case nCandidate = "n_candidate"
     }

@@ -19,6 +19,71 @@ public enum GatePlan {
         /// or when the estimate sits on the limit (no size decides).
         public var itemsToDecide: Int?
         public var verdict: GateVerdict
+        /// Chance that a rerun with new samples blocks on this check (fails or is inconclusive)
+        /// if the candidate's true value is what was measured: the false-block rate this
+        /// dataset's size implies for a candidate as good as this one.
+        public var blockChance: Double
+        /// For a rate: bad items to spare before the check stops passing.
+        public var slack: Int?
+    }
+
+    /// Chance that the candidate passes every check of every gate on a rerun, if each check's
+    /// true value is what was measured (checks taken as independent).
+    public static func passChance(_ lines: [Line]) -> Double {
+        lines.reduce(1) { $0 * (1 - $1.blockChance) }
+    }
+
+    /// For a rate (Wilson), exactly: the binomial chance of each count at the measured rate,
+    /// summed over the counts whose interval would not pass. For a mean (bootstrap), the normal
+    /// approximation: the estimate moves by its standard error, and the interval's half-width
+    /// stays. At 0 of n (or n of n) the measured rate says a rerun never differs, so read it
+    /// with `slack`: how many more bad items the check tolerates.
+    public static func blockChance(_ c: GateCheck) -> Double {
+        let n = c.n
+        guard n > 0 else { return 1 }
+        if c.method.hasPrefix("wilson") {
+            let p = min(1, max(0, c.candidate))
+            var blocked = 0.0
+            for k in 0...n where !passes(c, k) { blocked += binomial(n, k, p) }
+            return min(1, max(0, blocked))
+        }
+        let half = (c.interval.high - c.interval.low) / 2
+        let se = half / zAlpha
+        guard se > 0 else { return c.verdict == .pass ? 0 : 1 }
+        // Passing needs the interval wholly on the good side: estimate − half ≥ limit (at least).
+        let z = c.comparison == .atLeast ? (c.limit + half - c.candidate) / se : (c.candidate + half - c.limit) / se
+        return Normal.survival(-z)
+    }
+
+    /// For a rate check that passes: how many more items could go the bad way (one fewer
+    /// success for `at least`, one more event for `at most`) before it stops passing; nil
+    /// for means and for checks that do not pass.
+    public static func slack(_ c: GateCheck) -> Int? {
+        guard c.method.hasPrefix("wilson"), c.n > 0 else { return nil }
+        let x = Int((c.candidate * Double(c.n)).rounded())
+        guard passes(c, x) else { return nil }
+        let step = c.comparison == .atMost ? 1 : -1
+        var k = x + step, spare = 0
+        while (0...c.n).contains(k), passes(c, k) {
+            spare += 1
+            k += step
+        }
+        return spare
+    }
+
+    /// Whether the check would pass with `k` of its n items counted.
+    static func passes(_ c: GateCheck, _ k: Int) -> Bool {
+        GateCheck(
+            threshold: c.threshold, measure: c.measure, candidate: Double(k) / Double(c.n), baseline: nil,
+            interval: Intervals.wilson(successes: k, trials: c.n), method: c.method, n: c.n, limit: c.limit, comparison: c.comparison,
+            upperBoundOnly: c.method == "wilson-upper-bound"
+        ).verdict == .pass
+    }
+
+    /// P(X = k) for X ~ Binomial(n, p), in logs so large n does not overflow.
+    static func binomial(_ n: Int, _ k: Int, _ p: Double) -> Double {
+        let logChoose = lgamma(Double(n + 1)) - lgamma(Double(k + 1)) - lgamma(Double(n - k + 1))
+        return Foundation.exp(logChoose + Double(k) * Foundation.log(p) + Double(n - k) * Foundation.log(1 - p))
     }
 
     public static func lines(_ reports: [GateReport]) -> [Line] {
@@ -46,7 +111,7 @@ public enum GatePlan {
                 }
                 return Line(
                     gate: r.result.name, threshold: c.threshold, n: c.n, estimate: c.candidate, halfWidth: half, detectable: detectable,
-                    itemsToDecide: toDecide, verdict: c.verdict)
+                    itemsToDecide: toDecide, verdict: c.verdict, blockChance: blockChance(c), slack: slack(c))
             }
         }
     }

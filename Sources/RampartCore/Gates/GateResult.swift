@@ -70,7 +70,7 @@ public struct GateResult: Sendable, Equatable, Codable {
         case baselineErrors = "baseline_errors"
         case blocksWhenInconclusive = "blocks_when_inconclusive"
         case scoringErrors = "scoring_errors"
-        case errors
+        case errors, retries
         case outcomes = "item_outcomes"
     }
 
@@ -86,6 +86,7 @@ public struct GateResult: Sendable, Equatable, Codable {
         blocksWhenInconclusive = try c.decodeIfPresent(Bool.self, forKey: .blocksWhenInconclusive) ?? true
         scoringErrors = try c.decodeIfPresent(Int.self, forKey: .scoringErrors) ?? 0
         errors = try c.decodeIfPresent(GateErrors.self, forKey: .errors)
+        retries = try c.decodeIfPresent(Int.self, forKey: .retries)
         outcomes = try c.decodeIfPresent([ItemOutcome].self, forKey: .outcomes)
     }
 
@@ -101,6 +102,7 @@ public struct GateResult: Sendable, Equatable, Codable {
         try c.encode(blocksWhenInconclusive, forKey: .blocksWhenInconclusive)
         if scoringErrors > 0 { try c.encode(scoringErrors, forKey: .scoringErrors) }
         try c.encodeIfPresent(errors, forKey: .errors)
+        try c.encodeIfPresent(retries, forKey: .retries)
         try c.encode(verdict, forKey: .verdict)
         try c.encodeIfPresent(outcomes, forKey: .outcomes)
     }

@@ -3,12 +3,18 @@ import Foundation
 /// The default judge: a confidence sequence per metric, valid at every look, so it may decide
 /// after any request.
 ///
-/// - **Rollback** when any metric shows harm beyond its margin: the sequence's lower bound on
-///   harm clears the margin, at level `alpha_rollback / K` for K judged metrics (Bonferroni: a
-///   union of K tests). A confirmed critical event rolls back at once.
+/// Three zones per metric, two boundaries:
+/// - **Rollback** when any metric shows harm beyond its *rollback tolerance* (a share of its
+///   margin, `rollback_tolerance`, a third by default): the sequence's lower bound on harm
+///   clears the tolerance, at level `alpha_rollback / K` for K judged metrics (Bonferroni: a
+///   union of K tests). A confirmed critical event rolls back at once. A false rollback is one
+///   of a candidate no worse than its tolerances.
 /// - **Ready to advance** only on evidence of non-inferiority for every guardrail: the upper
 ///   bound on harm is below the margin, each at `alpha_promote` (an intersection test needs no
 ///   correction), plus what success metrics are required to show.
+/// - **Keep watching** in between. With one boundary (tolerance = margin), a candidate near the
+///   margin can reach neither and stalls at its weight; with the harm boundary inside the
+///   margin, a candidate just past the margin is caught, and a plainly bad one sooner.
 ///
 /// Evidence accumulates over the whole canary, but every comparison is between traffic served at
 /// the same time: the arms are compared within each step (where the split is constant, so a
@@ -34,6 +40,8 @@ public struct SequentialJudge: CanaryJudge {
         /// For `absolute`: the limit, in harm units (harm = candidate − limit).
         let limit: Double
         let tau: Double
+        /// The rollback boundary as a share of the margin (1 for limits, which have no margin).
+        var tolerance = 1.0
         var arms = [RunningStats(), RunningStats()]
         /// Each step's `arms`: the strata the comparison is made within.
         var strata: [[RunningStats]] = []
@@ -79,13 +87,24 @@ public struct SequentialJudge: CanaryJudge {
             } else if let r = check.maxRatio {
                 // Error rate with a ratio margin: tested as a difference against r − 1 times the
                 // baseline's rate, re-estimated as data arrives.
-                tracks.append(Track(check: check, scale: .difference, margin: r - 1, limit: -1, tau: 0.01, counts: CountMartingale(theta0: r)))
+                let t = check.rollbackTolerance ?? spec.judge.rollbackTolerance
+                tracks.append(
+                    Track(check: check, scale: .difference, margin: r - 1, limit: -1, tau: 0.01, counts: CountMartingale(theta0: 1 + t * (r - 1))))
             } else if let m = sign ? check.max : check.min {
                 let harmLimit = sign ? m : -m
                 tracks.append(Track(check: check, scale: .absolute, margin: 0, limit: harmLimit, tau: max(abs(m) * 0.1, 1e-9)))
             }
         }
+        for i in tracks.indices where tracks[i].scale != .absolute {
+            tracks[i].tolerance = tracks[i].check.rollbackTolerance ?? spec.judge.rollbackTolerance
+        }
         rollbackAlpha = spec.judge.alphaRollback / Double(max(1, tracks.count))
+    }
+
+    /// The boundary at share `f` of a track's margin, on its scale: a ratio r becomes
+    /// 1 + f·(r − 1), so the tolerance means the same share of the allowed increase on every scale.
+    static func boundary(_ k: Track, _ margin: Double, share f: Double) -> Double {
+        k.scale == .logRatio ? Foundation.log(1 + f * (Foundation.exp(margin) - 1)) : f * margin
     }
 
     public mutating func startStep(_ index: Int, weight: Double, at t: Double) {
@@ -145,13 +164,16 @@ public struct SequentialJudge: CanaryJudge {
         }
     }
 
-    /// Harm estimate, its variance, and the margin, for one metric now.
-    func harm(_ k: Track) -> (z: Double, v: Double, margin: Double)? {
+    /// Harm estimate, its variance, and the boundary at share `f` of the margin (1: the
+    /// promotion margin; the tolerance: the rollback boundary), for one metric now. Only a
+    /// boundary's own test may take its variance there, so each side gets its own.
+    func harm(_ k: Track, share f: Double = 1) -> (z: Double, v: Double, margin: Double)? {
         let b = k.arms[0], c = k.arms[1]
         let higherIsWorse = k.check.metric.higherIsWorse
         switch k.scale {
         case .tail:
-            guard b.n >= minSamples, c.n >= minSamples, let r = k.check.maxRatio else { return nil }
+            guard b.n >= minSamples, c.n >= minSamples, let maxRatio = k.check.maxRatio else { return nil }
+            let r = 1 + f * (maxRatio - 1)
             // Within each step: the share of the candidate's requests slower than r × that step's
             // baseline p95 (enough baseline requests to place it), combined over the steps by
             // their candidate requests.
@@ -173,8 +195,8 @@ public struct SequentialJudge: CanaryJudge {
             return (z, max(c.variance, 1e-12) / Double(c.n), 0)
         case .logRatio, .difference:
             guard b.n >= minSamples, c.n >= minSamples else { return nil }
-            var margin = k.margin
-            if k.limit == -1 { margin = k.margin * b.mean }  // ratio margin on a rate
+            var margin = SequentialJudge.boundary(k, k.margin, share: f)
+            if k.limit == -1 { margin *= b.mean }  // ratio margin on a rate
             // Within each step, the difference of the arms' means; combined with the weights
             // n_b·n_c / (n_b + n_c) (Cochran-Mantel-Haenszel's), which do not depend on the
             // noisy variances, so a shift both arms share in a step cancels in it.
@@ -286,12 +308,18 @@ public struct SequentialJudge: CanaryJudge {
                 metric: metric, baseline: shown.0, candidate: shown.1, limit: limit.isFinite ? limit : nil, status: .noData, consecutiveFailures: 0)
             return (result, nil, "\(metric.rawValue) (gathering \(minSamples) per arm)")
         }
+        // The rollback side is tested at the tolerance; with a tolerance of 1 both sides share it.
+        let (zr, vr, marginR) = k.tolerance < 1 ? (harm(k, share: k.tolerance) ?? (z, v, margin)) : (z, v, margin)
         let tau = k.limit == -1 ? max(margin, 1e-4) : k.tau
-        let down = ConfidenceSequence.halfWidth(variance: v, tau: tau, alpha: rollbackAlpha)
+        let tauR = k.limit == -1 ? max(marginR, 1e-4) : k.tau
+        let down = ConfidenceSequence.halfWidth(variance: vr, tau: tauR, alpha: rollbackAlpha)
         let up = ConfidenceSequence.halfWidth(variance: v, tau: tau, alpha: policy.alphaPromote)
-        let lower = z - down, upper = z + up
-        let leansHarm = z > margin
-        let evidence = ConfidenceSequence.logEvidence(z: z, theta0: margin, variance: v, tau: tau)
+        let lower = zr - down, upper = z + up
+        let leansHarm = zr > marginR
+        let evidence =
+            leansHarm
+            ? ConfidenceSequence.logEvidence(z: zr, theta0: marginR, variance: vr, tau: tauR)
+            : ConfidenceSequence.logEvidence(z: z, theta0: margin, variance: v, tau: tau)
         let boundary = Foundation.log(1 / (leansHarm ? rollbackAlpha : policy.alphaPromote))
         var status: MetricResult.Status
         var harmText: String?
@@ -299,9 +327,9 @@ public struct SequentialJudge: CanaryJudge {
             status = .breach
             harmText =
                 "\(metric.rawValue): \(counts.candidateEvents) of \(counts.events) errors came from the candidate, more than ×\(String(format: "%g", counts.theta0)) its share of traffic explains"
-        } else if lower > margin {
+        } else if lower > marginR {
             status = .breach
-            harmText = describe(k, z, lower, margin)
+            harmText = describe(k, zr, lower, marginR)
         } else if upper < margin {
             status = .nonInferior
         } else {
@@ -319,30 +347,38 @@ public struct SequentialJudge: CanaryJudge {
         let needed = role == .guardrail || (role == .success && (k.check.require ?? .nonInferior) != .none)
         let eta =
             status == .undecided
-            ? SequentialJudge.eta(
-                z: z, v: v, tau: tau, margin: margin, alpha: leansHarm ? rollbackAlpha : policy.alphaPromote, nCandidate: k.arms[1].n,
-                rate: candidateRate)
+            ? (leansHarm
+                ? SequentialJudge.eta(z: zr, v: vr, tau: tauR, margin: marginR, alpha: rollbackAlpha, nCandidate: k.arms[1].n, rate: candidateRate)
+                : SequentialJudge.eta(z: z, v: v, tau: tau, margin: margin, alpha: policy.alphaPromote, nCandidate: k.arms[1].n, rate: candidateRate))
             : nil
         let e = MetricEvidence(
             scale: k.scale.rawValue, estimate: z, lower: lower, upper: upper, margin: margin, evidence: max(0, evidence),
-            boundary: boundary, nBaseline: k.arms[0].n, nCandidate: k.arms[1].n, eta: eta, leaning: leansHarm ? "harm" : "safe")
+            boundary: boundary, nBaseline: k.arms[0].n, nCandidate: k.arms[1].n, eta: eta, leaning: leansHarm ? "harm" : "safe",
+            tolerance: k.tolerance < 1 ? marginR : nil)
         let result = MetricResult(
             metric: metric, baseline: shown.0, candidate: shown.1, limit: limit.isFinite ? limit : nil, status: status,
             consecutiveFailures: 0, evidence: e)
         return (result, harmText, needed && status == .undecided ? why : nil)
     }
 
-    func describe(_ k: Track, _ z: Double, _ lower: Double, _ margin: Double) -> String {
+    /// Why a metric rolls back: the estimate, the bound that cleared the rollback boundary, and
+    /// the boundary (with the margin, when the tolerance is inside it).
+    func describe(_ k: Track, _ z: Double, _ lower: Double, _ boundary: Double) -> String {
         let m = k.check.metric.rawValue
+        let inside = k.tolerance < 1
+        let what = inside ? "rollback tolerance" : "margin"
         switch k.scale {
         case .logRatio:
+            let margin = inside ? " (margin ×\(String(format: "%.3f", Foundation.exp(k.margin))))" : ""
             return
-                "\(m) candidate/baseline ×\(String(format: "%.3f", Foundation.exp(z))) (at least ×\(String(format: "%.3f", Foundation.exp(lower)))) > margin ×\(String(format: "%.3f", Foundation.exp(margin)))"
+                "\(m) candidate/baseline ×\(String(format: "%.3f", Foundation.exp(z))) (at least ×\(String(format: "%.3f", Foundation.exp(lower)))) > \(what) ×\(String(format: "%.3f", Foundation.exp(boundary)))\(margin)"
         case .difference:
-            return "\(m) worse by \(String(format: "%.4f", z)) (at least \(String(format: "%.4f", lower))) > margin \(String(format: "%.4f", margin))"
-        case .tail:
             return
-                "\(m): \(String(format: "%.1f", (z + 0.05) * 100))% of candidate requests slower than ×\(String(format: "%g", k.check.maxRatio ?? 1)) the baseline's p95 (at least \(String(format: "%.1f", (lower + 0.05) * 100))%, limit 5%)"
+                "\(m) worse by \(String(format: "%.4f", z)) (at least \(String(format: "%.4f", lower))) > \(what) \(String(format: "%.4f", boundary))"
+        case .tail:
+            let r = 1 + k.tolerance * ((k.check.maxRatio ?? 1) - 1)
+            return
+                "\(m): \(String(format: "%.1f", (z + 0.05) * 100))% of candidate requests slower than ×\(String(format: "%.3g", r)) the baseline's p95 (at least \(String(format: "%.1f", (lower + 0.05) * 100))%, limit 5%)"
         case .absolute:
             return "\(m) past its limit by \(String(format: "%.4g", z)) (at least \(String(format: "%.4g", lower)))"
         }

@@ -238,8 +238,16 @@ public struct JudgePolicy: Sendable, Equatable {
     }
 
     public var kind: Kind = .sequential
-    /// Chance of rolling back a canary that is not worse than its margins (all metrics together).
+    /// Chance of rolling back a canary that is not worse than its rollback tolerances (all
+    /// metrics together).
     public var alphaRollback = 0.05
+    /// Where the sequential judge's harm boundary sits, as a share of each metric's margin: it
+    /// rolls back on evidence of harm beyond `rollbackTolerance` × the margin (a ratio r becomes
+    /// 1 + t·(r − 1)) and promotes on evidence of harm below the margin. Between the two, it keeps
+    /// watching. Below 1, a candidate just past its margin is caught instead of stalling until
+    /// the hold runs out, and a plainly bad one sooner; the price is that a candidate between the
+    /// tolerance and the margin may be rolled back although it was promotable.
+    public var rollbackTolerance = 1.0 / 3
     /// Chance of promoting a canary that is worse than a guardrail's margin (each guardrail).
     public var alphaPromote = 0.05
     public var onInconclusive: OnInconclusive = .pause
@@ -321,6 +329,10 @@ public struct MetricCheck: Sendable, Equatable, Codable {
     public var require: SuccessRequirement?
     /// With a Prometheus metrics source: how this metric is read (the built-in query if nil).
     public var query: MetricQuery?
+    /// The sequential judge's rollback boundary for this metric, as a share of its margin (the
+    /// judge's `rollback_tolerance` if nil): for a change expected to cost more on one metric,
+    /// say a longer prompt's tokens, whose margin is set to allow it.
+    public var rollbackTolerance: Double?
 
     public var effectiveRole: MetricRole { role ?? metric.defaultRole }
 
@@ -341,6 +353,7 @@ public struct MetricCheck: Sendable, Equatable, Codable {
         case maxRatio = "max_ratio"
         case maxIncrease = "max_increase"
         case maxDecrease = "max_decrease"
+        case rollbackTolerance = "rollback_tolerance"
     }
 }
 

@@ -29,6 +29,13 @@ extension SpecParser {
         if let traffic, m["router"] == nil || parsedRouter != nil {
             checkDataPlane(m, router: router, traffic: traffic, proxy: proxy, source: sourceKnown ? source : nil)
         }
+        if judge.kind != .sequential, let f = m["metrics"], case .sequence(let items) = f.node {
+            for (i, item) in items.enumerated() {
+                if case .mapping(let map) = item, let node = map["rollback_tolerance"] {
+                    reader.error(node, "\(f.index(i)).rollback_tolerance", "applies to the sequential judge only (kind is \(judge.kind.rawValue))")
+                }
+            }
+        }
         guard let traffic, var metrics, let steps, !steps.isEmpty else { return nil }
         if case .prometheus = source {
             metrics = prometheusChecks(m, metrics, judge: judge, explicitTypes: explicitQueryTypes)
@@ -135,11 +142,12 @@ extension SpecParser {
             if let k = reader.choice(field, JudgePolicy.Kind.self) { p.kind = k }
             return p
         }
-        let keys = ["kind", "alpha_rollback", "alpha_promote", "on_inconclusive", "hold", "pass", "marginal", "bucket"]
+        let keys = ["kind", "alpha_rollback", "alpha_promote", "rollback_tolerance", "on_inconclusive", "hold", "pass", "marginal", "bucket"]
         guard let m = reader.mapping(field, allowed: keys) else { return p }
         if let f = m["kind"], let k = reader.choice(f, JudgePolicy.Kind.self) { p.kind = k }
         if let f = m["alpha_rollback"], let a = reader.double(f, in: 0.0001...0.5) { p.alphaRollback = a }
         if let f = m["alpha_promote"], let a = reader.double(f, in: 0.0001...0.5) { p.alphaPromote = a }
+        if let f = m["rollback_tolerance"], let t = reader.double(f, in: 0.01...1) { p.rollbackTolerance = t }
         if let f = m["on_inconclusive"], let o = reader.choice(f, JudgePolicy.OnInconclusive.self) { p.onInconclusive = o }
         if let f = m["hold"], let h = reader.duration(f, minimum: 0) { p.hold = h }
         if let f = m["pass"], let v = reader.double(f, in: 0...100) { p.pass = v }
@@ -151,7 +159,7 @@ extension SpecParser {
         for key in ["pass", "marginal", "bucket"] where p.kind != .kayenta {
             if let f = m[key] { reader.error(f.node, f.path, "applies to the kayenta judge only (kind is \(p.kind.rawValue))") }
         }
-        for key in ["alpha_rollback", "alpha_promote"] where p.kind != .sequential {
+        for key in ["alpha_rollback", "alpha_promote", "rollback_tolerance"] where p.kind != .sequential {
             if let f = m[key] { reader.error(f.node, f.path, "applies to the sequential judge only (kind is \(p.kind.rawValue))") }
         }
         return p
@@ -195,7 +203,10 @@ extension SpecParser {
         var explicit: Set<CanaryMetric> = []
         defer { explicitTypes = explicit }
         return items.compactMap { item in
-            let keys = ["metric", "max_ratio", "max_increase", "max_decrease", "max", "min", "role", "require", "query", "query_type", "aggregate"]
+            let keys = [
+                "metric", "max_ratio", "max_increase", "max_decrease", "max", "min", "role", "require", "rollback_tolerance", "query", "query_type",
+                "aggregate",
+            ]
             let before = reader.diagnostics.count
             guard let m = reader.mapping(item, allowed: keys, required: ["metric"]) else { return nil }
             let hadUnknownKeys = reader.diagnostics.count > before
@@ -211,6 +222,12 @@ extension SpecParser {
             check.min = m["min"].flatMap { reader.double($0, in: 0...1e12) }
             check.role = m["role"].flatMap { reader.choice($0, MetricRole.self) }
             check.require = m["require"].flatMap { reader.choice($0, SuccessRequirement.self) }
+            if let f = m["rollback_tolerance"] {
+                check.rollbackTolerance = reader.double(f, in: 0.01...1)
+                if m["max_ratio"] == nil && m["max_increase"] == nil && m["max_decrease"] == nil {
+                    reader.error(f.node, f.path, "applies to a margin (max_ratio, max_increase or max_decrease); max and min are limits")
+                }
+            }
             if let f = m["query"], let q = reader.string(f) {
                 checkPlaceholders(q, f)
                 check.query = MetricQuery(expr: q)

@@ -32,8 +32,17 @@ public final class ResponseCache: Sendable {
         entries = Mutex(loaded)
     }
 
+    /// A retry asks for the same answer as its first attempt, so the attempt (a `:retryN` suffix
+    /// on the stream) is not part of the key: an answer a retry paid for serves the next run's
+    /// first attempt.
     public static func key(identity: String, request: ModelRequest) -> String {
-        SHA256.hex(Array("\(identity)\u{1F}\(request.system)\u{1F}\(request.user)\u{1F}\(request.stream)".utf8))
+        SHA256.hex(Array("\(identity)\u{1F}\(request.system)\u{1F}\(request.user)\u{1F}\(firstAttempt(request.stream))".utf8))
+    }
+
+    static func firstAttempt(_ stream: String) -> Substring {
+        guard let r = stream.range(of: ":retry", options: .backwards) else { return stream[...] }
+        let digits = stream[r.upperBound...]
+        return !digits.isEmpty && digits.allSatisfy(\.isASCII) && digits.allSatisfy(\.isNumber) ? stream[..<r.lowerBound] : stream[...]
     }
 
     public func lookup(_ key: String) -> ModelResponse? {

@@ -171,8 +171,9 @@ extension Painter {
             let f = { (v: Double) in String(format: "%+.3f", v) }
             let eta = e.eta.map { " · decision in ~\(Widgets.clock($0))" } ?? ""
             let bounds = e.lower.isFinite && e.upper.isFinite ? "[\(f(e.lower)), \(f(e.upper))]" : "[gathering]"
+            let zones = e.tolerance.map { "rolls back past \(f($0)), promotes under \(f(e.margin))" } ?? "vs margin \(f(e.margin))"
             return
-                "\(name): harm \(e.scale) \(f(e.estimate)) \(bounds) vs margin \(f(e.margin)) · evidence \(String(format: "%.1f/%.1f", e.evidence, e.boundary)) toward \(e.leaning) · n \(e.nCandidate)/\(e.nBaseline)\(eta)"
+                "\(name): harm \(e.scale) \(f(e.estimate)) \(bounds) \(zones) · evidence \(String(format: "%.1f/%.1f", e.evidence, e.boundary)) toward \(e.leaning) · n \(e.nCandidate)/\(e.nBaseline)\(eta)"
         }
         let n = "n \(s.latest?.candidate.requests ?? 0) canary / \(s.latest?.baseline.requests ?? 0) baseline this step"
         guard let limit = r.limit else { return "\(name): not judged yet (\(n))" }
