@@ -237,7 +237,20 @@ public struct JudgePolicy: Sendable, Equatable {
         case rollback
     }
 
+    /// What the sequential judge does when a step cannot decide before its limit at the current
+    /// weight (a guardrail's evidence would need more time than the step has left).
+    public enum OnStall: String, Sendable, Equatable, CaseIterable, Codable {
+        /// Say so, and wait out the step's limit (then `on_inconclusive`).
+        case hold
+        /// Send traffic back to the baseline at once; the run ends inconclusive.
+        case rollback
+        /// Advance when every stalled metric's estimate is inside its margin (not proven);
+        /// otherwise roll back.
+        case promoteIfWithinMargin = "promote_if_within_margin"
+    }
+
     public var kind: Kind = .sequential
+    public var onStall: OnStall = .hold
     /// Chance of rolling back a canary that is not worse than its rollback tolerances (all
     /// metrics together).
     public var alphaRollback = 0.05

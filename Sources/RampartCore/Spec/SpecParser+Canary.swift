@@ -142,13 +142,16 @@ extension SpecParser {
             if let k = reader.choice(field, JudgePolicy.Kind.self) { p.kind = k }
             return p
         }
-        let keys = ["kind", "alpha_rollback", "alpha_promote", "rollback_tolerance", "on_inconclusive", "hold", "pass", "marginal", "bucket"]
+        let keys = [
+            "kind", "alpha_rollback", "alpha_promote", "rollback_tolerance", "on_inconclusive", "on_stall", "hold", "pass", "marginal", "bucket",
+        ]
         guard let m = reader.mapping(field, allowed: keys) else { return p }
         if let f = m["kind"], let k = reader.choice(f, JudgePolicy.Kind.self) { p.kind = k }
         if let f = m["alpha_rollback"], let a = reader.double(f, in: 0.0001...0.5) { p.alphaRollback = a }
         if let f = m["alpha_promote"], let a = reader.double(f, in: 0.0001...0.5) { p.alphaPromote = a }
         if let f = m["rollback_tolerance"], let t = reader.double(f, in: 0.01...1) { p.rollbackTolerance = t }
         if let f = m["on_inconclusive"], let o = reader.choice(f, JudgePolicy.OnInconclusive.self) { p.onInconclusive = o }
+        if let f = m["on_stall"], let o = reader.choice(f, JudgePolicy.OnStall.self) { p.onStall = o }
         if let f = m["hold"], let h = reader.duration(f, minimum: 0) { p.hold = h }
         if let f = m["pass"], let v = reader.double(f, in: 0...100) { p.pass = v }
         if let f = m["marginal"], let v = reader.double(f, in: 0...100) { p.marginal = v }
@@ -159,7 +162,7 @@ extension SpecParser {
         for key in ["pass", "marginal", "bucket"] where p.kind != .kayenta {
             if let f = m[key] { reader.error(f.node, f.path, "applies to the kayenta judge only (kind is \(p.kind.rawValue))") }
         }
-        for key in ["alpha_rollback", "alpha_promote", "rollback_tolerance"] where p.kind != .sequential {
+        for key in ["alpha_rollback", "alpha_promote", "rollback_tolerance", "on_stall"] where p.kind != .sequential {
             if let f = m[key] { reader.error(f.node, f.path, "applies to the sequential judge only (kind is \(p.kind.rawValue))") }
         }
         return p

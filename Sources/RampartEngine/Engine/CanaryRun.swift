@@ -205,6 +205,8 @@ final class CanaryRun {
         var timeoutAt: Double
         /// Set while the evidence guard holds the ramp.
         var brokenEvidence = false
+        /// The step was found unable to decide before its limit (said once per step).
+        var stalled = false
         /// Candidate requests in the step as the metrics source counted them.
         var sourceCandidate = 0
         /// A metrics source is read in the background, so a slow or hung server never holds up
@@ -355,6 +357,7 @@ final class CanaryRun {
         if p.baked >= p.step.bake - 1e-9 && candidateRequests >= p.step.minRequests && (p.ready || spec.metrics.isEmpty) {
             return p.index + 1 < spec.steps.count ? .advance : .promoteNow("all \(spec.steps.count) canary steps held")
         }
+        if let end = checkStall(&p, candidateRequests: candidateRequests) { return end }
         guard p.baked >= p.timeoutAt - 1e-9 else { return nil }
         let need =
             candidateRequests < p.step.minRequests
@@ -375,6 +378,37 @@ final class CanaryRun {
                 )))
         engine.notifyMidRun(.paused, reason: "\(reason); waiting for a human")
         return nil
+    }
+
+    /// Once the step has baked, whether its judge can still decide before the step's limit; if
+    /// not, it is said at once and `on_stall` decides: wait out the limit, roll back, or advance
+    /// on estimates inside the margin.
+    private func checkStall(_ p: inout StepProgress, candidateRequests: Int) -> StepEnd? {
+        // Only the sequential judge says how long its evidence needs.
+        guard spec.judge.kind == .sequential, !p.stalled, p.holdUntil == nil, p.baked >= p.step.bake - 1e-9, let analysis = p.lastPublished,
+            let stall = StallCheck.assess(analysis, checks: spec.metrics, secondsLeft: max(0, p.timeoutAt - p.baked))
+        else { return nil }
+        p.stalled = true
+        let what = "step \(p.index + 1) stalled at \(MetricFormat.percent(weight)): \(stall.reason)"
+        switch spec.judge.onStall {
+        case .hold:
+            publish(
+                .stage(
+                    StageChange(
+                        stage: StageName.canary, state: .running,
+                        reason: "\(what); waiting out the step's limit (on_stall: hold), then \(spec.judge.onInconclusive.rawValue)")))
+            return nil
+        case .rollback:
+            return .stop(.inconclusive, "\(what); traffic sent back to the baseline (on_stall: rollback)")
+        case .promoteIfWithinMargin:
+            guard stall.withinMargin, candidateRequests >= p.step.minRequests else {
+                let why = stall.withinMargin ? "too few candidate requests to advance" : "an estimate is past its margin"
+                return .stop(.inconclusive, "\(what); \(why): traffic sent back to the baseline (on_stall: promote_if_within_margin)")
+            }
+            let reason = "\(what); advancing on estimates inside the margin, not on evidence (on_stall: promote_if_within_margin)"
+            publish(.stage(StageChange(stage: StageName.canary, state: .running, reason: reason)))
+            return p.index + 1 < spec.steps.count ? .advance : .promoteNow(reason)
+        }
     }
 
     /// Closes the guard's interval. Broken evidence holds the ramp (the step neither bakes nor
