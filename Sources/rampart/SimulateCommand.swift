@@ -12,7 +12,8 @@ struct SimulateCommand: AsyncParsableCommand {
         discussion: """
             For each judge, N canaries with no effect (the candidate is the baseline: any rollback is a
             false rollback) and N with each --effect (a harmful candidate: any promotion is a false
-            promotion). Effects: latency=+30%, error_rate=+3% (points), quality=-0.1, tokens=+50%.
+            promotion). Effects: latency=+30%, error_rate=+3% (points), error_rate=x2 (times), quality=-0.1,
+            tokens=+50%, or several at once joined by commas: latency=+30%,error_rate=x2.
             --incident adds, to every trial, a time when both versions suffer alike (30%x2@70s+15s:
             from 70 s into the canary, for 15 s, 30 % of all requests fail and the rest take twice
             as long): a rollback of the no-effect canary then blames the candidate for the time its
@@ -32,6 +33,12 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(name: .customLong("incident"), help: "A shared incident in every trial, FAIL%[xSLOWDOWN]@START+DURATION (repeatable).")
     var incidents: [String] = []
 
+    @Option(help: "Sweep one metric's effect from none to 3× its margin (latency_p50, error_rate, …) instead of --effect.")
+    var sweep: String?
+
+    @Option(help: "Effect sizes in a --sweep, evenly from 0 to 3× the margin.")
+    var points: Int = 7
+
     @Option(help: "sequential, kayenta, threshold, or all.")
     var judge: String = "all"
 
@@ -45,10 +52,19 @@ struct SimulateCommand: AsyncParsableCommand {
         guard (1...100_000).contains(trials) else { throw ValidationError("--trials must be 1...100000") }
         for e in effects where SimulationEffect.parse(e) == nil {
             throw ValidationError(
-                "--effect takes TARGET=AMOUNT with TARGET one of latency, error_rate, quality, tokens (e.g. latency=+30%), got '\(e)'")
+                "--effect takes TARGET=AMOUNT[,TARGET=AMOUNT…] with TARGET one of latency, error_rate, quality, tokens, each once (e.g. latency=+30%,error_rate=x2), got '\(e)'"
+            )
         }
         for i in incidents where SharedIncident.parse(i) == nil {
             throw ValidationError("--incident takes FAIL%[xSLOWDOWN]@START+DURATION (e.g. 30%x2@70s+15s), got '\(i)'")
+        }
+        if let sweep {
+            guard CanaryMetric(rawValue: sweep) != nil else {
+                throw ValidationError(
+                    "--sweep takes a metric: \(CanaryMetric.allCases.map(\.rawValue).joined(separator: ", ")), got '\(sweep)'")
+            }
+            guard effects.isEmpty else { throw ValidationError("--sweep and --effect do not go together: a sweep makes its own effects") }
+            guard (2...31).contains(points) else { throw ValidationError("--points must be 2...31") }
         }
         guard judge == "all" || JudgePolicy.Kind(rawValue: judge) != nil else {
             throw ValidationError("--judge must be sequential, kayenta, threshold or all, got '\(judge)'")
@@ -77,6 +93,20 @@ struct SimulateCommand: AsyncParsableCommand {
         let parsed = effects.isEmpty ? [SimulationEffect(target: .latency, amount: 0.5)] : effects.compactMap(SimulationEffect.parse)
         let judges = judge == "all" ? JudgePolicy.Kind.allCases : JudgePolicy.Kind(rawValue: judge).map { [$0] } ?? []
         let sim = CanarySimulation(inputs: inputs, trials: trials, seed: seed, incidents: incidents.compactMap(SharedIncident.parse))
+        if let sweep, let metric = CanaryMetric(rawValue: sweep) {
+            guard let check = inputs.spec.canary?.metrics.first(where: { $0.metric == metric }) else {
+                Console.error("error: \(spec) does not judge \(metric.rawValue); --sweep takes one of its canary metrics")
+                throw Exit.usage
+            }
+            switch EffectSweep.points(for: check, count: points) {
+            case .failure(let e):
+                Console.error("error: --sweep \(metric.rawValue): \(e.message)")
+                throw Exit.usage
+            case .success(let grid):
+                try await SweepReport(check: check, grid: grid, judges: judges, sim: sim, json: json).print()
+                return
+            }
+        }
         var rows: [CanarySimulation.Row] = []
         for j in judges {
             rows.append(await sim.run(judge: j, effect: nil))

@@ -151,15 +151,14 @@ struct CLIRunTests {
 
     @Test func theSameSeedRecordsTheSameEvents() async throws {
         func events(_ seed: String) async throws -> [String] {
-            let (_, recording, _) = try await run("examples/demo.yaml", ["--seed", seed])
+            // Without the response cache: a run served from another's answers needs none of the
+            // retries (and their backoff on the engine clock) that a fresh run does.
+            let (_, recording, _) = try await run("examples/demo.yaml", ["--seed", seed, "--no-cache"])
             return try recording.events.map { event in
                 var e = event
                 if case .buildStep(var b) = e.body { b.duration = 0; e.body = .buildStep(b) }
                 // Runs in parallel take pid-named control sockets; the path is not part of the outcome.
                 if case .runStarted(var r) = e.body { r.controlSocket = nil; e.body = .runStarted(r) }
-                // The later runs read the first one's answers from the response cache, so they
-                // need none of the retries it did.
-                if case .gate(var g) = e.body { g.retries = nil; e.body = .gate(g) }
                 return try RunFileCodec.line(event: e)
             }
         }
@@ -225,6 +224,30 @@ struct CLIRunTests {
         let runs = try FileManager.default.contentsOfDirectory(atPath: dir + "/.rampart/runs")
         #expect(runs.count == 1)
         #expect(runs[0].hasSuffix("-support-bot-leaky.jsonl"))
+    }
+
+    @Test func simulateSweepsAMetricAcrossItsMarginAndCombinesEffects() async throws {
+        let r = try await CLI.run([
+            "simulate", "examples/demo.yaml", "--sweep", "latency_p50", "--points", "3", "--trials", "2", "--judge", "threshold",
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("latency_p50 swept from none to 3× its margin (×1.2)"), "\(r.stdout)")
+        for effect in ["none", "latency=+30%", "latency=+60%"] { #expect(r.stdout.contains(effect), "\(effect)") }
+        #expect(r.stdout.contains("curves, none → 3× margin") && r.stdout.contains("  threshold   rollback "))
+        let json = try await CLI.run([
+            "simulate", "examples/demo.yaml", "--sweep", "error_rate", "--points", "2", "--trials", "1", "--judge", "threshold", "--json",
+        ])
+        let lines = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(lines.map { $0["effect"] as? String } == ["none", "error_rate=+9pp"])
+        #expect(lines.allSatisfy { $0["p_rollback"] is Double && $0["row"] is [String: Any] })
+        let combined = try await CLI.run([
+            "simulate", "examples/demo.yaml", "--effect", "latency=+30%,error_rate=x2", "--trials", "1", "--judge", "threshold",
+        ])
+        #expect(combined.status == 0 && combined.stdout.contains("latency=+30%,error_rate=x2"), "\(combined.stdout)")
+        for bad in [["--sweep", "latency_p50", "--effect", "latency=+30%"], ["--sweep", "speed"], ["--effect", "latency=+30%,latency=x2"]] {
+            let refused = try await CLI.run(["simulate", "examples/demo.yaml", "--trials", "1"] + bad)
+            #expect(refused.status == 64, "\(bad): \(refused.status) \(refused.stderr)")
+        }
     }
 
     @Test func demoRunsTheBundledSpecFromAnyDirectory() async throws {
