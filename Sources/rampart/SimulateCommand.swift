@@ -139,15 +139,6 @@ struct SimulateCommand: AsyncParsableCommand {
                 r.rollbacksBy.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
             ])
         }
-        let widths = header.indices.map { i in table.map { $0[i].count }.max() ?? 0 }
-        for (n, row) in table.enumerated() {
-            print(
-                row.enumerated().map { i, cell in
-                    i < 2
-                        ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-                        : String(repeating: " ", count: widths[i] - cell.count) + cell
-                }.joined(separator: "  "))
-            if n == 0 { print(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
-        }
+        for line in TextTable.lines(table, leftAligned: [0, 1]) { print(line) }
     }
 }

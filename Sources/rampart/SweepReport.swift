@@ -33,11 +33,10 @@ struct SweepReport {
         for j in judges {
             for point in grid {
                 let r = await sim.run(judge: j, effect: point.effect)
-                let n = Double(max(r.trials, 1))
                 lines.append(
                     Line(
-                        judge: j.rawValue, multiple: point.multiple, effect: point.effect?.description ?? "none", pRollback: Double(r.rolledBack) / n,
-                        pPromote: Double(r.promoted) / n, pInconclusive: Double(r.inconclusive) / n, row: r))
+                        judge: j.rawValue, multiple: point.multiple, effect: point.effect?.description ?? "none", pRollback: r.rollbackRate,
+                        pPromote: r.promoteRate, pInconclusive: Double(r.inconclusive) / Double(max(r.trials, 1)), row: r))
             }
         }
         if json {
@@ -61,16 +60,7 @@ struct SweepReport {
                 l.row.medianSecondsToPromote.map { DurationText.format($0) } ?? "-",
             ])
         }
-        let widths = header.indices.map { i in table.map { $0[i].count }.max() ?? 0 }
-        for (n, row) in table.enumerated() {
-            Swift.print(
-                row.enumerated().map { i, cell in
-                    i == 0 || i == 2
-                        ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-                        : String(repeating: " ", count: widths[i] - cell.count) + cell
-                }.joined(separator: "  "))
-            if n == 0 { Swift.print(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
-        }
+        for line in TextTable.lines(table, leftAligned: [0, 2]) { Swift.print(line) }
         // The curves: one character per effect size, left (none) to right (3× the margin); the
         // margin sits at the middle of an odd number of points.
         Swift.print("")
