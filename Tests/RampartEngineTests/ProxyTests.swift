@@ -278,4 +278,49 @@ struct ProxyCountersTests {
         #expect(meter.contains("# TYPE rampart_proxy_request_duration_seconds histogram"))
         #expect(meter.contains(#"rampart_proxy_upstream_errors_total{variant="baseline"} 1"#))
     }
+
+    /// A scrape taken while requests are being recorded sees each request whole: its count, its
+    /// tokens and its latency together. Recorded separately, a scrape caught between them made a
+    /// real Prometheus read 20 and then 60 tokens per request where every request used 30.
+    @Test func aScrapeNeverSeesHalfARequest() async {
+        let counters = ProxyCounters()
+        let writers = 4, perWriter = 2_000
+        let torn = await withTaskGroup(of: [String].self) { group in
+            for _ in 0..<writers {
+                group.addTask {
+                    for _ in 0..<perWriter {
+                        counters.record(Observation(variant: .candidate, latencyMs: 50, promptTokens: 20, completionTokens: 10))
+                    }
+                    return []
+                }
+            }
+            group.addTask {
+                var torn: [String] = []
+                for _ in 0..<400 {
+                    let text = counters.render(only: .candidate)
+                    let requests = Self.value(#"rampart_proxy_requests_total{variant="candidate",status="200"}"#, in: text)
+                    let prompt = Self.value(#"rampart_proxy_tokens_total{variant="candidate",kind="prompt"}"#, in: text)
+                    let completion = Self.value(#"rampart_proxy_tokens_total{variant="candidate",kind="completion"}"#, in: text)
+                    let timed = Self.value(#"rampart_proxy_request_duration_seconds_count{variant="candidate"}"#, in: text)
+                    if prompt + completion != 30 * requests || timed != requests {
+                        torn.append("requests \(requests), tokens \(prompt + completion), timed \(timed)")
+                    }
+                    await Task.yield()
+                }
+                return torn
+            }
+            return await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(torn.isEmpty, "\(torn.prefix(3))")
+        let final = counters.render()
+        #expect(Self.value(#"rampart_proxy_requests_total{variant="candidate",status="200"}"#, in: final) == Double(writers * perWriter))
+    }
+
+    /// A sample's value from exposition text; 0 when the series is not there yet.
+    static func value(_ series: String, in text: String) -> Double {
+        for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
+            return Double(line.dropFirst(series.count + 1)) ?? .nan
+        }
+        return 0
+    }
 }

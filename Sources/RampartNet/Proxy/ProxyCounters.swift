@@ -4,7 +4,9 @@ import Synchronization
 
 /// Cumulative counters for `/metrics`, kept and rendered by swift-prometheus. Unlike the live
 /// metrics (per step, reset at each step), these only grow, as Prometheus expects of counters.
-/// Counters are atomics: recording a request takes no lock but the histogram's.
+/// One request's series change together: recording and rendering share a lock, so a scrape
+/// never sees a request counted without its tokens (a bucket's tokens per request would read
+/// 20 then 60 where every request used 30).
 final class ProxyCounters: Sendable {
     /// Upper bounds of the latency histogram, in seconds.
     /// Fine enough between 0.1 and 3 s (where model latency lives) that `histogram_quantile`'s
@@ -70,6 +72,8 @@ final class ProxyCounters: Sendable {
     }
 
     private let registry = PrometheusCollectorRegistry()
+    /// Held while one request's series change and while the text is emitted.
+    private let consistent = Mutex<Void>(())
     private let weight: Gauge
     private let arms: PerVariant<Arm>
 
@@ -86,18 +90,26 @@ final class ProxyCounters: Sendable {
 
     func record(_ o: Observation) {
         let arm = arms[o.variant]
-        arm.requests(status: o.status).increment()
-        if o.failed { arm.errors.increment() }
-        arm.duration.record(o.latencyMs / 1000)
-        Self.add(o.promptTokens, to: arm.promptTokens)
-        Self.add(o.completionTokens, to: arm.completionTokens)
-        Self.add(o.cost, to: arm.cost)
-        if let q = o.quality { recordQuality(o.variant, q) }
+        let requests = arm.requests(status: o.status)
+        consistent.withLock { _ in
+            requests.increment()
+            if o.failed { arm.errors.increment() }
+            arm.duration.record(o.latencyMs / 1000)
+            Self.add(o.promptTokens, to: arm.promptTokens)
+            Self.add(o.completionTokens, to: arm.completionTokens)
+            Self.add(o.cost, to: arm.cost)
+            if let q = o.quality { Self.addQuality(q, to: arm) }
+        }
     }
 
     func recordQuality(_ variant: Variant, _ score: Double) {
-        Self.add(score, to: arms[variant].qualitySum)
-        arms[variant].qualityCount.increment()
+        let arm = arms[variant]
+        consistent.withLock { _ in Self.addQuality(score, to: arm) }
+    }
+
+    private static func addQuality(_ score: Double, to arm: Arm) {
+        add(score, to: arm.qualitySum)
+        arm.qualityCount.increment()
     }
 
     /// A counter only grows, and swift-prometheus traps on anything else: a negative token
@@ -114,7 +126,7 @@ final class ProxyCounters: Sendable {
     /// version it fronts (and no weight, which is its router's), so a Prometheus scraping both
     /// meters sums each version once. Families stay whole, as the format requires.
     func render(only: Variant? = nil) -> String {
-        let text = registry.emitToString()
+        let text = consistent.withLock { _ in registry.emitToString() }
         guard let only else { return text }
         let other = #"variant=""# + (only == .candidate ? Variant.baseline : .candidate).rawValue + #"""#
         return text.split(separator: "\n", omittingEmptySubsequences: true)
