@@ -17,8 +17,10 @@ struct SimulateCommand: AsyncParsableCommand {
             --incident adds, to every trial, a time when both versions suffer alike (30%x2@70s+15s:
             from 70 s into the canary, for 15 s, 30 % of all requests fail and the rest take twice
             as long): a rollback of the no-effect canary then blames the candidate for the time its
-            requests were served. The spec's steps, metrics, margins and alphas are used as written;
-            traffic is the sim model's.
+            requests were served. The spec's steps, metrics, margins, alphas, hold and quality_sample
+            are used as written; traffic is the sim model's. Nobody decides an inconclusive step, so
+            it waits out the spec's hold (its requests count in the exposure); --hold 0 ends it at
+            once, as an operator who always answers at once would.
             """)
 
     @Argument(help: "The pipeline spec.")
@@ -42,8 +44,11 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "sequential, kayenta, threshold, or all.")
     var judge: String = "all"
 
-    @Option(help: "First seed; trial i uses seed + i.")
+    @Option(help: "Seed of the trials: each trial's engine seed is mixed from it (--json lists them), the same for every judge and scenario.")
     var seed: UInt64 = 1
+
+    @Option(help: "How long an inconclusive canary waits for a human (30s, 5m, 0); default: the spec's hold.")
+    var hold: String?
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
@@ -65,6 +70,11 @@ struct SimulateCommand: AsyncParsableCommand {
             }
             guard effects.isEmpty else { throw ValidationError("--sweep and --effect do not go together: a sweep makes its own effects") }
             guard (2...31).contains(points) else { throw ValidationError("--points must be 2...31") }
+        }
+        if let hold {
+            guard let h = DurationText.seconds(from: hold), h <= 86_400 else {
+                throw ValidationError("--hold takes a duration from 0 to 24h, such as 0, 30s, 5m or 1h, got '\(hold)'")
+            }
         }
         guard judge == "all" || JudgePolicy.Kind(rawValue: judge) != nil else {
             throw ValidationError("--judge must be sequential, kayenta, threshold or all, got '\(judge)'")
@@ -92,7 +102,9 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         let parsed = effects.isEmpty ? [SimulationEffect(target: .latency, amount: 0.5)] : effects.compactMap(SimulationEffect.parse)
         let judges = judge == "all" ? JudgePolicy.Kind.allCases : JudgePolicy.Kind(rawValue: judge).map { [$0] } ?? []
-        let sim = CanarySimulation(inputs: inputs, trials: trials, seed: seed, incidents: incidents.compactMap(SharedIncident.parse))
+        let sim = CanarySimulation(
+            inputs: inputs, trials: trials, seed: seed, incidents: incidents.compactMap(SharedIncident.parse),
+            hold: hold.flatMap(DurationText.seconds(from:)))
         if let sweep, let metric = CanaryMetric(rawValue: sweep) {
             guard let check = inputs.spec.canary?.metrics.first(where: { $0.metric == metric }) else {
                 Console.error("error: \(spec) does not judge \(metric.rawValue); --sweep takes one of its canary metrics")
@@ -119,11 +131,13 @@ struct SimulateCommand: AsyncParsableCommand {
             return
         }
         guard let c = inputs.spec.canary?.judge else { return }
-        print("\(trials) simulated canaries per row; sequential budgets: α_rollback \(c.alphaRollback), α_promote \(c.alphaPromote)")
+        print(
+            "\(trials) simulated canaries per row; sequential budgets: α_rollback \(c.alphaRollback), α_promote \(c.alphaPromote); an inconclusive step waits \(DurationText.format(sim.hold ?? c.hold)) for nobody"
+        )
         print("")
         let header = [
             "judge", "scenario", "promoted", "rolled back", "inconcl.", "false rollback", "false promote", "median req. to rollback",
-            "req. served, median (p90)",
+            "req. served, median (p90)", "time, median (p90)",
             "median time to promote", "rollbacks blamed on",
         ]
         var table: [[String]] = [header]
@@ -135,6 +149,7 @@ struct SimulateCommand: AsyncParsableCommand {
                 null ? "" : String(format: "%.1f%%", r.promoteRate * 100),
                 null ? "" : (r.medianRequestsBeforeRollback.map { String(Int($0)) } ?? "-"),
                 null ? "" : "\(r.medianRequestsServed.map { String(Int($0)) } ?? "-") (\(r.p90RequestsServed.map { String(Int($0)) } ?? "-"))",
+                "\(r.medianSeconds.map(DurationText.format) ?? "-") (\(r.p90Seconds.map(DurationText.format) ?? "-"))",
                 null ? (r.medianSecondsToPromote.map { DurationText.format($0) } ?? "-") : "",
                 r.rollbacksBy.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
             ])

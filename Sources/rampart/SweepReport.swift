@@ -50,13 +50,17 @@ struct SweepReport {
             ?? check.maxDecrease.map { "−\(String(format: "%g", $0))" } ?? ""
         Swift.print("\(check.metric.rawValue) swept from none to 3× its margin (\(margin)); \(sim.trials) simulated canaries per row")
         Swift.print("")
-        let header = ["judge", "× margin", "effect", "P(rollback)", "P(promote)", "P(inconcl.)", "req. served, median (p90)", "time to promote"]
+        let header = [
+            "judge", "× margin", "effect", "P(rollback)", "P(promote)", "P(inconcl.)", "req. served, median (p90)", "time, median (p90)",
+            "time to promote",
+        ]
         var table: [[String]] = [header]
         for l in lines {
             table.append([
                 l.judge, String(format: "%.2f", l.multiple), l.effect, String(format: "%.0f%%", l.pRollback * 100),
                 String(format: "%.0f%%", l.pPromote * 100), String(format: "%.0f%%", l.pInconclusive * 100),
                 "\(l.row.medianRequestsServed.map { String(Int($0)) } ?? "-") (\(l.row.p90RequestsServed.map { String(Int($0)) } ?? "-"))",
+                "\(l.row.medianSeconds.map(DurationText.format) ?? "-") (\(l.row.p90Seconds.map(DurationText.format) ?? "-"))",
                 l.row.medianSecondsToPromote.map { DurationText.format($0) } ?? "-",
             ])
         }

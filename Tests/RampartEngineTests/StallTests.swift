@@ -13,7 +13,7 @@ import Testing
         var inputs = try Harness().inputs
         inputs.spec.canary?.steps = [CanaryStep(weight: 10, bake: 30, minRequests: 50, timeout: 90)]
         inputs.spec.canary?.judge.onStall = policy
-        var scenario = CanarySimulation(inputs: inputs, trials: 1, seed: seed)
+        var scenario = CanarySimulation(inputs: inputs, trials: 1, seed: seed, hold: 0)
             .scenarioInputs(judge: .sequential, effect: SimulationEffect(target: .latency, amount: 0.13))
         scenario.spec.gates = []
         let engine = Engine(inputs: scenario, clock: VirtualClock(), options: RunOptions(seed: seed, operator: "test", metricsEvery: 3600))

@@ -25,6 +25,11 @@ public struct CanarySimulation: Sendable {
         /// Rollbacks by the metric that called them (the first the reason names), so a false
         /// rollback says what it was blamed on.
         public var rollbacksBy: [String: Int] = [:]
+        /// Engine seconds each canary took, whatever its end (a hold waited out included).
+        public var medianSeconds: Double?
+        public var p90Seconds: Double?
+        /// Every trial, with the engine seed that reproduces it in this scenario.
+        public var runs: [Run] = []
 
         public var promoteRate: Double { Double(promoted) / Double(max(trials, 1)) }
         public var rollbackRate: Double { Double(rolledBack) / Double(max(trials, 1)) }
@@ -37,6 +42,25 @@ public struct CanarySimulation: Sendable {
             case rollbacksBy = "rollbacks_by"
             case medianRequestsServed = "median_requests_served"
             case p90RequestsServed = "p90_requests_served"
+            case medianSeconds = "median_seconds"
+            case p90Seconds = "p90_seconds"
+            case runs
+        }
+    }
+
+    /// One simulated canary as `--json` reports it.
+    public struct Run: Sendable, Codable, Equatable {
+        public var seed: UInt64
+        public var outcome: RunOutcome
+        /// Candidate requests served (client errors aside).
+        public var candidateRequests: Int
+        public var seconds: Double
+        /// The metric a rollback was blamed on; nil for other ends.
+        public var blamed: String?
+
+        enum CodingKeys: String, CodingKey {
+            case seed, outcome, seconds, blamed
+            case candidateRequests = "candidate_requests"
         }
     }
 
@@ -45,12 +69,24 @@ public struct CanarySimulation: Sendable {
     public let seed: UInt64
     /// Shared incidents in every trial of every scenario: both versions hit at once.
     public let incidents: [SharedIncident]
+    /// How long an inconclusive canary waits for a human; nil keeps the spec's. Nobody comes in
+    /// a simulation, so the spec's hold is what a run left alone would serve.
+    public let hold: Double?
 
-    public init(inputs: PipelineInputs, trials: Int, seed: UInt64, incidents: [SharedIncident] = []) {
+    public init(inputs: PipelineInputs, trials: Int, seed: UInt64, incidents: [SharedIncident] = [], hold: Double? = nil) {
         self.inputs = inputs
         self.trials = trials
         self.seed = seed
         self.incidents = incidents
+        self.hold = hold
+    }
+
+    /// Trial `i`'s engine seed: mixed from the first seed, so two calls with different seeds
+    /// share no trial (seed + i would share all but one), and the same in every scenario and
+    /// judge of one call, so they are compared on the same traffic.
+    public static func trialSeed(_ seed: UInt64, _ trial: Int) -> UInt64 {
+        var r = SeededRandom(seed: seed, stream: "simulate:trial:\(trial)")
+        return r.next()
     }
 
     /// The spec for one scenario: the candidate is the baseline (same profile, prompt and
@@ -65,7 +101,7 @@ public struct CanarySimulation: Sendable {
         if let effect { candidate.sim = effect.apply(to: candidate.sim) }
         i.spec.candidate = candidate
         i.spec.canary?.judge.kind = judge
-        i.spec.canary?.judge.hold = 0
+        if let hold { i.spec.canary?.judge.hold = hold }
         i.spec.canary?.traffic.source = .sim
         i.spec.canary?.router = .builtin
         i.spec.notify = []
@@ -81,11 +117,12 @@ public struct CanarySimulation: Sendable {
                 let trial = next
                 next += 1
                 group.addTask {
-                    var options = RunOptions(seed: seed &+ UInt64(trial), operator: "simulate", metricsEvery: 3600)
+                    let trialSeed = Self.trialSeed(seed, trial)
+                    var options = RunOptions(seed: trialSeed, operator: "simulate", metricsEvery: 3600)
                     options.incidents = incidents
                     let engine = Engine(inputs: scenario, clock: VirtualClock(), options: options)
                     _ = await engine.run(.canary)
-                    return Trial(engine.bus.events)
+                    return Trial(engine.bus.events, seed: trialSeed, index: trial)
                 }
             }
             for _ in 0..<min(4, trials) { add() }
@@ -107,6 +144,7 @@ public struct CanarySimulation: Sendable {
             return s[max(0, Int((0.9 * Double(s.count)).rounded(.up)) - 1)]
         }
         let served = reports.map { Double($0.candidateRequests) }
+        let seconds = reports.map(\.duration)
         return Row(
             judge: judge.rawValue,
             scenario: ([effect?.description ?? "none"] + incidents.map(\.description)).joined(separator: ", "), trials: reports.count,
@@ -116,13 +154,22 @@ public struct CanarySimulation: Sendable {
             medianRequestsBeforeRollback: median(reports.filter { $0.outcome == .rolledBack }.map { Double($0.candidateRequests) }),
             medianSecondsToPromote: median(reports.filter { $0.outcome == .promoted }.map(\.duration)),
             medianRequestsServed: median(served), p90RequestsServed: p90(served),
-            rollbacksBy: reports.filter { $0.outcome == .rolledBack }.reduce(into: [:]) { $0[$1.blamed, default: 0] += 1 })
+            rollbacksBy: reports.filter { $0.outcome == .rolledBack }.reduce(into: [:]) { $0[$1.blamed, default: 0] += 1 },
+            medianSeconds: median(seconds), p90Seconds: p90(seconds),
+            runs: reports.sorted { $0.index < $1.index }.map {
+                Run(
+                    seed: $0.seed, outcome: $0.outcome, candidateRequests: $0.candidateRequests, seconds: $0.duration,
+                    blamed: $0.outcome == .rolledBack ? $0.blamed : nil)
+            })
     }
 }
 
 /// One simulated canary, read from its events as any front end reads a run: how it ended, the
 /// requests the candidate served (its blast radius) and the engine time the canary took.
 struct Trial: Sendable {
+    var seed: UInt64
+    /// Its place in the call's trials, for reporting them in order.
+    var index: Int
     var outcome: RunOutcome
     var candidateRequests: Int
     var duration: Double
@@ -130,7 +177,7 @@ struct Trial: Sendable {
     var blamed: String
 
     /// Nil when the events hold no finished canary.
-    init?(_ events: [RunEvent]) {
+    init?(_ events: [RunEvent], seed: UInt64 = 0, index: Int = 0) {
         var start: Double?
         var served = 0
         var end: RunFinished?
@@ -149,6 +196,8 @@ struct Trial: Sendable {
             }
         }
         guard let start, let end else { return nil }
+        self.seed = seed
+        self.index = index
         outcome = end.outcome
         candidateRequests = served
         duration = endAt - start

@@ -44,6 +44,10 @@ final class InProcessTraffic: CanaryTraffic {
     /// stream of their own, so a run with an incident is the same run until it starts).
     private let incidents: [SharedIncident]
     private let incidentState: Mutex<(elapsed: Double, rng: SeededRandom)>
+    /// The share of answers scored for quality, as the proxy scores them (`quality_sample`):
+    /// scoring every answer in process would judge quality on more evidence than a real run has.
+    private let qualitySample: Double
+    private let sampler: Mutex<SeededRandom>
 
     init(engine: Engine, spec: CanarySpec) {
         self.engine = engine
@@ -52,6 +56,8 @@ final class InProcessTraffic: CanaryTraffic {
         self.rng = Mutex(SeededRandom(seed: engine.options.seed, stream: "canary:traffic"))
         incidents = engine.options.incidents
         incidentState = Mutex((0, SeededRandom(seed: engine.options.seed, stream: "canary:incident")))
+        qualitySample = spec.proxy.qualitySample
+        sampler = Mutex(SeededRandom(seed: engine.options.seed, stream: "canary:quality-sample"))
     }
 
     func collect(over duration: Double, weight: Double) async -> [Observation] {
@@ -86,7 +92,8 @@ final class InProcessTraffic: CanaryTraffic {
                     variant: variant, latencyMs: r.latencyMs, status: r.failed ? 500 : 200, failed: r.failed,
                     promptTokens: r.promptTokens, completionTokens: r.completionTokens,
                     cost: r.failed ? 0 : pricing.cost(promptTokens: r.promptTokens, completionTokens: r.completionTokens),
-                    quality: r.failed ? nil : TokenF1.score(r.text, references: item.references), synthetic: true))
+                    quality: r.failed || !sampler.withLock({ $0.chance(qualitySample) }) ? nil : TokenF1.score(r.text, references: item.references),
+                    synthetic: true))
         }
         return out
     }
