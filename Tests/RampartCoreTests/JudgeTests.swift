@@ -239,3 +239,59 @@ import Testing
         #expect(after.reason.contains("critical"))
     }
 }
+
+/// The two sides a dashboard shows: the evidence toward rolling back (against the tolerance) and
+/// toward promoting (against the margin), each with its own threshold, and what the decision costs.
+@Suite struct SequentialJudgeBothSidesTests {
+    func analyses(factor: Double, requests: Int) -> [MetricEvidence] { timed(factor: factor, requests: requests).map(\.1) }
+
+    func timed(factor: Double, requests: Int) -> [(Double, MetricEvidence)] {
+        var s = CanarySpec(
+            traffic: TrafficSpec(rate: 10, dataset: "d"), steps: [CanaryStep(weight: 20, bake: 60)],
+            metrics: [MetricCheck(metric: .latencyP50, maxRatio: 1.2)], minSamples: 30)
+        s.judge.alphaRollback = 0.05
+        s.judge.alphaPromote = 0.05
+        var judge = SequentialJudge(spec: s)
+        var rng = SeededRandom(seed: 77, stream: "both-sides")
+        let base = LogNormal(median: 800, p99: 2400), cand = LogNormal(median: 800 * factor, p99: 2400 * factor)
+        judge.startStep(0, weight: 20, at: 0)
+        var out: [(Double, MetricEvidence)] = []
+        for i in 0..<requests {
+            let v: Variant = rng.chance(0.2) ? .candidate : .baseline
+            judge.observe(Observation(variant: v, latencyMs: (v == .candidate ? cand : base).sample(&rng)), weight: 20, at: Double(i) / 10)
+            let t = Double(i) / 10 + 0.1
+            if i % 50 == 49, let e = judge.analyze(step: 0, at: t, baseline: ArmMetrics(), candidate: ArmMetrics()).results.first?.evidence {
+                out.append((t, e))
+            }
+        }
+        return out
+    }
+
+    @Test func eachSideCountsOnlyEvidenceOnItsOwnSide() throws {
+        let good = analyses(factor: 0.9, requests: 3000)
+        let last = try #require(good.last)
+        #expect(last.rollbackEvidence == 0, "a faster candidate gives no evidence of harm: \(last.rollbackEvidence ?? -1)")
+        #expect((last.promoteEvidence ?? 0) >= (last.promoteBoundary ?? .infinity), "and clears the margin")
+        #expect(abs((last.rollbackBoundary ?? 0) - log(1 / 0.05)) < 1e-9 && abs((last.promoteBoundary ?? 0) - log(1 / 0.05)) < 1e-9)
+        let bad = analyses(factor: 1.6, requests: 3000)
+        let caught = try #require(bad.first { ($0.rollbackProgress ?? 0) >= 1 })
+        #expect(caught.promoteEvidence == 0)
+        // The leaning side's evidence is the one the judge has always reported.
+        for e in good + bad {
+            let leaning = e.leaning == "harm" ? e.rollbackEvidence : e.promoteEvidence
+            #expect(abs((leaning ?? -1) - e.evidence) < 1e-9, "\(e)")
+        }
+    }
+
+    @Test func requestsToDecisionAndTheETAAgree() throws {
+        let undecided = timed(factor: 1.0, requests: 400).filter { $0.1.requestsToDecision ?? 0 > 0 }
+        let (t, e) = try #require(undecided.first)
+        let eta = try #require(e.eta)
+        // The ETA is the requests still needed at the step's candidate rate so far.
+        let n = Double(try #require(e.requestsToDecision)), rate = Double(e.nCandidate) / t
+        #expect(abs(eta * rate - n) <= 1, "\(eta) s at \(rate) candidate requests/s against \(n) requests")
+        // As data arrives, what remains shrinks.
+        let later = undecided.compactMap(\.1.requestsToDecision)
+        #expect(later.count < 2 || later.last! < later.first!, "\(later)")
+    }
+}

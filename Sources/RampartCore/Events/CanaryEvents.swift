@@ -170,6 +170,17 @@ public struct MetricEvidence: Sendable, Equatable, Codable {
     /// `rollback_tolerance`); nil when rollback and promotion share the margin. For the tail,
     /// `lower` bounds the share slower than the tolerance's ratio.
     public var tolerance: Double?
+    /// Both sides at once, so a view can show where the metric sits between rolling back and
+    /// promoting (the sides test different boundaries, so both can gather evidence). ln Λ of
+    /// harm beyond the rollback boundary and its threshold; ln Λ of harm below the margin and
+    /// its threshold. Absent in recordings made before they were kept.
+    public var rollbackEvidence: Double?
+    public var rollbackBoundary: Double?
+    public var promoteEvidence: Double?
+    public var promoteBoundary: Double?
+    /// More candidate requests the decision needs if the estimate holds (the side it leans to);
+    /// nil when no amount would do or it is decided.
+    public var requestsToDecision: Int?
 
     public init(
         scale: String, estimate: Double, lower: Double, upper: Double, margin: Double, evidence: Double, boundary: Double,
@@ -190,10 +201,22 @@ public struct MetricEvidence: Sendable, Equatable, Codable {
     }
 
     /// 0...1: how far the evidence has come toward its boundary.
-    public var progress: Double { boundary > 0 ? min(1, max(0, evidence / boundary)) : 0 }
+    public var progress: Double { Self.progress(evidence, boundary) }
+    /// 0...1 toward each side; nil when the recording holds only the leaning side.
+    public var rollbackProgress: Double? { rollbackEvidence.map { Self.progress($0, rollbackBoundary ?? 0) } }
+    public var promoteProgress: Double? { promoteEvidence.map { Self.progress($0, promoteBoundary ?? 0) } }
+
+    static func progress(_ evidence: Double, _ boundary: Double) -> Double {
+        boundary > 0 && evidence.isFinite ? min(1, max(0, evidence / boundary)) : (evidence == .infinity ? 1 : 0)
+    }
 
     enum CodingKeys: String, CodingKey {
         case scale, estimate, lower, upper, margin, evidence, boundary, eta, leaning, tolerance
+        case rollbackEvidence = "rollback_evidence"
+        case rollbackBoundary = "rollback_boundary"
+        case promoteEvidence = "promote_evidence"
+        case promoteBoundary = "promote_boundary"
+        case requestsToDecision = "requests_to_decision"
         case nBaseline = "n_baseline"
         case nCandidate = "n_candidate"
     }

@@ -345,16 +345,25 @@ public struct SequentialJudge: CanaryJudge {
             status = .undecided
         }
         let needed = role == .guardrail || (role == .success && (k.check.require ?? .nonInferior) != .none)
-        let eta =
+        let more =
             status == .undecided
             ? (leansHarm
-                ? SequentialJudge.eta(z: zr, v: vr, tau: tauR, margin: marginR, alpha: rollbackAlpha, nCandidate: k.arms[1].n, rate: candidateRate)
-                : SequentialJudge.eta(z: z, v: v, tau: tau, margin: margin, alpha: policy.alphaPromote, nCandidate: k.arms[1].n, rate: candidateRate))
+                ? SequentialJudge.moreRequests(z: zr, v: vr, tau: tauR, margin: marginR, alpha: rollbackAlpha, nCandidate: k.arms[1].n)
+                : SequentialJudge.moreRequests(z: z, v: v, tau: tau, margin: margin, alpha: policy.alphaPromote, nCandidate: k.arms[1].n))
             : nil
-        let e = MetricEvidence(
+        var e = MetricEvidence(
             scale: k.scale.rawValue, estimate: z, lower: lower, upper: upper, margin: margin, evidence: max(0, evidence),
-            boundary: boundary, nBaseline: k.arms[0].n, nCandidate: k.arms[1].n, eta: eta, leaning: leansHarm ? "harm" : "safe",
-            tolerance: k.tolerance < 1 ? marginR : nil)
+            boundary: boundary, nBaseline: k.arms[0].n, nCandidate: k.arms[1].n, eta: candidateRate > 0 ? more.map { $0 / candidateRate } : nil,
+            leaning: leansHarm ? "harm" : "safe", tolerance: k.tolerance < 1 ? marginR : nil)
+        // Both sides, for the view of the trade-off. The mixture is two-sided, so each side counts
+        // only an estimate on its own side of its boundary; the error count martingale is a
+        // second route to a rollback, so that side shows the further of the two.
+        let harmSide = leansHarm ? ConfidenceSequence.logEvidence(z: zr, theta0: marginR, variance: vr, tau: tauR) : 0
+        e.rollbackEvidence = max(0, harmSide, k.counts?.logValue ?? 0)
+        e.rollbackBoundary = Foundation.log(1 / rollbackAlpha)
+        e.promoteEvidence = z < margin ? max(0, ConfidenceSequence.logEvidence(z: z, theta0: margin, variance: v, tau: tau)) : 0
+        e.promoteBoundary = Foundation.log(1 / policy.alphaPromote)
+        e.requestsToDecision = more.map { Int(saturating: $0.rounded(.up)) }
         let result = MetricResult(
             metric: metric, baseline: shown.0, candidate: shown.1, limit: limit.isFinite ? limit : nil, status: status,
             consecutiveFailures: 0, evidence: e)
@@ -384,11 +393,18 @@ public struct SequentialJudge: CanaryJudge {
         }
     }
 
-    /// Seconds until the bound crosses the margin if the estimate and the mix of traffic hold:
-    /// variance falls as 1/n, so find the growth factor that is enough, by bisection.
+    /// Seconds until the bound crosses the margin if the estimate and the mix of traffic hold.
     static func eta(z: Double, v: Double, tau: Double, margin: Double, alpha: Double, nCandidate: Int, rate: Double) -> Double? {
+        guard rate > 0, let more = moreRequests(z: z, v: v, tau: tau, margin: margin, alpha: alpha, nCandidate: nCandidate) else { return nil }
+        return more / rate
+    }
+
+    /// Candidate requests still needed for the bound to cross the margin if the estimate holds:
+    /// variance falls as 1/n, so find the growth factor that is enough, by bisection. Nil when
+    /// the estimate sits on the margin or a millionfold more would not do.
+    static func moreRequests(z: Double, v: Double, tau: Double, margin: Double, alpha: Double, nCandidate: Int) -> Double? {
         let gap = abs(margin - z)
-        guard gap > 1e-12, rate > 0, nCandidate > 0 else { return nil }
+        guard gap > 1e-12, nCandidate > 0 else { return nil }
         func enough(_ k: Double) -> Bool { ConfidenceSequence.halfWidth(variance: v / k, tau: tau, alpha: alpha) < gap }
         if enough(1) { return 0 }
         var hi = 2.0
@@ -401,6 +417,6 @@ public struct SequentialJudge: CanaryJudge {
             let mid = (lo + hi) / 2
             if enough(mid) { hi = mid } else { lo = mid }
         }
-        return (hi - 1) * Double(nCandidate) / rate
+        return (hi - 1) * Double(nCandidate)
     }
 }

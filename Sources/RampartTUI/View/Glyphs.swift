@@ -8,16 +8,18 @@ public struct Glyphs: Sendable, Equatable {
     public var gaugeFull, gaugeEmpty: String
     public var horizontal, vertical, topLeft, topRight, bottomLeft, bottomRight: String
     public var arrow, current, warn: String
+    /// The trade-off axis: a confidence interval and the estimate inside it.
+    public var interval, estimate: String
 
     public static let unicode = Glyphs(
         pass: "✓", fail: "✗", running: "●", pending: "○", skipped: "–", paused: "‖",
         spark: ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"], absent: "·", gaugeFull: "█", gaugeEmpty: "░",
         horizontal: "─", vertical: "│", topLeft: "┌", topRight: "┐", bottomLeft: "└", bottomRight: "┘",
-        arrow: "→", current: "▸", warn: "⚠")
+        arrow: "→", current: "▸", warn: "⚠", interval: "━", estimate: "●")
 
     public static let ascii = Glyphs(
         pass: "+", fail: "x", running: "*", pending: "o", skipped: "-", paused: "=",
         spark: ["_", ".", "-", "=", "+", "*", "#", "@"], absent: " ", gaugeFull: "#", gaugeEmpty: ".",
         horizontal: "-", vertical: "|", topLeft: "+", topRight: "+", bottomLeft: "+", bottomRight: "+",
-        arrow: "->", current: ">", warn: "!")
+        arrow: "->", current: ">", warn: "!", interval: "=", estimate: "*")
 }

@@ -4,7 +4,7 @@ import RampartCore
 extension Painter {
     func canaryHeight() -> Int {
         let rows = DashboardReducer.metricRows(s).count
-        let detail = height >= 32 ? 1 : 0
+        let detail = height >= 36 ? 3 : (height >= 32 ? 1 : 0)
         return 2 + 1 + 1 + max(1, rows) + detail
     }
 
@@ -122,6 +122,44 @@ extension Painter {
             let metric = rows[s.selectedMetric]
             screen.put(CharWidth.truncate(detail(metric, results[metric]), to: inner - 2), x: 2, y: y, style: p.inactive)
             y += 1
+            if height >= 36, y + 1 < bottom { tradeOff(metric, results[metric], width: inner - 2) }
+        }
+    }
+
+    /// Two rows for the selected metric: the evidence toward each side, and the estimate against
+    /// the boundaries on the harm scale.
+    mutating func tradeOff(_ metric: CanaryMetric, _ r: MetricResult?, width: Int) {
+        defer { y += 2 }
+        guard let t = TradeOff(r?.evidence, metric: metric, glyphs: g) else {
+            let why =
+                r?.evidence == nil && r != nil
+                ? "trade-off: the \(s.analysis?.judge ?? "") judge checks limits; the sequential judge weighs evidence toward both boundaries"
+                : "trade-off: waiting for the judge's evidence on \(Self.label(metric))"
+            screen.put(CharWidth.truncate(why, to: width), x: 2, y: y, style: p.inactive)
+            return
+        }
+        let half = width >= 100 ? 12 : 8
+        var x = screen.put("evidence  roll back ", x: 2, y: y, style: p.inactive)
+        for run in t.tug(half: half) { x = screen.put(run.text, x: x, y: y, style: style(run.ink)) }
+        x = screen.put(" promote  ", x: x, y: y, style: p.inactive)
+        screen.put(CharWidth.truncate(t.summary, to: max(0, width + 2 - x)), x: x, y: y, style: p.base)
+        let label = "harm      "
+        let legend = "  " + t.legend
+        let axisWidth = max(12, min(2 * half + 20, width - CharWidth.of(label) - CharWidth.of(legend) - 18))
+        guard let axis = t.axis(width: axisWidth) else { return }
+        x = screen.put(label + t.value(axis.low) + " ", x: 2, y: y + 1, style: p.inactive)
+        for run in axis.runs { x = screen.put(run.text, x: x, y: y + 1, style: style(run.ink)) }
+        x = screen.put(" " + t.value(axis.high), x: x, y: y + 1, style: p.inactive)
+        screen.put(CharWidth.truncate(legend, to: max(0, width + 2 - x)), x: x, y: y + 1, style: p.inactive)
+    }
+
+    func style(_ ink: TradeOff.Ink) -> CellStyle {
+        switch ink {
+        case .axis, .empty: p.inactive
+        case .interval: p.canary
+        case .estimate: p.canary.with(bold: true)
+        case .rollback: p.status(.breach)
+        case .promote: p.status(.ok)
         }
     }
 
