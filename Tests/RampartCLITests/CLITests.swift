@@ -286,6 +286,35 @@ struct CLIRunTests {
         #expect(batchLines.isEmpty, "request batches are not printed")
     }
 
+    /// How `make sample-runs` makes each recording it regenerates (nginx-prometheus needs servers).
+    static let made: [String: [String]] = [
+        "clean-promotion": ["--seed", "42", "--operator", "release-bot"],
+        "rollback-latency": ["--seed", "42", "--operator", "release-bot"],
+        "blocked-injection": ["--seed", "42", "--operator", "release-bot"],
+        "operator-rollback": [
+            "--seed", "7", "--operator", "grace", "--command-at", "50s:rollback:support tickets about wrong refund amounts are spiking",
+        ],
+        "inconclusive-promoted": [
+            "--seed", "42", "--operator", "ada", "--command-at", "5m:promote:quiet hour; checked 40 answers by hand, all fine",
+        ],
+    ]
+
+    /// The recordings are the engine's own: its spec, run today, ends the same way for the same
+    /// reason. A judge or spec change that would alter a sample fails here until `make
+    /// sample-runs` is run and the README's table still describes what happens.
+    @Test(arguments: made.keys.sorted())
+    func eachSampleSpecStillMakesItsRecording(_ name: String) async throws {
+        let dir = NSTemporaryDirectory() + "rampart-sample-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try await CLI.run(
+            ["run", "--headless", "--no-cache", "--speed", "max", "sample-runs/specs/\(name).yaml", "--record", dir + "/run.jsonl"]
+                + (Self.made[name] ?? []))
+        let now = try #require(try RunFileCodec.read(file: dir + "/run.jsonl").outcome, "\(r.stderr)")
+        let then = try #require(try RunFileCodec.read(file: CLI.repository + "/sample-runs/\(name).jsonl").outcome)
+        #expect(now.outcome == then.outcome && now.reason == then.reason, "regenerate with `make sample-runs`: now \(now.reason)")
+    }
+
     @Test func theAuditRecordSaysWhoDidWhatAndWhy() async throws {
         let r = try await CLI.run(["runs", "show", "sample-runs/operator-rollback.jsonl"])
         #expect(r.status == 0)
