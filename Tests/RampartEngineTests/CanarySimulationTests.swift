@@ -73,4 +73,29 @@ import Testing
         let sd = (Double(answered) * 0.25).squareRoot()
         #expect(abs(scored - Double(answered) / 2) < 4 * sd, "\(scored) of \(answered) scored at 0.5")
     }
+
+    /// `mirror` in process: a share of baseline prompts answered by the candidate too, scored in
+    /// pairs; the shadows serve no user, so they are in no arm's requests, only in the baseline
+    /// arm's mirrored count and cost.
+    @Test func mirroredPromptsJudgeQualityInPairsAndServeNoUser() async throws {
+        var inputs = try Harness().inputs
+        inputs.spec.canary?.proxy.mirror = 0.3
+        var scenario = CanarySimulation(inputs: inputs, trials: 1, seed: 12)
+            .scenarioInputs(judge: .sequential, effect: SimulationEffect(target: .quality, amount: 0.15))
+        scenario.spec.gates = []
+        let engine = Engine(inputs: scenario, clock: VirtualClock(), options: RunOptions(seed: 12, operator: "test", metricsEvery: 1))
+        let outcome = await engine.run(.canary)
+        let events = engine.bus.events
+        let observations = events.flatMap { e -> [Observation] in if case .observations(let b) = e.body { b.observations } else { [] } }
+        let shadows = observations.filter { $0.shadow != nil }
+        #expect(!shadows.isEmpty && shadows.allSatisfy { $0.variant == .baseline && $0.quality != nil })
+        let baseline = observations.filter { $0.variant == .baseline }.count
+        let share = Double(shadows.count) / Double(baseline)
+        #expect(abs(share - 0.3) < 4 * (0.3 * 0.7 / Double(baseline)).squareRoot(), "\(shadows.count) of \(baseline) mirrored")
+        let end = try #require(events.compactMap { if case .finished(let f) = $0.body { f } else { nil } }.last)
+        #expect(outcome == .rolledBack && end.reason.contains("mirrored prompts"), "\(end.reason)")
+        let step = try #require(events.compactMap { if case .metrics(let m) = $0.body { m } else { nil } }.last)
+        #expect((step.baseline.mirrored ?? 0) > 0 && (step.baseline.mirrorCost ?? 0) > 0 && step.candidate.mirrored == nil)
+        #expect(step.candidateTotal == observations.filter { $0.variant == .candidate }.count, "shadows add nothing to the blast radius")
+    }
 }

@@ -324,3 +324,40 @@ struct ProxyCountersTests {
         return 0
     }
 }
+
+/// `mirror` through the proxy: the user gets the baseline's answer; the candidate answers the
+/// same prompt afterwards, and the exchange is reported with both.
+@Suite struct ProxyMirrorTests {
+    @Test func aMirroredPromptReachesTheCandidateAfterTheUserIsAnswered() async throws {
+        let b = try await FakeUpstream { _ in FakeUpstream.chat("baseline answer", prompt: 10, completion: 20) }
+        let c = try await FakeUpstream { n in
+            n == 2 ? .error(500, "down", type: "server_error") : FakeUpstream.chat("candidate answer", prompt: 10, completion: 40)
+        }
+        let observed = Observed()
+        let p = WeightedProxy(
+            baseline: ProxyUpstream(endpoint: b.pool, pricing: Pricing(promptPer1K: 1, completionPer1K: 1)),
+            candidate: ProxyUpstream(endpoint: c.pool, pricing: Pricing(promptPer1K: 1, completionPer1K: 1)), mirror: 1
+        ) { observed.add($0) }
+        try p.setWeight(0)
+        func request(item: String?) -> HTTPRequestMessage {
+            var r = chatRequest()
+            if let item { r.headers.append(("x-rampart-item", item)) }
+            return r
+        }
+        // Mirrored: three with an item (the candidate's second answer fails). Not mirrored: one
+        // without an item (nothing to score it against).
+        for item in ["a", "b", "c", nil] {
+            let r = await p.handle(request(item: item))
+            #expect(r.status == 200 && String(decoding: r.body, as: UTF8.self).contains("baseline answer"), "the user gets the baseline's answer")
+        }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while observed.list.withLock({ $0.count }) < 4 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        let exchanges = observed.list.withLock { $0 }
+        #expect(exchanges.count == 4 && exchanges.allSatisfy { $0.observation.variant == .baseline })
+        let shadows = exchanges.compactMap(\.shadow)
+        #expect(shadows.count == 3, "one shadow per mirrored prompt, none for the one without an item")
+        #expect(shadows.filter(\.failed).count == 1 && shadows.filter { $0.answer == "candidate answer" }.count == 2)
+        #expect(shadows.filter { !$0.failed }.allSatisfy { abs($0.cost - 0.05) < 1e-12 }, "50 tokens at $1 per thousand")
+        #expect(exchanges.first { $0.itemID == nil }?.shadow == nil)
+    }
+}

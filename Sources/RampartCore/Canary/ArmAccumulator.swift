@@ -14,6 +14,9 @@ public struct ArmAccumulator: Sendable {
     private var qualitySum = 0.0
     private var qualityCount = 0
     private var critical = 0
+    /// Mirrored prompts (baseline arm) and what the candidate's shadow answers cost.
+    private var mirrored = 0
+    private var mirrorCost = 0.0
 
     /// Ten minutes in microseconds: anything slower is recorded as ten minutes.
     static let ceilingMicros: UInt64 = 600_000_000
@@ -35,6 +38,10 @@ public struct ArmAccumulator: Sendable {
     public mutating func record(_ o: Observation) {
         guard !o.isClientError else { return }
         if o.critical { critical += 1 }
+        if let shadow = o.shadow {
+            mirrored += 1
+            if shadow.cost.isFinite && shadow.cost > 0 { mirrorCost += shadow.cost }
+        }
         record(latencyMs: o.latencyMs, failed: o.failed, tokens: o.promptTokens + o.completionTokens, cost: o.cost, quality: o.quality)
     }
 
@@ -64,6 +71,8 @@ public struct ArmAccumulator: Sendable {
         qualitySum += other.qualitySum
         qualityCount += other.qualityCount
         critical += other.critical
+        mirrored += other.mirrored
+        mirrorCost += other.mirrorCost
     }
 
     /// Latency at quantile `q` (0...1) in milliseconds; nil with no requests.
@@ -82,7 +91,7 @@ public struct ArmAccumulator: Sendable {
 
     public func metrics() -> ArmMetrics {
         let ok = requests - errors
-        return ArmMetrics(
+        var m = ArmMetrics(
             requests: requests, errors: errors,
             latencyP50: latency(at: 0.50), latencyP95: latency(at: 0.95), latencyP99: latency(at: 0.99),
             errorRate: requests == 0 ? nil : Double(errors) / Double(requests),
@@ -90,6 +99,11 @@ public struct ArmAccumulator: Sendable {
             costPerRequest: ok == 0 ? nil : cost / Double(ok),
             quality: qualityCount == 0 ? nil : qualitySum / Double(qualityCount),
             qualitySamples: qualityCount, criticalEvents: critical)
+        if mirrored > 0 {
+            m.mirrored = mirrored
+            m.mirrorCost = mirrorCost
+        }
+        return m
     }
 
     /// Nearest-rank percentile of an ascending array; `nil` when empty. The exact reference the

@@ -19,6 +19,10 @@ public struct Observation: Sendable, Equatable, Codable {
     public var critical: Bool = false
     /// For a streamed answer: milliseconds until its first token reached the proxy.
     public var ttftMs: Double?
+    /// A baseline request whose prompt was also sent to the candidate (`mirror`): the
+    /// candidate's answer to the same prompt, never shown to the user. With `quality` (the
+    /// baseline's score) it makes a pair; it counts in no metric of either arm.
+    public var shadow: ShadowAnswer?
 
     public init(
         variant: Variant, latencyMs: Double, status: Int = 200, failed: Bool = false, promptTokens: Int = 0,
@@ -42,6 +46,7 @@ public struct Observation: Sendable, Equatable, Codable {
         case variant, status, failed, cost, quality, synthetic, critical
         case latencyMs = "latency_ms"
         case ttftMs = "ttft_ms"
+        case shadow
         case promptTokens = "prompt_tokens"
         case completionTokens = "completion_tokens"
     }
@@ -61,5 +66,29 @@ extension Observation {
         synthetic = try c.decodeIfPresent(Bool.self, forKey: .synthetic) ?? false
         critical = try c.decodeIfPresent(Bool.self, forKey: .critical) ?? false
         ttftMs = try c.decodeIfPresent(Double.self, forKey: .ttftMs)
+        shadow = try c.decodeIfPresent(ShadowAnswer.self, forKey: .shadow)
+    }
+}
+
+/// The candidate's answer to a mirrored baseline prompt: scored against the same references as
+/// the baseline's answer, so quality is compared on the same prompts (a paired test), and paid
+/// for (its cost is the price of mirroring).
+public struct ShadowAnswer: Sendable, Equatable, Codable {
+    /// The candidate's score; nil when its shadow request failed or its answer could not be scored.
+    public var quality: Double?
+    public var cost: Double
+    public var failed: Bool
+
+    public init(quality: Double?, cost: Double, failed: Bool = false) {
+        self.quality = quality
+        self.cost = cost
+        self.failed = failed
+    }
+
+    /// Harm on the paired scale (baseline minus candidate: quality is better higher), when both
+    /// answers were scored.
+    public func harm(baseline: Double?) -> Double? {
+        guard !failed, let baseline, let quality, baseline.isFinite, quality.isFinite else { return nil }
+        return baseline - quality
     }
 }

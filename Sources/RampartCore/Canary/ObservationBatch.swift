@@ -20,6 +20,9 @@ public struct ObservationBatch: Sendable, Equatable, Codable {
     public var synthetic: Bool
     /// [index, milliseconds to the first token] for streamed answers; absent when none were.
     public var ttft: [[Double]]?
+    /// [index, the candidate's score (-1: failed or unscored), its cost] for mirrored baseline
+    /// requests; absent when none were.
+    public var shadow: [[Double]]?
 
     public init(weight: Double, observations: [Observation]) {
         self.weight = weight
@@ -35,6 +38,10 @@ public struct ObservationBatch: Sendable, Equatable, Codable {
         synthetic = observations.allSatisfy(\.synthetic)
         let streamed = observations.indices.compactMap { i in observations[i].ttftMs.map { [Double(i), ($0 * 10).rounded() / 10] } }
         ttft = streamed.isEmpty ? nil : streamed
+        let mirrored = observations.indices.compactMap { i in
+            observations[i].shadow.map { [Double(i), $0.failed ? -2 : (($0.quality ?? -1) * 1e6).rounded() / 1e6, ($0.cost * 1e9).rounded() / 1e9] }
+        }
+        shadow = mirrored.isEmpty ? nil : mirrored
     }
 
     public var count: Int { latency.count }
@@ -59,6 +66,11 @@ public struct ObservationBatch: Sendable, Equatable, Codable {
         for pair in quality { if let i = index(pair) { out[i].quality = pair[1] } }
         for i in critical where i >= 0 && i < out.count { out[i].critical = true }
         for pair in ttft ?? [] { if let i = index(pair) { out[i].ttftMs = pair[1] } }
+        for row in shadow ?? [] where row.count == 3 {
+            guard let i = index([row[0], 0]) else { continue }
+            let q = row[1]
+            out[i].shadow = ShadowAnswer(quality: q >= 0 && q.isFinite ? q : nil, cost: row[2].isFinite ? row[2] : 0, failed: q == -2)
+        }
         return out
     }
 }

@@ -14,6 +14,10 @@ public struct ArmMetrics: Sendable, Equatable, Codable {
     public var qualitySamples: Int?
     /// Confirmed leaks or violations found in the sampled answers.
     public var criticalEvents: Int?
+    /// Baseline prompts also sent to the candidate (`mirror`), and the cost of those shadow
+    /// answers: the price of the paired quality test. Nil when nothing was mirrored.
+    public var mirrored: Int?
+    public var mirrorCost: Double?
 
     public init(
         requests: Int = 0, errors: Int = 0, latencyP50: Double? = nil, latencyP95: Double? = nil, latencyP99: Double? = nil,
@@ -68,6 +72,8 @@ public struct ArmMetrics: Sendable, Equatable, Codable {
         case errorRate = "error_rate"
         case tokensPerRequest = "tokens_per_request"
         case costPerRequest = "cost_per_request"
+        case mirrored
+        case mirrorCost = "mirror_cost"
     }
 }
 

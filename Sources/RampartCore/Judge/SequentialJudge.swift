@@ -25,12 +25,15 @@ import Foundation
 /// martingale already condition on the share in force at each error. The sequences stay valid
 /// across the steps' looks.
 /// Scales: latency, tokens and cost as log ratios (skewed, so logs; a `max_ratio` margin is
-/// ln ratio), rates and quality as differences, `max`/`min` limits as the candidate alone.
+/// ln ratio), rates and quality as differences, `max`/`min` limits as the candidate alone. With
+/// `mirror`, quality is judged on pairs instead: the baseline's and the candidate's answers to
+/// the same prompt, whose difference carries none of the spread between prompts, so the same
+/// margin is settled on far fewer scored answers.
 public struct SequentialJudge: CanaryJudge {
     public var name: String { "sequential" }
     public var looksContinuously: Bool { true }
 
-    enum Scale: String { case logRatio = "log-ratio", difference, absolute, tail = "tail-share" }
+    enum Scale: String { case logRatio = "log-ratio", difference, absolute, tail = "tail-share", paired = "paired-difference" }
 
     struct Track {
         let check: MetricCheck
@@ -55,6 +58,8 @@ public struct SequentialJudge: CanaryJudge {
         /// Answered requests per arm: a metric no request answered in one arm says nothing about
         /// that version, so it is never called non-inferior (100 % errors in both arms is "equal").
         var successes = [0, 0]
+        /// For paired quality: baseline minus candidate score on each mirrored prompt.
+        var pairs = RunningStats()
     }
 
     private var tracks: [Track] = []
@@ -65,6 +70,8 @@ public struct SequentialJudge: CanaryJudge {
     private var criticalEvents = 0
     private var stepStarted = 0.0
     private var stepCandidateRequests = 0
+    /// Mirrored pairs this step, for the paired quality test's ETA.
+    private var stepPairs = 0
     private var rollbackAlpha: Double
     /// The weight of the current step: the candidate's share when its errors are counted.
     private var weight = 0.0
@@ -82,6 +89,8 @@ public struct SequentialJudge: CanaryJudge {
                 tracks.append(Track(check: check, scale: .tail, margin: 0, limit: 0.05, tau: 0.02, histograms: [ArmAccumulator(), ArmAccumulator()]))
             } else if let r = check.maxRatio, [.latencyP50, .tokensPerRequest, .costPerRequest].contains(check.metric) {
                 tracks.append(Track(check: check, scale: .logRatio, margin: Foundation.log(r), limit: 0, tau: Foundation.log(r)))
+            } else if check.metric == .quality, let d = check.maxDecrease, spec.proxy.mirror > 0 {
+                tracks.append(Track(check: check, scale: .paired, margin: d, limit: 0, tau: d))
             } else if let d = check.maxIncrease ?? check.maxDecrease {
                 tracks.append(Track(check: check, scale: .difference, margin: d, limit: 0, tau: d))
             } else if let r = check.maxRatio {
@@ -110,6 +119,7 @@ public struct SequentialJudge: CanaryJudge {
     public mutating func startStep(_ index: Int, weight: Double, at t: Double) {
         stepStarted = t
         stepCandidateRequests = 0
+        stepPairs = 0
         self.weight = weight
         seen = [:]
         stratum += 1
@@ -157,7 +167,11 @@ public struct SequentialJudge: CanaryJudge {
             tracks[i].histograms?[arm].record(o)
             tracks[i].tailStrata[stratum][arm].record(o)
         }
-        for i in tracks.indices where tracks[i].histograms == nil {
+        if o.variant == .baseline, let d = o.shadow?.harm(baseline: o.quality) {
+            stepPairs += 1
+            for i in tracks.indices where tracks[i].scale == .paired { tracks[i].pairs.add(d) }
+        }
+        for i in tracks.indices where tracks[i].histograms == nil && tracks[i].scale != .paired {
             if let v = SequentialJudge.value(tracks[i].check.metric, o, log: tracks[i].scale == .logRatio) {
                 add(v, arm: arm, track: i)
             }
@@ -189,6 +203,12 @@ public struct SequentialJudge: CanaryJudge {
             // score-type test): a short run of fast requests cannot fake certainty.
             let p = max(share, k.limit)
             return (share - k.limit, p * (1 - p) / Double(counted), 0)
+        case .paired:
+            // One difference per prompt, both answers given at the same moment: contemporaneous
+            // by construction, so no strata are needed.
+            let d = k.pairs
+            guard d.n >= minSamples else { return nil }
+            return (d.mean, max(d.variance, 1e-12) / Double(d.n), SequentialJudge.boundary(k, k.margin, share: f))
         case .absolute:
             guard c.n >= minSamples else { return nil }
             let z = (higherIsWorse ? c.mean : -c.mean) - k.limit
@@ -275,7 +295,9 @@ public struct SequentialJudge: CanaryJudge {
         let elapsed = max(t - stepStarted, 1e-9)
         let candidateRate = Double(stepCandidateRequests) / elapsed
         for k in tracks {
-            let assessed = assess(k, shown: (baseline.value(k.check.metric), candidate.value(k.check.metric)), candidateRate: candidateRate)
+            let assessed = assess(
+                k, shown: (baseline.value(k.check.metric), candidate.value(k.check.metric)),
+                candidateRate: k.scale == .paired ? Double(stepPairs) / elapsed : candidateRate)
             results.append(assessed.result)
             if let harm = assessed.harm { harmful.append(harm) }
             if let wait = assessed.pending { pending.append(wait) }
@@ -300,14 +322,19 @@ public struct SequentialJudge: CanaryJudge {
 
     /// One metric's verdict: its result row, the harm it shows (a reason to roll back) and
     /// what it still waits for (a reason not to advance yet).
+    /// `candidateRate` is what the track's evidence grows with: candidate requests a second, or
+    /// mirrored pairs a second for paired quality.
     func assess(_ k: Track, shown: (Double?, Double?), candidateRate: Double) -> (result: MetricResult, harm: String?, pending: String?) {
         let metric = k.check.metric
         let limit = ThresholdAnalyzer.limit(k.check, baseline: shown.0 ?? .nan)
         guard let (z, v, margin) = harm(k) else {
             let result = MetricResult(
                 metric: metric, baseline: shown.0, candidate: shown.1, limit: limit.isFinite ? limit : nil, status: .noData, consecutiveFailures: 0)
-            return (result, nil, "\(metric.rawValue) (gathering \(minSamples) per arm)")
+            let gathering = k.scale == .paired ? "\(k.pairs.n) of \(minSamples) mirrored pairs" : "gathering \(minSamples) per arm"
+            return (result, nil, "\(metric.rawValue) (\(gathering))")
         }
+        // Paired quality grows with pairs, not with the arms' requests.
+        let (nBaseline, nCandidate) = k.scale == .paired ? (k.pairs.n, k.pairs.n) : (k.arms[0].n, k.arms[1].n)
         // The rollback side is tested at the tolerance; with a tolerance of 1 both sides share it.
         let (zr, vr, marginR) = k.tolerance < 1 ? (harm(k, share: k.tolerance) ?? (z, v, margin)) : (z, v, margin)
         let tau = k.limit == -1 ? max(margin, 1e-4) : k.tau
@@ -336,7 +363,7 @@ public struct SequentialJudge: CanaryJudge {
             status = .undecided
         }
         var why = metric.rawValue
-        if status == .nonInferior, let silent = [(0, "baseline"), (1, "candidate")].first(where: { k.successes[$0.0] == 0 }) {
+        if status == .nonInferior, k.scale != .paired, let silent = [(0, "baseline"), (1, "candidate")].first(where: { k.successes[$0.0] == 0 }) {
             status = .undecided
             why += " (no successful request from the \(silent.1))"
         }
@@ -348,12 +375,12 @@ public struct SequentialJudge: CanaryJudge {
         let more =
             status == .undecided
             ? (leansHarm
-                ? SequentialJudge.moreRequests(z: zr, v: vr, tau: tauR, margin: marginR, alpha: rollbackAlpha, nCandidate: k.arms[1].n)
-                : SequentialJudge.moreRequests(z: z, v: v, tau: tau, margin: margin, alpha: policy.alphaPromote, nCandidate: k.arms[1].n))
+                ? SequentialJudge.moreRequests(z: zr, v: vr, tau: tauR, margin: marginR, alpha: rollbackAlpha, nCandidate: nCandidate)
+                : SequentialJudge.moreRequests(z: z, v: v, tau: tau, margin: margin, alpha: policy.alphaPromote, nCandidate: nCandidate))
             : nil
         var e = MetricEvidence(
             scale: k.scale.rawValue, estimate: z, lower: lower, upper: upper, margin: margin, evidence: max(0, evidence),
-            boundary: boundary, nBaseline: k.arms[0].n, nCandidate: k.arms[1].n, eta: candidateRate > 0 ? more.map { $0 / candidateRate } : nil,
+            boundary: boundary, nBaseline: nBaseline, nCandidate: nCandidate, eta: candidateRate > 0 ? more.map { $0 / candidateRate } : nil,
             leaning: leansHarm ? "harm" : "safe", tolerance: k.tolerance < 1 ? marginR : nil)
         // Both sides, for the view of the trade-off. The mixture is two-sided, so each side counts
         // only an estimate on its own side of its boundary; the error count martingale is a
@@ -384,6 +411,9 @@ public struct SequentialJudge: CanaryJudge {
         case .difference:
             return
                 "\(m) worse by \(String(format: "%.4f", z)) (at least \(String(format: "%.4f", lower))) > \(what) \(String(format: "%.4f", boundary))"
+        case .paired:
+            return
+                "\(m) worse by \(String(format: "%.4f", z)) on the same \(k.pairs.n) mirrored prompts (at least \(String(format: "%.4f", lower))) > \(what) \(String(format: "%.4f", boundary))"
         case .tail:
             let r = 1 + k.tolerance * ((k.check.maxRatio ?? 1) - 1)
             return

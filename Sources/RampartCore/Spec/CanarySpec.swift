@@ -114,6 +114,10 @@ public struct ProxySpec: Sendable, Equatable {
     public var candidateURL: String?
     /// Share of successful responses scored online for quality (those with a reference).
     public var qualitySample: Double
+    /// Share of baseline requests (with a reference) whose prompt is also sent to the candidate,
+    /// answer discarded, so quality is compared on the same prompts by a paired test. Each costs
+    /// a candidate call; 0 (the default) mirrors nothing.
+    public var mirror: Double = 0
     /// Behind an external router (nginx): one listener per version, which the router's upstream
     /// names instead of the version itself. Each forwards to its version and measures it.
     public var meter: Meter?

@@ -36,6 +36,16 @@ extension SpecParser {
                 }
             }
         }
+        if proxy.mirror > 0, let f = m["proxy"], case .mapping(let map) = f.node, let node = map["mirror"] {
+            // Mirroring costs a candidate call per mirrored prompt: refuse it where nothing reads the pairs.
+            let why: String? =
+                metrics.map { !$0.contains { $0.metric == .quality } } == true
+                ? "mirrors prompts to compare quality on the same prompts, but the canary judges no quality metric"
+                : judge.kind != .sequential
+                    ? "feeds the sequential judge's paired quality test; the \(judge.kind.rawValue) judge compares unpaired means"
+                    : source != .observations ? "needs each request's answers; a metrics backend has only aggregates" : nil
+            if let why { reader.error(node, f.child("mirror"), why) }
+        }
         guard let traffic, var metrics, let steps, !steps.isEmpty else { return nil }
         if case .prometheus = source {
             metrics = prometheusChecks(m, metrics, judge: judge, explicitTypes: explicitQueryTypes)
@@ -89,8 +99,14 @@ extension SpecParser {
     func checkDataPlane(_ m: [String: YAMLField], router: RouterSpec, traffic: TrafficSpec, proxy: ProxySpec, source: MetricsSourceSpec?) {
         let prometheus = source != .observations
         if traffic.source == .sim {
-            if let f = m["proxy"] {
-                reader.error(f.node, f.path, "has no effect with traffic source 'sim' (in-process); use source 'load' or 'external'")
+            // In process, answers are scored and mirrored as the proxy would; nothing else of it applies.
+            if let f = m["proxy"], case .mapping(let map) = f.node {
+                for (key, value) in map {
+                    guard let name = key.scalar?.string, !["quality_sample", "mirror"].contains(name) else { continue }
+                    reader.error(
+                        value, f.child(name),
+                        "has no effect with traffic source 'sim' (in-process: only quality_sample and mirror apply); use source 'load' or 'external'")
+                }
             }
             if prometheus, let f = m["metrics_source"] {
                 reader.error(

@@ -72,7 +72,7 @@ extension SpecParser {
 
     func proxySpec(_ field: YAMLField) -> ProxySpec {
         var p = ProxySpec()
-        let keys = ["listen", "sticky_header", "upstream_timeout", "baseline_url", "candidate_url", "quality_sample", "meter", "ca_file"]
+        let keys = ["listen", "sticky_header", "upstream_timeout", "baseline_url", "candidate_url", "quality_sample", "mirror", "meter", "ca_file"]
         guard let m = reader.mapping(field, allowed: keys) else { return p }
         if let f = m["listen"], let hp = hostPort(f, allowZero: true) {
             p.host = hp.host
@@ -102,6 +102,7 @@ extension SpecParser {
             if variant == .baseline { p.baselineURL = raw } else { p.candidateURL = raw }
         }
         if let f = m["quality_sample"], let q = reader.double(f, in: 0...1) { p.qualitySample = q }
+        if let f = m["mirror"], let q = reader.double(f, in: 0...1) { p.mirror = q }
         if let f = m["ca_file"] { p.caFile = reader.file(f) }
         return p
     }

@@ -48,6 +48,8 @@ final class InProcessTraffic: CanaryTraffic {
     /// scoring every answer in process would judge quality on more evidence than a real run has.
     private let qualitySample: Double
     private let sampler: Mutex<SeededRandom>
+    /// The share of baseline requests whose prompt the candidate also answers (`mirror`).
+    private let mirror: Double
 
     init(engine: Engine, spec: CanarySpec) {
         self.engine = engine
@@ -58,6 +60,7 @@ final class InProcessTraffic: CanaryTraffic {
         incidentState = Mutex((0, SeededRandom(seed: engine.options.seed, stream: "canary:incident")))
         qualitySample = spec.proxy.qualitySample
         sampler = Mutex(SeededRandom(seed: engine.options.seed, stream: "canary:quality-sample"))
+        mirror = spec.proxy.mirror
     }
 
     func collect(over duration: Double, weight: Double) async -> [Observation] {
@@ -76,25 +79,43 @@ final class InProcessTraffic: CanaryTraffic {
         for (variant, item) in arrivals {
             var vars = item.vars
             vars["input"] = item.input
-            let request = ModelRequest(system: engine.systemPrompt(for: variant, vars: vars), user: item.input, ask: .golden(item), stream: "canary")
-            var r = await engine.provider(variant).complete(request)
-            if let incident {
-                r.latencyMs *= incident.slowdown
-                if !r.failed, incidentState.withLock({ $0.rng.chance(incident.failure) }) {
-                    r.failed = true
-                    r.completionTokens = 0
-                    r.text = ""
-                }
+            var r = await answer(variant, item, vars: vars, incident: incident)
+            let mirrored = variant == .baseline && mirror > 0 && !item.references.isEmpty && sampler.withLock { $0.chance(mirror) }
+            let scored = !r.failed && (mirrored || sampler.withLock { $0.chance(qualitySample) })
+            var o = Observation(
+                variant: variant, latencyMs: r.latencyMs, status: r.failed ? 500 : 200, failed: r.failed,
+                promptTokens: r.promptTokens, completionTokens: r.completionTokens,
+                cost: r.failed ? 0 : pricing(variant).cost(promptTokens: r.promptTokens, completionTokens: r.completionTokens),
+                quality: scored ? TokenF1.score(r.text, references: item.references) : nil, synthetic: true)
+            if mirrored {
+                // The same prompt to the candidate, at the same moment; its answer reaches no user.
+                r = await answer(.candidate, item, vars: vars, incident: incident)
+                o.shadow = ShadowAnswer(
+                    quality: r.failed ? nil : TokenF1.score(r.text, references: item.references),
+                    cost: r.failed ? 0 : pricing(.candidate).cost(promptTokens: r.promptTokens, completionTokens: r.completionTokens),
+                    failed: r.failed)
             }
-            let pricing = variant == .candidate ? engine.inputs.spec.candidate.pricing : engine.inputs.spec.baseline.pricing
-            out.append(
-                Observation(
-                    variant: variant, latencyMs: r.latencyMs, status: r.failed ? 500 : 200, failed: r.failed,
-                    promptTokens: r.promptTokens, completionTokens: r.completionTokens,
-                    cost: r.failed ? 0 : pricing.cost(promptTokens: r.promptTokens, completionTokens: r.completionTokens),
-                    quality: r.failed || !sampler.withLock({ $0.chance(qualitySample) }) ? nil : TokenF1.score(r.text, references: item.references),
-                    synthetic: true))
+            out.append(o)
         }
         return out
+    }
+
+    /// One version's answer to an item, through a shared incident when one is on.
+    private func answer(_ variant: Variant, _ item: GoldenItem, vars: [String: String], incident: SharedIncident?) async -> ModelResponse {
+        let request = ModelRequest(system: engine.systemPrompt(for: variant, vars: vars), user: item.input, ask: .golden(item), stream: "canary")
+        var r = await engine.provider(variant).complete(request)
+        if let incident {
+            r.latencyMs *= incident.slowdown
+            if !r.failed, incidentState.withLock({ $0.rng.chance(incident.failure) }) {
+                r.failed = true
+                r.completionTokens = 0
+                r.text = ""
+            }
+        }
+        return r
+    }
+
+    private func pricing(_ variant: Variant) -> Pricing {
+        variant == .candidate ? engine.inputs.spec.candidate.pricing : engine.inputs.spec.baseline.pricing
     }
 }

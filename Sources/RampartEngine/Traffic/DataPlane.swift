@@ -141,14 +141,21 @@ private final class Startup {
         let sample = proxySpec.qualitySample
         let scorer = Mutex(SeededRandom(seed: seed, stream: "quality-sample"))
         let proxyBox = Mutex<WeightedProxy?>(nil)
-        let proxy = WeightedProxy(baseline: baseline, candidate: candidate, stickyHeader: proxySpec.stickyHeader, timeout: proxySpec.upstreamTimeout)
-        {
-            exchange in
+        let proxy = WeightedProxy(
+            baseline: baseline, candidate: candidate, stickyHeader: proxySpec.stickyHeader, timeout: proxySpec.upstreamTimeout,
+            mirror: proxySpec.mirror
+        ) { exchange in
             var o = exchange.observation
-            if !o.failed, let answer = exchange.answer, let id = exchange.itemID, let refs = references[id], scorer.withLock({ $0.chance(sample) }) {
+            let refs = exchange.itemID.flatMap { references[$0] }
+            // A mirrored prompt is always scored: its pair needs both answers' scores.
+            if !o.failed, let answer = exchange.answer, let refs, exchange.shadow != nil || scorer.withLock({ $0.chance(sample) }) {
                 let q = TokenF1.score(answer, references: refs)
                 o.quality = q
                 proxyBox.withLock { $0 }?.recordQuality(o.variant, q)
+            }
+            if let shadow = exchange.shadow {
+                o.shadow = ShadowAnswer(
+                    quality: shadow.answer.flatMap { a in refs.map { TokenF1.score(a, references: $0) } }, cost: shadow.cost, failed: shadow.failed)
             }
             inbox.post(o)
         }

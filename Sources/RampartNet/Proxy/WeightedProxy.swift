@@ -73,6 +73,15 @@ public struct ProxyExchange: Sendable {
     /// `x-rampart-item` from the load generator: which golden item the prompt came from.
     public var itemID: String?
     public var answer: String?
+    /// For a mirrored baseline request: the candidate's answer to the same prompt.
+    public var shadow: ShadowExchange?
+}
+
+/// The candidate's answer to a mirrored prompt, which no user receives.
+public struct ShadowExchange: Sendable {
+    public var answer: String?
+    public var failed: Bool
+    public var cost: Double
 }
 
 /// The weighted reverse proxy: each request goes to the baseline or the candidate by the current
@@ -85,14 +94,18 @@ public final class WeightedProxy: Sendable {
     public let candidate: ProxyUpstream
     public let stickyHeader: String?
     public let timeout: Double
+    /// Share of baseline chat completions from the load generator (they name their item) whose
+    /// prompt also goes to the candidate, after the user has the baseline's answer.
+    public let mirror: Double
     private let weightBits = Atomic<UInt64>(0.0.bitPattern)
     private let counters = ProxyCounters()
     private let onExchange: @Sendable (ProxyExchange) -> Void
 
     public init(
-        baseline: ProxyUpstream, candidate: ProxyUpstream, stickyHeader: String? = nil, timeout: Double = 30,
+        baseline: ProxyUpstream, candidate: ProxyUpstream, stickyHeader: String? = nil, timeout: Double = 30, mirror: Double = 0,
         onExchange: @escaping @Sendable (ProxyExchange) -> Void = { _ in }
     ) {
+        self.mirror = mirror
         self.baseline = baseline
         self.candidate = candidate
         self.stickyHeader = stickyHeader?.lowercased()
@@ -179,9 +192,12 @@ public final class WeightedProxy: Sendable {
             failed = true
             response = gatewayError(ServiceHTTP.classify(error), variant)
         }
+        let mirrored =
+            variant == .baseline && !failed && mirror > 0 && request.path.hasSuffix("/chat/completions") && request.header("x-rampart-item") != nil
+            && Double.random(in: 0..<1) < mirror
         record(
             request, variant: variant, upstream: upstream, status: response.status, failed: failed, started: started, ttft: nil,
-            prompt: usage?.promptTokens ?? 0, completion: usage?.completionTokens ?? 0, answer: usage?.text)
+            prompt: usage?.promptTokens ?? 0, completion: usage?.completionTokens ?? 0, answer: usage?.text, mirrored: mirrored)
         return tagged(response, variant)
     }
 
@@ -259,7 +275,7 @@ public final class WeightedProxy: Sendable {
 
     private func record(
         _ request: HTTPRequestMessage, variant: Variant, upstream: ProxyUpstream, status: Int, failed: Bool, started: ContinuousClock.Instant,
-        ttft: Double?, prompt: Int, completion: Int, answer: String?
+        ttft: Double?, prompt: Int, completion: Int, answer: String?, mirrored: Bool = false
     ) {
         var observation = Observation(
             variant: variant, latencyMs: Self.ms(since: started), status: status, failed: failed, promptTokens: prompt,
@@ -267,7 +283,30 @@ public final class WeightedProxy: Sendable {
             synthetic: request.header("x-rampart-synthetic") != nil)
         observation.ttftMs = ttft
         counters.record(observation)
-        onExchange(ProxyExchange(observation: observation, itemID: request.header("x-rampart-item"), answer: answer))
+        var exchange = ProxyExchange(observation: observation, itemID: request.header("x-rampart-item"), answer: answer)
+        guard mirrored else { return onExchange(exchange) }
+        // The user already has the baseline's answer; the pair is reported when the shadow ends.
+        Task { [self] in
+            exchange.shadow = await shadow(request)
+            onExchange(exchange)
+        }
+    }
+
+    /// The candidate's answer to a mirrored request. A failure makes no pair; it is not one of the
+    /// candidate's errors, which are counted on the requests it serves.
+    private func shadow(_ request: HTTPRequestMessage) async -> ShadowExchange {
+        let json = candidate.model != nil ? (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] : nil
+        do {
+            let response = try await candidate.endpoint.send(candidate.prepare(request, json: json), timeout: timeout)
+            guard (200..<300).contains(response.status), let usage = OpenAIUsage.parse(response.body, path: request.path) else {
+                return ShadowExchange(answer: nil, failed: true, cost: 0)
+            }
+            return ShadowExchange(
+                answer: usage.text, failed: false,
+                cost: candidate.pricing.cost(promptTokens: usage.promptTokens, completionTokens: usage.completionTokens))
+        } catch {
+            return ShadowExchange(answer: nil, failed: true, cost: 0)
+        }
     }
 
     static func ms(since start: ContinuousClock.Instant) -> Double {

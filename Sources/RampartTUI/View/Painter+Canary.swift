@@ -57,7 +57,11 @@ extension Painter {
             }
             x = screen.put("\(g.arrow) 100%", x: x, y: y, style: s.finished?.outcome == .promoted ? p.stage(.passed) : p.inactive)
         }
-        let served = "  cand. reqs \(s.candidateTotal)"
+        var served = "  cand. reqs \(s.candidateTotal)"
+        if let mirrored = s.latest?.baseline.mirrored {
+            // The paired quality test's price, beside the blast radius it does not add to.
+            served += "  mirrored \(mirrored) this step (" + MetricFormat.value(.costPerRequest, s.latest?.baseline.mirrorCost ?? 0) + ")"
+        }
         if x + CharWidth.of(served) < width - 1 { screen.put(served, x: x, y: y, style: p.inactive) }
         y += 1
     }

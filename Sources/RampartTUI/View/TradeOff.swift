@@ -52,7 +52,8 @@ struct TradeOff {
         let goal = e.leaning == "harm" ? "roll back" : "promote"
         if let n = e.requestsToDecision {
             let eta = e.eta.map { " (~\(Widgets.clock($0)))" } ?? ""
-            text += n == 0 ? " · deciding now" : " · ~\(n) more candidate requests to \(goal)\(eta)"
+            let unit = e.scale == "paired-difference" ? "mirrored prompts" : "candidate requests"
+            text += n == 0 ? " · deciding now" : " · ~\(n) more \(unit) to \(goal)\(eta)"
         } else if (e.rollbackProgress ?? 0) >= 1 {
             text += " · harm shown"
         } else if (e.promoteProgress ?? 0) >= 1 {
@@ -119,8 +120,8 @@ struct TradeOff {
         switch evidence.scale {
         case "log-ratio": return String(format: "×%.3f", Foundation.exp(v))
         case "difference" where metric == .errorRate: return String(format: "%+.2fpp", v * 100)
-        case "difference": return String(format: "%+.3f", v)
-        case "tail": return String(format: "%.1f%% slow", (v + 0.05) * 100)
+        case "difference", "paired-difference": return String(format: "%+.3f", v)
+        case "tail-share": return String(format: "%.1f%% slow", (v + 0.05) * 100)
         default: return String(format: "%+.4g", v)
         }
     }
