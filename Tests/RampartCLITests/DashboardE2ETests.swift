@@ -156,6 +156,33 @@ struct DashboardE2ETests {
         #expect(recording.outcome?.outcome == .rolledBack)
     }
 
+    /// The ramp finishes while the operator is typing a rollback reason: the dialog stays, says
+    /// the run ended, keeps every keystroke as text, and Enter logs the reason instead of
+    /// sending a command to a finished run.
+    @Test func theRunPromotingUnderTheRollbackDialogLosesNoKeystroke() async throws {
+        try await offPool { try self.theRunPromotingUnderTheRollbackDialogLosesNoKeystrokeBody() }
+    }
+
+    func theRunPromotingUnderTheRollbackDialogLosesNoKeystrokeBody() throws {
+        let t = try TmuxSession(height: 34)
+        t.waitFor(text: "step 3/3")
+        try t.keys("r")
+        t.waitFor(text: "Roll back?")
+        try t.type("quality looks off")
+        t.waitFor(text: "The run ended PROMOTED while this was open")
+        #expect(t.screen().contains("A rollback can no longer go through this run"))
+        // q and p are keys of the main keymap: here they are text.
+        try t.type(" q p")
+        t.waitFor(text: "quality looks off q p")
+        try t.keys("Enter")
+        t.waitFor(text: "e2e (not sent, the run had ended): quality looks off q p")
+        try t.keys("q")
+        t.waitFor(text: "EXIT=0")
+        let recording = try RunFileCodec.read(file: t.runFile)
+        #expect(recording.outcome?.outcome == .promoted)
+        #expect(!recording.events.contains { if case .operatorAction = $0.body { true } else { false } }, "nothing was sent")
+    }
+
     @Test func quittingWhileLiveAsksFirstThenAborts() async throws { try await offPool { try self.quittingWhileLiveAsksFirstThenAbortsBody() } }
 
     func quittingWhileLiveAsksFirstThenAbortsBody() throws {

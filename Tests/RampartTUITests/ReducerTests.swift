@@ -97,6 +97,44 @@ struct ReducerKeyTests {
         #expect(VerdictLine.make(s).1.hasPrefix("WAITING FOR THE ENGINE"))
     }
 
+    /// The run moves under an open dialog: the dialog stays with what was typed, says what
+    /// changed, and no keystroke reaches the main keymap. Once the run has ended nothing is sent;
+    /// the reason goes to the log.
+    @Test func theRunMovingUnderTheDialogNeverLosesOrMisroutesAKey() async throws {
+        var s = try await liveState()
+        _ = DashboardReducer.reduce(&s, .key(.char("r")))
+        for ch in "p95 " { _ = DashboardReducer.reduce(&s, .key(.char(ch))) }
+        _ = DashboardReducer.reduce(&s, .engine(RunEvent(t: 50, .weight(WeightChange(from: 25, to: 50, reason: "step 3 of 3")))))
+        guard case .confirm(let moved) = s.overlay else { Issue.record("the dialog closed when the weight moved"); return }
+        #expect(moved.moved == "while this was open, the weight moved from 25% to 50%" && moved.reason == "p95 ")
+        for ch in "up" { _ = DashboardReducer.reduce(&s, .key(.char(ch))) }
+        _ = DashboardReducer.reduce(&s, .key(.tab))
+        _ = DashboardReducer.reduce(&s, .engine(RunEvent(t: 60, .finished(RunFinished(outcome: .promoted, reason: "all 3 canary steps held")))))
+        guard case .confirm(let ended) = s.overlay else { Issue.record("the dialog closed when the run ended"); return }
+        #expect(ended.ended?.outcome == .promoted && !ended.confirmFocused, "focus back on the harmless choice")
+        // Keys that are bound in the main keymap (q quits, p promotes) stay text in the dialog.
+        for ch in " q p" { #expect(DashboardReducer.reduce(&s, .key(.char(ch))) == []) }
+        guard case .confirm(let typed) = s.overlay else { Issue.record("the dialog closed while typing"); return }
+        #expect(typed.reason == "p95 up q p" && !s.quitting)
+        let screen = DashboardView.render(s, width: 100, height: 40, theme: .builtinDefault)
+        let text = (0..<40).map { screen.line($0) }.joined(separator: "\n")
+        #expect(text.contains("The run ended PROMOTED while this was open:"))
+        #expect(text.contains("A rollback can no longer go through this run"))
+        // Enter sends nothing to a finished run and keeps the reason in the log.
+        #expect(DashboardReducer.reduce(&s, .key(.enter)) == [])
+        #expect(s.overlay == nil && s.log.last?.text.contains("ada (not sent, the run had ended): p95 up q p") == true)
+        #expect(s.flash?.text == "not sent: the run had already ended PROMOTED")
+    }
+
+    @Test func quittingAfterTheRunEndedUnderTheDialogAbortsNothing() async throws {
+        var s = try await liveState()
+        _ = DashboardReducer.reduce(&s, .key(.char("q")))
+        guard case .confirm(let c) = s.overlay, c.action == .quitAbort else { Issue.record("q asks first while live"); return }
+        _ = DashboardReducer.reduce(&s, .engine(RunEvent(t: 60, .finished(RunFinished(outcome: .rolledBack, reason: "latency")))))
+        #expect(DashboardReducer.reduce(&s, .key(.enter)) == [.quit], "no abort is sent")
+        #expect(s.quitting)
+    }
+
     @Test func escapeCancelsAndKeysInsideTheDialogAreText() async throws {
         var s = try await liveState()
         _ = DashboardReducer.reduce(&s, .key(.char("P")))

@@ -84,15 +84,26 @@ public enum DashboardReducer {
             }
         case .operatorAction:
             s.pending = nil
-        case .finished:
+        case .finished(let f):
             s.finishedWall = s.now
             s.pending = nil
-            if case .confirm = s.overlay { s.overlay = nil }
+            // An open dialog stays, with what was typed in it: closing it would send the next
+            // keystrokes of a reason to the main keymap.
+            if case .confirm(var c) = s.overlay {
+                c.ended = f
+                c.confirmFocused = false
+                s.overlay = .confirm(c)
+            }
+        case .weight(let w):
+            if case .confirm(var c) = s.overlay, c.ended == nil {
+                c.moved = "while this was open, the weight moved from \(MetricFormat.percent(w.from)) to \(MetricFormat.percent(w.to))"
+                s.overlay = .confirm(c)
+            }
         case .router(let r):
             if !r.ok { s.flash = .init(text: "ROUTER FAILED: \(r.error ?? "unknown error")", until: s.now + 10) }
         case .metricSource(let m):
             if !m.ok { s.flash = .init(text: "METRICS QUERY FAILED: \(m.error ?? "unknown error")", until: s.now + 10) }
-        case .stage, .gate, .canaryStep, .weight, .analysis, .dataPlane, .buildStep, .notification, .published, .observations:
+        case .stage, .gate, .canaryStep, .analysis, .dataPlane, .buildStep, .notification, .published, .observations:
             break
         }
         if case .metrics = e.body { return }
@@ -141,6 +152,7 @@ public enum DashboardReducer {
             s.overlay = .confirm(c)
         case .enter:
             s.overlay = nil
+            if let ended = c.ended { return afterTheEnd(c, ended, &s) }
             return c.confirmFocused ? confirmed(c, &s) : []
         case .backspace:
             if !c.reason.isEmpty { c.reason.removeLast() }
@@ -250,6 +262,24 @@ public enum DashboardReducer {
             s.pending = "aborting: traffic back to the baseline"
             s.quitting = true
             return [.send(OperatorCommand(.abort, operator: s.operatorName, reason: reason ?? "operator quit the dashboard")), .quit]
+        }
+    }
+
+    /// Enter in a dialog whose run has ended: nothing is sent (the engine has finished), quitting
+    /// aborts nothing, and a typed reason goes to the log so it is not lost.
+    static func afterTheEnd(_ c: DashboardState.Confirmation, _ ended: RunFinished, _ s: inout DashboardState) -> [DashboardEffect] {
+        let reason = c.reason.trimmingCharacters(in: .whitespaces)
+        if !reason.isEmpty {
+            s.log.append(.init(text: "note     \(s.operatorName) (not sent, the run had ended): \(reason)", tone: .operatorAction))
+            if s.logScroll > 0 { s.logScroll += 1 }
+        }
+        switch c.action {
+        case .quitAbort:
+            s.quitting = true
+            return [.quit]
+        case .rollback, .promoteFully:
+            flash("not sent: the run had already ended \(ended.outcome.rawValue.uppercased())", &s)
+            return []
         }
     }
 

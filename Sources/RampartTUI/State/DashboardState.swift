@@ -92,6 +92,12 @@ public struct DashboardState: Equatable, Sendable {
         public var reason = ""
         /// Cancel has focus when the dialog opens; Enter on it does nothing harmful.
         public var confirmFocused = false
+        /// What the run did while the dialog was open ("the ramp moved to 50 %"), so the
+        /// operator decides on what is true now, not on what was true when they pressed the key.
+        public var moved: String?
+        /// The run ended under the dialog: nothing can be sent to it any more. The dialog stays,
+        /// with what was typed, and says what still makes sense.
+        public var ended: RunFinished?
     }
 
     public var themeName: String { themeNames[themeIndex] }

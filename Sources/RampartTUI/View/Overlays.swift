@@ -29,6 +29,7 @@ enum Overlays {
     }
 
     static func confirm(_ screen: inout Screen, _ s: DashboardState, _ c: DashboardState.Confirmation, _ p: Palette, _ g: Glyphs) {
+        if let ended = c.ended { return endedUnder(&screen, s, c, ended, p, g) }
         let (title, action, lines): (String, String, [String]) =
             switch c.action {
             case .rollback:
@@ -59,11 +60,15 @@ enum Overlays {
                     ]
                 )
             }
-        let w = min(screen.width - 4, 72), h = 11
+        let w = min(screen.width - 4, 72), h = c.moved == nil ? 11 : 12
         let danger = p.verdict(c.action == .promoteFully ? .promote : .rollback)
         let (x0, y0) = centeredBox(
             &screen, width: w, height: h, title: title, p, g, style: p.mono ? p.base.with(bold: true) : p.fg(.failFg, bold: true))
         var y = y0 + 1
+        if let moved = c.moved {
+            screen.put(CharWidth.truncate("\(g.warn) \(moved)", to: w - 4), x: x0 + 2, y: y, style: p.status(.watching).with(bold: true))
+            y += 1
+        }
         for line in lines {
             screen.put(line, x: x0 + 2, y: y, style: p.base, limit: w - 4)
             y += 1
@@ -85,5 +90,70 @@ enum Overlays {
         screen.put(go, x: after + 6, y: y, style: goStyle)
         y += 2
         screen.put("type a reason · tab switch · Enter choose · Esc cancel", x: x0 + 2, y: y, style: p.inactive, limit: w - 4)
+    }
+
+    /// The run ended while the dialog was open: say how, that nothing can be sent to it now,
+    /// and what still makes sense; keep what was typed (Enter writes it to the log).
+    static func endedUnder(
+        _ screen: inout Screen, _ s: DashboardState, _ c: DashboardState.Confirmation, _ ended: RunFinished, _ p: Palette, _ g: Glyphs
+    ) {
+        let outcome = ended.outcome.rawValue.uppercased().replacingOccurrences(of: "_", with: " ")
+        let w = min(screen.width - 4, 72)
+        var lines = ["The run ended \(outcome) while this was open:"]
+        lines += wrap(ended.reason, width: w - 6).prefix(3).map { "  " + $0 }
+        let then: [String]
+        let button: String
+        switch (c.action, ended.outcome) {
+        case (.rollback, .promoted):
+            then = [
+                "A rollback can no longer go through this run: the candidate", "now takes all traffic. Roll back at your router, or run the",
+                "pipeline again with the baseline as the candidate.",
+            ]
+            button = "[ Close: log the reason ]"
+        case (.rollback, _):
+            then = ["Traffic is already back on the baseline: nothing to roll back."]
+            button = "[ Close: log the reason ]"
+        case (.promoteFully, _):
+            then = ["Nothing to promote any more: the run is over."]
+            button = "[ Close: log the reason ]"
+        case (.quitAbort, _):
+            then = ["Quitting now aborts nothing: the run is over."]
+            button = "[ Quit ]"
+        }
+        lines += then
+        let h = lines.count + 8
+        let (x0, y0) = centeredBox(&screen, width: w, height: h, title: "The run ended", p, g, style: p.base.with(bold: true))
+        var y = y0 + 1
+        for line in lines {
+            screen.put(line, x: x0 + 2, y: y, style: p.base, limit: w - 4)
+            y += 1
+        }
+        y += 1
+        let label = "Reason (kept): "
+        let x = screen.put(label, x: x0 + 2, y: y, style: p.base)
+        let room = w - 4 - CharWidth.of(label) - 1
+        screen.put(CharWidth.of(c.reason) > room ? String(c.reason.suffix(room)) : c.reason, x: x, y: y, style: p.base.with(underline: true))
+        y += 2
+        screen.put(button, x: x0 + (w - CharWidth.of(button)) / 2, y: y, style: p.selected.with(bold: true))
+        y += 2
+        screen.put(
+            "Enter \(c.action == .quitAbort ? "quit" : "close and log the reason") · Esc close", x: x0 + 2, y: y, style: p.inactive, limit: w - 4)
+    }
+
+    /// Words into lines of at most `width` columns (a word longer than that is cut).
+    static func wrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ") {
+            let next = line.isEmpty ? String(word) : line + " " + word
+            if CharWidth.of(next) <= width {
+                line = next
+            } else {
+                if !line.isEmpty { lines.append(line) }
+                line = CharWidth.truncate(String(word), to: width)
+            }
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines
     }
 }
