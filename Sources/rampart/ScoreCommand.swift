@@ -24,14 +24,14 @@ struct ScoreCommand: ParsableCommand {
     var file: String?
 
     func validate() throws {
-        guard ScoreMetric(rawValue: metric) != nil else {
+        guard ScoreMetric.named(metric) != nil else {
             throw ValidationError("unknown metric '\(metric)'; one of: \(ScoreMetric.allCases.map(\.rawValue).joined(separator: ", "))")
         }
     }
 
     func run() throws {
         // `validate()` refused any other name before `run()`.
-        let metric = ScoreMetric(rawValue: self.metric)!
+        guard let metric = ScoreMetric.named(self.metric) else { throw Exit.usage }
         let name = file ?? "<stdin>"
         let text: String
         do {

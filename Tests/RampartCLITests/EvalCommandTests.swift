@@ -85,6 +85,11 @@ struct EvalCommandTests {
         #expect(lines[1].contains("\"line\":2"))
         #expect(lines[2].contains("\"score\":1"))
         #expect(r.stderr.contains("pairs.jsonl:2:1: not a JSON object"))
+        // The spec's spelling (rouge_l) names the same metric as the CLI's (rouge-l).
+        let specSpelling = try await CLI.run(["score", "--metric", "ROUGE_L", dir + "/pairs.jsonl"])
+        #expect(specSpelling.status == 65 && specSpelling.stdout == r.stdout)
+        let typo = try await CLI.run(["score", "--metric", "rouge_x", dir + "/pairs.jsonl"])
+        #expect(typo.status == 64 && typo.stderr.contains("unknown metric 'rouge_x'"))
     }
 }
 

@@ -147,3 +147,31 @@ struct PromptTemplateTests {
         #expect(PromptTemplate.render("open {{ never closed", vars: [:]) == "open {{ never closed")
     }
 }
+
+/// One name, two spellings: the CLI says `rouge-l`, specs say `rouge_l`; both are accepted
+/// wherever a name is chosen from a list, and a typo still gets its suggestion.
+struct SpellingTests {
+    func spec(metric: String) -> String {
+        """
+        name: x
+        baseline: { provider: sim, model: m, version: "1" }
+        candidate: { provider: sim, model: m, version: "2" }
+        gates:
+          - { name: g, kind: golden, dataset: \(Paths.fixture("specs/data/golden.jsonl")), metric: \(metric), thresholds: { min_score: 0.5 } }
+        """
+    }
+
+    @Test func hyphensAndUnderscoresNameTheSameChoice() throws {
+        for spelling in ["rouge_l", "rouge-l"] {
+            let s = try SpecLoader.parse(spec(metric: spelling), file: "t.yaml", directory: ".")
+            #expect(s.gates.first?.metric == .rougeL, "\(spelling)")
+        }
+        do {
+            _ = try SpecLoader.parse(spec(metric: "rouge-x"), file: "t.yaml", directory: ".")
+            Issue.record("rouge-x was accepted")
+        } catch {
+            #expect(error.diagnostics.first?.message.contains("must be one of: token_f1") == true, "\(error)")
+        }
+        #expect(ScoreMetric.named("Rouge_L") == .rougeL && ScoreMetric.named("token_f1") == .tokenF1 && ScoreMetric.named("rouge_x") == nil)
+    }
+}

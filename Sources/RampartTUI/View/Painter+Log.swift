@@ -31,7 +31,10 @@ extension Painter {
             ("space", s.paused ? "resume" : "pause", .pauseResume),
             ("tab", "focus", .cycleFocus), ("t", "theme", .cycleTheme), ("?", "help", .help), ("q", "quit", .quit),
         ]
-        for (key, label, action) in hints {
+        // Steering keys are left out once they can never apply (the run has ended, or this is a
+        // replay), and greyed while they cannot apply yet.
+        let over = s.finished != nil || s.replay != nil
+        for (key, label, action) in hints where !(over && [.promote, .promoteFully, .rollback, .pauseResume].contains(action)) {
             let available = Keymap.bindings.first { $0.action == action }.map { $0.unavailable(s) == nil } ?? true
             let text = "\(key) \(label)"
             guard x + CharWidth.of(text) <= width - 1 else { break }
