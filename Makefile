@@ -19,8 +19,12 @@ MOTO_SPEC := moto[server]==5.2.1
 CFN_LINT_SPEC := cfn-lint==1.58.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SPEED ?= 1
+# `make install`: the release binary, the demo's spec, prompts and datasets (so `rampart demo`
+# works from any directory) and shell completions, under $(DESTDIR)$(PREFIX).
+PREFIX ?= /usr/local
+RELEASE_BIN := .build/release/rampart
 
-.PHONY: all deps test-deps apt swift-check build demo test clean litellm moto sample-runs fuzz fuzz-short fuzz-build fuzz-one lint format
+.PHONY: all deps test-deps apt swift-check build release install uninstall demo test clean litellm moto sample-runs fuzz fuzz-short fuzz-build fuzz-one lint format
 
 all: build
 
@@ -43,9 +47,30 @@ swift-check:
 build: deps
 	$(SWIFT) build
 
+release: deps
+	$(SWIFT) build -c release --product rampart
+
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/rampart/examples/{prompts,datasets,guardrails}
+	install -m 755 $(RELEASE_BIN) $(DESTDIR)$(PREFIX)/bin/rampart
+	install -m 644 examples/demo.yaml $(DESTDIR)$(PREFIX)/share/rampart/examples/demo.yaml
+	install -m 644 examples/prompts/*.txt $(DESTDIR)$(PREFIX)/share/rampart/examples/prompts/
+	install -m 644 examples/datasets/*.jsonl $(DESTDIR)$(PREFIX)/share/rampart/examples/datasets/
+	install -m 644 examples/guardrails/* $(DESTDIR)$(PREFIX)/share/rampart/examples/guardrails/
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	$(RELEASE_BIN) --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/rampart
+	$(RELEASE_BIN) --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_rampart
+	$(RELEASE_BIN) --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/rampart.fish
+	@echo "installed rampart in $(DESTDIR)$(PREFIX)/bin; try: rampart demo"
+
+uninstall:
+	rm -rf $(DESTDIR)$(PREFIX)/bin/rampart $(DESTDIR)$(PREFIX)/share/rampart $(DESTDIR)$(PREFIX)/share/bash-completion/completions/rampart \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_rampart $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/rampart.fish
+
 # The demo runs in real time (about two minutes); `make demo SPEED=10` runs it ten times faster.
-demo: build
-	$(SWIFT) run rampart demo --speed $(SPEED)
+# A release build: the dashboard and the simulator at the speed users will see.
+demo: release
+	$(RELEASE_BIN) demo --speed $(SPEED)
 
 litellm:
 	@{ [ -x $(LITELLM_VENV)/bin/litellm ] && $(LITELLM_VENV)/bin/python -c 'import prisma' 2>/dev/null; } || { echo "make: installing LiteLLM into $(LITELLM_VENV) (test server only)"; \

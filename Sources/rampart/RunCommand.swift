@@ -99,21 +99,40 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let spec = DemoLocator.find() else {
-            Console.error("error: cannot find examples/demo.yaml (looked in the current directory and in the source tree)")
+            Console.error(
+                "error: cannot find the demo: looked for examples/demo.yaml here, in \(DemoLocator.installed() ?? "the install's share/rampart"), and in the source tree; `make install` puts it beside the binary"
+            )
             throw Exit.invalidInput
         }
         try await PipelineRunner(specFile: spec, options: options).run()
     }
 }
 
-/// `rampart demo` works from the repository root or from anywhere, as long as the source tree
-/// the binary was built from is still there.
+/// `rampart demo` works from any directory: the demo in the current directory first (a checkout
+/// or `rampart init`'s folder), then the one `make install` put beside the binary
+/// (PREFIX/share/rampart/examples, found from the binary's own path, symlinks resolved), then
+/// the source tree the binary was built from.
 enum DemoLocator {
-    static func find() -> String? {
-        let here = "examples/demo.yaml"
-        if FileManager.default.fileExists(atPath: here) { return here }
+    static let relative = "examples/demo.yaml"
+
+    static func find(executable: String = CommandLine.arguments[0]) -> String? {
+        if FileManager.default.fileExists(atPath: relative) { return relative }
+        if let installed = installed(executable: executable), FileManager.default.fileExists(atPath: installed) { return installed }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let path = root.appendingPathComponent(here).path
+        let path = root.appendingPathComponent(relative).path
         return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
+    /// PREFIX/share/rampart/examples/demo.yaml for a binary at PREFIX/bin/rampart.
+    static func installed(executable: String = CommandLine.arguments[0]) -> String? {
+        let binary =
+            executable.contains("/")
+            ? executable
+            : ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":")
+                .map { "\($0)/\(executable)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let binary else { return nil }
+        let resolved = URL(fileURLWithPath: binary).resolvingSymlinksInPath()
+        let prefix = resolved.deletingLastPathComponent().deletingLastPathComponent()
+        return prefix.appendingPathComponent("share/rampart/" + relative).path
     }
 }

@@ -27,15 +27,17 @@ enum CLI {
     /// Runs the binary on a thread of its own: a test that blocked a thread of the 2-thread
     /// cooperative pool while the binary ran starved every async test beside it (timeouts and
     /// sleeps elsewhere then took tens of seconds).
-    static func run(_ args: [String], in directory: String = repository, environment: [String: String] = [:]) async throws -> Result {
-        try await OwnThread.run { try runBlocking(args, in: directory, environment: environment) }
+    static func run(
+        _ args: [String], in directory: String = repository, environment: [String: String] = [:], executable: String = binary
+    ) async throws -> Result {
+        try await OwnThread.run { try runBlocking(args, in: directory, environment: environment, executable: executable) }
     }
 
     /// The binary, set up to run in `directory` with the test's environment plus `environment`
     /// (crash backtraces off: a test reads exit codes, not backtraces), reading nothing.
-    static func process(_ args: [String], in directory: String, environment: [String: String] = [:]) -> Process {
+    static func process(_ args: [String], in directory: String, environment: [String: String] = [:], executable: String = binary) -> Process {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
+        p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = args
         p.currentDirectoryURL = URL(fileURLWithPath: directory)
         var env = ProcessInfo.processInfo.environment
@@ -46,8 +48,8 @@ enum CLI {
         return p
     }
 
-    static func runBlocking(_ args: [String], in directory: String, environment: [String: String]) throws -> Result {
-        let p = process(args, in: directory, environment: environment)
+    static func runBlocking(_ args: [String], in directory: String, environment: [String: String], executable: String = binary) throws -> Result {
+        let p = process(args, in: directory, environment: environment, executable: executable)
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
@@ -255,6 +257,29 @@ struct CLIRunTests {
         let r = try await CLI.run(["demo", "--headless", "--speed", "max", "--record", dir + "/demo.jsonl"], in: dir)
         #expect(r.status == 0)
         #expect(r.stdout.contains("support-bot: candidate acme-chat@2025-09-14 vs baseline acme-chat@2025-06-01"))
+    }
+
+    /// The layout `make install` writes: PREFIX/bin/rampart and PREFIX/share/rampart/examples.
+    /// Run through a symlink elsewhere on PATH (as package managers link binaries), from a
+    /// folder that holds nothing, the demo that runs is the installed one.
+    @Test func anInstalledBinaryRunsTheDemoInstalledBesideIt() async throws {
+        let prefix = CLI.temporaryDirectory(), empty = CLI.temporaryDirectory(), links = CLI.temporaryDirectory()
+        let fm = FileManager.default
+        defer { for d in [prefix, empty, links] { try? fm.removeItem(atPath: d) } }
+        let share = prefix + "/share/rampart/examples"
+        try fm.createDirectory(atPath: prefix + "/bin", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: share, withIntermediateDirectories: true)
+        for item in ["demo.yaml", "prompts", "datasets", "guardrails"] {
+            try fm.copyItem(atPath: CLI.repository + "/examples/" + item, toPath: share + "/" + item)
+        }
+        // A hard link stands in for the installed copy (same file system, no 100 MB copy).
+        try fm.linkItem(atPath: CLI.binary, toPath: prefix + "/bin/rampart")
+        try fm.createSymbolicLink(atPath: links + "/rampart", withDestinationPath: prefix + "/bin/rampart")
+        let r = try await CLI.run(
+            ["demo", "--headless", "--speed", "max", "--record", empty + "/demo.jsonl"], in: empty, executable: links + "/rampart")
+        #expect(r.status == 0, "\(r.stderr)")
+        let header = try RunFileCodec.read(file: empty + "/demo.jsonl").header
+        #expect(header.specFile.hasPrefix(share), "ran \(header.specFile), not the installed demo")
     }
 }
 
