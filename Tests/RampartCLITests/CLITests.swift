@@ -259,6 +259,28 @@ struct CLIRunTests {
         #expect(r.stdout.contains("support-bot: candidate acme-chat@2025-09-14 vs baseline acme-chat@2025-06-01"))
     }
 
+    /// From an empty folder: init writes a spec that validates and runs; a second init refuses
+    /// to overwrite and writes nothing; --force does.
+    @Test func initWritesAStarterThatValidatesAndNeverOverwritesUnasked() async throws {
+        let dir = CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let first = try await CLI.run(["init"], in: dir)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("next: rampart validate rampart.yaml && rampart run rampart.yaml"))
+        for file in ["rampart.yaml", "prompts/support-v1.txt", "datasets/golden.jsonl", "guardrails/support.yaml"] {
+            #expect(FileManager.default.fileExists(atPath: dir + "/" + file), "\(file)")
+        }
+        let valid = try await CLI.run(["validate", "rampart.yaml"], in: dir)
+        #expect(valid.status == 0, "\(valid.stdout) \(valid.stderr)")
+        try "mine".write(toFile: dir + "/prompts/support-v1.txt", atomically: true, encoding: .utf8)
+        let again = try await CLI.run(["init"], in: dir)
+        #expect(again.status == 64 && again.stderr.contains("already exist; nothing was written"))
+        #expect(try String(contentsOfFile: dir + "/prompts/support-v1.txt", encoding: .utf8) == "mine")
+        let forced = try await CLI.run(["init", "--force", "."], in: dir)
+        let restored = try String(contentsOfFile: dir + "/prompts/support-v1.txt", encoding: .utf8)
+        #expect(forced.status == 0 && restored != "mine")
+    }
+
     /// The layout `make install` writes: PREFIX/bin/rampart and PREFIX/share/rampart/examples.
     /// Run through a symlink elsewhere on PATH (as package managers link binaries), from a
     /// folder that holds nothing, the demo that runs is the installed one.
