@@ -135,6 +135,23 @@ struct ReducerKeyTests {
         #expect(s.quitting)
     }
 
+    /// g shows the oldest page of the log, full, with the oldest line at the top.
+    @Test func theOldestLogLineIsShownWithAFullPageUnderIt() async throws {
+        var s = try await liveState()
+        s.focus = .log
+        _ = DashboardReducer.reduce(&s, .key(.char("g")))
+        let screen = DashboardView.render(s, width: 100, height: 30, theme: .builtinDefault)
+        let rows = (0..<30).map { screen.line($0) }
+        let top = try #require(rows.firstIndex { $0.contains("─ Events") })
+        let firstLine = String(s.log[0].text.prefix(40))
+        #expect(rows[top + 1].contains(firstLine), "the oldest line first: \(rows[top + 1])")
+        let logRows = rows[(top + 1)...].prefix { !$0.hasPrefix("└") }
+        #expect(
+            logRows.count >= 3 && logRows.allSatisfy { $0.dropFirst().trimmingCharacters(in: .whitespaces).count > 1 },
+            "no blank rows:\n\(logRows.joined(separator: "\n"))")
+        #expect(rows[top].contains("newer below"))
+    }
+
     @Test func escapeCancelsAndKeysInsideTheDialogAreText() async throws {
         var s = try await liveState()
         _ = DashboardReducer.reduce(&s, .key(.char("P")))

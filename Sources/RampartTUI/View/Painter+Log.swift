@@ -6,10 +6,13 @@ extension Painter {
         guard rows >= 3 else { return }
         let focused = s.focus == .log
         let visible = rows - 2
-        let end = max(0, s.log.count - s.logScroll)
+        // Scrolled past the oldest page (g asks for the oldest line), the panel still shows a
+        // full page: the oldest lines, not one line and blank rows.
+        let scroll = min(s.logScroll, max(0, s.log.count - visible))
+        let end = max(0, s.log.count - scroll)
         let start = max(0, end - visible)
         var title = "Events"
-        if s.logScroll > 0 { title += "  \(s.logScroll) newer below (G to follow)" }
+        if scroll > 0 { title += "  \(scroll) newer below (G to follow)" }
         Widgets.box(
             &screen, x: 0, y: y, width: width, height: rows, title: title, style: focused ? p.focusedBorder : p.border,
             titleStyle: focused ? p.focusedBorder : p.title, glyphs: g)
