@@ -133,7 +133,7 @@ struct DashboardE2ETests {
         t.waitFor("help to close") { !$0.contains("Greyed keys") }
         try t.keys("r")
         t.waitFor(text: "Roll back?")
-        #expect(t.screen().contains("Blast radius so far"))
+        #expect(t.screen().contains("radius so far: the candidate serves"))
         try t.type("e2e saw a spike")
         try t.keys("Tab")
         try t.keys("Enter")

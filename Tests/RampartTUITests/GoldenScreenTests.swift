@@ -67,3 +67,55 @@ struct GoldenScreenTests {
         }
     }
 }
+
+/// Dialogs and help at the smallest and a large terminal: every word shows whole. A dialog wraps
+/// its text at word boundaries (its box grows); a help line that cannot fit ends at a word with
+/// an ellipsis, and a greyed key's reason shows whole or as "(not now)".
+struct OverlayWordTests {
+    /// The text inside the overlay whose top border holds `title`, rows joined by spaces.
+    func inside(_ screen: Screen, height: Int, title: String) -> [String] {
+        let rows = (0..<height).map { screen.line($0) }
+        guard let top = rows.firstIndex(where: { $0.contains("─ \(title) ") }), let left = rows[top].range(of: "┌─ \(title)") else { return [] }
+        let x = rows[top].distance(from: rows[top].startIndex, to: left.lowerBound)
+        var out: [String] = []
+        for row in rows[(top + 1)...] {
+            let cells = Array(row)
+            guard x < cells.count, cells[x] == "│" else { break }
+            guard let end = cells[(x + 1)...].firstIndex(of: "│") else { break }
+            out.append(String(cells[(x + 1)..<end]).trimmingCharacters(in: .whitespaces))
+        }
+        return out
+    }
+
+    @Test(arguments: [(80, 24), (220, 70)])
+    func noWordIsCutInDialogsOrHelp(width: Int, height: Int) async throws {
+        var s = DemoRun.state(try await DemoRun.events(), upTo: 45)
+        s.run.candidate = "acme-chat-with-a-very-long-release-name@2025-09-14-rc7"
+        for (action, title) in [(DashboardState.Confirmation.Action.promoteFully, "Promote fully?"), (.rollback, "Roll back?")] {
+            s.overlay = .confirm(.init(action: action, moved: "while this was open, the weight moved from 25% to 50%"))
+            let text = inside(DashboardView.render(s, width: width, height: height, theme: .builtinDefault), height: height, title: title)
+                .joined(separator: " ").split(separator: " ").joined(separator: " ")
+            let expected =
+                action == .promoteFully
+                ? "All traffic goes to the candidate, \(s.candidate), skipping the remaining steps."
+                : "All traffic goes back to the baseline, \(s.baseline)."
+            #expect(text.contains(expected), "\(width)x\(height) \(title): \(text)")
+            #expect(text.contains("the weight moved from 25% to 50%"), "\(text)")
+        }
+        s.overlay = .help
+        let help = inside(DashboardView.render(s, width: width, height: height, theme: .builtinDefault), height: height, title: "Keys")
+        for b in Keymap.bindings {
+            guard let row = help.first(where: { $0.hasPrefix(b.keys.map(\.label).joined(separator: " ") + " ") }) else { continue }
+            let shown = row.dropFirst(10).trimmingCharacters(in: .whitespaces)
+            let whole = shown.hasPrefix(b.help)
+            let cut =
+                shown.hasSuffix("…") && b.help.hasPrefix(shown.dropLast())
+                && b.help[b.help.index(b.help.startIndex, offsetBy: shown.count - 1)] == " "
+            #expect(whole || cut, "\(width)x\(height): '\(shown)' for '\(b.help)'")
+            if whole, let why = b.unavailable(s) {
+                let rest = shown.dropFirst(b.help.count).trimmingCharacters(in: .whitespaces)
+                #expect(rest.isEmpty || rest == "(not now: \(why))" || rest == "(not now)", "\(width)x\(height): '\(rest)'")
+            }
+        }
+    }
+}

@@ -21,8 +21,13 @@ enum Overlays {
             let why = b.unavailable(s)
             let style = why == nil ? p.base : p.inactive
             var x = screen.put(CharWidth.pad(keys, to: 10), x: x0 + 2, y: y, style: why == nil ? p.hint.with(bold: true) : p.inactive)
-            x = screen.put(b.help, x: x, y: y, style: style)
-            if let why { screen.put(CharWidth.truncate("  (not now: \(why))", to: x0 + w - 2 - x), x: x, y: y, style: p.inactive) }
+            x = screen.put(wordFit(b.help, x0 + w - 2 - x), x: x, y: y, style: style)
+            // Why a key is greyed, whole or shortened, never cut mid-word.
+            if let why {
+                let room = x0 + w - 2 - x
+                let text = ["  (not now: \(why))", "  (not now)"].first { CharWidth.of($0) <= room } ?? ""
+                screen.put(text, x: x, y: y, style: p.inactive)
+            }
             y += 1
         }
         screen.put("Greyed keys do not apply right now. Any key closes this help.", x: x0 + 2, y: y0 + h - 2, style: p.inactive, limit: w - 4)
@@ -30,7 +35,7 @@ enum Overlays {
 
     static func confirm(_ screen: inout Screen, _ s: DashboardState, _ c: DashboardState.Confirmation, _ p: Palette, _ g: Glyphs) {
         if let ended = c.ended { return endedUnder(&screen, s, c, ended, p, g) }
-        let (title, action, lines): (String, String, [String]) =
+        let (title, action, paragraph): (String, String, [String]) =
             switch c.action {
             case .rollback:
                 (
@@ -60,13 +65,17 @@ enum Overlays {
                     ]
                 )
             }
-        let w = min(screen.width - 4, 72), h = c.moved == nil ? 11 : 12
+        let w = min(screen.width - 4, 72)
+        // The text is wrapped at word boundaries to the box, whatever the names and numbers in it.
+        let lines = wrap(paragraph.joined(separator: " "), width: w - 4)
+        let moved = c.moved.map { wrap("\(g.warn) \($0)", width: w - 4) } ?? []
+        let h = 8 + lines.count + moved.count
         let danger = p.verdict(c.action == .promoteFully ? .promote : .rollback)
         let (x0, y0) = centeredBox(
             &screen, width: w, height: h, title: title, p, g, style: p.mono ? p.base.with(bold: true) : p.fg(.failFg, bold: true))
         var y = y0 + 1
-        if let moved = c.moved {
-            screen.put(CharWidth.truncate("\(g.warn) \(moved)", to: w - 4), x: x0 + 2, y: y, style: p.status(.watching).with(bold: true))
+        for line in moved {
+            screen.put(line, x: x0 + 2, y: y, style: p.status(.watching).with(bold: true))
             y += 1
         }
         for line in lines {
@@ -138,6 +147,19 @@ enum Overlays {
         y += 2
         screen.put(
             "Enter \(c.action == .quitAbort ? "quit" : "close and log the reason") · Esc close", x: x0 + 2, y: y, style: p.inactive, limit: w - 4)
+    }
+
+    /// `text` if it fits in `width` columns, else as many whole words as fit and an ellipsis.
+    static func wordFit(_ text: String, _ width: Int) -> String {
+        guard CharWidth.of(text) > width else { return text }
+        guard width > 1 else { return "" }
+        var kept = ""
+        for word in text.split(separator: " ") {
+            let next = kept.isEmpty ? String(word) : kept + " " + word
+            if CharWidth.of(next) + 1 > width { break }
+            kept = next
+        }
+        return kept.isEmpty ? CharWidth.truncate(text, to: width) : kept + "…"
     }
 
     /// Words into lines of at most `width` columns (a word longer than that is cut).
