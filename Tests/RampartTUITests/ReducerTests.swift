@@ -135,6 +135,16 @@ struct ReducerKeyTests {
         #expect(s.quitting)
     }
 
+    /// The header's clock is the engine's, labelled, and agrees with the newest event's time in
+    /// the log (at --speed 10 the wall clock would not).
+    @Test func theHeaderClockIsTheEnginesAndSaysSo() async throws {
+        var s = try await liveState()
+        s.now = s.startedWall + 5
+        let header = DashboardView.render(s, width: 120, height: 40, theme: .builtinDefault).line(0)
+        #expect(header.hasSuffix("engine \(Widgets.clock(s.engineTime)) "), "\(header)")
+        #expect(s.engineTime > 30, "the state is 45 s of engine time in, not the 5 s of wall time")
+    }
+
     /// g shows the oldest page of the log, full, with the oldest line at the top.
     @Test func theOldestLogLineIsShownWithAFullPageUnderIt() async throws {
         var s = try await liveState()

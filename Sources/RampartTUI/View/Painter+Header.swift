@@ -2,10 +2,12 @@ import RampartCore
 
 /// The top rows: title and clocks, the verdict line, and the replay timeline.
 extension Painter {
-    /// Badge, pipeline, candidate vs baseline on the left; staleness, operator and elapsed time on the
-    /// right. The right side always fits: the left is truncated first.
+    /// Badge, pipeline, candidate vs baseline on the left; staleness, operator and the run's clock
+    /// on the right. The clock is the engine's, as the event log's times are (at --speed 10 the
+    /// wall clock would disagree with every line below it), and says so. The right side always
+    /// fits: the left is truncated first.
     mutating func header() {
-        var right = "op \(s.operatorName)  \(Widgets.clock(s.elapsed))"
+        var right = "op \(s.operatorName)  engine \(Widgets.clock(s.engineTime))"
         if let r = s.replay { right = "\(Widgets.clock(r.position)) / \(Widgets.clock(r.duration))" }
         let stale = s.replay == nil && s.finished == nil && !s.pipeline.isEmpty && s.silence > DashboardView.staleAfter
         let warning = stale ? "\(g.warn) STALE: no event for \(Int(min(s.silence, 999_999)))s  " : ""
