@@ -8,13 +8,14 @@ struct EvalCommand: AsyncParsableCommand {
         commandName: "eval",
         abstract: "Run only the gates of a spec, for any CI: exit 0 when every gate passes, 1 otherwise.",
         discussion: """
-            Gate responses are cached in .rampart/cache/responses.jsonl (keyed by provider, model version,
-            prompt, item and repeat), so an unchanged gate re-runs without calling the provider.
-            A request that fails after its retries is an error, never a score: its gate is ERROR (blocking)
+            Gate responses are cached in .rampart/cache/responses.jsonl (keyed by provider, model version, \
+            prompt, item and repeat), so an unchanged gate re-runs without calling the provider. \
+            A request that fails after its retries is an error, never a score: its gate is ERROR (blocking) \
             unless the gate sets max_error_rate.
-            Exit codes: 0 pass, 1 a gate failed, was inconclusive (unless on_inconclusive: pass) or errored,
-            64 usage, 65 invalid input (also: the endpoint rejects every request as malformed or for an
-            unknown model), 69 a model endpoint cannot be reached or refuses the credentials (or an API
+
+            Exit codes: 0 pass, 1 a gate failed, was inconclusive (unless on_inconclusive: pass) or errored, \
+            64 usage, 65 invalid input (also: the endpoint rejects every request as malformed or for an \
+            unknown model), 69 a model endpoint cannot be reached or refuses the credentials (or an API \
             key variable is not set), 74 a report cannot be written.
             """
     )

@@ -10,9 +10,9 @@ struct InitCommand: ParsableCommand {
         commandName: "init",
         abstract: "Write a starter spec (rampart.yaml), prompts, datasets and guardrails into a folder.",
         discussion: """
-            The files are the demo's: a support bot on the embedded simulator, with every field
-            commented. `rampart validate rampart.yaml` and `rampart run rampart.yaml` work at once;
-            point baseline and candidate at your own endpoints (provider: openai) when ready.
+            The files are the demo's: a support bot on the embedded simulator, with every field \
+            commented. `rampart validate rampart.yaml` and `rampart run rampart.yaml` work at once; \
+            point baseline and candidate at your own endpoints (provider: openai) when ready. \
             Existing files are never overwritten unless --force is given.
             """)
 

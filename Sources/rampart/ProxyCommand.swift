@@ -19,10 +19,10 @@ struct ProxyCommand: AsyncParsableCommand {
         commandName: "proxy",
         abstract: "Run the weighted canary proxy in front of two OpenAI-compatible upstreams.",
         discussion: """
-            Serves /v1/chat/completions, /v1/embeddings and /v1/models, split by weight; /healthz;
-            and /metrics in the Prometheus text format (per-variant requests, errors, latency
-            histogram, tokens and cost). Prints a line per variant every --report-every seconds.
-            With --meter baseline|candidate it fronts that one version only (give just its URL)
+            Serves /v1/chat/completions, /v1/embeddings and /v1/models, split by weight; /healthz; \
+            and /metrics in the Prometheus text format (per-variant requests, errors, latency \
+            histogram, tokens and cost). Prints a line per variant every --report-every seconds. \
+            With --meter baseline|candidate it fronts that one version only (give just its URL) \
             and exports its metrics under that variant label, for a router of your own.
             """)
 

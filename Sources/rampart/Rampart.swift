@@ -14,10 +14,10 @@ struct Rampart: AsyncParsableCommand {
         commandName: "rampart",
         abstract: "Safe deployment for probabilistic systems: gates and canaries for GenAI apps.",
         discussion: """
-            Exit codes: 0 promoted, 1 blocked by a build step or gate, 2 rolled back,
-            3 inconclusive or aborted, 64 usage error, 65 invalid input, 69 a needed service is
-            unavailable (port in use, no engine on the control socket, a model endpoint that cannot
-            be reached or refuses the credentials, an API key variable that is not set),
+            Exit codes: 0 promoted, 1 blocked by a build step or gate, 2 rolled back, \
+            3 inconclusive or aborted, 64 usage error, 65 invalid input, 69 a needed service is \
+            unavailable (port in use, no engine on the control socket, a model endpoint that cannot \
+            be reached or refuses the credentials, an API key variable that is not set), \
             74 cannot write the run file.
             """,
         version: version,

@@ -11,17 +11,17 @@ struct RecoverCommand: AsyncParsableCommand {
         commandName: "recover",
         abstract: "Put a crashed run's traffic back where its run file says it belongs, and complete its record.",
         discussion: """
-            Finds runs in .rampart/live whose process is gone. For each (or the one whose run file is
-            RUN): rebuilds its router from the spec, sets it to 0% (100% if the promotion was recorded),
-            appends an 'aborted: recovered after crash' outcome to the run file, notifies the spec's
-            channels. Exit codes: 0 recovered (or nothing to recover), 1 a router could not be set
+            Finds runs in .rampart/live whose process is gone. For each (or the one whose run file is \
+            RUN): rebuilds its router from the spec, sets it to 0% (100% if the promotion was recorded), \
+            appends an 'aborted: recovered after crash' outcome to the run file, notifies the spec's \
+            channels. Exit codes: 0 recovered (or nothing to recover), 1 a router could not be set \
             (traffic state unknown: check it by hand), 64 no crashed run matches RUN.
 
-            With --spec FILE, for a run whose lock went with its machine (a CI container stopped
-            mid-canary): rebuilds FILE's router and asks it where traffic is. A split canary is set
-            back to the baseline (and the spec's channels told), a finished promotion (all traffic
-            on the candidate) is left as it is, and a router that cannot read its state back (command)
-            is set to 0%. Refused (64) while a run is live here or a crashed one left its lock; 65 for
+            With --spec FILE, for a run whose lock went with its machine (a CI container stopped \
+            mid-canary): rebuilds FILE's router and asks it where traffic is. A split canary is set \
+            back to the baseline (and the spec's channels told), a finished promotion (all traffic \
+            on the candidate) is left as it is, and a router that cannot read its state back (command) \
+            is set to 0%. Refused (64) while a run is live here or a crashed one left its lock; 65 for \
             a spec that cannot be read; 1 when the router cannot be read or set.
             """)
 

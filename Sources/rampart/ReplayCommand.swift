@@ -9,10 +9,10 @@ struct ReplayCommand: ParsableCommand {
         commandName: "replay",
         abstract: "Replay a recorded run in the dashboard (or --headless), or re-judge its traffic under another policy (--judge).",
         discussion: """
-            Headless replays print the events and the summary at full speed and exit with the recorded
-            outcome's code (3 when the run did not finish). In the dashboard: space pauses, +/- change the
-            speed (1×, 2×, 10×, max), n/N jump to the next/previous decision, ←/→ seek 10 s; promote and
-            rollback are disabled. --judge POLICY re-runs the canary judge over the recorded requests with the
+            Headless replays print the events and the summary at full speed and exit with the recorded \
+            outcome's code (3 when the run did not finish). In the dashboard: space pauses, +/- change the \
+            speed (1×, 2×, 10×, max), n/N jump to the next/previous decision, ←/→ seek 10 s; promote and \
+            rollback are disabled. --judge POLICY re-runs the canary judge over the recorded requests with the \
             policy's judge, metrics and thresholds, and says where the decision would have differed.
             """)
 

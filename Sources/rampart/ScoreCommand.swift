@@ -7,12 +7,12 @@ struct ScoreCommand: ParsableCommand {
         commandName: "score",
         abstract: "Score your own data with one metric: JSON Lines in, one JSON object per line out.",
         discussion: """
-            Input lines: {"candidate": …, "reference": …} or {"candidate": …, "references": [...]};
-            {"text": …} for single-text metrics (vader, refusal, json; json also takes "schema");
-            regex takes {"candidate": …, "pattern": …}; contains and icontains take the substring as
-            "reference". Output lines, in order: {"score": …,
-            "signature": …} plus precision and recall for ROUGE and pos/neu/neg for VADER. A bad line is
-            reported on stderr with its line number and as {"line": N, "error": …} in the output; the
+            Input lines: {"candidate": …, "reference": …} or {"candidate": …, "references": [...]}; \
+            {"text": …} for single-text metrics (vader, refusal, json; json also takes "schema"); \
+            regex takes {"candidate": …, "pattern": …}; contains and icontains take the substring as \
+            "reference". Output lines, in order: {"score": …, \
+            "signature": …} plus precision and recall for ROUGE and pos/neu/neg for VADER. A bad line is \
+            reported on stderr with its line number and as {"line": N, "error": …} in the output; the \
             other lines still score, and the exit code is 65.
             """
     )

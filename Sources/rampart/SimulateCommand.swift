@@ -10,16 +10,16 @@ struct SimulateCommand: AsyncParsableCommand {
         commandName: "simulate",
         abstract: "Measure the canary judges on the spec's traffic: false rollbacks, false promotions, exposure to a bad candidate.",
         discussion: """
-            For each judge, N canaries with no effect (the candidate is the baseline: any rollback is a
-            false rollback) and N with each --effect (a harmful candidate: any promotion is a false
-            promotion). Effects: latency=+30%, error_rate=+3% (points), error_rate=x2 (times), quality=-0.1,
-            tokens=+50%, or several at once joined by commas: latency=+30%,error_rate=x2.
-            --incident adds, to every trial, a time when both versions suffer alike (30%x2@70s+15s:
-            from 70 s into the canary, for 15 s, 30 % of all requests fail and the rest take twice
-            as long): a rollback of the no-effect canary then blames the candidate for the time its
-            requests were served. The spec's steps, metrics, margins, alphas, hold and quality_sample
-            are used as written; traffic is the sim model's. Nobody decides an inconclusive step, so
-            it waits out the spec's hold (its requests count in the exposure); --hold 0 ends it at
+            For each judge, N canaries with no effect (the candidate is the baseline: any rollback is a \
+            false rollback) and N with each --effect (a harmful candidate: any promotion is a false \
+            promotion). Effects: latency=+30%, error_rate=+3% (points), error_rate=x2 (times), quality=-0.1, \
+            tokens=+50%, or several at once joined by commas: latency=+30%,error_rate=x2. \
+            --incident adds, to every trial, a time when both versions suffer alike (30%x2@70s+15s: \
+            from 70 s into the canary, for 15 s, 30 % of all requests fail and the rest take twice \
+            as long): a rollback of the no-effect canary then blames the candidate for the time its \
+            requests were served. The spec's steps, metrics, margins, alphas, hold and quality_sample \
+            are used as written; traffic is the sim model's. Nobody decides an inconclusive step, so \
+            it waits out the spec's hold (its requests count in the exposure); --hold 0 ends it at \
             once, as an operator who always answers at once would.
             """)
 

@@ -8,7 +8,7 @@ struct ValidateCommand: ParsableCommand {
         commandName: "validate",
         abstract: "Check a pipeline spec and every file it references, without running anything.",
         discussion: """
-            Reports every problem as FILE:LINE:COLUMN: FIELD: MESSAGE and exits 65 if there is any;
+            Reports every problem as FILE:LINE:COLUMN: FIELD: MESSAGE and exits 65 if there is any; \
             exits 69 when the spec is valid but an API key or token variable it names is not set.
             """
     )

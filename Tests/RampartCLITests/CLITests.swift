@@ -402,3 +402,36 @@ struct CLIRunTests {
         #expect(list.stdout.contains("CUT OFF"))
     }
 }
+
+/// What a newcomer reads first: help that wraps at word boundaries, and docs that name only
+/// files that exist.
+struct HelpAndDocsTests {
+    static let subcommands = [
+        "run", "validate", "demo", "eval", "score", "proxy", "status", "promote", "rollback", "pause", "resume", "simulate", "runs",
+        "replay", "recover", "init",
+    ]
+
+    /// A paragraph broken by hand and then wrapped again reads as ragged lines ("rollback is a" /
+    /// "false rollback …"): a short line followed by one that carries on the sentence.
+    @Test(arguments: [""] + subcommands)
+    func helpParagraphsWrapAtWordBoundaries(_ command: String) async throws {
+        let r = try await CLI.run((command.isEmpty ? [] : [command]) + ["--help"])
+        #expect(r.status == 0)
+        let text = r.stdout.components(separatedBy: "USAGE:").first ?? ""
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        for (a, b) in zip(lines, lines.dropFirst()) where !a.isEmpty && !b.isEmpty {
+            #expect(!(a.count < 40 && (b.first?.isLowercase ?? false)), "\(command) --help: '\(a)' then '\(b)'")
+        }
+    }
+
+    @Test func theSampleRunsReadmeNamesOnlyFilesThatExist() throws {
+        let dir = CLI.repository + "/sample-runs"
+        let text = try String(contentsOfFile: dir + "/README.md", encoding: .utf8)
+        let named = text.matches(of: /`([A-Za-z0-9_.\/-]+\.(?:jsonl|yaml))`/).map { String($0.1) }
+        #expect(named.count >= 10, "\(named)")
+        for name in Set(named) {
+            let path = name.hasPrefix("../") || name.hasPrefix("specs/") || !name.contains("/") ? dir + "/" + name : CLI.repository + "/" + name
+            #expect(FileManager.default.fileExists(atPath: path), "sample-runs/README.md names \(name), which does not exist")
+        }
+    }
+}
