@@ -105,7 +105,10 @@ struct OverlayWordTests {
         s.overlay = .help
         let help = inside(DashboardView.render(s, width: width, height: height, theme: .builtinDefault), height: height, title: "Keys")
         for b in Keymap.bindings {
-            guard let row = help.first(where: { $0.hasPrefix(b.keys.map(\.label).joined(separator: " ") + " ") }) else { continue }
+            guard let row = help.first(where: { $0.hasPrefix(b.keys.map(\.label).joined(separator: " ") + " ") }) else {
+                Issue.record("\(width)x\(height): help has no line for \(b.keys.map(\.label))")
+                continue
+            }
             let shown = row.dropFirst(10).trimmingCharacters(in: .whitespaces)
             let whole = shown.hasPrefix(b.help)
             let cut =

@@ -135,6 +135,61 @@ struct ReducerKeyTests {
         #expect(s.quitting)
     }
 
+    /// `/` filters the event log: every key is text until Enter (q does not quit), the panel
+    /// shows only matching lines and says how many of how many; an empty filter clears it.
+    @Test func slashFiltersTheEventLog() async throws {
+        var s = try await liveState()
+        for key in [Key.char("/")] + "q step".map(Key.char) { #expect(DashboardReducer.reduce(&s, .key(key)) == []) }
+        #expect(s.prompt == .init(kind: .filter, text: "q step") && !s.quitting)
+        let typing = DashboardView.render(s, width: 100, height: 30, theme: .builtinDefault).line(29)
+        #expect(typing.hasPrefix(" /q step_"), "\(typing)")
+        _ = DashboardReducer.reduce(&s, .key(.backspace))
+        for ch in "STEP" { _ = DashboardReducer.reduce(&s, .key(.char(ch))) }
+        _ = DashboardReducer.reduce(&s, .key(.enter))
+        #expect(s.prompt == nil && s.logFilter == "q steSTEP")
+        _ = DashboardReducer.reduce(&s, .key(.char("/")))
+        #expect(s.prompt?.text == "q steSTEP", "the filter in force is there to edit")
+        for _ in 0..<9 { _ = DashboardReducer.reduce(&s, .key(.backspace)) }
+        for ch in "weight" { _ = DashboardReducer.reduce(&s, .key(.char(ch))) }
+        _ = DashboardReducer.reduce(&s, .key(.enter))
+        let screen = DashboardView.render(s, width: 100, height: 30, theme: .builtinDefault)
+        let rows = (0..<30).map { screen.line($0) }
+        let top = try #require(rows.firstIndex { $0.contains("─ Events") })
+        let matching = s.log.filter { $0.text.localizedCaseInsensitiveContains("weight") }.count
+        #expect(rows[top].contains("matching 'weight': \(matching) of \(s.log.count)"), "\(rows[top])")
+        let shown = rows[(top + 1)...].prefix { !$0.hasPrefix("└") }.filter { $0.contains(":") }
+        #expect(!shown.isEmpty && shown.allSatisfy { $0.localizedCaseInsensitiveContains("weight") }, "\(shown)")
+        // An empty filter clears it.
+        _ = DashboardReducer.reduce(&s, .key(.char("/")))
+        for _ in 0..<6 { _ = DashboardReducer.reduce(&s, .key(.backspace)) }
+        #expect(s.prompt == .init(kind: .filter, text: ""))
+        _ = DashboardReducer.reduce(&s, .key(.enter))
+        #expect(s.logFilter == nil)
+    }
+
+    /// `:` runs a typed command: deliberate, so it acts without a dialog where the run allows it.
+    @Test func colonCommandsSteerTheRunWhereItAllowsIt() async throws {
+        var s = try await liveState()
+        func type(_ text: String) -> [DashboardEffect] {
+            _ = DashboardReducer.reduce(&s, .key(.char(":")))
+            for ch in text { _ = DashboardReducer.reduce(&s, .key(.char(ch))) }
+            return DashboardReducer.reduce(&s, .key(.enter))
+        }
+        #expect(
+            type("rollback p95 tripled after the deploy") == [
+                .send(OperatorCommand(.rollback, operator: "ada", reason: "p95 tripled after the deploy"))
+            ])
+        #expect(type("pause") == [.send(OperatorCommand(.pause, operator: "ada"))])
+        #expect(type("resume") == [], "not paused: nothing sent")
+        #expect(s.flash?.text == ":resume: the canary is not paused")
+        #expect(type("launch") == [] && s.flash?.text.hasPrefix("unknown command ':launch'") == true)
+        #expect(type("filter gate") == [] && s.logFilter == "gate")
+        _ = DashboardReducer.reduce(&s, .engine(RunEvent(t: 60, .finished(RunFinished(outcome: .promoted, reason: "all 3 canary steps held")))))
+        #expect(type("rollback too late") == [])
+        #expect(s.flash?.text == ":rollback: not available, the run has ended")
+        #expect(type("q") == [.quit])
+    }
+
     /// The header's clock is the engine's, labelled, and agrees with the newest event's time in
     /// the log (at --speed 10 the wall clock would not).
     @Test func theHeaderClockIsTheEnginesAndSaysSo() async throws {

@@ -134,6 +134,7 @@ public enum DashboardReducer {
     /// replay, then to the keymap.
     static func press(_ key: Key, _ s: inout DashboardState) -> [DashboardEffect] {
         if s.overlay != nil { return pressInOverlay(key, &s) }
+        if s.prompt != nil { return pressInPrompt(key, &s) }
         if s.replay != nil, let effects = pressInReplay(key, &s) { return effects }
         return pressBound(key, &s)
     }
@@ -238,6 +239,10 @@ public enum DashboardReducer {
             flash("theme: \(s.themeName)", &s)
         case .replaySpeed, .replayJump, .replaySeek:
             break
+        case .filterLog:
+            s.prompt = .init(kind: .filter, text: s.logFilter ?? "")
+        case .commandLine:
+            s.prompt = .init(kind: .command)
         case .quit:
             if s.canaryLive {
                 s.overlay = .confirm(.init(action: .quitAbort))

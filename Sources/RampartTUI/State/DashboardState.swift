@@ -33,6 +33,10 @@ public struct DashboardState: Equatable, Sendable {
     public var focus: Focus = .metrics
     public var selectedMetric = 0
     public var overlay: Overlay?
+    /// The line being typed after `/` (a filter on the event log) or `:` (a command), k9s-style.
+    public var prompt: Prompt?
+    /// The event log shows only lines containing this, case-insensitively; nil shows them all.
+    public var logFilter: String?
     public var themeNames: [String]
     public var themeIndex = 0
     public var flash: Flash?
@@ -47,6 +51,12 @@ public struct DashboardState: Equatable, Sendable {
         startedWall = now
         lastEventWall = now
         self.now = now
+    }
+
+    public struct Prompt: Equatable, Sendable {
+        public enum Kind: Equatable, Sendable { case filter, command }
+        public var kind: Kind
+        public var text = ""
     }
 
     public enum Focus: String, CaseIterable, Sendable {

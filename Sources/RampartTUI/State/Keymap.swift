@@ -4,6 +4,7 @@ import RampartCore
 /// disagree with the keys, and bindings that do not apply right now are shown greyed with why.
 public enum DashboardAction: Equatable, Sendable {
     case promote, promoteFully, rollback, pauseResume, help, cycleFocus, scrollUp, scrollDown, pageUp, pageDown, top, bottom, cycleTheme, quit
+    case filterLog, commandLine
     /// Handled before the bindings in a replay; listed here so help shows them.
     case replaySpeed, replayJump, replaySeek
 }
@@ -31,6 +32,10 @@ public enum Keymap {
         KeyBinding(keys: [.char("r")], action: .rollback, help: "roll back to the baseline, asks first", unavailable: notLive),
         KeyBinding(keys: [.char(" ")], action: .pauseResume, help: "pause or resume the ramp", unavailable: notLive),
         KeyBinding(keys: [.char("?")], action: .help, help: "this help", unavailable: always),
+        KeyBinding(keys: [.char("/")], action: .filterLog, help: "filter the event log (Enter keeps it, empty clears)", unavailable: always),
+        KeyBinding(
+            keys: [.char(":")], action: .commandLine, help: ":rollback REASON, :promote, :promote-fully, :pause, :resume, :q",
+            unavailable: always),
         KeyBinding(keys: [.tab], action: .cycleFocus, help: "move focus: metrics ↔ event log", unavailable: always),
         KeyBinding(keys: [.char("k"), .up], action: .scrollUp, help: "up: select metric / scroll log", unavailable: always),
         KeyBinding(keys: [.char("j"), .down], action: .scrollDown, help: "down: select metric / scroll log", unavailable: always),

@@ -13,10 +13,10 @@ enum Overlays {
 
     static func help(_ screen: inout Screen, _ s: DashboardState, _ p: Palette, _ g: Glyphs) {
         let rows = Keymap.bindings
-        let w = min(screen.width - 4, 96), h = min(screen.height - 2, rows.count + 4)
+        let w = min(screen.width - 4, 96), h = min(screen.height - 2, rows.count + 3)
         let (x0, y0) = centeredBox(&screen, width: w, height: h, title: "Keys", p, g)
         var y = y0 + 1
-        for b in rows where y < y0 + h - 3 {
+        for b in rows where y < y0 + h - 2 {
             let keys = b.keys.map(\.label).joined(separator: " ")
             let why = b.unavailable(s)
             let style = why == nil ? p.base : p.inactive
