@@ -17,11 +17,7 @@ struct ControlOptions: ParsableArguments {
     @Option(help: "Why: recorded in the run file with your name.")
     var reason: String?
 
-    var operatorName: String {
-        if let op = `operator`, !op.isEmpty { return op }
-        let env = ProcessInfo.processInfo.environment
-        return env["RAMPART_OPERATOR"] ?? env["USER"] ?? env["LOGNAME"] ?? "uid \(getuid())"
-    }
+    var operatorName: String { OperatorName.resolve(`operator`) }
 
     /// Sends the command and prints the engine's answer. Exit 0 accepted, 1 refused, 69 no engine.
     func send(_ kind: OperatorCommand.Kind) async throws {

@@ -39,7 +39,7 @@ struct RecoverCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let name = `operator` ?? ProcessInfo.processInfo.environment["RAMPART_OPERATOR"] ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+        let name = OperatorName.resolve(`operator`)
         if let specFile {
             let report = await UnlockedRecovery.recover(specFile: specFile, operator: name, environment: ProcessInfo.processInfo.environment)
             if let error = report.error {

@@ -62,13 +62,7 @@ struct RunOptionsGroup: ParsableArguments {
         }
     }
 
-    var operatorName: String {
-        if let op = `operator`, !op.isEmpty { return op }
-        let env = ProcessInfo.processInfo.environment
-        if let name = env["RAMPART_OPERATOR"] ?? env["USER"] ?? env["LOGNAME"], !name.isEmpty { return name }
-        if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
-        return "uid \(getuid())"
-    }
+    var operatorName: String { OperatorName.resolve(`operator`) }
 }
 
 struct RunCommand: AsyncParsableCommand {

@@ -281,6 +281,19 @@ struct CLIRunTests {
         #expect(forced.status == 0 && restored != "mine")
     }
 
+    /// With no name in the environment (a CI container sets none, or sets them empty) the
+    /// operator is the account's name, as the dashboard shows it, not "unknown" or a uid.
+    @Test func theOperatorIsTheAccountsNameWhenTheEnvironmentHasNone() async throws {
+        let dir = CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try await CLI.run(
+            ["demo", "--headless", "--speed", "max", "--no-cache", "--record", dir + "/run.jsonl"], in: dir,
+            environment: ["RAMPART_OPERATOR": "", "USER": " ", "LOGNAME": ""])
+        #expect(r.status == 0, "\(r.stderr)")
+        let account = try #require(getpwuid(getuid())).pointee.pw_name.map { String(cString: $0) }
+        #expect(try RunFileCodec.read(file: dir + "/run.jsonl").header.operator == account)
+    }
+
     /// The layout `make install` writes: PREFIX/bin/rampart and PREFIX/share/rampart/examples.
     /// Run through a symlink elsewhere on PATH (as package managers link binaries), from a
     /// folder that holds nothing, the demo that runs is the installed one.
