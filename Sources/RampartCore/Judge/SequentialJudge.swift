@@ -423,12 +423,6 @@ public struct SequentialJudge: CanaryJudge {
         }
     }
 
-    /// Seconds until the bound crosses the margin if the estimate and the mix of traffic hold.
-    static func eta(z: Double, v: Double, tau: Double, margin: Double, alpha: Double, nCandidate: Int, rate: Double) -> Double? {
-        guard rate > 0, let more = moreRequests(z: z, v: v, tau: tau, margin: margin, alpha: alpha, nCandidate: nCandidate) else { return nil }
-        return more / rate
-    }
-
     /// Candidate requests still needed for the bound to cross the margin if the estimate holds:
     /// variance falls as 1/n, so find the growth factor that is enough, by bisection. Nil when
     /// the estimate sits on the margin or a millionfold more would not do.

@@ -19,10 +19,7 @@ public enum ScoreMetric: String, CaseIterable, Sendable, Codable {
     case refusal
 
     /// By name, in the CLI's spelling (`rouge-l`) or the spec's (`rouge_l`), any case.
-    public static func named(_ name: String) -> ScoreMetric? {
-        let n = name.lowercased()
-        return ScoreMetric(rawValue: n) ?? ScoreMetric(rawValue: n.replacingOccurrences(of: "_", with: "-"))
-    }
+    public static func named(_ name: String) -> ScoreMetric? { NameSpelling.match(name.lowercased()) }
 
     /// Metrics of one text alone (no reference).
     public var singleText: Bool { self == .vader || self == .refusal || self == .json }

@@ -212,10 +212,7 @@ final class YAMLReader {
 
     func choice<E: RawRepresentable & CaseIterable>(_ field: YAMLField, _ type: E.Type) -> E? where E.RawValue == String {
         guard let raw = string(field) else { return nil }
-        // `rouge_l` and `rouge-l` name one thing: the CLI and older specs spell them differently.
-        for spelling in [raw, raw.replacingOccurrences(of: "-", with: "_"), raw.replacingOccurrences(of: "_", with: "-")] {
-            if let value = E(rawValue: spelling) { return value }
-        }
+        if let value = NameSpelling.match(raw, as: E.self) { return value }
         let names = E.allCases.map(\.rawValue)
         var message = "must be one of: \(names.joined(separator: ", ")); got '\(raw)'"
         if let hint = Levenshtein.suggestion(for: raw, among: names) { message += " (did you mean '\(hint)'?)" }

@@ -4,6 +4,10 @@ import RampartCore
 /// The line typed at the bottom after `/` or `:`, as k9s users expect. While it is open every
 /// key is text for it (nothing reaches the keymap); Enter applies it, Esc drops it.
 extension DashboardReducer {
+    /// What `:` takes, in full, for the answer to a command it does not know (the help line is
+    /// a shorter list that fits beside its key).
+    static let commandSummary = ":rollback REASON, :promote, :promote-fully REASON, :pause, :resume, :filter TEXT, :help, :q"
+
     static func pressInPrompt(_ key: Key, _ s: inout DashboardState) -> [DashboardEffect] {
         guard var prompt = s.prompt else { return [] }
         switch key {
@@ -66,7 +70,7 @@ extension DashboardReducer {
         case "filter":
             s.logFilter = reason?.isEmpty == false ? reason : nil
         default:
-            flash("unknown command ':\(name)'; try :rollback REASON, :promote, :promote-fully, :pause, :resume, :filter TEXT, :q", &s)
+            flash("unknown command ':\(name)'; try \(commandSummary)", &s)
         }
         return []
     }

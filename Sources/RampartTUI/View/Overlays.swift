@@ -110,26 +110,17 @@ enum Overlays {
         let w = min(screen.width - 4, 72)
         var lines = ["The run ended \(outcome) while this was open:"]
         lines += wrap(ended.reason, width: w - 6).prefix(3).map { "  " + $0 }
-        let then: [String]
-        let button: String
+        let then: String
         switch (c.action, ended.outcome) {
         case (.rollback, .promoted):
-            then = [
-                "A rollback can no longer go through this run: the candidate", "now takes all traffic. Roll back at your router, or run the",
-                "pipeline again with the baseline as the candidate.",
-            ]
-            button = "[ Close: log the reason ]"
-        case (.rollback, _):
-            then = ["Traffic is already back on the baseline: nothing to roll back."]
-            button = "[ Close: log the reason ]"
-        case (.promoteFully, _):
-            then = ["Nothing to promote any more: the run is over."]
-            button = "[ Close: log the reason ]"
-        case (.quitAbort, _):
-            then = ["Quitting now aborts nothing: the run is over."]
-            button = "[ Quit ]"
+            then =
+                "A rollback can no longer go through this run: the candidate now takes all traffic. Roll back at your router, or run the pipeline again with the baseline as the candidate."
+        case (.rollback, _): then = "Traffic is already back on the baseline: nothing to roll back."
+        case (.promoteFully, _): then = "Nothing to promote any more: the run is over."
+        case (.quitAbort, _): then = "Quitting now aborts nothing: the run is over."
         }
-        lines += then
+        let button = c.action == .quitAbort ? "[ Quit ]" : "[ Close: log the reason ]"
+        lines += wrap(then, width: w - 4)
         let h = lines.count + 8
         let (x0, y0) = centeredBox(&screen, width: w, height: h, title: "The run ended", p, g, style: p.base.with(bold: true))
         var y = y0 + 1
