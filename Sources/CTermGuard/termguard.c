@@ -14,7 +14,8 @@ static volatile sig_atomic_t have_saved = 0;
    for `rampart recover`. */
 static void restore(int sig) {
     if (have_saved) tcsetattr(STDIN_FILENO, TCSANOW, &saved);
-    static const char seq[] = "\033[0m\033[?25h\033[?1049l\r\n";
+    /* Attributes off, cursor on, main screen back, mouse reports off, the shell's title back. */
+    static const char seq[] = "\033[0m\033[?25h\033[?1049l\033[?1000l\033[?1006l\033[23;2t\r\n";
     (void)!write(STDOUT_FILENO, seq, sizeof(seq) - 1);
     static const char note[] =
         "rampart: crashed (fatal signal); the terminal is restored. If a canary was live, "

@@ -77,7 +77,7 @@ struct PipelineRunner {
             configuration: .init(
                 operatorName: name, themes: themes.themes, themeIndex: themes.index,
                 noColor: !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty,
-                stderrLog: ".rampart/dashboard-stderr.log"),
+                stderrLog: ".rampart/dashboard-stderr.log", mouse: !options.noMouse),
             send: { engine.send($0) })
         let interrupts = InterruptHandler(operator: name, quiet: true) { _ in app.interrupt() }
         defer { interrupts.cancel() }

@@ -31,6 +31,9 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Dashboard theme (name or file).")
     var theme: String = "default"
 
+    @Flag(help: "Leave the mouse to the terminal (its own text selection) instead of clicks and the wheel in the dashboard.")
+    var noMouse = false
+
     @Option(help: "The runs directory, for run names.")
     var dir: String = RunsCommand.defaultDirectory
 
@@ -58,7 +61,8 @@ struct ReplayCommand: ParsableCommand {
             let app = DashboardApp(
                 configuration: .init(
                     operatorName: recording.header.operator, themes: themes.themes, themeIndex: themes.index,
-                    noColor: !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty, stderrLog: ".rampart/dashboard-stderr.log"),
+                    noColor: !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty, stderrLog: ".rampart/dashboard-stderr.log",
+                    mouse: !noMouse),
                 replaying: recording.events, speed: speed == "max" ? .infinity : Double(speed) ?? 1)
             app.runLoop()
         } else {

@@ -17,6 +17,9 @@ struct RunOptionsGroup: ParsableArguments {
     @Option(help: "Dashboard theme: a name from themes/ (default, light, high-contrast, colorblind, mono) or a path to a .theme file.")
     var theme: String = "default"
 
+    @Flag(help: "Leave the mouse to the terminal (its own text selection) instead of clicks and the wheel in the dashboard.")
+    var noMouse = false
+
     @Option(help: "Seed for the simulator and traffic (default: the spec's seed).")
     var seed: UInt64?
 

@@ -37,7 +37,8 @@ final class TmuxSession {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, args.first == "capture-pane" ? outFile : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let answers = ["capture-pane", "display-message"].contains(args.first)
+        posix_spawn_file_actions_addopen(&actions, 1, answers ? outFile : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         var cArgs = argv.map { strdup($0) } + [nil]
         defer { for a in cArgs { free(a) } }
@@ -79,6 +80,27 @@ final class TmuxSession {
     }
 
     func keys(_ keys: String...) throws { try tmux(["send-keys", "-t", "0"] + keys) }
+
+    /// Whether the pane has asked tmux for mouse reports ("1") or not ("0").
+    var mouseReporting: String {
+        ((try? tmux(["display-message", "-p", "-t", "0", "#{mouse_any_flag}"])) ?? "").trimmingCharacters(in: .newlines)
+    }
+
+    /// The pane's title, as the dashboard set it (tmux keeps what OSC 2 sent).
+    var title: String { ((try? tmux(["display-message", "-p", "-t", "0", "#{pane_title}"])) ?? "").trimmingCharacters(in: .newlines) }
+
+    /// A left click on `text` where the screen shows it, sent as the terminal would: an SGR
+    /// mouse report (what the dashboard asks for), press then release, each its own write.
+    func click(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let rows = screen().split(separator: "\n", omittingEmptySubsequences: false)
+        guard let y = rows.firstIndex(where: { $0.contains(text) }), let r = rows[y].range(of: text) else {
+            Issue.record("'\(text)' is not on the screen to click", sourceLocation: sourceLocation)
+            return
+        }
+        let x = rows[y].distance(from: rows[y].startIndex, to: r.lowerBound) + 1
+        try type("\u{1B}[<0;\(x + 1);\(y + 1)M")
+        try type("\u{1B}[<0;\(x + 1);\(y + 1)m")
+    }
     func type(_ text: String) throws { try tmux(["send-keys", "-t", "0", "-l", text]) }
 
     /// Polls the screen until `condition` holds; fails the test with the last screen if it never does.
@@ -156,6 +178,36 @@ struct DashboardE2ETests {
         #expect(recording.outcome?.outcome == .rolledBack)
     }
 
+    /// The mouse does what the keys do: the footer's "r rollback" opens the dialog, its button
+    /// sends the rollback; the pane's title follows the run.
+    @Test func anOperatorRollsBackWithTheMouse() async throws {
+        try await offPool { try self.anOperatorRollsBackWithTheMouseBody() }
+    }
+
+    func anOperatorRollsBackWithTheMouseBody() throws {
+        let t = try TmuxSession(width: 120, height: 40)
+        t.waitFor(text: "ETA step")
+        #expect(t.title.hasPrefix("rampart · support-bot · canary "), "title: \(t.title)")
+        try t.click("r rollback")
+        t.waitFor(text: "Roll back?")
+        try t.click("[ Cancel ]")
+        t.waitFor("the dialog to close") { !$0.contains("Roll back?") }
+        try t.click("r rollback")
+        t.waitFor(text: "Roll back?")
+        try t.type("clicked")
+        try t.click("[ Roll back ]")
+        t.waitFor(text: "ROLLED BACK")
+        t.waitFor("the title to say so") { _ in t.title == "rampart · support-bot · ROLLED BACK" }
+        #expect(t.mouseReporting == "1")
+        try t.keys("q")
+        t.waitFor(text: "EXIT=2")
+        #expect(t.mouseReporting == "0", "the shell got the terminal back still reporting the mouse")
+        let recording = try RunFileCodec.read(file: t.runFile)
+        let action = recording.events.compactMap { if case .operatorAction(let o) = $0.body { o } else { nil } }.first
+        #expect(action?.command.kind == .rollback)
+        #expect(action?.command.reason == "clicked")
+    }
+
     /// The ramp finishes while the operator is typing a rollback reason: the dialog stays, says
     /// the run ended, keeps every keystroke as text, and Enter logs the reason instead of
     /// sending a command to a finished run.
@@ -219,8 +271,10 @@ struct DashboardE2ETests {
         let t = try TmuxSession()
         t.waitFor(text: "ETA step")
         // A fatal signal, as a trap or a bad pointer would raise: the C guard restores the modes.
+        #expect(t.mouseReporting == "1")
         try t.signal("SEGV")
         t.waitFor(text: "EXIT=139")
+        #expect(t.mouseReporting == "0", "the crash left the terminal reporting the mouse")
         let after = t.screen()
         #expect(after.contains(" icanon") && !after.contains("-icanon"))
         #expect(after.contains(" echo ") && !after.contains("-echo "))

@@ -4,6 +4,8 @@ public struct Screen: Equatable, Sendable {
     public let width: Int
     public let height: Int
     public private(set) var cells: [Cell]
+    /// Where clicks act, in drawing order (see `Hotspot`).
+    public var hotspots: [Hotspot] = []
 
     public init(width: Int, height: Int, fill: CellStyle = .plain) {
         self.width = max(0, width)

@@ -11,6 +11,10 @@ public enum DashboardMsg: Sendable {
     case interrupted(engineRunning: Bool)
     /// Where a replay stands (position, speed, pause), after the player moved.
     case replayStatus(DashboardState.ReplayStatus)
+    /// A click on what the last frame drew there.
+    case click(ClickTarget)
+    /// A wheel notch over what the last frame drew there (nil: nothing in particular).
+    case wheel(ClickTarget?, up: Bool)
 }
 
 /// What the reducer asks the outside world to do.
@@ -36,8 +40,10 @@ public enum DashboardReducer {
             if let f = s.flash, f.until <= now { s.flash = nil }
             return []
         case .engine(let event):
+            let before = s.run
             apply(event, to: &s)
-            return s.bellEnabled && rings(event.body) ? [.bell] : []
+            let rings = s.bell.rings(event.body, before: before, operatorName: s.operatorName, quitting: s.quitting)
+            return s.bellEnabled && rings ? [.bell] : []
         case .key(let key):
             return press(key, &s)
         case .interrupted(let engineRunning):
@@ -47,23 +53,14 @@ public enum DashboardReducer {
         case .replayStatus(let status):
             s.replay = status
             return []
+        case .click(let target):
+            return click(target, &s)
+        case .wheel(let target, let up):
+            return wheel(target, up: up, &s)
         }
     }
 
     // MARK: engine events
-
-    /// The moments a notification also goes out: a gate blocked, a step advanced, the canary
-    /// paused for a human, a router failed, the run promoted or rolled back.
-    static func rings(_ body: RunEvent.Body) -> Bool {
-        switch body {
-        case .stage(let c): c.state == .paused || (c.state == .failed && c.stage != StageName.canary)
-        case .canaryStep(let c): c.index > 0
-        case .router(let r): !r.ok
-        case .metricSource(let m): !m.ok
-        case .finished: true
-        default: false
-        }
-    }
 
     /// The run's own fold (`RunState`) first, then what only a screen needs: metric trends,
     /// feedback that a command arrived, banners for failures, the log.

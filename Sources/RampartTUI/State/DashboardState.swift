@@ -9,6 +9,8 @@ public struct DashboardState: Equatable, Sendable {
     public var operatorName = ""
     /// The terminal bell on notable events; off in replays and tests that do not want it.
     public var bellEnabled = true
+    /// What has rung already, so each thing rings once.
+    public var bell = Bell()
     /// Set when the dashboard plays a recording: the clock, speed and decision marks.
     public var replay: ReplayStatus?
 

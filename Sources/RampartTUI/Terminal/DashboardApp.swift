@@ -14,13 +14,17 @@ public final class DashboardApp: Sendable {
         /// `NO_COLOR` is set: no colour at all, whatever the theme.
         public var noColor: Bool
         public var stderrLog: String
+        /// Clicks and the wheel reach the dashboard. Off keeps the terminal's own selection
+        /// (copying a log line) without holding shift.
+        public var mouse: Bool
 
-        public init(operatorName: String, themes: [Theme], themeIndex: Int, noColor: Bool, stderrLog: String) {
+        public init(operatorName: String, themes: [Theme], themeIndex: Int, noColor: Bool, stderrLog: String, mouse: Bool = true) {
             self.operatorName = operatorName
             self.themes = themes.isEmpty ? [Theme.builtinDefault] : themes
             self.themeIndex = themeIndex
             self.noColor = noColor
             self.stderrLog = stderrLog
+            self.mouse = mouse
         }
     }
 
@@ -114,12 +118,14 @@ private struct UILoop {
     var dirty = true
     var lastFrame = 0.0
     var lastSecond: Int
+    /// The frame on the terminal now: a click means what it shows under the pointer.
+    var lastScreen: Screen?
 
     init(app: DashboardApp) {
         self.app = app
         let configuration = app.configuration
         themes = configuration.themes.map { configuration.noColor ? $0.withoutColor : $0 }
-        terminal = NcursesTerminal(colors: !configuration.noColor)
+        terminal = NcursesTerminal(colors: !configuration.noColor, mouse: configuration.mouse)
         glyphs = terminal.utf8 ? .unicode : .ascii
         state = DashboardState(
             operatorName: configuration.operatorName, themeNames: themes.map(\.name), themeIndex: configuration.themeIndex,
@@ -191,6 +197,10 @@ private struct UILoop {
             switch input {
             case .resize: terminal.invalidate()
             case .key(let key): effects += DashboardReducer.reduce(&state, .key(key))
+            case .click(let x, let y):
+                if let target = lastScreen?.hotspot(x: x, y: y)?.target { effects += DashboardReducer.reduce(&state, .click(target)) }
+            case .wheel(let x, let y, let up):
+                effects += DashboardReducer.reduce(&state, .wheel(lastScreen?.hotspot(x: x, y: y)?.target, up: up))
             }
             dirty = true
         }
@@ -248,6 +258,8 @@ private struct UILoop {
         let (w, h) = terminal.size
         let screen = DashboardView.render(state, width: w, height: h, theme: themes[state.themeIndex], glyphs: glyphs)
         terminal.draw(screen)
+        lastScreen = screen
+        terminal.setTitle(TerminalTitle.text(state))
         lastFrame = DashboardApp.wallNow()
         dirty = false
     }

@@ -12,21 +12,26 @@ final class NcursesTerminal {
     private var pairs: [PairKey: Int32] = [:]
     private var nextPair: Int32 = 1
     private var screenPointer: OpaquePointer?
+    /// Whether this terminal understands OSC 2 titles (xterm and what copies it, tmux, screen);
+    /// the Linux console and `dumb` would print the sequence.
+    let titles: Bool
+    private var title: String?
 
     private struct PairKey: Hashable { var fg: Int32; var bg: Int32 }
 
-    enum Input: Equatable {
-        case key(Key)
-        case resize
-    }
+    typealias Input = TerminalInput
+    /// Whether the terminal was asked for mouse reports (and must be told to stop).
+    private let mouse: Bool
+    private var mouseDecoder = MouseDecoder()
 
     /// Sets up curses. `colors: false` (NO_COLOR, or a mono theme) never starts colour at all.
-    init(colors: Bool) {
+    init(colors: Bool, mouse: Bool = true) {
         termguard_install()
         setlocale(LC_ALL, "")
         utf8 = String(cString: cn_codeset()) == "UTF-8"
         let env = ProcessInfo.processInfo.environment
         let term = env["TERM"] ?? "xterm"
+        titles = Self.titlePrefixes.contains { term.hasPrefix($0) }
         let colorterm = (env["COLORTERM"] ?? "").lowercased()
         // ncurses ignores COLORTERM; opt in to direct colour the way tcell does.
         if colors, ["truecolor", "24bit"].contains(colorterm), !term.hasSuffix("-direct") {
@@ -34,6 +39,8 @@ final class NcursesTerminal {
             screenPointer = newterm(direct, stdout, stdin)
         }
         if screenPointer == nil { _ = initscr() }
+        // xterm keeps a stack of titles: push the shell's, so quitting puts it back.
+        if titles { Self.write("\u{1B}[22;2t") }
         cbreak()
         noecho()
         nonl()
@@ -42,6 +49,13 @@ final class NcursesTerminal {
         nodelay(cn_stdscr(), true)
         curs_set(0)
         set_escdelay(25)
+        self.mouse = mouse
+        if mouse {
+            // Button presses and releases in SGR form, decoded here (see `MouseDecoder`): with
+            // `kmous` off, ncurses passes the report through as plain characters.
+            _ = keyok(KEY_MOUSE, false)
+            Self.write(Self.mouseOn)
+        }
         if colors && has_colors() {
             start_color()
             use_default_colors()
@@ -86,13 +100,33 @@ final class NcursesTerminal {
                 if let scalar = Unicode.Scalar(UInt32(ch)), ch >= 32 { out.append(.key(.char(Character(scalar)))) }
             }
         }
-        return out
+        return mouse ? mouseDecoder.decode(out) : out
     }
+
+    /// Normal tracking (presses and releases, no motion) reported in SGR form.
+    static let mouseOn = "\u{1B}[?1000h\u{1B}[?1006h"
+    static let mouseOff = "\u{1B}[?1006l\u{1B}[?1000l"
 
     /// Forces the next draw to repaint everything (after a resize).
     /// The terminal bell (or a visible flash where the terminal has no bell).
     func bell() {
         _ = beep()
+    }
+
+    /// Sets the window title; the text is sanitized by its maker (no control characters).
+    func setTitle(_ text: String) {
+        guard titles, text != title else { return }
+        title = text
+        Self.write("\u{1B}]2;\(text)\u{07}")
+    }
+
+    static let titlePrefixes = ["xterm", "tmux", "screen", "rxvt", "alacritty", "foot", "kitty", "wezterm", "st-", "vte", "gnome", "konsole"]
+
+    /// Bytes straight to the terminal, after curses has flushed its own: curses never sees them,
+    /// so they cannot disturb its idea of the screen.
+    private static func write(_ text: String) {
+        var bytes = Array(text.utf8)
+        _ = bytes.withUnsafeMutableBytes { Foundation.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
     }
 
     func invalidate() {
@@ -130,7 +164,9 @@ final class NcursesTerminal {
     }
 
     func end() {
+        if mouse { Self.write(Self.mouseOff) }
         _ = endwin()
+        if titles { Self.write("\u{1B}[23;2t") }
         if let s = screenPointer { delscreen(s) }
         screenPointer = nil
     }

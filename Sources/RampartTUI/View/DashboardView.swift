@@ -19,8 +19,12 @@ public enum DashboardView {
         var painter = Painter(s: s, p: p, g: glyphs, screen: screen)
         painter.draw()
         screen = painter.screen
+        // A dialog covers the panels: clicks reach only what it draws.
+        if s.overlay != nil { screen.hotspots = [] }
         switch s.overlay {
-        case .help: Overlays.help(&screen, s, p, glyphs)
+        case .help:
+            Overlays.help(&screen, s, p, glyphs)
+            screen.hotspots = [Hotspot(x: 0, y: 0, width: width, height: height, target: .key(.escape))]
         case .confirm(let c): Overlays.confirm(&screen, s, c, p, glyphs)
         case nil: break
         }

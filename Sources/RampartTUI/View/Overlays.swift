@@ -97,6 +97,8 @@ enum Overlays {
         let goStyle = c.confirmFocused ? danger.with(reverse: p.mono ? true : danger.reverse) : p.base
         let after = screen.put(cancel, x: bx, y: y, style: cancelStyle)
         screen.put(go, x: after + 6, y: y, style: goStyle)
+        screen.hotspots.append(Hotspot(x: bx, y: y, width: CharWidth.of(cancel), target: .dialog(confirm: false)))
+        screen.hotspots.append(Hotspot(x: after + 6, y: y, width: CharWidth.of(go), target: .dialog(confirm: true)))
         y += 2
         screen.put("type a reason · tab switch · Enter choose · Esc cancel", x: x0 + 2, y: y, style: p.inactive, limit: w - 4)
     }
@@ -135,6 +137,7 @@ enum Overlays {
         screen.put(CharWidth.of(c.reason) > room ? String(c.reason.suffix(room)) : c.reason, x: x, y: y, style: p.base.with(underline: true))
         y += 2
         screen.put(button, x: x0 + (w - CharWidth.of(button)) / 2, y: y, style: p.selected.with(bold: true))
+        screen.hotspots.append(Hotspot(x: x0 + (w - CharWidth.of(button)) / 2, y: y, width: CharWidth.of(button), target: .dialog(confirm: true)))
         y += 2
         screen.put(
             "Enter \(c.action == .quitAbort ? "quit" : "close and log the reason") · Esc close", x: x0 + 2, y: y, style: p.inactive, limit: w - 4)

@@ -97,6 +97,7 @@ extension Painter {
             let selected = s.focus == .metrics && i == s.selectedMetric
             let rowStyle = selected ? p.selected : p.base
             if selected { screen.fill(x: 1, y: y, width: inner, height: 1, style: rowStyle) }
+            screen.hotspots.append(Hotspot(x: 1, y: y, width: inner, target: .metric(i)))
             var x = screen.put(CharWidth.pad(Self.label(metric), to: nameW), x: 2, y: y, style: rowStyle)
             x = screen.put(
                 CharWidth.padLeft(b.map { MetricFormat.value(metric, $0) } ?? "no data", to: valW), x: x, y: y,

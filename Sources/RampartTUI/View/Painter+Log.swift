@@ -15,6 +15,7 @@ extension Painter {
         var title = "Events"
         if let f = s.logFilter { title += "  matching '\(f)': \(lines.count) of \(s.log.count) (/ to change)" }
         if scroll > 0 { title += "  \(scroll) newer below (G to follow)" }
+        screen.hotspots.append(Hotspot(x: 0, y: y, width: width, height: rows, target: .log))
         Widgets.box(
             &screen, x: 0, y: y, width: width, height: rows, title: title, style: focused ? p.focusedBorder : p.border,
             titleStyle: focused ? p.focusedBorder : p.title, glyphs: g)
@@ -54,6 +55,9 @@ extension Painter {
             let available = Keymap.bindings.first { $0.action == action }.map { $0.unavailable(s) == nil } ?? true
             let text = "\(key) \(label)"
             guard x + CharWidth.of(text) <= width - 1 else { break }
+            if let typed = Keymap.bindings.first(where: { $0.action == action })?.keys.first {
+                screen.hotspots.append(Hotspot(x: x, y: row, width: CharWidth.of(text), target: .key(typed)))
+            }
             x = screen.put(key, x: x, y: row, style: available ? p.hint.with(bold: true) : p.inactive)
             x = screen.put(" \(label)  ", x: x, y: row, style: available ? p.base : p.inactive)
         }
