@@ -29,6 +29,16 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Write a JSON report here (per-item scores, verdicts, signatures).")
     var json: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Also print CI annotations: 'github' writes workflow commands, so a blocking gate and its failing items (at their dataset lines) show on the pull request.",
+            valueName: "github"))
+    var annotations: Annotations?
+
+    enum Annotations: String, ExpressibleByArgument, CaseIterable {
+        case github
+    }
+
     @Flag(help: "Print, per gate, the smallest regression each check can detect and the items needed to decide.")
     var plan = false
 
@@ -59,14 +69,21 @@ struct EvalCommand: AsyncParsableCommand {
         var options = RunOptions(seed: seed ?? s.seed, operator: "eval", cache: responseCache)
         options.environment = ProcessInfo.processInfo.environment
         let engine = Engine(inputs: inputs, clock: VirtualClock(), options: options)
+        let started = Date()
+        let timer = GateTimer(engine.bus.subscribe())
         _ = await engine.run(.gates)
+        let seconds = await timer.seconds()
         let reports = GateReport.collect(engine.bus.events)
         printVerdicts(reports)
+        if annotations == .github {
+            let lines = DatasetLines(gates: s.gates)
+            for line in GitHubAnnotations.lines(reports, locate: lines.locate) { print(line) }
+        }
         if plan { printPlan(reports) }
         if let responseCache {
             print("cache: \(responseCache.hits) responses reused, \(responseCache.misses) requested (\(responseCache.path))")
         }
-        try writeReports(s, reports)
+        try writeReports(inputs, reports, started: started, seconds: seconds)
         try exit(for: reports, spec: inputs.spec)
     }
 
@@ -83,7 +100,8 @@ struct EvalCommand: AsyncParsableCommand {
         }
     }
 
-    private func writeReports(_ s: PipelineSpec, _ reports: [GateReport]) throws {
+    private func writeReports(_ inputs: PipelineInputs, _ reports: [GateReport], started: Date, seconds: [String: Double]) throws {
+        let s = inputs.spec
         do {
             if let json {
                 try EvalReports.json(
@@ -92,7 +110,23 @@ struct EvalCommand: AsyncParsableCommand {
                 .write(to: URL(fileURLWithPath: json))
             }
             if let junit {
-                try EvalReports.junit(pipeline: s.name, reports: reports).write(toFile: junit, atomically: true, encoding: .utf8)
+                let context = JUnitContext(
+                    timestamp: JUnitContext.timestamp(started), hostname: ProcessInfo.processInfo.hostName, seconds: seconds,
+                    properties: [
+                        .init("pipeline", s.name), .init("candidate", s.candidate.label), .init("baseline", s.baseline.label),
+                        .init("seed", String(seed ?? s.seed)), .init("spec_sha256", inputs.specSHA256), .init("rampart_version", Rampart.version),
+                    ],
+                    gateProperties: Dictionary(
+                        s.gates.map { g in
+                            (
+                                g.name,
+                                [
+                                    .init("kind", g.kind.rawValue), .init("dataset", DatasetLines.relative(g.dataset)),
+                                    .init("samples", String(g.samples)), .init("scorer", EvalReports.signatures([g])[g.name] ?? ""),
+                                ]
+                            )
+                        }, uniquingKeysWith: { a, _ in a }))
+                try EvalReports.junit(pipeline: s.name, reports: reports, context: context).write(toFile: junit, atomically: true, encoding: .utf8)
             }
         } catch {
             Console.error("error: cannot write the report: \(error.localizedDescription)")
@@ -160,4 +194,25 @@ struct EvalCommand: AsyncParsableCommand {
             print("  One more bad item blocks: \(fragile.joined(separator: ", ")); a larger set gives room.")
         }
     }
+}
+
+/// Wall seconds each gate took, from its stage events as they happen: the engine's clock is
+/// virtual in `eval`, and CI wants the time it waited.
+struct GateTimer {
+    private let task: Task<[String: Double], Never>
+
+    init(_ events: AsyncStream<RunEvent>) {
+        task = Task {
+            var began: [String: Date] = [:]
+            var took: [String: Double] = [:]
+            for await e in events {
+                guard case .stage(let c) = e.body, c.stage.hasPrefix("gate:") else { continue }
+                let gate = String(c.stage.dropFirst("gate:".count))
+                if c.state == .running { began[gate] = Date() } else if let t = began[gate] { took[gate] = Date().timeIntervalSince(t) }
+            }
+            return took
+        }
+    }
+
+    func seconds() async -> [String: Double] { await task.value }
 }

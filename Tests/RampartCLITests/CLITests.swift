@@ -64,8 +64,27 @@ enum CLI {
         }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+        let status = exitStatus(of: p)
+        return Result(status: status, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// The child's exit code (or the signal that ended it), reaping it ourselves if need be.
+    /// `waitUntilExit` alone once hung for good in a full run, the child a zombie: Foundation's
+    /// SIGCHLD source never fired (another part of the process also waits for its own children).
+    static func exitStatus(of p: Process) -> Int32 {
+        let pid = p.processIdentifier
+        var status: Int32 = 0
+        while true {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid { return status & 0x7f == 0 ? (status >> 8) & 0xff : status & 0x7f }
+            if reaped == -1 && errno == ECHILD {
+                // Foundation reaped it first and has (or is about to have) its status.
+                p.waitUntilExit()
+                return p.terminationStatus
+            }
+            if !p.isRunning { return p.terminationStatus }
+            usleep(2_000)
+        }
     }
 
     /// Starts the binary in the background (for tests that signal it or talk to it while it
