@@ -4,8 +4,9 @@
 SHELL := /bin/bash
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 APT_PACKAGES := libncurses-dev ncurses-term tmux git python3 python3-venv ca-certificates
-# Real servers the integration tests start on loopback (never as system services).
-TEST_APT_PACKAGES := nginx-light prometheus
+# Real servers the integration tests start on loopback (never as system services); groff checks
+# the man page.
+TEST_APT_PACKAGES := nginx-light prometheus groff-base
 # A real OpenAI-compatible server for the judge and embeddings tests, from PyPI, run on loopback.
 LITELLM_VENV := .build/litellm-venv
 LITELLM_SPEC := litellm[proxy]>=1.108,<1.109
@@ -61,11 +62,14 @@ install: release
 	$(RELEASE_BIN) --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/rampart
 	$(RELEASE_BIN) --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_rampart
 	$(RELEASE_BIN) --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/rampart.fish
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	$(RELEASE_BIN) manual > $(DESTDIR)$(PREFIX)/share/man/man1/rampart.1
 	@echo "installed rampart in $(DESTDIR)$(PREFIX)/bin; try: rampart demo"
 
 uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/bin/rampart $(DESTDIR)$(PREFIX)/share/rampart $(DESTDIR)$(PREFIX)/share/bash-completion/completions/rampart \
-	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_rampart $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/rampart.fish
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_rampart $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/rampart.fish \
+	  $(DESTDIR)$(PREFIX)/share/man/man1/rampart.1
 
 # The demo runs in real time (about two minutes); `make demo SPEED=10` runs it ten times faster.
 # A release build: the dashboard and the simulator at the speed users will see.

@@ -24,7 +24,7 @@ struct Rampart: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, ValidateCommand.self, DemoCommand.self, EvalCommand.self, ScoreCommand.self,
             ProxyCommand.self, StatusCommand.self, PromoteCommand.self, RollbackCommand.self, PauseCommand.self,
-            ResumeCommand.self, SimulateCommand.self, RunsCommand.self, ReplayCommand.self, RecoverCommand.self, InitCommand.self,
+            ResumeCommand.self, SimulateCommand.self, RunsCommand.self, ReplayCommand.self, RecoverCommand.self, InitCommand.self, ManualCommand.self,
         ]
     )
 
