@@ -9,7 +9,10 @@ struct ValidateCommand: ParsableCommand {
         abstract: "Check a pipeline spec and every file it references, without running anything.",
         discussion: """
             Reports every problem as FILE:LINE:COLUMN: FIELD: MESSAGE and exits 65 if there is any; \
-            exits 69 when the spec is valid but an API key or token variable it names is not set.
+            exits 69 when the spec is valid but an API key or token variable it names is not set, or \
+            `rampart run` would be refused here and now: a crashed run's lock (run `rampart recover`), \
+            a listening port the spec names that another process holds. A router file whose directory \
+            is missing or not writable is invalid input (65).
             """
     )
 
@@ -18,13 +21,20 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         var failed = false
-        var unset = false
+        var unavailable = false
         for file in specs {
             do {
                 let inputs = try RunAssembly.load(file: file)
+                let problems = LaunchObstacles.problems(inputs.spec)
+                for p in problems { Console.error("error: \(file): run would fail: \(p.message)") }
+                if problems.contains(where: { !$0.unavailable }) {
+                    failed = true
+                } else if problems.contains(where: \.unavailable) {
+                    unavailable = true
+                }
                 if Console.reportMissingSecrets(inputs.spec, file: file) {
-                    unset = true
-                } else {
+                    unavailable = true
+                } else if problems.isEmpty {
                     print("\(file): ok — \(SpecDescription.oneLine(inputs))")
                 }
             } catch {
@@ -33,7 +43,7 @@ struct ValidateCommand: ParsableCommand {
             }
         }
         if failed { throw Exit.invalidInput }
-        if unset { throw Exit.unavailable }
+        if unavailable { throw Exit.unavailable }
     }
 }
 
