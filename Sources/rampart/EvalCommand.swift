@@ -103,6 +103,12 @@ struct EvalCommand: AsyncParsableCommand {
     private func writeReports(_ inputs: PipelineInputs, _ reports: [GateReport], started: Date, seconds: [String: Double]) throws {
         let s = inputs.spec
         do {
+            // A report path in a directory that is not there yet (reports/gates.xml in a fresh
+            // CI checkout) gets its directory, as run files do.
+            for path in [json, junit].compactMap({ $0 }) {
+                let directory = (path as NSString).deletingLastPathComponent
+                if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+            }
             if let json {
                 try EvalReports.json(
                     pipeline: s.name, candidate: s.candidate.label, baseline: s.baseline.label, seed: seed ?? s.seed, gates: s.gates, reports: reports
