@@ -122,3 +122,55 @@ struct OverlayWordTests {
         }
     }
 }
+
+/// The main screens at the smallest and a large terminal: text that does not fit ends with an
+/// ellipsis or at a space, never runs into a border or off the screen mid-word.
+struct MainScreenWordTests {
+    /// Columns where a word ran into a border (│) or off the right edge without an ellipsis.
+    static func cutWords(_ screen: Screen) -> [String] {
+        var out: [String] = []
+        for y in 0..<screen.height {
+            let cells = (0..<screen.width).map { screen[$0, y].text }
+            for x in 1..<cells.count {
+                let atBorder = cells[x] == "│" && x > 1
+                let atEdge = x == cells.count - 1 && cells[x] != "│" && cells[x] != " " && cells[x] != "…"
+                if atBorder || atEdge {
+                    let before = atEdge ? cells[x] : cells[x - 1]
+                    let beforeThat = atEdge ? cells[x - 1] : cells[x - 2]
+                    if before.first?.isLetter == true && beforeThat.first?.isLetter == true {
+                        out.append("row \(y) col \(x): …\(cells[max(0, x - 24)...x].joined())")
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    @Test func theCheckFindsAWordCutAtABorderAndAtTheEdge() {
+        var screen = Screen(width: 12, height: 3)
+        screen.put("│ok words  │", x: 0, y: 0, style: .plain)
+        screen.put("│longerword│", x: 0, y: 1, style: .plain)
+        screen.put("header texts", x: 0, y: 2, style: .plain)
+        #expect(Self.cutWords(screen).count == 2)
+        screen.put("│longerwo… │", x: 0, y: 1, style: .plain)
+        screen.put("header tex… ", x: 0, y: 2, style: .plain)
+        #expect(Self.cutWords(screen).isEmpty)
+    }
+
+    @Test(arguments: [(80, 24), (220, 70)])
+    func noWordRunsIntoABorderOrOffTheScreen(width: Int, height: Int) async throws {
+        let events = try await DemoRun.events()
+        let moments: [(String, Double)] = [
+            ("gates", 1), ("step 1", DemoRun.stepStart(events, 0) + 10), ("step 2", DemoRun.stepStart(events, 1) + 15), ("end", .infinity),
+        ]
+        for (name, t) in moments {
+            var s = DemoRun.state(events, upTo: t)
+            for focus in DashboardState.Focus.allCases {
+                s.focus = focus
+                let screen = DashboardView.render(s, width: width, height: height, theme: .builtinDefault)
+                let cut = Self.cutWords(screen)
+                #expect(cut.isEmpty, "\(width)x\(height) \(name), focus \(focus):\n\(cut.joined(separator: "\n"))")
+            }
+        }
+    }
+}

@@ -217,6 +217,28 @@ struct ReducerKeyTests {
         #expect(rows[top].contains("newer below"))
     }
 
+    /// After g, the next j moves the view at once: the scroll stops at the oldest full page
+    /// (the panel's size as last drawn), instead of j having to climb back from the oldest line.
+    @Test func jAfterGMovesTheViewAtOnce() async throws {
+        var s = try await liveState()
+        s.focus = .log
+        let screen = { DashboardView.render(s, width: 100, height: 30, theme: .builtinDefault) }
+        let rows = try #require(screen().hotspots.first { $0.target == .log }).height - 2
+        _ = DashboardReducer.reduce(&s, .layout(logRows: rows))
+        _ = DashboardReducer.reduce(&s, .key(.char("g")))
+        #expect(s.logScroll == s.log.count - rows)
+        let oldest = screen().line(try #require((0..<30).first { screen().line($0).contains("─ Events") }) + 1)
+        _ = DashboardReducer.reduce(&s, .key(.char("j")))
+        let next = screen().line(try #require((0..<30).first { screen().line($0).contains("─ Events") }) + 1)
+        #expect(oldest != next, "j after g did not move the log")
+        // k at the oldest page stays there; a taller terminal clamps the scroll to its page.
+        _ = DashboardReducer.reduce(&s, .key(.char("k")))
+        _ = DashboardReducer.reduce(&s, .key(.char("k")))
+        #expect(s.logScroll == s.log.count - rows)
+        _ = DashboardReducer.reduce(&s, .layout(logRows: rows + 5))
+        #expect(s.logScroll == s.log.count - rows - 5)
+    }
+
     @Test func escapeCancelsAndKeysInsideTheDialogAreText() async throws {
         var s = try await liveState()
         _ = DashboardReducer.reduce(&s, .key(.char("P")))

@@ -36,7 +36,7 @@ extension DashboardReducer {
         }
         if onLog {
             let lines = up ? wheelLines : -wheelLines
-            s.logScroll = min(max(0, s.logScroll + lines), max(0, s.log.count - 1))
+            s.logScroll = min(max(0, s.logScroll + lines), maxLogScroll(s))
         } else {
             let last = max(0, metricRows(s).count - 1)
             s.selectedMetric = min(last, max(0, s.selectedMetric + (up ? -1 : 1)))

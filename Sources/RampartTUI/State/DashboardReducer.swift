@@ -15,6 +15,8 @@ public enum DashboardMsg: Sendable {
     case click(ClickTarget)
     /// A wheel notch over what the last frame drew there (nil: nothing in particular).
     case wheel(ClickTarget?, up: Bool)
+    /// How many log lines the last frame's panel held.
+    case layout(logRows: Int)
 }
 
 /// What the reducer asks the outside world to do.
@@ -57,6 +59,10 @@ public enum DashboardReducer {
             return click(target, &s)
         case .wheel(let target, let up):
             return wheel(target, up: up, &s)
+        case .layout(let rows):
+            s.logRows = max(1, rows)
+            s.logScroll = min(s.logScroll, maxLogScroll(s))
+            return []
         }
     }
 
@@ -193,7 +199,6 @@ public enum DashboardReducer {
             flash("\(key.label) (\(binding.help)): not available, \(why)", &s)
             return []
         }
-        let visibleLog = 8
         switch binding.action {
         case .promote:
             s.pending = "promote to the next step requested"
@@ -213,7 +218,7 @@ public enum DashboardReducer {
             s.focus = all[((all.firstIndex(of: s.focus) ?? 0) + 1) % all.count]
         case .scrollUp:
             if s.focus == .log {
-                s.logScroll = min(s.logScroll + 1, max(0, s.log.count - 1))
+                s.logScroll = min(s.logScroll + 1, maxLogScroll(s))
             } else {
                 s.selectedMetric = max(0, s.selectedMetric - 1)
             }
@@ -224,11 +229,11 @@ public enum DashboardReducer {
                 s.selectedMetric = min(max(0, metricRows(s).count - 1), s.selectedMetric + 1)
             }
         case .pageUp:
-            s.logScroll = min(s.logScroll + visibleLog, max(0, s.log.count - 1))
+            s.logScroll = min(s.logScroll + s.logRows, maxLogScroll(s))
         case .pageDown:
-            s.logScroll = max(0, s.logScroll - visibleLog)
+            s.logScroll = max(0, s.logScroll - s.logRows)
         case .top:
-            s.logScroll = max(0, s.log.count - 1)
+            s.logScroll = maxLogScroll(s)
         case .bottom:
             s.logScroll = 0
         case .cycleTheme:
@@ -287,6 +292,12 @@ public enum DashboardReducer {
 
     static func flash(_ text: String, _ s: inout DashboardState) {
         s.flash = .init(text: text, until: s.now + flashSeconds)
+    }
+
+    /// The scroll that shows the oldest page of the (filtered) log in full: further is no use.
+    static func maxLogScroll(_ s: DashboardState) -> Int {
+        let lines = s.logFilter.map { f in s.log.lazy.filter { $0.text.localizedCaseInsensitiveContains(f) }.count } ?? s.log.count
+        return max(0, lines - s.logRows)
     }
 
     /// The metrics shown as rows: the watched ones in spec order, else all with data.

@@ -32,6 +32,9 @@ public struct DashboardState: Equatable, Sendable {
 
     // The operator's side.
     public var logScroll = 0
+    /// Lines the event log panel showed when last drawn: scrolling stops where the oldest page
+    /// shows in full, so the next key after `g` moves the view at once.
+    public var logRows = 8
     public var focus: Focus = .metrics
     public var selectedMetric = 0
     public var overlay: Overlay?

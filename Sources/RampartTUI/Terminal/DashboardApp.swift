@@ -259,6 +259,9 @@ private struct UILoop {
         let screen = DashboardView.render(state, width: w, height: h, theme: themes[state.themeIndex], glyphs: glyphs)
         terminal.draw(screen)
         lastScreen = screen
+        if let log = screen.hotspots.first(where: { $0.target == .log }), log.height - 2 != state.logRows {
+            _ = DashboardReducer.reduce(&state, .layout(logRows: log.height - 2))
+        }
         terminal.setTitle(TerminalTitle.text(state))
         lastFrame = DashboardApp.wallNow()
         dirty = false
