@@ -1,4 +1,5 @@
 import Foundation
+import RampartTestSupport
 import Testing
 
 @testable import RampartCore
@@ -19,21 +20,8 @@ struct ValidatePreflightTests {
         return path
     }
 
-    /// A listening socket on a free loopback port, held until closed.
     func listener() throws -> (fd: Int32, port: Int) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && listen(fd, 4) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        try #require(bound)
-        return (fd, Int(UInt16(bigEndian: address.sin_port)))
+        try #require(LoopbackSocket.listeningPort())
     }
 
     @Test func aPortAnotherProcessHoldsIsNamedWithExit69() async throws {

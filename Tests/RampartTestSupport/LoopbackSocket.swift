@@ -25,6 +25,16 @@ public enum LoopbackSocket {
     /// A loopback port that refuses every connection for as long as the returned descriptor is
     /// open: bound, so no other test can take it, and never listening. The caller closes it.
     public static func refusingPort() -> (fd: Int32, port: Int)? {
+        boundPort(listening: false)
+    }
+
+    /// A loopback port another process holds: bound and listening for as long as the returned
+    /// descriptor is open (nothing accepts). The caller closes it.
+    public static func listeningPort() -> (fd: Int32, port: Int)? {
+        boundPort(listening: true)
+    }
+
+    static func boundPort(listening: Bool) -> (fd: Int32, port: Int)? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         var addr = sockaddr_in()
@@ -33,7 +43,9 @@ public enum LoopbackSocket {
         addr.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.bind(fd, $0, length) == 0 && (!listening || listen(fd, 4) == 0) && getsockname(fd, $0, &length) == 0
+            }
         }
         guard bound else {
             close(fd)
