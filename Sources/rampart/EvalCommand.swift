@@ -70,7 +70,7 @@ struct EvalCommand: AsyncParsableCommand {
         options.environment = ProcessInfo.processInfo.environment
         let engine = Engine(inputs: inputs, clock: VirtualClock(), options: options)
         let started = Date()
-        let timer = GateTimer(engine.bus.subscribe())
+        let timer = GateTimer(engine.bus.subscribe(), gates: s.gates.map(\.name))
         _ = await engine.run(.gates)
         let seconds = await timer.seconds()
         let reports = GateReport.collect(engine.bus.events)
@@ -116,6 +116,7 @@ struct EvalCommand: AsyncParsableCommand {
                 .write(to: URL(fileURLWithPath: json))
             }
             if let junit {
+                let signatures = EvalReports.signatures(s.gates)
                 let context = JUnitContext(
                     timestamp: JUnitContext.timestamp(started), hostname: ProcessInfo.processInfo.hostName, seconds: seconds,
                     properties: [
@@ -128,7 +129,7 @@ struct EvalCommand: AsyncParsableCommand {
                                 g.name,
                                 [
                                     .init("kind", g.kind.rawValue), .init("dataset", DatasetLines.relative(g.dataset)),
-                                    .init("samples", String(g.samples)), .init("scorer", EvalReports.signatures([g])[g.name] ?? ""),
+                                    .init("samples", String(g.samples)), .init("scorer", signatures[g.name] ?? ""),
                                 ]
                             )
                         }, uniquingKeysWith: { a, _ in a }))
@@ -207,13 +208,13 @@ struct EvalCommand: AsyncParsableCommand {
 struct GateTimer {
     private let task: Task<[String: Double], Never>
 
-    init(_ events: AsyncStream<RunEvent>) {
+    init(_ events: AsyncStream<RunEvent>, gates: [String]) {
+        let byStage = Dictionary(gates.map { (StageName.gate($0), $0) }, uniquingKeysWith: { a, _ in a })
         task = Task {
             var began: [String: Date] = [:]
             var took: [String: Double] = [:]
             for await e in events {
-                guard case .stage(let c) = e.body, c.stage.hasPrefix("gate:") else { continue }
-                let gate = String(c.stage.dropFirst("gate:".count))
+                guard case .stage(let c) = e.body, let gate = byStage[c.stage] else { continue }
                 if c.state == .running { began[gate] = Date() } else if let t = began[gate] { took[gate] = Date().timeIntervalSince(t) }
             }
             return took

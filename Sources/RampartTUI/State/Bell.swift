@@ -13,18 +13,25 @@ public struct Bell: Equatable, Sendable {
     var rangForTheEnd = false
     /// Metric sources whose last report was a failure.
     var sourcesDown: Set<String> = []
+    /// The last command of this dashboard's operator the engine accepted: the pause, rollback
+    /// or abort that follows it is their own doing.
+    var ours: OperatorCommand.Kind?
 
     /// Whether `event` rings, given the run as it stood before it (`before`).
     mutating func rings(_ event: RunEvent.Body, before: RunState, operatorName: String, quitting: Bool) -> Bool {
         switch event {
+        case .operatorAction(let a):
+            if a.accepted && !operatorName.isEmpty && a.command.operator == operatorName { ours = a.command.kind }
+            return false
         case .analysis(let a) where a.decision == .rollback:
             return ringOnceForTheEnd()
         case .stage(let c) where c.state == .paused:
-            return !before.paused && !Self.done(by: operatorName, c.reason ?? "")
+            defer { if ours == .pause { ours = nil } }
+            return !before.paused && ours != .pause
         case .stage(let c) where c.state == .failed:
             // A blocking gate, a failed build or a rolled-back canary: the finish that follows is
             // the same news.
-            if Self.done(by: operatorName, c.reason ?? "") { rangForTheEnd = true; return false }
+            if endedByUs { rangForTheEnd = true; return false }
             return ringOnceForTheEnd()
         case .router(let r) where !r.ok:
             return ringOnceForTheEnd()
@@ -32,18 +39,14 @@ public struct Bell: Equatable, Sendable {
             if m.ok { sourcesDown.remove(m.source); return false }
             return sourcesDown.insert(m.source).inserted
         case .finished(let f):
-            if f.outcome == .promoted || quitting || Self.done(by: operatorName, f.reason) { return false }
+            if f.outcome == .promoted || quitting || endedByUs { return false }
             return ringOnceForTheEnd()
         default:
             return false
         }
     }
 
-    /// The engine names who acted ("rolled back by ada at step 2", "paused by ada: reason").
-    static func done(by operatorName: String, _ reason: String) -> Bool {
-        guard !operatorName.isEmpty else { return false }
-        return reason.contains(" by \(operatorName) ") || reason.contains(" by \(operatorName):") || reason.hasSuffix(" by \(operatorName)")
-    }
+    private var endedByUs: Bool { ours == .rollback || ours == .abort }
 
     private mutating func ringOnceForTheEnd() -> Bool {
         defer { rangForTheEnd = true }

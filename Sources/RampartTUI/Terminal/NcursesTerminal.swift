@@ -107,7 +107,6 @@ final class NcursesTerminal {
     static let mouseOn = "\u{1B}[?1000h\u{1B}[?1006h"
     static let mouseOff = "\u{1B}[?1006l\u{1B}[?1000l"
 
-    /// Forces the next draw to repaint everything (after a resize).
     /// The terminal bell (or a visible flash where the terminal has no bell).
     func bell() {
         _ = beep()
@@ -129,6 +128,7 @@ final class NcursesTerminal {
         _ = bytes.withUnsafeMutableBytes { Foundation.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
     }
 
+    /// Forces the next draw to repaint everything (after a resize).
     func invalidate() {
         previous = nil
     }
