@@ -92,13 +92,6 @@ struct PromoteCommand: AsyncParsableCommand {
     func run() async throws { try await control.send(fully ? .promoteFully : .promote) }
 }
 
-struct RollbackCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "rollback", abstract: "Send all traffic back to the baseline and end the run as rolled back.")
-    @OptionGroup var control: ControlOptions
-    func run() async throws { try await control.send(.rollback) }
-}
-
 struct PauseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pause", abstract: "Hold the canary at its weight; bake time stops, automatic rollback stays armed.")

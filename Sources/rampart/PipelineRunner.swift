@@ -43,19 +43,52 @@ struct PipelineRunner {
         let engine = launched.engine
         let outcome: RunOutcome
         let events: [RunEvent]
+        let undone = UndoneBox()
         if let dashboard {
-            (outcome, events) = await runWithDashboard(engine: engine, themes: dashboard, operator: operatorName)
+            let offer = promotionRollbackOffer(inputs, runFile: launched.runFile, operator: operatorName, undone: undone)
+            (outcome, events) = await runWithDashboard(engine: engine, themes: dashboard, operator: operatorName, offer: offer)
         } else {
             (outcome, events) = await runHeadless(engine: engine, operator: operatorName)
         }
         await launched.close()
         print("")
-        for line in RunSummary.lines(events: events, runFile: launched.runFile) { print(line) }
+        let rollback = undone.record
+        for line in RunSummary.lines(events: events, runFile: launched.runFile, rollback: rollback) { print(line) }
         if let problem = launched.recorder.error {
             Console.error("error: the run file is incomplete: \(problem)")
             throw Exit.cannotWrite
         }
-        throw Exit.outcome(outcome)
+        throw Exit.outcome(rollback == nil ? outcome : .rolledBack)
+    }
+
+    /// What the dashboard may do once the run promoted: roll the promotion back at the run's
+    /// router, the way `rampart rollback RUN` does; `undone` keeps the record for the summary
+    /// and the exit code.
+    private func promotionRollbackOffer(
+        _ inputs: PipelineInputs, runFile: String, operator name: String, undone: UndoneBox
+    ) -> PromotionRollbackOffer {
+        let environment = ProcessInfo.processInfo.environment
+        let spec = inputs.spec
+        let availability: PromotionUndo
+        if let canary = spec.canary {
+            let redactor = Redactor(environment: environment, named: spec.secretVariables)
+            if let router = RunAssembly.router(canary.router, pipeline: spec, environment: environment, redactor: redactor) {
+                availability = .available(router: "\(router.name) router (\(redactor.redact(router.detail)))")
+            } else {
+                availability = .unavailable("the builtin proxy's traffic ends with this process; point the app at the baseline")
+            }
+        } else {
+            availability = .unavailable("the run has no canary, so its promotion moved no traffic")
+        }
+        let specFile = specFile
+        return PromotionRollbackOffer(availability: availability) { reason in
+            let report = await PromotionRollback.perform(
+                runFile: runFile, operator: name, reason: reason, environment: environment, specFile: specFile, ownPID: getpid())
+            if let error = report.error { return (false, error) }
+            undone.record = report.record
+            let told = report.notifications.isEmpty ? "" : "; notified " + report.notifications.joined(separator: ", ")
+            return (true, report.reason + told)
+        }
     }
 
     private func runHeadless(engine: Engine, operator name: String) async -> (RunOutcome, [RunEvent]) {
@@ -72,12 +105,14 @@ struct PipelineRunner {
         return (outcome, engine.bus.events)
     }
 
-    private func runWithDashboard(engine: Engine, themes: ThemeSelection, operator name: String) async -> (RunOutcome, [RunEvent]) {
+    private func runWithDashboard(
+        engine: Engine, themes: ThemeSelection, operator name: String, offer: PromotionRollbackOffer
+    ) async -> (RunOutcome, [RunEvent]) {
         let app = DashboardApp(
             configuration: .init(
                 operatorName: name, themes: themes.themes, themeIndex: themes.index,
                 noColor: !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty,
-                stderrLog: ".rampart/dashboard-stderr.log", mouse: !options.noMouse),
+                stderrLog: ".rampart/dashboard-stderr.log", mouse: !options.noMouse, promotionRollback: offer),
             send: { engine.send($0) })
         let interrupts = InterruptHandler(operator: name, quiet: true) { _ in app.interrupt() }
         defer { interrupts.cancel() }
@@ -129,6 +164,16 @@ final class InterruptHandler {
 
     func cancel() {
         for s in sources { s.cancel() }
+    }
+}
+
+/// The promotion's rollback done from the dashboard, for the summary and the exit code.
+final class UndoneBox: Sendable {
+    private let value = Mutex<PromotionRollbackRecord?>(nil)
+
+    var record: PromotionRollbackRecord? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
     }
 }
 

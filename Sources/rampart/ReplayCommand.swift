@@ -72,12 +72,12 @@ struct ReplayCommand: ParsableCommand {
             }
             print("")
         }
-        for line in RunSummary.lines(events: recording.events, runFile: path) { say(line) }
+        for line in RunSummary.lines(events: recording.events, runFile: path, rollback: recording.promotionRollback) { say(line) }
         if let unfinished = recording.unfinished {
             say(unfinished)
             throw ExitCode(RunOutcome.aborted.exitCode)
         }
-        throw ExitCode(recording.outcome?.exitCode ?? RunOutcome.aborted.exitCode)
+        throw ExitCode(recording.finalOutcome?.exitCode ?? RunOutcome.aborted.exitCode)
     }
 
     func whatIf(_ recording: RunFileCodec.Recording, policyFile: String, path: String) throws {

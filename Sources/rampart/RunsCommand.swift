@@ -51,7 +51,8 @@ struct RunsListCommand: ParsableCommand {
                 rows.append([name, "?", "?", "?", "UNREADABLE", "", ""])
                 continue
             }
-            let outcome = r.outcome.map { $0.outcome.rawValue.uppercased() } ?? (r.truncatedLine != nil ? "CUT OFF" : "UNFINISHED")
+            var outcome = r.outcome.map { $0.outcome.rawValue.uppercased() } ?? (r.truncatedLine != nil ? "CUT OFF" : "UNFINISHED")
+            if r.promotionRollback != nil { outcome += ", ROLLED BACK" }
             let duration = (r.outcome?.t ?? r.events.last?.t).map { DurationText.format($0) } ?? "-"
             rows.append([
                 String(name.dropLast(6)), String(r.header.startedAt.prefix(19)).replacingOccurrences(of: "T", with: " "), r.header.pipeline,

@@ -103,7 +103,7 @@ struct ReadmeCommandsTests {
         ]
         let afterARun = [
             "rampart runs", "rampart runs show RUN", "rampart replay RUN --headless", "rampart replay RUN --judge policy.yaml",
-            "rampart recover [RUN]", "rampart recover --spec FILE",
+            "rampart recover [RUN]", "rampart recover --spec FILE", "rampart rollback RUN --reason \"users report wrong answers\"",
         ]
         // What each README command must exit with, as the README says.
         let expected: [String: Int32] = [
@@ -168,6 +168,9 @@ struct ReadmeCommandsTests {
         let afterExpected: [String: Int32] = [
             "rampart runs": 0, "rampart runs show RUN": 0, "rampart replay RUN --headless": 2, "rampart replay RUN --judge policy.yaml": 0,
             "rampart recover [RUN]": 0, "rampart recover --spec FILE": 0,
+            // Refused: the steered run was rolled back, not promoted (PromotionRollbackCLITests
+            // roll back promotions on every router).
+            "rampart rollback RUN --reason \"users report wrong answers\"": 1,
         ]
         for command in afterARun {
             let r = try await CLI.run(Self.arguments(command, run: "steered"), in: dir)

@@ -186,7 +186,7 @@ struct ReducerKeyTests {
         #expect(type("filter gate") == [] && s.logFilter == "gate")
         _ = DashboardReducer.reduce(&s, .engine(RunEvent(t: 60, .finished(RunFinished(outcome: .promoted, reason: "all 3 canary steps held")))))
         #expect(type("rollback too late") == [])
-        #expect(s.flash?.text == ":rollback: not available, the run has ended")
+        #expect(s.flash?.text == ":rollback: not available, the run has ended; no router to reach from here")
         #expect(type("q") == [.quit])
     }
 

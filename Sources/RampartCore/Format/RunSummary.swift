@@ -3,14 +3,20 @@ import Foundation
 /// The closing block of a headless run: outcome, each stage with its state and duration, and
 /// where the run file is. Derived from the events alone, so a replay prints the same summary.
 public enum RunSummary {
-    public static func lines(events: [RunEvent], runFile: String?) -> [String] {
-        lines(RunState(events: events), runFile: runFile)
+    /// `rollback`: the promotion was taken back after the run ended (from the dashboard, or
+    /// recorded in the run file being replayed).
+    public static func lines(events: [RunEvent], runFile: String?, rollback: PromotionRollbackRecord? = nil) -> [String] {
+        lines(RunState(events: events), runFile: runFile, rollback: rollback)
     }
 
-    public static func lines(_ run: RunState, runFile: String?) -> [String] {
+    public static func lines(_ run: RunState, runFile: String?, rollback: PromotionRollbackRecord? = nil) -> [String] {
         var out: [String] = []
         let outcome = run.finished?.outcome.rawValue.uppercased() ?? "DID NOT FINISH"
-        out.append("outcome: \(outcome)" + (run.finished.map { " (exit \($0.outcome.exitCode)) — \($0.reason)" } ?? ""))
+        let exit = rollback != nil ? "" : (run.finished.map { " (exit \($0.outcome.exitCode))" } ?? "")
+        out.append("outcome: \(outcome)" + exit + (run.finished.map { " — \($0.reason)" } ?? ""))
+        if let rollback {
+            out.append("then: ROLLED BACK (exit \(RunOutcome.rolledBack.exitCode)) — \(rollback.summary)")
+        }
         for stage in run.stages {
             let state = run.stageStates[stage] ?? .pending
             let duration = run.duration(of: stage).map { "  " + DurationText.format($0) } ?? ""

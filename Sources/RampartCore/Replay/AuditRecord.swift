@@ -56,6 +56,12 @@ public enum AuditRecord {
         }
         out.append("gates" + (gates.isEmpty ? "      none ran" : ""))
         out += gates
+        if let b = r.promotionRollback {
+            let from = b.from.map { MetricFormat.percent($0) } ?? "the promotion"
+            weights.append("  \(when(h, b.t))  \(from) → 0%  promotion rolled back at the \(b.router) router (\(b.detail))")
+            let why = b.reason.map { " because \"\($0)\"" } ?? ""
+            actions.append("  \(when(h, b.t))  \(b.operator) rolled the promotion back after the run\(why)")
+        }
         out.append("traffic" + (weights.isEmpty ? "    never left the baseline" : ""))
         out += weights
         out.append("operators" + (actions.isEmpty ? "  no operator action" : ""))
@@ -66,6 +72,9 @@ public enum AuditRecord {
         }
         if let o = r.outcome {
             out.append("outcome    \(o.outcome.rawValue.uppercased()) (exit \(o.exitCode)) at \(o.finishedAt): \(o.reason)")
+            if let b = r.promotionRollback {
+                out.append("then       ROLLED BACK (exit \(RunOutcome.rolledBack.exitCode)): \(b.summary)")
+            }
         } else {
             out.append("outcome    none: \(r.unfinished ?? "the run did not finish")")
         }

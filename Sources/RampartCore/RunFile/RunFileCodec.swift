@@ -1,7 +1,8 @@
 import Foundation
 
 /// Encodes and decodes the lines of a run file (JSON Lines): one `header`, then `event` lines,
-/// then one `outcome` line when the run finished. Each line is tagged with `"type"` first so
+/// then one `outcome` line when the run finished, and a `promotion_rollback` line if a
+/// promotion was taken back after the run. Each line is tagged with `"type"` first so
 /// `grep '"type":"outcome"'` and `jq 'select(.type=="event")'` both work.
 public enum RunFileCodec {
     public static func encoder() -> JSONEncoder {
@@ -13,6 +14,9 @@ public enum RunFileCodec {
     public static func line(header: RunHeader) throws -> String { try tagged("header", header) }
     public static func line(event: RunEvent) throws -> String { try tagged("event", event) }
     public static func line(outcome: RunOutcomeRecord) throws -> String { try tagged("outcome", outcome) }
+    public static func line(promotionRollback: PromotionRollbackRecord) throws -> String {
+        try tagged("promotion_rollback", promotionRollback)
+    }
 
     private static func tagged(_ type: String, _ value: some Encodable) throws -> String {
         let json = String(decoding: try encoder().encode(value), as: UTF8.self)
@@ -26,14 +30,26 @@ public enum RunFileCodec {
         public var events: [RunEvent]
         /// `nil` when the run did not finish (the engine died, or it is still running).
         public var outcome: RunOutcomeRecord?
+        /// The promotion taken back after the run ended, if it was.
+        public var promotionRollback: PromotionRollbackRecord?
         /// The line that was cut off mid-write, when the file ends in half a line.
         public var truncatedLine: Int?
 
-        public init(header: RunHeader, events: [RunEvent], outcome: RunOutcomeRecord?, truncatedLine: Int? = nil) {
+        public init(
+            header: RunHeader, events: [RunEvent], outcome: RunOutcomeRecord?, promotionRollback: PromotionRollbackRecord? = nil,
+            truncatedLine: Int? = nil
+        ) {
             self.header = header
             self.events = events
             self.outcome = outcome
+            self.promotionRollback = promotionRollback
             self.truncatedLine = truncatedLine
+        }
+
+        /// Where the run left traffic in the end, for lists and exit codes: a promotion rolled
+        /// back afterwards counts as rolled back.
+        public var finalOutcome: RunOutcome? {
+            promotionRollback != nil ? .rolledBack : outcome?.outcome
         }
 
         /// Why the recording has no outcome, in words; nil when it has one.
@@ -59,6 +75,7 @@ public enum RunFileCodec {
         var header: RunHeader?
         var events: [RunEvent] = []
         var outcome: RunOutcomeRecord?
+        var rollback: PromotionRollbackRecord?
         var truncated: Int?
         var problems: [Diagnostic] = []
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
@@ -90,6 +107,11 @@ public enum RunFileCodec {
                 case "outcome":
                     guard outcome == nil else { fail("a second outcome line"); continue }
                     outcome = try decoder.decode(RunOutcomeRecord.self, from: data)
+                case "promotion_rollback":
+                    guard let o = outcome else { fail("a promotion rollback before the outcome line"); continue }
+                    guard o.outcome == .promoted else { fail("a promotion rollback after a run that ended \(o.outcome.rawValue)"); continue }
+                    guard rollback == nil else { fail("a second promotion rollback"); continue }
+                    rollback = try decoder.decode(PromotionRollbackRecord.self, from: data)
                 default:
                     fail("unknown line type '\(type)'")
                 }
@@ -110,7 +132,7 @@ public enum RunFileCodec {
             throw InvalidInput(problems)
         }
         if !problems.isEmpty { throw InvalidInput(problems) }
-        return Recording(header: header, events: events, outcome: outcome, truncatedLine: truncated)
+        return Recording(header: header, events: events, outcome: outcome, promotionRollback: rollback, truncatedLine: truncated)
     }
 
     private static func describe(_ error: any Error) -> String {

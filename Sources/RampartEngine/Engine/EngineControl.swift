@@ -165,7 +165,13 @@ public final class EngineControl: Sendable {
             case .success(let r): asked = r
             case .failure(let refusal): return .error(400, refusal.description)
             }
-            if shared.state.withLock({ $0.finished }) != nil { return .error(409, "the run has finished") }
+            if let ended = shared.state.withLock({ $0.finished }) {
+                let file = engine.options.runFile ?? "RUN"
+                let undo =
+                    ended.outcome == .promoted && asked.kind == .rollback
+                    ? ": `rampart rollback \(file)` rolls the promotion back at its router" : ""
+                return .error(409, "the run has finished \(ended.outcome.rawValue.uppercased())\(undo)")
+            }
             let command = asked.command(peerUID: request.peerUID)
             let action: OperatorAction? = await withTaskGroup(of: OperatorAction?.self) { group in
                 group.addTask {

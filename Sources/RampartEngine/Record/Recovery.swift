@@ -80,12 +80,22 @@ public enum Recovery {
     static func notifyAborted(
         _ spec: PipelineSpec, reason: String, runFile: String?, environment: [String: String], aws: SharedAWS, redactor: Redactor
     ) async -> [String] {
+        await notify(spec, .aborted, reason: reason, runFile: runFile, environment: environment, aws: aws, redactor: redactor)
+    }
+
+    /// Tells the spec's channels that listen for `outcome` how a run ended after its process
+    /// had gone; one line per channel, "sent" or the (redacted) failure.
+    static func notify(
+        _ spec: PipelineSpec, _ outcome: RunOutcome, reason: String, runFile: String?, environment: [String: String], aws: SharedAWS,
+        redactor: Redactor
+    ) async -> [String] {
+        let trigger = outcome.trigger
         let payload = NotificationPayload(
-            pipeline: spec.name, event: .aborted, outcome: .aborted, reason: reason, candidate: spec.candidate.label,
+            pipeline: spec.name, event: trigger, outcome: outcome, reason: reason, candidate: spec.candidate.label,
             baseline: spec.baseline.label, runFile: runFile, time: Timestamp.now())
         var lines: [String] = []
         for channel in RunAssembly.notifiers(spec, environment: environment, aws: aws)
-        where channel.spec.on.isEmpty || channel.spec.on.contains(.aborted) {
+        where channel.spec.on.isEmpty || channel.spec.on.contains(trigger) {
             let error = await channel.notifier.send(payload)
             lines.append("\(channel.notifier.channel): " + (error.map { "FAILED: \(redactor.redact($0))" } ?? "sent"))
         }

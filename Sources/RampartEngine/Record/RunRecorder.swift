@@ -63,6 +63,16 @@ extension RunRecorder {
     /// Adds the outcome line a crashed run never wrote. A line the crash tore in half is cut off
     /// first (it was never a complete event), so the file reads cleanly afterwards.
     public static func appendOutcome(_ outcome: RunOutcomeRecord, to path: String) throws {
+        try append(RunFileCodec.line(outcome: outcome), to: path)
+    }
+
+    /// Adds the record of a promotion rolled back after its run ended.
+    public static func appendPromotionRollback(_ record: PromotionRollbackRecord, to path: String) throws {
+        try append(RunFileCodec.line(promotionRollback: record), to: path)
+    }
+
+    /// Appends one line to a file no recorder holds any more, cutting off a torn last line first.
+    static func append(_ text: String, to path: String) throws {
         let fd = open(path, O_RDWR | O_CLOEXEC)
         guard fd >= 0 else { throw RecorderError(message: "cannot open \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -79,10 +89,10 @@ extension RunRecorder {
             guard ftruncate(fd, end) == 0 else { throw RecorderError(message: "cannot repair \(path): \(String(cString: strerror(errno)))") }
             size = end
         }
-        let line = Array((try RunFileCodec.line(outcome: outcome) + "\n").utf8)
+        let line = Array((text + "\n").utf8)
         let written = line.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, size) }
         guard written == line.count else { throw RecorderError(message: "cannot write \(path): \(String(cString: strerror(errno)))") }
-        fsync(fd)
+        guard fsync(fd) == 0 else { throw RecorderError(message: "cannot sync \(path): \(String(cString: strerror(errno)))") }
     }
 }
 

@@ -17,6 +17,8 @@ public enum DashboardMsg: Sendable {
     case wheel(ClickTarget?, up: Bool)
     /// How many log lines the last frame's panel held.
     case layout(logRows: Int)
+    /// The promotion's rollback, asked after the run ended, went through or failed.
+    case promotionUndone(ok: Bool, text: String)
 }
 
 /// What the reducer asks the outside world to do.
@@ -28,6 +30,8 @@ public enum DashboardEffect: Equatable, Sendable {
     case bell
     /// Steer the replay (speed, pause, jumps); only in replays.
     case replay(ReplayControl)
+    /// Take back the run's promotion at its router (the run has ended promoted).
+    case rollBackPromotion(reason: String?)
 }
 
 /// The dashboard's pure update function, in the Elm style: state and message in, new state and
@@ -63,6 +67,9 @@ public enum DashboardReducer {
             s.logRows = max(1, rows)
             s.logScroll = min(s.logScroll, maxLogScroll(s))
             return []
+        case .promotionUndone(let ok, let text):
+            promotionUndone(ok: ok, text: text, &s)
+            return []
         }
     }
 
@@ -91,9 +98,15 @@ public enum DashboardReducer {
             s.finishedWall = s.now
             s.pending = nil
             // An open dialog stays, with what was typed in it: closing it would send the next
-            // keystrokes of a reason to the main keymap.
+            // keystrokes of a reason to the main keymap. A rollback asked as the run promoted
+            // becomes a rollback of the promotion, where the router can do it.
             if case .confirm(var c) = s.overlay {
-                c.ended = f
+                if c.action == .rollback && f.outcome == .promoted && s.promotionUndo.unavailableReason == nil {
+                    c.action = .rollbackPromotion
+                    c.moved = "the run ended PROMOTED while this was open: the candidate takes all traffic now"
+                } else {
+                    c.ended = f
+                }
                 c.confirmFocused = false
                 s.overlay = .confirm(c)
             }
@@ -206,7 +219,7 @@ public enum DashboardReducer {
         case .promoteFully:
             s.overlay = .confirm(.init(action: .promoteFully))
         case .rollback:
-            s.overlay = .confirm(.init(action: .rollback))
+            s.overlay = .confirm(.init(action: s.finished?.outcome == .promoted ? .rollbackPromotion : .rollback))
         case .pauseResume:
             let kind: OperatorCommand.Kind = s.paused ? .resume : .pause
             s.pending = kind == .pause ? "pause requested" : "resume requested"
@@ -269,6 +282,8 @@ public enum DashboardReducer {
             s.pending = "aborting: traffic back to the baseline"
             s.quitting = true
             return [.send(OperatorCommand(.abort, operator: s.operatorName, reason: reason ?? "operator quit the dashboard")), .quit]
+        case .rollbackPromotion:
+            return rollBackPromotion(reason: reason, &s)
         }
     }
 
@@ -284,7 +299,7 @@ public enum DashboardReducer {
         case .quitAbort:
             s.quitting = true
             return [.quit]
-        case .rollback, .promoteFully:
+        case .rollback, .promoteFully, .rollbackPromotion:
             flash("not sent: the run had already ended \(ended.outcome.rawValue.uppercased())", &s)
             return []
         }

@@ -48,6 +48,8 @@ public struct DashboardState: Equatable, Sendable {
     /// Commands sent and not yet confirmed by an event, shown at once as feedback.
     public var pending: String?
     public var quitting = false
+    /// Taking back the promotion after the run ended: possible here or not, under way, done.
+    public var promotionUndo = PromotionUndo.unavailable("no router to reach from here")
 
     public init(operatorName: String, themeNames: [String] = ["default"], themeIndex: Int = 0, now: Double) {
         self.operatorName = operatorName
@@ -101,6 +103,8 @@ public struct DashboardState: Equatable, Sendable {
     public struct Confirmation: Equatable, Sendable {
         public enum Action: Equatable, Sendable {
             case rollback, promoteFully, quitAbort
+            /// The run promoted: the router sends all traffic back to the baseline.
+            case rollbackPromotion
         }
 
         public var action: Action
@@ -136,7 +140,8 @@ extension DashboardState {
     public var steps: [CanaryStep] { run.steps }
     public var stepCount: Int { run.stepCount }
     public var currentStep: Int? { run.currentStep }
-    public var weight: Double { run.weight }
+    /// The candidate's share; 0 once the promotion was taken back after the run.
+    public var weight: Double { promotionUndo.isDone ? 0 : run.weight }
     public var latest: MetricsSnapshot? { run.latest }
     public var analysis: CanaryAnalysis? { run.analysis }
     public var dataPlane: DataPlaneStarted? { run.dataPlane }

@@ -23,13 +23,21 @@ public enum Keymap {
         if s.finished != nil { return "the run has ended" }
         return s.canaryLive ? nil : "no live canary yet"
     }
+    /// `r` rolls back the live canary, or, once the run promoted, the promotion where it can.
+    static let rollbackUnavailable: @Sendable (DashboardState) -> String? = { s in
+        if s.replay == nil, s.finished?.outcome == .promoted {
+            if case .unavailable(let why) = s.promotionUndo { return "the run has ended; \(why)" }
+            return s.promotionUndo.unavailableReason
+        }
+        return notLive(s)
+    }
     static let always: @Sendable (DashboardState) -> String? = { _ in nil }
     static let replayOnly: @Sendable (DashboardState) -> String? = { s in s.replay == nil ? "only in a replay" : nil }
 
     public static let bindings: [KeyBinding] = [
         KeyBinding(keys: [.char("p")], action: .promote, help: "promote to the next step", unavailable: notLive),
         KeyBinding(keys: [.char("P")], action: .promoteFully, help: "promote fully (100%), asks first", unavailable: notLive),
-        KeyBinding(keys: [.char("r")], action: .rollback, help: "roll back to the baseline, asks first", unavailable: notLive),
+        KeyBinding(keys: [.char("r")], action: .rollback, help: "roll back to the baseline, asks first", unavailable: rollbackUnavailable),
         KeyBinding(keys: [.char(" ")], action: .pauseResume, help: "pause or resume the ramp", unavailable: notLive),
         KeyBinding(keys: [.char("?")], action: .help, help: "this help", unavailable: always),
         KeyBinding(keys: [.char("/")], action: .filterLog, help: "filter the event log (Enter keeps it, empty clears)", unavailable: always),

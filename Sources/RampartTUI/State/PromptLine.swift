@@ -55,6 +55,9 @@ extension DashboardReducer {
                 flash(":\(name): not available, \(why)", &s)
                 return []
             }
+            if kind == .rollback && s.finished?.outcome == .promoted {
+                return rollBackPromotion(reason: reason?.isEmpty == false ? reason : nil, &s)
+            }
             if kind == .pause && s.paused || kind == .resume && !s.paused {
                 flash(":\(name): the canary is \(s.paused ? "already paused" : "not paused")", &s)
                 return []

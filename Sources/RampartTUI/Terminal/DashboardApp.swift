@@ -17,14 +17,20 @@ public final class DashboardApp: Sendable {
         /// Clicks and the wheel reach the dashboard. Off keeps the terminal's own selection
         /// (copying a log line) without holding shift.
         public var mouse: Bool
+        /// Set for a live run whose promotion the dashboard may take back after the run ended.
+        public var promotionRollback: PromotionRollbackOffer?
 
-        public init(operatorName: String, themes: [Theme], themeIndex: Int, noColor: Bool, stderrLog: String, mouse: Bool = true) {
+        public init(
+            operatorName: String, themes: [Theme], themeIndex: Int, noColor: Bool, stderrLog: String, mouse: Bool = true,
+            promotionRollback: PromotionRollbackOffer? = nil
+        ) {
             self.operatorName = operatorName
             self.themes = themes.isEmpty ? [Theme.builtinDefault] : themes
             self.themeIndex = themeIndex
             self.noColor = noColor
             self.stderrLog = stderrLog
             self.mouse = mouse
+            self.promotionRollback = promotionRollback
         }
     }
 
@@ -32,6 +38,7 @@ public final class DashboardApp: Sendable {
         case engine(RunEvent)
         case engineFinished
         case interrupt
+        case promotionUndone(ok: Bool, text: String)
     }
 
     public static let frameInterval = 0.05
@@ -133,11 +140,13 @@ private struct UILoop {
         player = app.replayEvents.map { ReplayPlayer(events: $0, speed: app.replaySpeed) }
         lastWall = DashboardApp.wallNow()
         if player != nil { state = Self.fresh(state) }
+        if let offer = configuration.promotionRollback, player == nil { state.promotionUndo = offer.availability }
         engineDone = player != nil
         lastSecond = Int(state.now)
     }
 
-    var finished: Bool { state.quitting && engineDone }
+    /// Quitting waits for a promotion's rollback under way: its answer is what the operator must see.
+    var finished: Bool { state.quitting && engineDone && !state.promotionUndo.isPending }
 
     /// A fresh state for the replay at position 0, keeping what the operator chose on screen.
     static func fresh(_ old: DashboardState) -> DashboardState {
@@ -214,6 +223,7 @@ private struct UILoop {
             case .engine(let event): effects += DashboardReducer.reduce(&state, .engine(event))
             case .engineFinished: engineDone = true
             case .interrupt: effects += DashboardReducer.reduce(&state, .interrupted(engineRunning: !engineDone))
+            case .promotionUndone(let ok, let text): effects += DashboardReducer.reduce(&state, .promotionUndone(ok: ok, text: text))
             }
             dirty = true
         }
@@ -235,6 +245,13 @@ private struct UILoop {
                 _ = DashboardReducer.reduce(&state, .replayStatus(p.status))
                 player = p
                 dirty = true
+            case .rollBackPromotion(let reason):
+                guard let offer = app.configuration.promotionRollback else { break }
+                let inbox = app.inbox
+                Task {
+                    let answer = await offer.perform(reason)
+                    inbox.post(.promotionUndone(ok: answer.ok, text: answer.text))
+                }
             case .quit:
                 // Before the canary there is no traffic to protect; still stop the run cleanly.
                 if !engineDone && state.finished == nil && !state.canaryLive {

@@ -55,6 +55,15 @@ enum Overlays {
                         "Later degradation will no longer be caught by this canary.",
                     ]
                 )
+            case .rollbackPromotion:
+                (
+                    "Roll back the promotion?", "Roll back",
+                    [
+                        "The run promoted: the candidate, \(s.candidate), takes all traffic.",
+                        "\(Self.routerPhrase(s)) sends it all back to the baseline, \(s.baseline),",
+                        "and the run file records who did it and why.",
+                    ]
+                )
             case .quitAbort:
                 (
                     "Quit while the canary is live?", "Abort and quit",
@@ -114,10 +123,11 @@ enum Overlays {
         lines += wrap(ended.reason, width: w - 6).prefix(3).map { "  " + $0 }
         let then: String
         switch (c.action, ended.outcome) {
-        case (.rollback, .promoted):
+        case (.rollback, .promoted), (.rollbackPromotion, .promoted):
+            let why = s.promotionUndo.unavailableReason.map { " This dashboard cannot take the promotion back: \($0)." } ?? ""
             then =
-                "A rollback can no longer go through this run: the candidate now takes all traffic. Roll back at your router, or run the pipeline again with the baseline as the candidate."
-        case (.rollback, _): then = "Traffic is already back on the baseline: nothing to roll back."
+                "A rollback can no longer go through this run: the candidate now takes all traffic.\(why) Roll back at your router, or run the pipeline again with the baseline as the candidate."
+        case (.rollback, _), (.rollbackPromotion, _): then = "Traffic is already back on the baseline: nothing to roll back."
         case (.promoteFully, _): then = "Nothing to promote any more: the run is over."
         case (.quitAbort, _): then = "Quitting now aborts nothing: the run is over."
         }
@@ -141,6 +151,12 @@ enum Overlays {
         y += 2
         screen.put(
             "Enter \(c.action == .quitAbort ? "quit" : "close and log the reason") · Esc close", x: x0 + 2, y: y, style: p.inactive, limit: w - 4)
+    }
+
+    /// "The file router (flags.json)", or a generic subject when the router is not known here.
+    static func routerPhrase(_ s: DashboardState) -> String {
+        if case .available(let router) = s.promotionUndo { return "The " + router }
+        return "The run's router"
     }
 
     /// `text` if it fits in `width` columns, else as many whole words as fit and an ellipsis.

@@ -8,7 +8,7 @@ public enum TerminalTitle {
         let r = s.run
         var parts = [s.replay == nil ? "rampart" : "rampart replay"]
         if !r.pipeline.isEmpty { parts.append(r.pipeline) }
-        parts.append(phase(r))
+        parts.append(s.promotionUndo.isDone ? "PROMOTED, then ROLLED BACK" : phase(r))
         return TerminalText.sanitize(parts.joined(separator: " · "))
     }
 

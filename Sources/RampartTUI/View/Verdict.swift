@@ -6,7 +6,13 @@ enum VerdictLine {
     static func make(_ s: DashboardState) -> (Palette.Verdict, String) {
         if let f = s.finished {
             switch f.outcome {
-            case .promoted: return (.promote, "PROMOTED · \(f.reason)")
+            case .promoted:
+                switch s.promotionUndo {
+                case .done(let text): return (.rollback, "ROLLED BACK AFTER PROMOTION · \(text)")
+                case .pending: return (.hold, "ROLLING BACK THE PROMOTION · waiting for the router")
+                case .failed(let text): return (.rollback, "PROMOTED · ROLLBACK OF THE PROMOTION FAILED: \(text)")
+                case .available, .unavailable: return (.promote, "PROMOTED · \(f.reason)")
+                }
             case .rolledBack: return (.rollback, "ROLLED BACK · \(f.reason)")
             case .blocked: return (.rollback, "BLOCKED · \(f.reason)")
             case .inconclusive: return (.hold, "INCONCLUSIVE · \(f.reason)")
