@@ -13,14 +13,22 @@ final class TmuxSession {
     let directory = CLI.temporaryDirectory()
 
     /// `backtracer`: leave Swift's crash backtracer on, interactive, as a user's terminal has it.
-    init(args: [String] = [], env: [String: String] = [:], width: Int = 100, height: Int = 30, backtracer: Bool = false) throws {
+    /// `spec`: run this spec (written to the session's directory) instead of the demo.
+    init(
+        args: [String] = [], env: [String: String] = [:], width: Int = 100, height: Int = 30, backtracer: Bool = false, spec: String? = nil
+    ) throws {
         runFile = directory + "/run.jsonl"
+        var what = "demo"
+        if let spec {
+            try spec.write(toFile: directory + "/spec.yaml", atomically: true, encoding: .utf8)
+            what = "run spec.yaml"
+        }
         // The session's environment is the test's own choice: `swift test` itself exports NO_COLOR=1.
         let envText = env.map { "\($0.key)='\($0.value)'" }.joined(separator: " ")
         // Its own directory: the run's lock, socket and state stay with this session (a test that
         // crashes its run must not leave a lock in the repository that stops the next one).
         let command =
-            "cd '\(directory)' && env -u NO_COLOR -u COLORTERM \(envText) SWIFT_BACKTRACE=\(backtracer ? "enable=yes,interactive=yes" : "enable=no") '\(CLI.binary)' demo --speed 5 --record '\(runFile)' --operator e2e \(args.joined(separator: " ")); rc=$?; stty -a; echo EXIT=$rc; sleep 60"
+            "cd '\(directory)' && env -u NO_COLOR -u COLORTERM \(envText) SWIFT_BACKTRACE=\(backtracer ? "enable=yes,interactive=yes" : "enable=no") '\(CLI.binary)' \(what) --speed 5 --record '\(runFile)' --operator e2e \(args.joined(separator: " ")); rc=$?; stty -a; echo EXIT=$rc; sleep 60"
         try tmux(["new-session", "-d", "-x", "\(width)", "-y", "\(height)", "sh", "-c", command])
     }
 
@@ -233,6 +241,51 @@ struct DashboardE2ETests {
         let recording = try RunFileCodec.read(file: t.runFile)
         #expect(recording.outcome?.outcome == .promoted)
         #expect(!recording.events.contains { if case .operatorAction = $0.body { true } else { false } }, "nothing was sent")
+    }
+
+    /// The same race with a router outside the process (a file flag): the dialog the promotion
+    /// overtook becomes "Roll back the promotion?", the flag goes back to the baseline, the run
+    /// file records it, the engine's socket points at the run file, and the run exits 2.
+    @Test func aPromotionOvertakingTheRollbackDialogIsRolledBackAtTheRouter() async throws {
+        try await offPool { try self.aPromotionOvertakingTheRollbackDialogIsRolledBackAtTheRouterBody() }
+    }
+
+    func aPromotionOvertakingTheRollbackDialogIsRolledBackAtTheRouterBody() throws {
+        let spec = """
+            format: 1
+            name: undo
+            baseline: { provider: sim, model: m, version: "1.0" }
+            candidate: { provider: sim, model: m, version: "1.1" }
+            canary:
+              router: { kind: file, path: flags.json }
+              traffic: { source: sim, rate: 20, dataset: \(CLI.repository)/examples/datasets/golden.jsonl }
+              steps:
+                - { weight: 50, bake: 40s }
+              metrics:
+                - { metric: error_rate, max_increase: 0.05 }
+            """
+        let t = try TmuxSession(height: 34, spec: spec)
+        // 40 s of bake at --speed 5: seconds for the keys below to land before the promotion.
+        t.waitFor(text: "step 1/1")
+        try t.keys("r")
+        t.waitFor(text: "Roll back?")
+        try t.type("quality looks off")
+        t.waitFor(text: "Roll back the promotion?")
+        #expect(t.screen().contains("the run ended PROMOTED while this was open"))
+        #expect(SignalTests.flagWeight(t.directory + "/flags.json") == 100)
+        // The engine has finished; its socket says where a rollback of the promotion goes.
+        let asked = try CLI.runBlocking(["rollback"], in: t.directory, environment: [:])
+        #expect(asked.status == 1 && asked.stderr.contains("the run has finished PROMOTED: `rampart rollback \(t.runFile)`"), "\(asked.stderr)")
+        try t.keys("Tab")
+        try t.keys("Enter")
+        t.waitFor(text: "ROLLED BACK AFTER PROMOTION")
+        #expect(SignalTests.flagWeight(t.directory + "/flags.json") == 0, "the flag sends everything to the baseline")
+        try t.keys("q")
+        t.waitFor(text: "EXIT=2")
+        #expect(t.screen().contains("then: ROLLED BACK (exit 2)"))
+        let recording = try RunFileCodec.read(file: t.runFile)
+        #expect(recording.outcome?.outcome == .promoted)
+        #expect(recording.promotionRollback?.operator == "e2e" && recording.promotionRollback?.reason == "quality looks off")
     }
 
     @Test func quittingWhileLiveAsksFirstThenAborts() async throws { try await offPool { try self.quittingWhileLiveAsksFirstThenAbortsBody() } }
