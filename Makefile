@@ -5,8 +5,8 @@ SHELL := /bin/bash
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 APT_PACKAGES := libncurses-dev ncurses-term tmux git python3 python3-venv ca-certificates
 # Real servers the integration tests start on loopback (never as system services); groff checks
-# the man page.
-TEST_APT_PACKAGES := nginx-light prometheus groff-base
+# the man page; xmllint validates JUnit reports against the schema strict CI parsers use.
+TEST_APT_PACKAGES := nginx-light prometheus groff-base libxml2-utils
 # A real OpenAI-compatible server for the judge and embeddings tests, from PyPI, run on loopback.
 LITELLM_VENV := .build/litellm-venv
 LITELLM_SPEC := litellm[proxy]>=1.108,<1.109

@@ -121,6 +121,6 @@ let package = Package(
             dependencies: [
                 "RampartCore", "RampartNet", "RampartEngine", "RampartAWS", "RampartTestSupport", "rampart", .product(name: "Yams", package: "Yams"),
             ],
-            swiftSettings: strict),
+            exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )

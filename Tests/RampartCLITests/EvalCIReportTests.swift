@@ -7,14 +7,16 @@ import Testing
 /// What CI systems read from `rampart eval`: JUnit with what strict parsers require, and GitHub
 /// annotations that point at the dataset line of each failing item.
 struct EvalCIReportTests {
-    /// The Ant JUnit schema's shape (the one Jenkins and strict parsers follow): each testsuite has
-    /// name, timestamp (ISO 8601 without a zone), hostname, tests, failures, errors and time, and
-    /// holds properties, then testcases, then system-out and system-err; each testcase has name,
-    /// classname and time. (The XSD itself is not committed: no copy of it is on this machine.)
+    /// Valid against the schema Jenkins and strict parsers use (`Fixtures/junit-10.xsd`), and
+    /// more than it asks: each testsuite has name, timestamp (ISO 8601 without a zone),
+    /// hostname, tests, failures, errors and time, and holds properties, then testcases, then
+    /// system-out and system-err; each testcase has name, classname and time.
     @Test func junitCarriesWhatStrictParsersRequire() async throws {
         let dir = CLI.temporaryDirectory()
         let r = try await CLI.run(["eval", "examples/blocked.yaml", "--no-cache", "--junit", dir + "/j.xml"])
         #expect(r.status == 1)
+        let invalid = try await JUnitSchema.problems(dir + "/j.xml")
+        #expect(invalid == nil, "\(invalid ?? "")")
         let doc = try XMLDocument(contentsOf: URL(fileURLWithPath: dir + "/j.xml"))
         let suites = try doc.nodes(forXPath: "/testsuites/testsuite").compactMap { $0 as? XMLElement }
         #expect(suites.count == 4)
@@ -47,6 +49,24 @@ struct EvalCIReportTests {
             }
         }
         #expect(try doc.nodes(forXPath: "//testsuite[@name='prompt-injection']/testcase/failure").count == 37)
+    }
+
+    /// The validator is live: the schema rejects what strict parsers reject, with the line.
+    @Test func theSchemaRejectsWhatStrictParsersReject() async throws {
+        let dir = CLI.temporaryDirectory()
+        let cases = [
+            #"<testsuites timestamp="2026-01-01T00:00:00"><testsuite name="g" tests="1" failures="0" errors="0"/></testsuites>"#,
+            #"<testsuites><testsuite name="g" tests="1" failures="0" errors="0" time="1.2345"/></testsuites>"#,
+            #"<testsuites><testsuite name="g" tests="1" failures="0"/></testsuites>"#,
+        ]
+        for (i, xml) in cases.enumerated() {
+            try ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + xml + "\n").write(toFile: dir + "/\(i).xml", atomically: true, encoding: .utf8)
+            let problems = try await JUnitSchema.problems(dir + "/\(i).xml")
+            #expect(problems?.contains("\(i).xml:2:") == true, "case \(i): \(problems ?? "accepted")")
+        }
+        try #"<?xml version="1.0" encoding="UTF-8"?><testsuites><testsuite name="g" tests="1" failures="0" errors="0" time="1,234.5"/></testsuites>"#
+            .write(toFile: dir + "/ok.xml", atomically: true, encoding: .utf8)
+        #expect(try await JUnitSchema.problems(dir + "/ok.xml") == nil)
     }
 
     @Test func githubAnnotationsPointAtTheFailingItemsDatasetLines() async throws {

@@ -73,6 +73,11 @@ struct FailClosedGatewayTests {
             ["eval", spec, "--no-cache", "--junit", g.directory + "/junit.xml", "--json", g.directory + "/eval.json"], in: g.directory,
             environment: env)
         let junit = (try? String(contentsOfFile: g.directory + "/junit.xml", encoding: .utf8)) ?? ""
+        // Errors and all, the report stays valid for strict CI parsers.
+        if !junit.isEmpty {
+            let invalid = try await JUnitSchema.problems(g.directory + "/junit.xml")
+            #expect(invalid == nil, "\(invalid ?? "")")
+        }
         let json =
             (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: g.directory + "/eval.json")))) as? [String: Any] ?? [:]
         return Eval(result: r, junit: junit, json: json)
