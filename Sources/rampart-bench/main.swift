@@ -189,24 +189,45 @@ func scorersBenchmark() throws {
         ("rouge-l", rate { pairs.reduce(0) { $0 + Rouge.l(candidate: $1.0, reference: $1.1).fmeasure } }),
         ("bleu", rate { pairs.reduce(0) { $0 + Bleu.sentence($1.0, references: [$1.1]).score } }),
         ("token-f1", rate { pairs.reduce(0) { $0 + TokenF1.score($1.0, reference: $1.1) } }),
+        ("vader", rate { pairs.reduce(0) { $0 + Vader.polarity($1.0).compound } }),
     ]
     let python = try referencePython()
     let script = """
         import json, time, statistics, re, string, collections
         from rouge_score import rouge_scorer
         import sacrebleu
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+        vader = SentimentIntensityAnalyzer()
         pairs = [json.loads(l) for l in open('\(file)')]
-        def norm(s):
-            s = ''.join(ch for ch in s.lower() if ch not in set(string.punctuation))
-            s = re.sub(r'\\b(a|an|the)\\b', ' ', s)
-            return ' '.join(s.split())
-        def f1(p, g):
-            p, g = norm(p).split(), norm(g).split()
-            if not p or not g: return float(p == g)
-            same = sum((collections.Counter(p) & collections.Counter(g)).values())
-            if same == 0: return 0.0
-            pr, rc = same / len(p), same / len(g)
-            return 2 * pr * rc / (pr + rc)
+        # The official SQuAD 2.0 evaluation script's normalize_answer, get_tokens and compute_f1.
+        def normalize_answer(s):
+            def remove_articles(text):
+                regex = re.compile(r'\\b(a|an|the)\\b', re.UNICODE)
+                return re.sub(regex, ' ', text)
+            def white_space_fix(text):
+                return ' '.join(text.split())
+            def remove_punc(text):
+                exclude = set(string.punctuation)
+                return ''.join(ch for ch in text if ch not in exclude)
+            def lower(text):
+                return text.lower()
+            return white_space_fix(remove_articles(remove_punc(lower(s))))
+        def get_tokens(s):
+            if not s: return []
+            return normalize_answer(s).split()
+        def compute_f1(a_gold, a_pred):
+            gold_toks = get_tokens(a_gold)
+            pred_toks = get_tokens(a_pred)
+            common = collections.Counter(gold_toks) & collections.Counter(pred_toks)
+            num_same = sum(common.values())
+            if len(gold_toks) == 0 or len(pred_toks) == 0:
+                return int(gold_toks == pred_toks)
+            if num_same == 0:
+                return 0
+            precision = 1.0 * num_same / len(pred_toks)
+            recall = 1.0 * num_same / len(gold_toks)
+            return (2 * precision * recall) / (precision + recall)
+        f1 = lambda c, r: compute_f1(r, c)
         sc = rouge_scorer.RougeScorer(['rougeL'], use_stemmer=False)
         def rate(fn):
             runs = []
@@ -215,17 +236,21 @@ func scorersBenchmark() throws {
                 for x in pairs: fn(x['candidate'], x['reference'])
                 runs.append(len(pairs) / (time.perf_counter() - t))
             return statistics.median(runs)
-        print(json.dumps({'rouge-l': rate(lambda c, r: sc.score(r, c)), 'bleu': rate(lambda c, r: sacrebleu.sentence_bleu(c, [r])), 'token-f1': rate(f1)}))
+        print(json.dumps({'rouge-l': rate(lambda c, r: sc.score(r, c)), 'bleu': rate(lambda c, r: sacrebleu.sentence_bleu(c, [r])), 'token-f1': rate(f1), 'vader': rate(lambda c, r: vader.polarity_scores(c)['compound'])}))
         """
     let out = try capture([python, "-c", script])
     guard let ref = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Double] else {
         throw BenchError("the Python reference printed: \(out)")
     }
+    let references = [
+        "rouge-l": "rouge-score 0.1.2", "bleu": "sacrebleu 2.6.0 sentence_bleu", "token-f1": "SQuAD 2.0 compute_f1", "vader": "vaderSentiment 3.3.2",
+    ]
     print("scorer throughput over \(pairs.count) pairs, one core, median of runs (Swift release vs Python reference, same pairs, same run):")
     for (name, r) in ours {
         let p = ref[name] ?? .nan
+        let ratio = r / p
         print(
-            "  \(name.padding(toLength: 9, withPad: " ", startingAt: 0)) \(String(format: "%9.0f", r)) pairs/s vs \(String(format: "%8.0f", p)) pairs/s  = \(String(format: "%.1f", r / p))×"
+            "  \(name.padding(toLength: 9, withPad: " ", startingAt: 0)) \(String(format: "%9.0f", r)) pairs/s vs \(String(format: "%8.0f", p)) pairs/s (\(references[name] ?? ""))  = \(String(format: "%.1f", ratio))×  goal ≥ 20×  \(ratio >= 20 ? "met" : "NOT MET")"
         )
     }
 }
@@ -272,15 +297,17 @@ func gateWallBenchmark() async throws {
     }
 }
 
-/// A Python with rouge-score and sacrebleu: $RAMPART_BENCH_PYTHON, or a venv made under .build/.
+/// A Python with the reference scorers: $RAMPART_BENCH_PYTHON, or a venv made in the user's cache
+/// (benchmarks write nothing inside the checkout).
 func referencePython() throws -> String {
     if let p = ProcessInfo.processInfo.environment["RAMPART_BENCH_PYTHON"] { return p }
-    let venv = repository + "/.build/bench-venv"
+    let cache = ProcessInfo.processInfo.environment["XDG_CACHE_HOME"] ?? (NSHomeDirectory() + "/.cache")
+    let venv = cache + "/rampart-bench/venv"
     let python = venv + "/bin/python"
-    if (try? capture([python, "-c", "import rouge_score, sacrebleu; print('ok')"]))?.hasPrefix("ok") != true {
-        print("setting up the Python reference in \(venv) (rouge-score 0.1.2, sacrebleu 2.6.0)…")
+    if (try? capture([python, "-c", "import rouge_score, sacrebleu, vaderSentiment; print('ok')"]))?.hasPrefix("ok") != true {
+        print("setting up the Python reference in \(venv) (rouge-score 0.1.2, sacrebleu 2.6.0, vaderSentiment 3.3.2)…")
         try run(["python3", "-m", "venv", venv])
-        try run([venv + "/bin/pip", "install", "-q", "rouge-score==0.1.2", "sacrebleu==2.6.0"])
+        try run([venv + "/bin/pip", "install", "-q", "rouge-score==0.1.2", "sacrebleu==2.6.0", "vaderSentiment==3.3.2"])
     }
     return python
 }

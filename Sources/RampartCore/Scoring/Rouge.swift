@@ -57,6 +57,16 @@ public enum Rouge {
 
     /// ROUGE-L over the longest common subsequence of tokens.
     public static func l(candidate: String, reference: String, tokenizer: Tokenizer = .rougeScore) -> Score {
+        if tokenizer == .rougeScore, let found = RougeLASCII.lcs(candidate, reference) {
+            if found.reference == 0 || found.candidate == 0 { return Score(precision: 0, recall: 0, fmeasure: 0) }
+            let p = Double(found.lcs) / Double(found.candidate), r = Double(found.lcs) / Double(found.reference)
+            return Score(precision: p, recall: r, fmeasure: f(p, r))
+        }
+        return general(candidate: candidate, reference: reference, tokenizer: tokenizer)
+    }
+
+    /// ROUGE-L through `tokenize`: any text, either tokenizer.
+    static func general(candidate: String, reference: String, tokenizer: Tokenizer) -> Score {
         let target = tokenize(reference, tokenizer), prediction = tokenize(candidate, tokenizer)
         if target.isEmpty || prediction.isEmpty { return Score(precision: 0, recall: 0, fmeasure: 0) }
         var previous = [Int](repeating: 0, count: prediction.count + 1)

@@ -20,6 +20,19 @@ public enum TokenF1 {
 
     /// F1 against one reference. Two empty token lists agree (score 1), as the SQuAD 2.0 script does.
     public static func score(_ prediction: String, reference: String) -> Double {
+        ASCIITokens.f1(prediction, reference) ?? general(prediction, reference: reference)
+    }
+
+    static func f1(same: Int, predicted: Int, reference: Int) -> Double {
+        if predicted == 0 || reference == 0 { return predicted == 0 && reference == 0 ? 1 : 0 }
+        if same == 0 { return 0 }
+        let precision = Double(same) / Double(predicted)
+        let recall = Double(same) / Double(reference)
+        return 2 * precision * recall / (precision + recall)
+    }
+
+    /// Any text: Unicode lowercasing and white space, through `normalize`.
+    static func general(_ prediction: String, reference: String) -> Double {
         let p = tokens(prediction), g = tokens(reference)
         if p.isEmpty || g.isEmpty { return p.isEmpty && g.isEmpty ? 1 : 0 }
         var counts: [Substring: Int] = [:]
