@@ -84,6 +84,11 @@ public enum Bleu {
     }
 
     public static func sentence(_ hypothesis: String, references: [String]) -> Result {
+        BleuASCII.sentence(hypothesis, references: references) ?? general(hypothesis, references: references)
+    }
+
+    /// Any text: `tokenize13a` over Unicode scalars, n-grams in dictionaries.
+    static func general(_ hypothesis: String, references: [String]) -> Result {
         // Tokens become small integers shared across the hypothesis and its references, so an
         // n-gram is one UInt64 (order in the top bits, 15 bits per token) instead of a string.
         var ids: [String: UInt64] = [:]
