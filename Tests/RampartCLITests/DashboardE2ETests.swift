@@ -251,19 +251,7 @@ struct DashboardE2ETests {
     }
 
     func aPromotionOvertakingTheRollbackDialogIsRolledBackAtTheRouterBody() throws {
-        let spec = """
-            format: 1
-            name: undo
-            baseline: { provider: sim, model: m, version: "1.0" }
-            candidate: { provider: sim, model: m, version: "1.1" }
-            canary:
-              router: { kind: file, path: flags.json }
-              traffic: { source: sim, rate: 20, dataset: \(CLI.repository)/examples/datasets/golden.jsonl }
-              steps:
-                - { weight: 50, bake: 40s }
-              metrics:
-                - { metric: error_rate, max_increase: 0.05 }
-            """
+        let spec = PromotionRollbackCLITests.spec(router: "router: { kind: file, path: flags.json }", bake: "40s")
         let t = try TmuxSession(height: 34, spec: spec)
         // 40 s of bake at --speed 5: seconds for the keys below to land before the promotion.
         t.waitFor(text: "step 1/1")

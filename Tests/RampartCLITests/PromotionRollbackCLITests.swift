@@ -8,24 +8,29 @@ import Testing
 /// where it has one (nginx, Lambda and AppConfig on moto), sends traffic back to the baseline;
 /// the run file, `runs`, `replay` and the exit codes all say what happened.
 struct PromotionRollbackCLITests {
+    /// A sim canary of one step at 50 % that promotes when its bake (engine time) is over.
+    static func spec(router: String, bake: String = "30s") -> String {
+        """
+        format: 1
+        name: undo
+        baseline: { provider: sim, model: m, version: "1.0" }
+        candidate: { provider: sim, model: m, version: "1.1" }
+        canary:
+          \(router)
+          traffic: { source: sim, rate: 20, dataset: \(CLI.repository)/examples/datasets/golden.jsonl }
+          steps:
+            - { weight: 50, bake: \(bake) }
+          metrics:
+            - { metric: error_rate, max_increase: 0.05 }
+        """
+    }
+
     @Test(arguments: ["file", "command", "nginx", "lambda_alias", "appconfig"])
     func aPromotionIsRolledBackAtItsRouterAndRecorded(_ kind: String) async throws {
         let dir = CLI.temporaryDirectory()
         let router = try await SignalTests.Router.make(kind, dir: dir)
         defer { router.nginx?.stop() }
-        let spec = """
-            format: 1
-            name: undo
-            baseline: { provider: sim, model: m, version: "1.0" }
-            candidate: { provider: sim, model: m, version: "1.1" }
-            canary:
-              \(router.yaml)
-              traffic: { source: sim, rate: 20, dataset: \(CLI.repository)/examples/datasets/golden.jsonl }
-              steps:
-                - { weight: 50, bake: 30s }
-              metrics:
-                - { metric: error_rate, max_increase: 0.05 }
-            """
+        let spec = Self.spec(router: router.yaml)
         try spec.write(toFile: dir + "/spec.yaml", atomically: true, encoding: .utf8)
         let env = router.environment
         let run = try await CLI.run(["run", "spec.yaml", "--headless", "--speed", "max", "--record", "run.jsonl"], in: dir, environment: env)
@@ -50,19 +55,7 @@ struct PromotionRollbackCLITests {
 
     @Test func refusalsAndUnreadableRunsHaveTheirExitCodes() async throws {
         let dir = CLI.temporaryDirectory()
-        let spec = """
-            format: 1
-            name: undo
-            baseline: { provider: sim, model: m, version: "1.0" }
-            candidate: { provider: sim, model: m, version: "1.1" }
-            canary:
-              router: { kind: file, path: flags.json }
-              traffic: { source: sim, rate: 20, dataset: \(CLI.repository)/examples/datasets/golden.jsonl }
-              steps:
-                - { weight: 50, bake: 30s }
-              metrics:
-                - { metric: error_rate, max_increase: 0.05 }
-            """
+        let spec = Self.spec(router: "router: { kind: file, path: flags.json }")
         try spec.write(toFile: dir + "/spec.yaml", atomically: true, encoding: .utf8)
         let run = try await CLI.run(["run", "spec.yaml", "--headless", "--speed", "max"], in: dir)
         #expect(run.status == 0, "\(run.stderr)")
