@@ -26,6 +26,14 @@ public struct KayentaJudge: CanaryJudge {
     private var stepStart = 0.0
     /// Bucket index → per-arm accumulators.
     private var buckets: [Int: [ArmAccumulator]] = [:]
+    /// Buckets below this index are closed (time has passed their end) and their values are in
+    /// `closed`: an analysis computes each bucket's aggregates once, not at every look, so a
+    /// step's analyses cost what its new buckets cost.
+    private var closedBelow = 0
+    /// Per check, per arm: the closed buckets' values in time order (missing values dropped).
+    private var closed: [[[Double]]] = []
+    /// Buckets at or above `closedBelow` that hold observations.
+    private var open: Set<Int> = []
     private var critical = 0
 
     public init(spec: CanarySpec) {
@@ -36,18 +44,47 @@ public struct KayentaJudge: CanaryJudge {
     public mutating func startStep(_ index: Int, weight: Double, at t: Double) {
         stepStart = t
         buckets = [:]
+        reopen()
     }
 
     public mutating func observe(_ o: Observation, weight: Double, at t: Double) {
         if o.critical && o.variant == .candidate { critical += 1 }
         let b = Int(saturating: ((t - stepStart) / policy.bucket).rounded(.down))
         buckets[b, default: [.coarse(), .coarse()]][o.variant == .baseline ? 0 : 1].record(o)
+        // An observation for a closed bucket (out of time order) changes its values: recompute.
+        if b < closedBelow { reopen() } else { open.insert(b) }
     }
 
-    /// Complete buckets' values of one metric for one arm, in time order; NaN-free ("remove").
-    func series(_ metric: CanaryMetric, arm: Int, before t: Double) -> [Double] {
+    /// Forgets the closed buckets' values: every bucket is open again.
+    private mutating func reopen() {
+        closedBelow = 0
+        closed = checks.map { _ in [[], []] }
+        open = Set(buckets.keys)
+    }
+
+    /// Closes the buckets that ended before `t`, strictly: a bucket that the analysis counts as
+    /// complete only by its 1e-9 rounding allowance can still receive observations at `t`, so it
+    /// stays open and is computed afresh.
+    private mutating func close(before t: Double) {
+        let ended = Int(saturating: ((t - stepStart) / policy.bucket).rounded(.down))
+        guard ended > closedBelow else { return }
+        for b in open.filter({ $0 < ended }).sorted() {
+            open.remove(b)
+            guard let arms = buckets[b] else { continue }
+            for arm in 0..<2 {
+                let m = arms[arm].metrics()
+                for (i, check) in checks.enumerated() { if let v = m.value(check.metric) { closed[i][arm].append(v) } }
+            }
+        }
+        closedBelow = ended
+    }
+
+    /// Complete buckets' values of one check's metric for one arm, in time order; NaN-free ("remove").
+    func series(_ check: Int, arm: Int, before t: Double) -> [Double] {
         let complete = Int(saturating: ((t - stepStart) / policy.bucket + 1e-9).rounded(.down))
-        return buckets.keys.sorted().filter { $0 < complete }.compactMap { buckets[$0]?[arm].metrics().value(metric) }
+        let metric = checks[check].metric
+        let recent = open.filter { $0 < complete }.sorted().compactMap { buckets[$0]?[arm].metrics().value(metric) }
+        return recent.isEmpty ? closed[check][arm] : closed[check][arm] + recent
     }
 
     /// NetflixACAJudge's per-metric classification.
@@ -74,7 +111,11 @@ public struct KayentaJudge: CanaryJudge {
     }
 
     public mutating func analyze(step: Int, at t: Double, baseline: ArmMetrics, candidate: ArmMetrics) -> CanaryAnalysis {
-        let buckets = checks.map { (series($0.metric, arm: 0, before: t), series($0.metric, arm: 1, before: t)) }
+        // A look back in time (never in a run) would need buckets already closed: recompute.
+        let complete = Int(saturating: ((t - stepStart) / policy.bucket + 1e-9).rounded(.down))
+        if closed.count != checks.count || complete < closedBelow { reopen() }
+        close(before: t)
+        let buckets = checks.indices.map { (series($0, arm: 0, before: t), series($0, arm: 1, before: t)) }
         return judge(
             step: step, series: buckets, shown: checks.map { (baseline.value($0.metric), candidate.value($0.metric)) }, critical: critical,
             source: nil)
