@@ -253,6 +253,7 @@ func scorersBenchmark() throws {
             "  \(name.padding(toLength: 9, withPad: " ", startingAt: 0)) \(String(format: "%9.0f", r)) pairs/s vs \(String(format: "%8.0f", p)) pairs/s (\(references[name] ?? ""))  = \(String(format: "%.1f", ratio))×  goal ≥ 20×  \(ratio >= 20 ? "met" : "NOT MET")"
         )
     }
+    try scoreCommandRows(file: file, pairs: pairs.count, python: python)
 }
 
 /// A provider that answers like the simulator after a fixed real latency, as a remote endpoint would.

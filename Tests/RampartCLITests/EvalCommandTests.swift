@@ -91,6 +91,24 @@ struct EvalCommandTests {
         let typo = try await CLI.run(["score", "--metric", "rouge_x", dir + "/pairs.jsonl"])
         #expect(typo.status == 64 && typo.stderr.contains("unknown metric 'rouge_x'"))
     }
+
+    /// A file saved on Windows (CR LF), blank lines, padding of spaces, tabs and U+00A0: every
+    /// line is read, and a bad one is named by its own line number. (CR LF files were read as a
+    /// single line, all of it "not a JSON object".)
+    @Test func scoreReadsCRLFFilesAndPaddedLines() async throws {
+        let dir = CLI.temporaryDirectory()
+        let text =
+            "{\"candidate\":\"a\",\"reference\":\"a\"}\r\n\r\n  {\"candidate\":\"b c\",\"reference\":\"b\"}\t\r\n"
+            + "\u{A0}{\"candidate\":\"x\",\"reference\":\"y\"}\u{A0}\r\nbad\r\n"
+        try text.write(toFile: dir + "/crlf.jsonl", atomically: true, encoding: .utf8)
+        let r = try await CLI.run(["score", "--metric", "token-f1", dir + "/crlf.jsonl"])
+        #expect(r.status == 65)
+        let scores = r.stdout.split(separator: "\n").map(String.init)
+        #expect(scores.count == 4, "\(r.stdout)")
+        #expect(scores.first?.hasPrefix("{\"score\":1,") == true && scores[1].hasPrefix("{\"score\":0.6666666666666666,"))
+        #expect(scores[2].hasPrefix("{\"score\":0,") && scores[3] == "{\"error\":\"not a JSON object\",\"line\":5}")
+        #expect(r.stderr.contains("crlf.jsonl:5:1: not a JSON object"))
+    }
 }
 
 final class TagCounter: NSObject, XMLParserDelegate {
