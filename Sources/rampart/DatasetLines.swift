@@ -23,7 +23,7 @@ final class DatasetLines {
     static func lines(of file: String) -> [String: Int] {
         guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return [:] }
         var out: [String: Int] = [:]
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, line) in TextLines.split(text).enumerated() {
             guard line.contains("\"id\""), let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { continue }
             let id = (object["id"] as? String) ?? (object["id"] as? NSNumber).map { "\($0)" }
             if let id, out[id] == nil { out[id] = index + 1 }

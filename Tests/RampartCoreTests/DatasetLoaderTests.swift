@@ -49,6 +49,21 @@ struct DatasetLoaderTests {
         }
     }
 
+    /// A dataset saved with CR LF line ends (Windows) loads like the same file with LF, and its
+    /// problems keep their line numbers. (It used to be one line: "the dataset has no items".)
+    @Test func crlfDatasetsLoadWithTheirLineNumbers() throws {
+        let lf = "# comment\n{\"id\":\"a\",\"input\":\"q\",\"references\":[\"x\"]}\n\n{\"id\":\"b\",\"input\":\"r\",\"references\":[\"y\"]}\n"
+        let items = try DatasetLoader.golden(file: write(lf.replacingOccurrences(of: "\n", with: "\r\n")))
+        #expect(items == (try DatasetLoader.golden(file: write(lf))))
+        #expect(items.map(\.id) == ["a", "b"])
+        let bad = write("{\"id\":\"a\",\"input\":\"q\",\"references\":[\"x\"]}\r\n{\"id\":\"a\",\"input\":\"q\"}\r\n")
+        #expect { try DatasetLoader.golden(file: bad) } throws: { error in
+            let got = (error as? InvalidInput)?.diagnostics.map { "\($0.line) \($0.path)" } ?? []
+            return got.contains("2 id") && got.contains("2 references")
+        }
+        #expect(TextLines.split("a\r\nb\nc") == ["a\r", "b", "c"])
+    }
+
     @Test func guardrailExpectationMustBeKnown() {
         let file = write(#"{"id":"a","input":"q","expected":"maybe"}"#)
         #expect { try DatasetLoader.guardrail(file: file) } throws: { error in

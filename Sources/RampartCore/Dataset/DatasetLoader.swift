@@ -69,7 +69,7 @@ public enum DatasetLoader {
         var diagnostics: [Diagnostic] = []
         var items: [Item] = []
         var ids: [String: Int] = [:]
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, line) in TextLines.split(text).enumerated() {
             let number = index + 1
             let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
