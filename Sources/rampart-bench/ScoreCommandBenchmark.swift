@@ -65,17 +65,7 @@ let scoreScript = """
 /// Wall seconds of a process run to its end, output discarded; a failure is an error.
 func wallTime(_ argv: [String]) throws -> Double {
     let start = ContinuousClock.now
-    var cArgs = argv.map { strdup($0) } + [nil]
-    defer { for a in cArgs { free(a) } }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-    var pid: pid_t = 0
-    guard posix_spawnp(&pid, argv[0], &actions, nil, &cArgs, environ) == 0 else { throw BenchError("cannot run \(argv[0])") }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    let status = try run(argv, discardingOutput: true)
     guard status == 0 else { throw BenchError("\(argv.prefix(3).joined(separator: " ")) failed (status \(status))") }
     return seconds(ContinuousClock.now - start)
 }

@@ -118,14 +118,16 @@ struct BenchError: Error, CustomStringConvertible {
 }
 
 /// posix_spawn + waitpid: Foundation's Process waits on a socket a forked tmux server keeps open.
+/// `discardingOutput` sends the child's standard output to /dev/null.
 @discardableResult
-func run(_ argv: [String]) throws -> Int32 {
+func run(_ argv: [String], discardingOutput: Bool = false) throws -> Int32 {
     var cArgs = argv.map { strdup($0) } + [nil]
     defer { for a in cArgs { free(a) } }
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    if discardingOutput { posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0) }
     var pid: pid_t = 0
     let rc = posix_spawnp(&pid, argv[0], &actions, nil, &cArgs, environ)
     guard rc == 0 else { throw BenchError("cannot run \(argv[0])") }

@@ -73,33 +73,21 @@ struct ScoreCommand: ParsableCommand {
         if failures > 0 { throw Exit.invalidInput }
     }
 
-    /// The input's lines, split on LF bytes (so CR LF files read too), trimmed of spaces, tabs
-    /// and CR, nil for a blank line (kept, so indices stay line numbers). Non-ASCII space at either
-    /// end (U+00A0 …) is trimmed as `CharacterSet.whitespaces` does.
+    /// The input's lines (`TextLines`: CR LF files read too), trimmed of spaces, tabs and CR, nil
+    /// for a blank line (kept, so indices stay line numbers). Non-ASCII space at either end
+    /// (U+00A0 …) is trimmed as `CharacterSet.whitespaces` does.
     static func lines(_ text: String) -> [String?] {
-        var out: [String?] = []
-        var text = text
-        text.makeContiguousUTF8()
-        text.utf8.withContiguousStorageIfAvailable { bytes in
-            func blank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D }
-            var start = 0
-            while start <= bytes.count {
-                var end = start
-                while end < bytes.count && bytes[end] != 0x0A { end += 1 }
-                var a = start, z = end
-                while a < z && blank(bytes[a]) { a += 1 }
-                while z > a && blank(bytes[z - 1]) { z -= 1 }
-                if a == z {
-                    out.append(nil)
-                } else {
-                    var line = String(decoding: UnsafeBufferPointer(rebasing: bytes[a..<z]), as: UTF8.self)
-                    if bytes[a] >= 0x80 || bytes[z - 1] >= 0x80 { line = line.trimmingCharacters(in: .whitespaces) }
-                    out.append(line.isEmpty ? nil : line)
-                }
-                start = end + 1
-            }
+        func blank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D }
+        return TextLines.split(text).map { raw in
+            let bytes = raw.utf8
+            var a = bytes.startIndex, z = bytes.endIndex
+            while a < z && blank(bytes[a]) { a = bytes.index(after: a) }
+            while z > a && blank(bytes[bytes.index(before: z)]) { z = bytes.index(before: z) }
+            guard a < z else { return nil }
+            var line = String(Substring(bytes[a..<z]))
+            if bytes[a] >= 0x80 || bytes[bytes.index(before: z)] >= 0x80 { line = line.trimmingCharacters(in: .whitespaces) }
+            return line.isEmpty ? nil : line
         }
-        return out
     }
 }
 

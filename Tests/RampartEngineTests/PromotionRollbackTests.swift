@@ -105,7 +105,8 @@ struct PromotionRollbackTests {
 
     /// Each case changes one thing about the world; each must be refused before traffic moves.
     @Test(arguments: [
-        "not promoted", "unfinished", "spec edited", "later run moved traffic", "router moved", "router at 0", "live run", "crashed run",
+        "not promoted", "unfinished", "spec edited", "later run moved traffic", "router moved", "router at 0", "live run", "live run as ./spec.yaml",
+        "crashed run",
     ])
     func refusedWithNothingTouched(_ situation: String) async throws {
         let f = try Fixture()
@@ -132,6 +133,13 @@ struct PromotionRollbackTests {
         case "live run":
             try RunLock(
                 pid: getpid(), host: ProcessInfo.processInfo.hostName, runFile: f.dir + "/other.jsonl", specFile: f.spec,
+                specSHA256: "x", router: "file", startedAt: Fixture.start
+            ).write(in: f.locks)
+            expected = "a run of this spec is live (pid \(getpid())"
+        case "live run as ./spec.yaml":
+            // `rampart run ./spec.yaml` writes its lock with the path as given, made absolute.
+            try RunLock(
+                pid: getpid(), host: ProcessInfo.processInfo.hostName, runFile: f.dir + "/other.jsonl", specFile: f.dir + "/./spec.yaml",
                 specSHA256: "x", router: "file", startedAt: Fixture.start
             ).write(in: f.locks)
             expected = "a run of this spec is live (pid \(getpid())"

@@ -47,9 +47,14 @@ public struct KayentaJudge: CanaryJudge {
         reopen()
     }
 
+    /// The bucket `t` falls in; `allowance` counts a time a hair before a bucket's end as past it.
+    private func bucket(_ t: Double, allowance: Double = 0) -> Int {
+        Int(saturating: ((t - stepStart) / policy.bucket + allowance).rounded(.down))
+    }
+
     public mutating func observe(_ o: Observation, weight: Double, at t: Double) {
         if o.critical && o.variant == .candidate { critical += 1 }
-        let b = Int(saturating: ((t - stepStart) / policy.bucket).rounded(.down))
+        let b = bucket(t)
         buckets[b, default: [.coarse(), .coarse()]][o.variant == .baseline ? 0 : 1].record(o)
         // An observation for a closed bucket (out of time order) changes its values: recompute.
         if b < closedBelow { reopen() } else { open.insert(b) }
@@ -66,7 +71,7 @@ public struct KayentaJudge: CanaryJudge {
     /// complete only by its 1e-9 rounding allowance can still receive observations at `t`, so it
     /// stays open and is computed afresh.
     private mutating func close(before t: Double) {
-        let ended = Int(saturating: ((t - stepStart) / policy.bucket).rounded(.down))
+        let ended = bucket(t)
         guard ended > closedBelow else { return }
         for b in open.filter({ $0 < ended }).sorted() {
             open.remove(b)
@@ -79,12 +84,15 @@ public struct KayentaJudge: CanaryJudge {
         closedBelow = ended
     }
 
-    /// Complete buckets' values of one check's metric for one arm, in time order; NaN-free ("remove").
-    func series(_ check: Int, arm: Int, before t: Double) -> [Double] {
-        let complete = Int(saturating: ((t - stepStart) / policy.bucket + 1e-9).rounded(.down))
-        let metric = checks[check].metric
-        let recent = open.filter { $0 < complete }.sorted().compactMap { buckets[$0]?[arm].metrics().value(metric) }
-        return recent.isEmpty ? closed[check][arm] : closed[check][arm] + recent
+    /// Per check, both arms' complete buckets' values in time order; NaN-free ("remove"). The
+    /// complete buckets still open are computed once per arm, not once per check.
+    func series(before complete: Int) -> [([Double], [Double])] {
+        let recent = open.filter { $0 < complete }.sorted().compactMap { buckets[$0] }.map { [$0[0].metrics(), $0[1].metrics()] }
+        return checks.indices.map { i in
+            let metric = checks[i].metric
+            let arm = { (a: Int) in closed[i][a] + recent.compactMap { $0[a].value(metric) } }
+            return (arm(0), arm(1))
+        }
     }
 
     /// NetflixACAJudge's per-metric classification.
@@ -112,12 +120,12 @@ public struct KayentaJudge: CanaryJudge {
 
     public mutating func analyze(step: Int, at t: Double, baseline: ArmMetrics, candidate: ArmMetrics) -> CanaryAnalysis {
         // A look back in time (never in a run) would need buckets already closed: recompute.
-        let complete = Int(saturating: ((t - stepStart) / policy.bucket + 1e-9).rounded(.down))
+        let complete = bucket(t, allowance: 1e-9)
         if closed.count != checks.count || complete < closedBelow { reopen() }
         close(before: t)
-        let buckets = checks.indices.map { (series($0, arm: 0, before: t), series($0, arm: 1, before: t)) }
         return judge(
-            step: step, series: buckets, shown: checks.map { (baseline.value($0.metric), candidate.value($0.metric)) }, critical: critical,
+            step: step, series: series(before: complete), shown: checks.map { (baseline.value($0.metric), candidate.value($0.metric)) },
+            critical: critical,
             source: nil)
     }
 

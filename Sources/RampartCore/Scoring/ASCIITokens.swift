@@ -41,8 +41,7 @@ enum ASCIITokens {
 
     /// The normalised words of an ASCII text, for tests; nil when it is not ASCII.
     static func words(_ text: String) -> [String]? {
-        let text = text
-        return text.utf8.withContiguousStorageIfAvailable { input in
+        text.utf8.withContiguousStorageIfAvailable { input in
             withScratch(input.count) { bytes, tokens -> [String]? in
                 guard let n = tokenize(input, into: bytes, at: 0, tokens: tokens, from: 0) else { return nil }
                 return tokens[0..<n].map { String(decoding: bytes[Int($0.start)..<Int($0.end)], as: UTF8.self) }

@@ -121,13 +121,16 @@ public enum Bleu {
         var out: [UInt64: Int] = [:]
         out.reserveCapacity(tokens.count * maxOrder)
         for n in 1...maxOrder where tokens.count >= n {
-            for i in 0...(tokens.count - n) {
-                var key = UInt64(n) << 60
-                for k in 0..<n { key |= tokens[i + k] << (15 * UInt64(k)) }
-                out[key, default: 0] += 1
-            }
+            for i in 0...(tokens.count - n) { out[key(tokens, at: i, order: n), default: 0] += 1 }
         }
         return out
+    }
+
+    /// The n-gram of `order` tokens from `i` as one key: the order in the top bits, 15 bits a token.
+    @inline(__always) static func key(_ tokens: [UInt64], at i: Int, order n: Int) -> UInt64 {
+        var key = UInt64(n) << 60
+        for k in 0..<n { key |= tokens[i + k] << (15 * UInt64(k)) }
+        return key
     }
 
     /// For pairs with more than 32,767 distinct tokens, which do not fit the packed keys.

@@ -1,5 +1,5 @@
-/// Sentence BLEU's counting over the UTF-8 bytes of ASCII text: sacrebleu's `13a` rules as byte
-/// passes, tokens interned into small integers through an open-addressing table, n-grams
+/// Sentence BLEU's counting over the UTF-8 bytes of ASCII text: sacrebleu's `13a` rules as a byte
+/// pipeline, tokens interned into small integers through an open-addressing table, n-grams
 /// counted in flat tables instead of dictionaries. The same counts as `Bleu.sentence`'s general
 /// path, so the same `Bleu.compute` result; texts it does not handle (non-ASCII, or holding the
 /// `\n`, `&` or `<` that 13a's replacements look for) go to the general path.
@@ -240,7 +240,7 @@ enum BleuASCII {
         }
     }
 
-    /// n-gram counts, keys packed as in `Bleu.grams` (order in the top bits, 15 bits a token),
+    /// n-gram counts, keys packed by `Bleu.key` (order in the top bits, 15 bits a token),
     /// in an open-addressing table; 0 is never a key (the order bits are set).
     struct GramCounts {
         struct Slot {
@@ -271,8 +271,7 @@ enum BleuASCII {
         mutating func add(_ tokens: [UInt64]) {
             for n in 1...Bleu.maxOrder where tokens.count >= n {
                 for i in 0...(tokens.count - n) {
-                    var key = UInt64(n) << 60
-                    for k in 0..<n { key |= tokens[i + k] << (15 * UInt64(k)) }
+                    let key = Bleu.key(tokens, at: i, order: n)
                     let s = slot(key)
                     slots[s].key = key
                     slots[s].count += 1

@@ -136,7 +136,7 @@ public enum PromotionRollback {
             if !lock.isAlive {
                 return "a crashed run left its lock here (\(lock.runFile)): `rampart recover` puts its traffic back first"
             }
-            if lock.specFile == spec || absolute(lock.runFile) == absolute(runFile) {
+            if absolute(lock.specFile) == spec || absolute(lock.runFile) == absolute(runFile) {
                 return "a run of this spec is live (pid \(lock.pid), \(lock.runFile)): steer it with `rampart rollback` instead"
             }
         }
