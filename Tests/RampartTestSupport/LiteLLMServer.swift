@@ -132,8 +132,19 @@ public final class LiteLLMServer: Sendable {
         defer { close(fd) }
         let request = "GET /health/liveliness HTTP/1.0\r\n\r\n"
         _ = request.withCString { send(fd, $0, strlen($0), 0) }
-        var buffer = [UInt8](repeating: 0, count: 64)
-        let n = recv(fd, &buffer, buffer.count, 0)
-        return n > 0 && String(decoding: buffer[0..<max(0, n)], as: UTF8.self).contains(" 200")
+        // Bounds a server that never closes; a slow LiteLLM is asked again by the caller's loop.
+        var wait = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var n = 0
+        while n < buffer.count {  // HTTP/1.0: the server closes after the answer
+            let got = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + n, $0.count - n, 0) }
+            if got <= 0 { break }
+            n += got
+        }
+        // LiteLLM's own answer, not only a 200: another test's server may have taken the port
+        // between the probe and LiteLLM's bind.
+        let answer = String(decoding: buffer[0..<max(0, n)], as: UTF8.self)
+        return n > 0 && answer.contains(" 200") && answer.contains("alive")
     }
 }

@@ -108,7 +108,11 @@ public final class PrometheusDaemon {
             var reaped = false
             let deadline = Date().addingTimeInterval(120)  // bounds a failure only
             while Date() < deadline {
-                if let r = await Daemons.get(port, "/-/ready"), r.status == 200 { return PrometheusDaemon(port: port, pid: pid, dir: dir) }
+                // The body names Prometheus: another test's server may have taken the port
+                // between the probe and Prometheus's bind, and would answer 200 too.
+                if let r = await Daemons.get(port, "/-/ready"), r.status == 200, String(decoding: r.body, as: UTF8.self).contains("Prometheus") {
+                    return PrometheusDaemon(port: port, pid: pid, dir: dir)
+                }
                 var status: Int32 = 0
                 if waitpid(pid, &status, WNOHANG) == pid { reaped = true; break }  // exited: the port was taken, try another
                 try await Task.sleep(for: .milliseconds(100))

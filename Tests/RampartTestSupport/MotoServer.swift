@@ -87,28 +87,39 @@ public final class MotoServer: Sendable {
         let script = TestPaths.repository + "/Tests/RampartEngineTests/Fixtures/moto_server_percentiles.py"
         let dir = TestPaths.temporaryDirectory()
         let log = dir + "/moto.log"
-        for _ in 0..<3 {
-            let port = try await Daemons.freePort()
-            let argv = (checked ? ["/usr/bin/env", "INITIAL_NO_AUTH_ACTION_COUNT=3"] : []) + [python, script, "-H", "127.0.0.1", "-p", String(port)]
-            guard let pid = Daemons.spawn(argv, log: log) else {
-                throw MotoError(message: "cannot start moto with \(python)")
-            }
-            motoPIDs.withLock { pids in
-                if pids.isEmpty { atexit { for pid in motoPIDs.withLock({ $0 }) { kill(pid, SIGKILL) } } }
-                pids.append(pid)
-            }
-            // Readiness: moto's own API answers once the server listens (it is not an action).
-            // The deadline only bounds a failure (a slow machine imports moto slowly).
-            let deadline = Date().addingTimeInterval(300)
-            while Date() < deadline {
-                if let r = await Daemons.get(port, "/moto-api/"), r.status == 200 { return try await bootstrap(port: port, log: log) }
-                if kill(pid, 0) != 0 { break }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            kill(pid, SIGKILL)
+        // moto binds a port the kernel picks and writes it down: a port found free beforehand
+        // could be taken by another test's server while Python imports moto, and that server
+        // would then answer the readiness probe and the bootstrap (CI saw "baseline" come back).
+        let portFile = dir + "/moto.port"
+        let argv = (checked ? ["/usr/bin/env", "INITIAL_NO_AUTH_ACTION_COUNT=3"] : []) + [python, script, "--port-file", portFile]
+        guard let pid = Daemons.spawn(argv, log: log) else {
+            throw MotoError(message: "cannot start moto with \(python)")
         }
+        motoPIDs.withLock { pids in
+            if pids.isEmpty { atexit { for pid in motoPIDs.withLock({ $0 }) { kill(pid, SIGKILL) } } }
+            pids.append(pid)
+        }
+        // Readiness: the port file appears once the socket listens; moto's own API then
+        // answers with moto's state (it is not an action). The deadline only bounds a failure
+        // (a slow machine imports moto slowly).
+        let deadline = Date().addingTimeInterval(300)
+        while Date() < deadline {
+            if let text = try? String(contentsOfFile: portFile, encoding: .utf8), let port = Int(text),
+                let r = await Daemons.get(port, "/moto-api/data.json"), r.status == 200, isMotoState(r.body)
+            {
+                return try await bootstrap(port: port, log: log)
+            }
+            if kill(pid, 0) != 0 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        kill(pid, SIGKILL)
         let tail = (try? String(contentsOfFile: log, encoding: .utf8)).map { String($0.suffix(800)) } ?? ""
         throw MotoError(message: "moto did not start:\n\(tail)")
+    }
+
+    /// moto's `/moto-api/data.json` is a JSON object of its services' state.
+    static func isMotoState(_ body: [UInt8]) -> Bool {
+        (try? JSONSerialization.jsonObject(with: Data(body))) is [String: Any]
     }
 
     /// The three free actions: an IAM user, its policy, its key; then a role, with that key.
