@@ -61,81 +61,47 @@ public enum RunFileCodec {
         }
     }
 
-    private struct Probe: Decodable { var type: String }
-
     /// `skipObservations` leaves the per-request batches undecoded: headless replay and the
-    /// audit record never show them, and they are most of a long run's lines.
+    /// audit record never show them, and they are most of a long run's lines. The file is read
+    /// as a stream of lines (`FileLines`), so a run of any length opens in bounded memory.
     public static func read(file: String, skipObservations: Bool = false) throws(InvalidInput) -> Recording {
-        let text = try InputFile.read(file, what: "the run file")
-        return try parse(text, file: file, skipObservations: skipObservations)
+        var parser = RunFileParser(file: file, skipObservations: skipObservations)
+        try FileLines.forEach(file, what: "the run file") { (line) throws(InvalidInput) in
+            guard line.isUTF8 || parser.header != nil else {
+                throw InputFile.notUTF8(file, what: "the run file", at: FileLines.invalidUTF8(line.bytes, number: line.number))
+            }
+            try parser.consume(line.bytes, number: line.number, last: !line.terminated)
+        }
+        return try parser.finish()
     }
 
     public static func parse(_ text: String, file: String, skipObservations: Bool = false) throws(InvalidInput) -> Recording {
-        let decoder = JSONDecoder()
-        var header: RunHeader?
-        var events: [RunEvent] = []
-        var outcome: RunOutcomeRecord?
-        var rollback: PromotionRollbackRecord?
-        var truncated: Int?
-        var problems: [Diagnostic] = []
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        for (index, raw) in lines.enumerated() {
-            let number = index + 1
-            if raw.trimmingCharacters(in: .whitespaces).isEmpty { continue }
-            if skipObservations && raw.hasSuffix("}") && raw.contains(#""event":"observations","#) { continue }
-            let data = Data(raw.utf8)
-            func fail(_ message: String) {
-                problems.append(Diagnostic(file: file, line: number, column: 1, path: "", message: message))
-            }
-            do {
-                let type = try decoder.decode(Probe.self, from: data).type
-                switch type {
-                case "header":
-                    guard header == nil, number == 1 else { fail("a header is only allowed on the first line"); continue }
-                    let h = try decoder.decode(RunHeader.self, from: data)
-                    if h.format > RunHeader.currentFormat {
-                        throw InvalidInput([
-                            Diagnostic(
-                                file: file, line: number, column: 1, path: "format",
-                                message: "run file format \(h.format) is newer than this Rampart reads (\(RunHeader.currentFormat)); upgrade Rampart")
-                        ])
-                    }
-                    header = h
-                case "event":
-                    guard outcome == nil else { fail("event after the outcome line"); continue }
-                    events.append(try decoder.decode(RunEvent.self, from: data))
-                case "outcome":
-                    guard outcome == nil else { fail("a second outcome line"); continue }
-                    outcome = try decoder.decode(RunOutcomeRecord.self, from: data)
-                case "promotion_rollback":
-                    guard let o = outcome else { fail("a promotion rollback before the outcome line"); continue }
-                    guard o.outcome == .promoted else { fail("a promotion rollback after a run that ended \(o.outcome.rawValue)"); continue }
-                    guard rollback == nil else { fail("a second promotion rollback"); continue }
-                    rollback = try decoder.decode(PromotionRollbackRecord.self, from: data)
-                default:
-                    fail("unknown line type '\(type)'")
+        var parser = RunFileParser(file: file, skipObservations: skipObservations)
+        var text = text
+        // `withUTF8` rethrows untyped: the diagnostic is carried out by hand.
+        var failure: InvalidInput?
+        text.withUTF8 { all in
+            let raw = UnsafeRawBufferPointer(all)
+            var start = 0
+            var number = 1
+            while start < raw.count {
+                var stop = start
+                while stop < raw.count && raw[stop] != 0x0A { stop += 1 }
+                do throws(InvalidInput) {
+                    try parser.consume(UnsafeRawBufferPointer(rebasing: raw[start..<stop]), number: number, last: stop == raw.count)
+                } catch {
+                    failure = error
+                    return
                 }
-            } catch let invalid as InvalidInput {
-                throw invalid
-            } catch {
-                let isLast = index == lines.count - 1 || (index == lines.count - 2 && lines.last?.isEmpty == true)
-                if isLast && !text.hasSuffix("\n") && header != nil {
-                    // The engine died mid-write: keep everything before the cut.
-                    truncated = number
-                } else {
-                    fail("corrupt line: \(describe(error))")
-                }
+                start = stop + 1
+                number += 1
             }
         }
-        guard let header else {
-            problems.insert(Diagnostic(file: file, line: 1, column: 1, path: "", message: "no header line: not a Rampart run file"), at: 0)
-            throw InvalidInput(problems)
-        }
-        if !problems.isEmpty { throw InvalidInput(problems) }
-        return Recording(header: header, events: events, outcome: outcome, promotionRollback: rollback, truncatedLine: truncated)
+        if let failure { throw failure }
+        return try parser.finish()
     }
 
-    private static func describe(_ error: any Error) -> String {
+    static func describe(_ error: any Error) -> String {
         switch error {
         case DecodingError.keyNotFound(let key, let context):
             return "missing field '\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))'"

@@ -19,17 +19,9 @@ public enum InputFile {
     /// The file's bytes. Only regular files: a spec naming `/dev/zero` or a FIFO as its prompt
     /// template must be an error, not a read that never ends.
     public static func bytes(_ path: String, what: String) throws(InvalidInput) -> Data {
-        func fail(_ why: String) -> InvalidInput {
-            InvalidInput([Diagnostic(file: path, line: 1, column: 1, path: "", message: "cannot read \(what): \(why)")])
-        }
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw fail(String(cString: strerror(errno))) }
+        let (fd, info) = try openRegular(path, what: what)
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw fail(String(cString: strerror(errno))) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw fail((info.st_mode & S_IFMT) == S_IFDIR ? "it is a directory" : "not a regular file (a device, socket or FIFO)")
-        }
+        func fail(_ why: String) -> InvalidInput { cannotRead(path, what: what, why) }
         var data = Data(count: Int(info.st_size))
         var filled = 0
         while filled < data.count {
@@ -44,23 +36,50 @@ public enum InputFile {
         return data
     }
 
-    /// Checks line lengths and UTF-8, then gives the text. Used for standard input as well.
-    public static func decode(_ data: Data, file: String, what: String) throws(InvalidInput) -> String {
-        if let long = longLine(in: data) {
-            let size = String(format: "%.1f", Double(long.bytes) / 1_048_576)
-            throw InvalidInput([
-                Diagnostic(
-                    file: file, line: long.line, column: 1, path: "",
-                    message: "line \(long.line) of \(what) is \(size) MB long; lines over \(maxLineBytes >> 20) MB are refused")
-            ])
+    /// An open descriptor for a regular file, and its size; the caller closes it.
+    static func openRegular(_ path: String, what: String) throws(InvalidInput) -> (fd: Int32, info: stat) {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw cannotRead(path, what: what, String(cString: strerror(errno))) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let why = String(cString: strerror(errno))
+            close(fd)
+            throw cannotRead(path, what: what, why)
         }
-        if let text = String(validating: data, as: UTF8.self) { return text }
-        let at = firstInvalidUTF8(in: data)
-        throw InvalidInput([
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw cannotRead(
+                path, what: what, (info.st_mode & S_IFMT) == S_IFDIR ? "it is a directory" : "not a regular file (a device, socket or FIFO)")
+        }
+        return (fd, info)
+    }
+
+    static func cannotRead(_ path: String, what: String, _ why: String) -> InvalidInput {
+        InvalidInput([Diagnostic(file: path, line: 1, column: 1, path: "", message: "cannot read \(what): \(why)")])
+    }
+
+    static func tooLong(_ file: String, what: String, line: Int, bytes: Int) -> InvalidInput {
+        let size = String(format: "%.1f", Double(bytes) / 1_048_576)
+        return InvalidInput([
+            Diagnostic(
+                file: file, line: line, column: 1, path: "",
+                message: "line \(line) of \(what) is \(size) MB long; lines over \(maxLineBytes >> 20) MB are refused")
+        ])
+    }
+
+    static func notUTF8(_ file: String, what: String, at: (line: Int, column: Int, byte: UInt8)) -> InvalidInput {
+        InvalidInput([
             Diagnostic(
                 file: file, line: at.line, column: at.column, path: "",
                 message: "\(what) is not valid UTF-8 (byte 0x\(String(at.byte, radix: 16, uppercase: true)) at line \(at.line), column \(at.column))")
         ])
+    }
+
+    /// Checks line lengths and UTF-8, then gives the text. Used for standard input as well.
+    public static func decode(_ data: Data, file: String, what: String) throws(InvalidInput) -> String {
+        if let long = longLine(in: data) { throw tooLong(file, what: what, line: long.line, bytes: long.bytes) }
+        if let text = String(validating: data, as: UTF8.self) { return text }
+        throw notUTF8(file, what: what, at: firstInvalidUTF8(in: data))
     }
 
     /// The first line longer than `maxLineBytes`, with its number and length.
