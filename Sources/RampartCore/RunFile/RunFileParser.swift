@@ -29,13 +29,12 @@ struct RunFileParser {
         func fail(_ message: String) {
             problems.append(Diagnostic(file: file, line: number, column: 1, path: "", message: message))
         }
-        let data = Data(line)
         do {
-            let type = try Self.knownType(line) ?? decoder.decode(Probe.self, from: data).type
+            let type = try Self.knownType(line) ?? decode(Probe.self, line).type
             switch type {
             case "header":
                 guard header == nil, number == 1 else { return fail("a header is only allowed on the first line") }
-                let h = try decoder.decode(RunHeader.self, from: data)
+                let h = try decode(RunHeader.self, line)
                 if h.format > RunHeader.currentFormat {
                     throw InvalidInput([
                         Diagnostic(
@@ -46,15 +45,15 @@ struct RunFileParser {
                 header = h
             case "event":
                 guard outcome == nil else { return fail("event after the outcome line") }
-                events.append(try decoder.decode(RunEvent.self, from: data))
+                events.append(try decode(RunEvent.self, line))
             case "outcome":
                 guard outcome == nil else { return fail("a second outcome line") }
-                outcome = try decoder.decode(RunOutcomeRecord.self, from: data)
+                outcome = try decode(RunOutcomeRecord.self, line)
             case "promotion_rollback":
                 guard let o = outcome else { return fail("a promotion rollback before the outcome line") }
                 guard o.outcome == .promoted else { return fail("a promotion rollback after a run that ended \(o.outcome.rawValue)") }
                 guard rollback == nil else { return fail("a second promotion rollback") }
-                rollback = try decoder.decode(PromotionRollbackRecord.self, from: data)
+                rollback = try decode(PromotionRollbackRecord.self, line)
             default:
                 fail("unknown line type '\(type)'")
             }
@@ -69,6 +68,12 @@ struct RunFileParser {
                 fail("corrupt line: \(RunFileCodec.describe(error))")
             }
         }
+    }
+
+    /// The fast decoder when it is sure, Foundation's otherwise (and for every error message).
+    private func decode<T: Decodable>(_ type: T.Type, _ line: UnsafeRawBufferPointer) throws -> T {
+        if let value = FastJSONDecoder.decode(type, from: line) { return value }
+        return try decoder.decode(type, from: Data(line))
     }
 
     func finish() throws(InvalidInput) -> RunFileCodec.Recording {
@@ -89,18 +94,18 @@ struct RunFileParser {
 
     /// A whole observations line (ending in `}`: a cut-off one must reach the decoder to be
     /// seen as the cut). The tag cannot occur inside a string value: its quotes would be escaped.
+    /// Searched from the end, where the codec writes it (keys sorted: data, event, t).
     static func isObservations(_ line: UnsafeRawBufferPointer) -> Bool {
-        guard line.last == UInt8(ascii: "}"), let base = line.baseAddress else { return false }
-        return observationsTag.withUnsafeBytes { tag in
-            // Glibc's memmem is not visible to Swift: memchr for the first byte, memcmp the rest.
-            // Why `!` below: the tag is a non-empty array.
-            var from = 0
-            while from + tag.count <= line.count, let hit = memchr(base + from, Int32(tag[0]), line.count - tag.count + 1 - from) {
-                if memcmp(hit, tag.baseAddress!, tag.count) == 0 { return true }
-                from = UnsafeRawPointer(hit) - base + 1
-            }
-            return false
+        guard line.last == UInt8(ascii: "}") else { return false }
+        let n = observationsTag.count
+        var at = line.count - n
+        while at >= 0 {
+            var k = 0
+            while k < n && line[at + k] == observationsTag[k] { k += 1 }
+            if k == n { return true }
+            at -= 1
         }
+        return false
     }
 
     private static let typePrefix = Array(#"{"type":""#.utf8)
