@@ -121,3 +121,17 @@ struct BoundedScorerTests {
         #expect(ScoreMetric.levenshtein.score(candidate: long, references: [other]).error != nil)
     }
 }
+
+/// `sanitize` skips its scalar-by-scalar pass when a byte scan finds nothing to remove: the
+/// scan must flag exactly the scalars that pass would change.
+struct SanitizeFastPathTests {
+    @Test func theByteScanFlagsExactlyWhatThePassChanges() {
+        var scalars = Array(0..<0x3000) + Array(0xFE00..<0x10000) + [0x1F600, 0x10FFFF]
+        scalars.removeAll { (0xD800..<0xE000).contains($0) }
+        for value in scalars {
+            let text = "a\(Character(Unicode.Scalar(UInt32(value))!))b"
+            let changed = TerminalText.removingControls(text) != text
+            #expect(TerminalText.needsSanitizing(text) == changed, "U+\(String(value, radix: 16))")
+        }
+    }
+}

@@ -13,10 +13,14 @@ public enum EventLine {
         let total = t.isFinite ? min(max(0, t), 5_999_999_999) : (t > 0 ? 5_999_999_999 : 0)
         let minutes = Int(total) / 60
         let seconds = total - Double(minutes * 60)
-        return String(format: "%02d:%04.1f", minutes, seconds)
+        // "%02d:%04.1f" without a format parser: the seconds are below 60, so "%04.1f" pads
+        // at most one zero.
+        let s = CFormat.fixed(seconds, places: 1)
+        return (minutes < 10 ? "0\(minutes):" : "\(minutes):") + (s.utf8.count < 4 ? "0" + s : s)
     }
 
-    static func pad(_ tag: String) -> String { tag.padding(toLength: 9, withPad: " ", startingAt: 0) }
+    /// Tags are ASCII words shorter than the column.
+    static func pad(_ tag: String) -> String { tag.utf8.count >= 9 ? String(tag.prefix(9)) : tag + String(repeating: " ", count: 9 - tag.utf8.count) }
 
     /// The event's gist, with anything that came from outside made safe for a terminal.
     public static func text(_ body: RunEvent.Body) -> String {
@@ -33,7 +37,7 @@ public enum EventLine {
             return pad("stage") + "\(s.stage) \(s.state.rawValue)\(reason)"
         case .buildStep(let b):
             let status = b.timedOut ? "timed out" : (b.exitCode == 0 ? "ok" : "failed (exit \(b.exitCode))")
-            var line = pad("build") + "\(b.name) \(status) in \(String(format: "%.2f", b.duration))s"
+            var line = pad("build") + "\(b.name) \(status) in \(CFormat.fixed(b.duration, places: 2))s"
             if !b.succeeded, let last = b.output.last { line += " — \(last)" }
             return line
         case .gate(let g):
@@ -80,7 +84,7 @@ public enum EventLine {
             var text =
                 "\(c.threshold) \(fmt(c.candidate)) \(c.comparison.rawValue) \(fmt(c.limit)) [95% CI \(fmt(c.interval.low))–\(fmt(c.interval.high))"
             text += (c.baseline.map { "; baseline \(fmt($0))" } ?? "") + "]"
-            if let t = c.test { text += " \(t.method) p=\(String(format: "%.3g", t.pValue))" }
+            if let t = c.test { text += " \(t.method) p=\(CFormat.string("%.3g", t.pValue))" }
             return text + " \(mark)"
         }.joined(separator: "; ")
         if g.verdict == .error, let e = g.errors {
@@ -104,16 +108,16 @@ public enum EventLine {
         }
         let parts = [
             "n \(c.requests)/\(b.requests)",
-            pair("p95", .latencyP95, { String(format: "%.0f", $0) }, unit: "ms"),
-            pair("errors", .errorRate, { String(format: "%.2f", $0 * 100) }, unit: "%"),
-            pair("quality", .quality, { String(format: "%.3f", $0) }, unit: ""),
+            pair("p95", .latencyP95, { CFormat.fixed($0, places: 0) }, unit: "ms"),
+            pair("errors", .errorRate, { CFormat.fixed($0 * 100, places: 2) }, unit: "%"),
+            pair("quality", .quality, { CFormat.fixed($0, places: 3) }, unit: ""),
         ]
         return pad("metrics") + "step \(m.step + 1) @\(MetricFormat.percent(m.weight)) canary/baseline: " + parts.joined(separator: ", ")
     }
 
     /// Where the canary's traffic flows: proxy or router, meters, the two versions, the source.
     static func dataPlane(_ d: DataPlaneStarted) -> String {
-        let rate = d.rate.map { ", \(String(format: "%g", $0)) req/s synthetic load" } ?? ""
+        let rate = d.rate.map { ", \(CFormat.string("%g", $0)) req/s synthetic load" } ?? ""
         var proxy = d.proxy.map { "proxy http://\($0) → " } ?? "in-process: "
         if let router = d.router {
             proxy = (d.target.map { "\($0) → " } ?? "") + "\(router) → " + (d.meter.map { "meter (\($0)) → " } ?? "")
@@ -122,5 +126,5 @@ public enum EventLine {
         return pad("traffic") + "\(proxy)baseline \(d.baseline), candidate \(d.candidate) [\(d.source)\(rate)]\(note)"
     }
 
-    static func fmt(_ v: Double) -> String { String(format: "%.3f", v) }
+    static func fmt(_ v: Double) -> String { CFormat.fixed(v, places: 3) }
 }

@@ -5,9 +5,39 @@
 /// become spaces, so one event stays one line. A hostile run file cannot set the title, clear the
 /// screen or write the clipboard when it is replayed.
 public enum TerminalText {
+    /// Whether `text` holds a control character (C0, DEL, C1) or a bidirectional control, the
+    /// scalars `sanitize` removes or replaces, found from their UTF-8 bytes.
+    static func needsSanitizing(_ text: String) -> Bool {
+        var utf8 = text.utf8.makeIterator()
+        var previous: (UInt8, UInt8) = (0, 0)
+        while let b = utf8.next() {
+            if b < 0x20 || b == 0x7F { return true }
+            if b >= 0x80 {
+                switch (previous.1, b) {
+                case (0xC2, 0x80...0x9F): return true  // C1 controls, U+0080–U+009F
+                case (0xD8, 0x9C): return true  // U+061C
+                default: break
+                }
+                if previous.0 == 0xE2 {
+                    switch (previous.1, b) {
+                    case (0x80, 0x8E), (0x80, 0x8F), (0x80, 0xAA...0xAE): return true  // U+200E/F, U+202A–E
+                    case (0x81, 0xA6...0xA9): return true  // U+2066–9
+                    default: break
+                    }
+                }
+            }
+            previous = (previous.1, b)
+        }
+        return false
+    }
+
     public static func sanitize(_ text: String) -> String {
-        // Fast path: plain printable ASCII is most text.
-        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text }
+        // Fast path: most text has nothing to remove (event lines carry "—" and "→", so the
+        // check reads UTF-8 rather than stopping at the first non-ASCII byte).
+        needsSanitizing(text) ? removingControls(text) : text
+    }
+
+    static func removingControls(_ text: String) -> String {
         var out = String.UnicodeScalarView()
         var scalars = text.unicodeScalars.makeIterator()
         var pending: Unicode.Scalar? = nil
