@@ -3,13 +3,19 @@ import Foundation
 /// `rampart score` end to end (JSON Lines in, JSON Lines out, process start included) against a
 /// Python script doing the same job with the same reference scorers: wall time, medians of 3
 /// interleaved rounds.
-func scoreCommandRows(file: String, pairs: Int, python: String) throws {
+/// The release `rampart` beside this benchmark's binary, built first when it is missing.
+func releaseRampart() throws -> String {
     let binDir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
     let rampart = binDir + "/rampart"
     if !FileManager.default.isExecutableFile(atPath: rampart) {
         print("building rampart (release) next to the benchmark…")
-        try run(["swift", "build", "-c", "release", "--product", "rampart", "--package-path", repository])
+        _ = try run(["swift", "build", "-c", "release", "--product", "rampart", "--package-path", repository])
     }
+    return rampart
+}
+
+func scoreCommandRows(file: String, pairs: Int, python: String) throws {
+    let rampart = try releaseRampart()
     print("rampart score end to end over \(pairs) pairs (JSON Lines in and out, process start included), medians of 3 interleaved rounds:")
     for metric in ["rouge-l", "bleu", "token-f1", "vader"] {
         var ours: [Double] = [], theirs: [Double] = []

@@ -136,6 +136,27 @@ func run(_ argv: [String], discardingOutput: Bool = false) throws -> Int32 {
     return status
 }
 
+/// Runs `argv` with its output discarded; its wall time, CPU time and peak resident memory
+/// (the child's own, from wait4).
+func measuredRun(_ argv: [String]) throws -> (wall: Double, cpu: Double, peakMB: Int) {
+    var cArgs = argv.map { strdup($0) } + [nil]
+    defer { for a in cArgs { free(a) } }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    let start = ContinuousClock.now
+    var pid: pid_t = 0
+    guard posix_spawnp(&pid, argv[0], &actions, nil, &cArgs, environ) == 0 else { throw BenchError("cannot run \(argv[0])") }
+    var status: Int32 = 0
+    var usage = rusage()
+    while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+    let wall = seconds(ContinuousClock.now - start)
+    let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    return (wall, cpu, usage.ru_maxrss / 1024)
+}
+
 func findProcess(containing needle: String) -> Int32? {
     guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }
     for entry in entries {

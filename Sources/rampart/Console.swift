@@ -8,6 +8,29 @@ func say(_ line: String) {
     print(TerminalText.sanitize(line))
 }
 
+/// Lines for standard output written in 64 KB blocks, for output printed all at once (a
+/// replay) rather than as it happens. Flush before anything else prints.
+struct BlockOutput {
+    private var buffer: [UInt8] = []
+
+    mutating func say(_ line: String) {
+        buffer.append(contentsOf: TerminalText.sanitize(line).utf8)
+        buffer.append(0x0A)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    mutating func flush() {
+        var done = 0
+        while done < buffer.count {
+            let n = buffer.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }  // stdout closed: nothing more can be shown
+            done += n
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
 enum Console {
     static func error(_ message: String) {
         FileHandle.standardError.write(Data((TerminalText.sanitize(message) + "\n").utf8))

@@ -129,9 +129,12 @@ struct SanitizeFastPathTests {
         var scalars = Array(0..<0x3000) + Array(0xFE00..<0x10000) + [0x1F600, 0x10FFFF]
         scalars.removeAll { (0xD800..<0xE000).contains($0) }
         for value in scalars {
-            let text = "a\(Character(Unicode.Scalar(UInt32(value))!))b"
-            let changed = TerminalText.removingControls(text) != text
-            #expect(TerminalText.needsSanitizing(text) == changed, "U+\(String(value, radix: 16))")
+            let c = Character(Unicode.Scalar(UInt32(value))!)
+            // Short, and long enough for the eight-byte scan at every offset of a word.
+            for text in ["a\(c)b"] + (0..<8).map({ String(repeating: "x", count: $0) + "\(c)" + String(repeating: "y", count: 17) }) {
+                let changed = TerminalText.removingControls(text) != text
+                #expect(TerminalText.needsSanitizing(text) == changed, "U+\(String(value, radix: 16)) in \(text.debugDescription)")
+            }
         }
     }
 }

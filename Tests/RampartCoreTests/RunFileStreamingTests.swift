@@ -105,3 +105,22 @@ struct RunFileStreamingTests {
         #expect(missing?.message == "cannot read the run file: No such file or directory")
     }
 }
+
+extension RunFileStreamingTests {
+    /// The batch is found from the codec's layout; one written with its keys in another order
+    /// is decoded and still left out, wherever it stands.
+    @Test func aBatchWithReorderedKeysIsLeftOutToo() throws {
+        let text = try codec.file(Array(RunFileCodecTests.sampleEvents.prefix(2)))
+        var lines = text.split(separator: "\n").map(String.init)
+        let batch =
+            #"{"t":3,"type":"event","event":"observations","data":{"weight":5,"variants":"c","latency":[1],"prompt":[1],"completion":[1],"cost":[0],"failed":[],"status":[],"quality":[],"critical":[],"synthetic":false}}"#
+        lines.insert(batch, at: 2)
+        lines.append(batch)  // after the outcome
+        let path = try write(Array((lines.joined(separator: "\n") + "\n").utf8))
+        let skipped = try RunFileCodec.read(file: path, skipObservations: true)
+        #expect(skipped.events == Array(RunFileCodecTests.sampleEvents.prefix(2)))
+        #expect(skipped.outcome != nil)
+        let d = only { _ = try RunFileCodec.read(file: path) }
+        #expect(d?.message == "event after the outcome line")
+    }
+}

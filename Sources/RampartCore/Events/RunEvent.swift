@@ -11,7 +11,10 @@ public struct RunEvent: Sendable, Equatable {
         self.body = body
     }
 
-    public enum Body: Sendable, Equatable {
+    /// Indirect: the payloads differ a lot in size (a metrics snapshot is about 800 bytes, a
+    /// stage change a few words), and inline every event took the largest one's room; a day's
+    /// recording held in memory for replay was mostly padding.
+    public indirect enum Body: Sendable, Equatable {
         case runStarted(RunStarted)
         case stage(StageChange)
         case buildStep(BuildStepResult)

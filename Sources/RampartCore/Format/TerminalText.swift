@@ -8,6 +8,26 @@ public enum TerminalText {
     /// Whether `text` holds a control character (C0, DEL, C1) or a bidirectional control, the
     /// scalars `sanitize` removes or replaces, found from their UTF-8 bytes.
     static func needsSanitizing(_ text: String) -> Bool {
+        // Printable ASCII eight bytes at a time first: most lines are only that.
+        let plain = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            let raw = UnsafeRawBufferPointer(bytes)
+            var i = 0
+            while i + 8 <= raw.count {
+                let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                // Any byte >= 0x80, < 0x20 or == 0x7F: leave it to the scalar scan below.
+                let high = w & 0x8080_8080_8080_8080
+                let low = (w &- 0x2020_2020_2020_2020) & ~w & 0x8080_8080_8080_8080
+                let del = ((w ^ 0x7F7F_7F7F_7F7F_7F7F) &- 0x0101_0101_0101_0101) & ~(w ^ 0x7F7F_7F7F_7F7F_7F7F) & 0x8080_8080_8080_8080
+                if high | low | del != 0 { return false }
+                i += 8
+            }
+            while i < raw.count {
+                if raw[i] < 0x20 || raw[i] >= 0x7F { return false }
+                i += 1
+            }
+            return true
+        }
+        if plain == true { return false }
         var utf8 = text.utf8.makeIterator()
         var previous: (UInt8, UInt8) = (0, 0)
         while let b = utf8.next() {

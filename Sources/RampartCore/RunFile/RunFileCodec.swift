@@ -66,12 +66,25 @@ public enum RunFileCodec {
     /// as a stream of lines (`FileLines`), so a run of any length opens in bounded memory.
     public static func read(file: String, skipObservations: Bool = false) throws(InvalidInput) -> Recording {
         var parser = RunFileParser(file: file, skipObservations: skipObservations)
+        var pending = RunFileParser.PendingLines()
         try FileLines.forEach(file, what: "the run file") { (line) throws(InvalidInput) in
-            guard line.isUTF8 || parser.header != nil else {
-                throw InputFile.notUTF8(file, what: "the run file", at: FileLines.invalidUTF8(line.bytes, number: line.number))
+            if !line.isUTF8 {
+                // A cut-off last line: readable only after a header.
+                try parser.consume(pending)
+                pending = RunFileParser.PendingLines()
+                guard parser.header != nil else {
+                    throw InputFile.notUTF8(file, what: "the run file", at: FileLines.invalidUTF8(line.bytes, number: line.number))
+                }
             }
-            try parser.consume(line.bytes, number: line.number, last: !line.terminated)
+            // Blank lines and the batches left out cost nothing to find: not worth a copy.
+            if RunFileParser.isBlank(line.bytes) || (skipObservations && RunFileParser.isObservations(line.bytes)) { return }
+            pending.append(line)
+            if pending.bytes.count >= 1 << 22 {
+                try parser.consume(pending)
+                pending = RunFileParser.PendingLines()
+            }
         }
+        try parser.consume(pending)
         return try parser.finish()
     }
 

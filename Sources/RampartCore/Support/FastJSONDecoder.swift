@@ -174,56 +174,69 @@ extension JSONTape {
 
 private struct TapeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let tape: JSONTape
-    /// Each member's key token index (its value follows it).
-    let members: [Int]
+    let object: Int
     var codingPath: [any CodingKey] { [] }
 
+    /// An escaped key could equal another once unescaped: such an object is Foundation's.
     init(tape: JSONTape, object: Int) throws {
-        let t = tape.tokens[object]
-        guard t.kind == .object else { throw FastJSONDecoder.Unsure() }
-        self.tape = tape
-        var members: [Int] = []
-        members.reserveCapacity(Int(t.count))
+        guard tape.tokens[object].kind == .object else { throw FastJSONDecoder.Unsure() }
+        let end = Int(tape.tokens[object].next)
         var i = object + 1
-        while i < Int(t.next) {
-            // An escaped key could equal another once unescaped: Foundation's call.
+        while i < end {
             guard tape.tokens[i].kind == .string else { throw FastJSONDecoder.Unsure() }
-            let key = tape.slice(tape.tokens[i])
-            for m in members where tape.slice(tape.tokens[m]).elementsEqual(key) { throw FastJSONDecoder.Unsure() }
-            members.append(i)
             i = Int(tape.tokens[i + 1].next)
         }
-        self.members = members
+        self.tape = tape
+        self.object = object
     }
 
-    /// The value's token index for `key`, nil when absent.
-    func find(_ key: Key) -> Int? {
+    /// The value's token index for `key`; nil when absent. A key found twice is Foundation's
+    /// call (first or last?): `Unsure`.
+    func find(_ key: Key) throws -> Int? {
         var name = key.stringValue
-        return name.withUTF8 { wanted in
-            // Length and first byte rule out most members without a call to memcmp.
-            guard let first = wanted.first else { return nil }
-            for m in members {
-                let t = tape.tokens[m]
+        return try name.withUTF8 { wanted in
+            guard let first = wanted.first else { throw FastJSONDecoder.Unsure() }
+            let end = Int(tape.tokens[object].next)
+            var found: Int?
+            var i = object + 1
+            while i < end {
+                let t = tape.tokens[i]
+                // Length and first byte rule out most members without a call to memcmp.
                 if Int(t.end - t.start) == wanted.count, tape.bytes[Int(t.start)] == first,
                     memcmp(tape.bytes.baseAddress! + Int(t.start), wanted.baseAddress!, wanted.count) == 0
                 {
-                    return m + 1
+                    if found != nil { throw FastJSONDecoder.Unsure() }
+                    found = i + 1
                 }
+                i = Int(tape.tokens[i + 1].next)
             }
-            return nil
+            return found
         }
     }
 
     func value(_ key: Key) throws -> Int {
-        guard let i = find(key) else { throw FastJSONDecoder.Unsure() }
+        guard let i = try find(key) else { throw FastJSONDecoder.Unsure() }
         return i
     }
 
+    /// Only where every key is plain and appears once (else no keys: the decode then fails
+    /// and Foundation's is used).
     var allKeys: [Key] {
-        members.compactMap { m in (try? tape.string(m)).flatMap { Key(stringValue: $0) } }
+        var keys: [Key] = []
+        let end = Int(tape.tokens[object].next)
+        var names: Set<String> = []
+        var i = object + 1
+        while i < end {
+            guard tape.tokens[i].kind == .string, let name = try? tape.string(i), names.insert(name).inserted else { return [] }
+            if let key = Key(stringValue: name) { keys.append(key) }
+            i = Int(tape.tokens[i + 1].next)
+        }
+        return keys
     }
 
-    func contains(_ key: Key) -> Bool { find(key) != nil }
+    func contains(_ key: Key) -> Bool {
+        do { return try find(key) != nil } catch { return true }  // found twice: present all the same
+    }
 
     func decodeNil(forKey key: Key) throws -> Bool { tape.isNull(try value(key)) }
 
@@ -242,8 +255,8 @@ private struct TapeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
     }
 
     /// Absent or null: nil, as Foundation's `decodeIfPresent`.
-    private func present(_ key: Key) -> Int? {
-        guard let i = find(key), !tape.isNull(i) else { return nil }
+    private func present(_ key: Key) throws -> Int? {
+        guard let i = try find(key), !tape.isNull(i) else { return nil }
         return i
     }
 

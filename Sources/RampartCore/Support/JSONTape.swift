@@ -98,6 +98,18 @@ struct JSONTape {
         var j = start
         var escaped = false
         while j < bytes.count {
+            // Eight plain bytes at a time (no quote, backslash or control byte); exact per byte
+            // below once a word may hold one.
+            if j + 8 <= bytes.count {
+                let w = bytes.loadUnaligned(fromByteOffset: j, as: UInt64.self)
+                let quote = w ^ 0x2222_2222_2222_2222, slash = w ^ 0x5C5C_5C5C_5C5C_5C5C
+                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+                let special = ((quote &- ones) & ~quote) | ((slash &- ones) & ~slash) | ((w &- 0x2020_2020_2020_2020) & ~w)
+                if special & highs == 0 {
+                    j += 8
+                    continue
+                }
+            }
             let b = bytes[j]
             if b == UInt8(ascii: "\"") {
                 tokens.append(
