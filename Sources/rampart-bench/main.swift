@@ -121,6 +121,14 @@ struct BenchError: Error, CustomStringConvertible {
 /// `discardingOutput` sends the child's standard output to /dev/null.
 @discardableResult
 func run(_ argv: [String], discardingOutput: Bool = false) throws -> Int32 {
+    let pid = try spawn(argv, discardingOutput: discardingOutput)
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    return status
+}
+
+/// Starts `argv` with standard input from /dev/null (and its output discarded if asked).
+func spawn(_ argv: [String], discardingOutput: Bool) throws -> pid_t {
     var cArgs = argv.map { strdup($0) } + [nil]
     defer { for a in cArgs { free(a) } }
     var actions = posix_spawn_file_actions_t()
@@ -129,26 +137,15 @@ func run(_ argv: [String], discardingOutput: Bool = false) throws -> Int32 {
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     if discardingOutput { posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0) }
     var pid: pid_t = 0
-    let rc = posix_spawnp(&pid, argv[0], &actions, nil, &cArgs, environ)
-    guard rc == 0 else { throw BenchError("cannot run \(argv[0])") }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    return status
+    guard posix_spawnp(&pid, argv[0], &actions, nil, &cArgs, environ) == 0 else { throw BenchError("cannot run \(argv[0])") }
+    return pid
 }
 
 /// Runs `argv` with its output discarded; its wall time, CPU time and peak resident memory
 /// (the child's own, from wait4).
 func measuredRun(_ argv: [String]) throws -> (wall: Double, cpu: Double, peakMB: Int) {
-    var cArgs = argv.map { strdup($0) } + [nil]
-    defer { for a in cArgs { free(a) } }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
     let start = ContinuousClock.now
-    var pid: pid_t = 0
-    guard posix_spawnp(&pid, argv[0], &actions, nil, &cArgs, environ) == 0 else { throw BenchError("cannot run \(argv[0])") }
+    let pid = try spawn(argv, discardingOutput: true)
     var status: Int32 = 0
     var usage = rusage()
     while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}

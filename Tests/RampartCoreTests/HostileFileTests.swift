@@ -5,23 +5,7 @@ import Testing
 
 /// Files and bodies from outside that once hung, exhausted memory or were reported at a
 /// placeholder `1:1`. Inputs found by the fuzz targets (Tests/Fuzz) are added here.
-struct HostileFileTests {
-    func write(_ bytes: [UInt8], _ name: String = "input") throws -> String {
-        let path = Paths.temporaryDirectory() + "/" + name
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
-        return path
-    }
-
-    /// The first problem reported, nil when the input was accepted.
-    func only(_ body: () throws -> Void) -> Diagnostic? {
-        do {
-            try body()
-            return nil
-        } catch {
-            return (error as? InvalidInput)?.diagnostics.first
-        }
-    }
-
+struct HostileFileTests: InputFileTesting {
     @Test func devicesAndFIFOsAreRefusedNotReadForever() throws {
         let d = only { _ = try InputFile.read("/dev/zero", what: "the spec") }
         #expect(d?.message == "cannot read the spec: not a regular file (a device, socket or FIFO)")

@@ -5,25 +5,8 @@ import Testing
 
 /// The run file is read as a stream of lines in 1 MB chunks: what comes back must not depend
 /// on where a chunk ends, on LF or CR LF, and the checks of a whole-file read still hold.
-struct RunFileStreamingTests {
+struct RunFileStreamingTests: InputFileTesting {
     let codec = RunFileCodecTests()
-
-    func write(_ bytes: [UInt8], name: String = "run.jsonl") throws -> String {
-        let path = Paths.temporaryDirectory() + "/" + name
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
-        return path
-    }
-
-    func only(_ body: () throws -> Void) -> Diagnostic? {
-        do {
-            try body()
-            return nil
-        } catch let e as InvalidInput {
-            return e.diagnostics.count == 1 ? e.diagnostics[0] : nil
-        } catch {
-            return nil
-        }
-    }
 
     /// Events of many lengths (an operator's reason grows line by line), so line ends fall at
     /// every offset of a chunk boundary somewhere in a file of several chunks.
@@ -86,14 +69,14 @@ struct RunFileStreamingTests {
         var bad = Array(text.utf8)
         let third = bad.indices.filter { bad[$0] == 0x0A }[1] + 1  // line 3 starts here
         bad[third + 5] = 0xFF
-        let d = only { _ = try RunFileCodec.read(file: try write(bad, name: "bad.jsonl")) }
+        let d = only { _ = try RunFileCodec.read(file: try write(bad, "bad.jsonl")) }
         #expect(d?.line == 3)
         #expect(d?.column == 6)
         #expect(d?.message.contains("not valid UTF-8 (byte 0xFF at line 3, column 6)") == true)
 
         // The engine died after the first byte of "é" in its last line.
         let cut = Array(text.utf8) + Array(#"{"type":"event","data":{"command":{"action":"pause","operator":"ad"#.utf8) + [0xC3]
-        let recording = try RunFileCodec.read(file: try write(cut, name: "cut.jsonl"))
+        let recording = try RunFileCodec.read(file: try write(cut, "cut.jsonl"))
         #expect(recording.events.count == 3)
         #expect(recording.truncatedLine == 5)
     }

@@ -54,3 +54,25 @@ struct ScreenTests {
         #expect(ascii == "_ @")
     }
 }
+
+/// The ASCII shortcuts give what the Unicode rules give.
+struct CharWidthShortcutTests {
+    @Test func asciiCharactersAndStringsMeasureAsTheGeneralRule() {
+        var characters: [Character] = (0..<128).map { Character(Unicode.Scalar(UInt8($0))) } + ["\r\n", "é", "界", "e\u{301}", "😀"]
+        characters += ["#", "*", "0"]  // emoji only with a variation selector: one column here
+        for c in characters { #expect(CharWidth.of(c) == CharWidth.byProperties(c), "\(c.debugDescription)") }
+        for s in ["", "plain text", "tab\there", "p95 1900/1900ms", "界界", "a\u{7F}b", "→ 20%"] {
+            #expect(CharWidth.of(s) == s.reduce(0) { $0 + CharWidth.byProperties($1) }, "\(s.debugDescription)")
+        }
+    }
+}
+
+extension CharWidthShortcutTests {
+    @Test func theBMPTableIsTheGeneralRule() {
+        for v in stride(from: 0, to: 0x10000, by: 1) {
+            guard let scalar = Unicode.Scalar(UInt32(v)) else { continue }
+            let c = Character(scalar)
+            #expect(CharWidth.of(c) == CharWidth.byProperties(c), "U+\(String(v, radix: 16))")
+        }
+    }
+}

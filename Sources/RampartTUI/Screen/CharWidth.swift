@@ -2,6 +2,24 @@
 /// emoji presentation, 1 otherwise. Enough for truncation never to split a wide character.
 public enum CharWidth {
     public static func of(_ c: Character) -> Int {
+        // ASCII (most of a frame) without Unicode property lookups; "\r\n" reads as LF: 0.
+        if let a = c.asciiValue { return a < 0x20 || a == 0x7F ? 0 : 1 }
+        guard let first = c.unicodeScalars.first else { return 0 }
+        // The rule reads only the first scalar: the Basic Multilingual Plane (box drawing,
+        // arrows, dashes: the rest of a frame) comes from a table made once.
+        if first.value < 0x10000 { return Int(bmp[Int(first.value)]) }
+        return byProperties(c)
+    }
+
+    /// `byProperties` for every scalar of the Basic Multilingual Plane (surrogates, which are
+    /// not scalars, read 1 and never occur).
+    static let bmp: [UInt8] = (0..<0x10000).map { v in
+        guard let scalar = Unicode.Scalar(UInt32(v)) else { return 1 }
+        return UInt8(byProperties(Character(scalar)))
+    }
+
+    /// The general rule, for any character.
+    static func byProperties(_ c: Character) -> Int {
         guard let first = c.unicodeScalars.first else { return 0 }
         let v = first.value
         if v < 0x20 || (v >= 0x7F && v < 0xA0) { return 0 }
@@ -16,7 +34,18 @@ public enum CharWidth {
         }
     }
 
-    public static func of(_ s: String) -> Int { s.reduce(0) { $0 + of($1) } }
+    public static func of(_ s: String) -> Int {
+        if let plain = printableASCIICount(s) { return plain }
+        return s.reduce(0) { $0 + of($1) }
+    }
+
+    /// The length of a string of printable ASCII only (one column per byte), else nil.
+    static func printableASCIICount(_ s: String) -> Int? {
+        let utf8 = s.utf8
+        let plain =
+            utf8.withContiguousStorageIfAvailable { $0.allSatisfy { $0 >= 0x20 && $0 < 0x7F } } ?? utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+        return plain ? utf8.count : nil
+    }
 
     /// The longest prefix that fits in `width` columns, with `…` when something was cut.
     public static func truncate(_ s: String, to width: Int, ellipsis: String = "…") -> String {
