@@ -57,6 +57,16 @@ struct ThemeTests {
         }
     }
 
+    @Test func aThemeSavedWithCRLFReadsAsWithLF() throws {
+        let text = "# comment\r\ntheme[pass_fg]=\"#0000ff\"\r\ntheme[fail_fg]=\"#ff0000\"\r\n"
+        let t = try ThemeLoader.parse(text, name: "crlf", file: "crlf.theme")
+        #expect(t[.passFg] == .rgb(0, 0, 255))
+        #expect(t[.failFg] == .rgb(255, 0, 0))
+        #expect { try ThemeLoader.parse("theme[main_fg]=\"#ffffff\"\r\nnonsense\r\n", name: "bad", file: "bad.theme") } throws: { error in
+            (error as? InvalidInput)?.diagnostics.map(\.line) == [2]
+        }
+    }
+
     @Test func missingKeysFallBackToTheDefault() throws {
         let t = try ThemeLoader.parse(##"theme[pass_fg]="#0000ff""##, name: "partial", file: "p.theme")
         #expect(t[.passFg] == .rgb(0, 0, 255))

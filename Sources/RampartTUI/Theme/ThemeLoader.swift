@@ -16,8 +16,9 @@ public enum ThemeLoader {
         var colors: [ThemeKey: TermColor] = [:]
         var problems: [Diagnostic] = []
         var sawColor = false
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
+        // By bytes (`TextLines`): a theme saved with CR LF was one line split by Character.
+        for (index, raw) in TextLines.split(text).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
             func fail(_ message: String, _ key: String = "") {
                 problems.append(Diagnostic(file: file, line: index + 1, column: 1, path: key, message: message))
