@@ -152,10 +152,13 @@ extension JSONTape {
         }
         guard let v = Double(String(decoding: s, as: UTF8.self)), v.isFinite else { throw FastJSONDecoder.Unsure() }
         // A value too small for Double (1e-400) became zero: Foundation's call whether that is an error.
-        if v == 0, s.contains(where: { $0 >= UInt8(ascii: "1") && $0 <= UInt8(ascii: "9") }) {
-            // Digits after an exponent mark are not the mantissa's: look at the mantissa only.
-            let mantissa = s.prefix { $0 != UInt8(ascii: "e") && $0 != UInt8(ascii: "E") }
-            if mantissa.contains(where: { $0 >= UInt8(ascii: "1") && $0 <= UInt8(ascii: "9") }) { throw FastJSONDecoder.Unsure() }
+        // (Only the mantissa's digits count: "0e-5" is a true zero.)
+        if v == 0,
+            s.prefix(while: { $0 != UInt8(ascii: "e") && $0 != UInt8(ascii: "E") }).contains(where: {
+                $0 >= UInt8(ascii: "1") && $0 <= UInt8(ascii: "9")
+            })
+        {
+            throw FastJSONDecoder.Unsure()
         }
         return v
     }
