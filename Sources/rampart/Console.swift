@@ -20,14 +20,19 @@ struct BlockOutput {
     }
 
     mutating func flush() {
+        Self.write(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes all of `bytes` to standard output, unbuffered.
+    static func write(_ bytes: [UInt8]) {
         var done = 0
-        while done < buffer.count {
-            let n = buffer.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress! + done, $0.count - done) }
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress! + done, $0.count - done) }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { break }  // stdout closed: nothing more can be shown
             done += n
         }
-        buffer.removeAll(keepingCapacity: true)
     }
 }
 

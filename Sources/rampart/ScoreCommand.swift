@@ -33,94 +33,99 @@ struct ScoreCommand: ParsableCommand {
         // `validate()` refused any other name before `run()`.
         guard let metric = ScoreMetric.named(self.metric) else { throw Exit.usage }
         let name = file ?? "<stdin>"
-        let text: String
+        let data: Data
         do {
-            let data =
+            data =
                 try file.map { path throws(InvalidInput) in try InputFile.bytes(path, what: "the input") }
                 ?? FileHandle.standardInput.readDataToEndOfFile()
-            text = try InputFile.decode(data, file: name, what: "the input")
+            // Checked whole before a line is scored: long lines and bad UTF-8 are named up front.
+            _ = try InputFile.decode(data, file: name, what: "the input")
         } catch {
             Console.report(error)
             throw Exit.invalidInput
         }
         let encoder = RampartCore.RunFileCodec.encoder()
         var failures = 0
-        var out = ""
-        for (index, line) in Self.lines(text).enumerated() {
-            guard let line else { continue }
-            switch ScoreInput.parse(line, metric: metric) {
-            case .success(let input):
+        var out = JSONWriter()
+        func fail(_ index: Int, _ message: String) throws {
+            failures += 1
+            Console.error("error: \(name):\(index + 1):1: \(message)")
+            out.append(try encoder.encode(ScoreError(line: index + 1, error: message)))
+            out.byte(0x0A)
+        }
+        try data.withUnsafeBytes { raw in
+            try Self.forEachLine(raw) { index, line in
+                var input: ScoreInput
+                if case .bytes(let bytes) = line, let fast = ScoreInput.parseFast(bytes, metric: metric) {
+                    input = fast
+                } else {
+                    switch ScoreInput.parse(line.text, metric: metric) {
+                    case .success(let parsed): input = parsed
+                    case .failure(let message):
+                        try fail(index, message.description)
+                        return
+                    }
+                }
                 let r = metric.score(candidate: input.candidate, references: input.references, parameters: input.parameters)
                 if let error = r.error {
                     // Past a scorer's bounds there is no score, only the reason: never a 0 that reads as one.
-                    failures += 1
-                    Console.error("error: \(name):\(index + 1):1: \(error)")
-                    out += String(decoding: try encoder.encode(ScoreError(line: index + 1, error: error)), as: UTF8.self) + "\n"
-                } else {
-                    out += String(decoding: try encoder.encode(ScoreOutput(r)), as: UTF8.self) + "\n"
+                    try fail(index, error)
+                    return
                 }
-            case .failure(let message):
-                failures += 1
-                Console.error("error: \(name):\(index + 1):1: \(message)")
-                out += String(decoding: try encoder.encode(ScoreError(line: index + 1, error: message.description)), as: UTF8.self) + "\n"
-            }
-            if out.utf8.count > 1 << 16 {
-                FileHandle.standardOutput.write(Data(out.utf8))
-                out = ""
+                let output = ScoreOutput(r)
+                if !output.write(to: &out) { out.append(try encoder.encode(output)) }
+                out.byte(0x0A)
+                if out.bytes.count > 1 << 16 {
+                    BlockOutput.write(out.bytes)
+                    out.removeAll()
+                }
             }
         }
-        FileHandle.standardOutput.write(Data(out.utf8))
+        BlockOutput.write(out.bytes)
         if failures > 0 { throw Exit.invalidInput }
     }
 
-    /// The input's lines (`TextLines`: CR LF files read too), trimmed of spaces, tabs and CR, nil
-    /// for a blank line (kept, so indices stay line numbers). Non-ASCII space at either end
-    /// (U+00A0 …) is trimmed as `CharacterSet.whitespaces` does.
-    static func lines(_ text: String) -> [String?] {
+    /// One input line: its bytes, trimmed of spaces, tabs and CR, or, when non-ASCII is at
+    /// either end (U+00A0 …), the text trimmed as `CharacterSet.whitespaces` does.
+    enum Line {
+        case bytes(UnsafeRawBufferPointer)
+        case text(String)
+
+        var text: String {
+            switch self {
+            case .bytes(let b): String(decoding: b, as: UTF8.self)
+            case .text(let t): t
+            }
+        }
+    }
+
+    /// Calls `body` with each non-blank line of valid UTF-8 `raw` and its 0-based index (lines
+    /// end at LF, as `TextLines` splits; blank ones are skipped, so indices stay line numbers).
+    static func forEachLine(_ raw: UnsafeRawBufferPointer, _ body: (Int, Line) throws -> Void) rethrows {
+        guard let base = raw.baseAddress else { return }
         func blank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D }
-        return TextLines.split(text).map { raw in
-            let bytes = raw.utf8
-            var a = bytes.startIndex, z = bytes.endIndex
-            while a < z && blank(bytes[a]) { a = bytes.index(after: a) }
-            while z > a && blank(bytes[bytes.index(before: z)]) { z = bytes.index(before: z) }
-            guard a < z else { return nil }
-            var line = String(Substring(bytes[a..<z]))
-            if bytes[a] >= 0x80 || bytes[bytes.index(before: z)] >= 0x80 { line = line.trimmingCharacters(in: .whitespaces) }
-            return line.isEmpty ? nil : line
+        var start = 0
+        var index = 0
+        while start < raw.count {
+            var end = raw.count
+            if let found = memchr(base + start, 0x0A, raw.count - start) { end = UnsafeRawPointer(found) - base }
+            var a = start, z = end
+            while a < z && blank(raw[a]) { a += 1 }
+            while z > a && blank(raw[z - 1]) { z -= 1 }
+            if a < z {
+                let bytes = UnsafeRawBufferPointer(rebasing: raw[a..<z])
+                if raw[a] < 0x80 && raw[z - 1] < 0x80 {
+                    try body(index, .bytes(bytes))
+                } else {
+                    let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+                    if !text.isEmpty { try body(index, .text(text)) }
+                }
+            }
+            start = end + 1
+            index += 1
         }
     }
 }
-
-struct ScoreOutput: Encodable {
-    var score: Double
-    var precision: Double?
-    var recall: Double?
-    var pos: Double?
-    var neu: Double?
-    var neg: Double?
-    var validJSON: Double?
-    var schemaErrors: Double?
-    var signature: String
-
-    enum CodingKeys: String, CodingKey {
-        case score, precision, recall, pos, neu, neg, signature
-        case validJSON = "valid_json"
-        case schemaErrors = "schema_errors"
-    }
-
-    init(_ r: ScoreMetric.Result) {
-        score = r.score
-        precision = r.precision
-        recall = r.recall
-        pos = r.extras["pos"]
-        neu = r.extras["neu"]
-        neg = r.extras["neg"]
-        validJSON = r.extras["valid_json"]
-        schemaErrors = r.extras["schema_errors"]
-        signature = r.signature
-    }
-}
-
 struct ScoreError: Encodable {
     var line: Int
     var error: String

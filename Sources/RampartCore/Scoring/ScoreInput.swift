@@ -6,6 +6,71 @@ public struct ScoreInput: Sendable {
     public var references: [String]
     public var parameters = ScoreMetric.Parameters()
 
+    /// The line's input when it is plainly well formed, read without Foundation; nil for
+    /// anything else (a regex line, a schema, a missing or mistyped field, JSON the fast decoder
+    /// is unsure of), which `parse(_:metric:)` then reads and, if need be, explains.
+    public static func parseFast(_ line: UnsafeRawBufferPointer, metric: ScoreMetric) -> ScoreInput? {
+        guard metric != .regex, let tape = JSONTape.parse(line), let members = Members(tape), members.schema < 0 else { return nil }
+        // A member that is present must have the type the metrics read (a null or a number goes
+        // to `parse`, which names the problem).
+        func string(_ index: Int) -> String?? {
+            index < 0 ? .some(nil) : (try? tape.string(index)).map { .some($0) }
+        }
+        guard let text = string(members.text), let candidate = string(members.candidate), let reference = string(members.reference)
+        else { return nil }
+        var references: [String]?
+        if members.references >= 0 {
+            let list = tape.tokens[members.references]
+            guard list.kind == .array else { return nil }
+            var all: [String] = []
+            var k = members.references + 1
+            while k < Int(list.next) {
+                guard let s = try? tape.string(k) else { return nil }
+                all.append(s)
+                k = Int(tape.tokens[k].next)
+            }
+            references = all
+        }
+        if metric.singleText { return (text ?? candidate).map { ScoreInput(candidate: $0, references: []) } }
+        guard let candidate else { return nil }
+        if let list = references { return list.isEmpty ? nil : ScoreInput(candidate: candidate, references: list) }
+        return reference.map { ScoreInput(candidate: candidate, references: [$0]) }
+    }
+
+    /// Where the members `parseFast` reads are in a top-level object (token indices of their
+    /// values, −1 when absent); nil when the text is not an object, a key is escaped or one of
+    /// these keys appears twice (Foundation's call).
+    private struct Members {
+        var text = -1, candidate = -1, reference = -1, references = -1, schema = -1
+
+        init?(_ tape: JSONTape) {
+            guard let object = tape.tokens.first, object.kind == .object else { return nil }
+            var i = 1
+            while i < Int(object.next) {
+                let key = tape.tokens[i]
+                guard key.kind == .string else { return nil }
+                let name = tape.slice(key)
+                let value = i + 1
+                func take(_ slot: inout Int) -> Bool {
+                    if slot >= 0 { return false }
+                    slot = value
+                    return true
+                }
+                let fresh: Bool =
+                    switch name.count {
+                    case 4 where name.elementsEqual("text".utf8): take(&text)
+                    case 6 where name.elementsEqual("schema".utf8): take(&schema)
+                    case 9 where name.elementsEqual("candidate".utf8): take(&candidate)
+                    case 9 where name.elementsEqual("reference".utf8): take(&reference)
+                    case 10 where name.elementsEqual("references".utf8): take(&references)
+                    default: true
+                    }
+                guard fresh else { return nil }
+                i = Int(tape.tokens[value].next)
+            }
+        }
+    }
+
     public static func parse(_ line: String, metric: ScoreMetric) -> Result<ScoreInput, ScoreLineError> {
         guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
             return .failure("not a JSON object")

@@ -106,6 +106,12 @@ public enum Vader {
     }
 
     public static func polarity(_ input: String) -> Polarity {
+        VaderASCII.polarity(input) ?? general(input)
+    }
+
+    /// The rules over `String`s, for any text; `VaderASCII` gives the same for ASCII text, faster.
+    /// Public for the fuzzer, which holds the two to the same answers.
+    public static func general(_ input: String) -> Polarity {
         var noEmoji = ""
         var previousSpace = true
         for scalar in input.unicodeScalars {
@@ -133,7 +139,7 @@ public enum Vader {
             sentiments.append(valence(i, item: item, words: words, lower: lower, capDifferential: capDifferential))
         }
         butCheck(lower, &sentiments)
-        return score(sentiments, text: text)
+        return score(sentiments, bangs: text.filter { $0 == "!" }.count, questions: text.filter { $0 == "?" }.count)
     }
 
     static func valence(_ i: Int, item: String, words: [String], lower: [String], capDifferential: Bool) -> Double {
@@ -229,11 +235,11 @@ public enum Vader {
         }
     }
 
-    static func score(_ sentiments: [Double], text: String) -> Polarity {
+    /// The polarity of the words' sentiments, amplified by the text's count of "!" and "?".
+    static func score<S: Collection<Double>>(_ sentiments: S, bangs: Int, questions qmCount: Int) -> Polarity {
         guard !sentiments.isEmpty else { return Polarity(neg: 0, neu: 0, pos: 0, compound: 0) }
         var sum = sentiments.reduce(0, +)
-        let ep = Double(min(text.filter { $0 == "!" }.count, 4)) * 0.292
-        let qmCount = text.filter { $0 == "?" }.count
+        let ep = Double(min(bangs, 4)) * 0.292
         let qm = qmCount > 1 ? (qmCount <= 3 ? Double(qmCount) * 0.18 : 0.96) : 0
         let amplifier = ep + qm
         if sum > 0 { sum += amplifier } else if sum < 0 { sum -= amplifier }

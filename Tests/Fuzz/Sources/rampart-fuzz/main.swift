@@ -48,8 +48,18 @@ enum FuzzTarget: String, CaseIterable {
             guard let first = data.first else { return }
             let metric = ScoreMetric.allCases[Int(first) % ScoreMetric.allCases.count]
             guard let line = String(validating: data.dropFirst(), as: UTF8.self) else { return }
-            if case .success(let input) = ScoreInput.parse(line, metric: metric) {
+            let general = ScoreInput.parse(line, metric: metric)
+            // The fast line path may only ever read what `parse` reads.
+            if let fast = Data(data.dropFirst()).withUnsafeBytes({ ScoreInput.parseFast($0, metric: metric) }) {
+                guard case .success(let input) = general, input.candidate == fast.candidate, input.references == fast.references else {
+                    fatalError("ScoreInput.parseFast read \(fast.candidate.debugDescription) where parse says \(general)")
+                }
+            }
+            if case .success(let input) = general {
                 _ = metric.score(candidate: input.candidate, references: input.references, parameters: input.parameters)
+                // VADER's byte path (taken for ASCII text) agrees with its rules over `String`s.
+                let text = input.candidate
+                if "\(Vader.polarity(text))" != "\(Vader.general(text))" { fatalError("VADER's fast path disagrees on \(text.debugDescription)") }
             }
         case .control:
             if case .success(let request) = ControlCommandRequest.decode(Array(data)) {

@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+
+@testable import RampartCore
+
+/// `rampart score`'s fast line path reads and writes exactly what the Foundation path does:
+/// a line it reads gives the same input as `ScoreInput.parse`, a line it leaves alone is one
+/// `parse` must see (a missing, null or mistyped field, a schema, a regex line, odd JSON), and
+/// every output line is byte for byte `JSONEncoder`'s.
+struct ScoreLineFastPathTests {
+    static func fast(_ line: String, _ metric: ScoreMetric) -> ScoreInput? {
+        var line = line
+        return line.withUTF8 { ScoreInput.parseFast(UnsafeRawBufferPointer($0), metric: metric) }
+    }
+
+    @Test(arguments: [
+        (#"{"candidate": "a b", "reference": "a c"}"#, ScoreMetric.rougeL),
+        (#"{"candidate": "a", "references": ["b", "c\n\u00e9"]}"#, .bleu),
+        (#"{"text": "good", "candidate": "bad"}"#, .vader),
+        (#"{"candidate": "bad"}"#, .vader),
+        (#"{"candidate": "x", "reference": "y", "references": ["z"]}"#, .tokenF1),
+        (#"{"candidate":"tab\tquote\" slash\/ \ud83d\ude00","reference":"r","extra":[1,{"k":null}]}"#, .exact),
+    ])
+    func wellFormedLinesReadAsParseReadsThem(_ line: String, _ metric: ScoreMetric) throws {
+        let fast = try #require(Self.fast(line, metric), "the fast path reads \(line)")
+        guard case .success(let general) = ScoreInput.parse(line, metric: metric) else {
+            Issue.record("parse refused \(line)")
+            return
+        }
+        #expect(fast.candidate == general.candidate && fast.references == general.references)
+        #expect(fast.parameters.schema == nil && fast.parameters.pattern == nil)
+    }
+
+    /// Each of these is left to `parse`, which either reads it (schema, regex, a duplicate key
+    /// Foundation settles) or names what is wrong.
+    @Test(arguments: [
+        (#"{"text": null, "candidate": "x"}"#, ScoreMetric.vader),
+        (#"{"text": 5}"#, .vader),
+        (#"{"text": "{}", "schema": {"type": "object"}}"#, .json),
+        (#"{"candidate": "a", "pattern": "a+"}"#, .regex),
+        (#"{"candidate": "a", "references": []}"#, .bleu),
+        (#"{"candidate": "a", "references": ["b", 1]}"#, .bleu),
+        (#"{"candidate": "a", "reference": null}"#, .rougeL),
+        (#"{"candidate": "a"}"#, .rougeL),
+        (#"{"candidate": "a", "candidate": "b", "reference": "c"}"#, .rougeL),
+        (#"["candidate", "a"]"#, .rougeL),
+        (#"{"candidate": "a", "reference": "b"} x"#, .rougeL),
+        (#"{"candidate": "a\u0", "reference": "b"}"#, .rougeL),
+    ])
+    func otherLinesAreLeftToParse(_ line: String, _ metric: ScoreMetric) {
+        #expect(Self.fast(line, metric) == nil, "\(line)")
+    }
+
+    static func foundationBytes(_ output: ScoreOutput) throws -> [UInt8] {
+        Array(try RunFileCodec.encoder().encode(output))
+    }
+
+    static func written(_ output: ScoreOutput) -> [UInt8]? {
+        var json = JSONWriter()
+        return output.write(to: &json) ? json.bytes : nil
+    }
+
+    @Test func outputLinesAreJSONEncodersBytes() throws {
+        var rng = SeededRandom(seed: 5, stream: "score-output")
+        func number() -> Double {
+            switch rng.index(below: 8) {
+            case 0: return 0
+            case 1: return -0.0
+            case 2: return 1
+            case 3: return Double(rng.index(below: 1000)) / 8
+            case 4: return rng.unit() * 1e-7
+            case 5: return rng.unit() * 1e21
+            case 6: return -rng.unit()
+            default: return rng.unit()
+            }
+        }
+        let signatures = ["rouge-l|rouge-score-0.1.2|v1", "quote\" back\\ slash/ tab\t nl\n cr\r bell\u{7} esc\u{1B} del\u{7F} é 😀", ""]
+        for round in 0..<5_000 {
+            var r = ScoreMetric.Result(score: number(), signature: signatures[round % signatures.count])
+            if rng.chance(0.5) { (r.precision, r.recall) = (number(), number()) }
+            if rng.chance(0.3) { r.extras = ["pos": number(), "neu": number(), "neg": number()] }
+            if rng.chance(0.2) { r.extras["valid_json"] = number() }
+            if rng.chance(0.2) { r.extras["schema_errors"] = Double(rng.index(below: 4)) }
+            let output = ScoreOutput(r)
+            let mine = try #require(Self.written(output))
+            let theirs = try Self.foundationBytes(output)
+            #expect(mine == theirs, "\(String(decoding: mine, as: UTF8.self)) ≠ \(String(decoding: theirs, as: UTF8.self))")
+        }
+    }
+
+    @Test func aNonFiniteNumberIsLeftToFoundation() {
+        #expect(Self.written(ScoreOutput(ScoreMetric.Result(score: .nan, signature: "s"))) == nil)
+        #expect(Self.written(ScoreOutput(ScoreMetric.Result(score: 1, precision: .infinity, signature: "s"))) == nil)
+    }
+}
