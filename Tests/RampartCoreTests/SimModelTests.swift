@@ -74,3 +74,22 @@ struct SimModelTests {
         #expect(short.text.split(separator: " ").count == (words + 1) / 2)
     }
 }
+
+/// The byte count of words gives `split(whereSeparator: isWhitespace)`'s count for every ASCII
+/// text: all 128 bytes, runs of each white space, CR LF.
+struct SimTokenCountTests {
+    @Test func asciiWordsAreCountedAsCharactersSplitThem() {
+        var rng = SeededRandom(seed: 9, stream: "sim-token-count")
+        let pieces =
+            ["word", "a", "x1", "don't", " ", "  ", "\t", "\r\n", "\n", "\r", "\u{0B}", "\u{0C}", "\u{1C}", "\u{1F}", "\u{7F}"]
+            + (0..<128).map { String(UnicodeScalar(UInt8($0))) }
+        for _ in 0..<3_000 {
+            let text = (0..<rng.index(below: 40)).map { _ in pieces[rng.index(below: pieces.count)] }.joined()
+            let words = text.split(whereSeparator: { $0.isWhitespace }).count
+            #expect(SimModel.asciiWordCount(text) == words, "\(text.debugDescription)")
+            #expect(SimModel.tokenCount(text) == (words * 4 + 2) / 3)
+        }
+        #expect(SimModel.asciiWordCount("café au lait") == nil)
+        #expect(SimModel.tokenCount("café au lait") == 4)
+    }
+}

@@ -34,8 +34,27 @@ public struct SimModel: Sendable {
 
     /// Roughly 4 tokens per 3 words, the usual rule of thumb for English BPE vocabularies.
     public static func tokenCount(_ text: String) -> Int {
-        let words = text.split(whereSeparator: { $0.isWhitespace }).count
+        let words = asciiWordCount(text) ?? text.split(whereSeparator: { $0.isWhitespace }).count
         return (words * 4 + 2) / 3
+    }
+
+    /// The number of white-space-separated words of ASCII text, counted over its bytes (the six
+    /// white-space bytes are the ones `Character.isWhitespace` knows in ASCII; CR LF is one
+    /// `Character` but white space either way); nil for other text. Every simulated answer is
+    /// counted, so this is on `simulate`'s hot path.
+    static func asciiWordCount(_ text: String) -> Int? {
+        let counted: Int?? = text.utf8.withContiguousStorageIfAvailable { bytes -> Int? in
+            var count = 0
+            var inWord = false
+            for b in bytes {
+                if b >= 0x80 { return nil }
+                let space = b == 0x20 || (b >= 0x09 && b <= 0x0D)
+                if !space && !inWord { count += 1 }
+                inWord = !space
+            }
+            return count
+        }
+        return counted ?? nil
     }
 
     public func respond(to ask: SimAsk, rng: inout SeededRandom) -> SimReply {

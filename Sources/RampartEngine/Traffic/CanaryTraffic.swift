@@ -39,6 +39,9 @@ final class InProcessTraffic: CanaryTraffic {
     private let engine: Engine
     private let rate: Double
     private let prompts: [GoldenItem]
+    /// Each prompt's system prompt per version, rendered once: a canary sends each prompt
+    /// hundreds of times, and rendering per request was a seventh of `rampart simulate`.
+    private let systemPrompts: (baseline: [String], candidate: [String])
     private let rng: Mutex<SeededRandom>
     /// Shared incidents: the seconds of traffic so far, and the draws of their failures (a
     /// stream of their own, so a run with an incident is the same run until it starts).
@@ -54,7 +57,12 @@ final class InProcessTraffic: CanaryTraffic {
     init(engine: Engine, spec: CanarySpec) {
         self.engine = engine
         self.rate = spec.traffic.rate
-        self.prompts = engine.inputs.golden[spec.traffic.dataset] ?? []
+        let prompts = engine.inputs.golden[spec.traffic.dataset] ?? []
+        self.prompts = prompts
+        systemPrompts = (
+            prompts.map { engine.systemPrompt(for: .baseline, vars: InProcessTraffic.vars($0)) },
+            prompts.map { engine.systemPrompt(for: .candidate, vars: InProcessTraffic.vars($0)) }
+        )
         self.rng = Mutex(SeededRandom(seed: engine.options.seed, stream: "canary:traffic"))
         incidents = engine.options.incidents
         incidentState = Mutex((0, SeededRandom(seed: engine.options.seed, stream: "canary:incident")))
@@ -65,9 +73,9 @@ final class InProcessTraffic: CanaryTraffic {
 
     func collect(over duration: Double, weight: Double) async -> [Observation] {
         guard !prompts.isEmpty else { return [] }
-        let arrivals = rng.withLock { r -> [(Variant, GoldenItem)] in
+        let arrivals = rng.withLock { r -> [(Variant, Int)] in
             let n = r.poisson(mean: rate * duration)
-            return (0..<n).map { _ in (r.chance(weight / 100) ? .candidate : .baseline, prompts[r.index(below: prompts.count)]) }
+            return (0..<n).map { _ in (r.chance(weight / 100) ? .candidate : .baseline, r.index(below: prompts.count)) }
         }
         let now = incidentState.withLock { s in
             s.elapsed += duration
@@ -76,10 +84,9 @@ final class InProcessTraffic: CanaryTraffic {
         let incident = incidents.first { $0.covers(now) }
         var out: [Observation] = []
         out.reserveCapacity(arrivals.count)
-        for (variant, item) in arrivals {
-            var vars = item.vars
-            vars["input"] = item.input
-            var r = await answer(variant, item, vars: vars, incident: incident)
+        for (variant, index) in arrivals {
+            let item = prompts[index]
+            var r = await answer(variant, item, index, incident: incident)
             let mirrored = variant == .baseline && mirror > 0 && !item.references.isEmpty && sampler.withLock { $0.chance(mirror) }
             let scored = !r.failed && (mirrored || sampler.withLock { $0.chance(qualitySample) })
             var o = Observation(
@@ -89,7 +96,7 @@ final class InProcessTraffic: CanaryTraffic {
                 quality: scored ? TokenF1.score(r.text, references: item.references) : nil, synthetic: true)
             if mirrored {
                 // The same prompt to the candidate, at the same moment; its answer reaches no user.
-                r = await answer(.candidate, item, vars: vars, incident: incident)
+                r = await answer(.candidate, item, index, incident: incident)
                 o.shadow = ShadowAnswer(
                     quality: r.failed ? nil : TokenF1.score(r.text, references: item.references),
                     cost: r.failed ? 0 : pricing(.candidate).cost(promptTokens: r.promptTokens, completionTokens: r.completionTokens),
@@ -100,9 +107,17 @@ final class InProcessTraffic: CanaryTraffic {
         return out
     }
 
-    /// One version's answer to an item, through a shared incident when one is on.
-    private func answer(_ variant: Variant, _ item: GoldenItem, vars: [String: String], incident: SharedIncident?) async -> ModelResponse {
-        let request = ModelRequest(system: engine.systemPrompt(for: variant, vars: vars), user: item.input, ask: .golden(item), stream: "canary")
+    /// The template variables of a prompt: its own, and its input.
+    static func vars(_ item: GoldenItem) -> [String: String] {
+        var vars = item.vars
+        vars["input"] = item.input
+        return vars
+    }
+
+    /// One version's answer to prompt `index`, through a shared incident when one is on.
+    private func answer(_ variant: Variant, _ item: GoldenItem, _ index: Int, incident: SharedIncident?) async -> ModelResponse {
+        let system = variant == .candidate ? systemPrompts.candidate[index] : systemPrompts.baseline[index]
+        let request = ModelRequest(system: system, user: item.input, ask: .golden(item), stream: "canary")
         var r = await engine.provider(variant).complete(request)
         if let incident {
             r.latencyMs *= incident.slowdown
