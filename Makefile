@@ -7,6 +7,8 @@ APT_PACKAGES := libncurses-dev ncurses-term tmux git python3 python3-venv ca-cer
 # Real servers the integration tests start on loopback (never as system services); groff checks
 # the man page; xmllint validates JUnit reports against the schema strict CI parsers use.
 TEST_APT_PACKAGES := nginx-light prometheus groff-base libxml2-utils
+# `make bench`: nginx and wrk for the proxy row, tmux for the dashboard's CPU row.
+BENCH_APT_PACKAGES := nginx-light wrk prometheus
 # A real OpenAI-compatible server for the judge and embeddings tests, from PyPI, run on loopback.
 LITELLM_VENV := .build/litellm-venv
 LITELLM_SPEC := litellm[proxy]>=1.108,<1.109
@@ -25,7 +27,7 @@ SPEED ?= 1
 PREFIX ?= /usr/local
 RELEASE_BIN := .build/release/rampart
 
-.PHONY: all deps test-deps apt swift-check build release install uninstall demo test clean litellm moto sample-runs fuzz fuzz-short fuzz-build fuzz-one lint format
+.PHONY: all deps test-deps apt swift-check build release install uninstall demo test clean litellm moto sample-runs fuzz fuzz-short fuzz-build fuzz-one lint format bench
 
 all: build
 
@@ -41,6 +43,14 @@ apt:
 	  echo "make: installing missing Debian packages:" $$missing; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+
+# Every benchmark, release build, ending with the table of goals (README "Benchmarks"). Run from a
+# temporary directory: benchmarks write nothing inside the checkout.
+bench: deps
+	@$(MAKE) --no-print-directory apt PACKAGES="$(BENCH_APT_PACKAGES)"
+	$(SWIFT) build -c release --product rampart
+	$(SWIFT) build -c release --product rampart-bench
+	cd "$${TMPDIR:-/tmp}" && "$(CURDIR)/.build/release/rampart-bench" all
 
 swift-check:
 	@$(SWIFT) --version >/dev/null 2>&1 || { echo "make: Swift 6.3 is required (not found on PATH nor at /opt/swift/usr/bin)"; exit 1; }

@@ -97,5 +97,8 @@ func replayBenchmark() throws {
             "reference: python3 json.loads per line \(String(format: "%.0f", reference)) events/s; ratio \(String(format: "%.1f", rate / reference))x"
         )
     }
+    recordGoal(
+        "replay --headless, 1M events", measured: String(format: "%.2f M events/s, %d MB", rate / 1e6, peak), goal: "≥ 1 M/s, ≤ 200 MB",
+        met: rate >= 1e6 && peak <= 200)
     print("goal: >= 1,000,000 events/s and <= 200 MB peak RSS: \(rate >= 1e6 && peak <= 200 ? "met" : "NOT met")")
 }

@@ -24,6 +24,7 @@ func scoreCommandRows(file: String, pairs: Int, python: String) throws {
             theirs.append(try wallTime([python, "-c", scoreScript, metric, file]))
         }
         let ratio = median(theirs) / median(ours)
+        recordGoal("rampart score \(metric) end to end vs Python", measured: String(format: "%.1f×", ratio), goal: "≥ 10×", met: ratio >= 10)
         print(
             "  \(metric.padding(toLength: 9, withPad: " ", startingAt: 0)) \(String(format: "%6.3f", median(ours))) s vs Python \(String(format: "%6.3f", median(theirs))) s  = \(String(format: "%.1f", ratio))×  goal ≥ 10×  \(ratio >= 10 ? "met" : "NOT MET")"
         )

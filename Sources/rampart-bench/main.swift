@@ -4,7 +4,7 @@ import RampartEngine
 import RampartTUI
 
 // Benchmarks, reported as medians and as ratios to a limit measured in the same run, because the
-// machines are shared and noisy. Usage: swift run -c release rampart-bench [scorers|gate-wall|render|dashboard-cpu|proxy|ingest|judge|replay|prometheus|all]
+// machines are shared and noisy. Usage: swift run -c release rampart-bench [scorers|gate-wall|render|dashboard-cpu|proxy|proxy-nginx|ingest|judge|replay|prometheus|all]
 
 let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
@@ -21,7 +21,7 @@ func percentile(_ xs: [Double], _ q: Double) -> Double {
 }
 
 /// Render plus diff of a full 200×60 dashboard, frame after frame as a live canary updates.
-func renderBenchmark() async throws {
+func renderBenchmark(width: Int = 200, height: Int = 60, limit: Double = 1) async throws {
     var inputs = try RunAssembly.load(file: repository + "/examples/demo.yaml")
     inputs.spec.notify = []
     let engine = Engine(inputs: inputs, clock: VirtualClock(), options: RunOptions(seed: 42, operator: "bench"))
@@ -32,7 +32,7 @@ func renderBenchmark() async throws {
     let live = events.filter { $0.t <= 45 }
     for e in live { _ = DashboardReducer.reduce(&state, .engine(e)) }
     let later = events.filter { $0.t > 45 }
-    var previous: Screen? = DashboardView.render(state, width: 200, height: 60, theme: theme)
+    var previous: Screen? = DashboardView.render(state, width: width, height: height, theme: theme)
     var incremental: [Double] = [], full: [Double] = [], cellsWritten: [Double] = []
     let clock = ContinuousClock()
     for i in 0..<2_000 {
@@ -41,7 +41,7 @@ func renderBenchmark() async throws {
         if i % 4 == 0, !later.isEmpty { _ = DashboardReducer.reduce(&state, .engine(later[(i / 4) % later.count])) }
         var runs: [ScreenDiff.Run] = []
         let t = clock.measure {
-            let screen = DashboardView.render(state, width: 200, height: 60, theme: theme)
+            let screen = DashboardView.render(state, width: width, height: height, theme: theme)
             runs = ScreenDiff.runs(from: previous, to: screen)
             previous = screen
         }
@@ -49,7 +49,7 @@ func renderBenchmark() async throws {
         cellsWritten.append(Double(runs.reduce(0) { $0 + $1.text.count }))
         if i % 10 == 0 {
             let f = clock.measure {
-                let screen = DashboardView.render(state, width: 200, height: 60, theme: theme)
+                let screen = DashboardView.render(state, width: width, height: height, theme: theme)
                 _ = ScreenDiff.runs(from: nil, to: screen)
             }
             full.append(seconds(f))
@@ -58,12 +58,13 @@ func renderBenchmark() async throws {
     let budget = DashboardApp.frameInterval
     let m = median(incremental)
     print(
-        "render+diff 200x60: median \(String(format: "%.3f", m * 1000)) ms/frame, p90 \(String(format: "%.3f", percentile(incremental, 0.9) * 1000)) ms over \(incremental.count) frames"
+        "render+diff \(width)x\(height): median \(String(format: "%.3f", m * 1000)) ms/frame, p90 \(String(format: "%.3f", percentile(incremental, 0.9) * 1000)) ms over \(incremental.count) frames"
     )
     print(
-        "  = \(String(format: "%.1f", m / budget * 100))% of the \(Int(budget * 1000)) ms frame budget (20 fps cap); median \(Int(median(cellsWritten))) of 12000 cells rewritten per frame"
+        "  = \(String(format: "%.1f", m / budget * 100))% of the \(Int(budget * 1000)) ms frame budget (20 fps cap); median \(Int(median(cellsWritten))) of \(width * height) cells rewritten per frame"
     )
     print("  full repaint (no previous frame): median \(String(format: "%.3f", median(full) * 1000)) ms")
+    recordGoal("render+diff \(width)x\(height)", measured: String(format: "%.3f ms", m * 1000), goal: "≤ \(limit) ms", met: m * 1000 <= limit)
 }
 
 /// CPU share of the real dashboard process while an operator watches the live demo, and idle after.
@@ -75,12 +76,19 @@ func dashboardCPUBenchmark(watch: Double = 30, idle: Double = 10) throws {
         try run(["swift", "build", "-c", "release", "--product", "rampart", "--package-path", repository])
     }
     let socket = "rampart-bench-\(getpid())"
-    let record = NSTemporaryDirectory() + "/rampart-bench-\(getpid()).jsonl"
+    // The demo runs in a directory of its own (its .rampart state included): benchmarks write
+    // nothing inside the checkout.
+    let dir = NSTemporaryDirectory() + "rampart-bench-demo-\(getpid())"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let record = dir + "/run.jsonl"
     try run([
         "tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "40",
-        "cd '\(repository)' && '\(rampart)' demo --speed 1 --record '\(record)'; sleep 600",
+        "cd '\(dir)' && '\(rampart)' demo --speed 1 --record '\(record)'; sleep 600",
     ])
-    defer { _ = try? run(["tmux", "-L", socket, "kill-server"]) }
+    defer {
+        _ = try? run(["tmux", "-L", socket, "kill-server"])
+        try? FileManager.default.removeItem(atPath: dir)
+    }
     var pid: Int32?
     for _ in 0..<100 where pid == nil {
         usleep(100_000)
@@ -269,6 +277,7 @@ func scorersBenchmark() throws {
     for (name, r) in ours {
         let p = ref[name] ?? .nan
         let ratio = r / p
+        recordGoal("\(name) scorer vs \(references[name] ?? "")", measured: String(format: "%.1f×", ratio), goal: "≥ 20×", met: ratio >= 20)
         print(
             "  \(name.padding(toLength: 9, withPad: " ", startingAt: 0)) \(String(format: "%9.0f", r)) pairs/s vs \(String(format: "%8.0f", p)) pairs/s (\(references[name] ?? ""))  = \(String(format: "%.1f", ratio))×  goal ≥ 20×  \(ratio >= 20 ? "met" : "NOT MET")"
         )
@@ -348,11 +357,14 @@ func capture(_ argv: [String]) throws -> String {
 
 let which = CommandLine.arguments.dropFirst().first ?? "all"
 switch which {
-case "render": try await renderBenchmark()
+case "render":
+    try await renderBenchmark()
+    try await renderBenchmark(width: 80, height: 24, limit: 0.3)
 case "dashboard-cpu": try dashboardCPUBenchmark()
 case "scorers": try scorersBenchmark()
 case "gate-wall": try await gateWallBenchmark()
 case "proxy": try await proxyBenchmark()
+case "proxy-nginx": try await proxyNginxBenchmark()
 case "ingest": ingestBenchmark()
 case "judge": try await judgeBenchmark()
 case "replay": try replayBenchmark()
@@ -361,13 +373,16 @@ case "all":
     try scorersBenchmark()
     try await gateWallBenchmark()
     try await renderBenchmark()
+    try await renderBenchmark(width: 80, height: 24, limit: 0.3)
     try dashboardCPUBenchmark()
     try await proxyBenchmark()
+    try await proxyNginxBenchmark()
     ingestBenchmark()
     try await judgeBenchmark()
     try replayBenchmark()
     try await prometheusBenchmark()
+    printGoals()
 default:
-    print("usage: rampart-bench [scorers|gate-wall|render|dashboard-cpu|proxy|ingest|judge|replay|prometheus|all]")
+    print("usage: rampart-bench [scorers|gate-wall|render|dashboard-cpu|proxy|proxy-nginx|ingest|judge|replay|prometheus|all]")
     exit(64)
 }
