@@ -51,6 +51,27 @@ struct ScoreLineFastPathTests {
         #expect(Self.fast(line, metric) == nil, "\(line)")
     }
 
+    /// Members the fast path does not read must still be JSON Foundation accepts: a line it
+    /// refuses is refused either way (found by the fuzzer: an invalid escape in "pattern").
+    @Test(arguments: [
+        ##"{"text": "a", "pattern": "#[0-9]{4}\efunds"}"##,
+        #"{"text": "a", "other": "\ud800"}"#,
+        #"{"text": "a", "other": "\udc00\ud800"}"#,
+        #"{"text": "a", "other": "\u00G0"}"#,
+        #"{"text": "a", "other": "\"}"#,
+        #"{"text": "a", "other": 1e999}"#,
+        #"{"text": "a", "other": -0.0, "more": [1, 2.5e-300, true, null, {"k": "\ud83d\ude00"}]}"#,
+    ])
+    func unreadMembersAreHeldToFoundationsRules(_ line: String) {
+        let fast = Self.fast(line, .vader)
+        switch ScoreInput.parse(line, metric: .vader) {
+        case .success(let general):
+            if let fast { #expect(fast.candidate == general.candidate, "\(line)") }
+        case .failure(let message):
+            #expect(fast == nil, "\(line): Foundation says \(message), the fast path read it")
+        }
+    }
+
     static func foundationBytes(_ output: ScoreOutput) throws -> [UInt8] {
         Array(try RunFileCodec.encoder().encode(output))
     }

@@ -112,6 +112,9 @@ struct JSONTape {
             }
             let b = bytes[j]
             if b == UInt8(ascii: "\"") {
+                // Every string's escapes are checked, read or not: Foundation refuses a text with
+                // an invalid escape or a lone surrogate anywhere, so the tape must too.
+                if escaped && unescaped(UnsafeRawBufferPointer(rebasing: bytes[start..<j])) == nil { return false }
                 tokens.append(
                     Token(kind: escaped ? .escapedString : .string, start: Int32(start), end: Int32(j), next: Int32(tokens.count + 1), count: 0))
                 i = j + 1
@@ -154,13 +157,17 @@ struct JSONTape {
             guard digit(j) else { return false }
             while digit(j) { j += 1 }
         }
-        if j < bytes.count && (bytes[j] == UInt8(ascii: "e") || bytes[j] == UInt8(ascii: "E")) {
+        let exponent = j < bytes.count && (bytes[j] == UInt8(ascii: "e") || bytes[j] == UInt8(ascii: "E"))
+        if exponent {
             j += 1
             if j < bytes.count && (bytes[j] == UInt8(ascii: "+") || bytes[j] == UInt8(ascii: "-")) { j += 1 }
             guard digit(j) else { return false }
             while digit(j) { j += 1 }
         }
         tokens.append(Token(kind: .number, start: Int32(start), end: Int32(j), next: Int32(tokens.count + 1), count: 0))
+        // Foundation refuses a number past Double's range (1e999, or 1e-400 that would become
+        // zero) wherever it is, read or not; only an exponent or over 300 digits can get there.
+        if exponent || j - start > 300, (try? double(tokens.count - 1)) == nil { return false }
         i = j
         return true
     }
