@@ -7,7 +7,7 @@ APT_PACKAGES := libncurses-dev ncurses-term tmux git python3 python3-venv ca-cer
 # Real servers the integration tests start on loopback (never as system services); groff checks
 # the man page; xmllint validates JUnit reports against the schema strict CI parsers use.
 TEST_APT_PACKAGES := nginx-light prometheus groff-base libxml2-utils
-# `make bench`: nginx and wrk for the proxy row, tmux for the dashboard's CPU row.
+# `make bench`: nginx and wrk for the proxy rows, Prometheus for its row (tmux comes with deps).
 BENCH_APT_PACKAGES := nginx-light wrk prometheus
 # A real OpenAI-compatible server for the judge and embeddings tests, from PyPI, run on loopback.
 LITELLM_VENV := .build/litellm-venv

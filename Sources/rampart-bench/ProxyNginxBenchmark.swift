@@ -110,7 +110,8 @@ struct WrkReport {
             if f.first == "Requests/sec:", f.count > 1 { rate = Double(f[1]) ?? 0 }
             if f.count > 1, f[1] == "requests", let n = Int(f[0]) { requests = n }
             if f.first == "Non-2xx", let n = Int(f.last ?? "") { errors += n }
-            if f.first == "Socket", let n = f.compactMap({ Int($0.filter(\.isNumber)) }).reduce(Optional(0), { ($0 ?? 0) + $1 }) { errors += n }
+            // "Socket errors: connect 0, read 0, write 0, timeout 0"
+            if f.first == "Socket" { errors += f.compactMap { Int($0.filter(\.isNumber)) }.reduce(0, +) }
         }
     }
 }

@@ -4,6 +4,7 @@
 /// Tests hold every number and string to Foundation's bytes.
 public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     public init() { bytes.reserveCapacity(1 << 17) }
 
@@ -46,8 +47,7 @@ public struct JSONWriter {
             case 0x0C: bytes.append(contentsOf: [0x5C, 0x66])
             case 0x0D: bytes.append(contentsOf: [0x5C, 0x72])
             case 0..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 15)]])
+                bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, Self.hex[Int(b >> 4)], Self.hex[Int(b & 15)]])
             default: bytes.append(b)
             }
         }
