@@ -32,13 +32,24 @@ public struct CellStyle: Hashable, Sendable {
 }
 
 /// One terminal cell: a grapheme and its style. The right half of a double-width grapheme holds
-/// an empty string, so the grid stays aligned with the terminal's columns.
+/// an empty string, so the grid stays aligned with the terminal's columns. Plain data (see
+/// `Glyph`), so frames are copied and compared without reference counting.
 public struct Cell: Equatable, Sendable {
-    public var text: String
+    var glyph: Glyph
     public var style: CellStyle
 
+    public var text: String {
+        get { glyph.string }
+        set { glyph = Glyph(newValue) }
+    }
+
     public init(_ text: String = " ", _ style: CellStyle = .plain) {
-        self.text = text
+        glyph = Glyph(text)
+        self.style = style
+    }
+
+    init(glyph: Glyph, style: CellStyle) {
+        self.glyph = glyph
         self.style = style
     }
 }

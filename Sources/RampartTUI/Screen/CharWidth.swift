@@ -36,6 +36,7 @@ public enum CharWidth {
 
     public static func of(_ s: String) -> Int {
         if let plain = printableASCIICount(s) { return plain }
+        if isLoneScalars(s) { return s.unicodeScalars.reduce(0) { $0 + of(lone: $1) } }
         return s.reduce(0) { $0 + of($1) }
     }
 
@@ -47,11 +48,50 @@ public enum CharWidth {
         return plain ? utf8.count : nil
     }
 
+    /// Whether a scalar is always a grapheme by itself, whatever surrounds it: its grapheme break
+    /// property is Other or Control (never Extend, ZWJ, SpacingMark, Prepend, Hangul or Regional
+    /// Indicator), so Unicode breaks on both sides of it. Covers what a frame is made of: ASCII,
+    /// Latin letters, punctuation, arrows, mathematical signs, box drawing, blocks, shapes,
+    /// symbols and dingbats. ("\r\n" is one grapheme but both halves are 0 columns, so reading it
+    /// as two changes nothing.) `GlyphTests` checks every scalar listed here.
+    static func isLone(_ v: UInt32) -> Bool {
+        switch v {
+        case 0...0x7F, 0xA0...0xAC, 0xAE...0x24F, 0x2010...0x2027, 0x2030...0x205E, 0x2190...0x23FF, 0x2500...0x27BF: return true
+        default: return false
+        }
+    }
+
+    /// Whether every scalar of `s` is a grapheme by itself (see `isLone`).
+    static func isLoneScalars(_ s: String) -> Bool {
+        let utf8 = s.utf8
+        let ascii = utf8.withContiguousStorageIfAvailable { $0.allSatisfy { $0 < 0x80 } } ?? utf8.allSatisfy { $0 < 0x80 }
+        return ascii || s.unicodeScalars.allSatisfy { isLone($0.value) }
+    }
+
+    /// The width of a scalar for which `isLone` holds.
+    static func of(lone scalar: Unicode.Scalar) -> Int {
+        let v = scalar.value
+        return v < 0x80 ? (v >= 0x20 && v != 0x7F ? 1 : 0) : Int(bmp[Int(v)])
+    }
+
     /// The longest prefix that fits in `width` columns, with `…` when something was cut.
     public static func truncate(_ s: String, to width: Int, ellipsis: String = "…") -> String {
         if width <= 0 { return "" }
+        // No grapheme is wider than its UTF-8 bytes (wide ones start at U+1100: three bytes).
+        if s.utf8.count <= width { return s }
         if of(s) <= width { return s }
         let room = width - of(ellipsis)
+        if isLoneScalars(s) {
+            var out = String.UnicodeScalarView()
+            var used = 0
+            for scalar in s.unicodeScalars {
+                let w = of(lone: scalar)
+                if used + w > room { break }
+                out.append(scalar)
+                used += w
+            }
+            return room >= 0 ? String(out) + ellipsis : ""
+        }
         var out = ""
         var used = 0
         for c in s {

@@ -14,27 +14,34 @@ public enum ScreenDiff {
         // The previous frame is only compared with when it has the same size.
         let prior = previous.flatMap { $0.width == next.width && $0.height == next.height ? $0 : nil }
         var out: [Run] = []
-        for y in 0..<next.height {
-            var x = 0
-            while x < next.width {
-                if let prior, prior[x, y] == next[x, y] {
-                    x += 1
-                    continue
+        var bytes: [UInt8] = []
+        let width = next.width
+        next.cells.withUnsafeBufferPointer { cells in
+            (prior?.cells ?? []).withUnsafeBufferPointer { old in
+                for y in 0..<next.height {
+                    let row = y * width
+                    var x = 0
+                    while x < width {
+                        if !old.isEmpty, old[row + x] == cells[row + x] {
+                            x += 1
+                            continue
+                        }
+                        var start = x
+                        while start > 0 && cells[row + start].glyph.isEmpty { start -= 1 }
+                        let style = cells[row + start].style
+                        bytes.removeAll(keepingCapacity: true)
+                        var end = start
+                        while end < width {
+                            let cell = cells[row + end]
+                            if cell.style != style { break }
+                            if !old.isEmpty, end > x, old[row + end] == cell, !cell.glyph.isEmpty { break }
+                            cell.glyph.appendUTF8(to: &bytes)
+                            end += 1
+                        }
+                        out.append(Run(x: start, y: y, text: String(decoding: bytes, as: UTF8.self), style: style))
+                        x = max(end, x + 1)
+                    }
                 }
-                var start = x
-                while start > 0 && next[start, y].text.isEmpty { start -= 1 }
-                let style = next[start, y].style
-                var text = ""
-                var end = start
-                while end < next.width {
-                    let cell = next[end, y]
-                    if cell.style != style { break }
-                    if let prior, end > x, prior[end, y] == cell, !cell.text.isEmpty { break }
-                    text += cell.text
-                    end += 1
-                }
-                out.append(Run(x: start, y: y, text: text, style: style))
-                x = max(end, x + 1)
             }
         }
         return out
