@@ -66,14 +66,13 @@ struct ReplayCommand: ParsableCommand {
                 replaying: recording.events, speed: speed == "max" ? .infinity : Double(speed) ?? 1)
             app.runLoop()
         } else {
-            // A recording is printed at once, not as it happens: one write per 64 KB instead of
-            // one per line (stdout is line-buffered for live runs) was a fifth of a long replay.
-            var out = BlockOutput()
-            for e in recording.events {
-                if case .observations = e.body { continue }
-                out.say(EventLine.format(e))
+            // A recording is printed at once, not as it happens: a write per block of lines
+            // instead of one per line (stdout is line-buffered for live runs) was a fifth of a
+            // long replay.
+            BlockOutput.writeLines(recording.events) { e in
+                if case .observations = e.body { return nil }
+                return EventLine.format(e)
             }
-            out.flush()
             print("")
         }
         for line in RunSummary.lines(events: recording.events, runFile: path, rollback: recording.promotionRollback) { say(line) }

@@ -160,3 +160,74 @@ struct FastJSONDecoderTests {
         #expect(accepted > 100)  // the comparison saw mutants that still decode
     }
 }
+
+/// The hand-written decoders of metrics snapshots and analyses (`CanaryEvents+Tape.swift`):
+/// members dropped, nulled, retyped, doubled and reordered, the way an old, new or edited run
+/// file may hold them. Whatever the fast decoder accepts, Foundation accepts with the same value.
+struct HandDecoderAgreementTests {
+    static let replacements: [String] = ["null", "\"x\"", "1", "-0", "1.5", "true", "[]", "{}", "1e400", "9223372036854775808"]
+
+    /// Every object's members, at every depth, each edited one way at random.
+    static func edit(_ value: Any, _ rng: inout SeededRandom) -> String {
+        if let object = value as? [String: Any] {
+            var members = object.keys.sorted().map { key in "\(literal(key)):\(edit(object[key]!, &rng))" }
+            switch rng.index(below: 6) {
+            case 0 where !members.isEmpty: members.remove(at: rng.index(below: members.count))
+            case 1 where !members.isEmpty:
+                let k = rng.index(below: members.count)
+                let key = members[k].prefix { $0 != ":" }
+                members[k] = "\(key):\(replacements[rng.index(below: replacements.count)])"
+            case 2 where !members.isEmpty:
+                // The same key again, with its own value or another.
+                let member = members[rng.index(below: members.count)]
+                let value = rng.chance(0.5) ? String(member.drop { $0 != ":" }.dropFirst()) : replacements[rng.index(below: replacements.count)]
+                members.insert("\(member.prefix { $0 != ":" }):\(value)", at: rng.index(below: members.count + 1))
+            case 3: members.shuffle(using: &rng)
+            case 4: members.append("\"unknown_member\":{\"a\":[1,2]}")
+            default: break
+            }
+            return "{" + members.joined(separator: ",") + "}"
+        }
+        if let array = value as? [Any] { return "[" + array.map { edit($0, &rng) }.joined(separator: ",") + "]" }
+        return literal(value)
+    }
+
+    static func literal(_ value: Any) -> String {
+        // Why `!`: the values come from JSONSerialization, which only makes serializable ones.
+        String(decoding: try! JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]), as: UTF8.self)
+    }
+
+    @Test func editedSnapshotsAndAnalysesAgreeOrAreLeftToFoundation() throws {
+        let lines = try FastJSONDecoderTests.richEvents.filter { ["metrics", "analysis"].contains($0.kindName) }.map {
+            try RunFileCodec.line(event: $0)
+        }
+        #expect(lines.count >= 2)
+        var rng = SeededRandom(seed: 5, stream: "hand-decoders")
+        var accepted = 0, refused = 0
+        for round in 0..<4_000 {
+            let object = try JSONSerialization.jsonObject(with: Data(lines[round % lines.count].utf8))
+            let text = Self.edit(object, &rng)
+            if FastJSONDecoderTests.fast(RunEvent.self, text) != nil { accepted += 1 } else { refused += 1 }
+            FastJSONDecoderTests.agree(RunEvent.self, text)
+        }
+        // Both sides of the comparison were exercised.
+        #expect(accepted > 200)
+        #expect(refused > 200)
+    }
+
+    @Test func reorderedMembersAreStillReadFast() throws {
+        for event in FastJSONDecoderTests.richEvents where ["metrics", "analysis"].contains(event.kindName) {
+            var rng = SeededRandom(seed: 9, stream: event.kindName)
+            let object = try JSONSerialization.jsonObject(with: Data(try RunFileCodec.line(event: event).utf8)) as! [String: Any]
+            func shuffled(_ value: Any) -> String {
+                if let o = value as? [String: Any] {
+                    return "{" + o.keys.shuffled(using: &rng).map { "\(Self.literal($0)):\(shuffled(o[$0]!))" }.joined(separator: ",") + "}"
+                }
+                if let a = value as? [Any] { return "[" + a.map(shuffled).joined(separator: ",") + "]" }
+                return Self.literal(value)
+            }
+            let text = shuffled(object)
+            #expect(FastJSONDecoderTests.fast(RunEvent.self, text) == event, "\(text)")
+        }
+    }
+}

@@ -37,6 +37,15 @@ enum FuzzTarget: String, CaseIterable {
             }
         case .runfile:
             guard let text = try? InputFile.decode(data, file: "fuzz.jsonl", what: "the run file") else { return }
+            // The fast decoder (and its hand-written metrics and analysis readers) may only ever
+            // read what Foundation reads.
+            for line in text.split(separator: "\n") {
+                var bytes = String(line)
+                guard let fast = bytes.withUTF8({ FastJSONDecoder.decode(RunEvent.self, from: UnsafeRawBufferPointer($0)) }) else { continue }
+                guard let slow = try? JSONDecoder().decode(RunEvent.self, from: Data(line.utf8)), slow == fast else {
+                    fatalError("FastJSONDecoder read \(fast) where Foundation reads otherwise: \(line)")
+                }
+            }
             if let recording = try? RunFileCodec.parse(text, file: "fuzz.jsonl") {
                 // What replay and `runs show` do with a recording that parsed: fold and print it.
                 _ = RunSummary.lines(events: recording.events, runFile: "fuzz.jsonl")
