@@ -114,3 +114,76 @@ struct ScoreLineFastPathTests {
         #expect(Self.written(ScoreOutput(ScoreMetric.Result(score: 1, precision: .infinity, signature: "s"))) == nil)
     }
 }
+
+/// `rampart score --metric token-f1` scores plain ASCII lines straight from their bytes; the
+/// score must be what reading the line (`parse`) and scoring its strings gives, and every line
+/// it does not take must be one the general path handles.
+struct TokenF1LinePathTests {
+    static func fast(_ line: String) -> Double? {
+        var line = line
+        return line.withUTF8 { ScoreInput.tokenF1Fast(UnsafeRawBufferPointer($0)) }.map {
+            #expect($0.signature == TokenF1.signature)
+            return $0.score
+        }
+    }
+
+    static func general(_ line: String) -> Double? {
+        guard case .success(let input) = ScoreInput.parse(line, metric: .tokenF1) else { return nil }
+        return ScoreMetric.tokenF1.score(candidate: input.candidate, references: input.references).score
+    }
+
+    @Test func randomLinesScoreAsTheirStringsDo() throws {
+        var rng = SeededRandom(seed: 3, stream: "token-f1-lines")
+        let words = ["the", "The", "a", "An", "refund", "Refund,", "days.", "order", "(order)", "it's", "30", "x-y", "", "  "]
+        let rare = ["\\t", "é", "\\u00e9", "\\\"q\\\""]  // escapes and non-ASCII: left to the general path
+        func word() -> String { rng.chance(0.02) ? rare[rng.index(below: rare.count)] : words[rng.index(below: words.count)] }
+        func text() -> String { (0..<rng.index(below: 12)).map { _ in word() }.joined(separator: " ") }
+        var taken = 0
+        for round in 0..<3_000 {
+            let candidate = "\"candidate\": \"\(text())\""
+            let line: String
+            switch round % 4 {
+            case 0: line = "{\(candidate), \"reference\": \"\(text())\"}"
+            case 1: line = "{\"references\": [\((0..<(1 + rng.index(below: 3))).map { _ in "\"\(text())\"" }.joined(separator: ", "))], \(candidate)}"
+            case 2: line = "{\(candidate), \"reference\": \"\(text())\", \"references\": [\"\(text())\"], \"id\": \(round)}"
+            default: line = "{\(candidate), \"references\": [], \"reference\": \"\(text())\"}"
+            }
+            let general = Self.general(line)
+            if let fast = Self.fast(line) {
+                taken += 1
+                #expect(general == fast, "\(line)")
+            }
+        }
+        #expect(taken > 800)  // the comparison saw many lines the fast path took
+    }
+
+    @Test(arguments: [
+        #"{"candidate": "a\u0062", "reference": "ab"}"#,
+        #"{"candidate": "café", "reference": "café"}"#,
+        #"{"candidate": "a", "reference": 5}"#,
+        #"{"candidate": "a", "text": null, "reference": "a"}"#,
+        #"{"candidate": "a", "references": ["a", 1]}"#,
+        #"{"candidate": "a", "references": []}"#,
+        #"{"candidate": "a", "reference": "a", "schema": {}}"#,
+        #"{"candidate": "a", "candidate": "a", "reference": "a"}"#,
+        #"{"reference": "a"}"#,
+    ])
+    func linesItDoesNotTakeAreLeftToTheGeneralPath(_ line: String) {
+        #expect(Self.fast(line) == nil, "\(line)")
+    }
+
+    @Test func theChecksWithoutAStringSayWhatDecodeSays() {
+        let inputs: [[UInt8]] = [
+            Array("plain\nlines\n".utf8), Array("caf\u{e9}\n".utf8), [0x61, 0xC3, 0x0A], [0x61, 0x0A, 0xFF, 0x62], [0xED, 0xA0, 0x80],
+            Array(repeating: 0x61, count: InputFile.maxLineBytes + 1),
+        ]
+        for bytes in inputs {
+            let data = Data(bytes)
+            var decodeError: String?
+            do { _ = try InputFile.decode(data, file: "f", what: "the input") } catch { decodeError = "\(error)" }
+            var checkError: String?
+            do { try InputFile.check(data, file: "f", what: "the input") } catch { checkError = "\(error)" }
+            #expect(decodeError == checkError, "\(bytes.prefix(8))")
+        }
+    }
+}

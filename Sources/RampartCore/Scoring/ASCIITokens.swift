@@ -39,6 +39,26 @@ enum ASCIITokens {
         return answer ?? nil
     }
 
+    /// The best token F1 of a prediction against any of its references, all given as UTF-8
+    /// bytes (`rampart score` reads them straight from its input line); nil when any is not
+    /// ASCII. The prediction is tokenised once for all references.
+    static func bestF1(_ prediction: UnsafeRawBufferPointer, _ references: [UnsafeRawBufferPointer]) -> Double? {
+        let longest = references.reduce(0) { max($0, $1.count) }
+        return withScratch(prediction.count + longest) { bytes, tokens -> Double? in
+            guard let np = tokenize(prediction.assumingMemoryBound(to: UInt8.self), into: bytes, at: 0, tokens: tokens, from: 0) else { return nil }
+            var best: Double?
+            for reference in references {
+                guard let ng = tokenize(reference.assumingMemoryBound(to: UInt8.self), into: bytes, at: prediction.count, tokens: tokens, from: np)
+                else { return nil }
+                let same = overlap(
+                    UnsafeMutableBufferPointer(rebasing: tokens[0..<np]), UnsafeMutableBufferPointer(rebasing: tokens[np..<(np + ng)]), bytes)
+                let f1 = TokenF1.f1(same: same, predicted: np, reference: ng)
+                best = max(best ?? f1, f1)
+            }
+            return best ?? 0
+        }
+    }
+
     /// The normalised words of an ASCII text, for tests; nil when it is not ASCII.
     static func words(_ text: String) -> [String]? {
         text.utf8.withContiguousStorageIfAvailable { input in

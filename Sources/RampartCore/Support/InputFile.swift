@@ -82,6 +82,13 @@ public enum InputFile {
         throw notUTF8(file, what: what, at: firstInvalidUTF8(in: data))
     }
 
+    /// `decode`'s checks, with the same errors, without making the `String`: for a reader of
+    /// the bytes themselves (`rampart score`), where the copy cost as much as reading a line.
+    public static func check(_ data: Data, file: String, what: String) throws(InvalidInput) {
+        if let long = longLine(in: data) { throw tooLong(file, what: what, line: long.line, bytes: long.bytes) }
+        if !data.withUnsafeBytes({ FileLines.isUTF8($0) }) { throw notUTF8(file, what: what, at: firstInvalidUTF8(in: data)) }
+    }
+
     /// The first line longer than `maxLineBytes`, with its number and length.
     static func longLine(in data: Data) -> (line: Int, bytes: Int)? {
         guard data.count > maxLineBytes else { return nil }

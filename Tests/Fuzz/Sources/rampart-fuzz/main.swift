@@ -64,6 +64,13 @@ enum FuzzTarget: String, CaseIterable {
                     fatalError("ScoreInput.parseFast read \(fast.candidate.debugDescription) where parse says \(general)")
                 }
             }
+            // Token F1 straight from the line's bytes scores what the line's strings score.
+            if metric == .tokenF1, let fast = Data(data.dropFirst()).withUnsafeBytes({ ScoreInput.tokenF1Fast($0) }) {
+                guard case .success(let input) = general, metric.score(candidate: input.candidate, references: input.references).score == fast.score
+                else {
+                    fatalError("ScoreInput.tokenF1Fast scored \(fast.score) where parse reads \(general)")
+                }
+            }
             if case .success(let input) = general {
                 _ = metric.score(candidate: input.candidate, references: input.references, parameters: input.parameters)
                 // VADER's byte path (taken for ASCII text) agrees with its rules over `String`s.
