@@ -9,6 +9,8 @@ public struct ArmAccumulator: Sendable {
     public private(set) var requests = 0
     public private(set) var errors = 0
     private var latency = ArmAccumulator.emptyHistogram()
+    /// `latency`'s nonzero buckets, for its percentiles (see `LatencyBuckets`).
+    private var buckets = LatencyBuckets()
     private var tokens = 0
     private var cost = 0.0
     private var qualitySum = 0.0
@@ -48,7 +50,7 @@ public struct ArmAccumulator: Sendable {
     public mutating func record(latencyMs: Double, failed: Bool, tokens: Int, cost: Double, quality: Double?) {
         requests += 1
         let micros = UInt64(max(1, min(latencyMs * 1000, Double(ArmAccumulator.ceilingMicros))).rounded())
-        _ = latency.record(micros)
+        if latency.record(micros) { buckets.add(low: latency.lowestEquivalentForValue(micros)) }
         if failed {
             errors += 1
             return
@@ -65,7 +67,9 @@ public struct ArmAccumulator: Sendable {
     public mutating func add(_ other: ArmAccumulator) {
         requests += other.requests
         errors += other.errors
+        // The same bucket boundaries on both sides: the histogram library traps otherwise.
         latency.add(other.latency)
+        buckets.merge(other.buckets)
         tokens += other.tokens
         cost += other.cost
         qualitySum += other.qualitySum
@@ -84,24 +88,15 @@ public struct ArmAccumulator: Sendable {
     /// histogram; nils with no requests.
     public func latencies(at qs: [Double]) -> [Double?] {
         guard latency.totalCount > 0 else { return qs.map { _ in nil } }
-        #if DEBUG
-            // Unoptimized, the iterator is slower than the library's (optimized) walk; the values
-            // are the same (HistogramPercentileTests).
-            return qs.map { Double(latency.valueAtPercentile($0 * 100)) / 1000 }
-        #else
-            return Self.values(latency, atPercentiles: qs.map { $0 * 100 }).map { Double($0) / 1000 }
-        #endif
+        return Self.values(latency, buckets: buckets, atPercentiles: qs.map { $0 * 100 }).map { Double($0) / 1000 }
     }
 
-    /// `Histogram.valueAtPercentile` for each of `percentiles` (ascending), computed as it does
-    /// but in one walk through the histogram's inlinable iterator, which is specialized here: the
-    /// library's own method is not, and its walk through unspecialized generic code was a third
-    /// of `rampart simulate`'s time. Tests hold the two to the same values.
-    static func values(_ h: Histogram<UInt32>, atPercentiles percentiles: [Double]) -> [UInt64] {
+    /// `Histogram.valueAtPercentile` for each of `percentiles` (ascending), from the histogram's
+    /// nonzero buckets: the same count at each percentile, the same bucket, the same value.
+    static func values(_ h: Histogram<UInt32>, buckets: LatencyBuckets, atPercentiles percentiles: [Double]) -> [UInt64] {
         let total = h.totalCount
         let low = h.min, high = h.maxRecorded
         var out = [UInt64](repeating: 0, count: percentiles.count)
-        // What each percentile needs: a value directly, or the first count to reach.
         var targets: [(index: Int, count: UInt64)] = []
         for (k, p) in percentiles.enumerated() {
             if p == 0 {
@@ -116,13 +111,8 @@ public struct ArmAccumulator: Sendable {
         }
         guard !targets.isEmpty else { return out }
         targets.sort { $0.count < $1.count }
-        var next = 0
-        for v in h.recordedValues() {
-            while next < targets.count && v.totalCountToThisValue >= targets[next].count {
-                out[targets[next].index] = Swift.max(Swift.min(v.value, high), low)
-                next += 1
-            }
-            if next == targets.count { break }
+        for (target, bucket) in zip(targets, buckets.lows(reaching: targets.map(\.count))) {
+            out[target.index] = Swift.max(Swift.min(h.highestEquivalentForValue(bucket), high), low)
         }
         return out
     }
@@ -131,7 +121,7 @@ public struct ArmAccumulator: Sendable {
     public func fractionAbove(_ ms: Double) -> Double? {
         guard latency.totalCount > 0 else { return nil }
         let micros = UInt64(max(1, min(ms * 1000, Double(ArmAccumulator.ceilingMicros))))
-        let atOrBelow = latency.count(within: 0...micros)
+        let atOrBelow = buckets.count(atOrBelow: latency.lowestEquivalentForValue(micros))
         return Double(latency.totalCount - atOrBelow) / Double(latency.totalCount)
     }
 

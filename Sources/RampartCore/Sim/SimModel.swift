@@ -93,6 +93,11 @@ public struct SimModel: Sendable {
 
     /// Drops, substitutes and swaps words of the reference at the profile's rates.
     func perturb(_ reference: String, rng: inout SeededRandom) -> String {
+        perturbASCII(reference, rng: &rng) ?? perturbCharacters(reference, rng: &rng)
+    }
+
+    /// `perturb` for any text, word by `Character`-split word.
+    func perturbCharacters(_ reference: String, rng: inout SeededRandom) -> String {
         var words: [String] = []
         for word in reference.split(separator: " ") {
             if rng.chance(profile.drop) { continue }
@@ -112,6 +117,11 @@ public struct SimModel: Sendable {
 
     /// Verbose models pad answers with boilerplate; terse ones cut them short.
     func adjustLength(_ text: String, rng: inout SeededRandom) -> String {
+        adjustLengthASCII(text, rng: &rng) ?? adjustLengthCharacters(text, rng: &rng)
+    }
+
+    /// `adjustLength` for any text.
+    func adjustLengthCharacters(_ text: String, rng: inout SeededRandom) -> String {
         let v = profile.verbosity
         if abs(v - 1) < 0.01 { return text }
         var words = text.split(separator: " ").map(String.init)
