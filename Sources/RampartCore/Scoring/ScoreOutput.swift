@@ -32,15 +32,14 @@ public struct ScoreOutput: Encodable, Sendable {
     /// the line-per-item hot path; nil when a number is not finite, which only Foundation's
     /// encoder can report.
     public func write(to json: inout JSONWriter) -> Bool {
-        let members: [(StaticString, Double?)] = [
-            ("neg", neg), ("neu", neu), ("pos", pos), ("precision", precision), ("recall", recall),
-            ("schema_errors", schemaErrors), ("score", score),
-        ]
-        for case (_, let v?) in members where !v.isFinite { return false }
-        if let v = validJSON, !v.isFinite { return false }
+        // Members in key order, without an array per line (this runs once per scored line).
+        func finite(_ v: Double?) -> Bool { v?.isFinite ?? true }
+        guard score.isFinite, finite(neg), finite(neu), finite(pos), finite(precision), finite(recall), finite(schemaErrors), finite(validJSON)
+        else { return false }
         json.byte(0x7B)
         var first = true
-        for case (let key, let v?) in members {
+        func member(_ key: StaticString, _ v: Double?) {
+            guard let v else { return }
             if !first { json.byte(0x2C) }
             first = false
             json.byte(0x22)
@@ -48,8 +47,14 @@ public struct ScoreOutput: Encodable, Sendable {
             json.raw("\":")
             json.number(v)
         }
-        if !first { json.byte(0x2C) }
-        json.raw("\"signature\":")
+        member("neg", neg)
+        member("neu", neu)
+        member("pos", pos)
+        member("precision", precision)
+        member("recall", recall)
+        member("schema_errors", schemaErrors)
+        member("score", score)
+        json.raw(",\"signature\":")
         json.string(signature)
         if let v = validJSON {
             json.raw(",\"valid_json\":")
