@@ -114,7 +114,7 @@ struct PipelineRunner {
                 noColor: !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty,
                 stderrLog: ".rampart/dashboard-stderr.log", mouse: !options.noMouse, promotionRollback: offer),
             send: { engine.send($0) })
-        let interrupts = InterruptHandler(operator: name, quiet: true) { _ in app.interrupt() }
+        let interrupts = InterruptHandler(operator: name, quiet: true) { app.interrupt(reason: $0.reason ?? "interrupted") }
         defer { interrupts.cancel() }
         let forwarder = Task { await app.forward(engine.bus.subscribe()) }
         async let outcome = engine.run()

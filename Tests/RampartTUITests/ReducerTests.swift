@@ -65,6 +65,19 @@ struct ReducerEventTests {
         #expect(abs(after.baked - 10) < 1.01)
     }
 
+    /// The abort a signal sends says which signal it was: a closed terminal is not a Ctrl-C.
+    @Test func aSignalsAbortNamesTheSignal() {
+        for reason in ["interrupted (SIGINT)", "terminated (SIGTERM)", "hung up (SIGHUP: the terminal closed)"] {
+            var s = DashboardState(operatorName: "ada", now: 0)
+            let effects = DashboardReducer.reduce(&s, .interrupted(engineRunning: true, reason: reason))
+            #expect(effects == [.send(OperatorCommand(.abort, operator: "ada", reason: reason))])
+            #expect(s.pending == "\(reason): aborting, traffic back to the baseline")
+            #expect(s.quitting)
+        }
+        var done = DashboardState(operatorName: "ada", now: 0)
+        #expect(DashboardReducer.reduce(&done, .interrupted(engineRunning: false, reason: "terminated (SIGTERM)")).isEmpty)
+    }
+
     @Test func stalenessIsMeasuredInWallTime() {
         var s = DashboardState(operatorName: "ada", now: 100)
         _ = DashboardReducer.reduce(

@@ -8,7 +8,8 @@ public enum DashboardMsg: Sendable {
     /// Wall-clock seconds, so elapsed time and staleness move even when no event arrives.
     case tick(Double)
     /// Ctrl-C or SIGTERM reached the process; `engineRunning` when there is a run to abort.
-    case interrupted(engineRunning: Bool)
+    /// A signal arrived; `reason` names it ("hung up (SIGHUP: the terminal closed)").
+    case interrupted(engineRunning: Bool, reason: String = "interrupted (SIGINT)")
     /// Where a replay stands (position, speed, pause), after the player moved.
     case replayStatus(DashboardState.ReplayStatus)
     /// A click on what the last frame drew there.
@@ -52,10 +53,10 @@ public enum DashboardReducer {
             return s.bellEnabled && rings ? [.bell] : []
         case .key(let key):
             return press(key, &s)
-        case .interrupted(let engineRunning):
+        case .interrupted(let engineRunning, let reason):
             s.quitting = true
-            s.pending = "interrupted: aborting, traffic back to the baseline"
-            return engineRunning ? [.send(OperatorCommand(.abort, operator: s.operatorName, reason: "interrupted (SIGINT/SIGTERM)"))] : []
+            s.pending = "\(reason): aborting, traffic back to the baseline"
+            return engineRunning ? [.send(OperatorCommand(.abort, operator: s.operatorName, reason: reason))] : []
         case .replayStatus(let status):
             s.replay = status
             return []

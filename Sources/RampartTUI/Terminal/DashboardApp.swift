@@ -37,7 +37,7 @@ public final class DashboardApp: Sendable {
     enum Message: Sendable {
         case engine(RunEvent)
         case engineFinished
-        case interrupt
+        case interrupt(String)
         case promotionUndone(ok: Bool, text: String)
     }
 
@@ -71,9 +71,10 @@ public final class DashboardApp: Sendable {
         inbox.post(.engineFinished)
     }
 
-    /// Ctrl-C or SIGTERM while the dashboard is up: abort the run and leave once it has ended.
-    public func interrupt() {
-        inbox.post(.interrupt)
+    /// Ctrl-C, SIGTERM or SIGHUP while the dashboard is up: abort the run, saying which, and
+    /// leave once it has ended.
+    public func interrupt(reason: String = "interrupted (SIGINT)") {
+        inbox.post(.interrupt(reason))
     }
 
     /// Runs the UI loop on the calling thread until the operator quits and the engine is done.
@@ -222,7 +223,7 @@ private struct UILoop {
             switch message {
             case .engine(let event): effects += DashboardReducer.reduce(&state, .engine(event))
             case .engineFinished: engineDone = true
-            case .interrupt: effects += DashboardReducer.reduce(&state, .interrupted(engineRunning: !engineDone))
+            case .interrupt(let reason): effects += DashboardReducer.reduce(&state, .interrupted(engineRunning: !engineDone, reason: reason))
             case .promotionUndone(let ok, let text): effects += DashboardReducer.reduce(&state, .promotionUndone(ok: ok, text: text))
             }
             dirty = true
