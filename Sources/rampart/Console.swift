@@ -8,22 +8,9 @@ func say(_ line: String) {
     print(TerminalText.sanitize(line))
 }
 
-/// Lines for standard output written in 64 KB blocks, for output printed all at once (a
-/// replay) rather than as it happens. Flush before anything else prints.
-struct BlockOutput {
-    private var buffer: [UInt8] = []
-
-    mutating func say(_ line: String) {
-        buffer.append(contentsOf: TerminalText.sanitize(line).utf8)
-        buffer.append(0x0A)
-        if buffer.count >= 1 << 16 { flush() }
-    }
-
-    mutating func flush() {
-        Self.write(buffer)
-        buffer.removeAll(keepingCapacity: true)
-    }
-
+/// Standard output written in blocks, for output printed all at once (a replay, a scored
+/// file) rather than as it happens. Flush `print`'s buffer before mixing the two.
+enum BlockOutput {
     /// Writes all of `bytes` to standard output, unbuffered.
     static func write(_ bytes: [UInt8]) {
         var done = 0
@@ -34,9 +21,7 @@ struct BlockOutput {
             done += n
         }
     }
-}
 
-extension BlockOutput {
     /// Each of `items` that `line` turns into a line, sanitized and written in order. A long
     /// recording's lines are made on up to all cores, a block at a time (memory stays bounded):
     /// formatting was a tenth of a headless replay, and each line depends only on its item.

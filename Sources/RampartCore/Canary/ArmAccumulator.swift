@@ -2,15 +2,20 @@ import Histogram
 
 /// Collects one arm's requests and summarises them as `ArmMetrics`, in bounded memory.
 ///
-/// Latency goes into an HDR histogram (microseconds, three significant digits, up to ten
-/// minutes): percentiles within 0.1 % of exact at a fixed few kilobytes however long the step
-/// runs, and histograms add, so windows merge cheaply.
+/// Latency is counted in an HDR histogram's buckets (microseconds, three significant digits, up
+/// to ten minutes): percentiles within 0.1 % of exact, memory bounded by the bucket count
+/// however long the step runs, and accumulators add, so windows merge cheaply. Only the
+/// buckets that hold something are kept (see `LatencyBuckets`); the empty histogram `layout`
+/// says where bucket boundaries fall, and the answers are the library's own.
 public struct ArmAccumulator: Sendable {
     public private(set) var requests = 0
     public private(set) var errors = 0
-    private var latency = ArmAccumulator.emptyHistogram()
-    /// `latency`'s nonzero buckets, for its percentiles (see `LatencyBuckets`).
+    /// An empty histogram, shared by every accumulator of its precision: the bucket boundaries.
+    private var layout = ArmAccumulator.fineLayout
     private var buckets = LatencyBuckets()
+    /// The lowest and highest latency recorded, in microseconds, as the histogram keeps them.
+    private var minMicros = UInt64.max
+    private var maxMicros: UInt64 = 0
     private var tokens = 0
     private var cost = 0.0
     private var qualitySum = 0.0
@@ -27,13 +32,16 @@ public struct ArmAccumulator: Sendable {
         Histogram(lowestDiscernibleValue: 1, highestTrackableValue: ceilingMicros, numberOfSignificantValueDigits: digits)
     }
 
+    static let fineLayout = emptyHistogram(.three)
+    static let coarseLayout = emptyHistogram(.two)
+
     public init() {}
 
-    /// A coarser accumulator (1 % percentiles, about a tenth of the memory) for the many small
-    /// buckets of a time series.
+    /// A coarser accumulator (1 % percentiles, fewer buckets) for the many small buckets of a
+    /// time series.
     public static func coarse() -> ArmAccumulator {
         var a = ArmAccumulator()
-        a.latency = emptyHistogram(.two)
+        a.layout = coarseLayout
         return a
     }
 
@@ -50,7 +58,10 @@ public struct ArmAccumulator: Sendable {
     public mutating func record(latencyMs: Double, failed: Bool, tokens: Int, cost: Double, quality: Double?) {
         requests += 1
         let micros = UInt64(max(1, min(latencyMs * 1000, Double(ArmAccumulator.ceilingMicros))).rounded())
-        if latency.record(micros) { buckets.add(low: latency.lowestEquivalentForValue(micros)) }
+        // 1 µs to the ceiling: always within the histogram's range.
+        buckets.add(low: layout.lowestEquivalentForValue(micros))
+        minMicros = min(minMicros, micros)
+        maxMicros = max(maxMicros, micros)
         if failed {
             errors += 1
             return
@@ -67,9 +78,11 @@ public struct ArmAccumulator: Sendable {
     public mutating func add(_ other: ArmAccumulator) {
         requests += other.requests
         errors += other.errors
-        // The same bucket boundaries on both sides: the histogram library traps otherwise.
-        latency.add(other.latency)
+        // Folded accumulators share a precision (as the histogram library requires).
+        precondition(layout.numberOfSignificantValueDigits == other.layout.numberOfSignificantValueDigits)
         buckets.merge(other.buckets)
+        minMicros = min(minMicros, other.minMicros)
+        maxMicros = max(maxMicros, other.maxMicros)
         tokens += other.tokens
         cost += other.cost
         qualitySum += other.qualitySum
@@ -85,17 +98,18 @@ public struct ArmAccumulator: Sendable {
     }
 
     /// Latencies at several quantiles (0...1, ascending) in milliseconds, in one walk of the
-    /// histogram; nils with no requests.
+    /// nonzero buckets; nils with no requests.
     public func latencies(at qs: [Double]) -> [Double?] {
-        guard latency.totalCount > 0 else { return qs.map { _ in nil } }
-        return Self.values(latency, buckets: buckets, atPercentiles: qs.map { $0 * 100 }).map { Double($0) / 1000 }
+        guard requests > 0 else { return qs.map { _ in nil } }
+        return values(atPercentiles: qs.map { $0 * 100 }).map { Double($0) / 1000 }
     }
 
-    /// `Histogram.valueAtPercentile` for each of `percentiles` (ascending), from the histogram's
-    /// nonzero buckets: the same count at each percentile, the same bucket, the same value.
-    static func values(_ h: Histogram<UInt32>, buckets: LatencyBuckets, atPercentiles percentiles: [Double]) -> [UInt64] {
-        let total = h.totalCount
-        let low = h.min, high = h.maxRecorded
+    /// `Histogram.valueAtPercentile` for each of `percentiles` (ascending), computed as it does:
+    /// the same count at each percentile, the same bucket, the same value.
+    private func values(atPercentiles percentiles: [Double]) -> [UInt64] {
+        // Every request's latency is counted once.
+        let total = UInt64(requests)
+        let low = minMicros, high = maxMicros
         var out = [UInt64](repeating: 0, count: percentiles.count)
         var targets: [(index: Int, count: UInt64)] = []
         for (k, p) in percentiles.enumerated() {
@@ -112,17 +126,17 @@ public struct ArmAccumulator: Sendable {
         guard !targets.isEmpty else { return out }
         targets.sort { $0.count < $1.count }
         for (target, bucket) in zip(targets, buckets.lows(reaching: targets.map(\.count))) {
-            out[target.index] = Swift.max(Swift.min(h.highestEquivalentForValue(bucket), high), low)
+            out[target.index] = Swift.max(Swift.min(layout.highestEquivalentForValue(bucket), high), low)
         }
         return out
     }
 
     /// Share of requests slower than `ms` (to the histogram's precision); nil with none.
     public func fractionAbove(_ ms: Double) -> Double? {
-        guard latency.totalCount > 0 else { return nil }
+        guard requests > 0 else { return nil }
         let micros = UInt64(max(1, min(ms * 1000, Double(ArmAccumulator.ceilingMicros))))
-        let atOrBelow = buckets.count(atOrBelow: latency.lowestEquivalentForValue(micros))
-        return Double(latency.totalCount - atOrBelow) / Double(latency.totalCount)
+        let atOrBelow = buckets.count(atOrBelow: layout.lowestEquivalentForValue(micros))
+        return Double(UInt64(requests) - atOrBelow) / Double(requests)
     }
 
     public func metrics() -> ArmMetrics {

@@ -1,9 +1,9 @@
-/// The latency histogram's nonzero buckets, in order: each bucket's lowest equivalent value
-/// (microseconds) and its count. Kept beside the HDR histogram because its percentile walk
-/// visits every bucket below the answer, some 11,000 at p95 of a two-second latency, for the
-/// few hundred a canary's latencies occupy; that walk, done for every analysis, was a third
-/// of `rampart simulate`. Answers are the histogram's own, bucket for bucket
-/// (`HistogramPercentileTests`).
+/// An HDR latency histogram's nonzero buckets, in order: each bucket's lowest equivalent value
+/// (microseconds) and its count. Kept instead of the histogram's full array because its
+/// percentile walk visits every bucket below the answer, some 11,000 at p95 of a two-second
+/// latency, for the few hundred a canary's latencies occupy; that walk, done for every
+/// analysis, was a third of `rampart simulate`. Answers are the histogram's own, bucket for
+/// bucket (`HistogramPercentileTests`).
 struct LatencyBuckets: Sendable {
     /// Ascending lowest equivalent values of the buckets holding something, and their counts.
     private(set) var lows: [UInt64] = []

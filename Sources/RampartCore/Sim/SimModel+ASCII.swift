@@ -4,12 +4,11 @@
 /// same random draws in the same order, the same text (`SimModelASCIITests`). Nil, with nothing
 /// drawn, for text outside ASCII, which takes the general path.
 extension SimModel {
-    /// A word: bytes `start..<end` of the text (`source` −1) or of padding phrase `source`, or
-    /// filler word `start` (`source` −2).
-    private struct Word {
-        var source: Int
-        var start: Int
-        var end: Int
+    /// A word of the answer, by where its bytes are.
+    private enum Word {
+        case text(Range<Int>)
+        case filler(Int)
+        case padding(Int, Range<Int>)
     }
 
     private static let fillerBytes: [[UInt8]] = fillerWords.map { Array($0.utf8) }
@@ -17,7 +16,7 @@ extension SimModel {
     private static let paddingIsASCII = padding.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }
 
     /// The words of `bytes`, split at spaces, empty ones dropped.
-    private static func forEachWord(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (Int, Int) -> Void) {
+    private static func forEachWord(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Void) {
         var i = 0
         while i < bytes.count {
             if bytes[i] == 0x20 {
@@ -26,7 +25,7 @@ extension SimModel {
             }
             let start = i
             while i < bytes.count && bytes[i] != 0x20 { i += 1 }
-            body(start, i)
+            body(start..<i)
         }
     }
 
@@ -35,10 +34,10 @@ extension SimModel {
         out.reserveCapacity(text.count + 8 * words.count)
         for (k, w) in words.enumerated() {
             if k > 0 { out.append(0x20) }
-            switch w.source {
-            case -1: out.append(contentsOf: UnsafeBufferPointer(rebasing: text[w.start..<w.end]))
-            case -2: out.append(contentsOf: fillerBytes[w.start])
-            default: out.append(contentsOf: paddingBytes[w.source][w.start..<w.end])
+            switch w {
+            case .text(let range): out.append(contentsOf: UnsafeBufferPointer(rebasing: text[range]))
+            case .filler(let k): out.append(contentsOf: fillerBytes[k])
+            case .padding(let k, let range): out.append(contentsOf: paddingBytes[k][range])
             }
         }
         return String(decoding: out, as: UTF8.self)
@@ -49,13 +48,9 @@ extension SimModel {
         return reference.withUTF8 { bytes -> String? in
             guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
             var words: [Word] = []
-            Self.forEachWord(bytes) { start, end in
+            Self.forEachWord(bytes) { range in
                 if rng.chance(profile.drop) { return }
-                if rng.chance(profile.substitute) {
-                    words.append(Word(source: -2, start: rng.index(below: SimModel.fillerWords.count), end: 0))
-                } else {
-                    words.append(Word(source: -1, start: start, end: end))
-                }
+                words.append(rng.chance(profile.substitute) ? .filler(rng.index(below: SimModel.fillerWords.count)) : .text(range))
             }
             if words.count > 1 {
                 for i in 0..<(words.count - 1) where rng.chance(profile.swap) {
@@ -74,13 +69,13 @@ extension SimModel {
         return text.withUTF8 { bytes -> String? in
             guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
             var words: [Word] = []
-            Self.forEachWord(bytes) { words.append(Word(source: -1, start: $0, end: $1)) }
+            Self.forEachWord(bytes) { words.append(.text($0)) }
             let target = max(1, Int((Double(words.count) * v).rounded()))
             if target < words.count { return Self.join(words.prefix(target), text: bytes) }
             while words.count < target {
                 let k = rng.index(below: SimModel.padding.count)
                 Self.paddingBytes[k].withUnsafeBufferPointer { phrase in
-                    Self.forEachWord(phrase) { words.append(Word(source: k, start: $0, end: $1)) }
+                    Self.forEachWord(phrase) { words.append(.padding(k, $0)) }
                 }
             }
             return Self.join(words.prefix(target), text: bytes)

@@ -77,9 +77,8 @@ public enum InputFile {
 
     /// Checks line lengths and UTF-8, then gives the text. Used for standard input as well.
     public static func decode(_ data: Data, file: String, what: String) throws(InvalidInput) -> String {
-        if let long = longLine(in: data) { throw tooLong(file, what: what, line: long.line, bytes: long.bytes) }
-        if let text = String(validating: data, as: UTF8.self) { return text }
-        throw notUTF8(file, what: what, at: firstInvalidUTF8(in: data))
+        try check(data, file: file, what: what)
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// `decode`'s checks, with the same errors, without making the `String`: for a reader of
