@@ -85,6 +85,62 @@ import Testing
         #expect(a.decision != .rollback, "\(a.reason)")
     }
 
+    /// Two metrics on the same requests roll back on the mean of their e-values: a candidate a
+    /// little worse on both is caught though neither metric is enough alone, and the reason
+    /// names both and what they came to together.
+    @Test func twoMetricsRollBackOnTheMeanOfTheirEvidence() throws {
+        for c in reference["joint"] as! [[String: Any]] {
+            let name = c["name"] as! String
+            var spec = CanarySpec(
+                traffic: TrafficSpec(rate: 10, dataset: "d"), steps: [CanaryStep(weight: 10, bake: 60)],
+                metrics: [MetricCheck(metric: .latencyP50, maxRatio: 1.2), MetricCheck(metric: .errorRate, maxIncrease: 0.03)], minSamples: 10)
+            spec.judge.alphaRollback = reference["alpha_rollback"] as! Double
+            spec.judge.alphaPromote = reference["alpha_promote"] as! Double
+            var j = SequentialJudge(spec: spec)
+            for (i, step) in (c["steps"] as! [[String: Any]]).enumerated() {
+                j.startStep(i, weight: 10, at: Double(i) * 60)
+                for (variant, key) in [(Variant.baseline, "baseline"), (.candidate, "candidate")] {
+                    let arm = step[key] as! [[Double]]
+                    for (latency, failed) in zip(arm[0], arm[1]) {
+                        j.observe(Observation(variant: variant, latencyMs: latency, failed: failed == 1), weight: 10, at: Double(i) * 60 + 1)
+                    }
+                }
+            }
+            let a = j.analyze(step: 1, at: 120, baseline: ArmMetrics(), candidate: ArmMetrics())
+            let expected = c["rollback_log_e"] as! [String: Double]
+            for r in a.results {
+                let e = try #require(r.evidence)
+                let want = try #require(expected[r.metric.rawValue])
+                // The view shows each side's evidence clamped at 0; the test combines the raw value.
+                #expect(abs((e.rollbackEvidence ?? -1) - max(0, want)) < 1e-9, "\(name) \(r.metric): \(e.rollbackEvidence ?? -1) vs \(want)")
+            }
+            let logE = a.results.map { expected[$0.metric.rawValue]! }
+            #expect(abs(SequentialJudge.logMeanExp(logE) - (c["log_mean_e"] as! Double)) < 1e-9, "\(name)")
+            #expect((a.decision == .rollback) == (c["rollback"] as! Bool), "\(name): \(a.reason)")
+            let blamed = a.results.filter { $0.status == .breach }.map(\.metric.rawValue)
+            #expect(Set(blamed) == Set(c["blamed"] as! [String]), "\(name): \(blamed)")
+            if (c["blamed"] as! [String]).count > 1 {
+                #expect(a.reason.contains("latency_p50") && a.reason.contains("error_rate") && a.reason.contains("together"), "\(a.reason)")
+            }
+        }
+    }
+
+    @Test func theOneSidedHalfWidthIsWhereTheEvidenceReachesTheBoundary() {
+        // Newton's answer against the definition, across scales: ln Λ⁺ at the half-width is ln(1/α).
+        for v in [1e-8, 1e-5, 1e-3, 0.04, 1.0] {
+            for tau in [0.01, 0.18, 1.0] {
+                for alpha in [0.001, 0.05 / 6, 0.05, 0.5] {
+                    let h = ConfidenceSequence.oneSidedHalfWidth(variance: v, tau: tau, alpha: alpha)
+                    let at = ConfidenceSequence.oneSidedLogEvidence(excess: h, variance: v, tau: tau)
+                    #expect(abs(at - Foundation.log(1 / alpha)) < 1e-9, "v \(v) τ \(tau) α \(alpha): \(at)")
+                    // Tighter than the two-sided sequence at the same α, looser than at 2α.
+                    #expect(h < ConfidenceSequence.halfWidth(variance: v, tau: tau, alpha: alpha))
+                    #expect(h >= ConfidenceSequence.halfWidth(variance: v, tau: tau, alpha: min(1, 2 * alpha)) - 1e-12)
+                }
+            }
+        }
+    }
+
     @Test func theCountMartingaleAtTheToleranceMatchesTheReference() {
         for c in reference["counts"] as! [[String: Any]] {
             var m = CountMartingale(theta0: c["theta0"] as! Double)

@@ -18,12 +18,53 @@ public enum ConfidenceSequence {
         return ((v * (v + t2) / t2) * (2 * Foundation.log(1 / alpha) + Foundation.log((v + t2) / v))).squareRoot()
     }
 
-    /// ln Λ at θ₀: the evidence against θ = θ₀ (compare with ln(1/α)).
-    public static func logEvidence(z: Double, theta0: Double, variance v: Double, tau: Double) -> Double {
+    /// ln Λ⁺ for an excess d = Z − θ₀: the mixture over θ > θ₀ only (a half-normal of scale τ),
+    ///
+    ///     Λ⁺ = 2 · sqrt(V/(V+τ²)) · exp(τ²d² / (2V(V+τ²))) · Φ(τd / sqrt(V(V+τ²)))
+    ///
+    /// Each side's question is one-sided ("worse than the tolerance?", "better than the
+    /// margin?"), and the two-sided mixture spends half its mass on the side that does not
+    /// answer it: Λ⁺ is nearly 2Λ where it matters, so a boundary is reached on fewer requests
+    /// at the same α. Every component is a likelihood ratio against θ₀ for some θ > θ₀, a
+    /// supermartingale under any θ ≤ θ₀, so Λ⁺ tests the composite null θ ≤ θ₀ and, unlike the
+    /// two-sided Λ, never grows on evidence from the other side (d < 0 drives it to 0).
+    public static func oneSidedLogEvidence(excess d: Double, variance v: Double, tau: Double) -> Double {
         guard v > 0, tau > 0 else { return 0 }
         let t2 = tau * tau
-        return 0.5 * Foundation.log(v / (v + t2)) + t2 * (z - theta0) * (z - theta0) / (2 * v * (v + t2))
+        let x = tau * d / (v * (v + t2)).squareRoot()
+        return Foundation.log(2) + 0.5 * Foundation.log(v / (v + t2)) + t2 * d * d / (2 * v * (v + t2)) + logPhi(x)
     }
+
+    /// The one-sided sequence's half-width at level α: the excess h at which ln Λ⁺ = ln(1/α), so
+    /// Z − h bounds θ from below (and Z + h from above, for the other side's mirror image).
+    /// Λ⁺ differs from 2Λ only by Φ(x), x ≈ 3 there, so the two-sided half-width at 2α is within
+    /// a hair; Newton's steps from it settle the rest.
+    public static func oneSidedHalfWidth(variance v: Double, tau: Double, alpha: Double) -> Double {
+        guard v > 0, tau > 0 else { return .infinity }
+        let t2 = tau * tau
+        let target = Foundation.log(1 / alpha)
+        let s = (v * (v + t2)).squareRoot()
+        var h = halfWidth(variance: v, tau: tau, alpha: min(1, 2 * alpha))
+        for _ in 0..<8 {
+            let x = tau * h / s
+            let f = oneSidedLogEvidence(excess: h, variance: v, tau: tau) - target
+            // d/dh: the quadratic term's slope plus the Mills-ratio term of ln Φ.
+            let slope = t2 * h / (v * (v + t2)) + Foundation.exp(logPhiDensity(x) - logPhi(x)) * tau / s
+            guard slope > 0, f.isFinite else { break }
+            let step = f / slope
+            h = max(h - step, h / 2)
+            if abs(step) <= 1e-13 * max(h, 1e-300) { break }
+        }
+        return h
+    }
+
+    /// ln Φ(x), accurate in both tails (erfc keeps the far left tail from rounding to 0).
+    static func logPhi(_ x: Double) -> Double {
+        x > -30 ? Foundation.log(0.5 * erfc(-x / 2.0.squareRoot())) : logPhiDensity(x) - Foundation.log(-x)
+    }
+
+    /// ln φ(x), the standard normal density.
+    static func logPhiDensity(_ x: Double) -> Double { -0.5 * x * x - 0.5 * Foundation.log(2 * Double.pi) }
 }
 
 /// The Netflix-style test for counts (errors, violations) that needs only which arm each event

@@ -3,12 +3,15 @@ import Foundation
 /// The default judge: a confidence sequence per metric, valid at every look, so it may decide
 /// after any request.
 ///
-/// Three zones per metric, two boundaries:
-/// - **Rollback** when any metric shows harm beyond its *rollback tolerance* (a share of its
-///   margin, `rollback_tolerance`, a third by default): the sequence's lower bound on harm
-///   clears the tolerance, at level `alpha_rollback / K` for K judged metrics (Bonferroni: a
-///   union of K tests). A confirmed critical event rolls back at once. A false rollback is one
-///   of a candidate no worse than its tolerances.
+/// Three zones per metric, two boundaries, each a one-sided test (a normal mixture over the
+/// side it asks about: `ConfidenceSequence.oneSidedLogEvidence`):
+/// - **Rollback** on evidence that some metric is worse than its *rollback tolerance* (a share
+///   of its margin, `rollback_tolerance`, a third by default): each metric's e-value of harm
+///   beyond its tolerance, and the mean of the K judged metrics' e-values reaching
+///   1/`alpha_rollback` (see `blame`). A metric whose evidence is enough alone rolls back
+///   exactly as Bonferroni's α/K would; two metrics leaning to harm together roll back sooner.
+///   A confirmed critical event rolls back at once. A false rollback is one of a candidate no
+///   worse than its tolerances on every metric.
 /// - **Ready to advance** only on evidence of non-inferiority for every guardrail: the upper
 ///   bound on harm is below the margin, each at `alpha_promote` (an intersection test needs no
 ///   correction), plus what success metrics are required to show.
@@ -290,17 +293,31 @@ public struct SequentialJudge: CanaryJudge {
 
     public mutating func analyze(step: Int, at t: Double, baseline: ArmMetrics, candidate: ArmMetrics) -> CanaryAnalysis {
         var results: [MetricResult] = []
-        var harmful: [String] = []
+        var assessed: [Assessment] = []
         var pending: [String] = []
         let elapsed = max(t - stepStarted, 1e-9)
         let candidateRate = Double(stepCandidateRequests) / elapsed
         for k in tracks {
-            let assessed = assess(
+            let a = assess(
                 k, shown: (baseline.value(k.check.metric), candidate.value(k.check.metric)),
                 candidateRate: k.scale == .paired ? Double(stepPairs) / elapsed : candidateRate)
-            results.append(assessed.result)
-            if let harm = assessed.harm { harmful.append(harm) }
-            if let wait = assessed.pending { pending.append(wait) }
+            assessed.append(a)
+            results.append(a.result)
+            if let wait = a.pending { pending.append(wait) }
+        }
+        let blamed = SequentialJudge.blame(assessed.map(\.harmLogE), alpha: policy.alphaRollback)
+        var harmful: [String] = []
+        // The blamed, then any other metric whose evidence was enough by itself.
+        let named =
+            blamed.tracks.isEmpty ? [] : blamed.tracks + results.indices.filter { results[$0].status == .breach && !blamed.tracks.contains($0) }
+        for i in named {
+            results[i].status = .breach
+            harmful.append(assessed[i].harm)
+        }
+        if blamed.tracks.count > 1 {
+            harmful.append(
+                "together \(SequentialJudge.odds(blamed.logE)) against no harm (the mean over \(tracks.count) metrics), \(SequentialJudge.odds(Foundation.log(1 / policy.alphaRollback))) needed (α_rollback \(policy.alphaRollback))"
+            )
         }
         if criticalEvents > 0 {
             return CanaryAnalysis(
@@ -320,18 +337,27 @@ public struct SequentialJudge: CanaryJudge {
         return CanaryAnalysis(step: step, results: results, decision: .continue, reason: reason, judge: name, ready: ready)
     }
 
-    /// One metric's verdict: its result row, the harm it shows (a reason to roll back) and
-    /// what it still waits for (a reason not to advance yet).
+    /// One metric's verdict: its result row, why it would be to blame for a rollback, the
+    /// evidence of harm it adds to the combined test (ln e), and what it still waits for (a
+    /// reason not to advance yet).
+    struct Assessment {
+        var result: MetricResult
+        var harm: String
+        var harmLogE: Double
+        var pending: String?
+    }
+
     /// `candidateRate` is what the track's evidence grows with: candidate requests a second, or
     /// mirrored pairs a second for paired quality.
-    func assess(_ k: Track, shown: (Double?, Double?), candidateRate: Double) -> (result: MetricResult, harm: String?, pending: String?) {
+    func assess(_ k: Track, shown: (Double?, Double?), candidateRate: Double) -> Assessment {
         let metric = k.check.metric
         let limit = ThresholdAnalyzer.limit(k.check, baseline: shown.0 ?? .nan)
         guard let (z, v, margin) = harm(k) else {
             let result = MetricResult(
                 metric: metric, baseline: shown.0, candidate: shown.1, limit: limit.isFinite ? limit : nil, status: .noData, consecutiveFailures: 0)
             let gathering = k.scale == .paired ? "\(k.pairs.n) of \(minSamples) mirrored pairs" : "gathering \(minSamples) per arm"
-            return (result, nil, "\(metric.rawValue) (\(gathering))")
+            // A test martingale starts at 1: no evidence either way.
+            return Assessment(result: result, harm: metric.rawValue, harmLogE: 0, pending: "\(metric.rawValue) (\(gathering))")
         }
         // Paired quality grows with pairs, not with the arms' requests.
         let (nBaseline, nCandidate) = k.scale == .paired ? (k.pairs.n, k.pairs.n) : (k.arms[0].n, k.arms[1].n)
@@ -339,24 +365,21 @@ public struct SequentialJudge: CanaryJudge {
         let (zr, vr, marginR) = k.tolerance < 1 ? (harm(k, share: k.tolerance) ?? (z, v, margin)) : (z, v, margin)
         let tau = k.limit == -1 ? max(margin, 1e-4) : k.tau
         let tauR = k.limit == -1 ? max(marginR, 1e-4) : k.tau
-        let down = ConfidenceSequence.halfWidth(variance: vr, tau: tauR, alpha: rollbackAlpha)
-        let up = ConfidenceSequence.halfWidth(variance: v, tau: tau, alpha: policy.alphaPromote)
-        let lower = zr - down, upper = z + up
+        // Each side is one-sided: harm beyond the tolerance, harm below the margin.
+        let lower = zr - ConfidenceSequence.oneSidedHalfWidth(variance: vr, tau: tauR, alpha: rollbackAlpha)
+        let upper = z + ConfidenceSequence.oneSidedHalfWidth(variance: v, tau: tau, alpha: policy.alphaPromote)
+        var harmLogE = ConfidenceSequence.oneSidedLogEvidence(excess: zr - marginR, variance: vr, tau: tauR)
+        if let counts = k.counts {
+            // Two tests of one metric: their mean is an e-value too, so the count martingale's
+            // route and the difference's share the metric's place in the combined test.
+            harmLogE = SequentialJudge.logMeanExp([harmLogE, counts.logValue])
+        }
+        let safeLogE = ConfidenceSequence.oneSidedLogEvidence(excess: margin - z, variance: v, tau: tau)
         let leansHarm = zr > marginR
-        let evidence =
-            leansHarm
-            ? ConfidenceSequence.logEvidence(z: zr, theta0: marginR, variance: vr, tau: tauR)
-            : ConfidenceSequence.logEvidence(z: z, theta0: margin, variance: v, tau: tau)
-        let boundary = Foundation.log(1 / (leansHarm ? rollbackAlpha : policy.alphaPromote))
+        let alone = Foundation.log(1 / rollbackAlpha)
         var status: MetricResult.Status
-        var harmText: String?
-        if let counts = k.counts, counts.rejects(alpha: rollbackAlpha) {
+        if harmLogE >= alone {
             status = .breach
-            harmText =
-                "\(metric.rawValue): \(counts.candidateEvents) of \(counts.events) errors came from the candidate, more than ×\(String(format: "%g", counts.theta0)) its share of traffic explains"
-        } else if lower > marginR {
-            status = .breach
-            harmText = describe(k, zr, lower, marginR)
         } else if upper < margin {
             status = .nonInferior
         } else {
@@ -379,57 +402,107 @@ public struct SequentialJudge: CanaryJudge {
                 : SequentialJudge.moreRequests(z: z, v: v, tau: tau, margin: margin, alpha: policy.alphaPromote, nCandidate: nCandidate))
             : nil
         var e = MetricEvidence(
-            scale: k.scale.rawValue, estimate: z, lower: lower, upper: upper, margin: margin, evidence: max(0, evidence),
-            boundary: boundary, nBaseline: nBaseline, nCandidate: nCandidate, eta: candidateRate > 0 ? more.map { $0 / candidateRate } : nil,
-            leaning: leansHarm ? "harm" : "safe", tolerance: k.tolerance < 1 ? marginR : nil)
-        // Both sides, for the view of the trade-off. The mixture is two-sided, so each side counts
-        // only an estimate on its own side of its boundary; the error count martingale is a
-        // second route to a rollback, so that side shows the further of the two.
-        let harmSide = leansHarm ? ConfidenceSequence.logEvidence(z: zr, theta0: marginR, variance: vr, tau: tauR) : 0
-        e.rollbackEvidence = max(0, harmSide, k.counts?.logValue ?? 0)
-        e.rollbackBoundary = Foundation.log(1 / rollbackAlpha)
-        e.promoteEvidence = z < margin ? max(0, ConfidenceSequence.logEvidence(z: z, theta0: margin, variance: v, tau: tau)) : 0
+            scale: k.scale.rawValue, estimate: z, lower: lower, upper: upper, margin: margin, evidence: max(0, leansHarm ? harmLogE : safeLogE),
+            boundary: leansHarm ? alone : Foundation.log(1 / policy.alphaPromote), nBaseline: nBaseline, nCandidate: nCandidate,
+            eta: candidateRate > 0 ? more.map { $0 / candidateRate } : nil, leaning: leansHarm ? "harm" : "safe",
+            tolerance: k.tolerance < 1 ? marginR : nil)
+        // Both sides, for the view of the trade-off: each one-sided, so each grows only on
+        // evidence for its own side.
+        e.rollbackEvidence = max(0, harmLogE)
+        e.rollbackBoundary = alone
+        e.promoteEvidence = max(0, safeLogE)
         e.promoteBoundary = Foundation.log(1 / policy.alphaPromote)
         e.requestsToDecision = more.map { Int(saturating: $0.rounded(.up)) }
         let result = MetricResult(
             metric: metric, baseline: shown.0, candidate: shown.1, limit: limit.isFinite ? limit : nil, status: status,
             consecutiveFailures: 0, evidence: e)
-        return (result, harmText, needed && status == .undecided ? why : nil)
+        return Assessment(
+            result: result, harm: describe(k, zr, lower, marginR, logE: harmLogE, alone: alone), harmLogE: harmLogE,
+            pending: needed && status == .undecided ? why : nil)
     }
 
-    /// Why a metric rolls back: the estimate, the bound that cleared the rollback boundary, and
-    /// the boundary (with the margin, when the tolerance is inside it).
-    func describe(_ k: Track, _ z: Double, _ lower: Double, _ boundary: Double) -> String {
+    /// The metrics to blame for a rollback, if the evidence of harm calls for one.
+    ///
+    /// Rolling back is a union over K metrics: "some metric is worse than its tolerance". The
+    /// mean of the metrics' e-values is itself an e-value under "none is" (a mean of test
+    /// supermartingales on the same requests is one), so it rolls back when the mean reaches
+    /// 1/α_rollback, keeping the false-rollback rate at α_rollback whenever and however often
+    /// it looks. It never needs more evidence than Bonferroni's α/K per metric (one metric at
+    /// K/α alone is enough), and needs less when two metrics lean to harm together, as a
+    /// slower model's p50 and p95 do (Vovk and Wang: the mean is the admissible symmetric way
+    /// to merge e-values). Blamed are the fewest metrics, strongest first, whose evidence alone
+    /// reaches the boundary; `logE` is ln of the mean.
+    static func blame(_ logE: [Double], alpha: Double) -> (tracks: [Int], logE: Double) {
+        guard !logE.isEmpty else { return ([], 0) }
+        let mean = logMeanExp(logE)
+        let boundary = Foundation.log(1 / alpha)
+        guard mean >= boundary else { return ([], mean) }
+        let needed = boundary + Foundation.log(Double(logE.count))
+        var blamed: [Int] = []
+        for i in logE.indices.sorted(by: { logE[$0] > logE[$1] }) {
+            blamed.append(i)
+            if logSumExp(blamed.map { logE[$0] }) >= needed { break }
+        }
+        return (blamed, mean)
+    }
+
+    static func logSumExp(_ xs: [Double]) -> Double {
+        guard let top = xs.max(), top.isFinite else { return xs.max() ?? -.infinity }
+        return top + Foundation.log(xs.reduce(0) { $0 + Foundation.exp($1 - top) })
+    }
+
+    static func logMeanExp(_ xs: [Double]) -> Double { logSumExp(xs) - Foundation.log(Double(max(1, xs.count))) }
+
+    /// An e-value as odds: "57:1".
+    static func odds(_ logE: Double) -> String {
+        let e = Foundation.exp(logE)
+        return e < 1e6 ? String(format: "%.0f:1", e.rounded(.down)) : String(format: "%.2g:1", e)
+    }
+
+    /// Why a metric rolls back: the estimate against the rollback boundary (with the margin,
+    /// when the tolerance is inside it), and the bound that cleared it when the metric's
+    /// evidence was enough alone; when it took several metrics together, this metric's odds.
+    func describe(_ k: Track, _ z: Double, _ lower: Double, _ boundary: Double, logE: Double, alone: Double) -> String {
         let m = k.check.metric.rawValue
         let inside = k.tolerance < 1
         let what = inside ? "rollback tolerance" : "margin"
+        let byItself = logE >= alone
+        let odds = "odds \(SequentialJudge.odds(logE))"
+        if let counts = k.counts, counts.logValue >= logE {
+            return
+                "\(m): \(counts.candidateEvents) of \(counts.events) errors came from the candidate, more than ×\(String(format: "%g", counts.theta0)) its share of traffic explains (\(odds))"
+        }
         switch k.scale {
         case .logRatio:
             let margin = inside ? " (margin ×\(String(format: "%.3f", Foundation.exp(k.margin))))" : ""
+            let bound = byItself ? "at least ×\(String(format: "%.3f", Foundation.exp(lower)))" : odds
             return
-                "\(m) candidate/baseline ×\(String(format: "%.3f", Foundation.exp(z))) (at least ×\(String(format: "%.3f", Foundation.exp(lower)))) > \(what) ×\(String(format: "%.3f", Foundation.exp(boundary)))\(margin)"
+                "\(m) candidate/baseline ×\(String(format: "%.3f", Foundation.exp(z))) (\(bound)) > \(what) ×\(String(format: "%.3f", Foundation.exp(boundary)))\(margin)"
         case .difference:
-            return
-                "\(m) worse by \(String(format: "%.4f", z)) (at least \(String(format: "%.4f", lower))) > \(what) \(String(format: "%.4f", boundary))"
+            let bound = byItself ? "at least \(String(format: "%.4f", lower))" : odds
+            return "\(m) worse by \(String(format: "%.4f", z)) (\(bound)) > \(what) \(String(format: "%.4f", boundary))"
         case .paired:
+            let bound = byItself ? "at least \(String(format: "%.4f", lower))" : odds
             return
-                "\(m) worse by \(String(format: "%.4f", z)) on the same \(k.pairs.n) mirrored prompts (at least \(String(format: "%.4f", lower))) > \(what) \(String(format: "%.4f", boundary))"
+                "\(m) worse by \(String(format: "%.4f", z)) on the same \(k.pairs.n) mirrored prompts (\(bound)) > \(what) \(String(format: "%.4f", boundary))"
         case .tail:
             let r = 1 + k.tolerance * ((k.check.maxRatio ?? 1) - 1)
+            let bound = byItself ? "at least \(String(format: "%.1f", (lower + 0.05) * 100))%" : odds
             return
-                "\(m): \(String(format: "%.1f", (z + 0.05) * 100))% of candidate requests slower than ×\(String(format: "%.3g", r)) the baseline's p95 (at least \(String(format: "%.1f", (lower + 0.05) * 100))%, limit 5%)"
+                "\(m): \(String(format: "%.1f", (z + 0.05) * 100))% of candidate requests slower than ×\(String(format: "%.3g", r)) the baseline's p95 (\(bound), limit 5%)"
         case .absolute:
-            return "\(m) past its limit by \(String(format: "%.4g", z)) (at least \(String(format: "%.4g", lower)))"
+            let bound = byItself ? "at least \(String(format: "%.4g", lower))" : odds
+            return "\(m) past its limit by \(String(format: "%.4g", z)) (\(bound))"
         }
     }
 
-    /// Candidate requests still needed for the bound to cross the margin if the estimate holds:
+    /// Candidate requests still needed for the (one-sided) bound to cross the boundary if the estimate holds:
     /// variance falls as 1/n, so find the growth factor that is enough, by bisection. Nil when
     /// the estimate sits on the margin or a millionfold more would not do.
     static func moreRequests(z: Double, v: Double, tau: Double, margin: Double, alpha: Double, nCandidate: Int) -> Double? {
         let gap = abs(margin - z)
         guard gap > 1e-12, nCandidate > 0 else { return nil }
-        func enough(_ k: Double) -> Bool { ConfidenceSequence.halfWidth(variance: v / k, tau: tau, alpha: alpha) < gap }
+        func enough(_ k: Double) -> Bool { ConfidenceSequence.oneSidedHalfWidth(variance: v / k, tau: tau, alpha: alpha) < gap }
         if enough(1) { return 0 }
         var hi = 2.0
         while !enough(hi) {

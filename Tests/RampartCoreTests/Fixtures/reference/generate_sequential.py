@@ -1,11 +1,14 @@
 """Reference values for the sequential judge's two boundaries (rollback tolerance and margin).
 
 Provenance: written from the formulas in ../shared/reference/canary-judging.md ("mSPRT for a
-difference in means": the normal-mixture confidence sequence Z ± sqrt((V(V+τ²)/τ²)(2 ln(1/α) +
-ln((V+τ²)/V))) and ln Λ), with the per-step (Cochran-Mantel-Haenszel) combination, the
-score-type variance for rates, and the Netflix-style count mixture martingale, as
-SequentialJudge's documentation states them; plain Python (math, random), no code shared with
-the Swift implementation. Data are drawn here with fixed seeds and stored with the results.
+difference in means": the normal mixture Λ = sqrt(V/(V+τ²)) exp(τ²d²/(2V(V+τ²))), d = Z − θ₀),
+taken one-sided as SequentialJudge's documentation states (the mixing normal's half above θ₀:
+Λ⁺ = 2 sqrt(V/(V+τ²)) exp(τ²d²/(2V(V+τ²))) Φ(τd/sqrt(V(V+τ²))), its bound found here by
+bisection), with the per-step (Cochran-Mantel-Haenszel) combination, the score-type variance
+for rates, the Netflix-style count mixture martingale, and the rollback over several metrics
+as the mean of their e-values against 1/α (Vovk and Wang's e-merging); plain Python (math,
+random), no code shared with the Swift implementation. Data are drawn here with fixed seeds
+and stored with the results.
 Run: python3 generate_sequential.py > sequential-boundaries.json
 """
 import json
@@ -23,6 +26,27 @@ def half_width(v, tau, alpha):
 def log_evidence(z, theta0, v, tau):
     t2 = tau * tau
     return 0.5 * math.log(v / (v + t2)) + t2 * (z - theta0) ** 2 / (2 * v * (v + t2))
+
+
+def log_evidence_above(d, v, tau):
+    """ln Λ⁺ for an excess d = Z − θ₀: the mixture over θ > θ₀ only."""
+    t2 = tau * tau
+    phi = 0.5 * math.erfc(-(tau * d / math.sqrt(v * (v + t2))) / math.sqrt(2))
+    return math.log(2) + 0.5 * math.log(v / (v + t2)) + t2 * d * d / (2 * v * (v + t2)) + (math.log(phi) if phi > 0 else -math.inf)
+
+
+def one_sided_half_width(v, tau, alpha):
+    """The excess at which ln Λ⁺ = ln(1/α), by bisection (Λ⁺ grows with the excess)."""
+    lo, hi = 0.0, 1.0
+    while log_evidence_above(hi, v, tau) < math.log(1 / alpha):
+        hi *= 2
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if log_evidence_above(mid, v, tau) < math.log(1 / alpha):
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
 
 
 def mean_var(xs):
@@ -52,14 +76,17 @@ def combined(steps, boundary=None):
     return est / wsum, max(var / (wsum * wsum), 1e-18)
 
 
-def zones(z, v, zr, vr, margin, tol_boundary, tau):
-    lower = zr - half_width(vr, tau, ALPHA_R)
-    upper = z + half_width(v, tau, ALPHA_P)
-    status = "breach" if lower > tol_boundary else ("non_inferior" if upper < margin else "undecided")
+def zones(z, v, zr, vr, margin, tol_boundary, tau, alpha_r=ALPHA_R):
+    lower = zr - one_sided_half_width(vr, tau, alpha_r)
+    upper = z + one_sided_half_width(v, tau, ALPHA_P)
+    harm_e = log_evidence_above(zr - tol_boundary, vr, tau)
+    safe_e = log_evidence_above(margin - z, v, tau)
+    status = "breach" if harm_e >= math.log(1 / alpha_r) else ("non_inferior" if upper < margin else "undecided")
     harm = zr > tol_boundary
-    evidence = log_evidence(zr, tol_boundary, vr, tau) if harm else log_evidence(z, margin, v, tau)
+    evidence = harm_e if harm else safe_e
     return {"estimate": z, "lower": lower, "upper": upper, "margin": margin, "tolerance": tol_boundary,
-            "status": status, "leaning": "harm" if harm else "safe", "evidence": max(0.0, evidence)}
+            "status": status, "leaning": "harm" if harm else "safe", "evidence": max(0.0, evidence),
+            "rollback_log_e": harm_e, "promote_log_e": safe_e}
 
 
 def latency_case(name, factor, sizes, ratio, tolerance, seed):
@@ -106,6 +133,51 @@ def count_case(name, ratio, tolerance, events):
             "rejects": log_value >= math.log(1 / ALPHA_R)}
 
 
+def log_mean_exp(xs):
+    top = max(xs)
+    return top + math.log(sum(math.exp(x - top) for x in xs) / len(xs))
+
+
+def joint_case(name, factor, pb, pc, sizes, want, seed):
+    """Latency p50 (×1.2, a third) and the error rate (+3 pp, a third) judged on the same requests:
+    K = 2, so each metric alone needs ln(2/α) and their mean e-value ln(1/α). Seeds are tried from
+    `seed` until the case shows `want`: "together" (neither alone, both at once), "alone" or "none"."""
+    sigma = math.log(3) / 2.326
+    while True:
+        rng = random.Random(seed)
+        steps = []
+        for nb, nc in sizes:
+            b = [(round(rng.lognormvariate(math.log(800), sigma), 1), rng.random() < pb) for _ in range(nb)]
+            c = [(round(rng.lognormvariate(math.log(800 * factor), sigma), 1), rng.random() < pc) for _ in range(nc)]
+            steps.append((b, c))
+        z, v = combined([([math.log(x) for x, _ in b], [math.log(x) for x, _ in c]) for b, c in steps])
+        lat = log_evidence_above(z - math.log(1 + (0.2 / 3)), v, math.log(1.2))
+        ze, ve = combined([([float(f) for _, f in b], [float(f) for _, f in c]) for b, c in steps], boundary=0.01)
+        err = log_evidence_above(ze - 0.01, ve, 0.03)
+        logs = [lat, err]
+        mean = log_mean_exp(logs)
+        alone = [x >= math.log(2 / ALPHA_R) for x in logs]
+        rollback = mean >= math.log(1 / ALPHA_R)
+        shows = "together" if rollback and not any(alone) and min(logs) > 1 else ("alone" if any(alone) else ("none" if not rollback else "?"))
+        if shows == want:
+            break
+        seed += 1000
+    order = sorted(range(2), key=lambda i: -logs[i])
+    blamed = []
+    if rollback:
+        for i in order:
+            blamed.append(i)
+            if math.log(sum(math.exp(logs[j]) for j in blamed)) >= math.log(2 / ALPHA_R):
+                break
+        blamed += [i for i in range(2) if alone[i] and i not in blamed]
+    names = ["latency_p50", "error_rate"]
+    # Each arm as its latencies and its failures (0/1), side by side.
+    return {"name": name, "seed": seed,
+            "steps": [{"baseline": [[x for x, _ in b], [int(f) for _, f in b]], "candidate": [[x for x, _ in c], [int(f) for _, f in c]]} for b, c in steps],
+            "rollback_log_e": {"latency_p50": lat, "error_rate": err}, "log_mean_e": mean, "rollback": rollback,
+            "blamed": [names[i] for i in blamed]}
+
+
 sizes = [(240, 30), (180, 70), (160, 160)]
 cases = [
     latency_case("same-latency", 1.0, sizes, 1.2, 1 / 3, 11),
@@ -122,5 +194,10 @@ counts = [
     count_case("same-rate-ramp", 2.0, 1 / 3, [(rng.random() < w, w) for w in ramp]),
     count_case("triple-rate-ramp", 2.0, 1 / 3, [(rng.random() < 3 * w / (3 * w + 1 - w), w) for w in ramp]),
 ]
+joint = [
+    joint_case("both-lean-to-harm-neither-enough-alone", 1.12, 0.01, 0.04, [(300, 40), (240, 80)], "together", 41),
+    joint_case("latency-enough-alone", 1.35, 0.01, 0.01, [(300, 40), (240, 80)], "alone", 42),
+    joint_case("no-harm", 1.0, 0.01, 0.01, [(300, 40), (240, 80)], "none", 43),
+]
 print(json.dumps({"provenance": __doc__.strip().splitlines()[0] + " (generate_sequential.py)", "alpha_rollback": ALPHA_R,
-                  "alpha_promote": ALPHA_P, "cases": cases, "counts": counts}, indent=1))
+                  "alpha_promote": ALPHA_P, "cases": cases, "counts": counts, "joint": joint}, indent=1))
