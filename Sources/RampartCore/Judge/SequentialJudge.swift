@@ -312,7 +312,8 @@ public struct SequentialJudge: CanaryJudge {
             blamed.tracks.isEmpty ? [] : blamed.tracks + results.indices.filter { results[$0].status == .breach && !blamed.tracks.contains($0) }
         for i in named {
             results[i].status = .breach
-            harmful.append(assessed[i].harm)
+            let a = assessed[i]
+            harmful.append(describe(tracks[i], a.zr, a.lower, a.marginR, logE: a.harmLogE, alone: Foundation.log(1 / rollbackAlpha)))
         }
         if blamed.tracks.count > 1 {
             harmful.append(
@@ -342,9 +343,10 @@ public struct SequentialJudge: CanaryJudge {
     /// reason not to advance yet).
     struct Assessment {
         var result: MetricResult
-        var harm: String
         var harmLogE: Double
         var pending: String?
+        /// What `describe` needs, so the words are built only for a metric that is blamed.
+        var zr = 0.0, lower = 0.0, marginR = 0.0
     }
 
     /// `candidateRate` is what the track's evidence grows with: candidate requests a second, or
@@ -357,7 +359,7 @@ public struct SequentialJudge: CanaryJudge {
                 metric: metric, baseline: shown.0, candidate: shown.1, limit: limit.isFinite ? limit : nil, status: .noData, consecutiveFailures: 0)
             let gathering = k.scale == .paired ? "\(k.pairs.n) of \(minSamples) mirrored pairs" : "gathering \(minSamples) per arm"
             // A test martingale starts at 1: no evidence either way.
-            return Assessment(result: result, harm: metric.rawValue, harmLogE: 0, pending: "\(metric.rawValue) (\(gathering))")
+            return Assessment(result: result, harmLogE: 0, pending: "\(metric.rawValue) (\(gathering))")
         }
         // Paired quality grows with pairs, not with the arms' requests.
         let (nBaseline, nCandidate) = k.scale == .paired ? (k.pairs.n, k.pairs.n) : (k.arms[0].n, k.arms[1].n)
@@ -417,8 +419,7 @@ public struct SequentialJudge: CanaryJudge {
             metric: metric, baseline: shown.0, candidate: shown.1, limit: limit.isFinite ? limit : nil, status: status,
             consecutiveFailures: 0, evidence: e)
         return Assessment(
-            result: result, harm: describe(k, zr, lower, marginR, logE: harmLogE, alone: alone), harmLogE: harmLogE,
-            pending: needed && status == .undecided ? why : nil)
+            result: result, harmLogE: harmLogE, pending: needed && status == .undecided ? why : nil, zr: zr, lower: lower, marginR: marginR)
     }
 
     /// The metrics to blame for a rollback, if the evidence of harm calls for one.
@@ -502,7 +503,10 @@ public struct SequentialJudge: CanaryJudge {
     static func moreRequests(z: Double, v: Double, tau: Double, margin: Double, alpha: Double, nCandidate: Int) -> Double? {
         let gap = abs(margin - z)
         guard gap > 1e-12, nCandidate > 0 else { return nil }
-        func enough(_ k: Double) -> Bool { ConfidenceSequence.oneSidedHalfWidth(variance: v / k, tau: tau, alpha: alpha) < gap }
+        // The bound is within the gap exactly when the evidence at the gap reaches ln(1/α) (it
+        // grows with the excess): one evaluation per step instead of solving for the bound.
+        let target = Foundation.log(1 / alpha)
+        func enough(_ k: Double) -> Bool { ConfidenceSequence.oneSidedLogEvidence(excess: gap, variance: v / k, tau: tau) > target }
         if enough(1) { return 0 }
         var hi = 2.0
         while !enough(hi) {
