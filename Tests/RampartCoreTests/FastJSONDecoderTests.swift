@@ -25,6 +25,14 @@ struct FastJSONDecoderTests {
         #expect((try? encoder.encode(mine)) == (try? encoder.encode(theirs)), "\(text)", sourceLocation: sourceLocation)
     }
 
+    /// The sequential judge's rollback test over all metrics, as its analyses carry it.
+    static func combined(_ a: CanaryAnalysis) -> CanaryAnalysis {
+        var a = a
+        a.rollbackEvidence = 2.25
+        a.rollbackBoundary = 2.995732273553991
+        return a
+    }
+
     static var richEvents: [RunEvent] {
         var evidence = MetricEvidence(
             scale: "log-ratio", estimate: -0.0123, lower: -0.2, upper: 0.18, margin: 0.182, evidence: 1.5, boundary: 3.7, nBaseline: 800,
@@ -53,14 +61,15 @@ struct FastJSONDecoderTests {
             RunEvent(
                 t: 21,
                 .analysis(
-                    CanaryAnalysis(
-                        step: 2,
-                        results: [
-                            MetricResult(
-                                metric: .latencyP95, baseline: 1900, candidate: 2000, limit: 2375, status: .undecided, consecutiveFailures: 0,
-                                evidence: evidence)
-                        ], decision: .continue, reason: "sequential: p95 undecided", judge: "sequential", ready: false, score: nil,
-                        source: nil))),
+                    combined(
+                        CanaryAnalysis(
+                            step: 2,
+                            results: [
+                                MetricResult(
+                                    metric: .latencyP95, baseline: 1900, candidate: 2000, limit: 2375, status: .undecided, consecutiveFailures: 0,
+                                    evidence: evidence)
+                            ], decision: .continue, reason: "sequential: p95 undecided", judge: "sequential", ready: false, score: nil,
+                            source: nil)))),
             RunEvent(t: 22, .observations(ObservationBatch(weight: 12.5, observations: observations))),
         ]
     }

@@ -116,6 +116,9 @@ import Testing
             }
             let logE = a.results.map { expected[$0.metric.rawValue]! }
             #expect(abs(SequentialJudge.logMeanExp(logE) - (c["log_mean_e"] as! Double)) < 1e-9, "\(name)")
+            // The analysis carries the combined test for a view, clamped at no evidence.
+            #expect(abs((a.rollbackEvidence ?? -1) - max(0, c["log_mean_e"] as! Double)) < 1e-9, "\(name)")
+            #expect(a.rollbackBoundary == Foundation.log(1 / (reference["alpha_rollback"] as! Double)))
             #expect((a.decision == .rollback) == (c["rollback"] as! Bool), "\(name): \(a.reason)")
             let blamed = a.results.filter { $0.status == .breach }.map(\.metric.rawValue)
             #expect(Set(blamed) == Set(c["blamed"] as! [String]), "\(name): \(blamed)")

@@ -54,6 +54,13 @@ import Testing
             try #require(TradeOff(evidence(more: nil, eta: nil), metric: .latencyP50, glyphs: .ascii)).summary.hasSuffix(
                 "no decision in sight at this estimate"))
         #expect(try #require(TradeOff(evidence(rollback: 4, more: nil), metric: .latencyP50, glyphs: .ascii)).summary.hasSuffix("harm shown"))
+        // The judge rolls back on all its metrics at once: shown beside this one's own gauge, and
+        // said when it is the combined test, not this metric alone, that shows harm.
+        var joint = try #require(TradeOff(evidence(), metric: .latencyP50, glyphs: .ascii))
+        joint.combined = (2.2, 3.0, 6)
+        #expect(joint.summary.hasPrefix("1.5/3.7 to roll back (all 6: 2.2/3.0) · 0.0/3.0 to promote · ~340 more"), "\(joint.summary)")
+        joint.combined = (3.1, 3.0, 6)
+        #expect(joint.summary.hasSuffix(" · harm shown with the other metrics"), "\(joint.summary)")
         // Gathering (no bounds yet) still draws; other judges and old recordings draw nothing.
         #expect(TradeOff(evidence(lower: -.infinity, upper: .infinity), metric: .latencyP50, glyphs: .ascii)?.axis(width: 20) != nil)
         var old = evidence()

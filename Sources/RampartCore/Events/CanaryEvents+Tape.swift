@@ -52,10 +52,14 @@ extension CanaryAnalysis {
         let ready = try o.boolIfPresent("ready")
         let reason = try o.string("reason")
         let results = try o.decode([MetricResult].self, "results")
+        let rollbackBoundary = try o.doubleIfPresent("rollback_boundary")
+        let rollbackEvidence = try o.doubleIfPresent("rollback_evidence")
         let score = try o.doubleIfPresent("score")
         let source = try o.stringIfPresent("source")
         let step = try o.int("step")
         self.init(step: step, results: results, decision: decision, reason: reason, judge: judge, ready: ready, score: score, source: source)
+        self.rollbackEvidence = rollbackEvidence
+        self.rollbackBoundary = rollbackBoundary
     }
 }
 

@@ -245,6 +245,12 @@ public struct CanaryAnalysis: Sendable, Equatable, Codable {
     public var score: Double?
     /// Where the metrics were read when not from the observed requests (`prometheus URL`).
     public var source: String?
+    /// The sequential judge's rollback test over all its metrics at once: ln of the mean of
+    /// their e-values of harm (0 at most for no evidence) and the boundary it must reach,
+    /// ln(1/α_rollback). It can roll back before any one metric's own gauge is full, so a view
+    /// shows it beside them. Absent for the other judges and in older recordings.
+    public var rollbackEvidence: Double?
+    public var rollbackBoundary: Double?
 
     public init(
         step: Int, results: [MetricResult], decision: Decision, reason: String, judge: String? = nil, ready: Bool? = nil, score: Double? = nil,
@@ -258,5 +264,11 @@ public struct CanaryAnalysis: Sendable, Equatable, Codable {
         self.judge = judge
         self.ready = ready
         self.score = score
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case step, results, decision, reason, judge, ready, score, source
+        case rollbackEvidence = "rollback_evidence"
+        case rollbackBoundary = "rollback_boundary"
     }
 }

@@ -320,22 +320,28 @@ public struct SequentialJudge: CanaryJudge {
                 "together \(SequentialJudge.odds(blamed.logE)) against no harm (the mean over \(tracks.count) metrics), \(SequentialJudge.odds(Foundation.log(1 / policy.alphaRollback))) needed (α_rollback \(policy.alphaRollback))"
             )
         }
+        var a: CanaryAnalysis
         if criticalEvents > 0 {
-            return CanaryAnalysis(
+            a = CanaryAnalysis(
                 step: step, results: results, decision: .rollback, reason: "\(criticalEvents) critical event(s) in the candidate's answers",
                 judge: name, ready: false)
-        }
-        if !harmful.isEmpty {
-            return CanaryAnalysis(
+        } else if !harmful.isEmpty {
+            a = CanaryAnalysis(
                 step: step, results: results, decision: .rollback, reason: "evidence of harm: " + harmful.joined(separator: "; "), judge: name,
                 ready: false)
+        } else {
+            let ready = pending.isEmpty && !results.isEmpty
+            let reason =
+                ready
+                ? "every guardrail within its margin (α_promote \(policy.alphaPromote)), no harm (α_rollback \(policy.alphaRollback) over \(tracks.count))"
+                : "no harm shown; awaiting evidence on " + pending.joined(separator: ", ")
+            a = CanaryAnalysis(step: step, results: results, decision: .continue, reason: reason, judge: name, ready: ready)
         }
-        let ready = pending.isEmpty && !results.isEmpty
-        let reason =
-            ready
-            ? "every guardrail within its margin (α_promote \(policy.alphaPromote)), no harm (α_rollback \(policy.alphaRollback) over \(tracks.count))"
-            : "no harm shown; awaiting evidence on " + pending.joined(separator: ", ")
-        return CanaryAnalysis(step: step, results: results, decision: .continue, reason: reason, judge: name, ready: ready)
+        if !tracks.isEmpty {
+            a.rollbackEvidence = max(0, blamed.logE)
+            a.rollbackBoundary = Foundation.log(1 / policy.alphaRollback)
+        }
+        return a
     }
 
     /// One metric's verdict: its result row, why it would be to blame for a rollback, the

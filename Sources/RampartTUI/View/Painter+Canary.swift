@@ -135,13 +135,16 @@ extension Painter {
     /// the boundaries on the harm scale.
     mutating func tradeOff(_ metric: CanaryMetric, _ r: MetricResult?, width: Int) {
         defer { y += 2 }
-        guard let t = TradeOff(r?.evidence, metric: metric, glyphs: g) else {
+        guard var t = TradeOff(r?.evidence, metric: metric, glyphs: g) else {
             let why =
                 r?.evidence == nil && r != nil
                 ? "trade-off: the \(s.analysis?.judge ?? "") judge checks limits; the sequential judge weighs evidence toward both boundaries"
                 : "trade-off: waiting for the judge's evidence on \(Self.label(metric))"
             screen.put(CharWidth.truncate(why, to: width), x: 2, y: y, style: p.inactive)
             return
+        }
+        if let a = s.analysis, let e = a.rollbackEvidence, let b = a.rollbackBoundary, a.results.count > 1 {
+            t.combined = (e, b, a.results.count)
         }
         let half = width >= 100 ? 12 : 8
         var x = screen.put("evidence  roll back ", x: 2, y: y, style: p.inactive)

@@ -18,6 +18,9 @@ struct TradeOff {
     let evidence: MetricEvidence
     let metric: CanaryMetric
     let glyphs: Glyphs
+    /// The rollback test over all the judge's metrics at once (the mean of their e-values), which
+    /// can decide before this metric's own gauge is full: ln evidence, its boundary, how many.
+    var combined: (evidence: Double, boundary: Double, metrics: Int)?
 
     /// Nil for a judge that does not weigh both sides (threshold, Kayenta, recordings from before).
     init?(_ e: MetricEvidence?, metric: CanaryMetric, glyphs: Glyphs) {
@@ -48,9 +51,13 @@ struct TradeOff {
     var summary: String {
         let e = evidence
         func side(_ v: Double?, _ b: Double?) -> String { String(format: "%.1f/%.1f", v ?? 0, b ?? 0) }
-        var text = "\(side(e.rollbackEvidence, e.rollbackBoundary)) to roll back · \(side(e.promoteEvidence, e.promoteBoundary)) to promote"
+        var text = "\(side(e.rollbackEvidence, e.rollbackBoundary)) to roll back"
+        if let c = combined { text += " (all \(c.metrics): \(side(c.evidence, c.boundary)))" }
+        text += " · \(side(e.promoteEvidence, e.promoteBoundary)) to promote"
         let goal = e.leaning == "harm" ? "roll back" : "promote"
-        if let n = e.requestsToDecision {
+        if let c = combined, c.evidence >= c.boundary, (e.rollbackProgress ?? 0) < 1 {
+            text += " · harm shown with the other metrics"
+        } else if let n = e.requestsToDecision {
             let eta = e.eta.map { " (~\(Widgets.clock($0)))" } ?? ""
             let unit = e.scale == "paired-difference" ? "mirrored prompts" : "candidate requests"
             text += n == 0 ? " · deciding now" : " · ~\(n) more \(unit) to \(goal)\(eta)"
