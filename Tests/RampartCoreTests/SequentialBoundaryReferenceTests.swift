@@ -9,29 +9,38 @@ import Testing
 @Suite struct SequentialBoundaryReferenceTests {
     let reference = try! loadJSON(Paths.fixture("reference/sequential-boundaries.json"))
 
+    /// A judge of `metrics` at the reference's alphas, fed each step's requests at weight 10 %:
+    /// `requests` turns one arm's stored values into its observations.
+    func judge(
+        _ metrics: [MetricCheck], tolerance: Double? = nil, steps: Any?, requests: (Variant, Any?) -> [Observation]
+    ) -> SequentialJudge {
+        var spec = CanarySpec(
+            traffic: TrafficSpec(rate: 10, dataset: "d"), steps: [CanaryStep(weight: 10, bake: 60)], metrics: metrics, minSamples: 10)
+        spec.judge.alphaRollback = reference["alpha_rollback"] as! Double
+        spec.judge.alphaPromote = reference["alpha_promote"] as! Double
+        if let tolerance { spec.judge.rollbackTolerance = tolerance }
+        var j = SequentialJudge(spec: spec)
+        for (i, step) in (steps as! [[String: Any]]).enumerated() {
+            j.startStep(i, weight: 10, at: Double(i) * 60)
+            for (variant, key) in [(Variant.baseline, "baseline"), (.candidate, "candidate")] {
+                for o in requests(variant, step[key]) { j.observe(o, weight: 10, at: Double(i) * 60 + 1) }
+            }
+        }
+        return j
+    }
+
+    /// One metric's case: latencies, or 0/1 failures for the error rate.
     func judge(_ c: [String: Any]) -> SequentialJudge {
         let check =
             c["metric"] as! String == "latency_p50"
             ? MetricCheck(metric: .latencyP50, maxRatio: c["max_ratio"] as? Double)
             : MetricCheck(metric: .errorRate, maxIncrease: c["max_increase"] as? Double)
-        var spec = CanarySpec(
-            traffic: TrafficSpec(rate: 10, dataset: "d"), steps: [CanaryStep(weight: 10, bake: 60)], metrics: [check], minSamples: 10)
-        spec.judge.alphaRollback = reference["alpha_rollback"] as! Double
-        spec.judge.alphaPromote = reference["alpha_promote"] as! Double
-        spec.judge.rollbackTolerance = c["rollback_tolerance"] as! Double
-        var j = SequentialJudge(spec: spec)
-        for (i, step) in (c["steps"] as! [[String: Any]]).enumerated() {
-            j.startStep(i, weight: 10, at: Double(i) * 60)
-            for (variant, key) in [(Variant.baseline, "baseline"), (.candidate, "candidate")] {
-                for x in step[key] as! [Double] {
-                    let o =
-                        check.metric == .errorRate
-                        ? Observation(variant: variant, latencyMs: 10, failed: x == 1) : Observation(variant: variant, latencyMs: x)
-                    j.observe(o, weight: 10, at: Double(i) * 60 + 1)
-                }
+        return judge([check], tolerance: c["rollback_tolerance"] as? Double, steps: c["steps"]) { variant, values in
+            (values as! [Double]).map { x in
+                check.metric == .errorRate
+                    ? Observation(variant: variant, latencyMs: 10, failed: x == 1) : Observation(variant: variant, latencyMs: x)
             }
         }
-        return j
     }
 
     @Test func boundsBoundariesAndZonesMatchTheReference() throws {
@@ -91,20 +100,12 @@ import Testing
     @Test func twoMetricsRollBackOnTheMeanOfTheirEvidence() throws {
         for c in reference["joint"] as! [[String: Any]] {
             let name = c["name"] as! String
-            var spec = CanarySpec(
-                traffic: TrafficSpec(rate: 10, dataset: "d"), steps: [CanaryStep(weight: 10, bake: 60)],
-                metrics: [MetricCheck(metric: .latencyP50, maxRatio: 1.2), MetricCheck(metric: .errorRate, maxIncrease: 0.03)], minSamples: 10)
-            spec.judge.alphaRollback = reference["alpha_rollback"] as! Double
-            spec.judge.alphaPromote = reference["alpha_promote"] as! Double
-            var j = SequentialJudge(spec: spec)
-            for (i, step) in (c["steps"] as! [[String: Any]]).enumerated() {
-                j.startStep(i, weight: 10, at: Double(i) * 60)
-                for (variant, key) in [(Variant.baseline, "baseline"), (.candidate, "candidate")] {
-                    let arm = step[key] as! [[Double]]
-                    for (latency, failed) in zip(arm[0], arm[1]) {
-                        j.observe(Observation(variant: variant, latencyMs: latency, failed: failed == 1), weight: 10, at: Double(i) * 60 + 1)
-                    }
-                }
+            // Each arm as its latencies and its failures, side by side.
+            var j = judge(
+                [MetricCheck(metric: .latencyP50, maxRatio: 1.2), MetricCheck(metric: .errorRate, maxIncrease: 0.03)], steps: c["steps"]
+            ) { variant, values in
+                let arm = values as! [[Double]]
+                return zip(arm[0], arm[1]).map { Observation(variant: variant, latencyMs: $0, failed: $1 == 1) }
             }
             let a = j.analyze(step: 1, at: 120, baseline: ArmMetrics(), candidate: ArmMetrics())
             let expected = c["rollback_log_e"] as! [String: Double]
