@@ -43,7 +43,7 @@ struct BellTests {
 
     @Test func quittingTheDashboardAbortsWithoutARing() {
         var s = DashboardState(operatorName: "ada", now: 0)
-        _ = DashboardReducer.reduce(&s, .interrupted(engineRunning: true))
+        _ = DashboardReducer.reduce(&s, .interrupted(engineRunning: true, reason: "interrupted (SIGINT)"))
         let effects = DashboardReducer.reduce(
             &s, .engine(RunEvent(t: 1, .finished(RunFinished(outcome: .aborted, reason: "aborted: interrupted (SIGINT)")))))
         #expect(!effects.contains(.bell))

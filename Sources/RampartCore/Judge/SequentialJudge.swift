@@ -344,9 +344,8 @@ public struct SequentialJudge: CanaryJudge {
         return a
     }
 
-    /// One metric's verdict: its result row, why it would be to blame for a rollback, the
-    /// evidence of harm it adds to the combined test (ln e), and what it still waits for (a
-    /// reason not to advance yet).
+    /// One metric's verdict: its result row, the evidence of harm it adds to the combined test
+    /// (ln e), and what it still waits for (a reason not to advance yet).
     struct Assessment {
         var result: MetricResult
         var harmLogE: Double
@@ -446,9 +445,11 @@ public struct SequentialJudge: CanaryJudge {
         guard mean >= boundary else { return ([], mean) }
         let needed = boundary + Foundation.log(Double(logE.count))
         var blamed: [Int] = []
+        var sum = -Double.infinity  // ln of the blamed metrics' summed e-values
         for i in logE.indices.sorted(by: { logE[$0] > logE[$1] }) {
             blamed.append(i)
-            if logSumExp(blamed.map { logE[$0] }) >= needed { break }
+            sum = logSumExp([sum, logE[i]])
+            if sum >= needed { break }
         }
         return (blamed, mean)
     }
@@ -503,9 +504,9 @@ public struct SequentialJudge: CanaryJudge {
         }
     }
 
-    /// Candidate requests still needed for the (one-sided) bound to cross the boundary if the estimate holds:
-    /// variance falls as 1/n, so find the growth factor that is enough, by bisection. Nil when
-    /// the estimate sits on the margin or a millionfold more would not do.
+    /// Candidate requests still needed for the (one-sided) bound to cross the boundary if the
+    /// estimate holds: variance falls as 1/n, so find the growth factor that is enough, by
+    /// bisection. Nil when the estimate sits on the boundary or a millionfold more would not do.
     static func moreRequests(z: Double, v: Double, tau: Double, margin: Double, alpha: Double, nCandidate: Int) -> Double? {
         let gap = abs(margin - z)
         guard gap > 1e-12, nCandidate > 0 else { return nil }

@@ -7,9 +7,9 @@ public enum DashboardMsg: Sendable {
     case key(Key)
     /// Wall-clock seconds, so elapsed time and staleness move even when no event arrives.
     case tick(Double)
-    /// Ctrl-C or SIGTERM reached the process; `engineRunning` when there is a run to abort.
-    /// A signal arrived; `reason` names it ("hung up (SIGHUP: the terminal closed)").
-    case interrupted(engineRunning: Bool, reason: String = "interrupted (SIGINT)")
+    /// A signal (SIGINT, SIGTERM, SIGHUP) reached the process; `engineRunning` when there is a
+    /// run to abort, `reason` names the signal ("hung up (SIGHUP: the terminal closed)").
+    case interrupted(engineRunning: Bool, reason: String)
     /// Where a replay stands (position, speed, pause), after the player moved.
     case replayStatus(DashboardState.ReplayStatus)
     /// A click on what the last frame drew there.

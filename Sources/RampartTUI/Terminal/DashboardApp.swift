@@ -73,7 +73,7 @@ public final class DashboardApp: Sendable {
 
     /// Ctrl-C, SIGTERM or SIGHUP while the dashboard is up: abort the run, saying which, and
     /// leave once it has ended.
-    public func interrupt(reason: String = "interrupted (SIGINT)") {
+    public func interrupt(reason: String) {
         inbox.post(.interrupt(reason))
     }
 
