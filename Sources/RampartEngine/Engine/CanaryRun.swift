@@ -198,6 +198,9 @@ final class CanaryRun {
         var nextMetrics: Double
         /// The judge has what it needs for the step to advance.
         var ready = false
+        /// The engine seconds the next tick spans: the engine's tick, or a tenth of it while a
+        /// rollback is near.
+        var tickLength = 1.0
         var lastPublished: CanaryAnalysis?
         /// Set while an inconclusive step waits for a human: when the wait ends.
         var holdUntil: Double?
@@ -229,6 +232,7 @@ final class CanaryRun {
         var p = StepProgress(
             index: index, step: step, start: now, t: now, nextAnalysis: now + spec.analysisInterval,
             nextMetrics: now + engine.options.metricsEvery, timeoutAt: step.timeout)
+        p.tickLength = engine.options.tick
         judge.startStep(index, weight: weight, at: now)
         sourceCounts = [:]
         while true {
@@ -253,8 +257,9 @@ final class CanaryRun {
     /// One tick of traffic on the engine clock: observations recorded (and judged, unless a
     /// metrics source is the judge's evidence), bake time counted, snapshots published.
     private func tick(_ p: inout StepProgress) async -> StepEnd? {
-        let observations = await traffic.collect(over: engine.options.tick, weight: weight)
-        p.t += engine.options.tick
+        let dt = p.tickLength
+        let observations = await traffic.collect(over: dt, weight: weight)
+        p.t += dt
         do {
             try await engine.clock.sleep(until: p.t)
         } catch {
@@ -272,7 +277,7 @@ final class CanaryRun {
                 evidence.observe(o)
             }
         }
-        if !paused && !p.brokenEvidence { p.baked += engine.options.tick }
+        if !paused && !p.brokenEvidence { p.baked += dt }
         if p.t >= p.nextMetrics - 1e-9 {
             publish(.metrics(live.snapshot(weight: weight, at: p.t)))
             p.nextMetrics += engine.options.metricsEvery
@@ -321,8 +326,9 @@ final class CanaryRun {
             next = judge.analyze(step: p.index, at: p.t, baseline: live.arm(.baseline), candidate: live.arm(.candidate))
         }
         guard let analysis = next else { return nil }
-        // An anytime-valid judge looks every tick; the log gets its view at each interval and
-        // whenever its call changes.
+        p.tickLength = engine.options.tick / (judge.looksContinuously && metricSource == nil && CanaryRun.rollbackNear(analysis) ? 10 : 1)
+        // An anytime-valid judge looks every tick (ten a tick near a rollback); the log gets its
+        // view at each interval and whenever its call changes.
         let changed = analysis.decision != p.lastPublished?.decision || analysis.ready != p.lastPublished?.ready
         if scheduled || changed {
             publish(.analysis(analysis))
@@ -335,6 +341,16 @@ final class CanaryRun {
         }
         p.ready = analysis.ready ?? false
         return nil
+    }
+
+    /// Whether an anytime-valid judge's evidence of harm is within a factor of ten of its
+    /// boundary. The engine then looks ten times as often: a judge that may decide after any
+    /// request should not let a tick's worth of the candidate's requests through once it is
+    /// about to, and looking more often costs an anytime-valid test nothing. Far from the
+    /// boundary (most of any canary) the tick stays as it is.
+    static func rollbackNear(_ a: CanaryAnalysis) -> Bool {
+        guard let e = a.rollbackEvidence, let boundary = a.rollbackBoundary else { return false }
+        return e >= boundary - Foundation.log(10)
     }
 
     /// Whether the step is done: a hold for a human settled or expired, the step baked with
