@@ -171,6 +171,31 @@ struct GateErrorVerdictTests {
 }
 
 struct EvidenceGuardTests {
+    /// A tick in which the baseline fails above the guard's rate is shared trouble; the
+    /// candidate's own failures never make one, and too few baseline requests say nothing.
+    @Test func aFailingBaselineMarksSharedTrouble() {
+        func tick(baseline: (ok: Int, failed: Int), candidateFailed: Int = 0, clientErrors: Int = 0) -> [Observation] {
+            func o(_ v: Variant, _ failed: Bool, status: Int? = nil) -> Observation {
+                Observation(
+                    variant: v, latencyMs: 100, status: status ?? (failed ? 500 : 200), failed: failed, promptTokens: 1, completionTokens: 1, cost: 0)
+            }
+            return Array(repeating: o(.baseline, false), count: baseline.ok) + Array(repeating: o(.baseline, true), count: baseline.failed)
+                + Array(repeating: o(.candidate, true), count: candidateFailed)
+                + Array(repeating: o(.baseline, false, status: 429), count: clientErrors)
+        }
+        let settings = EvidenceGuard.Settings()  // above 20 % of at least 5 requests
+        #expect(EvidenceGuard.baselineFailing(tick(baseline: (7, 3)), settings: settings))
+        #expect(!EvidenceGuard.baselineFailing(tick(baseline: (8, 2)), settings: settings), "20 % is not above 20 %")
+        #expect(!EvidenceGuard.baselineFailing(tick(baseline: (3, 1)), settings: settings), "4 requests say nothing")
+        #expect(!EvidenceGuard.baselineFailing(tick(baseline: (10, 0), candidateFailed: 10), settings: settings), "the candidate alone")
+        #expect(
+            !EvidenceGuard.baselineFailing(tick(baseline: (8, 2), clientErrors: 5), settings: settings), "a client error is no failure of the version"
+        )
+        var off = settings
+        off.enabled = false
+        #expect(!EvidenceGuard.baselineFailing(tick(baseline: (0, 10)), settings: off))
+    }
+
     func observe(_ g: inout EvidenceGuard, _ v: Variant, ok: Int, failed: Int, status: Int = 500) {
         for _ in 0..<ok { g.observe(Observation(variant: v, latencyMs: 10)) }
         for _ in 0..<failed { g.observe(Observation(variant: v, latencyMs: 10, status: status, failed: status >= 500)) }

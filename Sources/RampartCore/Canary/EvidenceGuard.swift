@@ -43,6 +43,21 @@ public struct EvidenceGuard: Sendable, Equatable {
         a.settings == b.settings && a.consecutive == b.consecutive
     }
 
+    /// Whether the baseline failed above `maxErrorRate` in these requests (at least `minRequests`
+    /// of its own): a moment of shared trouble, in which a point estimate of the difference
+    /// between the arms is mostly noise. The baseline alone decides it, so a candidate failing
+    /// on its own never hides behind it; when the candidate's failures take the baseline down
+    /// too, the guard's broken intervals and their patience are what rolls back.
+    public static func baselineFailing(_ observations: [Observation], settings: Settings) -> Bool {
+        guard settings.enabled else { return false }
+        var requests = 0, failures = 0
+        for o in observations where o.variant == .baseline && !o.isClientError {
+            requests += 1
+            if o.failed || !(200..<300).contains(o.status) { failures += 1 }
+        }
+        return requests >= settings.minRequests && Double(failures) > settings.maxErrorRate * Double(requests)
+    }
+
     /// One request: anything but a 2xx answer is a failure here.
     public mutating func observe(_ o: Observation) {
         add(o.variant, requests: 1, failures: o.failed || !(200..<300).contains(o.status) ? 1 : 0)

@@ -5,12 +5,20 @@ public protocol CanaryJudge: Sendable {
     /// Whether the judge may be asked after every tick (anytime-valid) or only at the analysis
     /// interval (its error rates assume that cadence).
     var looksContinuously: Bool { get }
+    /// Whether `analyze` decides on the step summaries it is given (the others only show them):
+    /// the engine then leaves out the intervals its evidence guard found broken, as both arms
+    /// failing at once says nothing about either version and only adds noise to a point estimate.
+    var decidesOnSummaries: Bool { get }
     mutating func startStep(_ index: Int, weight: Double, at t: Double)
     mutating func observe(_ o: Observation, weight: Double, at t: Double)
     /// The verdict now. `baseline` and `candidate` are the step's summaries, for display.
     mutating func analyze(step: Int, at t: Double, baseline: ArmMetrics, candidate: ArmMetrics) -> CanaryAnalysis
     /// The verdict from a metrics backend's readings (Prometheus) instead of the observations.
     mutating func analyze(step: Int, at t: Double, readings: MetricReadings) -> CanaryAnalysis
+}
+
+extension CanaryJudge {
+    public var decidesOnSummaries: Bool { false }
 }
 
 public enum Judges {
@@ -30,6 +38,7 @@ public struct ThresholdJudge: CanaryJudge {
     private var critical = 0
     public var name: String { "threshold" }
     public var looksContinuously: Bool { false }
+    public var decidesOnSummaries: Bool { true }
 
     public init(spec: CanarySpec) {
         analyzer = ThresholdAnalyzer(

@@ -87,6 +87,11 @@ public enum WhatIf {
     static func firstDifference(_ events: [RunEvent], spec: CanarySpec, recorded: [Decision]) -> Decision? {
         var judge = Judges.make(spec)
         var live = LiveMetrics()
+        // As the engine does for a judge that decides on summaries: the guard's broken intervals
+        // and the baseline's failing ticks left out.
+        var evidence = EvidenceGuard(settings: spec.evidenceGuard)
+        var summaries = SoundSummaries(settings: spec.evidenceGuard)
+        var broken = false
         var served = 0
         var step = 0
         var stepStart = 0.0
@@ -99,17 +104,34 @@ public enum WhatIf {
                 stepStart = e.t
                 nextAnalysis = e.t + spec.analysisInterval
                 live.startStep(c.index)
+                summaries.startStep()
                 judge.startStep(c.index, weight: c.step.weight, at: e.t)
             case .observations(let b):
                 for o in b.observations {
                     live.record(o, at: e.t)
                     judge.observe(o, weight: b.weight, at: e.t)
+                    evidence.observe(o)
                     if o.variant == .candidate { served += 1 }
                 }
+                if judge.decidesOnSummaries { summaries.record(tick: b.observations) }
                 let due = e.t >= nextAnalysis - 1e-9
                 if due { nextAnalysis += spec.analysisInterval }
                 guard due || judge.looksContinuously else { continue }
-                let a = judge.analyze(step: step, at: e.t, baseline: live.arm(.baseline), candidate: live.arm(.candidate))
+                if due {
+                    switch evidence.check() {
+                    case .quiet: break
+                    case .healthy: broken = false
+                    case .broken: broken = true
+                    }
+                }
+                var a: CanaryAnalysis
+                if judge.decidesOnSummaries {
+                    summaries.closeInterval(broken: broken)
+                    if broken && (live.arm(.candidate).criticalEvents ?? 0) == 0 { continue }
+                    a = judge.analyze(step: step, at: e.t, baseline: summaries.arm(.baseline), candidate: summaries.arm(.candidate))
+                } else {
+                    a = judge.analyze(step: step, at: e.t, baseline: live.arm(.baseline), candidate: live.arm(.candidate))
+                }
                 if a.decision == .rollback {
                     return Decision(kind: .rollback, t: e.t, step: step, candidateRequests: served, reason: a.reason)
                 }

@@ -24,6 +24,8 @@ final class CanaryRun {
     private var evidence: EvidenceGuard
     /// Counts a metrics backend reported in the step so far, for the guard's per-interval news.
     private var sourceCounts: [Variant: (requests: Int, errors: Int)] = [:]
+    /// What a judge that decides on the step's summaries sees.
+    private var summaries: SoundSummaries
     /// Sends each interval's observations to `canary.publish`, when the spec names one.
     private var publishing: IntervalPublisher?
 
@@ -32,6 +34,7 @@ final class CanaryRun {
         self.spec = spec
         self.judge = Judges.make(spec)
         self.evidence = EvidenceGuard(settings: spec.evidenceGuard)
+        self.summaries = SoundSummaries(settings: spec.evidenceGuard)
         // The proxy splits only behind the builtin router; behind nginx and the others it meters.
         if let plane = engine.dataPlane {
             traffic = plane.traffic
@@ -228,6 +231,7 @@ final class CanaryRun {
             return .stop(.rolledBack, "the \(router.name) router failed at step \(index + 1): \(error.message)")
         }
         live.startStep(index)
+        summaries.startStep()
         let now = engine.clock.now()
         var p = StepProgress(
             index: index, step: step, start: now, t: now, nextAnalysis: now + spec.analysisInterval,
@@ -268,6 +272,7 @@ final class CanaryRun {
         }
         if !observations.isEmpty { publish(.observations(ObservationBatch(weight: weight, observations: observations))) }
         publishing?.observe(observations, at: p.t)
+        if metricSource == nil && judge.decidesOnSummaries { summaries.record(tick: observations) }
         for o in observations {
             live.record(o, at: p.t)
             // A judge reading Prometheus decides on its readings alone: the meter's requests
@@ -291,6 +296,13 @@ final class CanaryRun {
         let due = p.t >= p.nextAnalysis - 1e-9
         if due { p.nextAnalysis += spec.analysisInterval }
         if due && metricSource == nil, let end = checkEvidence(step: p.index, holding: &p.brokenEvidence) { return end }
+        if due && metricSource == nil && judge.decidesOnSummaries {
+            // A broken interval is left out of what the judge decides on, and the judge is not
+            // asked again about what it has already judged (it would count the same failure
+            // twice), unless a critical event came: that rolls back whatever else is broken.
+            summaries.closeInterval(broken: p.brokenEvidence)
+            if p.brokenEvidence && (live.arm(.candidate).criticalEvents ?? 0) == 0 { return nil }
+        }
         var next: CanaryAnalysis?
         var scheduled = due
         if let metricSource {
@@ -322,6 +334,8 @@ final class CanaryRun {
                 next = judge.analyze(step: p.index, at: p.t, readings: readings)
                 scheduled = true
             }
+        } else if judge.decidesOnSummaries {
+            if due { next = judge.analyze(step: p.index, at: p.t, baseline: summaries.arm(.baseline), candidate: summaries.arm(.candidate)) }
         } else if due || judge.looksContinuously {
             next = judge.analyze(step: p.index, at: p.t, baseline: live.arm(.baseline), candidate: live.arm(.candidate))
         }
