@@ -53,14 +53,16 @@ public struct EvidenceGuard: Sendable, Equatable {
         var requests = 0, failures = 0
         for o in observations where o.variant == .baseline && !o.isClientError {
             requests += 1
-            if o.failed || !(200..<300).contains(o.status) { failures += 1 }
+            if fails(o) { failures += 1 }
         }
         return requests >= settings.minRequests && Double(failures) > settings.maxErrorRate * Double(requests)
     }
 
-    /// One request: anything but a 2xx answer is a failure here.
+    /// Anything but a 2xx answer is a failure here.
+    static func fails(_ o: Observation) -> Bool { o.failed || !(200..<300).contains(o.status) }
+
     public mutating func observe(_ o: Observation) {
-        add(o.variant, requests: 1, failures: o.failed || !(200..<300).contains(o.status) ? 1 : 0)
+        add(o.variant, requests: 1, failures: Self.fails(o) ? 1 : 0)
     }
 
     /// Counts from a metrics backend, for the interval.

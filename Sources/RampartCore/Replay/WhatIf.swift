@@ -124,10 +124,9 @@ public enum WhatIf {
                     case .broken: broken = true
                     }
                 }
-                var a: CanaryAnalysis
+                let a: CanaryAnalysis
                 if judge.decidesOnSummaries {
-                    summaries.closeInterval(broken: broken)
-                    if broken && (live.arm(.candidate).criticalEvents ?? 0) == 0 { continue }
+                    guard summaries.closeInterval(broken: broken) else { continue }
                     a = judge.analyze(step: step, at: e.t, baseline: summaries.arm(.baseline), candidate: summaries.arm(.candidate))
                 } else {
                     a = judge.analyze(step: step, at: e.t, baseline: live.arm(.baseline), candidate: live.arm(.candidate))

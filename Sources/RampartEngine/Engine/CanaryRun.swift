@@ -201,9 +201,8 @@ final class CanaryRun {
         var nextMetrics: Double
         /// The judge has what it needs for the step to advance.
         var ready = false
-        /// The engine seconds the next tick spans: the engine's tick, or a tenth of it while a
-        /// rollback is near.
-        var tickLength = 1.0
+        /// A rollback is near: the next tick is a tenth of the engine's.
+        var lookingClosely = false
         var lastPublished: CanaryAnalysis?
         /// Set while an inconclusive step waits for a human: when the wait ends.
         var holdUntil: Double?
@@ -236,7 +235,6 @@ final class CanaryRun {
         var p = StepProgress(
             index: index, step: step, start: now, t: now, nextAnalysis: now + spec.analysisInterval,
             nextMetrics: now + engine.options.metricsEvery, timeoutAt: step.timeout)
-        p.tickLength = engine.options.tick
         judge.startStep(index, weight: weight, at: now)
         sourceCounts = [:]
         while true {
@@ -261,7 +259,7 @@ final class CanaryRun {
     /// One tick of traffic on the engine clock: observations recorded (and judged, unless a
     /// metrics source is the judge's evidence), bake time counted, snapshots published.
     private func tick(_ p: inout StepProgress) async -> StepEnd? {
-        let dt = p.tickLength
+        let dt = engine.options.tick / (p.lookingClosely ? 10 : 1)
         let observations = await traffic.collect(over: dt, weight: weight)
         p.t += dt
         do {
@@ -296,13 +294,7 @@ final class CanaryRun {
         let due = p.t >= p.nextAnalysis - 1e-9
         if due { p.nextAnalysis += spec.analysisInterval }
         if due && metricSource == nil, let end = checkEvidence(step: p.index, holding: &p.brokenEvidence) { return end }
-        if due && metricSource == nil && judge.decidesOnSummaries {
-            // A broken interval is left out of what the judge decides on, and the judge is not
-            // asked again about what it has already judged (it would count the same failure
-            // twice), unless a critical event came: that rolls back whatever else is broken.
-            summaries.closeInterval(broken: p.brokenEvidence)
-            if p.brokenEvidence && (live.arm(.candidate).criticalEvents ?? 0) == 0 { return nil }
-        }
+        if due && metricSource == nil && judge.decidesOnSummaries && !summaries.closeInterval(broken: p.brokenEvidence) { return nil }
         var next: CanaryAnalysis?
         var scheduled = due
         if let metricSource {
@@ -340,7 +332,7 @@ final class CanaryRun {
             next = judge.analyze(step: p.index, at: p.t, baseline: live.arm(.baseline), candidate: live.arm(.candidate))
         }
         guard let analysis = next else { return nil }
-        p.tickLength = engine.options.tick / (judge.looksContinuously && metricSource == nil && CanaryRun.rollbackNear(analysis) ? 10 : 1)
+        p.lookingClosely = judge.looksContinuously && metricSource == nil && CanaryRun.rollbackNear(analysis)
         // An anytime-valid judge looks every tick (ten a tick near a rollback); the log gets its
         // view at each interval and whenever its call changes.
         let changed = analysis.decision != p.lastPublished?.decision || analysis.ready != p.lastPublished?.ready
