@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "RampartNet",
             dependencies: [
-                "RampartCore",
+                "RampartCore", "CEpoll",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -81,6 +81,8 @@ let package = Package(
             swiftSettings: strict),
         // ncursesw as a system library: module map and a shim only (libncurses-dev).
         .systemLibrary(name: "CNcursesw", providers: [.apt(["libncurses-dev"])]),
+        // epoll for the proxy's relay, which the Glibc module does not export.
+        .target(name: "CEpoll"),
         // Restores the terminal from a fatal signal; C because the handler must be async-signal-safe.
         .target(name: "CTermGuard"),
         // The dashboard: pure state, reducer and renderer; NcursesTerminal is its only curses file.

@@ -172,7 +172,7 @@ struct ProxyCommand: AsyncParsableCommand {
         }
         // `validate()` refused an unreadable --listen before `run()`.
         let (host, port) = parseListen()!
-        let server: HTTPServer
+        let server: any Listening
         do {
             server = try await proxy.serve(host: host, port: port, pinned: meter)
         } catch {

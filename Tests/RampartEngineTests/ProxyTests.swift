@@ -77,7 +77,7 @@ func fire(
     func proxy(
         _ b: FakeUpstream, _ c: FakeUpstream, sticky: String? = nil, timeout: Double = 10, pricing: Pricing = Pricing(),
         observed: Observed = Observed()
-    ) async throws -> (WeightedProxy, HTTPServer) {
+    ) async throws -> (WeightedProxy, any Listening) {
         let p = WeightedProxy(
             baseline: ProxyUpstream(endpoint: b.pool, pricing: pricing), candidate: ProxyUpstream(endpoint: c.pool, pricing: pricing),
             stickyHeader: sticky, timeout: timeout

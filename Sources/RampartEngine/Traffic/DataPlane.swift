@@ -13,7 +13,7 @@ public final class DataPlane: Sendable {
     public let inbox: ObservationInbox
     public let info: DataPlaneStarted
     public let address: String
-    private let servers: [HTTPServer]
+    private let servers: [any Listening]
     private let load: LoadGenerator?
     private let loadTask: Mutex<Task<Void, Never>?>
 
@@ -22,7 +22,7 @@ public final class DataPlane: Sendable {
     public var loadStats: LoadGenerator.Stats? { load?.stats }
 
     fileprivate init(
-        proxy: WeightedProxy, inbox: ObservationInbox, info: DataPlaneStarted, address: String, servers: [HTTPServer],
+        proxy: WeightedProxy, inbox: ObservationInbox, info: DataPlaneStarted, address: String, servers: [any Listening],
         load: LoadGenerator?
     ) {
         self.proxy = proxy
@@ -77,7 +77,7 @@ private final class Startup {
     let canary: CanarySpec
     let seed: UInt64
     let items: [GoldenItem]
-    var servers: [HTTPServer] = []
+    var servers: [any Listening] = []
 
     let environment: [String: String]
 

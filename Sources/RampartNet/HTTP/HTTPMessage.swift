@@ -18,11 +18,22 @@ public struct HTTPRequestMessage: Sendable {
     }
 
     /// The path without the query string.
-    public var path: String { String(uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "") }
+    public var path: String {
+        guard let query = uri.utf8.firstIndex(of: UInt8(ascii: "?")) else { return uri }
+        return String(uri[..<query])
+    }
 
-    /// The first value of a header, matched case-insensitively.
+    /// Whether the path (query aside) is exactly `path`, without building a string for it.
+    func pathIs(_ path: String) -> Bool {
+        let u = uri.utf8
+        guard u.starts(with: path.utf8) else { return false }
+        let rest = u.dropFirst(path.utf8.count)
+        return rest.isEmpty || rest.first == UInt8(ascii: "?")
+    }
+
+    /// The first value of a header, matched case-insensitively (ASCII, as header names are).
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+        headers.first { sameHeaderName($0.name, name) }?.value
     }
 }
 
@@ -41,7 +52,7 @@ public struct HTTPResponseMessage: Sendable {
     }
 
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+        headers.first { sameHeaderName($0.name, name) }?.value
     }
 
     public var text: String { String(decoding: body, as: UTF8.self) }
@@ -58,4 +69,12 @@ public struct HTTPResponseMessage: Sendable {
     public static func error(_ status: Int, _ message: String, type: String = "rampart_error") -> HTTPResponseMessage {
         json(status, OpenAIWire.ErrorBody(error: .init(message: message, type: type)))
     }
+}
+
+/// Header names compared as HTTP does, ignoring ASCII case, without allocating lowercased copies
+/// (the proxy looks several up per request).
+func sameHeaderName(_ a: String, _ b: String) -> Bool {
+    let x = a.utf8, y = b.utf8
+    guard x.count == y.count else { return false }
+    return zip(x, y).allSatisfy { p, q in p == q || (p | 0x20 == q | 0x20 && (p | 0x20) >= 0x61 && (p | 0x20) <= 0x7A) }
 }

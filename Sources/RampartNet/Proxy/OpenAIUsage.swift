@@ -1,4 +1,5 @@
 import Foundation
+import RampartCore
 
 /// The parts of an OpenAI-compatible answer the proxy needs: token usage and the answer text.
 public struct OpenAIUsage: Sendable, Equatable {
@@ -8,7 +9,17 @@ public struct OpenAIUsage: Sendable, Equatable {
     public var text: String?
 
     /// Parses a 2xx body; nil when it is not the JSON object an OpenAI-compatible server sends.
+    /// Read off the bytes when the scan is sure, else through `JSONSerialization` (same answer).
     public static func parse(_ body: [UInt8], path: String) -> OpenAIUsage? {
+        switch OpenAIAnswerScan.scan(body, chat: path.hasSuffix("/chat/completions"), embeddings: path.hasSuffix("/embeddings")) {
+        case .answer(let prompt, let completion, let text)?: return OpenAIUsage(promptTokens: prompt, completionTokens: completion, text: text)
+        case .malformed?: return nil
+        case nil: return foundationParse(body, path: path)
+        }
+    }
+
+    /// The reference reading, and the fallback.
+    static func foundationParse(_ body: [UInt8], path: String) -> OpenAIUsage? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { return nil }
         let usage = object["usage"] as? [String: Any]
         let prompt = (usage?["prompt_tokens"] as? NSNumber)?.intValue ?? 0

@@ -43,13 +43,13 @@ public struct ProxyUpstream: Sendable {
     func prepare(_ request: HTTPRequestMessage, json: [String: Any]?) -> HTTPRequestMessage {
         var outgoing = request
         outgoing.uri = pathPrefix + request.uri
-        outgoing.headers = request.headers.filter { !ProxyHeaderRules.hopByHop.contains($0.name.lowercased()) }
+        outgoing.headers = request.headers.filter { !ProxyHeaderRules.isHopByHop($0.name) }
         if let authorization {
-            outgoing.headers.removeAll { $0.name.lowercased() == "authorization" }
+            outgoing.headers.removeAll { sameHeaderName($0.name, "authorization") }
             outgoing.headers.append(("Authorization", authorization))
         }
         for (name, value) in headers {
-            outgoing.headers.removeAll { $0.name.lowercased() == name.lowercased() }
+            outgoing.headers.removeAll { sameHeaderName($0.name, name) }
             outgoing.headers.append((name, value))
         }
         if let model, var object = json {
@@ -129,8 +129,8 @@ public final class WeightedProxy: Sendable {
     /// Starts serving on `host:port` (0 picks a free port). With `pinned`, the listener is a
     /// meter: every request goes to that version whatever the weight, because a router in front
     /// (nginx) has already chosen it; the counters and observations are the same as the split's.
-    public func serve(host: String, port: Int, pinned: Variant? = nil) async throws -> HTTPServer {
-        try await HTTPServer.start(.tcp(host: host, port: port)) { [self] request in await self.handle(request, pinned: pinned) }
+    public func serve(host: String, port: Int, pinned: Variant? = nil) async throws -> any Listening {
+        try RelayServer.start(host: host, port: port, proxy: self, pinned: pinned)
     }
 
     public func handle(_ request: HTTPRequestMessage, pinned: Variant? = nil) async -> HTTPResponseMessage {
@@ -152,13 +152,20 @@ public final class WeightedProxy: Sendable {
 
     /// Which arm serves this request.
     public func route(_ request: HTTPRequestMessage) -> Variant {
+        var system = SystemRandomNumberGenerator()
+        return route(request, using: &system)
+    }
+
+    /// The same with the caller's generator: a relay thread keeps its own, seeded from the
+    /// system's, rather than asking the kernel for randomness on every request.
+    func route(_ request: HTTPRequestMessage, using random: inout some RandomNumberGenerator) -> Variant {
         let w = weight
         if w <= 0 { return .baseline }
         if w >= 100 { return .candidate }
         if let name = stickyHeader, let key = request.header(name), !key.isEmpty {
             return StickyHash.isCandidate(key, weight: w) ? .candidate : .baseline
         }
-        return Double.random(in: 0..<100) < w ? .candidate : .baseline
+        return Double.random(in: 0..<100, using: &random) < w ? .candidate : .baseline
     }
 
     private func forward(_ request: HTTPRequestMessage, to variant: Variant) async -> HTTPResponseMessage {
@@ -173,11 +180,50 @@ public final class WeightedProxy: Sendable {
             return await forwardStreaming(request, outgoing, upstream: upstream, variant: variant)
         }
         let started = ContinuousClock.now
+        do {
+            return conclude(
+                request, variant: variant, upstream: upstream, started: started,
+                .success(try await upstream.endpoint.send(outgoing, timeout: timeout)))
+        } catch {
+            return conclude(request, variant: variant, upstream: upstream, started: started, .failure(error))
+        }
+    }
+
+    /// What serving one request takes: relaying it whole to `upstream` as `outgoing` (a plain
+    /// HTTP exchange that a relay can do on its own sockets, then `conclude`), or anything else
+    /// (streams, TLS upstreams, the proxy's own endpoints, errors) through `handle`.
+    enum Plan {
+        case relay(Variant, ProxyUpstream, HTTPRequestMessage, started: ContinuousClock.Instant)
+        case handle
+    }
+
+    func plan(_ request: HTTPRequestMessage, pinned: Variant?, random: inout some RandomNumberGenerator) -> Plan {
+        let forwarded =
+            request.method == "POST"
+            ? request.pathIs("/v1/chat/completions") || request.pathIs("/v1/embeddings") : request.method == "GET" && request.pathIs("/v1/models")
+        // A body that may ask for a stream goes the streaming way, which parses it.
+        guard forwarded, !(request.method == "POST" && Self.mentionsStream(request.body)) else { return .handle }
+        let variant = pinned ?? route(request, using: &random)
+        let upstream = variant == .candidate ? candidate : baseline
+        guard !upstream.endpoint.isTLS else { return .handle }
+        let json =
+            request.method == "POST" && upstream.model != nil ? (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] : nil
+        return .relay(variant, upstream, upstream.prepare(request, json: json), started: ContinuousClock.now)
+    }
+
+    /// The client's response to a whole exchange with `upstream` (or its failure), measured and
+    /// recorded: a 2xx that is not OpenAI-compatible JSON is the version's error (502), as is any
+    /// 5xx or transport failure; a mirrored baseline answer starts its shadow.
+    func conclude(
+        _ request: HTTPRequestMessage, variant: Variant, upstream: ProxyUpstream, started: ContinuousClock.Instant,
+        _ outcome: Result<HTTPResponseMessage, any Error>
+    ) -> HTTPResponseMessage {
         var response: HTTPResponseMessage
         var failed = false
         var usage: OpenAIUsage?
-        do {
-            response = try await upstream.endpoint.send(outgoing, timeout: timeout)
+        switch outcome {
+        case .success(let answer):
+            response = answer
             if (200..<300).contains(response.status) {
                 usage = OpenAIUsage.parse(response.body, path: request.path)
                 if usage == nil && request.method == "POST" {
@@ -188,7 +234,7 @@ public final class WeightedProxy: Sendable {
             } else if response.status >= 500 {
                 failed = true
             }
-        } catch {
+        case .failure(let error):
             failed = true
             response = gatewayError(ServiceHTTP.classify(error), variant)
         }
@@ -259,7 +305,7 @@ public final class WeightedProxy: Sendable {
     /// server sets its own), the serving version named.
     private func tagged(_ response: HTTPResponseMessage, _ variant: Variant) -> HTTPResponseMessage {
         var r = response
-        r.headers = r.headers.filter { !ProxyHeaderRules.hopByHop.contains($0.name.lowercased()) && $0.name.lowercased() != "content-length" }
+        r.headers = r.headers.filter { !ProxyHeaderRules.isHopByHop($0.name) && !sameHeaderName($0.name, "content-length") }
         r.headers.append(("x-rampart-variant", variant.rawValue))
         return r
     }
@@ -316,7 +362,17 @@ public final class WeightedProxy: Sendable {
 
     /// Whether a body could ask for a stream, by its bytes: most requests are never parsed.
     static func mentionsStream(_ body: [UInt8]) -> Bool {
-        body.firstRange(of: streamKey) != nil
+        // Each quote is a candidate start (memchr finds them fast); the key is compared there.
+        body.withUnsafeBufferPointer { bytes in
+            guard let base = bytes.baseAddress, bytes.count >= streamKey.count else { return false }
+            var at = 0
+            while at + streamKey.count <= bytes.count, let hit = memchr(base + at, 0x22, bytes.count - at) {
+                let k = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                if k + streamKey.count <= bytes.count, memcmp(base + k, streamKey, streamKey.count) == 0 { return true }
+                at = k + 1
+            }
+            return false
+        }
     }
 
     private static let streamKey = Array(#""stream""#.utf8)
