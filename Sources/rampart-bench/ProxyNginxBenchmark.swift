@@ -56,9 +56,8 @@ func proxyNginxBenchmark(rounds: Int = 5, seconds duration: Int = 4) async throw
     }
     let nginxWorkers = childProcesses(of: nginx[0]) + nginx
     let upstreamWorkers = childProcesses(of: upstream[0]) + upstream
-    // The floor under any proxy built on Rampart's HTTP stack: its server alone (SwiftNIO's
-    // HTTP/1.1 codec) answering the same body, in this process; beside it, the upstream nginx
-    // doing the same job.
+    // Why the proxy has its own relay: Rampart's NIO server alone (SwiftNIO's HTTP/1.1 codec)
+    // answering the same body, in this process; beside it, the upstream nginx doing the same job.
     let bare = try await HTTPServer.start(.tcp(host: "127.0.0.1", port: 0)) { _ in
         HTTPResponseMessage(status: 200, headers: [("Content-Type", "application/json")], body: Array(answer.utf8))
     }
@@ -86,7 +85,7 @@ func proxyNginxBenchmark(rounds: Int = 5, seconds duration: Int = 4) async throw
         )
     }
     print(
-        "  (NIO server / nginx server: one HTTP leg each, no upstream; a proxy has two legs, so its CPU per request cannot fall below about twice the NIO server's)"
+        "  (NIO server / nginx server: one HTTP leg each, no upstream. The proxy relays on epoll threads of its own; on SwiftNIO's stack, two such legs, it could not fall below about twice the NIO server's CPU per request)"
     )
     recordGoal("proxy throughput vs nginx (wrk, 32 conns)", measured: String(format: "%.2f×", ratio), goal: "≥ 0.8×", met: ratio >= 0.8)
     print("  throughput ratio \(String(format: "%.2f", ratio))×  goal ≥ 0.8×  \(ratio >= 0.8 ? "met" : "NOT MET")")
