@@ -50,10 +50,18 @@ final class RawClient {
         }
     }
 
-    /// Whether the server closed the connection (a read of 0 with nothing left unread).
+    /// Whether the server closed the connection (a read of 0, or a reset, with nothing left
+    /// unread); false when the read timed out with the connection still open.
     func closedByServer() -> Bool {
         while true {
-            guard readMore() else { return buffer.isEmpty }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let n = recv(fd, &chunk, chunk.count, 0)
+            if n > 0 {
+                buffer += chunk[0..<n]
+                continue
+            }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return false }
+            return buffer.isEmpty
         }
     }
 
@@ -259,6 +267,18 @@ final class DroppingUpstream: @unchecked Sendable {
         #expect(upstream.accepted.withLock { $0 } == 2, "the dropped request went once more, on a new connection")
         #expect(observed.observations.count == 3 && observed.observations.allSatisfy { !$0.failed })
         await relay.stop()
+    }
+
+    @Test func aRequestThatStallsHalfwayIsClosedAfterTheIdleTimeout() async throws {
+        let upstream = try await Self.echo()
+        let pool = HTTPEndpoint(host: "127.0.0.1", port: upstream.port!)
+        let proxy = WeightedProxy(baseline: ProxyUpstream(endpoint: pool), candidate: ProxyUpstream(endpoint: pool))
+        let relay = try RelayServer.start(host: "127.0.0.1", port: 0, proxy: proxy, idleTimeout: 0.3)
+        let client = try RawClient(port: relay.port!)
+        client.send("POST /v1/chat/completions HTTP/1.1\r\nContent-Length: 10\r\n\r\n{}")
+        #expect(client.closedByServer(), "a head without its body does not hold the connection")
+        await relay.stop()
+        await upstream.stop()
     }
 
     @Test func stoppingFreesThePortAndAnUnreachableUpstreamIsABadGateway() async throws {

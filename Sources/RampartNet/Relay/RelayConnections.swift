@@ -22,6 +22,8 @@ final class RelayClient: @unchecked Sendable {
     /// EPOLLIN and EPOLLOUT as registered now.
     var reading = true
     var writing = false
+    /// Reading stopped while a request is served because a whole next one is already buffered.
+    var paused = false
     /// Monotonic seconds of the last byte read or written, for the idle timeout.
     var lastActive: Double
 

@@ -42,6 +42,7 @@ public final class RelayServer: Listening {
             close(fd)
             throw NetError.bind(address, error.reason)
         }
+        listener.deal(to: workers)
         for worker in workers { worker.start() }
         return RelayServer(port: bound, workers: workers, listener: listener)
     }

@@ -15,6 +15,8 @@ final class RelayWorker: @unchecked Sendable {
         case part(RelayClient, [UInt8])
         case end(RelayClient, broken: Bool)
         case exchange(RelayExchange, Result<HTTPResponseMessage, any Error>)
+        /// A connection another worker accepted for this one.
+        case adopt(Int32)
         case drain
     }
 
@@ -28,13 +30,17 @@ final class RelayWorker: @unchecked Sendable {
     private var upstreams: [Int32: RelayUpstream] = [:]
     private var pool: [ObjectIdentifier: [RelayUpstream]] = [:]
     private var addresses: [ObjectIdentifier: RelaySocket.Address?] = [:]
-    private let inbox = Mutex<[Delivery]>([])
+    /// Deliveries waiting for the loop; closed once the loop has ended, after which a connection
+    /// dealt to this worker is closed rather than lost.
+    private let inbox = Mutex<(queue: [Delivery], open: Bool)>(([], true))
     private var draining = false
     private var listening = true
     private var acceptPausedUntil: Double?
     private var random = RelayRandom()
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
     private static let maxIdlePerUpstream = 128
+    /// What a client may have buffered while its request is served: one more whole request.
+    private static let maxPipelined = HTTPServer.maxBodyBytes + HTTP1Parser.maxHeadBytes
     private static let connectTimeout = 5.0
 
     init(listener: RelayListener, proxy: WeightedProxy, pinned: Variant?, idleTimeout: Double) throws(RelayBindError) {
@@ -56,16 +62,19 @@ final class RelayWorker: @unchecked Sendable {
     deinit { scratch.deallocate() }
 
     func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "rampart-relay"
-        thread.start()
+        Thread { [self] in run() }.start()
     }
 
     /// Hands a delivery to the loop from any thread.
     func deliver(_ delivery: Delivery) {
-        let first = inbox.withLock { queue in
-            queue.append(delivery)
-            return queue.count == 1
+        let first = inbox.withLock { inbox -> Bool? in
+            guard inbox.open else { return nil }
+            inbox.queue.append(delivery)
+            return inbox.queue.count == 1
+        }
+        guard let first else {
+            if case .adopt(let fd) = delivery { close(fd) }
+            return
         }
         if first {
             var byte: UInt8 = 1
@@ -82,6 +91,7 @@ final class RelayWorker: @unchecked Sendable {
     }
 
     private func run() {
+        Thread.current.name = "rampart-relay"
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: 256)
         defer { events.deallocate() }
         var nextSweep = Self.now() + 0.1
@@ -111,6 +121,12 @@ final class RelayWorker: @unchecked Sendable {
             if draining && clients.isEmpty { break }
         }
         for upstream in Array(upstreams.values) { closeUpstream(upstream) }
+        for delivery in inbox.withLock({ inbox in
+            inbox.open = false
+            return inbox.queue
+        }) {
+            if case .adopt(let fd) = delivery { close(fd) }
+        }
         close(epfd)
         close(wake.read)
         close(wake.write)
@@ -133,9 +149,9 @@ final class RelayWorker: @unchecked Sendable {
     private func drainWake() {
         var buffer = [UInt8](repeating: 0, count: 64)
         while Glibc.read(wake.read, &buffer, 64) > 0 {}
-        for delivery in inbox.withLock({ queue in
-            defer { queue.removeAll(keepingCapacity: true) }
-            return queue
+        for delivery in inbox.withLock({ inbox in
+            defer { inbox.queue.removeAll(keepingCapacity: true) }
+            return inbox.queue
         }) {
             switch delivery {
             case .response(let client, let response, let minor, let keepAlive, let bodyless):
@@ -158,6 +174,8 @@ final class RelayWorker: @unchecked Sendable {
                 flush(client)
             case .exchange(let exchange, let outcome):
                 finish(exchange, outcome)
+            case .adopt(let fd):
+                adopt(fd)
             case .drain:
                 startDraining()
             }
@@ -175,7 +193,9 @@ final class RelayWorker: @unchecked Sendable {
                 finish(exchange, .failure(NetError.connect(exchange.upstream.endpoint.address, "connection timed out")))
             }
         }
-        for client in Array(clients.values) where !client.busy && !client.hasOutput && client.head == nil && now - client.lastActive >= idleTimeout {
+        // A request that stalls halfway counts as idle too, as NIO's read timeout does: a client
+        // must not hold a connection by sending a head and never its body.
+        for client in Array(clients.values) where !client.busy && !client.hasOutput && now - client.lastActive >= idleTimeout {
             closeClient(client)
         }
         if let until = acceptPausedUntil, now >= until, !draining {
@@ -212,11 +232,21 @@ final class RelayWorker: @unchecked Sendable {
                 }
                 return
             }
-            RelaySocket.nonBlocking(fd)
-            RelaySocket.noDelay(fd)
-            clients[fd] = RelayClient(fd: fd, now: Self.now())
-            register(fd, EPOLLIN.rawValue)
+            // Connections are dealt round the workers: whichever wakes first for the listener
+            // would otherwise take a whole burst of them and leave the other cores idle.
+            if let owner = listener.nextOwner(), owner !== self { owner.deliver(.adopt(fd)) } else { adopt(fd) }
         }
+    }
+
+    private func adopt(_ fd: Int32) {
+        guard !draining else {
+            close(fd)
+            return
+        }
+        RelaySocket.nonBlocking(fd)
+        RelaySocket.noDelay(fd)
+        clients[fd] = RelayClient(fd: fd, now: Self.now())
+        register(fd, EPOLLIN.rawValue)
     }
 
     private func clientEvent(_ client: RelayClient, _ flags: UInt32) {
@@ -226,6 +256,11 @@ final class RelayWorker: @unchecked Sendable {
         case .done(let n):
             client.input.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
             client.lastActive = Self.now()
+            if client.busy && client.input.count > Self.maxPipelined {
+                // Pipelined bytes beyond one whole request wait in the socket, not in memory.
+                client.paused = true
+                updateInterest(client)
+            }
             advance(client)
         case .wouldBlock:
             return
@@ -245,7 +280,7 @@ final class RelayWorker: @unchecked Sendable {
 
     private func updateInterest(_ client: RelayClient) {
         var events: UInt32 = 0
-        if client.reading { events |= EPOLLIN.rawValue }
+        if client.reading && !client.paused { events |= EPOLLIN.rawValue }
         if client.writing { events |= EPOLLOUT.rawValue }
         modify(client.fd, events)
     }
@@ -404,9 +439,13 @@ final class RelayWorker: @unchecked Sendable {
         }
         if client.closeAfterWrite && !client.busy {
             closeClient(client)
-        } else if !client.busy && !client.input.isEmpty {
-            advance(client)
+            return
         }
+        if client.paused && !client.busy {
+            client.paused = false
+            updateInterest(client)
+        }
+        if !client.busy && !client.input.isEmpty { advance(client) }
     }
 
     private func closeClient(_ client: RelayClient) {
@@ -642,6 +681,18 @@ final class RelayWorker: @unchecked Sendable {
 final class RelayListener: Sendable {
     let fd: Int32
     private let holders: Mutex<(count: Int, waiters: [CheckedContinuation<Void, Never>])>
+    /// The workers new connections are dealt to, in turn; emptied when the listener closes.
+    private let owners = Mutex<(workers: [RelayWorker], next: Int)>(([], 0))
+
+    func deal(to workers: [RelayWorker]) { owners.withLock { $0.workers = workers } }
+
+    func nextOwner() -> RelayWorker? {
+        owners.withLock { state in
+            guard !state.workers.isEmpty else { return nil }
+            state.next = (state.next + 1) % state.workers.count
+            return state.workers[state.next]
+        }
+    }
 
     init(fd: Int32, holders: Int) {
         self.fd = fd
@@ -656,6 +707,7 @@ final class RelayListener: Sendable {
             return state.waiters
         }
         guard let waiters else { return }
+        owners.withLock { $0.workers = [] }
         close(fd)
         for waiter in waiters { waiter.resume() }
     }
