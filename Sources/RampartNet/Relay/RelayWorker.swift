@@ -36,7 +36,9 @@ final class RelayWorker: @unchecked Sendable {
     private var draining = false
     private var listening = true
     private var acceptPausedUntil: Double?
-    private var random = RelayRandom()
+    /// Routing draws: seeded once from the system's generator, which would otherwise ask the
+    /// kernel (getrandom) on every request.
+    private var random = SeededRandom(seed: UInt64.random(in: .min ... .max))
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
     private static let maxIdlePerUpstream = 128
     /// What a client may have buffered while its request is served: one more whole request.
