@@ -372,34 +372,44 @@ func capture(_ argv: [String]) throws -> String {
     return String(decoding: data, as: UTF8.self)
 }
 
-let which = CommandLine.arguments.dropFirst().first ?? "all"
-switch which {
-case "render":
-    try await renderBenchmark()
-    try await renderBenchmark(width: 80, height: 24, limit: 0.3)
-case "dashboard-cpu": try dashboardCPUBenchmark()
-case "scorers": try scorersBenchmark()
-case "gate-wall": try await gateWallBenchmark()
-case "proxy": try await proxyBenchmark()
-case "proxy-nginx": try await proxyNginxBenchmark()
-case "ingest": ingestBenchmark()
-case "judge": try await judgeBenchmark()
-case "replay": try replayBenchmark()
-case "prometheus": try await prometheusBenchmark()
-case "all":
-    try scorersBenchmark()
-    try await gateWallBenchmark()
-    try await renderBenchmark()
-    try await renderBenchmark(width: 80, height: 24, limit: 0.3)
-    try dashboardCPUBenchmark()
-    try await proxyBenchmark()
-    try await proxyNginxBenchmark()
-    ingestBenchmark()
-    try await judgeBenchmark()
-    try replayBenchmark()
-    try await prometheusBenchmark()
-    printGoals()
-default:
-    print("usage: rampart-bench [scorers|gate-wall|render|dashboard-cpu|proxy|proxy-nginx|ingest|judge|replay|prometheus|all]")
-    exit(64)
+/// One benchmark by name, or all of them.
+func runBenchmarks(_ which: String) async throws {
+    switch which {
+    case "render":
+        try await renderBenchmark()
+        try await renderBenchmark(width: 80, height: 24, limit: 0.3)
+    case "dashboard-cpu": try dashboardCPUBenchmark()
+    case "scorers": try scorersBenchmark()
+    case "gate-wall": try await gateWallBenchmark()
+    case "proxy": try await proxyBenchmark()
+    case "proxy-nginx": try await proxyNginxBenchmark()
+    case "ingest": ingestBenchmark()
+    case "judge": try await judgeBenchmark()
+    case "replay": try replayBenchmark()
+    case "prometheus": try await prometheusBenchmark()
+    case "all":
+        try scorersBenchmark()
+        try await gateWallBenchmark()
+        try await renderBenchmark()
+        try await renderBenchmark(width: 80, height: 24, limit: 0.3)
+        try dashboardCPUBenchmark()
+        try await proxyBenchmark()
+        try await proxyNginxBenchmark()
+        ingestBenchmark()
+        try await judgeBenchmark()
+        try replayBenchmark()
+        try await prometheusBenchmark()
+        printGoals()
+    default:
+        print("usage: rampart-bench [scorers|gate-wall|render|dashboard-cpu|proxy|proxy-nginx|ingest|judge|replay|prometheus|all]")
+        exit(64)
+    }
+}
+
+// A missing tool or a failed reference is a message and exit status 1, not a crash's backtrace.
+do {
+    try await runBenchmarks(CommandLine.arguments.dropFirst().first ?? "all")
+} catch {
+    FileHandle.standardError.write(Data("rampart-bench: \(error)\n".utf8))
+    exit(1)
 }
