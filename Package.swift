@@ -48,9 +48,10 @@ let package = Package(
             resources: [.embedInCode("Resources/vader_lexicon.tsv"), .embedInCode("Resources/vader_emoji.tsv")],
             swiftSettings: strict
         ),
-        // HTTP edges: a small NIO server; async-http-client for every request Rampart sends (the
-        // proxy's upstreams, the load generator, services, the control socket); the weighted
-        // proxy and the sim upstreams. Knows nothing of the engine.
+        // HTTP edges: a small NIO server; the proxy's epoll relay (CEpoll) and its NIO upstream
+        // pool; async-http-client for the other requests Rampart sends (the load generator,
+        // services, the control socket); the weighted proxy and the sim upstreams. Knows nothing
+        // of the engine.
         .target(
             name: "RampartNet",
             dependencies: [

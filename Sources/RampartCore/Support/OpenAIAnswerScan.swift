@@ -40,7 +40,7 @@ public enum OpenAIAnswerScan {
             var text = ""
             if let m = first.member("message"), tape.tokens[m].kind == .object {
                 var message = try TapeObject(tape, at: m)
-                if let content = message.member("content"), [.string, .escapedString].contains(tape.tokens[content].kind) {
+                if let content = message.member("content"), tape.tokens[content].kind == .string || tape.tokens[content].kind == .escapedString {
                     text = try tape.string(content)
                 }
             }

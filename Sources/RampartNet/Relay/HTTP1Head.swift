@@ -68,7 +68,7 @@ enum HTTP1Parser {
                 lineStart = i + 1
             }
             i += 1
-            if i - start > maxHeadBytes { throw HTTP1Error(status: 431, reason: "request head over \(maxHeadBytes) bytes") }
+            if i - start > maxHeadBytes { throw HTTP1Error(status: 431, reason: "head over \(maxHeadBytes) bytes") }
         }
         guard end >= 0 else { return nil }
         return try head(bytes, lines: lines, end: end, isRequest: isRequest)
@@ -129,24 +129,24 @@ enum HTTP1Parser {
             let value = text(bytes, valueStart..<valueEnd)
             message.headers.append((name, value))
             switch colon - line.lowerBound {
-            case 14 where asciiEqual(name, "content-length"):
+            case 14 where sameHeaderName(name, "content-length"):
                 guard !value.isEmpty, value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = Int(value), length == nil || length == n
                 else { throw bad("bad Content-Length") }
                 length = n
-            case 17 where asciiEqual(name, "transfer-encoding"):
-                guard asciiEqual(value, "chunked"), !chunked else {
+            case 17 where sameHeaderName(name, "transfer-encoding"):
+                guard sameHeaderName(value, "chunked"), !chunked else {
                     throw HTTP1Error(status: isRequest ? 501 : 502, reason: "Transfer-Encoding \(value) is not supported")
                 }
                 chunked = true
-            case 10 where asciiEqual(name, "connection"):
+            case 10 where sameHeaderName(name, "connection"):
                 for token in value.utf8.split(separator: UInt8(ascii: ",")) {
                     let t = token.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }.reversed()
-                    if asciiEqual(t, "close") { close = true }
-                    if asciiEqual(t, "keep-alive") { keepAlive = true }
+                    if asciiCaseEqual(t, "close".utf8) { close = true }
+                    if asciiCaseEqual(t, "keep-alive".utf8) { keepAlive = true }
                 }
-            case 6 where asciiEqual(name, "expect"):
+            case 6 where sameHeaderName(name, "expect"):
                 guard isRequest else { break }
-                guard asciiEqual(value, "100-continue") else { throw HTTP1Error(status: 417, reason: "Expect \(value) is not supported") }
+                guard sameHeaderName(value, "100-continue") else { throw HTTP1Error(status: 417, reason: "Expect \(value) is not supported") }
                 message.expectsContinue = true
             default: break
             }
@@ -171,28 +171,6 @@ enum HTTP1Parser {
             UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
             true
         default: false
-        }
-    }
-}
-
-/// Whether two strings are equal ignoring ASCII case, without allocating lowercased copies.
-@inline(__always)
-func asciiEqual<S: StringProtocol>(_ a: S, _ lower: String) -> Bool {
-    asciiEqual(a.utf8, lower)
-}
-
-/// The same over bytes; `lower` is lowercase.
-@inline(__always)
-func asciiEqual<C: Collection<UInt8>>(_ a: C, _ lower: String) -> Bool {
-    var x = a.makeIterator()
-    var y = lower.utf8.makeIterator()
-    while true {
-        switch (x.next(), y.next()) {
-        case (nil, nil): return true
-        case (let p?, let q?):
-            let folded = p >= 0x41 && p <= 0x5A ? p | 0x20 : p
-            guard folded == q else { return false }
-        default: return false
         }
     }
 }

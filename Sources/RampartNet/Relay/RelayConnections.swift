@@ -55,7 +55,7 @@ final class RelayUpstream {
     let fd: Int32
     let key: ObjectIdentifier
     var connected = false
-    var connectDeadline: Double
+    let connectDeadline: Double
     var output: [UInt8] = []
     var outputStart = 0
     var input: [UInt8] = []

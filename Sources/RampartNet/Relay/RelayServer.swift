@@ -2,17 +2,6 @@ import Foundation
 import Glibc
 import RampartCore
 
-/// Something serving on a port that can be stopped: the NIO `HTTPServer`, or the proxy's relay.
-public protocol Listening: Sendable {
-    /// The port actually bound (useful with port 0); nil for a Unix socket.
-    var port: Int? { get }
-    /// Stops accepting and ends every connection: idle ones now, busy ones once the answer in
-    /// progress is written.
-    func stop() async
-}
-
-extension HTTPServer: Listening {}
-
 /// The proxy's HTTP/1.1 front: one epoll thread per core sharing a listening socket, each
 /// relaying whole plain-HTTP exchanges between its clients and its own upstream connections,
 /// and handing everything else (streams, TLS upstreams, `/metrics`, errors) to the proxy's async

@@ -54,30 +54,34 @@ enum RelaySocket {
 
         var family: Int32 { Int32(storage.ss_family) }
 
+        init() {}
+
+        /// From a `sockaddr_in` or `sockaddr_in6`.
+        init<T>(_ address: T) {
+            withUnsafeBytes(of: address) { raw in withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: raw) } }
+            length = socklen_t(MemoryLayout<T>.size)
+        }
+
         /// Numeric addresses only (and `localhost`): resolving a name here would block the event
         /// loop, so upstreams named by host name go through the NIO client instead.
         static func numeric(_ host: String, port: Int) -> Address? {
             let literal = host == "localhost" ? "127.0.0.1" : host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-            var address = Address()
+            let port = in_port_t(UInt16(truncatingIfNeeded: port).bigEndian)
             var v4 = in_addr()
             var v6 = in6_addr()
             if inet_pton(AF_INET, literal, &v4) == 1 {
                 var sin = sockaddr_in()
                 sin.sin_family = sa_family_t(AF_INET)
-                sin.sin_port = in_port_t(UInt16(truncatingIfNeeded: port).bigEndian)
+                sin.sin_port = port
                 sin.sin_addr = v4
-                withUnsafeBytes(of: sin) { raw in withUnsafeMutableBytes(of: &address.storage) { $0.copyMemory(from: raw) } }
-                address.length = socklen_t(MemoryLayout<sockaddr_in>.size)
-                return address
+                return Address(sin)
             }
             if inet_pton(AF_INET6, literal, &v6) == 1 {
                 var sin6 = sockaddr_in6()
                 sin6.sin6_family = sa_family_t(AF_INET6)
-                sin6.sin6_port = in_port_t(UInt16(truncatingIfNeeded: port).bigEndian)
+                sin6.sin6_port = port
                 sin6.sin6_addr = v6
-                withUnsafeBytes(of: sin6) { raw in withUnsafeMutableBytes(of: &address.storage) { $0.copyMemory(from: raw) } }
-                address.length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-                return address
+                return Address(sin6)
             }
             return nil
         }

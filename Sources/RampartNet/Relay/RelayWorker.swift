@@ -34,7 +34,9 @@ final class RelayWorker: @unchecked Sendable {
     /// dealt to this worker is closed rather than lost.
     private let inbox = Mutex<(queue: [Delivery], open: Bool)>(([], true))
     private var draining = false
-    private var listening = true
+    /// Exchanges on upstream connections now: while there are any, the loop wakes often enough
+    /// to enforce their timeouts; an idle relay sleeps a second at a time.
+    private var inFlight = 0
     private var acceptPausedUntil: Double?
     /// Routing draws: seeded once from the system's generator, which would otherwise ask the
     /// kernel (getrandom) on every request.
@@ -98,7 +100,7 @@ final class RelayWorker: @unchecked Sendable {
         defer { events.deallocate() }
         var nextSweep = Self.now() + 0.1
         while true {
-            let busy = draining || !upstreams.isEmpty || acceptPausedUntil != nil
+            let busy = draining || inFlight > 0 || acceptPausedUntil != nil
             let n = epoll_wait(epfd, events, 256, busy ? 50 : 1000)
             if n < 0 && errno != EINTR { break }
             for k in 0..<max(0, Int(n)) {
@@ -209,11 +211,9 @@ final class RelayWorker: @unchecked Sendable {
     private func startDraining() {
         guard !draining else { return }
         draining = true
-        if listening || acceptPausedUntil != nil {
-            _ = epoll_ctl(epfd, EPOLL_CTL_DEL, listener.fd, nil)
-            listening = false
-            acceptPausedUntil = nil
-        }
+        // Already out of the set if accepting was paused; the call then fails harmlessly.
+        _ = epoll_ctl(epfd, EPOLL_CTL_DEL, listener.fd, nil)
+        acceptPausedUntil = nil
         listener.release()
         for client in Array(clients.values) {
             if !client.busy && !client.hasOutput { closeClient(client) } else { client.closeAfterWrite = true }
@@ -318,12 +318,8 @@ final class RelayWorker: @unchecked Sendable {
     /// has arrived (sending `100 Continue` when the client waits for one).
     private func nextRequest(_ client: RelayClient, _ bytes: UnsafeBufferPointer<UInt8>) throws(HTTP1Error) -> (HTTP1Head, [UInt8], Int)? {
         if client.head == nil {
-            guard let head = try HTTP1Parser.parse(bytes, from: 0, isRequest: true) else {
-                if bytes.count > HTTP1Parser.maxHeadBytes {
-                    throw HTTP1Error(status: 431, reason: "request head over \(HTTP1Parser.maxHeadBytes) bytes")
-                }
-                return nil
-            }
+            // Nil until the head's end arrives; a head longer than the parser allows throws 431.
+            guard let head = try HTTP1Parser.parse(bytes, from: 0, isRequest: true) else { return nil }
             if case .length(let n) = head.framing, n > HTTPServer.maxBodyBytes {
                 throw HTTP1Error(status: 413, reason: "request body over \(HTTPServer.maxBodyBytes) bytes")
             }
@@ -337,7 +333,7 @@ final class RelayWorker: @unchecked Sendable {
         case .chunked:
             var decoder = client.chunked ?? ChunkedDecoder()
             // The decoder resumes where it stopped: keep its position as the message's end so far.
-            let consumed = try decoder.feed(bytes, from: decoderPosition(client, head), limit: HTTPServer.maxBodyBytes)
+            let consumed = try decoder.feed(bytes, from: max(head.end, client.chunkedPosition), limit: HTTPServer.maxBodyBytes)
             client.chunked = decoder
             client.chunkedPosition = consumed
             if decoder.isDone { return (head, decoder.body, consumed) }
@@ -350,10 +346,6 @@ final class RelayWorker: @unchecked Sendable {
             flush(client)
         }
         return nil
-    }
-
-    private func decoderPosition(_ client: RelayClient, _ head: HTTP1Head) -> Int {
-        max(head.end, client.chunkedPosition)
     }
 
     private func serve(_ client: RelayClient, _ request: HTTPRequestMessage, minorVersion: Int, keepAlive: Bool) {
@@ -481,7 +473,10 @@ final class RelayWorker: @unchecked Sendable {
             }
         }
         if connection == nil {
-            guard let address = address(of: endpoint) else { return }
+            guard let address = address(of: endpoint) else {
+                finish(exchange, .failure(NetError.connect(endpoint.address, "not a numeric address")))
+                return
+            }
             let (fd, error) = RelaySocket.connect(to: address)
             guard fd >= 0 else {
                 finish(exchange, .failure(NetError.connect(endpoint.address, String(cString: strerror(error)))))
@@ -497,6 +492,7 @@ final class RelayWorker: @unchecked Sendable {
         }
         guard let connection else { return }
         connection.exchange = exchange
+        inFlight += 1
         connection.output = exchange.bytes
         connection.outputStart = 0
         connection.input.removeAll(keepingCapacity: true)
@@ -579,10 +575,7 @@ final class RelayWorker: @unchecked Sendable {
             do throws(HTTP1Error) {
                 var start = 0
                 while upstream.head == nil {
-                    guard let head = try HTTP1Parser.parse(bytes, from: start, isRequest: false) else {
-                        if bytes.count - start > HTTP1Parser.maxHeadBytes { throw HTTP1Error(status: 502, reason: "response head too large") }
-                        return .success(nil)
-                    }
+                    guard let head = try HTTP1Parser.parse(bytes, from: start, isRequest: false) else { return .success(nil) }
                     // An interim answer (100 Continue) is skipped; the final one follows.
                     if (100..<200).contains(head.status) {
                         start = head.end
@@ -634,6 +627,7 @@ final class RelayWorker: @unchecked Sendable {
             }
         case .success(let (response, reusable)?):
             upstream.exchange = nil
+            inFlight -= 1
             upstream.head = nil
             upstream.chunked = nil
             upstream.chunkedPosition = 0
@@ -667,6 +661,7 @@ final class RelayWorker: @unchecked Sendable {
     private func closeUpstream(_ upstream: RelayUpstream) {
         guard upstreams[upstream.fd] === upstream else { return }
         upstreams.removeValue(forKey: upstream.fd)
+        if upstream.exchange != nil { inFlight -= 1 }
         upstream.exchange = nil
         close(upstream.fd)
     }
