@@ -77,16 +77,26 @@ final class RawClient {
     var unread: String { String(decoding: buffer, as: UTF8.self) }
 }
 
-/// An upstream on a raw listening socket that answers the first request on its first
-/// connection, then closes that connection when the next request arrives on it, unanswered: a
-/// keep-alive connection dropped by the server just as it is reused. Every later connection is
-/// answered normally. Counts the connections it accepted.
-final class DroppingUpstream: @unchecked Sendable {
+/// An upstream on a raw listening socket, answering every request with `answer` (a whole
+/// response, as bytes on the wire) and keeping each request as it arrived. With `dropsReuse`,
+/// its first connection is closed when its second request arrives, unanswered: a keep-alive
+/// connection dropped by the server just as it is reused. Counts the connections it accepted.
+final class RawUpstream: @unchecked Sendable {
     let listener: Int32
     let port: Int
     let accepted = Mutex(0)
+    let requests = Mutex<[String]>([])
+    private let answer: [UInt8]
+    private let dropsReuse: Bool
 
-    init() throws {
+    static func ok(_ body: [UInt8], extraHeaders: String = "") -> String {
+        "HTTP/1.1 200 OK\r\n\(extraHeaders)Content-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
+            + String(decoding: body, as: UTF8.self)
+    }
+
+    init(answer: String = RawUpstream.ok(FakeUpstream.chat("fresh").body), dropsReuse: Bool = false) throws {
+        self.answer = Array(answer.utf8)
+        self.dropsReuse = dropsReuse
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
@@ -110,14 +120,12 @@ final class DroppingUpstream: @unchecked Sendable {
                 c += 1
                 return c
             }
-            Thread { Self.serve(fd, dropSecond: n == 1) }.start()
+            Thread { [self] in serve(fd, dropSecond: dropsReuse && n == 1) }.start()
         }
     }
 
-    private static func serve(_ fd: Int32, dropSecond: Bool) {
+    private func serve(_ fd: Int32, dropSecond: Bool) {
         defer { close(fd) }
-        let answer = Array(FakeUpstream.chat("fresh").body)
-        let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(answer.count)\r\n\r\n"
         var buffer: [UInt8] = []
         var served = 0
         while true {
@@ -129,11 +137,12 @@ final class DroppingUpstream: @unchecked Sendable {
             while let request = buffer.withUnsafeBufferPointer({ try? HTTP1Parser.parse($0, from: 0, isRequest: true) }),
                 case .length(let length) = request.framing, buffer.count >= request.end + length
             {
+                let whole = String(decoding: buffer[..<(request.end + length)], as: UTF8.self)
                 buffer.removeFirst(request.end + length)
                 if dropSecond && served == 1 { return }
                 served += 1
-                let bytes = Array(head.utf8) + answer
-                _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                requests.withLock { $0.append(whole) }
+                _ = answer.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             }
         }
     }
@@ -190,6 +199,65 @@ final class DroppingUpstream: @unchecked Sendable {
         #expect(observed.observations.allSatisfy { !$0.failed && $0.promptTokens == 10 && $0.completionTokens == 20 })
         await relay.stop()
         await upstream.stop()
+    }
+
+    /// What each side hears of the other: the client's connection headers and length stay
+    /// behind, the version's key, headers, model and path prefix go upstream, and the answer
+    /// comes back with the upstream's own headers minus its connection ones, the serving version
+    /// named and a length of the proxy's own.
+    @Test func headersCrossTheRelayByTheProxysRules() async throws {
+        let answer = FakeUpstream.chat("fine", prompt: 3, completion: 4).body
+        let upstream = try RawUpstream(
+            answer: RawUpstream.ok(answer, extraHeaders: "Server: up\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\nX-Upstream: 1\r\n"))
+        defer { upstream.stop() }
+        var version = ProxyUpstream(endpoint: HTTPEndpoint(host: "127.0.0.1", port: upstream.port), pathPrefix: "/gw")
+        version.authorization = "Bearer version-key"
+        version.headers = [("X-Tenant", "acme"), ("X-Route", "a"), ("x-route", "b")]
+        let observed = Observed()
+        let proxy = WeightedProxy(baseline: version, candidate: version, onExchange: observed.add)
+        let relay = try RelayServer.start(host: "127.0.0.1", port: 0, proxy: proxy, threads: 1)
+        defer { Task { await relay.stop() } }
+        let client = try RawClient(port: relay.port!)
+        let body = #"{"messages":[]}"#
+        client.send(
+            "POST /v1/chat/completions?trace=1 HTTP/1.1\r\nHost: proxy.local\r\nAuthorization: Bearer client-key\r\n"
+                + "Connection: keep-alive\r\nKeep-Alive: timeout=9\r\nTE: trailers\r\nx-tenant: evil\r\nContent-Type:  application/json \r\n"
+                + "X-Rampart-Item: q7\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        let r = try #require(client.response())
+        #expect(r.head.status == 200 && r.body == String(decoding: answer, as: UTF8.self))
+        #expect(
+            r.head.headers.map { "\($0.name): \($0.value)" } == [
+                "Server: up", "X-Upstream: 1", "Content-Type: application/json", "x-rampart-variant: baseline",
+                "Content-Length: \(answer.count)",
+            ])
+        #expect(
+            upstream.requests.withLock { $0 } == [
+                "POST /gw/v1/chat/completions?trace=1 HTTP/1.1\r\nContent-Type: application/json\r\nX-Rampart-Item: q7\r\n"
+                    + "Authorization: Bearer version-key\r\nX-Tenant: acme\r\nx-route: b\r\nHost: 127.0.0.1:\(upstream.port)\r\n"
+                    + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            ])
+        let seen = observed.list.withLock { $0 }
+        #expect(seen.count == 1 && seen[0].itemID == "q7" && seen[0].answer == "fine")
+        #expect(seen[0].observation.promptTokens == 3 && seen[0].observation.completionTokens == 4 && !seen[0].observation.failed)
+    }
+
+    /// A version with a model of its own gets the request's body with that model in it.
+    @Test func aVersionsModelReplacesTheClientsOnTheWayUp() async throws {
+        let upstream = try RawUpstream()
+        defer { upstream.stop() }
+        var version = ProxyUpstream(endpoint: HTTPEndpoint(host: "127.0.0.1", port: upstream.port))
+        version.model = "support-2"
+        let proxy = WeightedProxy(baseline: version, candidate: version)
+        let relay = try RelayServer.start(host: "127.0.0.1", port: 0, proxy: proxy, threads: 1)
+        defer { Task { await relay.stop() } }
+        let client = try RawClient(port: relay.port!)
+        client.send(Self.post(#"{"model":"placeholder","messages":[]}"#))
+        #expect(try #require(client.response()).head.status == 200)
+        let sent = try #require(upstream.requests.withLock { $0.first })
+        let parts = sent.components(separatedBy: "\r\n\r\n")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(parts[1].utf8)) as? [String: Any])
+        #expect(json["model"] as? String == "support-2" && (json["messages"] as? [Any])?.isEmpty == true)
+        #expect(parts[0].hasSuffix("Content-Length: \(parts[1].utf8.count)"))
     }
 
     @Test func aChunkedUploadAndAChunkedAnswerAreRelayedWhole() async throws {
@@ -251,7 +319,7 @@ final class DroppingUpstream: @unchecked Sendable {
     }
 
     @Test func aPooledConnectionTheUpstreamDropsAsItIsReusedIsRetriedOnAFreshOne() async throws {
-        let upstream = try DroppingUpstream()
+        let upstream = try RawUpstream(dropsReuse: true)
         defer { upstream.stop() }
         let observed = Observed()
         let pool = HTTPEndpoint(host: "127.0.0.1", port: upstream.port)
