@@ -113,3 +113,48 @@ import Testing
         #expect(status("ffffffffffffffffff\r\n") == 400)
     }
 }
+
+/// The relay reads requests off their bytes; the proxy's rules must see the same request either
+/// way, and header names match ignoring case only.
+@Suite struct RelayRequestTests {
+    func relayed(_ text: String) throws -> RelayRequest {
+        let bytes = Array(text.utf8)
+        let head = try #require(try bytes.withUnsafeBufferPointer { try HTTP1Parser.parse($0, from: 0, isRequest: true) })
+        return RelayRequest(head: head, body: Array(bytes[head.end...]))
+    }
+
+    @Test func theBytesAnswerAsTheParsedMessageDoes() throws {
+        for text in [
+            "POST /v1/chat/completions?x=/embeddings HTTP/1.1\r\nX-Rampart-Item: q1\r\nx-user-id: u\r\nContent-Length: 2\r\n\r\n{}",
+            "GET /v1/models HTTP/1.1\r\nx-rampart-synthetic: 1\r\n\r\n",
+            "POST /gw/v1/embeddings HTTP/1.0\r\nContent-Length: 0\r\n\r\n",
+            "PUT /v1/chat/completions/ HTTP/1.1\r\n\r\n",
+        ] {
+            let request = try relayed(text)
+            let message = request.message
+            #expect(request.isPost == message.isPost && request.isGet == message.isGet, "\(text)")
+            for path in ["/v1/chat/completions", "/v1/embeddings", "/v1/models", "/gw/v1/embeddings"] {
+                #expect(request.pathIs(path) == message.pathIs(path), "\(text) \(path)")
+                #expect(request.pathHasSuffix(path) == message.pathHasSuffix(path), "\(text) \(path)")
+                #expect(request.pathHasSuffix(path) == message.path.hasSuffix(path), "\(text) \(path)")
+            }
+            for name in ["x-rampart-item", "X-RAMPART-SYNTHETIC", "x-user-id", "content-length", "x-missing"] {
+                #expect(request.header(name) == message.header(name), "\(text) \(name)")
+            }
+            #expect(message.body == request.body)
+        }
+        #expect(try relayed("POST /v1/embeddings HTTP/1.1\r\nX-Rampart-Item: q1\r\n\r\n").header("x-rampart-item") == "q1")
+    }
+
+    @Test func headerNameSetsIgnoreCaseAndNothingElse() {
+        let set = HeaderNameSet(["Authorization", "x-tenant", String(repeating: "a", count: 70)])
+        #expect(set.contains("authorization") && set.contains("AUTHORIZATION") && set.contains("X-Tenant"))
+        #expect(!set.contains("authorizatio") && !set.contains("x-tenants") && !set.contains("x_tenant") && !set.contains(""))
+        #expect(set.contains(String(repeating: "A", count: 70)) && !set.contains(String(repeating: "a", count: 71)))
+        #expect(HeaderNameSet.connectionAndLength.contains("Content-Length") && HeaderNameSet.connectionAndLength.contains("keep-alive"))
+        #expect(!HeaderNameSet.connectionAndLength.contains("Content-Type"))
+        #expect(sameHeaderName("Content-Type", "content-type") && !sameHeaderName("Content-Type", "content-typ"))
+        // Only ASCII letters fold: "[" is not "{".
+        #expect(!sameHeaderName("a[", "a{"))
+    }
+}

@@ -4,14 +4,4 @@ public enum ProxyHeaderRules {
     public static let hopByHop: Set<String> = [
         "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host",
     ]
-
-    private static let hopByHopLengths = Array(Set(hopByHop.map(\.utf8.count)))
-
-    /// `hopByHop.contains(name.lowercased())` without building the lowercased copy: the proxy
-    /// asks for every header of every request and answer.
-    public static func isHopByHop(_ name: String) -> Bool {
-        guard hopByHopLengths.contains(name.utf8.count) else { return false }
-        if name.utf8.allSatisfy({ $0 < 0x41 || $0 > 0x5A }) { return hopByHop.contains(name) }
-        return hopByHop.contains(name.lowercased())
-    }
 }

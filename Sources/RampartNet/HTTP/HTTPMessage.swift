@@ -70,23 +70,3 @@ public struct HTTPResponseMessage: Sendable {
         json(status, OpenAIWire.ErrorBody(error: .init(message: message, type: type)))
     }
 }
-
-/// Header names compared as HTTP does, ignoring ASCII case, without allocating lowercased copies
-/// (the proxy looks several up per request).
-func sameHeaderName(_ a: String, _ b: String) -> Bool {
-    asciiCaseEqual(a.utf8, b.utf8)
-}
-
-/// Equality of two byte sequences ignoring ASCII case (header names, `Connection` tokens).
-func asciiCaseEqual(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
-    @inline(__always) func folded(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c | 0x20 : c }
-    var x = a.makeIterator()
-    var y = b.makeIterator()
-    while true {
-        switch (x.next(), y.next()) {
-        case (nil, nil): return true
-        case (let p?, let q?) where folded(p) == folded(q): continue
-        default: return false
-        }
-    }
-}

@@ -43,20 +43,35 @@ public struct ProxyUpstream: Sendable {
     func prepare(_ request: HTTPRequestMessage, json: [String: Any]?) -> HTTPRequestMessage {
         var outgoing = request
         outgoing.uri = pathPrefix + request.uri
-        outgoing.headers = request.headers.filter { !ProxyHeaderRules.isHopByHop($0.name) }
-        if let authorization {
-            outgoing.headers.removeAll { sameHeaderName($0.name, "authorization") }
-            outgoing.headers.append(("Authorization", authorization))
-        }
-        for (name, value) in headers {
-            outgoing.headers.removeAll { sameHeaderName($0.name, name) }
-            outgoing.headers.append((name, value))
-        }
-        if let model, var object = json {
-            object["model"] = model
-            if let data = try? JSONSerialization.data(withJSONObject: object) { outgoing.body = Array(data) }
-        }
+        let rules = outgoingHeaders
+        outgoing.headers = request.headers.filter { !rules.dropped.contains($0.name) } + rules.added
+        outgoing.body = body(request.body, json: json)
         return outgoing
+    }
+
+    /// A request's body as this version gets it: with the version's model when it has one.
+    func body(_ body: [UInt8], json: [String: Any]?) -> [UInt8] {
+        guard let model, var object = json else { return body }
+        object["model"] = model
+        guard let data = try? JSONSerialization.data(withJSONObject: object) else { return body }
+        return Array(data)
+    }
+
+    /// Which of a client's headers this version's requests leave out, and which they add.
+    struct OutgoingHeaders: Sendable {
+        /// `Authorization` from the version's key, then its own headers (the last of each name).
+        let added: [(name: String, value: String)]
+        /// Hop-by-hop headers, and the client's own of any name the version sets.
+        let dropped: HeaderNameSet
+    }
+
+    var outgoingHeaders: OutgoingHeaders {
+        var added: [(name: String, value: String)] = authorization.map { [("Authorization", $0)] } ?? []
+        for (name, value) in headers {
+            added.removeAll { sameHeaderName($0.name, name) }
+            added.append((name, value))
+        }
+        return OutgoingHeaders(added: added, dropped: HeaderNameSet(ProxyHeaderRules.hopByHop.union(added.map { $0.name.lowercased() })))
     }
 }
 
@@ -100,6 +115,8 @@ public final class WeightedProxy: Sendable {
     private let weightBits = Atomic<UInt64>(0.0.bitPattern)
     private let counters = ProxyCounters()
     private let onExchange: @Sendable (ProxyExchange) -> Void
+    /// Each version's header rules, worked out once rather than per request.
+    let outgoing: PerVariant<ProxyUpstream.OutgoingHeaders>
 
     public init(
         baseline: ProxyUpstream, candidate: ProxyUpstream, stickyHeader: String? = nil, timeout: Double = 30, mirror: Double = 0,
@@ -111,6 +128,7 @@ public final class WeightedProxy: Sendable {
         self.stickyHeader = stickyHeader?.lowercased()
         self.timeout = timeout
         self.onExchange = onExchange
+        outgoing = PerVariant(baseline: baseline.outgoingHeaders, candidate: candidate.outgoingHeaders)
     }
 
     public var weight: Double { Double(bitPattern: weightBits.load(ordering: .relaxed)) }
@@ -158,7 +176,7 @@ public final class WeightedProxy: Sendable {
 
     /// The same with the caller's generator: a relay thread keeps its own, seeded from the
     /// system's, rather than asking the kernel for randomness on every request.
-    func route(_ request: HTTPRequestMessage, using random: inout some RandomNumberGenerator) -> Variant {
+    func route(_ request: some ProxiedRequest, using random: inout some RandomNumberGenerator) -> Variant {
         let w = weight
         if w <= 0 { return .baseline }
         if w >= 100 { return .candidate }
@@ -189,62 +207,81 @@ public final class WeightedProxy: Sendable {
         }
     }
 
-    /// What serving one request takes: relaying it whole to `upstream` as `outgoing` (a plain
-    /// HTTP exchange that a relay can do on its own sockets, then `conclude`), or anything else
+    /// What serving one request takes: relaying it whole to `upstream` with `body` (a plain HTTP
+    /// exchange that a relay can do on its own sockets, then `assess`), or anything else
     /// (streams, TLS upstreams, the proxy's own endpoints, errors) through `handle`.
     enum Plan {
-        case relay(Variant, ProxyUpstream, HTTPRequestMessage, started: ContinuousClock.Instant)
+        case relay(Variant, ProxyUpstream, body: [UInt8], started: ContinuousClock.Instant)
         case handle
     }
 
-    func plan(_ request: HTTPRequestMessage, pinned: Variant?, random: inout some RandomNumberGenerator) -> Plan {
+    func plan(_ request: some ProxiedRequest, pinned: Variant?, random: inout some RandomNumberGenerator) -> Plan {
         let forwarded =
-            request.method == "POST"
-            ? request.pathIs("/v1/chat/completions") || request.pathIs("/v1/embeddings") : request.method == "GET" && request.pathIs("/v1/models")
+            request.isPost
+            ? request.pathIs("/v1/chat/completions") || request.pathIs("/v1/embeddings") : request.isGet && request.pathIs("/v1/models")
         // A body that may ask for a stream goes the streaming way, which parses it.
-        guard forwarded, !(request.method == "POST" && Self.mentionsStream(request.body)) else { return .handle }
+        guard forwarded, !(request.isPost && Self.mentionsStream(request.body)) else { return .handle }
         let variant = pinned ?? route(request, using: &random)
         let upstream = variant == .candidate ? candidate : baseline
         guard !upstream.endpoint.isTLS else { return .handle }
-        let json =
-            request.method == "POST" && upstream.model != nil ? (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] : nil
-        return .relay(variant, upstream, upstream.prepare(request, json: json), started: ContinuousClock.now)
+        let json = request.isPost && upstream.model != nil ? (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] : nil
+        return .relay(variant, upstream, body: upstream.body(request.body, json: json), started: ContinuousClock.now)
     }
 
     /// The client's response to a whole exchange with `upstream` (or its failure), measured and
-    /// recorded: a 2xx that is not OpenAI-compatible JSON is the version's error (502), as is any
-    /// 5xx or transport failure; a mirrored baseline answer starts its shadow.
+    /// recorded by `assess`.
     func conclude(
-        _ request: HTTPRequestMessage, variant: Variant, upstream: ProxyUpstream, started: ContinuousClock.Instant,
+        _ request: some ProxiedRequest, variant: Variant, upstream: ProxyUpstream, started: ContinuousClock.Instant,
         _ outcome: Result<HTTPResponseMessage, any Error>
     ) -> HTTPResponseMessage {
-        var response: HTTPResponseMessage
+        switch outcome {
+        case .success(let answer):
+            let replaced = assess(request, variant: variant, upstream: upstream, started: started, .success((answer.status, answer.body)))
+            return tagged(replaced ?? answer, variant)
+        case .failure(let error):
+            let replaced = assess(request, variant: variant, upstream: upstream, started: started, .failure(error))
+            return tagged(replaced ?? gatewayError(ServiceHTTP.classify(error), variant), variant)
+        }
+    }
+
+    /// Measures and records a whole exchange with `upstream` (or its failure), and says what the
+    /// client gets instead of the upstream's answer: nil to pass the answer on, or an error in its
+    /// place. A 2xx that is not OpenAI-compatible JSON is the version's error (502), as is any
+    /// transport failure; a 5xx is passed on and counted as the version's error. A mirrored
+    /// baseline answer starts its shadow.
+    func assess(
+        _ request: some ProxiedRequest, variant: Variant, upstream: ProxyUpstream, started: ContinuousClock.Instant,
+        _ outcome: Result<(status: Int, body: [UInt8]), any Error>
+    ) -> HTTPResponseMessage? {
+        var replacement: HTTPResponseMessage?
+        var status = 0
         var failed = false
         var usage: OpenAIUsage?
         switch outcome {
         case .success(let answer):
-            response = answer
-            if (200..<300).contains(response.status) {
-                usage = OpenAIUsage.parse(response.body, path: request.path)
-                if usage == nil && request.method == "POST" {
+            status = answer.status
+            if (200..<300).contains(answer.status) {
+                usage = OpenAIUsage.parse(
+                    answer.body, chat: request.pathHasSuffix("/chat/completions"), embeddings: request.pathHasSuffix("/embeddings"))
+                if usage == nil && request.isPost {
                     failed = true
-                    response = .error(
+                    replacement = .error(
                         502, "the \(variant.rawValue) upstream sent a malformed answer (not OpenAI-compatible JSON)", type: "bad_gateway")
                 }
-            } else if response.status >= 500 {
+            } else if answer.status >= 500 {
                 failed = true
             }
         case .failure(let error):
             failed = true
-            response = gatewayError(ServiceHTTP.classify(error), variant)
+            replacement = gatewayError(ServiceHTTP.classify(error), variant)
         }
         let mirrored =
-            variant == .baseline && !failed && mirror > 0 && request.path.hasSuffix("/chat/completions") && request.header("x-rampart-item") != nil
+            variant == .baseline && !failed && mirror > 0 && request.pathHasSuffix("/chat/completions") && request.header("x-rampart-item") != nil
             && Double.random(in: 0..<1) < mirror
         record(
-            request, variant: variant, upstream: upstream, status: response.status, failed: failed, started: started, ttft: nil,
+            request, variant: variant, upstream: upstream, status: replacement?.status ?? status, failed: failed, started: started, ttft: nil,
             prompt: usage?.promptTokens ?? 0, completion: usage?.completionTokens ?? 0, answer: usage?.text, mirrored: mirrored)
-        return tagged(response, variant)
+        return replacement
     }
 
     /// A streamed chat completion: each part goes to the client as it arrives; the observation
@@ -303,9 +340,9 @@ public final class WeightedProxy: Sendable {
 
     /// The response as the client gets it: connection headers and the length dropped (the
     /// server sets its own), the serving version named.
-    private func tagged(_ response: HTTPResponseMessage, _ variant: Variant) -> HTTPResponseMessage {
+    func tagged(_ response: HTTPResponseMessage, _ variant: Variant) -> HTTPResponseMessage {
         var r = response
-        r.headers = r.headers.filter { !ProxyHeaderRules.isHopByHop($0.name) && !sameHeaderName($0.name, "content-length") }
+        r.headers = r.headers.filter { !HeaderNameSet.connectionAndLength.contains($0.name) }
         r.headers.append(("x-rampart-variant", variant.rawValue))
         return r
     }
@@ -320,7 +357,7 @@ public final class WeightedProxy: Sendable {
     }
 
     private func record(
-        _ request: HTTPRequestMessage, variant: Variant, upstream: ProxyUpstream, status: Int, failed: Bool, started: ContinuousClock.Instant,
+        _ request: some ProxiedRequest, variant: Variant, upstream: ProxyUpstream, status: Int, failed: Bool, started: ContinuousClock.Instant,
         ttft: Double?, prompt: Int, completion: Int, answer: String?, mirrored: Bool = false
     ) {
         var observation = Observation(
@@ -332,8 +369,9 @@ public final class WeightedProxy: Sendable {
         var exchange = ProxyExchange(observation: observation, itemID: request.header("x-rampart-item"), answer: answer)
         guard mirrored else { return onExchange(exchange) }
         // The user already has the baseline's answer; the pair is reported when the shadow ends.
+        let message = request.message
         Task { [self] in
-            exchange.shadow = await shadow(request)
+            exchange.shadow = await shadow(message)
             onExchange(exchange)
         }
     }

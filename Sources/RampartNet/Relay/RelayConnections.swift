@@ -38,7 +38,7 @@ final class RelayClient: @unchecked Sendable {
 /// One request relayed to an upstream: who asked, what was asked, and when it must be answered.
 struct RelayExchange {
     let client: RelayClient
-    let request: HTTPRequestMessage
+    let request: RelayRequest
     let variant: Variant
     let upstream: ProxyUpstream
     let bytes: [UInt8]

@@ -310,8 +310,7 @@ final class RelayWorker: @unchecked Sendable {
         client.sentContinue = false
         client.busy = true
         let keepAlive = !head.closes && !draining
-        let request = HTTPRequestMessage(method: head.first, uri: head.second, headers: head.headers, body: body)
-        serve(client, request, minorVersion: head.minorVersion, keepAlive: keepAlive)
+        serve(client, RelayRequest(head: head, body: body), minorVersion: head.minorVersion, keepAlive: keepAlive)
     }
 
     /// The request at the start of the buffer: its head, body and length, or nil until all of it
@@ -348,18 +347,24 @@ final class RelayWorker: @unchecked Sendable {
         return nil
     }
 
-    private func serve(_ client: RelayClient, _ request: HTTPRequestMessage, minorVersion: Int, keepAlive: Bool) {
-        if case .relay(let variant, let upstream, let outgoing, let started) = proxy.plan(request, pinned: pinned, random: &random) {
+    private func serve(_ client: RelayClient, _ request: RelayRequest, minorVersion: Int, keepAlive: Bool) {
+        if case .relay(let variant, let upstream, let body, let started) = proxy.plan(request, pinned: pinned, random: &random) {
+            let numeric = address(of: upstream.endpoint) != nil
             let exchange = RelayExchange(
                 client: client, request: request, variant: variant, upstream: upstream,
-                bytes: RelayWire.request(outgoing, host: upstream.endpoint.address), started: started,
-                deadline: Self.now() + proxy.timeout, minorVersion: minorVersion, keepAlive: keepAlive)
-            if address(of: upstream.endpoint) != nil {
+                bytes: numeric
+                    ? RelayWire.request(
+                        request, body: body, prefix: upstream.pathPrefix, rules: proxy.outgoing[variant], host: upstream.endpoint.address)
+                    : [],
+                started: started, deadline: Self.now() + proxy.timeout, minorVersion: minorVersion, keepAlive: keepAlive)
+            if numeric {
                 send(exchange, reuse: true)
             } else {
                 // A host name: the NIO client resolves it without blocking this loop.
                 let timeout = proxy.timeout
-                Task(executorPreference: NetExecutor.shared) { [self] in
+                var outgoing = upstream.prepare(request.message, json: nil)
+                outgoing.body = body
+                Task(executorPreference: NetExecutor.shared) { [self, outgoing] in
                     do {
                         deliver(.exchange(exchange, .success(try await upstream.endpoint.send(outgoing, timeout: timeout))))
                     } catch {
@@ -370,9 +375,10 @@ final class RelayWorker: @unchecked Sendable {
             return
         }
         let proxy = self.proxy, pinned = self.pinned
-        let bodyless = request.method == "HEAD"
+        let bodyless = request.isHead
+        let message = request.message
         Task(executorPreference: NetExecutor.shared) { [self] in
-            let response = await proxy.handle(request, pinned: pinned)
+            let response = await proxy.handle(message, pinned: pinned)
             deliver(.response(client, response, minorVersion: minorVersion, keepAlive: keepAlive, bodyless: bodyless))
         }
     }
@@ -382,7 +388,7 @@ final class RelayWorker: @unchecked Sendable {
     private func respond(_ client: RelayClient, _ response: HTTPResponseMessage, minorVersion: Int, keepAlive: Bool, bodyless: Bool) {
         guard !client.closed else { return }
         let keepAlive = keepAlive && !draining && !client.closeAfterWrite
-        client.output += RelayWire.response(response, minorVersion: minorVersion, keepAlive: keepAlive, bodyless: bodyless)
+        queue(client, RelayWire.response(response, minorVersion: minorVersion, keepAlive: keepAlive, bodyless: bodyless))
         if let stream = response.stream, !bodyless {
             let chunked = minorVersion == 1
             client.streaming = (chunked, keepAlive && chunked)
@@ -400,6 +406,20 @@ final class RelayWorker: @unchecked Sendable {
             if !keepAlive { client.closeAfterWrite = true }
         }
         flush(client)
+    }
+
+    /// Passes an upstream's whole answer on to the client, its header lines copied as bytes.
+    private func respond(_ client: RelayClient, passing head: HTTP1Head, body: [UInt8], variant: Variant, minorVersion: Int, keepAlive: Bool) {
+        guard !client.closed else { return }
+        let keepAlive = keepAlive && !draining && !client.closeAfterWrite
+        queue(client, RelayWire.passThrough(head, body: body, variant: variant, minorVersion: minorVersion, keepAlive: keepAlive))
+        client.busy = false
+        if !keepAlive { client.closeAfterWrite = true }
+        flush(client)
+    }
+
+    private func queue(_ client: RelayClient, _ bytes: [UInt8]) {
+        if client.hasOutput { client.output += bytes } else { (client.output, client.outputStart) = (bytes, 0) }
     }
 
     /// Writes what the socket takes; waits for EPOLLOUT for the rest. Once everything is written
@@ -571,7 +591,7 @@ final class RelayWorker: @unchecked Sendable {
     private func parseResponse(_ upstream: RelayUpstream, atEOF: Bool) {
         guard let exchange = upstream.exchange else { return }
         let address = exchange.upstream.endpoint.address
-        let result: Result<(HTTPResponseMessage, reusable: Bool)?, HTTP1Error> = upstream.input.withUnsafeBufferPointer { bytes in
+        let result: Result<(HTTP1Head, [UInt8], reusable: Bool)?, HTTP1Error> = upstream.input.withUnsafeBufferPointer { bytes in
             do throws(HTTP1Error) {
                 var start = 0
                 while upstream.head == nil {
@@ -609,10 +629,7 @@ final class RelayWorker: @unchecked Sendable {
                     guard atEOF else { return .success(nil) }
                     body = Array(bytes[head.end...])
                 }
-                var headers = head.headers
-                let reusable = !head.closes && head.framing != .untilClose
-                if !reusable { headers.append(("Connection", "close")) }
-                return .success((HTTPResponseMessage(status: head.status, headers: headers, body: body), reusable))
+                return .success((head, body, !head.closes && head.framing != .untilClose))
             } catch {
                 return .failure(error)
             }
@@ -625,7 +642,7 @@ final class RelayWorker: @unchecked Sendable {
                 failUpstream(
                     upstream, upstream.input.isEmpty ? NetError.closed(address) : NetError.badResponse(address, "connection closed mid-response"))
             }
-        case .success(let (response, reusable)?):
+        case .success(let (head, body, reusable)?):
             upstream.exchange = nil
             inFlight -= 1
             upstream.head = nil
@@ -638,7 +655,7 @@ final class RelayWorker: @unchecked Sendable {
             } else {
                 closeUpstream(upstream)
             }
-            finish(exchange, .success(response))
+            finish(exchange, answer: head, body: body)
         }
     }
 
@@ -664,6 +681,21 @@ final class RelayWorker: @unchecked Sendable {
         if upstream.exchange != nil { inFlight -= 1 }
         upstream.exchange = nil
         close(upstream.fd)
+    }
+
+    /// Measures and records a relayed exchange through the proxy, and passes the answer on (or
+    /// the error the proxy makes of it).
+    private func finish(_ exchange: RelayExchange, answer head: HTTP1Head, body: [UInt8]) {
+        if let replaced = proxy.assess(
+            exchange.request, variant: exchange.variant, upstream: exchange.upstream, started: exchange.started, .success((head.status, body)))
+        {
+            let response = proxy.tagged(replaced, exchange.variant)
+            respond(exchange.client, response, minorVersion: exchange.minorVersion, keepAlive: exchange.keepAlive, bodyless: false)
+        } else {
+            respond(
+                exchange.client, passing: head, body: body, variant: exchange.variant, minorVersion: exchange.minorVersion,
+                keepAlive: exchange.keepAlive)
+        }
     }
 
     /// Measures and records the exchange through the proxy, and answers the client.
