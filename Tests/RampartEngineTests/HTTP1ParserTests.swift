@@ -1,3 +1,4 @@
+import RampartCore
 import Testing
 
 @testable import RampartNet
@@ -64,6 +65,53 @@ import Testing
         // A response that makes no sense is the upstream's fault: 502.
         #expect(refusal("HTTP/1.1 2000 OK\r\n\r\n", request: false) == 502)
         #expect(refusal("SIP/2.0 200 OK\r\n\r\n", request: false) == 502)
+    }
+
+    /// Heads mangled at random (bytes the parser cares about put in, taken out and swapped) and
+    /// cut off anywhere: the parser answers each with a head, a wait or a refusal, never a crash,
+    /// and a head it returns describes bytes that are there. Seeded, so a failure repeats.
+    @Test func mangledHeadsAreReadOrRefusedNeverCrashed() {
+        let seeds = [
+            "POST /v1/chat/completions?x=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nConnection: keep-alive, close\r\n\r\n{}",
+            "GET / HTTP/1.0\nExpect: 100-continue\nTransfer-Encoding: chunked\n\n",
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n",
+        ]
+        let interesting = Array("\r\n:, \t0123456789aAzZ/H".utf8) + [0x00, 0x7F, 0xFF]
+        var random = SeededRandom(seed: 19)
+        var outcomes = [0, 0, 0]
+        for _ in 0..<20_000 {
+            var bytes = Array(seeds.randomElement(using: &random)!.utf8)
+            for _ in 0..<Int.random(in: 1...4, using: &random) {
+                let at = Int.random(in: 0..<bytes.count, using: &random)
+                switch Int.random(in: 0..<3, using: &random) {
+                case 0: bytes.insert(interesting.randomElement(using: &random)!, at: at)
+                case 1: if bytes.count > 1 { bytes.remove(at: at) }
+                default: bytes[at] = interesting.randomElement(using: &random)!
+                }
+            }
+            if Int.random(in: 0..<4, using: &random) == 0 { bytes = Array(bytes.prefix(Int.random(in: 0...bytes.count, using: &random))) }
+            for isRequest in [true, false] {
+                do {
+                    guard
+                        let head = try bytes.withUnsafeBufferPointer({ buffer throws(HTTP1Error) in
+                            try HTTP1Parser.parse(buffer, from: 0, isRequest: isRequest)
+                        })
+                    else {
+                        outcomes[1] += 1
+                        continue
+                    }
+                    outcomes[0] += 1
+                    #expect(head.end <= bytes.count && head.raw.count < head.end + 1)
+                    let inside = { (r: Range<Int>) in r.lowerBound >= 0 && r.upperBound <= head.raw.count }
+                    #expect(inside(head.firstField) && inside(head.secondField) && head.fields.allSatisfy { inside($0.name) && inside($0.value) })
+                    #expect(isRequest || (100...999).contains(head.status))
+                } catch {
+                    outcomes[2] += 1
+                    #expect([400, 417, 431, 501, 502, 505].contains(error.status), "\(error)")
+                }
+            }
+        }
+        #expect(outcomes.allSatisfy { $0 > 1000 }, "heads read, waited for and refused: \(outcomes)")
     }
 
     @Test func aResponseWithoutLengthRunsUntilClose() throws {

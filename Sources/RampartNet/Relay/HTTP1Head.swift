@@ -82,6 +82,7 @@ enum HTTP1Parser {
         guard let base = bytes.baseAddress else { return nil }
         var headStart = start
         var lineStart = start
+        var lines = 0
         while true {
             guard lineStart < bytes.count, let hit = memchr(base + lineStart, 0x0A, bytes.count - lineStart) else {
                 if bytes.count - start > maxHeadBytes { throw HTTP1Error(status: 431, reason: "head over \(maxHeadBytes) bytes") }
@@ -93,14 +94,17 @@ enum HTTP1Parser {
             if empty && lineStart == headStart {
                 headStart = newline + 1
             } else if empty {
-                return try head(UnsafeBufferPointer(rebasing: bytes[headStart..<lineStart]), end: newline + 1, isRequest: isRequest)
+                return try head(UnsafeBufferPointer(rebasing: bytes[headStart..<lineStart]), lines: lines, end: newline + 1, isRequest: isRequest)
+            } else {
+                lines += 1
             }
             lineStart = newline + 1
         }
     }
 
-    /// The head from its lines (each ending in a line feed), `end` being where its body starts.
-    private static func head(_ bytes: UnsafeBufferPointer<UInt8>, end: Int, isRequest: Bool) throws(HTTP1Error) -> HTTP1Head {
+    /// The head from its `lines` lines (each ending in a line feed), `end` being where its body
+    /// starts.
+    private static func head(_ bytes: UnsafeBufferPointer<UInt8>, lines: Int, end: Int, isRequest: Bool) throws(HTTP1Error) -> HTTP1Head {
         let bad = { (reason: String) in HTTP1Error(status: isRequest ? 400 : 502, reason: reason) }
         let raw = Array(bytes)
         let base = bytes.baseAddress!
@@ -140,6 +144,7 @@ enum HTTP1Parser {
             guard status >= 100 else { throw bad("malformed status") }
         }
         var fields: [HeaderField] = []
+        fields.reserveCapacity(lines - 1)
         var length: Int?
         var chunked = false
         var keepAlive = false
