@@ -240,3 +240,25 @@ struct HandDecoderAgreementTests {
         }
     }
 }
+
+/// `String.exactly(utf8:)` stands in for `String(validating:as:)` on every string the tape reads.
+@Suite struct ExactUTF8Tests {
+    @Test func itAnswersAsValidatingDoesOnValidAndBrokenBytes() {
+        let cases: [[UInt8]] = [
+            [], Array("plain".utf8), Array("héllo wörld ✓ 𝄞".utf8),
+            [0xFF], [0xC3], [0xE1, 0x80], [0xF0, 0x90, 0x80], [0xF0, 0x90, 0x80, 0x41], [0xED, 0xA0, 0x80], [0xC0, 0xAF],
+            [0xEF, 0xBF, 0xBD], [0x41, 0xF4, 0x90, 0x80, 0x80], [0x80, 0x41],
+        ]
+        var random = SeededRandom(seed: 7)
+        let pieces: [UInt8] = [0x41, 0x20, 0x80, 0xBF, 0xC3, 0xA9, 0xE2, 0x9C, 0x93, 0xED, 0xA0, 0xF0, 0x9D, 0x84, 0x9E, 0xFF]
+        let generated = (0..<20_000).map { _ in (0..<Int.random(in: 0...8, using: &random)).map { _ in pieces.randomElement(using: &random)! } }
+        var valid = 0, invalid = 0
+        for bytes in cases + generated {
+            let reference = String(validating: bytes, as: UTF8.self)
+            let ours = bytes.withUnsafeBytes { String.exactly(utf8: $0) }
+            #expect(ours == reference, "\(bytes)")
+            if reference == nil { invalid += 1 } else { valid += 1 }
+        }
+        #expect(valid > 1000 && invalid > 1000, "both kinds tried: \(valid) valid, \(invalid) invalid")
+    }
+}

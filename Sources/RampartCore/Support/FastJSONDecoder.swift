@@ -56,7 +56,7 @@ extension JSONTape {
     func string(_ i: Int) throws -> String {
         let t = tokens[i]
         if t.kind == .escapedString, let s = unescaped(slice(t)) { return s }
-        guard t.kind == .string, let s = String(validating: slice(t), as: UTF8.self) else { throw FastJSONDecoder.Unsure() }
+        guard t.kind == .string, let s = String.exactly(utf8: slice(t)) else { throw FastJSONDecoder.Unsure() }
         return s
     }
 
@@ -114,7 +114,7 @@ extension JSONTape {
             }
             k += 2
         }
-        return String(validating: out, as: UTF8.self)
+        return out.withUnsafeBytes { String.exactly(utf8: $0) }
     }
 
     /// A plain integer (optional minus, digits) that fits; anything else is Foundation's call.
@@ -380,4 +380,16 @@ private struct TapeSingleValue: SingleValueDecodingContainer {
     func decode(_ type: UInt16.Type) throws -> UInt16 { try tape.integer(index, as: type) }
     func decode(_ type: UInt32.Type) throws -> UInt32 { try tape.integer(index, as: type) }
     func decode(_ type: UInt64.Type) throws -> UInt64 { try tape.integer(index, as: type) }
+}
+
+extension String {
+    /// The text `bytes` hold when they are valid UTF-8, nil when they are not: what
+    /// `String(validating:as:)` answers, several times faster on the short texts of JSON. Decoding
+    /// repairs invalid bytes with U+FFFD, so the bytes come back unchanged exactly when they were
+    /// valid.
+    static func exactly(utf8 bytes: UnsafeRawBufferPointer) -> String? {
+        var text = String(decoding: bytes.assumingMemoryBound(to: UInt8.self), as: UTF8.self)
+        let same = text.withUTF8 { $0.count == bytes.count && (bytes.isEmpty || memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0) }
+        return same ? text : nil
+    }
 }
