@@ -279,22 +279,24 @@ struct ProxyCommand: AsyncParsableCommand {
 /// The standalone proxy's report window (observations since the last report, per variant) and
 /// its CloudWatch window (since the last publication).
 final class LiveBox: Sendable {
-    private let arms = Mutex<[Variant: ArmAccumulator]>([:])
-    private let window = Mutex(MetricWindow())
+    /// One lock for both: every proxied request records into each.
+    private let state = Mutex((arms: PerVariant { _ in ArmAccumulator() }, window: MetricWindow()))
     func record(_ o: Observation) {
-        arms.withLock { $0[o.variant, default: ArmAccumulator()].record(o) }
-        window.withLock { $0.add(o) }
+        state.withLock { state in
+            state.arms[o.variant].record(o)
+            state.window.add(o)
+        }
     }
     func takeWindow() -> MetricWindow {
-        window.withLock { w in
-            defer { w = MetricWindow() }
-            return w
+        state.withLock { state in
+            defer { state.window = MetricWindow() }
+            return state.window
         }
     }
     func take(_ v: Variant) -> ArmMetrics {
-        arms.withLock { a in
-            defer { a[v] = ArmAccumulator() }
-            return (a[v] ?? ArmAccumulator()).metrics()
+        state.withLock { state in
+            defer { state.arms[v] = ArmAccumulator() }
+            return state.arms[v].metrics()
         }
     }
 }

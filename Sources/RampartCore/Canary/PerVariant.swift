@@ -16,10 +16,12 @@ public struct PerVariant<Value> {
 
     public subscript(_ variant: Variant) -> Value {
         get { variant == .baseline ? baseline : candidate }
-        set {
+        // In place: a get-then-set would copy the value, and a value holding arrays (an arm's
+        // latency buckets) would copy them whole on every change.
+        _modify {
             switch variant {
-            case .baseline: baseline = newValue
-            case .candidate: candidate = newValue
+            case .baseline: yield &baseline
+            case .candidate: yield &candidate
             }
         }
     }

@@ -36,7 +36,10 @@ final class RelayClient: @unchecked Sendable {
 }
 
 /// One request relayed to an upstream: who asked, what was asked, and when it must be answered.
-struct RelayExchange {
+/// A class: it moves between the worker, its upstream connection and a handler task, and a
+/// struct this size (the version's whole `ProxyUpstream` inside) cost a retain and release of
+/// every field at each move. Touched only by its worker's thread, like `RelayClient`.
+final class RelayExchange: @unchecked Sendable {
     let client: RelayClient
     let request: RelayRequest
     let variant: Variant
@@ -48,6 +51,21 @@ struct RelayExchange {
     let keepAlive: Bool
     /// Sent again once already, on a fresh connection after a stale pooled one.
     var retried = false
+
+    init(
+        client: RelayClient, request: RelayRequest, variant: Variant, upstream: ProxyUpstream, bytes: [UInt8],
+        started: ContinuousClock.Instant, deadline: Double, minorVersion: Int, keepAlive: Bool
+    ) {
+        self.client = client
+        self.request = request
+        self.variant = variant
+        self.upstream = upstream
+        self.bytes = bytes
+        self.started = started
+        self.deadline = deadline
+        self.minorVersion = minorVersion
+        self.keepAlive = keepAlive
+    }
 }
 
 /// One connection to an upstream on a relay worker: idle in the pool, or carrying one exchange.

@@ -666,7 +666,7 @@ final class RelayWorker: @unchecked Sendable {
         let exchange = upstream.exchange
         let wasReused = upstream.reused
         closeUpstream(upstream)
-        guard var exchange else { return }
+        guard let exchange else { return }
         if case .closed = error, wasReused, !exchange.retried {
             exchange.retried = true
             send(exchange, reuse: false)
