@@ -161,20 +161,11 @@ func spawn(_ argv: [String], discardingOutput: Bool) throws -> pid_t {
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     if discardingOutput { posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0) }
-    // A clean signal state: the bench's async threads block most signals, and a child inherits
-    // the mask. A tmux server that inherited it ignored its own kill-server (SIGTERM to itself),
-    // and the demos it ran outlived the benchmark, serving traffic (as DashboardE2ETests found).
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var none = sigset_t(), all = sigset_t()
-    sigemptyset(&none)
-    sigfillset(&all)
-    posix_spawnattr_setsigmask(&attributes, &none)
-    posix_spawnattr_setsigdefault(&attributes, &all)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    // A clean signal state: with the bench's blocked signals, its tmux servers ignored their own
+    // kill-server and the demos they ran kept serving traffic after the benchmark.
     var pid: pid_t = 0
-    guard posix_spawnp(&pid, argv[0], &actions, &attributes, &cArgs, environ) == 0 else { throw BenchError("cannot run \(argv[0])") }
+    let rc = withCleanSignalState { posix_spawnp(&pid, argv[0], &actions, $0, &cArgs, environ) }
+    guard rc == 0 else { throw BenchError("cannot run \(argv[0])") }
     return pid
 }
 

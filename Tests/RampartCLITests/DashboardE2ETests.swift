@@ -1,4 +1,5 @@
 import Foundation
+import RampartEngine
 import RampartNet
 import Testing
 
@@ -55,19 +56,9 @@ final class TmuxSession {
         var cEnv = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for e in cEnv { free(e) } }
         // A clean signal state: the test thread that spawns may block most signals (dispatch
-        // threads do), and a tmux server that inherits that mask ignores its own kill-server
-        // (SIGTERM to itself): the servers and their demos outlived the suite by hours.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t(), all = sigset_t()
-        sigemptyset(&none)
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        // threads do), and a tmux server that inherits that mask ignores its own kill-server.
         var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, "tmux", &actions, &attributes, &cArgs, &cEnv)
+        let rc = withCleanSignalState { posix_spawnp(&pid, "tmux", &actions, $0, &cArgs, &cEnv) }
         guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .ENOENT) }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
