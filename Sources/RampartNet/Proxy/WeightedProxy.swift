@@ -14,9 +14,14 @@ public struct ProxyUpstream: Sendable {
     public var model: String?
     /// The whole `Authorization` value for this version (`Bearer …` from its key variable);
     /// nil forwards the client's own header.
-    public var authorization: String?
+    public var authorization: String? { didSet { outgoingHeaders = OutgoingHeaders(authorization: authorization, headers: headers) } }
     /// Added to every request to this version (tenant, routing headers).
-    public var headers: [(name: String, value: String)] = []
+    public var headers: [(name: String, value: String)] = [] {
+        didSet { outgoingHeaders = OutgoingHeaders(authorization: authorization, headers: headers) }
+    }
+    /// What `authorization` and `headers` make of every request, worked out when they change
+    /// rather than per request.
+    private(set) var outgoingHeaders = OutgoingHeaders(authorization: nil, headers: [])
 
     public init(endpoint: HTTPEndpoint, pathPrefix: String = "", pricing: Pricing = Pricing()) {
         self.endpoint = endpoint
@@ -63,15 +68,16 @@ public struct ProxyUpstream: Sendable {
         let added: [(name: String, value: String)]
         /// Hop-by-hop headers, and the client's own of any name the version sets.
         let dropped: HeaderNameSet
-    }
 
-    var outgoingHeaders: OutgoingHeaders {
-        var added: [(name: String, value: String)] = authorization.map { [("Authorization", $0)] } ?? []
-        for (name, value) in headers {
-            added.removeAll { sameHeaderName($0.name, name) }
-            added.append((name, value))
+        init(authorization: String?, headers: [(name: String, value: String)]) {
+            var added: [(name: String, value: String)] = authorization.map { [("Authorization", $0)] } ?? []
+            for (name, value) in headers {
+                added.removeAll { sameHeaderName($0.name, name) }
+                added.append((name, value))
+            }
+            self.added = added
+            dropped = HeaderNameSet(ProxyHeaderRules.hopByHop.union(added.map { $0.name.lowercased() }))
         }
-        return OutgoingHeaders(added: added, dropped: HeaderNameSet(ProxyHeaderRules.hopByHop.union(added.map { $0.name.lowercased() })))
     }
 }
 
@@ -115,8 +121,6 @@ public final class WeightedProxy: Sendable {
     private let weightBits = Atomic<UInt64>(0.0.bitPattern)
     private let counters = ProxyCounters()
     private let onExchange: @Sendable (ProxyExchange) -> Void
-    /// Each version's header rules, worked out once rather than per request.
-    let outgoing: PerVariant<ProxyUpstream.OutgoingHeaders>
 
     public init(
         baseline: ProxyUpstream, candidate: ProxyUpstream, stickyHeader: String? = nil, timeout: Double = 30, mirror: Double = 0,
@@ -128,7 +132,6 @@ public final class WeightedProxy: Sendable {
         self.stickyHeader = stickyHeader?.lowercased()
         self.timeout = timeout
         self.onExchange = onExchange
-        outgoing = PerVariant(baseline: baseline.outgoingHeaders, candidate: candidate.outgoingHeaders)
     }
 
     public var weight: Double { Double(bitPattern: weightBits.load(ordering: .relaxed)) }
@@ -256,13 +259,13 @@ public final class WeightedProxy: Sendable {
         var replacement: HTTPResponseMessage?
         var status = 0
         var failed = false
+        let chat = request.pathHasSuffix("/chat/completions")
         var usage: OpenAIUsage?
         switch outcome {
         case .success(let answer):
             status = answer.status
             if (200..<300).contains(answer.status) {
-                usage = OpenAIUsage.parse(
-                    answer.body, chat: request.pathHasSuffix("/chat/completions"), embeddings: request.pathHasSuffix("/embeddings"))
+                usage = OpenAIUsage.parse(answer.body, chat: chat, embeddings: request.pathHasSuffix("/embeddings"))
                 if usage == nil && request.isPost {
                     failed = true
                     replacement = .error(
@@ -276,7 +279,7 @@ public final class WeightedProxy: Sendable {
             replacement = gatewayError(ServiceHTTP.classify(error), variant)
         }
         let mirrored =
-            variant == .baseline && !failed && mirror > 0 && request.pathHasSuffix("/chat/completions") && request.header("x-rampart-item") != nil
+            variant == .baseline && !failed && mirror > 0 && chat && request.header("x-rampart-item") != nil
             && Double.random(in: 0..<1) < mirror
         record(
             request, variant: variant, upstream: upstream, status: replacement?.status ?? status, failed: failed, started: started, ttft: nil,

@@ -354,7 +354,7 @@ final class RelayWorker: @unchecked Sendable {
                 client: client, request: request, variant: variant, upstream: upstream,
                 bytes: numeric
                     ? RelayWire.request(
-                        request, body: body, prefix: upstream.pathPrefix, rules: proxy.outgoing[variant], host: upstream.endpoint.address)
+                        request, body: body, prefix: upstream.pathPrefix, rules: upstream.outgoingHeaders, host: upstream.endpoint.address)
                     : [],
                 started: started, deadline: Self.now() + proxy.timeout, minorVersion: minorVersion, keepAlive: keepAlive)
             if numeric {
@@ -387,9 +387,11 @@ final class RelayWorker: @unchecked Sendable {
     /// gets its head here and its parts as they are delivered.
     private func respond(_ client: RelayClient, _ response: HTTPResponseMessage, minorVersion: Int, keepAlive: Bool, bodyless: Bool) {
         guard !client.closed else { return }
-        let keepAlive = keepAlive && !draining && !client.closeAfterWrite
-        queue(client, RelayWire.response(response, minorVersion: minorVersion, keepAlive: keepAlive, bodyless: bodyless))
-        if let stream = response.stream, !bodyless {
+        let streamed = response.stream != nil && !bodyless
+        let keepAlive = answer(client, keepAlive: keepAlive, whole: !streamed) {
+            RelayWire.response(response, minorVersion: minorVersion, keepAlive: $0, bodyless: bodyless)
+        }
+        if let stream = response.stream, streamed {
             let chunked = minorVersion == 1
             client.streaming = (chunked, keepAlive && chunked)
             if !chunked { client.closeAfterWrite = true }
@@ -401,9 +403,6 @@ final class RelayWorker: @unchecked Sendable {
                     deliver(.end(client, broken: true))
                 }
             }
-        } else {
-            client.busy = false
-            if !keepAlive { client.closeAfterWrite = true }
         }
         flush(client)
     }
@@ -411,15 +410,25 @@ final class RelayWorker: @unchecked Sendable {
     /// Passes an upstream's whole answer on to the client, its header lines copied as bytes.
     private func respond(_ client: RelayClient, passing head: HTTP1Head, body: [UInt8], variant: Variant, minorVersion: Int, keepAlive: Bool) {
         guard !client.closed else { return }
-        let keepAlive = keepAlive && !draining && !client.closeAfterWrite
-        queue(client, RelayWire.passThrough(head, body: body, variant: variant, minorVersion: minorVersion, keepAlive: keepAlive))
-        client.busy = false
-        if !keepAlive { client.closeAfterWrite = true }
+        answer(client, keepAlive: keepAlive, whole: true) {
+            RelayWire.passThrough(head, body: body, variant: variant, minorVersion: minorVersion, keepAlive: $0)
+        }
         flush(client)
     }
 
-    private func queue(_ client: RelayClient, _ bytes: [UInt8]) {
-        if client.hasOutput { client.output += bytes } else { (client.output, client.outputStart) = (bytes, 0) }
+    /// Queues an answer's bytes, written for whether the connection stays open (not while
+    /// draining, nor after the client has finished sending); a `whole` answer ends the request.
+    /// Returns whether the connection stays open.
+    @discardableResult
+    private func answer(_ client: RelayClient, keepAlive: Bool, whole: Bool, _ bytes: (Bool) -> [UInt8]) -> Bool {
+        let keepAlive = keepAlive && !draining && !client.closeAfterWrite
+        let out = bytes(keepAlive)
+        if client.hasOutput { client.output += out } else { (client.output, client.outputStart) = (out, 0) }
+        if whole {
+            client.busy = false
+            if !keepAlive { client.closeAfterWrite = true }
+        }
+        return keepAlive
     }
 
     /// Writes what the socket takes; waits for EPOLLOUT for the rest. Once everything is written
